@@ -1,0 +1,54 @@
+# GabaCare: two commands matter.
+#   make run   install into .venv and run the demo
+#   make test  install everything the tests need (PostgreSQL server packages) and run every check
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test install system-deps lint typecheck importlint unit demo bench contract clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install demo
+
+demo:
+	@$(BIN)/python -m gabacare.demo
+
+# PostgreSQL 15 server binaries (Debian) for the journal's real-database tests.
+system-deps:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		echo "installing PostgreSQL server (Debian packages)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	fi
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks
+
+typecheck: install
+	$(BIN)/mypy
+
+importlint: install
+	$(BIN)/lint-imports
+
+unit: install
+	$(BIN)/pytest -q
+
+test: install system-deps lint typecheck importlint unit
+
+bench: install
+	$(BIN)/python benchmarks/pk_population.py
+
+contract: install
+	../shared/contract-check $(BIN)/gabacare
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,1 @@
+"""Private command groups of the ``gabacare`` CLI; :mod:`gabacare.cli` assembles them."""

@@ -1,0 +1,341 @@
+"""Clinical commands: crcl, limits, titrate, taper, check, interactions, symptoms, missed.
+
+Each command parses its options, calls one core function and renders the result. Core modules are
+imported inside the commands so that ``gabacare --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from gabacare._cli.common import citations_text, emit_json, fail, guard, notice, stdout_console
+
+if TYPE_CHECKING:
+    from gabacare.clinical.plan import Plan
+    from gabacare.clinical.units import CrCl
+
+__all__ = ["register"]
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object (for scripts).")]
+CrClOpt = Annotated[float | None, typer.Option("--crcl", help="Creatinine clearance in mL/min.", show_default=False)]
+
+
+class SexChoice(StrEnum):
+    female = "female"
+    male = "male"
+
+
+class ScrUnitChoice(StrEnum):
+    mg_dl = "mg/dL"
+    umol_l = "umol/L"
+
+
+class RiskChoice(StrEnum):
+    low = "low"
+    moderate = "moderate"
+    high = "high"
+
+
+def _crcl(value: float | None) -> CrCl | None:
+    from gabacare.clinical.units import CrCl
+
+    return None if value is None else CrCl(value)
+
+
+def _parse_date(text: str | None) -> date:
+    if text is None:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        fail(f"--start must be a date like 2026-01-31, got {text!r}")
+
+
+def _footer(console: Any, citations: Any) -> None:
+    console.print(f"[dim]Sources: {citations_text(citations)}[/dim]")
+    console.print(f"[italic]{notice()}[/italic]")
+
+
+def _render_plan(plan: Plan) -> None:
+    from rich.table import Table
+
+    console = stdout_console()
+    console.print(f"[bold]{plan.label}[/bold]")
+    for w in plan.warnings:
+        console.print(f"[yellow]! {w}[/yellow]")
+    table = Table(show_lines=False)
+    table.add_column("Day", justify="right")
+    table.add_column("Date")
+    table.add_column("Total mg/day", justify="right")
+    table.add_column("Doses (time: mg = units)")
+    steps = plan.steps
+    for step in steps:
+        day = next(d for d in plan.days if d.date == step.start)
+        span = f"{day.day}" if step.start == step.end else f"{day.day}-{day.day + (step.end - step.start).days}"
+        dates = step.start.isoformat() if step.start == step.end else f"{step.start:%b %d}-{step.end:%b %d}"
+        doses = "; ".join(
+            f"{x.time:%H:%M}: {x.mg:g} mg = " + " + ".join(
+                f"{u.count:g} mL solution" if u.form == "oral-solution" else f"{u.count:g}×{u.strength_mg:g} mg {u.form}"
+                for u in x.units)
+            for x in day.doses
+        ) or "stop (0 mg)"
+        watch = ""
+        if step.watch_from is not None and step.watch_until is not None:
+            watch = f"\n[dim]watch for withdrawal {step.watch_from:%b %d %H:%M} to {step.watch_until:%b %d %H:%M}[/dim]"
+        table.add_row(span, dates, f"{day.total_mg:g}", doses + watch)
+    console.print(table)
+    if plan.dispense:
+        console.print("To dispense: " + ", ".join(
+            f"{x.count:g} mL oral solution" if x.form == "oral-solution" else f"{x.count:g} × {x.strength_mg:g} mg {x.form}"
+            for x in plan.dispense))
+    for n in plan.notes:
+        console.print(f"• {n}")
+    _footer(console, plan.citations)
+
+
+def crcl(
+    age: Annotated[float, typer.Option("--age", help="Age in years (12 or older).")],
+    sex: Annotated[SexChoice, typer.Option("--sex", help="female or male.")],
+    weight_kg: Annotated[float, typer.Option("--weight-kg", help="Actual body weight in kg.")],
+    scr: Annotated[float, typer.Option("--scr", help="Serum creatinine.")],
+    scr_unit: Annotated[ScrUnitChoice, typer.Option("--scr-unit", help="Unit of --scr.")] = ScrUnitChoice.mg_dl,
+    json_out: JsonOpt = False,
+) -> None:
+    """Creatinine clearance by Cockcroft-Gault (mL/min), label 2.3."""
+    with guard():
+        from gabacare.clinical.renal import cockcroft_gault
+        from gabacare.clinical.units import SerumCreatinine
+
+        r = cockcroft_gault(age_years=age, sex=sex.value, weight_kg=weight_kg,
+                            scr=SerumCreatinine(scr, scr_unit.value))
+        if json_out:
+            emit_json({"crcl_ml_min": round(r.crcl_ml_min, 1), "formula": r.formula, "scr_mg_dl": round(r.scr_mg_dl, 3),
+                       "citations": r.citations, "notice": notice()})
+            return
+        console = stdout_console()
+        console.print(f"Creatinine clearance: [bold]{r.crcl_ml_min:.1f} mL/min[/bold] (Cockcroft-Gault)")
+        console.print(f"[dim]{r.formula}; SCr {r.scr_mg_dl:.2f} mg/dL[/dim]")
+        _footer(console, r.citations)
+
+
+def limits(
+    crcl_value: CrClOpt = None,
+    age: Annotated[float | None, typer.Option("--age", help="Age in years (with --sex, --weight-kg, --scr).")] = None,
+    sex: Annotated[SexChoice | None, typer.Option("--sex")] = None,
+    weight_kg: Annotated[float | None, typer.Option("--weight-kg")] = None,
+    scr: Annotated[float | None, typer.Option("--scr", help="Serum creatinine.")] = None,
+    scr_unit: Annotated[ScrUnitChoice, typer.Option("--scr-unit")] = ScrUnitChoice.mg_dl,
+    hemodialysis: Annotated[bool, typer.Option("--hemodialysis", help="Add the post-dialysis supplement.")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Daily dose range and regimen for a creatinine clearance (label 2.3)."""
+    with guard():
+        from gabacare.clinical.renal import cockcroft_gault, renal_limits
+        from gabacare.clinical.units import CrCl, SerumCreatinine
+
+        if crcl_value is None:
+            if None in (age, sex, weight_kg, scr):
+                fail("give --crcl, or all of --age, --sex, --weight-kg and --scr")
+            assert age is not None and sex is not None and weight_kg is not None and scr is not None
+            crcl_value = cockcroft_gault(age_years=age, sex=sex.value, weight_kg=weight_kg,
+                                         scr=SerumCreatinine(scr, scr_unit.value)).crcl_ml_min
+        lim = renal_limits(CrCl(crcl_value), hemodialysis=hemodialysis)
+        if json_out:
+            emit_json({
+                "crcl_ml_min": round(lim.crcl_ml_min, 1), "band": lim.band, "band_id": lim.band_id,
+                "min_daily_mg": lim.min_daily_mg, "max_daily_mg": lim.max_daily_mg, "doses_per_day": lim.doses_per_day,
+                "regimen_choices_mg": list(lim.columns_mg),
+                "hemodialysis_supplement_mg": list(lim.hemodialysis_supplement_mg)
+                if lim.hemodialysis_supplement_mg is not None else None,
+                "notes": list(lim.notes), "citations": lim.citations, "notice": notice(),
+            })
+            return
+        from rich.table import Table
+
+        console = stdout_console()
+        table = Table(title=f"Gabapentin limits at CrCl {lim.crcl_ml_min:.1f} mL/min")
+        table.add_column("Band")
+        table.add_column("Total daily dose", justify="right")
+        table.add_column("Doses/day", justify="right")
+        table.add_column("Per-dose choices (mg)")
+        if lim.hemodialysis_supplement_mg is not None:
+            table.add_column("Post-HD supplement (mg)")
+        row = [lim.band, f"{lim.min_daily_mg:g}-{lim.max_daily_mg:g} mg", str(lim.doses_per_day),
+               ", ".join(f"{c:g}" for c in lim.columns_mg)]
+        if lim.hemodialysis_supplement_mg is not None:
+            row.append(", ".join(f"{c:g}" for c in lim.hemodialysis_supplement_mg))
+        table.add_row(*row)
+        console.print(table)
+        for n in lim.notes:
+            console.print(f"• {n}")
+        _footer(console, lim.citations)
+
+
+def titrate_cmd(
+    indication: Annotated[str, typer.Option("--indication", help="e.g. postherpetic-neuralgia, epilepsy, "
+                                            "epilepsy-child, diabetic-neuropathy, fibromyalgia, restless-legs, "
+                                            "spasticity, anxiety (aliases: phn, rls, muscle-spasms, neuropathic-pain).")],
+    target_mg: Annotated[float | None, typer.Option("--target-mg", help="Daily target in mg.")] = None,
+    crcl_value: CrClOpt = None,
+    start: Annotated[str | None, typer.Option("--start", help="Date of day 1 (YYYY-MM-DD; default today).")] = None,
+    weight_kg: Annotated[float | None, typer.Option("--weight-kg", help="Weight in kg (epilepsy-child).")] = None,
+    age: Annotated[float | None, typer.Option("--age", help="Age in years (epilepsy-child).")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Day-by-day up-titration plan in real capsules/tablets, capped by kidney function and 3600 mg/day."""
+    with guard():
+        from gabacare.clinical.titration import titrate
+
+        plan = titrate(indication, start=_parse_date(start), target_mg=target_mg, crcl=_crcl(crcl_value),
+                       weight_kg=weight_kg, age_years=age)
+        emit_json(plan.to_json()) if json_out else _render_plan(plan)
+
+
+def taper_cmd(
+    from_regimen: Annotated[str, typer.Option("--from", help="Current regimen, e.g. '600 mg TID' or '300-300-600'.")],
+    risk: Annotated[RiskChoice | None, typer.Option("--risk", help="Withdrawal risk: proportional steps "
+                                                      "(default: linear 300 mg/week).")] = None,
+    crcl_value: CrClOpt = None,
+    start: Annotated[str | None, typer.Option("--start", help="Date of the first reduced day (default today).")] = None,
+    step_mg: Annotated[float | None, typer.Option("--step-mg", help="Linear step in mg/day (default 300).")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Step-down plan: at least a week, never rising, ending at 0 mg, with withdrawal watch windows."""
+    with guard():
+        from gabacare.clinical.regimen import parse_regimen
+        from gabacare.clinical.taper import taper
+
+        if risk is not None and step_mg is not None:
+            fail("use either --risk (proportional steps) or --step-mg (linear steps), not both")
+        plan = taper(parse_regimen(from_regimen), start=_parse_date(start), risk=risk.value if risk else None,
+                     crcl=_crcl(crcl_value), step_mg=step_mg)
+        emit_json(plan.to_json()) if json_out else _render_plan(plan)
+
+
+def check(
+    regimen: Annotated[str, typer.Argument(help="e.g. '600 mg TID', '300 mg BID', '400 mg QD', '300-300-600'.")],
+    crcl_value: CrClOpt = None,
+    indication: Annotated[str | None, typer.Option("--indication", help="Enables rules such as the epilepsy "
+                                                    "12-hour gap.")] = None,
+    with_drugs: Annotated[list[str] | None, typer.Option("--with", help="Another medicine taken (repeatable), "
+                                                          "for duplicate-gabapentinoid checks.")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Check a regimen: daily and renal maximum, doses/day, epilepsy gap, real strengths, duplicates."""
+    with guard():
+        from gabacare.clinical.checks import check_regimen
+        from gabacare.clinical.regimen import parse_regimen
+
+        res = check_regimen(parse_regimen(regimen), crcl=_crcl(crcl_value), indication=indication,
+                            other_drugs=with_drugs or ())
+        if json_out:
+            emit_json(res.to_json())
+            return
+        console = stdout_console()
+        head = "[green]OK[/green]" if res.ok else f"[red]{len(res.problems)} problem(s)[/red]"
+        console.print(f"[bold]{res.regimen}[/bold] ({res.total_mg:g} mg/day, {res.doses_per_day} dose(s)/day): {head}")
+        for p in res.problems:
+            console.print(f"[red]✗ {p.code}[/red]: {p.message} [dim]({citations_text(p.citations)})[/dim]")
+        for w in res.warnings:
+            console.print(f"[yellow]! {w.code}[/yellow]: {w.message} [dim]({citations_text(w.citations)})[/dim]")
+        _footer(console, res.citations)
+
+
+def interactions(
+    drugs: Annotated[list[str], typer.Argument(help="Medicines, brands or alcohol, e.g. Xanax tramadol beer.")],
+    age: Annotated[float | None, typer.Option("--age", help="Age in years (Beers check for 65+).")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Interactions with gabapentin by name or brand; unknown names are reported as unknown, never as safe."""
+    with guard():
+        from gabacare.clinical.interactions import check_interactions
+
+        rep = check_interactions(drugs, age_years=age)
+        if json_out:
+            emit_json(rep.to_json())
+            return
+        from rich.table import Table
+
+        console = stdout_console()
+        table = Table(title="Interactions with gabapentin", show_lines=True)
+        table.add_column("Input")
+        table.add_column("Severity / action")
+        table.add_column("Finding and what to do")
+        colour = {"major": "red", "moderate": "yellow", "minor": "cyan", "none": "green"}
+        for r in rep.results:
+            if not r.known:
+                found = f" ({', '.join(r.ingredients)})" if r.ingredients else ""
+                table.add_row(r.input + found, "[bold magenta]unknown[/]", r.advice)
+                continue
+            sev = f"[{colour[r.severity or 'none']}]{r.severity}[/] / {r.action}"
+            table.add_row(f"{r.input}\n[dim]{', '.join(r.ingredients)}[/dim]", sev,
+                          f"[bold]{r.class_title}[/bold]: {r.effect}\n{r.advice}\n[dim]{citations_text(r.citations)}[/dim]")
+        console.print(table)
+        for w in rep.warnings:
+            console.print(f"[red]! {w}[/red]")
+        _footer(console, rep.citations)
+
+
+def symptoms(
+    texts: Annotated[list[str], typer.Argument(help="Symptoms in your words, e.g. 'swollen lips' dizzy.")],
+    json_out: JsonOpt = False,
+) -> None:
+    """Triage symptoms: emergency / contact your prescriber / expected. Emergencies come first."""
+    with guard():
+        from gabacare.clinical.triage import triage
+
+        rep = triage(texts)
+        if not rep.results:
+            fail("give at least one symptom")
+        if json_out:
+            emit_json(rep.to_json())
+            return
+        from rich.panel import Panel
+
+        console = stdout_console()
+        style = {"emergency": ("bold white on red", "EMERGENCY"), "contact_prescriber": ("yellow", "CONTACT PRESCRIBER"),
+                 "expected": ("green", "EXPECTED"), None: ("magenta", "NOT RECOGNISED")}
+        for r in rep.results:
+            colour, word = style[r.urgency]
+            body = f"{r.advice}" + (f"\n[dim]{citations_text(r.citations)}[/dim]" if r.citations else "")
+            console.print(Panel(body, title=f"[{colour}]{word}[/] {r.input}", border_style=colour.split()[-1]))
+        _footer(console, [c for r in rep.results for c in r.citations])
+
+
+def missed(
+    schedule: Annotated[str, typer.Option("--schedule", help="Dose times, e.g. 08:00,14:00,21:00.")],
+    missed_at: Annotated[str, typer.Option("--missed", help="Time of the missed dose (HH:MM).")],
+    now: Annotated[str, typer.Option("--now", help="The time now (HH:MM).")],
+    epilepsy: Annotated[bool, typer.Option("--epilepsy", help="Add the epilepsy 12-hour note.")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Missed-dose advice: take it now or skip it; never double."""
+    with guard():
+        from gabacare.clinical.missed_dose import missed_dose_advice
+        from gabacare.clinical.regimen import parse_clock
+
+        times = [parse_clock(t) for t in schedule.split(",") if t.strip()]
+        adv = missed_dose_advice(times, parse_clock(missed_at), parse_clock(now), epilepsy=epilepsy)
+        if json_out:
+            emit_json(adv.to_json())
+            return
+        console = stdout_console()
+        word = "[bold green]TAKE IT NOW[/bold green]" if adv.advice == "take_now" else "[bold yellow]SKIP IT[/bold yellow]"
+        console.print(f"{word}: {adv.message}")
+        _footer(console, adv.citations)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the clinical commands to the CLI."""
+    app.command("crcl")(crcl)
+    app.command("limits")(limits)
+    app.command("titrate")(titrate_cmd)
+    app.command("taper")(taper_cmd)
+    app.command("check")(check)
+    app.command("interactions")(interactions)
+    app.command("symptoms")(symptoms)
+    app.command("missed")(missed)

@@ -1,0 +1,588 @@
+"""Typed, validated view of the knowledge base (``knowledge/data/*.toml``).
+
+The monograph is loaded once (:func:`load_monograph`), validated completely, and then treated as
+immutable. Every fact carries its citation, so the clinical engine can attach the source of each
+number it uses to the result it returns.
+
+Errors::
+
+    KnowledgeBaseError          the data files are missing, malformed or inconsistent
+                                (raised at load time: a broken file fails fast)
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterator, Mapping
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+__all__ = [
+    "AdverseEffect",
+    "Citation",
+    "Form",
+    "Indication",
+    "InteractionClass",
+    "KnowledgeBaseError",
+    "Monograph",
+    "RenalBand",
+    "Source",
+    "cited_source_ids",
+    "load_monograph",
+]
+
+Urgency = Literal["emergency", "contact_prescriber", "expected"]
+Severity = Literal["major", "moderate", "minor", "none"]
+Action = Literal["avoid", "caution", "separate", "none"]
+Risk = Literal["low", "moderate", "high"]
+
+
+class KnowledgeBaseError(ValueError):
+    """The knowledge base failed validation; the message names the file and the problem."""
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Citation(_Frozen):
+    """A pointer into ``sources.toml``: a source id and, optionally, a section of that source."""
+
+    source: str
+    section: str | None = None
+
+    def render(self) -> str:
+        """Short human form, e.g. ``label §2.3``."""
+        return f"{self.source} §{self.section}" if self.section else self.source
+
+
+class Source(_Frozen):
+    """One entry of ``sources.toml``."""
+
+    id: str
+    kind: Literal["label", "regulator", "guideline", "literature", "reference", "patient-article", "policy"]
+    title: str
+    publisher: str
+    url: str
+    version: str
+    accessed: str
+
+
+class _Cited(_Frozen):
+    """A fact with one ``source`` or several ``sources`` and an optional ``section``."""
+
+    source: str | None = None
+    sources: tuple[str, ...] = ()
+    section: str | None = None
+
+    @model_validator(mode="after")
+    def _has_source(self) -> _Cited:
+        if not self.source and not self.sources:
+            raise ValueError("every fact needs a 'source' (or 'sources')")
+        return self
+
+    @property
+    def citations(self) -> tuple[Citation, ...]:
+        ids = ((self.source,) if self.source else ()) + self.sources
+        return tuple(Citation(source=s, section=self.section if s == "label" or len(ids) == 1 else None) for s in ids)
+
+
+class Drug(_Cited):
+    name: str
+    brands: tuple[str, ...]
+    rxnorm_ingredient: str
+
+
+class Notice(_Cited):
+    text: str
+
+
+class Form(_Cited):
+    """A solid oral product: capsules are swallowed whole; scored tablets may be halved."""
+
+    id: str
+    form: Literal["capsule", "tablet"]
+    strength_mg: int = Field(gt=0, le=1000)
+    splittable: bool
+    rxnorm: str
+
+
+class OralSolution(_Cited):
+    form: Literal["oral-solution"]
+    concentration_mg_per_ml: float = Field(gt=0, le=500)
+    label_strength: str
+    measure_step_ml: float = Field(gt=0, le=1)
+    storage: str
+    rxnorm: str
+
+
+class HalfTablets(_Cited):
+    unused_half_discard_days: int = Field(gt=0, le=365)
+    instruction: str
+
+
+class OtherProducts(_Cited):
+    not_interchangeable: tuple[str, ...]
+    note: str
+
+
+class Limits(_Frozen):
+    max_daily_mg: int = Field(gt=0, le=10000)
+    max_daily_source: str
+    max_daily_section: str
+    epilepsy_max_gap_h: float = Field(gt=0, le=24)
+    epilepsy_gap_source: str
+    epilepsy_gap_section: str
+    dose_granule_mg: int = Field(gt=0, le=1000)
+    dose_granule_note: str
+    dose_granule_source: str
+
+    @property
+    def max_daily_citation(self) -> Citation:
+        return Citation(source=self.max_daily_source, section=self.max_daily_section)
+
+    @property
+    def epilepsy_gap_citation(self) -> Citation:
+        return Citation(source=self.epilepsy_gap_source, section=self.epilepsy_gap_section)
+
+
+class Schedule(_Cited):
+    times_1: tuple[str, ...] = Field(min_length=1, max_length=1)
+    times_2: tuple[str, ...] = Field(min_length=2, max_length=2)
+    times_3: tuple[str, ...] = Field(min_length=3, max_length=3)
+    bedtime_note: str
+
+    @field_validator("times_1", "times_2", "times_3")
+    @classmethod
+    def _hhmm(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for t in v:
+            h, _, m = t.partition(":")
+            if not (h.isdigit() and m.isdigit() and 0 <= int(h) < 24 and 0 <= int(m) < 60 and len(m) == 2):
+                raise ValueError(f"not a HH:MM time: {t!r}")
+        if list(v) != sorted(v):
+            raise ValueError("times must be in order through the day")
+        return v
+
+    def times(self, doses_per_day: int) -> tuple[str, ...]:
+        """Clock times (HH:MM) for a day of ``doses_per_day`` doses (1-3)."""
+        table = {1: self.times_1, 2: self.times_2, 3: self.times_3}
+        if doses_per_day not in table:
+            raise ValueError(f"no schedule for {doses_per_day} doses a day")
+        return table[doses_per_day]
+
+
+class WeightTarget(_Frozen):
+    min_age_years: int = Field(ge=0, le=18)
+    max_age_years: int = Field(ge=0, le=18)
+    target_mg_per_kg_day: float = Field(gt=0, le=100)
+    target_mg_per_kg_day_max: float = Field(gt=0, le=100)
+
+
+class Indication(_Cited):
+    """An indication and its titration rule (``kind``: scheme, linear or weight-based)."""
+
+    id: str
+    title: str
+    status: Literal["on-label", "off-label"]
+    aliases: tuple[str, ...] = ()
+    kind: Literal["scheme", "linear", "weight"]
+    note: str
+    # scheme / linear
+    scheme_daily_mg: tuple[int, ...] = ()
+    scheme_doses_per_day: tuple[int, ...] = ()
+    start_mg: int | None = Field(default=None, gt=0, le=3600)
+    increment_mg: int | None = Field(default=None, gt=0, le=1200)
+    increment_every_days: int | None = Field(default=None, gt=0, le=60)
+    default_target_mg: int | None = Field(default=None, gt=0, le=3600)
+    usual_min_mg: int | None = Field(default=None, gt=0, le=3600)
+    usual_max_mg: int | None = Field(default=None, gt=0, le=3600)
+    tolerated_long_term_max_mg: int | None = Field(default=None, gt=0, le=3600)
+    trial_max_mg: int | None = Field(default=None, gt=0, le=3600)
+    single_evening_dose: bool = False
+    evening_time: str | None = None
+    # weight-based (children)
+    start_mg_per_kg_day: float | None = Field(default=None, gt=0, le=100)
+    start_mg_per_kg_day_max: float | None = Field(default=None, gt=0, le=100)
+    titration_days: int | None = Field(default=None, gt=0, le=30)
+    doses_per_day: int | None = Field(default=None, ge=1, le=3)
+    weight_targets: tuple[WeightTarget, ...] = ()
+    default_form: str | None = None
+    # common
+    min_age_years: int | None = Field(default=None, ge=0, le=120)
+    max_age_years: int | None = Field(default=None, ge=0, le=120)
+    max_gap_rule: bool = False
+
+    @model_validator(mode="after")
+    def _rule_complete(self) -> Indication:
+        if self.kind == "scheme":
+            if not self.scheme_daily_mg or len(self.scheme_daily_mg) != len(self.scheme_doses_per_day):
+                raise ValueError(f"{self.id}: scheme needs scheme_daily_mg and scheme_doses_per_day of equal length")
+        if self.kind == "linear" and self.start_mg is None:
+            raise ValueError(f"{self.id}: linear titration needs start_mg")
+        if self.kind in ("scheme", "linear"):
+            for name in ("increment_mg", "increment_every_days", "default_target_mg"):
+                if getattr(self, name) is None:
+                    raise ValueError(f"{self.id}: {self.kind} titration needs {name}")
+        if self.kind == "weight":
+            if not (self.start_mg_per_kg_day and self.titration_days and self.doses_per_day and self.weight_targets):
+                raise ValueError(f"{self.id}: weight-based titration is incomplete")
+        return self
+
+
+class Evidence(_Cited):
+    indication: str
+    text: str
+
+
+class PlausibleRanges(_Cited):
+    age_min_years: int = Field(ge=0)
+    age_max_years: int = Field(le=130)
+    weight_min_kg: float = Field(gt=0)
+    weight_max_kg: float = Field(le=700)
+    scr_min_mg_dl: float = Field(gt=0)
+    scr_max_mg_dl: float = Field(le=50)
+    crcl_max_ml_min: float = Field(gt=0, le=500)
+
+
+class RenalBand(_Cited):
+    """One row of the label's renal dosing table (CrCl in mL/min, doses in mg)."""
+
+    id: str
+    label: str
+    crcl_min: float = Field(ge=0, le=200)
+    min_inclusive: bool
+    min_daily_mg: int = Field(gt=0, le=10000)
+    max_daily_mg: int = Field(gt=0, le=10000)
+    doses_per_day: int = Field(ge=1, le=4)
+    columns_mg: tuple[int, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RenalBand:
+        daily = [c * self.doses_per_day for c in self.columns_mg]
+        if daily[0] != self.min_daily_mg or daily[-1] != self.max_daily_mg:
+            raise ValueError(f"band {self.id}: columns × doses/day must span min_daily_mg..max_daily_mg")
+        if list(self.columns_mg) != sorted(self.columns_mg):
+            raise ValueError(f"band {self.id}: columns must rise")
+        return self
+
+
+class Hemodialysis(_Cited):
+    supplement_columns_mg: tuple[int, ...] = Field(min_length=1)
+    note: str
+
+
+class Renal(_Frozen):
+    cg_age_constant: float = Field(gt=0)
+    cg_divisor: float = Field(gt=0)
+    female_factor: float = Field(gt=0, le=1)
+    umol_per_l_per_mg_dl: float = Field(gt=0)
+    applies_from_age_years: int = Field(ge=0)
+    formula_source: str
+    formula_section: str
+    proportional_below_crcl: float = Field(gt=0)
+    proportional_reference_crcl: float = Field(gt=0)
+    proportional_source: str
+    proportional_section: str
+    hemodialysis_session_h: float = Field(gt=0, le=24)
+    hemodialysis_source: str
+    hemodialysis_section: str
+    edge_rule: str
+    edge_rule_source: str
+    elderly_note: str
+    elderly_source: str
+    elderly_section: str
+    uk_note: str
+    plausible: PlausibleRanges
+    bands: tuple[RenalBand, ...] = Field(min_length=1)
+    hemodialysis: Hemodialysis
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Renal:
+        lows = [b.crcl_min for b in self.bands]
+        if lows != sorted(lows, reverse=True):
+            raise ValueError("renal bands must run from the highest CrCl down")
+        widths = {len(b.columns_mg) for b in self.bands} | {len(self.hemodialysis.supplement_columns_mg)}
+        if len(widths) != 1:
+            raise ValueError("every renal row and the dialysis supplement need the same number of columns")
+        return self
+
+    @property
+    def formula_citation(self) -> Citation:
+        return Citation(source=self.formula_source, section=self.formula_section)
+
+    @property
+    def edge_citation(self) -> Citation:
+        return Citation(source=self.edge_rule_source)
+
+    @property
+    def proportional_citation(self) -> Citation:
+        return Citation(source=self.proportional_source, section=self.proportional_section)
+
+
+class TaperRisk(_Cited):
+    level: Risk
+    first_reduction_fraction: float = Field(gt=0, lt=1)
+    step_days: int = Field(ge=1, le=90)
+
+
+class Taper(_Frozen):
+    min_duration_days: int = Field(ge=1, le=90)
+    min_duration_source: str
+    min_duration_section: str
+    linear_step_mg: int = Field(gt=0, le=1200)
+    linear_step_days: int = Field(ge=1, le=90)
+    linear_source: str
+    linear_note: str
+    hold_if_withdrawal: str
+    hold_source: str
+    abrupt_stop_warning: str
+    abrupt_stop_source: str
+    risk: tuple[TaperRisk, ...]
+
+    @property
+    def min_duration_citation(self) -> Citation:
+        return Citation(source=self.min_duration_source, section=self.min_duration_section)
+
+    def for_risk(self, level: str) -> TaperRisk:
+        for r in self.risk:
+            if r.level == level:
+                return r
+        raise KeyError(level)
+
+
+class Withdrawal(_Cited):
+    onset_min_h: float = Field(ge=0)
+    onset_max_h: float = Field(gt=0)
+    symptoms: tuple[str, ...]
+    epilepsy_risk: str
+    literature_source: str
+    patient_source: str
+
+
+class MissedDose(_Cited):
+    rule: str
+    near_fraction_of_interval: float = Field(gt=0, lt=1)
+    near_note: str
+    near_source: str
+    epilepsy_note: str
+    epilepsy_source: str
+    epilepsy_section: str
+
+
+class Food(_Cited):
+    text: str
+    absorption_increase_fraction: float = Field(ge=0, le=1)
+    patient_source: str
+
+
+class InteractionClass(_Cited):
+    """A class of medicines (or alcohol) and what happens with gabapentin."""
+
+    id: str
+    title: str
+    severity: Severity
+    action: Action
+    effect: str
+    advice: str
+    members: tuple[str, ...] = Field(min_length=1)
+    separate_h: float | None = Field(default=None, gt=0, le=24)
+    older_adult_age_years: int | None = None
+    older_adult_cns_drug_count: int | None = None
+
+
+class Names(_Cited):
+    map: dict[str, tuple[str, ...]]
+
+
+class AdverseEffect(_Cited):
+    """A symptom group with its urgency and the phrases people use for it."""
+
+    id: str
+    title: str
+    urgency: Urgency
+    advice: str
+    phrases: tuple[str, ...] = Field(min_length=1)
+
+
+class Triage(_Frozen):
+    unrecognised_advice: str
+    driving: str
+    driving_source: str
+    driving_section: str
+    misuse: str
+    misuse_source: str
+    misuse_section: str
+
+
+class BioavailabilityPoint(_Frozen):
+    daily_mg: int = Field(gt=0, le=10000)
+    fraction: float = Field(gt=0, le=1)
+
+
+class PK(_Cited):
+    """Label pharmacokinetics (section 12.3): volume in L, half-lives in h, clearance in mL/min."""
+
+    volume_l: float = Field(gt=0, le=500)
+    volume_sd_l: float = Field(ge=0)
+    half_life_normal_h: float = Field(gt=0)
+    half_life_normal_crcl_min: float = Field(gt=0)
+    half_life_severe_h: float = Field(gt=0)
+    half_life_severe_crcl_max: float = Field(gt=0)
+    half_life_anuric_h: float = Field(gt=0)
+    half_life_hemodialysis_h: float = Field(gt=0)
+    tmax_min_h: float = Field(gt=0)
+    tmax_max_h: float = Field(gt=0)
+    protein_binding_max_fraction: float = Field(ge=0, le=1)
+    apparent_clearance_young_ml_min: float = Field(gt=0)
+    apparent_clearance_old_ml_min: float = Field(gt=0)
+    bioavailability: tuple[BioavailabilityPoint, ...] = Field(min_length=2)
+    bioavailability_doses_per_day: int = Field(ge=1, le=4)
+    # modelling choices (gabacare-policy), used by gabacare.pk.parameters
+    reference_crcl_ml_min: float = Field(gt=0, le=200)
+    model_source: str
+    model_note: str
+    iiv_cv_clearance: float = Field(ge=0, le=2)
+    iiv_cv_ka: float = Field(ge=0, le=2)
+    iiv_source: str
+    iiv_note: str
+    # simulator limits and defaults (gabacare-policy)
+    max_days: int = Field(gt=0, le=36500)
+    default_days: int = Field(gt=0)
+    default_step_min: float = Field(gt=0, le=1440)
+    max_output_points: int = Field(gt=0)
+    population_default_n: int = Field(gt=0)
+    population_max_n: int = Field(gt=0)
+    population_chunk_patients: int = Field(gt=0)
+    population_memory_budget_mb: int = Field(gt=0)
+    population_crcl_floor_ml_min: float = Field(gt=0)
+    summary_step_min: float = Field(gt=0, le=60)
+    simulation_source: str
+    simulation_note: str
+
+    @model_validator(mode="after")
+    def _falling(self) -> PK:
+        doses = [p.daily_mg for p in self.bioavailability]
+        fractions = [p.fraction for p in self.bioavailability]
+        if doses != sorted(doses) or fractions != sorted(fractions, reverse=True):
+            raise ValueError("bioavailability must fall as the daily dose rises")
+        absorbed = [p.daily_mg * p.fraction for p in self.bioavailability]
+        if absorbed != sorted(absorbed):
+            raise ValueError("the absorbed amount (daily dose x bioavailability) must not fall as the dose rises")
+        if self.half_life_anuric_h <= self.half_life_severe_h or self.half_life_hemodialysis_h >= self.half_life_normal_h:
+            raise ValueError("half-lives must order hemodialysis < normal < severe < anuric")
+        if not self.tmax_min_h <= self.tmax_max_h:
+            raise ValueError("tmax_min_h must not exceed tmax_max_h")
+        if self.default_days > self.max_days:
+            raise ValueError("default_days must not exceed max_days")
+        return self
+
+    @property
+    def model_citation(self) -> Citation:
+        return Citation(source=self.model_source)
+
+    @property
+    def iiv_citation(self) -> Citation:
+        return Citation(source=self.iiv_source)
+
+    @property
+    def simulation_citation(self) -> Citation:
+        return Citation(source=self.simulation_source)
+
+
+class Monograph(_Frozen):
+    """The whole knowledge base, validated. Obtain it with :func:`load_monograph`."""
+
+    sources: dict[str, Source]
+    drug: Drug
+    notice: Notice
+    forms: tuple[Form, ...] = Field(min_length=1)
+    oral_solution: OralSolution
+    half_tablets: HalfTablets
+    other_products: OtherProducts
+    limits: Limits
+    schedule: Schedule
+    indications: tuple[Indication, ...] = Field(min_length=1)
+    evidence: tuple[Evidence, ...] = ()
+    renal: Renal
+    taper: Taper
+    withdrawal: Withdrawal
+    missed_dose: MissedDose
+    food: Food
+    interaction_classes: tuple[InteractionClass, ...]
+    names: Names
+    adverse_effects: tuple[AdverseEffect, ...]
+    triage: Triage
+    pk: PK
+
+    def source(self, citation: Citation) -> Source:
+        """The full source entry a citation points at."""
+        return self.sources[citation.source]
+
+    def indication(self, name: str) -> Indication:
+        """Find an indication by id or alias (case-insensitive); ``KeyError`` lists the known ids."""
+        key = name.strip().lower().replace(" ", "-").replace("_", "-")
+        for ind in self.indications:
+            if key == ind.id or key in ind.aliases:
+                return ind
+        raise KeyError(f"unknown indication {name!r}; known: {', '.join(i.id for i in self.indications)}")
+
+    @property
+    def notice_text(self) -> str:
+        return self.notice.text
+
+
+def _walk_source_ids(node: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """Yield (path, source id) for every ``source``, ``*_source`` and ``sources`` key in raw data."""
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            here = f"{path}.{key}" if path else str(key)
+            if (key == "source" or str(key).endswith("_source")) and isinstance(value, str):
+                yield here, value
+            elif key == "sources" and isinstance(value, list):
+                for v in value:
+                    yield here, str(v)
+            else:
+                yield from _walk_source_ids(value, here)
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            yield from _walk_source_ids(item, f"{path}[{i}]")
+
+
+def _read_toml(name: str) -> dict[str, Any]:
+    ref = resources.files("gabacare.knowledge").joinpath("data", name)
+    try:
+        with ref.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise KnowledgeBaseError(f"knowledge base file missing: {name}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise KnowledgeBaseError(f"{name}: not valid TOML: {exc}") from exc
+
+
+def cited_source_ids() -> set[str]:
+    """Every source id the knowledge-base data files cite (used to check none is left unused)."""
+    return {sid for _, sid in _walk_source_ids(_read_toml("gabapentin.toml"))}
+
+
+def build_monograph(raw: dict[str, Any], raw_sources: dict[str, Any]) -> Monograph:
+    """Validate raw TOML dictionaries into a :class:`Monograph` (exposed for tests of bad data)."""
+    try:
+        sources = {sid: Source(id=sid, **entry) for sid, entry in raw_sources.items()}
+    except (TypeError, ValidationError) as exc:
+        raise KnowledgeBaseError(f"sources.toml: {exc}") from exc
+    unknown = sorted({f"{where} -> {sid!r}" for where, sid in _walk_source_ids(raw) if sid not in sources})
+    if unknown:
+        raise KnowledgeBaseError("gabapentin.toml cites unknown sources: " + "; ".join(unknown))
+    try:
+        return Monograph(sources=sources, **raw)
+    except ValidationError as exc:
+        raise KnowledgeBaseError(f"gabapentin.toml: {exc}") from exc
+
+
+@cache
+def load_monograph() -> Monograph:
+    """Load and validate the bundled knowledge base once; raise :class:`KnowledgeBaseError` if broken."""
+    return build_monograph(_read_toml("gabapentin.toml"), _read_toml("sources.toml"))
