@@ -217,18 +217,19 @@ class Indication(_Cited):
 
     @model_validator(mode="after")
     def _rule_complete(self) -> Indication:
-        if self.kind == "scheme":
-            if not self.scheme_daily_mg or len(self.scheme_daily_mg) != len(self.scheme_doses_per_day):
-                raise ValueError(f"{self.id}: scheme needs scheme_daily_mg and scheme_doses_per_day of equal length")
+        if self.kind == "scheme" and (
+            not self.scheme_daily_mg or len(self.scheme_daily_mg) != len(self.scheme_doses_per_day)
+        ):
+            raise ValueError(f"{self.id}: scheme needs scheme_daily_mg and scheme_doses_per_day of equal length")
         if self.kind == "linear" and self.start_mg is None:
             raise ValueError(f"{self.id}: linear titration needs start_mg")
         if self.kind in ("scheme", "linear"):
             for name in ("increment_mg", "increment_every_days", "default_target_mg"):
                 if getattr(self, name) is None:
                     raise ValueError(f"{self.id}: {self.kind} titration needs {name}")
-        if self.kind == "weight":
-            if not (self.start_mg_per_kg_day and self.titration_days and self.doses_per_day and self.weight_targets):
-                raise ValueError(f"{self.id}: weight-based titration is incomplete")
+        complete = self.start_mg_per_kg_day and self.titration_days and self.doses_per_day and self.weight_targets
+        if self.kind == "weight" and not complete:
+            raise ValueError(f"{self.id}: weight-based titration is incomplete")
         return self
 
 
