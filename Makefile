@@ -23,11 +23,13 @@ run: install demo
 demo:
 	@$(BIN)/python -m gabacare.demo
 
-# PostgreSQL 15 server binaries (Debian) for the journal's real-database tests.
+# System packages the tests need (Debian): the PostgreSQL 15 server for the journal's real-database
+# tests and Chromium for the browser tests. Installed only when missing.
+SYSTEM_PKGS_CHECK := ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && test -x /usr/bin/chromium
 system-deps:
-	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
-		echo "installing PostgreSQL server (Debian packages)"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	@if ! ( $(SYSTEM_PKGS_CHECK) ); then \
+		echo "installing system packages for the tests: postgresql chromium (Debian)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql chromium >/dev/null; \
 	fi
 
 lint: install
