@@ -7,13 +7,43 @@ Heavy libraries (NumPy, SQLAlchemy, matplotlib) are imported inside commands so 
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Sequence
+from typing import Any
+
 import typer
+from typer.core import TyperGroup
 
 from gabacare._cli import clinical as _clinical
+from gabacare._cli import interop as _interop
+from gabacare._cli import journal as _journal
 
 __all__ = ["app", "main"]
 
+class _OneLineErrorGroup(TyperGroup):
+    """Report usage errors (unknown option, missing value, bad choice) like every other bad input:
+    one line on stderr and exit code 2, instead of Click's multi-line usage box."""
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, windows_expand_args: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, windows_expand_args, **kwargs)
+        # Typer bundles its own Click; reach its exception base through a public class.
+        click_error: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+        try:
+            rc = super().main(args, prog_name, complete_var, False, windows_expand_args, **kwargs)
+        except typer.Abort:
+            sys.stderr.write("gabacare: aborted\n")
+            sys.exit(1)
+        except click_error as exc:
+            message = " ".join(str(getattr(exc, "format_message", exc.__str__)()).split())
+            sys.stderr.write(f"gabacare: error: {message}\n")
+            sys.exit(getattr(exc, "exit_code", 2))
+        sys.exit(rc if isinstance(rc, int) else 0)
+
+
 app = typer.Typer(
+    cls=_OneLineErrorGroup,
     name="gabacare",
     help="GabaCare: cited planning, checks and journal for gabapentin therapy. "
     "Not a substitute for your clinician.",
@@ -24,8 +54,8 @@ app = typer.Typer(
 )
 
 _clinical.register(app)
-# Further command groups register here, one line each:
-# (pk) _pk.register(app)   (journal) _journal.register(app)
+_journal.register(app)
+_interop.register(app)
 
 
 def main() -> None:

@@ -185,6 +185,7 @@ def titrate_cmd(
     weight_kg: Annotated[float | None, typer.Option("--weight-kg", help="Weight in kg (epilepsy-child).")] = None,
     age: Annotated[float | None, typer.Option("--age", help="Age in years (epilepsy-child).")] = None,
     json_out: JsonOpt = False,
+    fhir: Annotated[bool, typer.Option("--fhir", help="Print the plan as one FHIR R4B MedicationRequest (JSON).")] = False,
 ) -> None:
     """Day-by-day up-titration plan in real capsules/tablets, capped by kidney function and 3600 mg/day."""
     with guard():
@@ -192,6 +193,11 @@ def titrate_cmd(
 
         plan = titrate(indication, start=_parse_date(start), target_mg=target_mg, crcl=_crcl(crcl_value),
                        weight_kg=weight_kg, age_years=age)
+        if fhir:
+            from gabacare.interop.fhir import plan_medication_request, validate_resource
+
+            emit_json(validate_resource(plan_medication_request(plan, crcl=_crcl(crcl_value))))
+            return
         emit_json(plan.to_json()) if json_out else _render_plan(plan)
 
 
@@ -203,6 +209,7 @@ def taper_cmd(
     start: Annotated[str | None, typer.Option("--start", help="Date of the first reduced day (default today).")] = None,
     step_mg: Annotated[float | None, typer.Option("--step-mg", help="Linear step in mg/day (default 300).")] = None,
     json_out: JsonOpt = False,
+    fhir: Annotated[bool, typer.Option("--fhir", help="Print the plan as one FHIR R4B MedicationRequest (JSON).")] = False,
 ) -> None:
     """Step-down plan: at least a week, never rising, ending at 0 mg, with withdrawal watch windows."""
     with guard():
@@ -213,6 +220,11 @@ def taper_cmd(
             fail("use either --risk (proportional steps) or --step-mg (linear steps), not both")
         plan = taper(parse_regimen(from_regimen), start=_parse_date(start), risk=risk.value if risk else None,
                      crcl=_crcl(crcl_value), step_mg=step_mg)
+        if fhir:
+            from gabacare.interop.fhir import plan_medication_request, validate_resource
+
+            emit_json(validate_resource(plan_medication_request(plan, crcl=_crcl(crcl_value))))
+            return
         emit_json(plan.to_json()) if json_out else _render_plan(plan)
 
 

@@ -144,7 +144,9 @@ def check_regimen(
     if ind is not None and ind.max_gap_rule and regimen.repeat:
         gap = max_gap_hours(regimen)
         limit = m.limits.epilepsy_max_gap_h
-        renal_exception = band_doses is not None and band_doses < 3 and n <= band_doses
+        # NOTE: only a regimen that already uses all the doses its renal band allows is excused the
+        # 12 h gap (e.g. once daily at CrCl 15-29); once daily at CrCl 30-59 could be twice daily.
+        renal_exception = band_doses is not None and band_doses < 3 and n == band_doses
         if gap > limit and not renal_exception:
             problems.append(Problem(
                 "epilepsy_gap",

@@ -3,7 +3,8 @@
 Rule (knowledge base ``[missed_dose]``, article-400mg): take the missed dose when remembered unless
 the next dose is near; then skip it; never double. "Near" is past ``near_fraction_of_interval`` of
 the way from the missed dose to the next one (gabacare-policy). If the next dose time has already
-come, take that one only. Times are clock times; a missed time later than "now" is taken as
+come, take that one only. In epilepsy, a skip that would leave more than 12 hours between doses
+(label 2.2) becomes "take now". Times are clock times; a missed time later than "now" is taken as
 yesterday's dose (e.g. the 21:00 dose remembered at 07:00).
 """
 
@@ -43,6 +44,14 @@ class MissedDoseAdvice:
         }
 
 
+def _skip_gap_h(times: Sequence[time], missed_dt: datetime, next_dt: datetime) -> float:
+    """Hours from the dose before the missed one to the next dose, i.e. the gap if the missed dose is skipped."""
+    earlier = [t for t in times if t < missed_dt.time()]
+    prev_dt = datetime.combine(missed_dt.date(), earlier[-1]) if earlier else datetime.combine(
+        missed_dt.date() - timedelta(days=1), times[-1])
+    return (next_dt - prev_dt).total_seconds() / 3600
+
+
 def missed_dose_advice(
     schedule: Sequence[time], missed: time, now: time, *, epilepsy: bool = False
 ) -> MissedDoseAdvice:
@@ -77,6 +86,7 @@ def missed_dose_advice(
     interval = (next_dt - missed_dt).total_seconds() / 3600
     to_next = (next_dt - now_dt).total_seconds() / 3600
     cites = [Citation(source=rule.source), Citation(source=rule.near_source)]
+    gap_limit = m.limits.epilepsy_max_gap_h
     next_txt = format_time(next_dt.time())
     if to_next <= 0:
         # A later dose time has already come: that dose is the one to take, never both.
@@ -95,7 +105,8 @@ def missed_dose_advice(
             "have not yet, and never two doses at once."
         )
         to_next = 0.0
-    elif since < interval * rule.near_fraction_of_interval:
+    elif since < interval * rule.near_fraction_of_interval or (epilepsy and _skip_gap_h(times, missed_dt, next_dt) > gap_limit):
+        # In epilepsy a skipped dose must not leave more than the label's maximum gap between doses.
         advice = "take_now"
         message = (
             f"Take the missed {format_time(missed)} dose now, then the next dose at {next_txt} as usual. "

@@ -6,7 +6,7 @@ Accepted forms (case-insensitive, ``mg`` optional in the pattern form)::
     300 mg BID        two doses a day          (also: twice daily, 2x/day, q12h)
     400 mg QD         one dose a day           (also: OD, daily, once daily, nightly, qhs)
     400 mg once       a single dose, not repeated
-    300-300-600       morning-midday-evening mg (two parts: morning-evening; one part: evening)
+    300-300-600       morning-midday-evening mg (two parts: morning-evening)
 
 Dose clock times come from the knowledge base schedule (``[schedule]``, gabacare-policy).
 """

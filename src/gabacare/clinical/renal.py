@@ -63,6 +63,11 @@ def cockcroft_gault(*, age_years: float, sex: Sex, weight_kg: float, scr: SerumC
     crcl = (r.cg_age_constant - age_years) * weight_kg / (r.cg_divisor * scr.mg_dl)
     if sex == "female":
         crcl *= r.female_factor
+    if crcl > p.crcl_max_ml_min:
+        raise ClinicalInputError(
+            f"the inputs give a creatinine clearance of {crcl:.0f} mL/min, above the plausible {p.crcl_max_ml_min:g}; "
+            "check the weight and creatinine (Cockcroft-Gault overestimates at very low creatinine or high weight)"
+        )
     return CrClResult(
         crcl_ml_min=crcl,
         age_years=float(age_years),

@@ -6,7 +6,8 @@ Two shapes, both from the knowledge base ``[taper]``:
   article-spasms);
 * proportional by withdrawal risk (``low``/``moderate``/``high``, maudsley-2024): each step removes
   the risk's fraction of the *current* dose (25/15/10%), rounded to whole 100 mg amounts and at least
-  one 100 mg amount, held for the risk's step length.
+  one 100 mg amount, held for the risk's step length. The cut is rounded down, so it is never larger
+  than the source's fraction except where one 100 mg amount is the smallest possible cut.
 
 The plan lasts at least ``min_duration_days`` (label 2, 5.5) before the first day at 0 mg; a step that
 would reach zero too early is held longer. Each step opens a withdrawal watch window
@@ -61,7 +62,8 @@ def taper_levels(from_mg: float, *, risk: str | None = None, step_mg: float | No
             raise ClinicalInputError(f"risk must be low, moderate or high, got {risk!r}") from exc
         days = r.step_days
         while current > 0:
-            cut = max(granule, round(current * r.first_reduction_fraction / granule) * granule)
+            # Round the cut down (never a bigger step than the source's fraction), but cut at least one granule.
+            cut = max(granule, math.floor(current * r.first_reduction_fraction / granule + 1e-9) * granule)
             current = max(current - cut, 0.0)
             levels.append((current, days))
     # Hold the last dose above zero long enough that the whole taper lasts the minimum.
@@ -104,10 +106,13 @@ def taper(
     cites.append(Citation(source=t.hold_source))
     warnings: list[str] = []
     max_doses = from_regimen.doses_per_day
+    band_max_mg: float | None = None
+    band_doses = max_doses
     if crcl is not None:
         lim = renal_limits(crcl)
         cites.extend(lim.citations)
-        max_doses = min(max_doses, lim.doses_per_day)
+        band_doses = min(max_doses, lim.doses_per_day)
+        band_max_mg = lim.max_daily_mg
         if from_regimen.total_mg > lim.max_daily_mg:
             warnings.append(
                 f"The current {from_regimen.total_mg:g} mg/day is above the {lim.max_daily_mg:g} mg/day maximum for "
@@ -120,7 +125,10 @@ def taper(
         if level == 0:
             days.append(PlanDay(len(days) + 1, on, 0.0, ()))
             break
-        n = max(1, min(max_doses, int(level // unit), int(level // granule)))
+        # Above the renal maximum keep the current number of doses (never lump a high total into one
+        # dose); at or below it, use the band's doses per day.
+        allowed = max_doses if band_max_mg is not None and level > band_max_mg else band_doses
+        n = max(1, min(allowed, int(level // unit), int(level // granule)))
         amounts = split_daily(level, n, granule)
         for _ in range(length):
             days.append(make_day(len(days) + 1, on, amounts))

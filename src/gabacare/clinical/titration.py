@@ -171,8 +171,10 @@ def _titrate_child(
     if weight_kg is None or age_years is None:
         raise ClinicalInputError(f"{ind.id} needs --weight-kg and --age (mg/kg dosing, label 2.2)")
     p = m.renal.plausible
-    if not (p.weight_min_kg / 4 <= weight_kg <= p.weight_max_kg):
-        raise ClinicalInputError(f"weight {weight_kg:g} kg is implausible")
+    if not (p.child_weight_min_kg <= weight_kg <= p.child_weight_max_kg):
+        raise ClinicalInputError(
+            f"weight {weight_kg:g} kg is outside the plausible {p.child_weight_min_kg:g}-{p.child_weight_max_kg:g} kg for a child"
+        )
     if ind.min_age_years is None or ind.max_age_years is None or not (
         ind.min_age_years <= age_years < ind.max_age_years + 1
     ):

@@ -246,6 +246,8 @@ class PlausibleRanges(_Cited):
     scr_min_mg_dl: float = Field(gt=0)
     scr_max_mg_dl: float = Field(le=50)
     crcl_max_ml_min: float = Field(gt=0, le=500)
+    child_weight_min_kg: float = Field(gt=0)
+    child_weight_max_kg: float = Field(gt=0, le=300)
 
 
 class RenalBand(_Cited):

@@ -1,0 +1,583 @@
+"""Journal commands: patient, plan, log, today, adherence, trends, export, import.
+
+Each command parses its options, calls one :class:`gabacare.journal.services.Journal` method
+obtained from :mod:`gabacare.composition`, and renders the result (Rich, or one JSON object with
+``--json``). ``--db URL`` (or ``$GABACARE_DB``) selects the database. Errors are one line on
+stderr: exit 2 for bad input, 1 for storage failures. Patient data is printed only to stdout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from gabacare._cli.common import citations_text, emit_json, fail, guard, jsonable, notice, stdout_console
+
+if TYPE_CHECKING:
+    from gabacare.journal.model import Entry, Patient
+    from gabacare.journal.services import Journal
+
+__all__ = ["register"]
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object (for scripts).")]
+DbOpt = Annotated[str | None, typer.Option(
+    "--db", help="SQLAlchemy URL of the journal database (default: $GABACARE_DB, else a SQLite file in the "
+    "user data directory).", show_default=False)]
+PatientOpt = Annotated[int, typer.Option("--patient", help="Patient id (see `gabacare patient list`).")]
+AtOpt = Annotated[str | None, typer.Option("--at", help="When (ISO time, e.g. 2026-01-01T08:00; default now).",
+                                           show_default=False)]
+FromOpt = Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD; default: the first plan or entry).",
+                                             show_default=False)]
+ToOpt = Annotated[str | None, typer.Option("--to", help="Last day (YYYY-MM-DD; default today).", show_default=False)]
+
+
+class SexChoice(StrEnum):
+    female = "female"
+    male = "male"
+
+
+class StatusChoice(StrEnum):
+    taken = "taken"
+    late = "late"
+    skipped = "skipped"
+
+
+class FormatChoice(StrEnum):
+    csv = "csv"
+    json = "json"
+
+
+class RiskChoice(StrEnum):
+    low = "low"
+    moderate = "moderate"
+    high = "high"
+
+
+@contextmanager
+def _guard() -> Iterator[None]:
+    """``guard()`` plus the journal's own errors: every bad import row, storage failures as exit 1."""
+    from gabacare.journal.errors import ImportValidationError, JournalStorageError
+
+    with guard():
+        try:
+            yield
+        except ImportValidationError as exc:
+            rows = "; ".join(f"line {line}: {msg}" for line, msg in exc.problems)
+            fail(f"import refused, {len(exc.problems)} bad row(s), nothing imported: {rows}", 2)
+        except JournalStorageError as exc:
+            fail(str(exc), 1)
+
+
+def _open(db: str | None) -> Journal:
+    from gabacare.composition import journal
+
+    return journal(db)
+
+
+def _date(text: str | None, flag: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        fail(f"{flag} must be a date like 2026-01-31")
+
+
+def _at(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        fail("--at must be an ISO date and time like 2026-01-31T08:00")
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def _patient_json(p: Patient) -> dict[str, Any]:
+    return {"id": p.id, "name": p.name, "birth_date": jsonable(p.birth_date), "sex": p.sex,
+            "weight_kg": p.weight_kg, "created_at": _iso(p.created_at)}
+
+
+def _entry_json(e: Entry) -> dict[str, Any]:
+    d = e.data
+    return {"id": e.id, "patient": e.patient_id, "kind": d.kind, "at": _iso(d.at), "mg": d.mg, "status": d.status,
+            "name": d.name, "value": d.value, "unit": d.unit, "text": d.text, "urgency": d.urgency,
+            "version": e.version, "recorded_at": _iso(e.recorded_at)}
+
+
+def _describe(e: Entry) -> str:
+    d = e.data
+    if d.kind == "dose":
+        return f"dose {d.mg:g} mg ({d.status})"
+    if d.kind == "symptom":
+        return f"{d.name} {d.value:g}"
+    if d.kind == "lab":
+        return f"{d.name} {d.value:g} {d.unit or ''}".rstrip()
+    return f"{d.kind.replace('_', '-')}: {d.text}"
+
+
+def _logged(e: Entry, json_out: bool, extra: dict[str, Any] | None = None) -> None:
+    if json_out:
+        emit_json({**_entry_json(e), **(extra or {})})
+        return
+    stdout_console().print(f"Logged #{e.id} at {e.at:%Y-%m-%d %H:%M}: {_describe(e)}")
+
+
+# -- patient ------------------------------------------------------------------------------------
+def patient_add(
+    name: Annotated[str, typer.Argument(help="The patient's name (stays in the local database).")],
+    birth_date: Annotated[str | None, typer.Option("--birth-date", help="YYYY-MM-DD.", show_default=False)] = None,
+    sex: Annotated[SexChoice | None, typer.Option("--sex", help="For Cockcroft-Gault.", show_default=False)] = None,
+    weight_kg: Annotated[float | None, typer.Option("--weight-kg", help="For Cockcroft-Gault and child dosing.",
+                                                    show_default=False)] = None,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Add a patient; prints the new id."""
+    with _guard():
+        p = _open(db).add_patient(name, birth_date=_date(birth_date, "--birth-date"),
+                                  sex=sex.value if sex else None, weight_kg=weight_kg)
+        if json_out:
+            emit_json(_patient_json(p))
+        else:
+            stdout_console().print(f"Added patient #{p.id}")
+
+
+def patient_list(db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    """List the patients in the journal."""
+    with _guard():
+        patients = _open(db).list_patients()
+        if json_out:
+            emit_json({"patients": [_patient_json(p) for p in patients]})
+            return
+        from rich.table import Table
+
+        table = Table()
+        for col in ("Id", "Name", "Birth date", "Sex", "Weight kg"):
+            table.add_column(col)
+        for p in patients:
+            table.add_row(str(p.id), p.name, jsonable(p.birth_date) or "", p.sex or "",
+                          "" if p.weight_kg is None else f"{p.weight_kg:g}")
+        stdout_console().print(table if patients else "No patients yet: `gabacare patient add NAME`.")
+
+
+# -- plan ---------------------------------------------------------------------------------------
+def plan_set(
+    patient: PatientOpt,
+    regimen: Annotated[str | None, typer.Argument(help="A steady regimen, e.g. '300 mg BID' or '300-300-600'.",
+                                                  show_default=False)] = None,
+    indication: Annotated[str | None, typer.Option("--indication", help="Titrate for this indication "
+                                                   "(as `gabacare titrate`).", show_default=False)] = None,
+    target_mg: Annotated[float | None, typer.Option("--target-mg", help="Titration target mg/day.",
+                                                    show_default=False)] = None,
+    from_regimen: Annotated[str | None, typer.Option("--from", help="Taper from this regimen (as `gabacare taper`).",
+                                                     show_default=False)] = None,
+    risk: Annotated[RiskChoice | None, typer.Option("--risk", help="Taper withdrawal risk.", show_default=False)] = None,
+    step_mg: Annotated[float | None, typer.Option("--step-mg", help="Linear taper step mg/day.",
+                                                  show_default=False)] = None,
+    crcl: Annotated[float | None, typer.Option("--crcl", help="Creatinine clearance in mL/min.",
+                                               show_default=False)] = None,
+    weight_kg: Annotated[float | None, typer.Option("--weight-kg", help="Weight in kg (default: the profile's).",
+                                                    show_default=False)] = None,
+    age: Annotated[float | None, typer.Option("--age", help="Age in years (default: from the birth date).",
+                                              show_default=False)] = None,
+    start: Annotated[str | None, typer.Option("--start", help="First day (YYYY-MM-DD; default today).",
+                                              show_default=False)] = None,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Set the plan in force from its start: a REGIMEN, titrate options or taper options."""
+    with _guard():
+        from gabacare.journal.model import PlanSpec
+
+        chosen = [x for x in (regimen, indication, from_regimen) if x]
+        if len(chosen) != 1:
+            fail("give exactly one of: a REGIMEN, --indication (titrate) or --from (taper)")
+        first = _date(start, "--start") or date.today()
+        if regimen:
+            spec = PlanSpec("regimen", first, regimen=regimen)
+        elif indication:
+            spec = PlanSpec("titrate", first, indication=indication, target_mg=target_mg, crcl_ml_min=crcl,
+                            weight_kg=weight_kg, age_years=age)
+        else:
+            spec = PlanSpec("taper", first, regimen=from_regimen, risk=risk.value if risk else None,
+                            step_mg=step_mg, crcl_ml_min=crcl)
+        result = _open(db).set_plan(patient, spec)
+        sp = result.stored
+        if json_out:
+            emit_json({**result.plan.to_json(), "plan_id": sp.id, "patient": sp.patient_id, "start": sp.plan.start,
+                       "end": sp.plan.end, "continues": sp.plan.continues, "spec": sp.plan.spec.to_dict()})
+            return
+        stdout_console().print(f"Plan #{sp.id} set for patient #{sp.patient_id} from {sp.plan.start}"
+                               + (" (repeats daily after its last day)" if sp.plan.continues else ""))
+        try:
+            from gabacare._cli.clinical import _render_plan
+        except ImportError:  # pragma: no cover - the clinical CLI renders plans; keep working without it
+            stdout_console().print(result.plan.label)
+        else:
+            _render_plan(result.plan)
+
+
+# -- log ----------------------------------------------------------------------------------------
+def log_dose(
+    patient: PatientOpt,
+    mg: Annotated[float, typer.Option("--mg", help="mg actually taken (the planned mg when skipped).")],
+    at: AtOpt = None,
+    status: Annotated[StatusChoice, typer.Option("--status", help="taken, late or skipped.")] = StatusChoice.taken,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Log a dose: taken, late or skipped."""
+    with _guard():
+        _logged(_open(db).log_dose(patient, mg, at=_at(at), status=status.value), json_out)
+
+
+def log_symptom(
+    patient: PatientOpt,
+    scale: Annotated[str, typer.Option("--scale", help="spasm_intensity, spasm_count, pain, anxiety, sleep, "
+                                       "or a custom name.")],
+    score: Annotated[float, typer.Option("--score", help="0-10 (spasm_count: spasms that day).")],
+    at: AtOpt = None,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Log a symptom score (0-10) or a spasm count."""
+    with _guard():
+        _logged(_open(db).log_symptom(patient, scale, score, at=_at(at)), json_out)
+
+
+def log_trigger(
+    patient: PatientOpt,
+    tag: Annotated[str, typer.Argument(help="A free tag, e.g. cold, stress, stretching.")],
+    at: AtOpt = None,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Log a spasm trigger (a free tag)."""
+    with _guard():
+        _logged(_open(db).log_trigger(patient, tag, at=_at(at)), json_out)
+
+
+def log_note(
+    patient: PatientOpt,
+    text: Annotated[str, typer.Argument(help="The note.")],
+    at: AtOpt = None,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Log a free note."""
+    with _guard():
+        _logged(_open(db).log_note(patient, text, at=_at(at)), json_out)
+
+
+def log_side_effect(
+    patient: PatientOpt,
+    text: Annotated[str, typer.Argument(help="What you notice, e.g. 'dizziness' or 'swollen lips'.")],
+    at: AtOpt = None,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Log a side effect; it is triaged at once and an emergency is flagged."""
+    with _guard():
+        r = _open(db).log_side_effect(patient, text, at=_at(at))
+        if json_out:
+            emit_json({**_entry_json(r.entry), "recognized": r.recognized, "emergency": r.emergency,
+                       "advice": r.advice, "citations": list(r.citations)})
+            return
+        console = stdout_console()
+        _logged(r.entry, False)
+        style = {"emergency": "bold white on red", "contact_prescriber": "bold yellow"}.get(r.urgency or "", "")
+        console.print(f"[{style}]{r.advice}[/{style}]" if style else r.advice)
+        if r.citations:
+            console.print(f"[dim]Sources: {citations_text(r.citations)}[/dim]")
+
+
+def log_lab(
+    patient: PatientOpt,
+    value: Annotated[float, typer.Option("--value", help="The result.")],
+    test: Annotated[str, typer.Option("--test", help="Lab test (creatinine re-runs the renal check).")] = "creatinine",
+    unit: Annotated[str | None, typer.Option("--unit", help="mg/dL or umol/L for creatinine (default mg/dL).",
+                                             show_default=False)] = None,
+    at: AtOpt = None,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Log a lab value; serum creatinine re-runs the renal check against the plan in force."""
+    with _guard():
+        r = _open(db).log_lab(patient, test, value, unit=unit, at=_at(at))
+        if json_out:
+            emit_json({**_entry_json(r.entry), "renal": r.renal, "renal_skipped": r.renal_skipped})
+            return
+        console = stdout_console()
+        _logged(r.entry, False)
+        if r.renal is None:
+            console.print(f"Renal check not run: {r.renal_skipped}.")
+            return
+        console.print(f"CrCl (Cockcroft-Gault): {r.renal.crcl_ml_min:g} mL/min")
+        if r.renal.ok:
+            console.print("[green]The plan in force fits this kidney function.[/green]")
+        for p in r.renal.problems:
+            console.print(f"[bold red]! {p['message']}[/bold red] [dim]({p['code']})[/dim]")
+        console.print(f"[dim]Sources: {citations_text(r.renal.citations)}[/dim]")
+        console.print(f"[italic]{notice()}[/italic]")
+
+
+def log_edit(
+    patient: PatientOpt,
+    entry_id: Annotated[int, typer.Argument(help="Entry id (from `log ... --json` or `export`).")],
+    at: AtOpt = None,
+    mg: Annotated[float | None, typer.Option("--mg", show_default=False)] = None,
+    status: Annotated[StatusChoice | None, typer.Option("--status", show_default=False)] = None,
+    score: Annotated[float | None, typer.Option("--score", help="New score or lab value.", show_default=False)] = None,
+    text: Annotated[str | None, typer.Option("--text", show_default=False)] = None,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Correct an entry; the previous version is kept in its history."""
+    with _guard():
+        changes: dict[str, Any] = {}
+        if at is not None:
+            changes["at"] = _at(at)
+        if mg is not None:
+            changes["mg"] = mg
+        if status is not None:
+            changes["status"] = status.value
+        if score is not None:
+            changes["value"] = score
+        if text is not None:
+            changes["text"] = text
+        if not changes:
+            fail("nothing to change: give --at, --mg, --status, --score or --text")
+        _logged(_open(db).edit_entry(patient, entry_id, **changes), json_out)
+
+
+def log_history(
+    patient: PatientOpt,
+    entry_id: Annotated[int, typer.Argument(help="Entry id.")],
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Every version of an entry, oldest first."""
+    with _guard():
+        versions = _open(db).history(patient, entry_id)
+        if json_out:
+            emit_json({"id": entry_id, "versions": [_entry_json(v) for v in versions]})
+            return
+        for v in versions:
+            stdout_console().print(f"v{v.version} recorded {v.recorded_at:%Y-%m-%d %H:%M}: "
+                                   f"{v.at:%Y-%m-%d %H:%M} {_describe(v)}")
+
+
+# -- views --------------------------------------------------------------------------------------
+def today(
+    patient: PatientOpt,
+    on: Annotated[str | None, typer.Option("--date", help="Another day (YYYY-MM-DD).", show_default=False)] = None,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """What is due today and what was taken."""
+    with _guard():
+        v = _open(db).today(patient, on=_date(on, "--date"))
+        doses = [{"time": f"{d.at:%H:%M}", "at": _iso(d.at), "mg": d.mg, "status": d.status,
+                  "taken_at": _iso(d.taken_at), "taken_mg": d.taken_mg, "on_time": d.on_time} for d in v.doses]
+        if json_out:
+            emit_json({"date": v.date, "plan": None if v.plan_kind is None else
+                       {"kind": v.plan_kind, "label": v.plan_label},
+                       "planned_mg": v.planned_mg, "taken_mg": v.taken_mg, "doses": doses,
+                       "extra_doses": [_entry_json(e) for e in v.extra_doses],
+                       "entries": [_entry_json(e) for e in v.entries]})
+            return
+        from rich.table import Table
+
+        console = stdout_console()
+        console.print(f"[bold]{v.date}[/bold]: " + (f"{v.plan_label}" if v.plan_label else "no plan in force")
+                      + f" — planned {v.planned_mg:g} mg, taken {v.taken_mg:g} mg")
+        table = Table()
+        for col in ("Time", "mg", "Status", "Taken at"):
+            table.add_column(col)
+        colors = {"taken": "green", "late": "yellow", "missed": "red", "due": "bold", "skipped": "yellow"}
+        for d in v.doses:
+            c = colors.get(d.status, "")
+            table.add_row(f"{d.at:%H:%M}", f"{d.mg:g}", f"[{c}]{d.status}[/{c}]" if c else d.status,
+                          "" if d.taken_at is None else f"{d.taken_at:%H:%M} ({d.taken_mg:g} mg)")
+        if v.doses:
+            console.print(table)
+        for e in v.extra_doses:
+            console.print(f"Extra dose at {e.at:%H:%M}: {e.data.mg:g} mg")
+        others = [e for e in v.entries if e.kind != "dose"]
+        for e in others:
+            console.print(f"{e.at:%H:%M} {_describe(e)}")
+
+
+def adherence(
+    patient: PatientOpt,
+    start: FromOpt = None,
+    end: ToOpt = None,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Doses taken vs scheduled, on time, missed-dose streaks, mg taken vs planned."""
+    with _guard():
+        r = _open(db).adherence(patient, start=_date(start, "--from"), end=_date(end, "--to"))
+        if json_out:
+            emit_json({"patient": patient, "from": r.start, "to": r.end, **{
+                k: getattr(r, k) for k in ("adherence_pct", "scheduled", "taken", "on_time_pct", "on_time", "extra",
+                                           "skipped", "on_time_window_min", "planned_mg", "taken_mg",
+                                           "longest_missed_streak")},
+                "missed_streaks": [{"first": _iso(s.first), "last": _iso(s.last), "doses": s.doses}
+                                   for s in r.missed_streaks],
+                "days": r.days, "weeks": r.weeks})
+            return
+        from rich.table import Table
+
+        console = stdout_console()
+        pct = "n/a" if r.adherence_pct is None else f"{r.adherence_pct:g}%"
+        on_time = "n/a" if r.on_time_pct is None else f"{r.on_time_pct:g}%"
+        console.print(f"[bold]{r.start} to {r.end}[/bold]: {r.taken}/{r.scheduled} scheduled doses taken ({pct}); "
+                      f"on time (±{r.on_time_window_min} min) {on_time}; longest missed streak "
+                      f"{r.longest_missed_streak} dose(s); taken {r.taken_mg:g} of {r.planned_mg:g} mg planned.")
+        table = Table(title="By week")
+        for col in ("Week of", "Scheduled", "Taken", "Adherence", "On time"):
+            table.add_column(col)
+        for w in r.weeks:
+            table.add_row(str(w.week_start), str(w.scheduled), str(w.taken),
+                          "n/a" if w.adherence_pct is None else f"{w.adherence_pct:g}%",
+                          "n/a" if w.on_time_pct is None else f"{w.on_time_pct:g}%")
+        console.print(table)
+
+
+def trends(
+    patient: PatientOpt,
+    start: FromOpt = None,
+    end: ToOpt = None,
+    scale: Annotated[list[str] | None, typer.Option("--scale", help="Only these scales (repeatable).",
+                                                    show_default=False)] = None,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Score trends (rolling mean) and the dose-response view around plan steps."""
+    with _guard():
+        r = _open(db).trends(patient, start=_date(start, "--from"), end=_date(end, "--to"), scales=scale)
+        if json_out:
+            emit_json({"patient": patient, "from": r.start, "to": r.end, "window_days": r.window_days,
+                       "scales": r.scales, "dose_response": {
+                           "scales": r.dose_response.scales,
+                           "steps": [{"at": _iso(s.at), "from_mg": s.from_mg, "to_mg": s.to_mg,
+                                      "direction": s.direction, "before": s.before, "after": s.after,
+                                      "withdrawal_window": None if s.withdrawal_from is None else {
+                                          "from": _iso(s.withdrawal_from), "until": _iso(s.withdrawal_until),
+                                          "means": s.withdrawal_window}}
+                                     for s in r.dose_response.steps]}})
+            return
+        from rich.table import Table
+
+        console = stdout_console()
+        if not r.scales:
+            console.print(f"No scores logged from {r.start} to {r.end}.")
+        for name, points in r.scales.items():
+            table = Table(title=f"{name} ({r.window_days}-day rolling mean)")
+            for col in ("Date", "Mean", "n", "Rolling"):
+                table.add_column(col)
+            for p in points[-14:]:
+                table.add_row(str(p.date), f"{p.mean:g}", str(p.n), f"{p.rolling_mean:g}")
+            console.print(table)
+        for sc in r.dose_response.scales:
+            if sc.slope_per_100mg is not None:
+                console.print(f"{sc.scale}: {sc.slope_per_100mg:+g} points per 100 mg/day taken "
+                              f"(r = {sc.correlation if sc.correlation is not None else 'n/a'})")
+        for s in r.dose_response.steps:
+            parts = [f"{k} {s.before[k] if s.before[k] is not None else '-'} → {s.after[k] if s.after[k] is not None else '-'}"
+                     for k in s.before]
+            line = f"Step {s.at:%Y-%m-%d}: {s.from_mg:g} → {s.to_mg:g} mg/day; " + ", ".join(parts)
+            if s.withdrawal_window:
+                line += "; withdrawal window: " + ", ".join(
+                    f"{k} {v if v is not None else '-'}" for k, v in s.withdrawal_window.items())
+            console.print(line)
+
+
+# -- export / import ----------------------------------------------------------------------------
+def export(
+    patient: PatientOpt,
+    fmt: Annotated[FormatChoice, typer.Option("--format", help="csv or json.")] = FormatChoice.json,
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file (default: stdout).",
+                                             show_default=False)] = None,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Export a patient's plans and entries (CSV or JSON; re-importable with `gabacare import`)."""
+    with _guard():
+        text = _open(db).export(patient, fmt.value)
+        rows = max(0, text.count("\n") - (1 if fmt is FormatChoice.csv else 3))
+        if out is not None:
+            out.write_text(text, encoding="utf-8")
+        if json_out:
+            emit_json({"patient": patient, "format": fmt.value, "out": None if out is None else str(out),
+                       "bytes": len(text.encode("utf-8")), **({"content": text} if out is None else {})})
+        elif out is None:
+            typer.echo(text, nl=False)
+        else:
+            stdout_console().print(f"Wrote {out} ({fmt.value}, {rows} row(s)).")
+
+
+def import_(
+    file: Annotated[Path, typer.Argument(help="A CSV or JSON file made by `gabacare export`.")],
+    patient: PatientOpt,
+    fmt: Annotated[FormatChoice | None, typer.Option("--format", help="Default: from the file name or content.",
+                                                     show_default=False)] = None,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Import a file into a patient's journal: every row is checked first; any bad row imports nothing."""
+    with _guard():
+        from gabacare.journal.transfer import sniff_format
+
+        try:
+            text = file.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            fail("the file is not UTF-8 text")
+        except (FileNotFoundError, IsADirectoryError):
+            fail(f"cannot read {file}: no such file")
+        kind = fmt.value if fmt else sniff_format(text, file.name)
+        counts = _open(db).import_text(patient, text, kind)
+        if json_out:
+            emit_json({"patient": patient, "format": kind, "imported": counts})
+        else:
+            stdout_console().print(f"Imported {counts['entries']} entries and {counts['plans']} plan(s).")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the journal commands to the CLI."""
+    patient_app = typer.Typer(help="Patients in the journal.", no_args_is_help=True)
+    patient_app.command("add")(patient_add)
+    patient_app.command("list")(patient_list)
+    app.add_typer(patient_app, name="patient")
+
+    plan_app = typer.Typer(help="The plan in force (titration, taper or maintenance).", no_args_is_help=True)
+    plan_app.command("set")(plan_set)
+    app.add_typer(plan_app, name="plan")
+
+    log_app = typer.Typer(help="Log doses, symptoms, triggers, side effects, labs and notes.", no_args_is_help=True)
+    log_app.command("dose")(log_dose)
+    log_app.command("symptom")(log_symptom)
+    log_app.command("trigger")(log_trigger)
+    log_app.command("side-effect")(log_side_effect)
+    log_app.command("lab")(log_lab)
+    log_app.command("note")(log_note)
+    log_app.command("edit")(log_edit)
+    log_app.command("history")(log_history)
+    app.add_typer(log_app, name="log")
+
+    app.command("today")(today)
+    app.command("adherence")(adherence)
+    app.command("trends")(trends)
+    app.command("export")(export)
+    app.command("import")(import_)

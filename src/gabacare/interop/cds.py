@@ -1,0 +1,966 @@
+"""CDS Hooks 2.0 service logic for gabapentin orders, as pure functions over JSON-like dicts.
+
+No web framework here: the web layer parses the HTTP body, calls one function and sends back the
+:class:`CdsResponse` it gets (``status`` and ``body``). Bad input never raises to the caller.
+
+Services (one per hook, :func:`discovery`): ``gabacare-order-select``, ``gabacare-order-sign`` and
+``gabacare-patient-view``, each declaring the prefetch templates ``patient``, ``creatinine`` (latest
+serum creatinine, LOINC 2160-0 or 14682-9), ``weight`` (LOINC 29463-7) and ``activeMeds``.
+
+For each draft gabapentin order under review (order-select: the ``selections``; order-sign: every
+draft), recognised by RxNorm code (knowledge base ``drug.rxnorm_ingredient``, ``forms[].rxnorm``,
+``oral_solution.rxnorm``) or by name (gabapentin enacarbil and pregabalin are *other* gabapentinoids),
+the service estimates CrCl by Cockcroft-Gault from the prefetch (age at ``now``, sex, weight,
+creatinine converted by its unit code) and returns cards for:
+
+=============================  ==========  ======================================================
+finding                        indicator   source
+=============================  ==========  ======================================================
+daily dose above renal band    warning     label 2.3 (suggestion: the band's regimen, ``update``)
+daily dose above 3600 mg       critical    label 2.1, 2.2 (suggestion as above)
+doses per day above the band   warning     label 2.3 (folded into the dose card when both apply)
+fewer doses than the band      info        label 2.3
+opioid / benzodiazepine /      warning     fda-dsc-2019, label 5.7, 7, gomes-2017, beers-2023
+other sedative co-prescribed   (info for
+                               sedatives)
+duplicate gabapentinoid        warning     label, beers-2023
+abrupt stop, no taper          warning     label 2, 5.5 (suggestion: the core's taper, ``create``)
+age at or above the FDA/Beers  info        fda-dsc-2019, beers-2023
+risk age
+no creatinine / weight         info        label 2.3 ("renal check not done")
+unreadable gabapentin order    info        (the checks could not run)
+=============================  ==========  ======================================================
+
+Prefetch states: a missing key (or an OperationOutcome) means *not provided*; GabaCare then asks the
+EHR's FHIR server through the injected ``fetch`` and, failing that, answers **412** with an
+OperationOutcome. ``null`` (or an empty search) means *no data*: 200 with an info card.
+
+Handles patient data: nothing here logs; error reasons name fields, never values.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import cache
+from typing import Any, Final, Protocol
+
+from gabacare.clinical.adjust import suggest_regimen
+from gabacare.clinical.checks import check_regimen
+from gabacare.clinical.errors import ClinicalInputError
+from gabacare.clinical.interactions import check_interactions, normalise_name
+from gabacare.clinical.regimen import DailyRegimen, Dose, Frequency, schedule_times
+from gabacare.clinical.renal import CrClResult, cockcroft_gault, renal_limits
+from gabacare.clinical.taper import taper
+from gabacare.clinical.units import CrCl, Milligrams, SerumCreatinine
+from gabacare.interop.codes import (
+    GABACARE_SYSTEM,
+    LOINC_BODY_WEIGHT,
+    LOINC_CREATININE_MASS,
+    LOINC_CREATININE_MOLES,
+    RXNORM,
+    RXNORM_BRANDED_GABAPENTIN,
+    RXNORM_OTHER,
+)
+from gabacare.interop.fhir import FhirResourceError, plan_medication_request, regimen_medication_request, validate_resource
+from gabacare.knowledge import Citation, load_monograph
+
+__all__ = [
+    "SERVICES",
+    "CdsResponse",
+    "FeedbackStore",
+    "Fetcher",
+    "InMemoryFeedbackStore",
+    "Medication",
+    "SummaryProvider",
+    "UnreadableOrder",
+    "discovery",
+    "handle_hook",
+    "identify_medication",
+    "make_http_fetcher",
+    "order_regimens",
+    "record_feedback",
+]
+
+#: service id -> hook
+SERVICES: Final = {
+    "gabacare-order-select": "order-select",
+    "gabacare-order-sign": "order-sign",
+    "gabacare-patient-view": "patient-view",
+}
+_TITLES = {
+    "order-select": "GabaCare gabapentin check (order select)",
+    "order-sign": "GabaCare gabapentin check (order sign)",
+    "patient-view": "GabaCare patient journal summary",
+}
+_DESCRIPTIONS = {
+    "order-select": "Renal band, daily maximum, doses per day, CNS-depressant and duplicate-gabapentinoid checks "
+                    "for a selected gabapentin order, with a corrected order to accept in one click.",
+    "order-sign": "Renal band, daily maximum, doses per day, CNS-depressant, duplicate-gabapentinoid and "
+                  "abrupt-stop checks for gabapentin orders about to be signed.",
+    "patient-view": "What the patient has logged in GabaCare (adherence, score trends, side effects, "
+                    "emergencies flagged) when the EHR patient is linked to a GabaCare patient.",
+}
+_PREFETCH: Final = {
+    "patient": "Patient/{{context.patientId}}",
+    "creatinine": f"Observation?patient={{{{context.patientId}}}}&code=http://loinc.org|{LOINC_CREATININE_MASS},"
+                  f"http://loinc.org|{LOINC_CREATININE_MOLES}&_sort=-date&_count=1",
+    "weight": f"Observation?patient={{{{context.patientId}}}}&code=http://loinc.org|{LOINC_BODY_WEIGHT}"
+              "&_sort=-date&_count=1",
+    "activeMeds": "MedicationRequest?patient={{context.patientId}}&status=active",
+}
+_STOP_STATUSES = frozenset({"stopped", "cancelled"})
+_INACTIVE_STATUSES = frozenset({"stopped", "cancelled", "completed", "entered-in-error"})
+_SEDATIVE_CLASSES = ("opioids", "benzodiazepines", "cns-depressants")
+_OVERRIDE = (
+    ("benefit-outweighs-risk", "Benefit outweighs the risk for this patient"),
+    ("recent-value-differs", "A more recent or better kidney function value is known"),
+    ("specialist-advice", "Dose set on specialist advice"),
+    ("will-monitor", "Will monitor the patient closely"),
+)
+
+#: (FHIR server base URL, relative query, fhirAuthorization or None) -> the JSON answer, or None.
+Fetcher = Callable[[str, str, Mapping[str, Any] | None], Any]
+#: EHR patient id -> a summary of the linked GabaCare patient's journal, or None when not linked.
+SummaryProvider = Callable[[str], Mapping[str, Any] | None]
+
+
+class FeedbackStore(Protocol):
+    """Stores one feedback record under a key; returns False when the key was already stored."""
+
+    def __call__(self, key: str, record: Mapping[str, Any]) -> bool: ...
+
+
+@dataclass
+class InMemoryFeedbackStore:
+    """A :class:`FeedbackStore` in a dict (tests, local demos)."""
+
+    records: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def __call__(self, key: str, record: Mapping[str, Any]) -> bool:
+        if key in self.records:
+            return False
+        self.records[key] = dict(record)
+        return True
+
+
+@dataclass(frozen=True)
+class CdsResponse:
+    """What to send back: HTTP ``status`` and a JSON ``body``; ``reason`` is a one-line text for 4xx."""
+
+    status: int
+    body: dict[str, Any]
+    reason: str | None = None
+
+
+# -- discovery ------------------------------------------------------------------------------------
+def discovery() -> dict[str, Any]:
+    """The ``GET /cds-services`` document: three services, each with the four prefetch templates."""
+    return {"services": [
+        {"hook": hook, "id": sid, "title": _TITLES[hook], "description": _DESCRIPTIONS[hook], "prefetch": dict(_PREFETCH)}
+        for sid, hook in SERVICES.items()
+    ]}
+
+
+# -- errors -----------------------------------------------------------------------------------------
+def _outcome(status: int, reason: str, code: str = "invalid") -> CdsResponse:
+    body = {"resourceType": "OperationOutcome",
+            "issue": [{"severity": "error", "code": code, "diagnostics": reason}]}
+    return CdsResponse(status, body, reason)
+
+
+class _BadRequest(Exception):
+    def __init__(self, reason: str, status: int = 400) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+# -- reading resources leniently ----------------------------------------------------------------------
+_MISSING: Final = object()  # prefetch key absent, or an OperationOutcome: "not provided"
+
+
+def _resources(value: Any) -> list[dict[str, Any]] | object:
+    """Resources in a prefetch value: a list (possibly empty = no data) or ``_MISSING``."""
+    if value is None:
+        return []
+    if not isinstance(value, Mapping):
+        return _MISSING
+    if "resource" in value and "resourceType" not in value:  # pre-1.0 {"response", "resource"} wrapper
+        return _resources(value.get("resource"))
+    rtype = value.get("resourceType")
+    if rtype == "OperationOutcome":
+        return _MISSING
+    if rtype == "Bundle":
+        out: list[dict[str, Any]] = []
+        entries = value.get("entry")
+        for entry in entries if isinstance(entries, list) else []:
+            if not isinstance(entry, Mapping):
+                continue
+            search = entry.get("search")
+            if isinstance(search, Mapping) and search.get("mode") == "outcome":
+                continue
+            res = entry.get("resource") if "resource" in entry else entry  # bare resources: repaired
+            if isinstance(res, Mapping) and isinstance(res.get("resourceType"), str):
+                if res.get("resourceType") == "OperationOutcome":
+                    continue
+                out.append(dict(res))
+        return out
+    if isinstance(rtype, str):
+        return [dict(value)]
+    return _MISSING
+
+
+def _codings(concept: Any) -> list[Mapping[str, Any]]:
+    if not isinstance(concept, Mapping):
+        return []
+    codings = concept.get("coding")
+    return [c for c in codings if isinstance(c, Mapping)] if isinstance(codings, list) else []
+
+
+def _has_code(resource: Mapping[str, Any], *codes: str) -> bool:
+    return any(str(c.get("code")) in codes for c in _codings(resource.get("code")))
+
+
+def _concept(mr: Mapping[str, Any]) -> Mapping[str, Any]:
+    concept = mr.get("medicationCodeableConcept")
+    if isinstance(concept, Mapping):
+        return concept
+    med = mr.get("medication")  # R5 CodeableReference
+    inner = med.get("concept") if isinstance(med, Mapping) else None
+    return inner if isinstance(inner, Mapping) else {}
+
+
+@cache
+def _name_patterns() -> tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]:
+    """Every ingredient and known name as a whole-word pattern, longest first (enacarbil before gabapentin)."""
+    m = load_monograph()
+    names: dict[str, tuple[str, ...]] = {mem: (mem,) for cls in m.interaction_classes for mem in cls.members}
+    names.update(m.names.map)
+    ordered = sorted(names.items(), key=lambda kv: -len(kv[0]))
+    return tuple((re.compile(r"\b" + re.escape(k) + r"\b"), v) for k, v in ordered)
+
+
+def _names_in_text(text: str) -> list[str]:
+    s = normalise_name(text)
+    found: list[str] = []
+    for pattern, ingredients in _name_patterns():
+        if pattern.search(s):
+            found.extend(ingredients)
+            s = pattern.sub(" ", s)
+    return found
+
+
+@dataclass(frozen=True)
+class Medication:
+    """What a medication resource is: its ingredients and, for gabapentin, the product's strength."""
+
+    ingredients: tuple[str, ...]
+    label: str
+    strength_mg: float | None = None
+    per_ml_mg: float | None = None
+
+    @property
+    def is_gabapentin(self) -> bool:
+        return self.ingredients == ("gabapentin",)
+
+    @property
+    def gabapentinoid(self) -> bool:
+        return bool({"gabapentin", "pregabalin", "gabapentin enacarbil"} & set(self.ingredients))
+
+
+def identify_medication(resource: Mapping[str, Any]) -> Medication:
+    """What a MedicationRequest/Statement (R4, STU3 or R5 shape) is: RxNorm code first, then names."""
+    m = load_monograph()
+    concept = _concept(resource)
+    ingredients: list[str] = []
+    strength = per_ml = None
+    texts: list[str] = []
+    for c in _codings(concept):
+        code = str(c.get("code", ""))
+        system = c.get("system")
+        if isinstance(c.get("display"), str):
+            texts.append(c["display"])
+        if system not in (RXNORM, None):
+            continue
+        code = RXNORM_BRANDED_GABAPENTIN.get(code, code)
+        if code == m.drug.rxnorm_ingredient:
+            ingredients.append("gabapentin")
+        elif code == m.oral_solution.rxnorm:
+            ingredients.append("gabapentin")
+            per_ml = m.oral_solution.concentration_mg_per_ml
+        elif any(f.rxnorm == code for f in m.forms):
+            ingredients.append("gabapentin")
+            strength = float(next(f.strength_mg for f in m.forms if f.rxnorm == code))
+        elif code in RXNORM_OTHER:
+            ingredients.extend(RXNORM_OTHER[code])
+    if isinstance(concept.get("text"), str):
+        texts.append(concept["text"])
+    if not ingredients:
+        for t in texts:
+            ingredients.extend(_names_in_text(t))
+    label = next((t for t in texts if t.strip()), None) or (ingredients[0] if ingredients else "unnamed medicine")
+    return Medication(tuple(dict.fromkeys(ingredients)), " ".join(label.split())[:80], strength, per_ml)
+
+
+class UnreadableOrder(ValueError):
+    """A medication order whose daily dose cannot be read (the message says which element)."""
+
+
+_PER_DAY = {"d": 1.0, "h": 24.0, "min": 1440.0, "wk": 1 / 7, "mo": 1 / 30, "a": 1 / 365}
+
+
+def _dose_mg(dosage: Mapping[str, Any], med: Medication) -> float:
+    dar = dosage.get("doseAndRate")
+    if isinstance(dar, Mapping):  # R4 example with an object: repaired to a list
+        dar = [dar]
+    qty: Any = None
+    if isinstance(dar, list) and dar and isinstance(dar[0], Mapping):
+        qty = dar[0].get("doseQuantity")
+        if qty is None and isinstance(dar[0].get("doseRange"), Mapping):
+            qty = dar[0]["doseRange"].get("high")
+    if qty is None:
+        qty = dosage.get("doseQuantity")  # STU3 shape: moved
+    if not isinstance(qty, Mapping):
+        raise UnreadableOrder("the order has no dose quantity")
+    value = qty.get("value")
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise UnreadableOrder("the dose quantity has no positive value")
+    unit = str(qty.get("code") or qty.get("unit") or "").strip().lower()
+    if unit == "mg":
+        return float(value)
+    if unit == "g":
+        return float(value) * 1000
+    if unit in ("{capsule}", "{tablet}", "{pill}", "capsule", "tablet", "cap", "tab") and med.strength_mg:
+        return float(value) * med.strength_mg
+    if unit == "ml" and med.per_ml_mg:
+        return float(value) * med.per_ml_mg
+    raise UnreadableOrder("the dose unit cannot be converted to mg for this product")
+
+
+def _clock(text: Any) -> time:
+    if not isinstance(text, str):
+        raise UnreadableOrder("timeOfDay is not a time")
+    try:
+        return time.fromisoformat(text)
+    except ValueError:
+        raise UnreadableOrder("timeOfDay is not a time") from None
+
+
+def _spread(n: int) -> tuple[time, ...]:
+    """Default clock times for ``n`` doses: the knowledge base schedule for 1-3, else evenly spread."""
+    if 1 <= n <= 3:
+        return schedule_times(n)
+    first = datetime.combine(date.min, schedule_times(1)[0])
+    step = timedelta(days=1) / n
+    return tuple(sorted((first + i * step).time() for i in range(n)))
+
+
+def order_regimens(mr: Mapping[str, Any], med: Medication) -> list[DailyRegimen]:
+    """The order's daily regimens, one per ``sequence`` (concurrent Dosages merged), in sequence order.
+
+    Raises :class:`UnreadableOrder` when a dose is not convertible to mg or the timing is not daily.
+    """
+    dosages = mr.get("dosageInstruction")
+    if isinstance(dosages, Mapping):
+        dosages = [dosages]
+    if not isinstance(dosages, list) or not dosages:
+        raise UnreadableOrder("the order has no dosage instructions")
+    groups: dict[int, list[tuple[time | None, float]]] = {}
+    for dosage in dosages:
+        if not isinstance(dosage, Mapping):
+            raise UnreadableOrder("a dosage instruction is not an object")
+        if dosage.get("asNeededBoolean") is True or "asNeededCodeableConcept" in dosage:
+            raise UnreadableOrder("as-needed gabapentin has no fixed daily dose to check")
+        mg = _dose_mg(dosage, med)
+        timing_raw = dosage.get("timing")
+        timing: Mapping[str, Any] = timing_raw if isinstance(timing_raw, Mapping) else {}
+        repeat_raw = timing.get("repeat")
+        repeat: Mapping[str, Any] = repeat_raw if isinstance(repeat_raw, Mapping) else {}
+        tod = repeat.get("timeOfDay")
+        times = [_clock(t) for t in tod] if isinstance(tod, list) and tod else None
+        freq = repeat.get("frequency", len(times) if times else 1)
+        period = repeat.get("period", 1)
+        unit = repeat.get("periodUnit", repeat.get("unit", "d"))
+        if (isinstance(freq, bool) or not isinstance(freq, int) or freq < 1 or isinstance(period, bool)
+                or not isinstance(period, int | float) or period <= 0 or unit not in _PER_DAY):
+            raise UnreadableOrder("the dosage timing (frequency, period, periodUnit) cannot be read")
+        per_day = freq * _PER_DAY[str(unit)] / float(period)
+        if abs(per_day - round(per_day)) > 1e-6 or round(per_day) < 1:
+            raise UnreadableOrder("the dosage timing is not a whole number of doses a day")
+        n = round(per_day)
+        seq = dosage.get("sequence", 1)
+        seq = seq if isinstance(seq, int) and not isinstance(seq, bool) else 1
+        if times is not None and len(times) == n:
+            groups.setdefault(seq, []).extend((t, mg) for t in times)
+        else:
+            groups.setdefault(seq, []).extend((None, mg) for _ in range(n))
+    out = []
+    for seq in sorted(groups):
+        items = groups[seq]
+        if any(t is None for t, _ in items):
+            clock = _spread(len(items))
+            items = [(clock[i], mg) for i, (_, mg) in enumerate(items)]
+        items.sort(key=lambda x: x[0] or time.min)
+        amounts = {mg for _, mg in items}
+        freq_word: Frequency = {1: "QD", 2: "BID", 3: "TID"}.get(len(items), "PATTERN") if len(amounts) == 1 else "PATTERN"  # type: ignore[assignment]
+        try:
+            out.append(DailyRegimen(tuple(Dose(t or time.min, Milligrams(mg)) for t, mg in items), freq_word))
+        except ClinicalInputError as exc:
+            raise UnreadableOrder(str(exc)) from None
+    return out
+
+
+# -- patient facts from the prefetch ------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Renal:
+    crcl: CrClResult | None
+    why_not: str | None
+    creatinine_date: str | None
+    age_years: float | None
+
+
+def _age(birth: Any, now: datetime) -> float | None:
+    if not isinstance(birth, str):
+        return None
+    try:
+        born = date.fromisoformat(birth + "-01" if len(birth) == 7 else birth[:10])
+    except ValueError:
+        return None
+    today = now.date()
+    return float(today.year - born.year - ((today.month, today.day) < (born.month, born.day)))
+
+
+def _quantity(obs: Mapping[str, Any]) -> tuple[float, str] | None:
+    q = obs.get("valueQuantity")
+    if not isinstance(q, Mapping):
+        return None
+    v = q.get("value")
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return None
+    return float(v), str(q.get("code") or q.get("unit") or "").strip()
+
+
+def _latest(obs: list[dict[str, Any]], *codes: str) -> dict[str, Any] | None:
+    usable = [o for o in obs if o.get("resourceType") == "Observation" and _has_code(o, *codes)
+              and o.get("status") not in ("entered-in-error", "cancelled")]
+    usable.sort(key=lambda o: str(o.get("effectiveDateTime") or o.get("issued") or ""), reverse=True)
+    return usable[0] if usable else None
+
+
+def _renal(patient: list[dict[str, Any]], creat: list[dict[str, Any]], weight: list[dict[str, Any]],
+           now: datetime) -> _Renal:
+    p = next((r for r in patient if r.get("resourceType") == "Patient"), None)
+    age = _age(p.get("birthDate"), now) if p else None
+    sex = p.get("gender") if p else None
+    c = _latest(creat, LOINC_CREATININE_MASS, LOINC_CREATININE_MOLES)
+    w = _latest(weight, LOINC_BODY_WEIGHT)
+    c_date = str(c.get("effectiveDateTime"))[:10] if c and c.get("effectiveDateTime") else None
+    if c is None:
+        return _Renal(None, "no serum creatinine result is available", None, age)
+    if age is None:
+        return _Renal(None, "the patient's birth date is not available", c_date, age)
+    if sex not in ("female", "male"):
+        return _Renal(None, "Cockcroft-Gault needs the patient's sex (female or male)", c_date, age)
+    if w is None:
+        return _Renal(None, "no body weight is available", c_date, age)
+    wq, cq = _quantity(w), _quantity(c)
+    if wq is None or wq[1] not in ("kg", "g"):
+        return _Renal(None, "the body weight is not in kg", c_date, age)
+    kg = wq[0] / 1000 if wq[1] == "g" else wq[0]
+    units = {"mg/dl": "mg/dL", "umol/l": "umol/L", "µmol/l": "umol/L", "μmol/l": "umol/L"}
+    if cq is None or cq[1].lower() not in units:
+        return _Renal(None, "the creatinine unit is not mg/dL or umol/L", c_date, age)
+    try:
+        scr = SerumCreatinine(cq[0], units[cq[1].lower()])  # type: ignore[arg-type]
+        result = cockcroft_gault(age_years=age, sex=sex, weight_kg=kg, scr=scr)
+    except ClinicalInputError as exc:
+        return _Renal(None, f"Cockcroft-Gault could not be applied: {exc}", c_date, age)
+    return _Renal(result, None, c_date, age)
+
+
+# -- cards ------------------------------------------------------------------------------------------
+def _cite_line(citations: Iterable[Citation]) -> str:
+    m = load_monograph()
+    parts = []
+    for c in dict.fromkeys(citations):
+        src = m.sources.get(c.source)
+        parts.append(f"{c.render()}" + (f" ({src.title})" if src else ""))
+    return "; ".join(parts)
+
+
+def _card(instance: str, key: str, summary: str, indicator: str, body: str, citations: Sequence[Citation], *,
+          suggestions: Sequence[dict[str, Any]] = (), topic: str) -> dict[str, Any]:
+    m = load_monograph()
+    first = citations[0] if citations else None
+    src = m.sources.get(first.source) if first else None
+    label = "GabaCare" + (f" · {first.render()}" if first else "")
+    source: dict[str, Any] = {"label": label, "topic": {"system": GABACARE_SYSTEM, "code": topic,
+                                                         "display": topic.replace("-", " ")}}
+    if src is not None and src.url.startswith("http"):
+        source["url"] = src.url
+    detail = f"{body}\n\n**Sources:** {_cite_line(citations)}\n\n*{m.notice_text}*"
+    if len(summary) >= 140:
+        summary = summary[:136].rstrip() + "…"
+    card: dict[str, Any] = {
+        "uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"urn:gabacare:cds:{instance}:{key}")),
+        "summary": summary,
+        "indicator": indicator,
+        "detail": detail,
+        "source": source,
+    }
+    if suggestions:
+        card["suggestions"] = list(suggestions)
+        card["selectionBehavior"] = "at-most-one"
+    if indicator != "info":
+        card["overrideReasons"] = [{"system": GABACARE_SYSTEM, "code": c, "display": d} for c, d in _OVERRIDE]
+    return card
+
+
+def _suggestion(instance: str, key: str, label: str, action: dict[str, Any]) -> dict[str, Any]:
+    return {"label": label, "uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"urn:gabacare:cds:{instance}:{key}:s")),
+            "isRecommended": True, "actions": [action]}
+
+
+def _order_ref(mr: Mapping[str, Any]) -> str:
+    return f"MedicationRequest/{mr['id']}" if isinstance(mr.get("id"), str) else "the draft order"
+
+
+def _dose_cards(instance: str, mr: Mapping[str, Any], regimens: list[DailyRegimen], renal: _Renal) -> list[dict[str, Any]]:
+    m = load_monograph()
+    crcl = None
+    if renal.crcl is not None:
+        crcl = CrCl(min(renal.crcl.crcl_ml_min, m.renal.plausible.crcl_max_ml_min))
+    cards: list[dict[str, Any]] = []
+    key = _order_ref(mr)
+    for i, reg in enumerate(regimens):
+        res = check_regimen(reg, crcl=crcl)
+        codes = {p.code: p for p in res.problems}
+        step = f" (dosage sequence {i + 1})" if len(regimens) > 1 else ""
+        total = reg.total_mg
+        if {"max_daily_exceeded", "renal_max_exceeded", "renal_doses_per_day"} & set(codes):
+            lim = renal_limits(crcl) if crcl is not None else None
+            if "renal_max_exceeded" in codes and lim is not None:
+                summary = (f"Gabapentin {total:g} mg/day exceeds the {lim.max_daily_mg:g} mg/day maximum for "
+                           f"CrCl {lim.crcl_ml_min:.0f} mL/min (Cockcroft-Gault)")
+            elif "max_daily_exceeded" in codes:
+                summary = f"Gabapentin {total:g} mg/day exceeds the {m.limits.max_daily_mg} mg/day label maximum"
+            else:
+                assert lim is not None
+                summary = (f"Gabapentin in {reg.doses_per_day} doses a day: at CrCl {lim.crcl_ml_min:.0f} mL/min "
+                           f"the label gives {lim.doses_per_day} a day")
+            lines = [f"Ordered{step}: **{reg.describe()}** ({total:g} mg/day in {reg.doses_per_day} doses)."]
+            if renal.crcl is not None and lim is not None:
+                lines.append(f"Estimated CrCl **{renal.crcl.crcl_ml_min:.1f} mL/min** by Cockcroft-Gault "
+                             f"({renal.crcl.formula}; age {renal.crcl.age_years:g}, {renal.crcl.weight_kg:g} kg, "
+                             f"creatinine {renal.crcl.scr_mg_dl:.2f} mg/dL"
+                             + (f" on {renal.creatinine_date}" if renal.creatinine_date else "") + ").")
+                lines.append(f"Label band {lim.band}: {lim.min_daily_mg:g}-{lim.max_daily_mg:g} mg/day in "
+                             f"{lim.doses_per_day} dose(s) a day.")
+            lines.extend(f"- {p.message}" for p in res.problems)
+            suggestions: list[dict[str, Any]] = []
+            cites = list(res.citations)
+            if renal.crcl is not None:
+                cites = [*renal.crcl.citations, *cites]
+            if len(regimens) == 1:
+                band_crcl = crcl if crcl is not None else CrCl(m.renal.bands[0].crcl_min)
+                try:
+                    better = suggest_regimen(reg, band_crcl)
+                    resource = validate_resource(regimen_medication_request(better, crcl=crcl, base=mr))
+                except (ClinicalInputError, FhirResourceError):
+                    better = None
+                if better is not None and better != reg:
+                    lines.append(f"Suggested: **{better.describe()}** ({better.total_mg:g} mg/day), the label's "
+                                 "regimen in the same column of the renal table.")
+                    suggestions.append(_suggestion(instance, key + f":{i}", f"Change to {better.describe()} "
+                                                   f"({better.total_mg:g} mg/day)", {
+                                                       "type": "update",
+                                                       "description": f"Replace the order with {better.describe()}",
+                                                       "resource": resource}))
+            indicator = "critical" if "max_daily_exceeded" in codes else "warning"
+            cards.append(_card(instance, f"dose:{key}:{i}", summary, indicator, "\n\n".join(lines), cites,
+                               suggestions=suggestions, topic="renal-dose"))
+        elif crcl is not None and any(w.code == "fewer_doses_than_band" for w in res.warnings):
+            lim = renal_limits(crcl)
+            w = next(w for w in res.warnings if w.code == "fewer_doses_than_band")
+            summary = (f"Gabapentin {total:g} mg/day in {reg.doses_per_day} dose(s): the label splits it into "
+                       f"{lim.doses_per_day} at CrCl {lim.crcl_ml_min:.0f} mL/min")
+            cards.append(_card(instance, f"few:{key}:{i}", summary, "info", w.message, w.citations, topic="doses-per-day"))
+    return cards
+
+
+def _interaction_cards(instance: str, others: list[Medication], gaba_drafts: list[Medication], age: float | None
+                       ) -> list[dict[str, Any]]:
+    m = load_monograph()
+    names = list(dict.fromkeys(i for med in others for i in med.ingredients))
+    report = check_interactions(names, age_years=age)
+    classes = {c.id: c for c in m.interaction_classes}
+    cards: list[dict[str, Any]] = []
+    by_class: dict[str, list[str]] = {}
+    for r in report.results:
+        if r.class_id:
+            by_class.setdefault(r.class_id, []).append(r.input)
+    words = {"opioids": "an opioid", "benzodiazepines": "a benzodiazepine", "cns-depressants": "another sedative"}
+    for cid in _SEDATIVE_CLASSES:
+        if cid not in by_class:
+            continue
+        cls = classes[cid]
+        who = ", ".join(by_class[cid])
+        risk = ("added risk of respiratory depression and sedation" if cid != "cns-depressants"
+                else "added sedation and risk of falls")
+        summary = f"Gabapentin with {words[cid]} ({who}): {risk}"
+        body = [f"Co-prescribed: **{who}** ({cls.title}).", f"{cls.effect}", f"What to do: {cls.advice}",
+                "FDA Drug Safety Communication (19 Dec 2019): serious breathing problems can occur when "
+                "gabapentinoids are taken with opioids or other CNS depressants; start at the lowest dose and "
+                "monitor for sedation and slowed breathing."]
+        body.extend(report.warnings if cid == "cns-depressants" or "cns-depressants" not in by_class else ())
+        cards.append(_card(instance, f"cns:{cid}", summary, "info" if cls.severity != "major" else "warning",
+                           "\n\n".join(body), cls.citations, topic="cns-depressant"))
+    draft_ings = {i for med in gaba_drafts for i in med.ingredients}
+    dup = [n for n in dict.fromkeys(i for med in others for i in med.ingredients)
+           if n in classes["gabapentinoids"].members and n not in draft_ings]
+    if dup:
+        cls = classes["gabapentinoids"]
+        ordered = ", ".join(sorted(draft_ings))
+        summary = f"Duplicate gabapentinoid: {ordered} ordered while the patient has {', '.join(dup)}"
+        body = [f"The order ({ordered}) and **{', '.join(dup)}** are both gabapentinoids.", cls.effect,
+                f"What to do: {cls.advice}"]
+        cards.append(_card(instance, "duplicate", summary, "warning", "\n\n".join(body), cls.citations,
+                           topic="duplicate-therapy"))
+    return cards
+
+
+def _age_card(instance: str, age: float) -> dict[str, Any] | None:
+    cls = next((c for c in load_monograph().interaction_classes if c.older_adult_age_years), None)
+    if cls is None or cls.older_adult_age_years is None or age < cls.older_adult_age_years:
+        return None
+    m = load_monograph()
+    summary = f"Age {age:g}: start gabapentin low, titrate slowly, watch for sedation, falls and slowed breathing"
+    body = [f"Age {cls.older_adult_age_years:g} or over is a risk factor named in the FDA Drug Safety Communication "
+            "of 19 Dec 2019 for serious breathing problems with gabapentinoids; the Beers criteria flag falls "
+            "with CNS-active combinations.", m.renal.elderly_note]
+    cites = [*cls.citations, Citation(source=m.renal.elderly_source, section=m.renal.elderly_section)]
+    return _card(instance, "older-adult", summary, "info", "\n\n".join(body), cites, topic="older-adult")
+
+
+def _stop_card(instance: str, mr: Mapping[str, Any], regimen: DailyRegimen | None, crcl: CrCl | None,
+               now: datetime) -> dict[str, Any]:
+    m = load_monograph()
+    t = m.taper
+    what = f"{regimen.total_mg:g} mg/day" if regimen else "gabapentin"
+    summary = f"Stopping {what} at once: taper over at least {t.min_duration_days} days to avoid withdrawal"
+    body = [f"{_order_ref(mr)} stops gabapentin without a taper. {t.abrupt_stop_warning}"]
+    cites: list[Citation] = [t.min_duration_citation, Citation(source=t.abrupt_stop_source)]
+    suggestions = []
+    if regimen is not None and regimen.repeat:
+        try:
+            plan = taper(regimen, start=now.date() + timedelta(days=1), crcl=crcl)
+            subject = mr.get("subject")
+            resource = plan_medication_request(plan, intent="order", status="draft",
+                                               subject=subject.get("reference") if isinstance(subject, Mapping) else None)
+            resource = validate_resource(resource)
+            body.append(f"Suggested taper: {plan.label}, {len(plan.days)} days "
+                        f"({plan.days[0].date.isoformat()} to {plan.days[-1].date.isoformat()}).")
+            cites.extend(plan.citations)
+            suggestions.append(_suggestion(instance, f"stop:{_order_ref(mr)}", f"Add a taper: {plan.label}", {
+                "type": "create", "description": "Create a tapering order to replace the abrupt stop",
+                "resource": resource}))
+        except (ClinicalInputError, FhirResourceError):
+            pass
+    return _card(instance, f"stop:{_order_ref(mr)}", summary, "warning", "\n\n".join(b for b in body if b), cites,
+                 suggestions=suggestions, topic="abrupt-stop")
+
+
+def _info(instance: str, key: str, summary: str, body: str, cites: Sequence[Citation], topic: str) -> dict[str, Any]:
+    return _card(instance, key, summary, "info", body, cites, topic=topic)
+
+
+# -- the hook -----------------------------------------------------------------------------------------
+def _require_str(obj: Mapping[str, Any], key: str, where: str) -> str:
+    value = obj.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise _BadRequest(f"{where}.{key} is required and must be a non-empty string")
+    return value.strip()
+
+
+def _prefetch_value(key: str, prefetch: Mapping[str, Any], patient_id: str, request: Mapping[str, Any],
+                    fetch: Fetcher | None) -> list[dict[str, Any]] | object:
+    found = _resources(prefetch[key]) if key in prefetch else _MISSING
+    if found is not _MISSING:
+        return found
+    server = request.get("fhirServer")
+    if fetch is None or not isinstance(server, str) or not server.startswith(("http://", "https://")):
+        return _MISSING
+    auth = request.get("fhirAuthorization")
+    query = _PREFETCH[key].replace("{{context.patientId}}", patient_id)
+    try:
+        answer = fetch(server, query, auth if isinstance(auth, Mapping) else None)
+    except Exception:  # any failure of the EHR's server means "not available"
+        return _MISSING
+    return _resources(answer) if answer is not None else _MISSING
+
+
+def _drafts(context: Mapping[str, Any], hook: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(orders under review, every draft order) from ``draftOrders``."""
+    bundle = context.get("draftOrders")
+    if not isinstance(bundle, Mapping):
+        raise _BadRequest("context.draftOrders is required and must be a FHIR Bundle")
+    found = _resources(dict(bundle, resourceType="Bundle"))  # a Bundle without "type" is repaired
+    drafts = [r for r in found if isinstance(r, dict)] if isinstance(found, list) else []
+    if hook == "order-select":
+        sel = context.get("selections")
+        if not isinstance(sel, list) or not all(isinstance(s, str) for s in sel):
+            raise _BadRequest("context.selections is required for order-select and must be a list of references")
+        wanted = {s.strip().split("/")[-1] for s in sel}
+        judged = [d for d in drafts if str(d.get("id", "")).strip() in wanted]
+    else:
+        judged = drafts
+    return judged, drafts
+
+
+def handle_hook(
+    service_id: str,
+    request: Any,
+    *,
+    fetch: Fetcher | None = None,
+    now: datetime,
+    summary_provider: SummaryProvider | None = None,
+) -> CdsResponse:
+    """Answer one CDS Hooks call (``POST /cds-services/{service_id}``); never raises for bad input.
+
+    Parameters
+    ----------
+    service_id: one of :data:`SERVICES` (an unknown id gives 404).
+    request: the parsed JSON body.
+    fetch: reads a prefetch query from the EHR's ``fhirServer`` when a required prefetch is missing.
+    now: the clock (ages are computed at ``now``; a taper suggestion starts the next day).
+    summary_provider: for patient-view, the linked GabaCare patient's journal summary (None: not linked).
+
+    Returns
+    -------
+    200 ``{"cards": [...]}``; 400 for a malformed request; 404 for an unknown service; 412 with an
+    OperationOutcome when the patient, creatinine or weight is needed, not prefetched and not readable
+    from a FHIR server.
+    """
+    hook = SERVICES.get(service_id)
+    if hook is None:
+        return _outcome(404, f"unknown CDS service {service_id!r}", "not-found")
+    try:
+        return _handle(hook, request, fetch=fetch, now=now, summary_provider=summary_provider)
+    except _BadRequest as exc:
+        return _outcome(exc.status, exc.reason)
+
+
+def _handle(hook: str, request: Any, *, fetch: Fetcher | None, now: datetime,
+            summary_provider: SummaryProvider | None) -> CdsResponse:
+    if not isinstance(request, Mapping):
+        raise _BadRequest("the request body must be a JSON object")
+    got = _require_str(request, "hook", "request")
+    if got != hook:
+        raise _BadRequest(f"this service answers the {hook} hook, not {got!r}")
+    instance = _require_str(request, "hookInstance", "request")
+    context = request.get("context")
+    if not isinstance(context, Mapping):
+        raise _BadRequest("request.context is required and must be an object")
+    patient_id = _require_str(context, "patientId", "context").removeprefix("Patient/")
+    prefetch = request.get("prefetch", {})
+    if prefetch is None:
+        prefetch = {}
+    if not isinstance(prefetch, Mapping):
+        raise _BadRequest("request.prefetch must be an object")
+    if hook == "patient-view":
+        return CdsResponse(200, {"cards": _patient_view(instance, patient_id, summary_provider)})
+    judged, drafts = _drafts(context, hook)
+    med_orders = [(d, identify_medication(d)) for d in judged if d.get("resourceType") == "MedicationRequest"]
+    gaba = [(d, med) for d, med in med_orders if med.gabapentinoid]
+    if not gaba:
+        return CdsResponse(200, {"cards": []})
+    needs_renal = any(med.is_gabapentin and str(d.get("status", "draft")) not in _STOP_STATUSES for d, med in gaba)
+    values: dict[str, list[dict[str, Any]]] = {}
+    missing = []
+    for key in ("patient", "creatinine", "weight"):
+        got_value = _prefetch_value(key, prefetch, patient_id, request, fetch) if needs_renal or key == "patient" else []
+        if got_value is _MISSING:
+            if needs_renal:
+                missing.append(key)
+            got_value = []
+        values[key] = got_value  # type: ignore[assignment]
+    if missing:
+        return _outcome(412, "required prefetch not provided and no usable FHIR server: " + ", ".join(missing),
+                        "incomplete")
+    active = _prefetch_value("activeMeds", prefetch, patient_id, request, fetch)
+    renal = _renal(values["patient"], values["creatinine"], values["weight"], now)
+    crcl = None
+    if renal.crcl is not None:
+        crcl = CrCl(min(renal.crcl.crcl_ml_min, load_monograph().renal.plausible.crcl_max_ml_min))
+    cards: list[dict[str, Any]] = []
+    m = load_monograph()
+    renal_cites = [m.renal.formula_citation]
+    active_list = active if isinstance(active, list) else []
+    active_meds = [(r, identify_medication(r)) for r in active_list if r.get("resourceType") in ("MedicationRequest",
+                                                                                         "MedicationStatement")
+                   and str(r.get("status", "active")) not in _INACTIVE_STATUSES]
+    judged_ids = {id(d) for d, _ in gaba}
+    other_drafts = [(d, identify_medication(d)) for d in drafts if id(d) not in judged_ids
+                    and d.get("resourceType") == "MedicationRequest"]
+    renal_info_done = False
+    for d, med in gaba:
+        if not med.is_gabapentin:
+            continue
+        stopping = str(d.get("status", "draft")) in _STOP_STATUSES
+        try:
+            regimens = order_regimens(d, med)
+        except UnreadableOrder as exc:
+            if stopping:
+                prior = next((r for r, am in active_meds if am.is_gabapentin), None)
+                regimens = []
+                if prior is not None:
+                    try:
+                        regimens = order_regimens(prior, identify_medication(prior))
+                    except UnreadableOrder:
+                        regimens = []
+            else:
+                cards.append(_info(instance, f"unreadable:{_order_ref(d)}",
+                                   "GabaCare could not read this gabapentin order, so its dose was not checked",
+                                   f"{_order_ref(d)}: {exc}. Check the dose against the label's limits.",
+                                   [m.limits.max_daily_citation], "unreadable-order"))
+                continue
+        if stopping:
+            replacement = any(med2.is_gabapentin and str(d2.get("status", "draft")) not in _STOP_STATUSES
+                              for d2, med2 in [*gaba, *other_drafts] if d2 is not d)
+            if not replacement:
+                reg = regimens[-1] if regimens else None
+                cards.append(_stop_card(instance, d, reg, crcl, now))
+            continue
+        cards.extend(_dose_cards(instance, d, regimens, renal))
+        if renal.crcl is None and not renal_info_done:
+            renal_info_done = True
+            cards.append(_info(instance, "renal-not-done", "Renal check not done: " + (renal.why_not or "no data"),
+                               f"GabaCare could not estimate creatinine clearance ({renal.why_not}). Gabapentin is "
+                               "cleared by the kidneys: check a recent serum creatinine, then the label's renal "
+                               "dose table, before signing. Only the 3600 mg/day maximum was checked.",
+                               renal_cites, "renal-not-done"))
+    if any(med.is_gabapentin for _, med in gaba) and renal.age_years is not None:
+        card = _age_card(instance, renal.age_years)
+        if card is not None:
+            cards.append(card)
+    if active is _MISSING:
+        cards.append(_info(instance, "meds-not-checked", "Co-prescribed opioids and sedatives not checked: "
+                           "no active medication list", "The EHR sent no active medication list (prefetch "
+                           "activeMeds) and none could be read. Check for opioids, benzodiazepines and other "
+                           "sedatives before signing.", [c for cls in m.interaction_classes if cls.id == "opioids"
+                                                         for c in cls.citations], "meds-not-checked"))
+    others = [med for _, med in active_meds] + [med for _, med in other_drafts]
+    cards.extend(_interaction_cards(instance, others, [med for _, med in gaba], renal.age_years))
+    return CdsResponse(200, {"cards": cards})
+
+
+def _patient_view(instance: str, patient_id: str, provider: SummaryProvider | None) -> list[dict[str, Any]]:
+    if provider is None:
+        return []
+    try:
+        summary = provider(patient_id)
+    except Exception:  # the journal being unavailable must not break the EHR's chart view
+        return []
+    if not summary:
+        return []
+    m = load_monograph()
+    lines = []
+    emergencies = summary.get("emergencies") or 0
+    if summary.get("adherence_pct") is not None:
+        lines.append(f"- Adherence: **{float(summary['adherence_pct']):.0f}%** of scheduled doses taken"
+                     + (f" ({summary.get('period')})" if summary.get("period") else ""))
+    if summary.get("plan"):
+        lines.append(f"- Plan in force: {summary['plan']}")
+    for scale, trend in (summary.get("trends") or {}).items():
+        lines.append(f"- {str(scale).replace('_', ' ')}: {trend}")
+    side = summary.get("side_effects") or []
+    if side:
+        lines.append("- Side effects logged: " + ", ".join(str(s) for s in side))
+    if emergencies:
+        lines.append(f"- **Emergencies flagged by triage: {emergencies}**")
+    indicator = "warning" if emergencies else "info"
+    text = "GabaCare journal: " + (f"{emergencies} emergency symptom(s) flagged; " if emergencies else "") + (
+        f"adherence {float(summary['adherence_pct']):.0f}%" if summary.get("adherence_pct") is not None
+        else "patient-reported doses and symptoms")
+    body = "What the patient logged in GabaCare (patient-reported, not verified):\n\n" + "\n".join(lines or ["- nothing yet"])
+    return [_card(instance, "journal-summary", text, indicator, body, [Citation(source="gabacare-policy")]
+                  if "gabacare-policy" in m.sources else [], topic="journal-summary")]
+
+
+# -- feedback ---------------------------------------------------------------------------------------
+def record_feedback(service_id: str, body: Any, store: FeedbackStore) -> CdsResponse:
+    """Validate and store ``POST /cds-services/{id}/feedback`` (idempotent by service + card + outcome).
+
+    Returns 200 ``{"stored": n, "duplicates": k}``, 404 for an unknown service, 400 for a malformed body
+    (nothing is stored when any item is malformed).
+    """
+    if service_id not in SERVICES:
+        return _outcome(404, f"unknown CDS service {service_id!r}", "not-found")
+    if not isinstance(body, Mapping) or not isinstance(body.get("feedback"), list) or not body["feedback"]:
+        return _outcome(400, "the body must be {\"feedback\": [ ... ]} with at least one item")
+    records: list[tuple[str, dict[str, Any]]] = []
+    for i, item in enumerate(body["feedback"]):
+        where = f"feedback[{i}]"
+        if not isinstance(item, Mapping):
+            return _outcome(400, f"{where} must be an object")
+        card = item.get("card")
+        outcome = item.get("outcome")
+        stamp = item.get("outcomeTimestamp")
+        if not isinstance(card, str) or not card.strip():
+            return _outcome(400, f"{where}.card is required (the card's uuid)")
+        if outcome not in ("accepted", "overridden"):
+            return _outcome(400, f"{where}.outcome must be accepted or overridden")
+        if not isinstance(stamp, str) or not _is_datetime(stamp):
+            return _outcome(400, f"{where}.outcomeTimestamp must be an ISO date-time")
+        record: dict[str, Any] = {"service": service_id, "card": card, "outcome": outcome, "outcomeTimestamp": stamp}
+        if outcome == "accepted":
+            acc = item.get("acceptedSuggestions")
+            if (not isinstance(acc, list) or not acc
+                    or not all(isinstance(a, Mapping) and isinstance(a.get("id"), str) for a in acc)):
+                return _outcome(400, f"{where}.acceptedSuggestions is required when accepted (a list of {{\"id\"}})")
+            record["acceptedSuggestions"] = [a["id"] for a in acc]
+        else:
+            reason = item.get("overrideReason")
+            if reason is not None:
+                if not isinstance(reason, Mapping):
+                    return _outcome(400, f"{where}.overrideReason must be an object")
+                coding = reason.get("reason")
+                if coding is not None and not (isinstance(coding, Mapping) and isinstance(coding.get("code"), str)):
+                    return _outcome(400, f"{where}.overrideReason.reason must be a Coding with a code")
+                comment = reason.get("userComment")
+                if comment is not None and not isinstance(comment, str):
+                    return _outcome(400, f"{where}.overrideReason.userComment must be text")
+                record["overrideReason"] = {"code": coding.get("code") if isinstance(coding, Mapping) else None,
+                                            "system": coding.get("system") if isinstance(coding, Mapping) else None,
+                                            "userComment": comment}
+        records.append((f"{service_id}|{card}|{outcome}", record))
+    stored = sum(1 for key, rec in records if store(key, rec))
+    return CdsResponse(200, {"stored": stored, "duplicates": len(records) - stored})
+
+
+def _is_datetime(text: str) -> bool:
+    try:
+        datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
+# -- an HTTP fetcher for the EHR's FHIR server ----------------------------------------------------------
+def make_http_fetcher(timeout_s: float) -> Fetcher:
+    """A :data:`Fetcher` over ``urllib`` that gives up after ``timeout_s`` seconds (the EHR waits for us)."""
+    import json
+    import urllib.request
+
+    def fetch(server: str, query: str, auth: Mapping[str, Any] | None) -> Any:
+        req = urllib.request.Request(server.rstrip("/") + "/" + query, headers={"Accept": "application/fhir+json"})
+        if auth and isinstance(auth.get("access_token"), str):
+            req.add_header("Authorization", f"Bearer {auth['access_token']}")
+        with urllib.request.urlopen(req, timeout=timeout_s) as resp:
+            return json.loads(resp.read())
+
+    return fetch

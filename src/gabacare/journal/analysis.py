@@ -1,0 +1,351 @@
+"""Journal analysis (pure functions over entries and the plan's schedule).
+
+* :func:`match_doses` pairs scheduled doses with logged doses on the same day (nearest first).
+* :func:`adherence` -- per day and per ISO week: scheduled vs taken, on time within a window,
+  missed-dose streaks, and mg actually taken vs planned.
+* :func:`trends` -- each score's daily mean and trailing rolling mean.
+* :func:`dose_response` -- score vs daily mg taken, and scores before/after each plan step,
+  including the withdrawal watch window after a dose reduction (knowledge base ``[withdrawal]``).
+
+Definitions (also in the CLI help): ``adherence_pct`` = scheduled doses that were taken (at any
+hour of their day) ÷ scheduled doses due so far; ``on_time_pct`` = scheduled doses taken within
+``window`` of their time ÷ the same denominator (``None`` when nothing was due). A ``late`` dose
+counts as taken but never as on time; ``skipped`` counts as not taken.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from itertools import pairwise
+
+from gabacare.journal import settings
+from gabacare.journal.model import Entry, ScheduledDose
+from gabacare.journal.schedule import days
+
+__all__ = [
+    "AdherenceReport",
+    "DayAdherence",
+    "DoseMatch",
+    "DosePoint",
+    "DoseResponse",
+    "MissedStreak",
+    "ScaleDoseResponse",
+    "StepEffect",
+    "TrendPoint",
+    "WeekAdherence",
+    "adherence",
+    "dose_response",
+    "match_doses",
+    "pct",
+    "trends",
+]
+
+
+def pct(part: int, whole: int) -> float | None:
+    """``part / whole`` as a percentage rounded to 0.1, or None when ``whole`` is 0."""
+    return None if whole == 0 else round(settings.PCT * part / whole, 1)
+
+
+@dataclass(frozen=True)
+class DoseMatch:
+    """A scheduled dose and the logged dose attributed to it (None when none was)."""
+
+    scheduled: ScheduledDose
+    logged: Entry | None
+    on_time: bool
+
+
+def match_doses(
+    scheduled: Sequence[ScheduledDose], logged: Sequence[Entry], *, window: timedelta
+) -> tuple[list[DoseMatch], list[Entry]]:
+    """Pair each day's scheduled doses with that day's logged doses, closest in time first.
+
+    Returns the matches in schedule order and the logged doses left over (extra doses).
+    """
+    by_day_s: dict[date, list[ScheduledDose]] = defaultdict(list)
+    by_day_l: dict[date, list[Entry]] = defaultdict(list)
+    for s in scheduled:
+        by_day_s[s.at.date()].append(s)
+    for e in logged:
+        by_day_l[e.at.date()].append(e)
+    matched: dict[int, Entry] = {}
+    extra: list[Entry] = []
+    index = {id(s): i for i, s in enumerate(scheduled)}
+    for day in sorted(set(by_day_s) | set(by_day_l)):
+        ss, ll = by_day_s.get(day, []), by_day_l.get(day, [])
+        pairs = sorted(((abs(s.at - e.at), si, li) for si, s in enumerate(ss) for li, e in enumerate(ll)),
+                       key=lambda p: (p[0], p[1], p[2]))
+        used_s: set[int] = set()
+        used_l: set[int] = set()
+        for _, si, li in pairs:
+            if si in used_s or li in used_l:
+                continue
+            used_s.add(si)
+            used_l.add(li)
+            matched[index[id(ss[si])]] = ll[li]
+        extra.extend(e for li, e in enumerate(ll) if li not in used_l)
+    out = []
+    for i, s in enumerate(scheduled):
+        got = matched.get(i)
+        on_time = got is not None and got.data.status == "taken" and abs(got.at - s.at) <= window
+        out.append(DoseMatch(s, got, on_time))
+    return out, sorted(extra, key=lambda e: (e.at, e.id))
+
+
+@dataclass(frozen=True)
+class DayAdherence:
+    date: date
+    scheduled: int
+    taken: int
+    on_time: int
+    extra: int
+    planned_mg: float
+    taken_mg: float
+    adherence_pct: float | None
+
+
+@dataclass(frozen=True)
+class WeekAdherence:
+    week_start: date
+    scheduled: int
+    taken: int
+    on_time: int
+    adherence_pct: float | None
+    on_time_pct: float | None
+
+
+@dataclass(frozen=True)
+class MissedStreak:
+    """Consecutive scheduled doses not taken."""
+
+    first: datetime
+    last: datetime
+    doses: int
+
+
+@dataclass(frozen=True)
+class AdherenceReport:
+    start: date
+    end: date
+    scheduled: int
+    taken: int
+    on_time: int
+    extra: int
+    skipped: int
+    adherence_pct: float | None
+    on_time_pct: float | None
+    on_time_window_min: int
+    planned_mg: float
+    taken_mg: float
+    longest_missed_streak: int
+    missed_streaks: tuple[MissedStreak, ...]
+    days: tuple[DayAdherence, ...]
+    weeks: tuple[WeekAdherence, ...]
+
+
+def adherence(
+    scheduled: Sequence[ScheduledDose],
+    doses: Sequence[Entry],
+    *,
+    start: date,
+    end: date,
+    now: datetime,
+    window: timedelta = settings.ON_TIME_WINDOW,
+) -> AdherenceReport:
+    """Adherence from ``start`` to ``end`` inclusive; doses due after ``now`` are not counted yet.
+
+    ``doses`` are dose entries (any status) in the period; ``scheduled`` the plan's doses in it.
+    """
+    due = [s for s in scheduled if start <= s.at.date() <= end and s.at <= now]
+    logged = [e for e in doses if e.kind == "dose" and start <= e.at.date() <= end]
+    taken_logged = [e for e in logged if e.data.status in ("taken", "late")]
+    matches, extra = match_doses(due, taken_logged, window=window)
+
+    per_day: dict[date, list[int]] = {d: [0, 0, 0, 0] for d in days(start, end)}  # sched, taken, on time, extra
+    planned_mg: dict[date, float] = defaultdict(float)
+    taken_mg: dict[date, float] = defaultdict(float)
+    for m in matches:
+        row = per_day[m.scheduled.at.date()]
+        row[0] += 1
+        row[1] += m.logged is not None
+        row[2] += m.on_time
+    for s in scheduled:
+        if start <= s.at.date() <= end:
+            planned_mg[s.at.date()] += s.mg
+    for e in extra:
+        per_day[e.at.date()][3] += 1
+    for e in taken_logged:
+        taken_mg[e.at.date()] += e.data.mg or 0.0
+    day_rows = tuple(
+        DayAdherence(d, r[0], r[1], r[2], r[3], planned_mg[d], taken_mg[d], pct(r[1], r[0]))
+        for d, r in per_day.items()
+    )
+    weeks: dict[date, list[int]] = {}
+    for day_row in day_rows:
+        monday = day_row.date - timedelta(days=day_row.date.weekday())
+        w = weeks.setdefault(monday, [0, 0, 0])
+        w[0] += day_row.scheduled
+        w[1] += day_row.taken
+        w[2] += day_row.on_time
+    week_rows = tuple(WeekAdherence(k, v[0], v[1], v[2], pct(v[1], v[0]), pct(v[2], v[0])) for k, v in weeks.items())
+
+    streaks: list[MissedStreak] = []
+    run: list[ScheduledDose] = []
+    for maybe in [*matches, None]:
+        if maybe is not None and maybe.logged is None:
+            run.append(maybe.scheduled)
+            continue
+        if run:
+            streaks.append(MissedStreak(run[0].at, run[-1].at, len(run)))
+            run = []
+    n_sched = len(matches)
+    n_taken = sum(1 for m in matches if m.logged is not None)
+    n_on_time = sum(1 for m in matches if m.on_time)
+    return AdherenceReport(
+        start=start, end=end, scheduled=n_sched, taken=n_taken, on_time=n_on_time, extra=len(extra),
+        skipped=sum(1 for e in logged if e.data.status == "skipped"),
+        adherence_pct=pct(n_taken, n_sched), on_time_pct=pct(n_on_time, n_sched),
+        on_time_window_min=int(window.total_seconds() // 60),
+        planned_mg=sum(planned_mg.values()), taken_mg=sum(taken_mg.values()),
+        longest_missed_streak=max((s.doses for s in streaks), default=0), missed_streaks=tuple(streaks),
+        days=day_rows, weeks=week_rows,
+    )
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    date: date
+    mean: float
+    n: int
+    rolling_mean: float
+
+
+def _daily_means(symptoms: Sequence[Entry]) -> dict[str, dict[date, list[float]]]:
+    out: dict[str, dict[date, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for e in symptoms:
+        if e.kind == "symptom" and e.data.name is not None and e.data.value is not None:
+            out[e.data.name][e.at.date()].append(e.data.value)
+    return out
+
+
+def trends(symptoms: Sequence[Entry], *, window_days: int = settings.ROLLING_WINDOW_DAYS) -> dict[str, list[TrendPoint]]:
+    """Per scale: each day's mean score and the trailing ``window_days`` rolling mean of daily means."""
+    result: dict[str, list[TrendPoint]] = {}
+    for scale, per_day in sorted(_daily_means(symptoms).items()):
+        ordered = sorted((d, sum(v) / len(v), len(v)) for d, v in per_day.items())
+        points = []
+        lo = 0
+        for hi, (d, mean, n) in enumerate(ordered):
+            while ordered[lo][0] < d - timedelta(days=window_days - 1):
+                lo += 1
+            window = [m for _, m, _ in ordered[lo:hi + 1]]
+            points.append(TrendPoint(d, round(mean, 3), n, round(sum(window) / len(window), 3)))
+        result[scale] = points
+    return result
+
+
+@dataclass(frozen=True)
+class DosePoint:
+    date: date
+    taken_mg: float
+    score: float
+
+
+@dataclass(frozen=True)
+class ScaleDoseResponse:
+    """Daily mean score against mg taken that day; slope per 100 mg by least squares."""
+
+    scale: str
+    points: tuple[DosePoint, ...]
+    slope_per_100mg: float | None
+    correlation: float | None
+
+
+@dataclass(frozen=True)
+class StepEffect:
+    """Mean scores around a change of the planned daily dose (``at`` is the step day's midnight)."""
+
+    at: datetime
+    from_mg: float
+    to_mg: float
+    direction: str
+    before: dict[str, float | None]
+    after: dict[str, float | None]
+    withdrawal_from: datetime | None
+    withdrawal_until: datetime | None
+    withdrawal_window: dict[str, float | None] | None
+
+
+@dataclass(frozen=True)
+class DoseResponse:
+    scales: tuple[ScaleDoseResponse, ...]
+    steps: tuple[StepEffect, ...]
+
+
+def _fit(xs: Sequence[float], ys: Sequence[float]) -> tuple[float | None, float | None]:
+    n = len(xs)
+    if n < 2:
+        return None, None
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxx = sum((x - mx) ** 2 for x in xs)
+    syy = sum((y - my) ** 2 for y in ys)
+    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
+    if sxx == 0:
+        return None, None
+    slope = sxy / sxx * 100
+    corr = None if syy == 0 else sxy / math.sqrt(sxx * syy)
+    return round(slope, 4), None if corr is None else round(corr, 4)
+
+
+def _mean_between(symptoms: Sequence[Entry], scale: str, lo: datetime, hi: datetime) -> float | None:
+    values = [e.data.value for e in symptoms
+              if e.kind == "symptom" and e.data.name == scale and lo <= e.at < hi and e.data.value is not None]
+    return round(sum(values) / len(values), 3) if values else None
+
+
+def dose_response(
+    symptoms: Sequence[Entry],
+    taken_mg: Mapping[date, float],
+    planned_mg: Mapping[date, float],
+    *,
+    withdrawal_onset_min_h: float,
+    withdrawal_onset_max_h: float,
+    compare_days: int = settings.STEP_COMPARE_DAYS,
+) -> DoseResponse:
+    """Score vs mg per day, and before/after means around each change of the planned daily dose.
+
+    ``planned_mg`` must hold every day of the period (0 when nothing was planned); a step is a day
+    whose planned total differs from the day before. After a reduction, the withdrawal window
+    (``onset_min_h``..``onset_max_h`` after the step, knowledge base ``[withdrawal]``, label 5.5)
+    gets its own mean.
+    """
+    daily = _daily_means(symptoms)
+    scales = []
+    for scale, per_day in sorted(daily.items()):
+        pts = tuple(DosePoint(d, taken_mg.get(d, 0.0), round(sum(v) / len(v), 3)) for d, v in sorted(per_day.items()))
+        slope, corr = _fit([p.taken_mg for p in pts], [p.score for p in pts])
+        scales.append(ScaleDoseResponse(scale, pts, slope, corr))
+    names = sorted(daily)
+    steps = []
+    ordered = sorted(planned_mg.items())
+    for (_, prev), (day, cur) in pairwise(ordered):
+        if cur == prev:
+            continue
+        at = datetime.combine(day, time(0, 0))
+        span = timedelta(days=compare_days)
+        down = cur < prev
+        w_from = at + timedelta(hours=withdrawal_onset_min_h) if down else None
+        w_until = at + timedelta(hours=withdrawal_onset_max_h) if down else None
+        steps.append(StepEffect(
+            at=at, from_mg=prev, to_mg=cur, direction="down" if down else "up",
+            before={s: _mean_between(symptoms, s, at - span, at) for s in names},
+            after={s: _mean_between(symptoms, s, at, at + span) for s in names},
+            withdrawal_from=w_from, withdrawal_until=w_until,
+            withdrawal_window=None if w_from is None or w_until is None else
+            {s: _mean_between(symptoms, s, w_from, w_until) for s in names},
+        ))
+    return DoseResponse(tuple(scales), tuple(steps))

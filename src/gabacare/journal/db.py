@@ -1,0 +1,136 @@
+"""Database plumbing: which URL, the engine (SQLite pragmas, PostgreSQL driver) and migrations.
+
+* :func:`resolve_url` -- ``--db`` wins, then ``$GABACARE_DB``, then a SQLite file under
+  ``platformdirs.user_data_dir("gabacare")``.
+* :func:`make_engine` -- SQLite gets WAL, foreign keys, a busy timeout and ``BEGIN IMMEDIATE``
+  write transactions (two writers queue instead of failing); ``postgresql://`` uses psycopg 3.
+* :func:`migrate` -- applies the packaged Alembic migrations on first use (cheap when current).
+
+SQLAlchemy and Alembic are imported inside functions so ``gabacare --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gabacare.journal import settings
+from gabacare.journal.errors import JournalStorageError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+__all__ = ["HEAD_REVISION", "MIGRATIONS_DIR", "default_url", "make_engine", "migrate", "redact", "resolve_url"]
+
+HEAD_REVISION = "0001"
+"""The newest migration; a test checks it matches the Alembic scripts' head."""
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+_PG_MIGRATION_LOCK = 0x6A6F75726E616C  # pg_advisory_xact_lock key: "journal" in ASCII
+
+
+def default_url() -> str:
+    """A SQLite file in the user data directory (created on first use)."""
+    from platformdirs import user_data_dir
+
+    return "sqlite:///" + str(Path(user_data_dir(settings.APP_NAME)) / settings.DB_FILENAME)
+
+
+def resolve_url(db: str | None = None) -> str:
+    """``db`` if given, else ``$GABACARE_DB``, else :func:`default_url`."""
+    return db or os.environ.get(settings.DB_ENV_VAR) or default_url()
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unreadable database URL>"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url`` with the journal's connection settings."""
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise JournalStorageError("the database URL is not a valid SQLAlchemy URL") from exc
+    backend = parsed.get_backend_name()
+    if backend == "postgresql" and parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    try:
+        if backend == "sqlite":
+            return _sqlite_engine(parsed, create_engine, event)
+        return create_engine(parsed, pool_pre_ping=True)
+    except NoSuchModuleError as exc:
+        raise JournalStorageError(f"no database driver for {parsed.drivername!r}") from exc
+    except ImportError as exc:
+        raise JournalStorageError(
+            "the PostgreSQL driver is missing: pip install 'gabacare[postgres]'") from exc
+
+
+def _sqlite_engine(parsed: Any, create_engine: Any, event: Any) -> Engine:
+    database = parsed.database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine: Engine = create_engine(parsed, connect_args={"timeout": settings.SQLITE_BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")  # type: ignore[untyped-decorator]
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # NOTE: autocommit at the driver level, so SQLAlchemy's "begin" below emits the BEGIN.
+        # SEE: https://docs.sqlalchemy.org/en/20/dialects/sqlite.html#serializable-isolation-savepoints-transactional-ddl
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        if database and database != ":memory:":
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(settings.SQLITE_BUSY_TIMEOUT_MS)}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")  # type: ignore[untyped-decorator]
+    def _on_begin(conn: Any) -> None:
+        # IMMEDIATE takes the write lock up front: a second writer waits (busy timeout) instead of
+        # failing with "database is locked" when its read transaction tries to upgrade.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def _current_revision(engine: Engine) -> str | None:
+    from sqlalchemy import inspect, text
+
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        value = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        return None if value is None else str(value)
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to :data:`HEAD_REVISION` (no-op when it is already there)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        if _current_revision(engine) == HEAD_REVISION:
+            return
+        from alembic import command
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # Two processes opening a fresh database: the second waits, then finds it current.
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+    except SQLAlchemyError as exc:
+        raise JournalStorageError(f"cannot open or migrate the journal database ({type(exc).__name__})") from exc

@@ -1,0 +1,1 @@
+"""Alembic migrations of the journal schema (applied programmatically by :mod:`gabacare.journal.db`)."""

@@ -1,0 +1,366 @@
+"""Journal values: patients, stored plans with their dose schedule, and entries.
+
+All values are frozen dataclasses. Times are naive local wall-clock datetimes (the clock the
+patient lives by, the same clock the plan's dose times use). Validation happens in
+:func:`validate_entry` and :func:`validate_patient`, before anything is written; their messages
+name the field and the rule, never the value (patient data stays out of error messages).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from functools import cached_property
+from typing import Any, Literal, cast, get_args
+
+from gabacare.journal import settings
+from gabacare.journal.errors import JournalInputError
+from gabacare.knowledge import load_monograph
+
+__all__ = [
+    "DOSE_STATUSES",
+    "ENTRY_KINDS",
+    "DoseStatus",
+    "Entry",
+    "EntryData",
+    "EntryKind",
+    "NewPatient",
+    "NewPlan",
+    "Patient",
+    "PlanKind",
+    "PlanSource",
+    "PlanSpec",
+    "ScheduledDose",
+    "Sex",
+    "StoredPlan",
+    "normalize_name",
+    "to_local_naive",
+    "validate_entry",
+    "validate_patient",
+]
+
+EntryKind = Literal["dose", "symptom", "trigger", "side_effect", "lab", "note"]
+DoseStatus = Literal["taken", "late", "skipped"]
+PlanKind = Literal["titration", "taper", "maintenance"]
+PlanSource = Literal["regimen", "titrate", "taper"]
+Sex = Literal["female", "male"]
+LabUnit = Literal["mg/dL", "umol/L"]
+
+ENTRY_KINDS: tuple[str, ...] = get_args(EntryKind)
+DOSE_STATUSES: tuple[str, ...] = get_args(DoseStatus)
+_SPEC_OPTIONS = ("regimen", "indication", "target_mg", "crcl_ml_min", "risk", "step_mg", "weight_kg", "age_years")
+_NAME_RE = re.compile(r"[a-z][a-z0-9_]{0,39}")
+
+
+@dataclass(frozen=True)
+class NewPatient:
+    """A patient profile as entered (name is patient data)."""
+
+    name: str
+    birth_date: date | None = None
+    sex: Sex | None = None
+    weight_kg: float | None = None
+
+
+@dataclass(frozen=True)
+class Patient:
+    """A stored patient."""
+
+    id: int
+    name: str
+    birth_date: date | None
+    sex: Sex | None
+    weight_kg: float | None
+    created_at: datetime
+
+    def age_on(self, day: date) -> float | None:
+        """Age in whole years on ``day`` (None without a birth date)."""
+        if self.birth_date is None:
+            return None
+        years = day.year - self.birth_date.year - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))
+        return float(years)
+
+
+@dataclass(frozen=True)
+class PlanSpec:
+    """How a plan was made, enough to make it again: a regimen, titrate options or taper options."""
+
+    source: PlanSource
+    start: date
+    regimen: str | None = None
+    indication: str | None = None
+    target_mg: float | None = None
+    crcl_ml_min: float | None = None
+    risk: str | None = None
+    step_mg: float | None = None
+    weight_kg: float | None = None
+    age_years: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict without the empty options."""
+        out: dict[str, Any] = {"source": self.source, "start": self.start.isoformat()}
+        for key in _SPEC_OPTIONS:
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        return out
+
+    def to_text(self) -> str:
+        """Compact, stable JSON text (used in CSV exports and the database)."""
+        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+
+    @classmethod
+    def from_dict(cls, raw: Any) -> PlanSpec:
+        """Read :meth:`to_dict` output back; raise ``JournalInputError`` when malformed."""
+        if not isinstance(raw, dict):
+            raise JournalInputError("a plan spec must be an object")
+        unknown = set(raw) - {"source", "start", *_SPEC_OPTIONS}
+        if unknown:
+            raise JournalInputError(f"unknown plan spec field(s): {', '.join(sorted(unknown))}")
+        source = raw.get("source")
+        if source not in get_args(PlanSource):
+            raise JournalInputError("plan spec source must be regimen, titrate or taper")
+        try:
+            start = date.fromisoformat(str(raw.get("start")))
+        except ValueError as exc:
+            raise JournalInputError("plan spec start must be a date YYYY-MM-DD") from exc
+
+        def num(key: str) -> float | None:
+            v = raw.get(key)
+            if v is None:
+                return None
+            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+                raise JournalInputError(f"plan spec {key} must be a number")
+            return float(v)
+
+        def text(key: str) -> str | None:
+            v = raw.get(key)
+            if v is None:
+                return None
+            if not isinstance(v, str):
+                raise JournalInputError(f"plan spec {key} must be text")
+            return v
+
+        return cls(source=cast(PlanSource, source), start=start, regimen=text("regimen"), indication=text("indication"),
+                   target_mg=num("target_mg"), crcl_ml_min=num("crcl_ml_min"), risk=text("risk"),
+                   step_mg=num("step_mg"), weight_kg=num("weight_kg"), age_years=num("age_years"))
+
+    @classmethod
+    def from_text(cls, text: str) -> PlanSpec:
+        try:
+            raw = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise JournalInputError("a plan spec must be JSON text") from exc
+        return cls.from_dict(raw)
+
+
+@dataclass(frozen=True)
+class ScheduledDose:
+    """One dose the plan calls for: when and how much."""
+
+    at: datetime
+    mg: float
+
+
+@dataclass(frozen=True)
+class NewPlan:
+    """A plan from the clinical core, flattened to the dose schedule it implies.
+
+    ``doses`` cover ``start``..``end``; after ``end`` the last day's doses repeat when ``continues``
+    (titration and maintenance: the patient stays on the reached dose), and nothing is due after a
+    taper's end.
+    """
+
+    kind: PlanKind
+    spec: PlanSpec
+    label: str
+    start: date
+    end: date
+    continues: bool
+    doses: tuple[ScheduledDose, ...]
+    warnings: tuple[str, ...] = ()
+
+    def doses_on(self, day: date) -> tuple[ScheduledDose, ...]:
+        """The doses due on ``day`` under this plan alone."""
+        if day < self.start:
+            return ()
+        if day <= self.end:
+            return self._by_day.get(day, ())
+        if not self.continues:
+            return ()
+        shift = day - self.end
+        return tuple(ScheduledDose(d.at + shift, d.mg) for d in self._by_day.get(self.end, ()))
+
+    @cached_property
+    def _by_day(self) -> dict[date, tuple[ScheduledDose, ...]]:
+        index: dict[date, list[ScheduledDose]] = {}
+        for d in self.doses:
+            index.setdefault(d.at.date(), []).append(d)
+        return {k: tuple(v) for k, v in index.items()}
+
+
+@dataclass(frozen=True)
+class StoredPlan:
+    """A plan as stored for a patient (``id`` orders plans: a later plan wins from its start)."""
+
+    id: int
+    patient_id: int
+    created_at: datetime
+    plan: NewPlan
+
+
+@dataclass(frozen=True)
+class EntryData:
+    """What an entry says. Which fields apply depends on ``kind``:
+
+    ========== ==================================================================
+    dose        ``mg``, ``status`` (taken, late, skipped)
+    symptom     ``name`` (scale), ``value`` (score 0-10, or a count for count scales)
+    trigger     ``text`` (a free tag)
+    side_effect ``text``; ``urgency`` and ``advice`` come from the core's triage
+    lab         ``name`` (test), ``value``, ``unit``
+    note        ``text``
+    ========== ==================================================================
+    """
+
+    kind: EntryKind
+    at: datetime
+    mg: float | None = None
+    status: DoseStatus | None = None
+    name: str | None = None
+    value: float | None = None
+    unit: str | None = None
+    text: str | None = None
+    urgency: str | None = None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A stored entry: its current ``version`` (1 when never edited) and when it was recorded."""
+
+    id: int
+    patient_id: int
+    version: int
+    recorded_at: datetime
+    data: EntryData = field(repr=False)
+
+    @property
+    def kind(self) -> EntryKind:
+        return self.data.kind
+
+    @property
+    def at(self) -> datetime:
+        return self.data.at
+
+
+def to_local_naive(moment: datetime) -> datetime:
+    """Aware datetimes become naive local time; naive ones are taken as local already."""
+    if moment.tzinfo is not None:
+        return moment.astimezone().replace(tzinfo=None)
+    return moment
+
+
+def normalize_name(raw: str, what: str) -> str:
+    """``Spasm Intensity`` -> ``spasm_intensity``; refuse anything that is not a short identifier."""
+    name = re.sub(r"[\s\-]+", "_", raw.strip().lower())
+    if not _NAME_RE.fullmatch(name):
+        raise JournalInputError(f"{what} must be a short name of letters, digits, '_' or '-', starting with a letter")
+    return name
+
+
+def _finite(value: float | None, what: str) -> float:
+    if value is None:
+        raise JournalInputError(f"{what} is required")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise JournalInputError(f"{what} must be a finite number")
+    return float(value)
+
+
+def _text(value: str | None, what: str) -> str:
+    if value is None or not value.strip():
+        raise JournalInputError(f"{what} must not be empty")
+    text = value.strip()
+    if len(text) > settings.MAX_TEXT_CHARS:
+        raise JournalInputError(f"{what} is longer than {settings.MAX_TEXT_CHARS} characters")
+    return text
+
+
+def validate_entry(data: EntryData, *, now: datetime) -> EntryData:
+    """Check and normalise an entry; raise ``JournalInputError`` naming the rule broken.
+
+    ``now`` is the caller's clock (naive local time): entries more than
+    ``settings.FUTURE_TOLERANCE`` ahead of it are refused.
+    """
+    if data.kind not in ENTRY_KINDS:
+        raise JournalInputError(f"entry kind must be one of {', '.join(ENTRY_KINDS)}")
+    if not isinstance(data.at, datetime):
+        raise JournalInputError("entry time must be a date and time")
+    at = to_local_naive(data.at)
+    if at > now + settings.FUTURE_TOLERANCE:
+        raise JournalInputError("entry time is in the future (more than a day ahead of now)")
+    base = EntryData(kind=data.kind, at=at)
+    if data.kind == "dose":
+        mg = _finite(data.mg, "dose mg")
+        if mg < 0:
+            raise JournalInputError("dose mg cannot be negative")
+        status = data.status or "taken"
+        if status not in DOSE_STATUSES:
+            raise JournalInputError(f"dose status must be one of {', '.join(DOSE_STATUSES)}")
+        if mg == 0 and status != "skipped":
+            raise JournalInputError("a taken or late dose needs more than 0 mg")
+        return replace(base, mg=mg, status=status)
+    if data.kind == "symptom":
+        scale = normalize_name(data.name or "", "scale name")
+        score = _finite(data.value, "score")
+        if scale in settings.COUNT_SCALES:
+            if score < 0 or score > settings.MAX_COUNT_PER_DAY or not score.is_integer():
+                raise JournalInputError(
+                    f"a count scale takes a whole number from 0 to {settings.MAX_COUNT_PER_DAY}")
+        elif not settings.SCORE_MIN <= score <= settings.SCORE_MAX:
+            raise JournalInputError(f"score must be between {settings.SCORE_MIN:g} and {settings.SCORE_MAX:g}")
+        return replace(base, name=scale, value=score)
+    if data.kind in ("trigger", "note", "side_effect"):
+        what = {"trigger": "trigger tag", "note": "note text", "side_effect": "side-effect text"}[data.kind]
+        return replace(base, text=_text(data.text, what), urgency=data.urgency if data.kind == "side_effect" else None)
+    # lab
+    test = normalize_name(data.name or "", "lab test name")
+    value = _finite(data.value, "lab value")
+    if value <= 0:
+        raise JournalInputError("lab value must be above 0")
+    unit = (data.unit or "").strip()
+    if test == "creatinine":
+        unit = unit or "mg/dL"
+        if unit not in get_args(LabUnit):
+            raise JournalInputError("creatinine unit must be mg/dL or umol/L")
+    elif unit and len(unit) > settings.MAX_NAME_CHARS:
+        raise JournalInputError("lab unit is too long")
+    return replace(base, name=test, value=value, unit=unit or None)
+
+
+def validate_patient(p: NewPatient, *, today: date) -> NewPatient:
+    """Check a patient profile (name present, birth date not in the future, plausible weight)."""
+    name = " ".join((p.name or "").split())
+    if not name:
+        raise JournalInputError("patient name must not be empty")
+    if len(name) > settings.MAX_NAME_CHARS:
+        raise JournalInputError(f"patient name is longer than {settings.MAX_NAME_CHARS} characters")
+    if p.birth_date is not None and p.birth_date > today:
+        raise JournalInputError("birth date cannot be in the future")
+    if p.sex is not None and p.sex not in get_args(Sex):
+        raise JournalInputError("sex must be female or male")
+    weight = p.weight_kg
+    if weight is not None:
+        weight = _finite(weight, "weight (kg)")
+        plausible = load_monograph().renal.plausible
+        if not plausible.weight_min_kg <= weight <= plausible.weight_max_kg:
+            raise JournalInputError(
+                f"weight must be between {plausible.weight_min_kg:g} and {plausible.weight_max_kg:g} kg")
+    return NewPatient(name=name, birth_date=p.birth_date, sex=p.sex, weight_kg=weight)
+
+
+def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """[start 00:00, end+1 00:00) as datetimes."""
+    return datetime.combine(start, time(0, 0)), datetime.combine(end + timedelta(days=1), time(0, 0))

@@ -1,0 +1,97 @@
+"""The journal repository port: the one interface every storage adapter implements.
+
+Adapters: :class:`gabacare.journal.memory.InMemoryJournalRepository` (tests, demos) and
+:class:`gabacare.journal.sql.SqlJournalRepository` (SQLite and PostgreSQL through SQLAlchemy).
+``tests/contract/test_journal_repository.py`` runs one suite against all of them.
+
+Rules every adapter keeps:
+
+* each method is one transaction: it writes all or nothing;
+* ``add_batch`` writes plans and entries in a single transaction (imports are all or nothing);
+* ``update_entry`` keeps the superseded version (``entry_history`` returns every version);
+* entries come back ordered by ``(at, id)``; plans by ``id``;
+* an unknown patient raises :class:`~gabacare.journal.errors.UnknownPatientError`.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from gabacare.journal.model import Entry, EntryData, EntryKind, NewPatient, NewPlan, Patient, StoredPlan
+
+__all__ = ["JournalRepository", "Progress"]
+
+Progress = Callable[[int], None]
+"""Called with the number of rows written so far during ``add_batch`` (inside the transaction)."""
+
+
+class JournalRepository(abc.ABC):
+    """Storage of patients, plans and entries. Values in, values out; no business rules."""
+
+    @abc.abstractmethod
+    def add_patient(self, patient: NewPatient, *, created_at: datetime) -> Patient:
+        """Store a new patient and return it with its id."""
+
+    @abc.abstractmethod
+    def get_patient(self, patient_id: int) -> Patient:
+        """The patient with that id, or ``UnknownPatientError``."""
+
+    @abc.abstractmethod
+    def list_patients(self) -> list[Patient]:
+        """Every patient, by id."""
+
+    @abc.abstractmethod
+    def add_plan(self, patient_id: int, plan: NewPlan, *, created_at: datetime) -> StoredPlan:
+        """Store a plan with its dose schedule."""
+
+    @abc.abstractmethod
+    def list_plans(self, patient_id: int) -> list[StoredPlan]:
+        """The patient's plans, oldest first."""
+
+    @abc.abstractmethod
+    def add_entry(self, patient_id: int, data: EntryData, *, recorded_at: datetime) -> Entry:
+        """Store one entry (already validated) and return it with its id."""
+
+    @abc.abstractmethod
+    def add_batch(
+        self,
+        patient_id: int,
+        *,
+        plans: Sequence[NewPlan] = (),
+        entries: Sequence[EntryData] = (),
+        recorded_at: datetime,
+        progress: Progress | None = None,
+    ) -> int:
+        """Store plans and entries in one transaction; return the number of entries written."""
+
+    @abc.abstractmethod
+    def list_entries(
+        self,
+        patient_id: int,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        kinds: Sequence[EntryKind] | None = None,
+    ) -> list[Entry]:
+        """Current versions of entries with ``start <= at < end``, ordered by ``(at, id)``."""
+
+    @abc.abstractmethod
+    def get_entry(self, patient_id: int, entry_id: int) -> Entry:
+        """The current version of one entry, or ``UnknownEntryError``."""
+
+    @abc.abstractmethod
+    def update_entry(self, patient_id: int, entry_id: int, data: EntryData, *, recorded_at: datetime) -> Entry:
+        """Replace an entry's content, keeping the previous version in its history."""
+
+    @abc.abstractmethod
+    def entry_history(self, patient_id: int, entry_id: int) -> list[Entry]:
+        """Every version of an entry, oldest first (the last one is current)."""
+
+    @abc.abstractmethod
+    def count_entries(self, patient_id: int) -> int:
+        """How many (current) entries the patient has."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook, a no-op by default
+        """Release connections (no-op for adapters without any)."""

@@ -1,0 +1,249 @@
+"""The SQL journal repository (SQLAlchemy 2): SQLite by default, PostgreSQL through psycopg 3.
+
+Every public method runs in one transaction (``Session.begin()``); ``add_batch`` writes plans and
+entries in chunks inside a single transaction, so a crash part-way leaves nothing behind.
+Handles patient data: rows are never logged (``echo`` stays off) and errors carry no values.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, cast
+
+from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from gabacare.journal import settings
+from gabacare.journal.errors import JournalError, JournalStorageError, UnknownEntryError, UnknownPatientError
+from gabacare.journal.model import (
+    DoseStatus,
+    Entry,
+    EntryData,
+    EntryKind,
+    NewPatient,
+    NewPlan,
+    Patient,
+    PlanKind,
+    PlanSpec,
+    ScheduledDose,
+    Sex,
+    StoredPlan,
+)
+from gabacare.journal.orm import EntryRevisionRow, EntryRow, PatientRow, PlanDoseRow, PlanRow
+from gabacare.journal.repository import JournalRepository, Progress
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine, RowMapping
+
+__all__ = ["SqlJournalRepository"]
+
+_Status = DoseStatus | None
+_ENTRIES = cast(Table, EntryRow.__table__)
+_CONTENT = ("kind", "at", "mg", "status", "name", "value", "unit", "text", "urgency")
+
+
+def _content(data: EntryData) -> dict[str, Any]:
+    return {k: getattr(data, k) for k in _CONTENT}
+
+
+def _entry(row: RowMapping | EntryRow, *, entry_id: int, patient_id: int) -> Entry:
+    get = row.__getitem__ if not isinstance(row, EntryRow) else row.__getattribute__
+    data = EntryData(
+        kind=cast(EntryKind, get("kind")), at=get("at"), mg=get("mg"), status=cast(_Status, get("status")),
+        name=get("name"), value=get("value"), unit=get("unit"), text=get("text"), urgency=get("urgency"),
+    )
+    return Entry(entry_id, patient_id, int(get("version")), get("recorded_at"), data)
+
+
+def _patient(row: PatientRow) -> Patient:
+    return Patient(row.id, row.name, row.birth_date, cast(Sex | None, row.sex), row.weight_kg, row.created_at)
+
+
+class SqlJournalRepository(JournalRepository):
+    """Journal storage on any SQLAlchemy engine whose schema :func:`gabacare.journal.db.migrate` made."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @contextmanager
+    def _tx(self) -> Iterator[Session]:
+        try:
+            with Session(self.engine, expire_on_commit=False) as session, session.begin():
+                yield session
+        except JournalError:
+            raise
+        except SQLAlchemyError as exc:
+            raise JournalStorageError(f"the journal database refused the operation ({type(exc).__name__})") from exc
+
+    @staticmethod
+    def _check_patient(session: Session, patient_id: int) -> PatientRow:
+        row = session.get(PatientRow, patient_id)
+        if row is None:
+            raise UnknownPatientError(patient_id)
+        return row
+
+    def add_patient(self, patient: NewPatient, *, created_at: datetime) -> Patient:
+        with self._tx() as s:
+            row = PatientRow(name=patient.name, birth_date=patient.birth_date, sex=patient.sex,
+                             weight_kg=patient.weight_kg, created_at=created_at)
+            s.add(row)
+            s.flush()
+            return _patient(row)
+
+    def get_patient(self, patient_id: int) -> Patient:
+        with self._tx() as s:
+            return _patient(self._check_patient(s, patient_id))
+
+    def list_patients(self) -> list[Patient]:
+        with self._tx() as s:
+            return [_patient(r) for r in s.scalars(select(PatientRow).order_by(PatientRow.id))]
+
+    @staticmethod
+    def _insert_plan(s: Session, patient_id: int, plan: NewPlan, created_at: datetime) -> int:
+        row = PlanRow(patient_id=patient_id, kind=plan.kind, label=plan.label, start_date=plan.start,
+                      end_date=plan.end, continues=plan.continues, spec=plan.spec.to_text(),
+                      warnings=json.dumps(list(plan.warnings)), created_at=created_at)
+        s.add(row)
+        s.flush()
+        if plan.doses:
+            s.execute(insert(PlanDoseRow), [{"plan_id": row.id, "at": d.at, "mg": d.mg} for d in plan.doses])
+        return row.id
+
+    def add_plan(self, patient_id: int, plan: NewPlan, *, created_at: datetime) -> StoredPlan:
+        with self._tx() as s:
+            self._check_patient(s, patient_id)
+            plan_id = self._insert_plan(s, patient_id, plan, created_at)
+            return StoredPlan(plan_id, patient_id, created_at, plan)
+
+    def list_plans(self, patient_id: int) -> list[StoredPlan]:
+        with self._tx() as s:
+            self._check_patient(s, patient_id)
+            rows = list(s.scalars(select(PlanRow).where(PlanRow.patient_id == patient_id).order_by(PlanRow.id)))
+            doses: dict[int, list[ScheduledDose]] = {r.id: [] for r in rows}
+            if rows:
+                q = (select(PlanDoseRow.plan_id, PlanDoseRow.at, PlanDoseRow.mg)
+                     .where(PlanDoseRow.plan_id.in_(list(doses)))
+                     .order_by(PlanDoseRow.plan_id, PlanDoseRow.at, PlanDoseRow.id))
+                for plan_id, at, mg in s.execute(q):
+                    doses[plan_id].append(ScheduledDose(at, mg))
+            return [
+                StoredPlan(r.id, patient_id, r.created_at, NewPlan(
+                    kind=cast(PlanKind, r.kind), spec=PlanSpec.from_text(r.spec), label=r.label, start=r.start_date,
+                    end=r.end_date, continues=r.continues, doses=tuple(doses[r.id]),
+                    warnings=tuple(json.loads(r.warnings))))
+                for r in rows
+            ]
+
+    def add_entry(self, patient_id: int, data: EntryData, *, recorded_at: datetime) -> Entry:
+        with self._tx() as s:
+            self._check_patient(s, patient_id)
+            row = EntryRow(patient_id=patient_id, version=1, recorded_at=recorded_at, **_content(data))
+            s.add(row)
+            s.flush()
+            return Entry(row.id, patient_id, 1, recorded_at, data)
+
+    def add_batch(
+        self,
+        patient_id: int,
+        *,
+        plans: Sequence[NewPlan] = (),
+        entries: Sequence[EntryData] = (),
+        recorded_at: datetime,
+        progress: Progress | None = None,
+    ) -> int:
+        chunk = settings.IMPORT_CHUNK_ROWS
+        with self._tx() as s:
+            self._check_patient(s, patient_id)
+            for plan in plans:
+                self._insert_plan(s, patient_id, plan, recorded_at)
+            if s.get_bind().dialect.name == "postgresql":
+                self._copy_entries(s, patient_id, entries, recorded_at, progress)
+                return len(entries)
+            for i in range(0, len(entries), chunk):
+                rows = [{"patient_id": patient_id, "version": 1, "recorded_at": recorded_at, **_content(d)}
+                        for d in entries[i:i + chunk]]
+                s.execute(insert(_ENTRIES), rows)
+                if progress is not None:
+                    progress(i + len(rows))
+            return len(entries)
+
+    @staticmethod
+    def _copy_entries(
+        s: Session, patient_id: int, entries: Sequence[EntryData], recorded_at: datetime, progress: Progress | None
+    ) -> None:
+        """PostgreSQL bulk path: ``COPY ... FROM STDIN`` on the session's own connection (same transaction)."""
+        columns = ("patient_id", "version", "recorded_at", *_CONTENT)
+        raw: Any = s.connection().connection.driver_connection
+        chunk = settings.IMPORT_CHUNK_ROWS
+        with raw.cursor() as cur, cur.copy(f"COPY entries ({', '.join(columns)}) FROM STDIN") as copy:
+            for i, d in enumerate(entries, start=1):
+                copy.write_row((patient_id, 1, recorded_at, *(getattr(d, k) for k in _CONTENT)))
+                if progress is not None and (i % chunk == 0 or i == len(entries)):
+                    progress(i)
+
+    def list_entries(
+        self,
+        patient_id: int,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        kinds: Sequence[EntryKind] | None = None,
+    ) -> list[Entry]:
+        t = EntryRow.__table__
+        with self._tx() as s:
+            self._check_patient(s, patient_id)
+            q = select(t).where(t.c.patient_id == patient_id)
+            if start is not None:
+                q = q.where(t.c.at >= start)
+            if end is not None:
+                q = q.where(t.c.at < end)
+            if kinds is not None:
+                q = q.where(t.c.kind.in_(list(kinds)))
+            q = q.order_by(t.c.at, t.c.id)
+            return [_entry(r, entry_id=r["id"], patient_id=patient_id) for r in s.execute(q).mappings()]
+
+    @staticmethod
+    def _entry_row(s: Session, patient_id: int, entry_id: int, *, lock: bool = False) -> EntryRow:
+        q = select(EntryRow).where(EntryRow.id == entry_id, EntryRow.patient_id == patient_id)
+        row = s.scalars(q.with_for_update() if lock else q).first()
+        if row is None:
+            raise UnknownEntryError(entry_id)
+        return row
+
+    def get_entry(self, patient_id: int, entry_id: int) -> Entry:
+        with self._tx() as s:
+            self._check_patient(s, patient_id)
+            return _entry(self._entry_row(s, patient_id, entry_id), entry_id=entry_id, patient_id=patient_id)
+
+    def update_entry(self, patient_id: int, entry_id: int, data: EntryData, *, recorded_at: datetime) -> Entry:
+        with self._tx() as s:
+            self._check_patient(s, patient_id)
+            old = self._entry_row(s, patient_id, entry_id, lock=True)
+            snapshot = {k: getattr(old, k) for k in (*_CONTENT, "version", "recorded_at")}
+            s.execute(insert(EntryRevisionRow), [{"entry_id": entry_id, **snapshot}])
+            version = old.version + 1
+            s.execute(update(EntryRow).where(EntryRow.id == entry_id)
+                      .values(version=version, recorded_at=recorded_at, **_content(data)))
+            return Entry(entry_id, patient_id, version, recorded_at, data)
+
+    def entry_history(self, patient_id: int, entry_id: int) -> list[Entry]:
+        t = EntryRevisionRow.__table__
+        with self._tx() as s:
+            self._check_patient(s, patient_id)
+            current = _entry(self._entry_row(s, patient_id, entry_id), entry_id=entry_id, patient_id=patient_id)
+            q = select(t).where(t.c.entry_id == entry_id).order_by(t.c.version)
+            old = [_entry(r, entry_id=entry_id, patient_id=patient_id) for r in s.execute(q).mappings()]
+            return [*old, current]
+
+    def count_entries(self, patient_id: int) -> int:
+        with self._tx() as s:
+            self._check_patient(s, patient_id)
+            n = s.scalar(select(func.count()).select_from(EntryRow).where(EntryRow.patient_id == patient_id))
+            return int(n or 0)
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,126 @@
+"""Shared database fixtures: a migrated SQLite template and a throwaway PostgreSQL 15 cluster.
+
+PostgreSQL: the server binaries come from the Debian ``postgresql`` package (``make system-deps``).
+The server refuses to run as root, so as root the cluster is initialised and started as the
+``postgres`` user in a temporary directory it owns, on a free loopback port; it is stopped and
+removed at the end of the session. Without the binaries the PostgreSQL tests fail under CI
+(``CI=true``) and are skipped with a reason elsewhere.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+PG_DB = "gabacare_test"
+JOURNAL_TABLES = "entry_revisions, entries, plan_doses, plans, patients"
+
+
+def _pg_bindir() -> Path | None:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
+    preferred = [p for p in found if "/15/" in p]
+    chosen = (preferred or found or [None])[-1]
+    return Path(chosen).parent if chosen else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _as_postgres(cmd: list[str]) -> list[str]:
+    return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    """URL of a fresh, migrated database on a throwaway local PostgreSQL cluster."""
+    bindir = _pg_bindir()
+    if bindir is None:
+        reason = "PostgreSQL server binaries not found (/usr/lib/postgresql/*/bin); run `make system-deps`"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    root = Path(tempfile.mkdtemp(prefix="gabacare-pg-"))
+    data, sock, log = root / "data", root / "sock", root / "server.log"
+    sock.mkdir()
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres")
+        shutil.chown(sock, "postgres")
+    port = _free_port()
+    pg_ctl = str(bindir / "pg_ctl")
+    try:
+        subprocess.run(_as_postgres([str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
+                                     "--no-sync", "-E", "UTF8"]), check=True, capture_output=True)
+        opts = f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50"
+        subprocess.run(_as_postgres([pg_ctl, "-D", str(data), "-o", opts, "-l", str(log), "-w", "-t", "60", "start"]),
+                       check=True, capture_output=True)
+    except subprocess.CalledProcessError as exc:  # pragma: no cover - diagnostics only
+        server_log = log.read_text() if log.exists() else ""
+        shutil.rmtree(root, ignore_errors=True)
+        pytest.fail(f"could not start PostgreSQL: {exc.stderr!r}\n{server_log}")
+    try:
+        import psycopg
+
+        with psycopg.connect(f"host=127.0.0.1 port={port} user=postgres dbname=postgres", autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {PG_DB}")
+        url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/{PG_DB}"
+        from gabacare.journal.db import make_engine, migrate
+
+        engine = make_engine(url)
+        migrate(engine)
+        engine.dispose()
+        yield url
+    finally:
+        subprocess.run(_as_postgres([pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"]), capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_url(pg_server: str) -> str:
+    """The PostgreSQL test database, emptied for this test."""
+    from sqlalchemy import text
+
+    from gabacare.journal.db import make_engine
+
+    engine = make_engine(pg_server)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {JOURNAL_TABLES} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return pg_server
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite journal to copy for each test (migrating once is faster)."""
+    from gabacare.journal.db import make_engine, migrate
+
+    path = tmp_path_factory.mktemp("template") / "journal.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    engine.dispose()  # the last connection to close checkpoints the WAL into the main file
+    assert not path.with_name(path.name + "-wal").exists()
+    return path
+
+
+@pytest.fixture
+def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
+    """A fresh, migrated SQLite journal file for this test."""
+    target = tmp_path / "journal.sqlite3"
+    shutil.copyfile(sqlite_template, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest) -> str:
+    """Each SQL backend in turn: the same test runs on SQLite and on PostgreSQL."""
+    return str(request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url"))

@@ -1,0 +1,163 @@
+"""One contract for every journal repository: in-memory, SQLite and PostgreSQL must behave the same."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from gabacare.journal.errors import UnknownEntryError, UnknownPatientError
+from gabacare.journal.memory import InMemoryJournalRepository
+from gabacare.journal.model import EntryData, NewPatient, NewPlan, PlanSpec, ScheduledDose
+from gabacare.journal.repository import JournalRepository
+
+T0 = datetime(2026, 3, 1, 8, 0)
+REC = datetime(2026, 3, 2, 12, 0)
+
+
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def repo(request: pytest.FixtureRequest) -> Iterator[JournalRepository]:
+    if request.param == "memory":
+        yield InMemoryJournalRepository()
+        return
+    from gabacare.journal.db import make_engine
+    from gabacare.journal.sql import SqlJournalRepository
+
+    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
+    r = SqlJournalRepository(make_engine(url))
+    yield r
+    r.close()
+
+
+def _patient(repo: JournalRepository, name: str = "Ada") -> int:
+    return repo.add_patient(NewPatient(name, date(1970, 5, 6), "female", 61.5), created_at=REC).id
+
+
+def _plan(start: date = date(2026, 3, 1)) -> NewPlan:
+    doses = tuple(ScheduledDose(datetime(2026, 3, 1 + d, h), 300.0) for d in range(2) for h in (8, 20))
+    return NewPlan(kind="maintenance", spec=PlanSpec("regimen", start, regimen="300 mg BID"), label="300 mg BID",
+                   start=start, end=start + timedelta(days=1), continues=True, doses=doses, warnings=("w1",))
+
+
+ALL_KINDS = [
+    EntryData("dose", T0, mg=300.0, status="taken"),
+    EntryData("dose", T0 + timedelta(hours=12), mg=0.0, status="skipped"),
+    EntryData("symptom", T0 + timedelta(hours=1), name="pain", value=4.5),
+    EntryData("trigger", T0 + timedelta(hours=2), text="cold weather"),
+    EntryData("side_effect", T0 + timedelta(hours=3), text="dizziness", urgency="expected"),
+    EntryData("lab", T0 + timedelta(hours=4), name="creatinine", value=1.1, unit="mg/dL"),
+    EntryData("note", T0 + timedelta(hours=5), text="Slept well. Ünïcode ✓"),
+]
+
+
+def test_patients_round_trip_and_list_in_id_order(repo: JournalRepository) -> None:
+    a = repo.add_patient(NewPatient("Ada", date(1970, 5, 6), "female", 61.5), created_at=REC)
+    b = repo.add_patient(NewPatient("Bo"), created_at=REC)
+    assert a.id != b.id
+    got = repo.get_patient(a.id)
+    assert (got.name, got.birth_date, got.sex, got.weight_kg, got.created_at) == ("Ada", date(1970, 5, 6), "female",
+                                                                                 61.5, REC)
+    assert [p.id for p in repo.list_patients()] == [a.id, b.id]
+
+
+def test_unknown_patient_is_refused_everywhere(repo: JournalRepository) -> None:
+    with pytest.raises(UnknownPatientError):
+        repo.get_patient(999)
+    with pytest.raises(UnknownPatientError):
+        repo.add_entry(999, ALL_KINDS[0], recorded_at=REC)
+    with pytest.raises(UnknownPatientError):
+        repo.add_batch(999, entries=ALL_KINDS, recorded_at=REC)
+    with pytest.raises(UnknownPatientError):
+        repo.add_plan(999, _plan(), created_at=REC)
+    with pytest.raises(UnknownPatientError):
+        repo.list_entries(999)
+    assert repo.list_patients() == []
+
+
+def test_every_entry_kind_round_trips(repo: JournalRepository) -> None:
+    pid = _patient(repo)
+    stored = [repo.add_entry(pid, d, recorded_at=REC) for d in ALL_KINDS]
+    assert all(e.version == 1 and e.recorded_at == REC for e in stored)
+    listed = repo.list_entries(pid)
+    assert [e.data for e in listed] == sorted(ALL_KINDS, key=lambda d: d.at)
+    assert repo.count_entries(pid) == len(ALL_KINDS)
+    assert repo.get_entry(pid, stored[2].id).data == ALL_KINDS[2]
+
+
+def test_entries_order_by_time_then_insertion_and_filter(repo: JournalRepository) -> None:
+    pid = _patient(repo)
+    same = [EntryData("note", T0, text=f"n{i}") for i in range(3)]
+    later = EntryData("symptom", T0 + timedelta(days=1), name="sleep", value=7.0)
+    earlier = EntryData("dose", T0 - timedelta(days=1), mg=100.0, status="late")
+    for d in [later, *same, earlier]:
+        repo.add_entry(pid, d, recorded_at=REC)
+    assert [e.data for e in repo.list_entries(pid)] == [earlier, *same, later]
+    assert [e.data for e in repo.list_entries(pid, start=T0, end=T0 + timedelta(hours=1))] == same
+    assert [e.data for e in repo.list_entries(pid, kinds=["dose", "symptom"])] == [earlier, later]
+
+
+def test_patients_do_not_see_each_others_entries(repo: JournalRepository) -> None:
+    a, b = _patient(repo, "A"), _patient(repo, "B")
+    e = repo.add_entry(a, ALL_KINDS[0], recorded_at=REC)
+    assert repo.list_entries(b) == []
+    assert repo.count_entries(b) == 0
+    with pytest.raises(UnknownEntryError):
+        repo.get_entry(b, e.id)
+    with pytest.raises(UnknownEntryError):
+        repo.update_entry(b, e.id, ALL_KINDS[1], recorded_at=REC)
+
+
+def test_plans_round_trip_with_their_schedule(repo: JournalRepository) -> None:
+    pid = _patient(repo)
+    first = repo.add_plan(pid, _plan(), created_at=REC)
+    second = repo.add_plan(pid, _plan(date(2026, 3, 5)), created_at=REC)
+    plans = repo.list_plans(pid)
+    assert [p.id for p in plans] == [first.id, second.id]
+    assert plans[0].plan == _plan()
+    assert plans[1].plan.start == date(2026, 3, 5)
+    assert plans[0].created_at == REC
+
+
+def test_batch_writes_plans_and_entries_and_reports_progress(repo: JournalRepository) -> None:
+    pid = _patient(repo)
+    many = [EntryData("symptom", T0 + timedelta(minutes=i), name="pain", value=float(i % 11)) for i in range(2500)]
+    seen: list[int] = []
+    assert repo.add_batch(pid, plans=[_plan()], entries=many, recorded_at=REC, progress=seen.append) == 2500
+    assert repo.count_entries(pid) == 2500
+    assert len(repo.list_plans(pid)) == 1
+    assert seen and seen[-1] <= 2500 and seen == sorted(seen)
+    assert [e.data for e in repo.list_entries(pid)] == many
+
+
+def test_batch_is_all_or_nothing(repo: JournalRepository) -> None:
+    pid = _patient(repo)
+    repo.add_entry(pid, ALL_KINDS[0], recorded_at=REC)
+    many = [EntryData("note", T0 + timedelta(minutes=i), text="x") for i in range(2500)]
+
+    def boom(done: int) -> None:
+        raise RuntimeError("interrupted part-way")
+
+    with pytest.raises(RuntimeError):
+        repo.add_batch(pid, plans=[_plan()], entries=many, recorded_at=REC, progress=boom)
+    assert repo.count_entries(pid) == 1
+    assert repo.list_plans(pid) == []
+    # the store still works after the failed batch
+    repo.add_batch(pid, entries=many[:3], recorded_at=REC)
+    assert repo.count_entries(pid) == 4
+
+
+def test_editing_keeps_every_version(repo: JournalRepository) -> None:
+    pid = _patient(repo)
+    e = repo.add_entry(pid, EntryData("symptom", T0, name="pain", value=4.0), recorded_at=REC)
+    v2 = repo.update_entry(pid, e.id, EntryData("symptom", T0, name="pain", value=6.0), recorded_at=REC + timedelta(1))
+    v3 = repo.update_entry(pid, e.id, EntryData("symptom", T0 + timedelta(hours=1), name="pain", value=5.0),
+                           recorded_at=REC + timedelta(2))
+    assert (v2.version, v3.version, v3.id) == (2, 3, e.id)
+    assert repo.get_entry(pid, e.id).data.value == 5.0
+    history = repo.entry_history(pid, e.id)
+    assert [(h.version, h.data.value, h.recorded_at) for h in history] == [
+        (1, 4.0, REC), (2, 6.0, REC + timedelta(1)), (3, 5.0, REC + timedelta(2))]
+    assert repo.count_entries(pid) == 1
+    with pytest.raises(UnknownEntryError):
+        repo.entry_history(pid, 12345)

@@ -1,0 +1,136 @@
+"""Interactions: the name a person types → ingredients → class → severity → what to do.
+
+Sources (``[[interaction_classes]]`` and ``[names.map]``; table in ``clinical-reference.md``): opioids
+avoid (label §5.7, §7; fda-dsc-2019; gomes-2017; beers-2023); alcohol avoid (article-spasms,
+article-400mg); benzodiazepines and other CNS depressants caution (fda-dsc-2019, beers-2023); another
+gabapentinoid is duplicate therapy, avoid (label, beers-2023); aluminium/magnesium antacids: take
+gabapentin 2 h after (label §7); cimetidine, naproxen: small change, no action; phenytoin,
+carbamazepine, valproate, phenobarbital, oral contraceptives: no meaningful interaction (label §7).
+Brands resolve to ingredients; a name GabaCare does not know is ``known=False`` and never "none".
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from _table import Table, words
+
+from gabacare.clinical import check_interactions
+from gabacare.knowledge import load_monograph
+
+NAMES = Table(
+    """
+    name              | ingredients                                | klass                     | severity | action
+    ------------------+--------------------------------------------+---------------------------+----------+---------
+    Xanax             | alprazolam                                 | benzodiazepines           | major    | caution
+    Xanax 0.5 mg      | alprazolam                                 | benzodiazepines           | major    | caution
+    Valium            | diazepam                                   | benzodiazepines           | major    | caution
+    Percocet          | oxycodone, paracetamol                     | opioids                   | major    | avoid
+    oxycodone/paracetamol | oxycodone, paracetamol                 | opioids                   | major    | avoid
+    OxyContin         | oxycodone                                  | opioids                   | major    | avoid
+    MS Contin         | morphine                                   | opioids                   | major    | avoid
+    Suboxone          | buprenorphine, naloxone                    | opioids                   | major    | avoid
+    tramadol          | tramadol                                   | opioids                   | major    | avoid
+    Ultram            | tramadol                                   | opioids                   | major    | avoid
+    Lyrica            | pregabalin                                 | gabapentinoids            | major    | avoid
+    Horizant          | gabapentin_enacarbil                       | gabapentinoids            | major    | avoid
+    Gralise           | gabapentin                                 | gabapentinoids            | major    | avoid
+    beer              | alcohol                                    | alcohol                   | moderate | avoid
+    wine              | alcohol                                    | alcohol                   | moderate | avoid
+    Ambien            | zolpidem                                   | cns-depressants           | moderate | caution
+    Flexeril          | cyclobenzaprine                            | cns-depressants           | moderate | caution
+    baclofen          | baclofen                                   | cns-depressants           | moderate | caution
+    Maalox            | aluminium_hydroxide, magnesium_hydroxide   | antacids                  | minor    | separate
+    Gaviscon          | aluminium_hydroxide, magnesium_trisilicate | antacids                  | minor    | separate
+    cimetidine        | cimetidine                                 | small-pk-change           | minor    | none
+    Tagamet           | cimetidine                                 | small-pk-change           | minor    | none
+    Aleve             | naproxen                                   | small-pk-change           | minor    | none
+    phenytoin         | phenytoin                                  | no-meaningful-interaction | none     | none
+    Tegretol          | carbamazepine                              | no-meaningful-interaction | none     | none
+    Depakote          | valproate                                  | no-meaningful-interaction | none     | none
+    the pill          | ethinylestradiol, norethindrone            | no-meaningful-interaction | none     | none
+    """,
+    ingredients=lambda s: tuple(w.replace("_", " ") for w in words(s)),
+)
+
+
+@pytest.mark.parametrize(NAMES.argnames, NAMES.rows, ids=NAMES.ids)
+def test_name_to_severity_and_action(name, ingredients, klass, severity, action):
+    (r,) = check_interactions([name]).results
+    assert r.known is True
+    assert (r.ingredients, r.class_id, r.severity, r.action) == (ingredients, klass, severity, action)
+    assert r.citations, "every known interaction is cited"
+    assert all(c.source in load_monograph().sources for c in r.citations)
+    assert r.to_json()["class"] == klass
+
+
+def test_opioids_cite_the_fda_warning_and_the_label():
+    (r,) = check_interactions(["Percocet"]).results
+    assert {"label", "fda-dsc-2019", "gomes-2017", "beers-2023"} <= {c.source for c in r.citations}
+
+
+def test_antacids_say_two_hours():
+    (r,) = check_interactions(["Maalox"]).results
+    assert "2 hours" in r.advice
+
+
+UNKNOWN = Table(
+    """
+    name            | ingredients
+    ----------------+-------------
+    ibuprofen       | -
+    Ibuprofen 400mg | -
+    grapefruit      | -
+    Tylenol         | -
+    acetaminophen   | paracetamol
+    """,
+    ingredients=words,
+)
+
+
+@pytest.mark.parametrize(UNKNOWN.argnames, UNKNOWN.rows, ids=UNKNOWN.ids)
+def test_unknown_names_are_unknown_never_none(name, ingredients):
+    report = check_interactions([name])
+    (r,) = report.results
+    assert r.known is False
+    assert r.ingredients == ingredients
+    assert r.severity is None and r.action is None and r.class_id is None
+    assert not re.search(r"no (known |meaningful )?interaction(?! record)", r.advice, re.IGNORECASE)
+    assert "does not mean it is safe" in r.advice
+    data = report.to_json()
+    assert data["unknown"] == [name]
+    assert data["most_severe"] is None
+
+
+def test_results_keep_input_order_and_most_severe_is_the_worst_known():
+    report = check_interactions(["Maalox", "ibuprofen", "tramadol", "phenytoin"])
+    assert [r.input for r in report.results] == ["Maalox", "ibuprofen", "tramadol", "phenytoin"]
+    assert report.to_json()["most_severe"] == "major"
+
+
+def test_blank_names_are_ignored():
+    assert check_interactions(["", "  ", "Xanax"]).results[0].input == "Xanax"
+    assert len(check_interactions(["", "  ", "Xanax"]).results) == 1
+
+
+BEERS = Table(
+    """
+    age | names              | warned | why
+    ----+--------------------+--------+----------------------------------------------
+    70  | Xanax tramadol     | yes    | gabapentin + 2 CNS-active = 3, at 65+
+    65  | Ambien Valium      | yes    | exactly 65, exactly 3
+    64  | Xanax tramadol     | no     | under 65
+    70  | Xanax              | no     | only 2 with gabapentin
+    70  | Xanax Maalox       | no     | an antacid is not CNS-active
+    """,
+    names=words,
+)
+
+
+@pytest.mark.parametrize(BEERS.argnames, BEERS.rows, ids=BEERS.ids)
+def test_beers_three_cns_drugs_in_older_adults(age, names, warned, why):
+    report = check_interactions(names, age_years=age)
+    assert bool(report.warnings) is (warned == "yes"), why
+    if report.warnings:
+        assert "beers-2023" in {c.source for c in report.citations}

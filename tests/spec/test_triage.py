@@ -1,0 +1,129 @@
+"""Symptom triage: what a person types → emergency / contact the prescriber / expected.
+
+Sources (``[[adverse_effects]]``, label §5 and §6, fda-dsc-2019): swelling of face, lips, tongue or
+throat and trouble breathing (anaphylaxis/angioedema, label §5.2), rash with fever or swollen glands
+(DRESS, §5.1), slow or shallow breathing, extreme sleepiness, blue lips (respiratory depression,
+§5.7), seizures (§5.5) and thoughts of suicide (§5.6) are emergencies; mood changes (§5.6), a rash
+or fever alone, persistent sleepiness and withdrawal symptoms call for the prescriber; dizziness,
+sleepiness, unsteadiness and swollen ankles (§6.1) are expected and usually fade.
+
+People reorder words ("my lips are swollen") and add punctuation; the most urgent match wins.
+Results list emergencies first, then contact-the-prescriber, then unrecognised text (which may still
+be serious), then expected effects. Unrecognised text is flagged and points to a clinician.
+"""
+
+from __future__ import annotations
+
+import pytest
+from _table import Table
+
+from gabacare.clinical import triage
+
+PHRASES = Table(
+    """
+    text                                   | urgency            | effect
+    ---------------------------------------+--------------------+------------------------
+    swollen lips                           | emergency          | anaphylaxis-angioedema
+    my lips are swollen                    | emergency          | anaphylaxis-angioedema
+    My face is swollen                     | emergency          | anaphylaxis-angioedema
+    tongue is swollen                      | emergency          | anaphylaxis-angioedema
+    SWOLLEN LIPS!!                         | emergency          | anaphylaxis-angioedema
+    can't breathe                          | emergency          | anaphylaxis-angioedema
+    Can’t breathe                          | emergency          | anaphylaxis-angioedema
+    cant breathe                           | emergency          | anaphylaxis-angioedema
+    short of breath                        | emergency          | anaphylaxis-angioedema
+    I feel dizzy and my throat is closing  | emergency          | anaphylaxis-angioedema
+    rash and fever                         | emergency          | dress
+    fever and rash                         | emergency          | dress
+    swollen glands                         | emergency          | dress
+    blue lips                              | emergency          | respiratory-depression
+    slow breathing                         | emergency          | respiratory-depression
+    extremely sleepy                       | emergency          | respiratory-depression
+    hard to wake                           | emergency          | respiratory-depression
+    seizure                                | emergency          | seizure
+    I had a fit this morning               | emergency          | seizure
+    my throat feels tight                  | emergency          | anaphylaxis-angioedema
+    thoughts of suicide                    | emergency          | suicidal-thoughts
+    I want to die                          | emergency          | suicidal-thoughts
+    depressed                              | contact_prescriber | mood-change
+    mood swings                            | contact_prescriber | mood-change
+    I have a rash                          | contact_prescriber | rash
+    fever                                  | contact_prescriber | rash
+    hives                                  | contact_prescriber | rash
+    still drowsy                           | contact_prescriber | persistent-sleepiness
+    can't sleep                            | contact_prescriber | withdrawal
+    sleepy                                 | expected           | somnolence
+    tired                                  | expected           | somnolence
+    dizzy                                  | expected           | dizziness
+    light-headed                           | expected           | dizziness
+    unsteady                               | expected           | ataxia
+    swollen ankles                         | expected           | peripheral-oedema
+    my ankles are swollen                  | expected           | peripheral-oedema
+    blurred vision                         | expected           | vision
+    upset stomach                          | expected           | gut
+    """
+)
+
+
+@pytest.mark.parametrize(PHRASES.argnames, PHRASES.rows, ids=PHRASES.ids)
+def test_phrase_to_urgency(text, urgency, effect):
+    (r,) = triage([text]).results
+    assert (r.recognized, r.urgency, r.effect_id) == (True, urgency, effect)
+    assert r.citations and any(c.source == "label" for c in r.citations)
+    if urgency == "emergency":
+        assert r.advice.startswith("Emergency")
+
+
+@pytest.mark.parametrize("text", ["purple elephants", "headache", "swelling", "chest pain", "I feel fit and well"])
+def test_unrecognised_text_is_flagged_and_points_to_a_clinician(text):
+    report = triage([text])
+    (r,) = report.results
+    assert (r.recognized, r.urgency) == (False, None)
+    assert "pharmacist" in r.advice and "urgent" in r.advice
+    assert report.most_urgent is None
+    assert r.to_json()["recognized"] is False
+
+
+def test_emergencies_come_first_then_prescriber_then_unrecognised_then_expected():
+    report = triage(["sleepy", "purple elephants", "I have a rash", "dizzy", "swollen lips", "rash and fever"])
+    assert [r.urgency for r in report.results] == [
+        "emergency", "emergency", "contact_prescriber", None, "expected", "expected",
+    ]
+    assert [r.input for r in report.results][:2] == ["swollen lips", "rash and fever"]
+    assert report.most_urgent == "emergency" and report.emergency is True
+
+
+MOST_URGENT = Table(
+    """
+    texts                         | most_urgent
+    ------------------------------+-------------------
+    sleepy,dizzy                  | expected
+    sleepy,depressed              | contact_prescriber
+    swollen ankles,swollen lips   | emergency
+    headache                      | -
+    headache,dizzy                | expected
+    """,
+    texts=lambda s: tuple(x.strip() for x in s.split(",")),
+)
+
+
+@pytest.mark.parametrize(MOST_URGENT.argnames, MOST_URGENT.rows, ids=MOST_URGENT.ids)
+def test_most_urgent(texts, most_urgent):
+    report = triage(texts)
+    assert report.most_urgent == most_urgent
+    assert report.to_json()["most_urgent"] == most_urgent
+
+
+def test_blank_entries_are_ignored():
+    assert triage(["", "   "]).results == ()
+
+
+def test_every_knowledge_base_phrase_triages_to_its_own_urgency():
+    from gabacare.knowledge import load_monograph
+
+    for effect in load_monograph().adverse_effects:
+        for phrase in effect.phrases:
+            (r,) = triage([phrase]).results
+            rank = ["emergency", "contact_prescriber", "expected"]
+            # A phrase may hit a more urgent group (over-matching errs towards urgency), never a less urgent one.
+            assert rank.index(r.urgency) <= rank.index(effect.urgency), (phrase, r.effect_id)
