@@ -15,6 +15,7 @@ import typer
 from typer.core import TyperGroup
 
 from gabacare._cli import clinical as _clinical
+from gabacare._cli import guide as _guide
 from gabacare._cli import interop as _interop
 from gabacare._cli import journal as _journal
 
@@ -56,6 +57,7 @@ app = typer.Typer(
 _clinical.register(app)
 _journal.register(app)
 _interop.register(app)
+_guide.register(app)
 
 
 def main() -> None:

@@ -41,6 +41,7 @@ PHRASES = Table(
     extremely sleepy                       | emergency          | respiratory-depression
     hard to wake                           | emergency          | respiratory-depression
     seizure                                | emergency          | seizure
+    I took too many pills                  | emergency          | overdose
     I had a fit this morning               | emergency          | seizure
     my throat feels tight                  | emergency          | anaphylaxis-angioedema
     thoughts of suicide                    | emergency          | suicidal-thoughts

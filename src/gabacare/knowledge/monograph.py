@@ -567,7 +567,9 @@ def _read_toml(name: str) -> dict[str, Any]:
 
 def cited_source_ids() -> set[str]:
     """Every source id the knowledge-base data files cite (used to check none is left unused)."""
-    return {sid for _, sid in _walk_source_ids(_read_toml("gabapentin.toml"))}
+    from gabacare.knowledge.guide_data import guide_cited_source_ids  # the guide's files: alternatives, topics
+
+    return {sid for _, sid in _walk_source_ids(_read_toml("gabapentin.toml"))} | guide_cited_source_ids()
 
 
 def build_monograph(raw: dict[str, Any], raw_sources: dict[str, Any]) -> Monograph:
