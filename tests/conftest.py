@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 PG_DB = "gabacare_test"
-JOURNAL_TABLES = "entry_revisions, entries, plan_doses, plans, patients"
+JOURNAL_TABLES = "entry_revisions, entries, plan_doses, plans, patients, audit_log, share_links, api_tokens, sessions, users"
 
 
 def _pg_bindir() -> Path | None:

@@ -2,18 +2,43 @@
 
 ``journal(db)`` opens the database ``db`` names (else ``$GABACARE_DB``, else the SQLite file in the
 user data directory), applies migrations on first use and returns a
-:class:`gabacare.journal.services.Journal`. SQLAlchemy is imported only here, when a journal is opened.
+:class:`gabacare.journal.services.Journal`. ``accounts(db)`` returns the
+:class:`gabacare.journal.accounts.Accounts` over the same database. Both go through :func:`stores`,
+which keeps one engine (or, for ``memory://``, one in-memory store) per URL for the process, so
+the journal and the accounts that guard it always see the same data. ``repository(db)`` still
+opens a fresh, separate engine each call. SQLAlchemy is imported only here, when a journal is opened.
 """
 
 from __future__ import annotations
 
+import threading
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from argon2 import PasswordHasher
+
+    from gabacare.journal.account_repository import AccountRepository
+    from gabacare.journal.accounts import Accounts
     from gabacare.journal.repository import JournalRepository
     from gabacare.journal.services import Journal
 
-__all__ = ["journal", "repository"]
+__all__ = ["Stores", "accounts", "close_stores", "journal", "repository", "stores"]
+
+_lock = threading.Lock()
+_open: dict[str, Stores] = {}
+
+
+@dataclass(frozen=True)
+class Stores:
+    """The journal and account repositories over one database."""
+
+    journal: JournalRepository
+    accounts: AccountRepository
+
+    def close(self) -> None:
+        self.journal.close()
+        self.accounts.close()
 
 
 def repository(db: str | None = None) -> JournalRepository:
@@ -32,8 +57,58 @@ def repository(db: str | None = None) -> JournalRepository:
     return SqlJournalRepository(engine)
 
 
+def stores(db: str | None = None) -> Stores:
+    """Both repositories over the database ``db`` selects, sharing one engine per URL in this process.
+
+    Migrations are applied (or checked, which is one query) on every call.
+    """
+    from gabacare.journal.db import make_engine, migrate, resolve_url
+
+    url = resolve_url(db)
+    with _lock:
+        found = _open.get(url)
+        if found is None:
+            if url == "memory://":
+                from gabacare.journal.memory import InMemoryAccountRepository, InMemoryJournalRepository
+
+                mem = InMemoryJournalRepository()
+                found = Stores(mem, InMemoryAccountRepository(mem))
+            else:
+                from gabacare.journal.sql import SqlAccountRepository, SqlJournalRepository
+
+                engine = make_engine(url)
+                migrate(engine)
+                found = Stores(SqlJournalRepository(engine), SqlAccountRepository(engine))
+            _open[url] = found
+        elif url != "memory://":
+            from gabacare.journal.sql import SqlJournalRepository
+
+            assert isinstance(found.journal, SqlJournalRepository)
+            migrate(found.journal.engine)
+        return found
+
+
+def close_stores() -> None:
+    """Release every engine :func:`stores` opened (app shutdown, tests); the next call opens afresh."""
+    with _lock:
+        opened = list(_open.values())
+        _open.clear()
+    for s in opened:
+        s.close()
+
+
 def journal(db: str | None = None) -> Journal:
     """The journal service over the database ``db`` selects (see the module docstring)."""
     from gabacare.journal.services import Journal
 
-    return Journal(repository(db))
+    return Journal(stores(db).journal)
+
+
+def accounts(db: str | None = None, *, password_hasher: PasswordHasher | None = None) -> Accounts:
+    """The account service over the same database as :func:`journal` (same engine, same data).
+
+    ``password_hasher`` defaults to argon2-cffi's production parameters.
+    """
+    from gabacare.journal.accounts import Accounts
+
+    return Accounts(stores(db).accounts, password_hasher=password_hasher)

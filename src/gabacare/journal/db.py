@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = ["HEAD_REVISION", "MIGRATIONS_DIR", "default_url", "make_engine", "migrate", "redact", "resolve_url"]
 
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002"
 """The newest migration; a test checks it matches the Alembic scripts' head."""
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")

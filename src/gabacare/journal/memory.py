@@ -1,4 +1,4 @@
-"""In-memory journal repository: the fake adapter for tests and demos (same contract as SQL)."""
+"""In-memory journal and account repositories: the fakes for tests and demos (same contracts as SQL)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,22 @@ from dataclasses import replace
 from datetime import datetime
 
 from gabacare.journal import settings
+from gabacare.journal.account_repository import AccountRepository
+from gabacare.journal.accounts_model import (
+    ApiToken,
+    AuditEntry,
+    EmailTakenError,
+    NewAuditEntry,
+    NewUser,
+    Session,
+    ShareLink,
+    User,
+)
 from gabacare.journal.errors import UnknownEntryError, UnknownPatientError
 from gabacare.journal.model import Entry, EntryData, EntryKind, NewPatient, NewPlan, Patient, StoredPlan
 from gabacare.journal.repository import JournalRepository, Progress
 
-__all__ = ["InMemoryJournalRepository"]
+__all__ = ["InMemoryAccountRepository", "InMemoryJournalRepository"]
 
 
 class InMemoryJournalRepository(JournalRepository):
@@ -149,3 +160,174 @@ class InMemoryJournalRepository(JournalRepository):
         with self._lock:
             self._patient(patient_id)
             return sum(1 for e in self._entries.values() if e.patient_id == patient_id)
+
+
+class InMemoryAccountRepository(AccountRepository):
+    """Accounts over an :class:`InMemoryJournalRepository`, sharing its lock and its patients.
+
+    Ownership and share links point at the journal's patients, so both fakes must be one store.
+    """
+
+    def __init__(self, journal: InMemoryJournalRepository) -> None:
+        self._journal = journal
+        self._lock = journal._lock
+        self._users: dict[int, User] = {}
+        self._hashes: dict[int, str] = {}
+        self._sessions: dict[str, Session] = {}
+        self._tokens: dict[int, ApiToken] = {}
+        self._owners: dict[int, int] = {}
+        self._links: dict[int, ShareLink] = {}
+        self._audit: list[AuditEntry] = []
+        self._next = {"user": 1, "token": 1, "link": 1, "audit": 1}
+
+    def _new_id(self, what: str) -> int:
+        value = self._next[what]
+        self._next[what] = value + 1
+        return value
+
+    # -- users ------------------------------------------------------------------------------------
+    def add_user(self, user: NewUser, *, created_at: datetime) -> User:
+        with self._lock:
+            if any(u.email == user.email for u in self._users.values()):
+                raise EmailTakenError()
+            stored = User(self._new_id("user"), user.email, user.display_name, user.role, created_at, False)
+            self._users[stored.id] = stored
+            self._hashes[stored.id] = user.password_hash
+            return stored
+
+    def get_user(self, user_id: int) -> User | None:
+        with self._lock:
+            return self._users.get(user_id)
+
+    def find_user(self, email: str) -> tuple[User, str] | None:
+        with self._lock:
+            for user in self._users.values():
+                if user.email == email:
+                    return user, self._hashes[user.id]
+            return None
+
+    def set_password_hash(self, user_id: int, password_hash: str) -> None:
+        with self._lock:
+            if user_id in self._users:
+                self._hashes[user_id] = password_hash
+
+    def set_disabled(self, user_id: int, disabled: bool) -> None:
+        with self._lock:
+            if user_id in self._users:
+                self._users[user_id] = replace(self._users[user_id], disabled=disabled)
+
+    # -- sessions ---------------------------------------------------------------------------------
+    def add_session(self, session: Session) -> None:
+        with self._lock:
+            self._sessions[session.id_hash] = session
+
+    def get_session(self, id_hash: str) -> Session | None:
+        with self._lock:
+            return self._sessions.get(id_hash)
+
+    def revoke_session(self, id_hash: str, *, at: datetime) -> None:
+        with self._lock:
+            found = self._sessions.get(id_hash)
+            if found is not None and found.revoked_at is None:
+                self._sessions[id_hash] = replace(found, revoked_at=at)
+
+    def revoke_sessions_of(self, user_id: int, *, at: datetime) -> int:
+        with self._lock:
+            live = [k for k, v in self._sessions.items() if v.user_id == user_id and v.revoked_at is None]
+            for key in live:
+                self._sessions[key] = replace(self._sessions[key], revoked_at=at)
+            return len(live)
+
+    # -- API tokens -------------------------------------------------------------------------------
+    def add_token(self, user_id: int, name: str, token_hash: str, *, created_at: datetime) -> ApiToken:
+        with self._lock:
+            token = ApiToken(self._new_id("token"), user_id, name, token_hash, created_at)
+            self._tokens[token.id] = token
+            return token
+
+    def find_token(self, token_hash: str) -> ApiToken | None:
+        with self._lock:
+            return next((t for t in self._tokens.values() if t.token_hash == token_hash), None)
+
+    def get_token(self, token_id: int) -> ApiToken | None:
+        with self._lock:
+            return self._tokens.get(token_id)
+
+    def list_tokens(self, user_id: int) -> list[ApiToken]:
+        with self._lock:
+            return [t for _, t in sorted(self._tokens.items()) if t.user_id == user_id]
+
+    def touch_token(self, token_id: int, *, at: datetime) -> None:
+        with self._lock:
+            if token_id in self._tokens:
+                self._tokens[token_id] = replace(self._tokens[token_id], last_used_at=at)
+
+    def revoke_token(self, token_id: int, *, at: datetime) -> None:
+        with self._lock:
+            found = self._tokens.get(token_id)
+            if found is not None and found.revoked_at is None:
+                self._tokens[token_id] = replace(found, revoked_at=at)
+
+    # -- ownership --------------------------------------------------------------------------------
+    def add_owned_patient(self, owner_user_id: int, patient: NewPatient, *, created_at: datetime) -> Patient:
+        with self._lock:
+            pid = self._journal._new_id("patient")
+            stored = Patient(pid, patient.name, patient.birth_date, patient.sex, patient.weight_kg, created_at)
+            self._journal._patients[pid] = stored
+            self._owners[pid] = owner_user_id
+            return stored
+
+    def patient_owner(self, patient_id: int) -> int | None:
+        with self._lock:
+            self._journal._patient(patient_id)
+            return self._owners.get(patient_id)
+
+    def claim_patient(self, patient_id: int, owner_user_id: int) -> int:
+        with self._lock:
+            self._journal._patient(patient_id)
+            return self._owners.setdefault(patient_id, owner_user_id)
+
+    def list_patients_of(self, owner_user_id: int) -> list[Patient]:
+        with self._lock:
+            patients = self._journal._patients
+            return [patients[k] for k in sorted(patients) if self._owners.get(k) == owner_user_id]
+
+    # -- share links ------------------------------------------------------------------------------
+    def add_share_link(
+        self, patient_id: int, *, created_by: int, token_hash: str, created_at: datetime, expires_at: datetime
+    ) -> ShareLink:
+        with self._lock:
+            self._journal._patient(patient_id)
+            link = ShareLink(self._new_id("link"), patient_id, created_by, token_hash, created_at, expires_at)
+            self._links[link.id] = link
+            return link
+
+    def find_share_link(self, token_hash: str) -> ShareLink | None:
+        with self._lock:
+            return next((v for v in self._links.values() if v.token_hash == token_hash), None)
+
+    def get_share_link(self, link_id: int) -> ShareLink | None:
+        with self._lock:
+            return self._links.get(link_id)
+
+    def list_share_links(self, patient_id: int) -> list[ShareLink]:
+        with self._lock:
+            self._journal._patient(patient_id)
+            return [v for _, v in sorted(self._links.items()) if v.patient_id == patient_id]
+
+    def revoke_share_link(self, link_id: int, *, at: datetime) -> None:
+        with self._lock:
+            found = self._links.get(link_id)
+            if found is not None and found.revoked_at is None:
+                self._links[link_id] = replace(found, revoked_at=at)
+
+    # -- audit ------------------------------------------------------------------------------------
+    def append_audit(self, entry: NewAuditEntry) -> AuditEntry:
+        with self._lock:
+            stored = AuditEntry(**vars(entry), id=self._new_id("audit"))
+            self._audit.append(stored)
+            return stored
+
+    def list_audit(self, patient_id: int) -> list[AuditEntry]:
+        with self._lock:
+            return [a for a in self._audit if a.patient_id == patient_id]

@@ -24,7 +24,19 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["Base", "EntryRevisionRow", "EntryRow", "PatientRow", "PlanDoseRow", "PlanRow"]
+__all__ = [
+    "ApiTokenRow",
+    "AuditRow",
+    "Base",
+    "EntryRevisionRow",
+    "EntryRow",
+    "PatientRow",
+    "PlanDoseRow",
+    "PlanRow",
+    "SessionRow",
+    "ShareLinkRow",
+    "UserRow",
+]
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -52,6 +64,8 @@ class PatientRow(Base):
     sex: Mapped[str | None] = mapped_column(String(6))
     weight_kg: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # NULL: a local patient of the command line, owned by the machine's user (migration 0002).
+    owner_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
 
 
 class PlanRow(Base):
@@ -115,3 +129,86 @@ class EntryRevisionRow(_EntryColumns, Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), index=True)
+
+
+# -- accounts (migration 0002); account times are naive UTC ------------------------------------------
+
+ROLE_CHECK = "role IN ('patient', 'clinician')"
+ACTOR_KIND_CHECK = "actor_kind IN ('user', 'token', 'share', 'cli')"
+ACTION_CHECK = "action IN ('read', 'create', 'update', 'delete', 'export', 'import', 'share', 'revoke')"
+RESOURCE_KIND_CHECK = ("resource_kind IN ('patient', 'plan', 'entry', 'report', 'share_link', 'api_token', "
+                       "'audit_log')")
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint(ROLE_CHECK, name="role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # stored lower-cased by the service, so the unique constraint is case-insensitive on every backend
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(10))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    disabled: Mapped[bool] = mapped_column(Boolean)
+
+
+class SessionRow(Base):
+    __tablename__ = "sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class ApiTokenRow(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class ShareLinkRow(Base):
+    """Read-only by construction: there is no column that could grant writing."""
+
+    __tablename__ = "share_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class AuditRow(Base):
+    """Append-only: ids and vocabulary words (checked) only, never journal contents.
+
+    ``patient_id`` has no foreign key on purpose: the record of who read a patient outlives the patient.
+    """
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_patient_id_id", "patient_id", "id"),
+        CheckConstraint(ACTOR_KIND_CHECK, name="actor_kind"),
+        CheckConstraint(ACTION_CHECK, name="action"),
+        CheckConstraint(RESOURCE_KIND_CHECK, name="resource_kind"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    actor_kind: Mapped[str] = mapped_column(String(8))
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(8))
+    patient_id: Mapped[int | None] = mapped_column(Integer)
+    resource_kind: Mapped[str] = mapped_column(String(12))
+    resource_id: Mapped[int | None] = mapped_column(Integer)

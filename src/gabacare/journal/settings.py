@@ -11,9 +11,12 @@ from typing import Final
 
 __all__ = [
     "APP_NAME",
+    "COMMON_PASSWORDS",
     "COUNT_SCALES",
     "DB_ENV_VAR",
     "DB_FILENAME",
+    "DISPLAY_NAME_MAX_CHARS",
+    "EMAIL_MAX_CHARS",
     "FUTURE_TOLERANCE",
     "IMPORT_CHUNK_ROWS",
     "KNOWN_LAB_TESTS",
@@ -22,12 +25,19 @@ __all__ = [
     "MAX_NAME_CHARS",
     "MAX_TEXT_CHARS",
     "ON_TIME_WINDOW",
+    "PASSWORD_MAX_CHARS",
+    "PASSWORD_MIN_CHARS",
     "PCT",
     "ROLLING_WINDOW_DAYS",
     "SCORE_MAX",
     "SCORE_MIN",
+    "SECRET_BYTES",
+    "SESSION_MAX_TTL",
+    "SESSION_TTL",
+    "SHARE_LINK_MAX_LIFETIME",
     "SQLITE_BUSY_TIMEOUT_MS",
     "STEP_COMPARE_DAYS",
+    "TOKEN_NAME_MAX_CHARS",
 ]
 
 APP_NAME: Final = "gabacare"
@@ -83,3 +93,42 @@ IMPORT_CHUNK_ROWS: Final = 1000
 
 PCT: Final = 100.0
 """Scale factor from a fraction to a percentage."""
+
+
+# -- accounts (web sign-in, API tokens, share links) ------------------------------------------------
+
+PASSWORD_MIN_CHARS: Final = 10
+"""Shortest password accepted at sign-up (characters); length is what resists guessing."""
+
+PASSWORD_MAX_CHARS: Final = 1024
+"""Longest password accepted; a bound so a megabyte "password" cannot tie up the Argon2 hasher."""
+
+COMMON_PASSWORDS: Final = frozenset({
+    "0987654321", "1111111111", "1234567890", "12345678910", "123456789a", "1q2w3e4r5t", "1qaz2wsx3edc",
+    "abcdefghij", "administrator", "changeme123", "football123", "gabacare123", "gabapentin", "gabapentin1",
+    "iloveyou12", "letmein123", "passw0rd123", "password12", "password123", "password1234", "princess123",
+    "q1w2e3r4t5", "qwerty1234", "qwerty12345", "qwertyuiop", "sunshine123", "trustno1234", "welcome123",
+    "zaq12wsxcde",
+})
+"""Passwords long enough to pass the length rule yet among the first guesses (compared lower-cased)."""
+
+EMAIL_MAX_CHARS: Final = 254
+"""Longest e-mail address accepted (the SMTP path limit of RFC 5321 less the angle brackets)."""
+
+DISPLAY_NAME_MAX_CHARS: Final = 100
+"""Longest display name of an account."""
+
+TOKEN_NAME_MAX_CHARS: Final = 80
+"""Longest label of an API token ("backup script", "phone")."""
+
+SECRET_BYTES: Final = 32
+"""Random bytes in every session id, API token and share-link token (``secrets.token_urlsafe``)."""
+
+SESSION_TTL: Final = timedelta(hours=12)
+"""Default lifetime of a sign-in session."""
+
+SESSION_MAX_TTL: Final = timedelta(days=30)
+"""Longest lifetime a session may be given ("remember me")."""
+
+SHARE_LINK_MAX_LIFETIME: Final = timedelta(days=30)
+"""Longest a clinician's read-only share link may live before it must be issued again."""

@@ -1,4 +1,6 @@
-"""The SQL journal repository (SQLAlchemy 2): SQLite by default, PostgreSQL through psycopg 3.
+"""The SQL journal and account repositories (SQLAlchemy 2): SQLite by default, PostgreSQL through psycopg 3.
+
+:class:`SqlAccountRepository` runs on the same engine as :class:`SqlJournalRepository` (one store).
 
 Every public method runs in one transaction (``Session.begin()``); ``add_batch`` writes plans and
 entries in chunks inside a single transaction, so a crash part-way leaves nothing behind.
@@ -9,15 +11,30 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Table, func, insert, select, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from gabacare.journal import settings
+from gabacare.journal.account_repository import AccountRepository
+from gabacare.journal.accounts_model import (
+    ActorKind,
+    ApiToken,
+    AuditAction,
+    AuditEntry,
+    EmailTakenError,
+    NewAuditEntry,
+    NewUser,
+    ResourceKind,
+    Role,
+    ShareLink,
+    User,
+)
+from gabacare.journal.accounts_model import Session as SignInSession
 from gabacare.journal.errors import JournalError, JournalStorageError, UnknownEntryError, UnknownPatientError
 from gabacare.journal.model import (
     DoseStatus,
@@ -33,13 +50,24 @@ from gabacare.journal.model import (
     Sex,
     StoredPlan,
 )
-from gabacare.journal.orm import EntryRevisionRow, EntryRow, PatientRow, PlanDoseRow, PlanRow
+from gabacare.journal.orm import (
+    ApiTokenRow,
+    AuditRow,
+    EntryRevisionRow,
+    EntryRow,
+    PatientRow,
+    PlanDoseRow,
+    PlanRow,
+    SessionRow,
+    ShareLinkRow,
+    UserRow,
+)
 from gabacare.journal.repository import JournalRepository, Progress
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine, RowMapping
 
-__all__ = ["SqlJournalRepository"]
+__all__ = ["SqlAccountRepository", "SqlJournalRepository"]
 
 _Status = DoseStatus | None
 _ENTRIES = cast(Table, EntryRow.__table__)
@@ -63,21 +91,26 @@ def _patient(row: PatientRow) -> Patient:
     return Patient(row.id, row.name, row.birth_date, cast(Sex | None, row.sex), row.weight_kg, row.created_at)
 
 
+@contextmanager
+def _transaction(engine: Engine) -> Iterator[Session]:
+    """One ORM session in one transaction; database errors become ``JournalStorageError`` without row data."""
+    try:
+        with Session(engine, expire_on_commit=False) as session, session.begin():
+            yield session
+    except JournalError:
+        raise
+    except SQLAlchemyError as exc:
+        raise JournalStorageError(f"the journal database refused the operation ({type(exc).__name__})") from exc
+
+
 class SqlJournalRepository(JournalRepository):
     """Journal storage on any SQLAlchemy engine whose schema :func:`gabacare.journal.db.migrate` made."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    @contextmanager
-    def _tx(self) -> Iterator[Session]:
-        try:
-            with Session(self.engine, expire_on_commit=False) as session, session.begin():
-                yield session
-        except JournalError:
-            raise
-        except SQLAlchemyError as exc:
-            raise JournalStorageError(f"the journal database refused the operation ({type(exc).__name__})") from exc
+    def _tx(self) -> AbstractContextManager[Session]:
+        return _transaction(self.engine)
 
     @staticmethod
     def _check_patient(session: Session, patient_id: int) -> PatientRow:
@@ -244,6 +277,202 @@ class SqlJournalRepository(JournalRepository):
             self._check_patient(s, patient_id)
             n = s.scalar(select(func.count()).select_from(EntryRow).where(EntryRow.patient_id == patient_id))
             return int(n or 0)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _user(row: UserRow) -> User:
+    return User(row.id, row.email, row.display_name, cast(Role, row.role), row.created_at, row.disabled)
+
+
+def _session(row: SessionRow) -> SignInSession:
+    return SignInSession(row.id_hash, row.user_id, row.created_at, row.expires_at, row.revoked_at)
+
+
+def _token(row: ApiTokenRow) -> ApiToken:
+    return ApiToken(row.id, row.user_id, row.name, row.token_hash, row.created_at, row.last_used_at, row.revoked_at)
+
+
+def _link(row: ShareLinkRow) -> ShareLink:
+    return ShareLink(row.id, row.patient_id, row.created_by, row.token_hash, row.created_at, row.expires_at,
+                     row.revoked_at)
+
+
+def _audit(row: AuditRow) -> AuditEntry:
+    return AuditEntry(row.at, cast(ActorKind, row.actor_kind), row.actor_id, cast(AuditAction, row.action),
+                      row.patient_id, cast(ResourceKind, row.resource_kind), row.resource_id, id=row.id)
+
+
+class SqlAccountRepository(AccountRepository):
+    """Accounts on the journal's engine (the schema of migration 0002)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def _tx(self) -> AbstractContextManager[Session]:
+        return _transaction(self.engine)
+
+    # -- users ------------------------------------------------------------------------------------
+    def add_user(self, user: NewUser, *, created_at: datetime) -> User:
+        with self._tx() as s:
+            if s.scalar(select(UserRow.id).where(UserRow.email == user.email)) is not None:
+                raise EmailTakenError()
+            row = UserRow(email=user.email, display_name=user.display_name, role=user.role,
+                          password_hash=user.password_hash, created_at=created_at, disabled=False)
+            s.add(row)
+            try:
+                s.flush()
+            except IntegrityError:  # a concurrent sign-up with the same e-mail won the race
+                raise EmailTakenError() from None
+            return _user(row)
+
+    def get_user(self, user_id: int) -> User | None:
+        with self._tx() as s:
+            row = s.get(UserRow, user_id)
+            return None if row is None else _user(row)
+
+    def find_user(self, email: str) -> tuple[User, str] | None:
+        with self._tx() as s:
+            row = s.scalars(select(UserRow).where(UserRow.email == email)).first()
+            return None if row is None else (_user(row), row.password_hash)
+
+    def set_password_hash(self, user_id: int, password_hash: str) -> None:
+        with self._tx() as s:
+            s.execute(update(UserRow).where(UserRow.id == user_id).values(password_hash=password_hash))
+
+    def set_disabled(self, user_id: int, disabled: bool) -> None:
+        with self._tx() as s:
+            s.execute(update(UserRow).where(UserRow.id == user_id).values(disabled=disabled))
+
+    # -- sessions ---------------------------------------------------------------------------------
+    def add_session(self, session: SignInSession) -> None:
+        with self._tx() as s:
+            s.add(SessionRow(id_hash=session.id_hash, user_id=session.user_id, created_at=session.created_at,
+                             expires_at=session.expires_at, revoked_at=session.revoked_at))
+
+    def get_session(self, id_hash: str) -> SignInSession | None:
+        with self._tx() as s:
+            row = s.get(SessionRow, id_hash)
+            return None if row is None else _session(row)
+
+    def revoke_session(self, id_hash: str, *, at: datetime) -> None:
+        with self._tx() as s:
+            s.execute(update(SessionRow).where(SessionRow.id_hash == id_hash, SessionRow.revoked_at.is_(None))
+                      .values(revoked_at=at))
+
+    def revoke_sessions_of(self, user_id: int, *, at: datetime) -> int:
+        with self._tx() as s:
+            done = s.execute(update(SessionRow).where(SessionRow.user_id == user_id, SessionRow.revoked_at.is_(None))
+                             .values(revoked_at=at))
+            return int(cast(Any, done).rowcount)
+
+    # -- API tokens -------------------------------------------------------------------------------
+    def add_token(self, user_id: int, name: str, token_hash: str, *, created_at: datetime) -> ApiToken:
+        with self._tx() as s:
+            row = ApiTokenRow(user_id=user_id, name=name, token_hash=token_hash, created_at=created_at)
+            s.add(row)
+            s.flush()
+            return _token(row)
+
+    def find_token(self, token_hash: str) -> ApiToken | None:
+        with self._tx() as s:
+            row = s.scalars(select(ApiTokenRow).where(ApiTokenRow.token_hash == token_hash)).first()
+            return None if row is None else _token(row)
+
+    def get_token(self, token_id: int) -> ApiToken | None:
+        with self._tx() as s:
+            row = s.get(ApiTokenRow, token_id)
+            return None if row is None else _token(row)
+
+    def list_tokens(self, user_id: int) -> list[ApiToken]:
+        with self._tx() as s:
+            q = select(ApiTokenRow).where(ApiTokenRow.user_id == user_id).order_by(ApiTokenRow.id)
+            return [_token(r) for r in s.scalars(q)]
+
+    def touch_token(self, token_id: int, *, at: datetime) -> None:
+        with self._tx() as s:
+            s.execute(update(ApiTokenRow).where(ApiTokenRow.id == token_id).values(last_used_at=at))
+
+    def revoke_token(self, token_id: int, *, at: datetime) -> None:
+        with self._tx() as s:
+            s.execute(update(ApiTokenRow).where(ApiTokenRow.id == token_id, ApiTokenRow.revoked_at.is_(None))
+                      .values(revoked_at=at))
+
+    # -- ownership --------------------------------------------------------------------------------
+    def add_owned_patient(self, owner_user_id: int, patient: NewPatient, *, created_at: datetime) -> Patient:
+        with self._tx() as s:
+            row = PatientRow(name=patient.name, birth_date=patient.birth_date, sex=patient.sex,
+                             weight_kg=patient.weight_kg, created_at=created_at, owner_user_id=owner_user_id)
+            s.add(row)
+            s.flush()
+            return _patient(row)
+
+    def patient_owner(self, patient_id: int) -> int | None:
+        with self._tx() as s:
+            return SqlJournalRepository._check_patient(s, patient_id).owner_user_id
+
+    def claim_patient(self, patient_id: int, owner_user_id: int) -> int:
+        with self._tx() as s:
+            SqlJournalRepository._check_patient(s, patient_id)
+            # one conditional UPDATE: two claims racing cannot both win
+            s.execute(update(PatientRow).where(PatientRow.id == patient_id, PatientRow.owner_user_id.is_(None))
+                      .values(owner_user_id=owner_user_id))
+            owner = s.scalar(select(PatientRow.owner_user_id).where(PatientRow.id == patient_id))
+            return int(cast(int, owner))
+
+    def list_patients_of(self, owner_user_id: int) -> list[Patient]:
+        with self._tx() as s:
+            q = select(PatientRow).where(PatientRow.owner_user_id == owner_user_id).order_by(PatientRow.id)
+            return [_patient(r) for r in s.scalars(q)]
+
+    # -- share links ------------------------------------------------------------------------------
+    def add_share_link(
+        self, patient_id: int, *, created_by: int, token_hash: str, created_at: datetime, expires_at: datetime
+    ) -> ShareLink:
+        with self._tx() as s:
+            SqlJournalRepository._check_patient(s, patient_id)
+            row = ShareLinkRow(patient_id=patient_id, created_by=created_by, token_hash=token_hash,
+                               created_at=created_at, expires_at=expires_at)
+            s.add(row)
+            s.flush()
+            return _link(row)
+
+    def find_share_link(self, token_hash: str) -> ShareLink | None:
+        with self._tx() as s:
+            row = s.scalars(select(ShareLinkRow).where(ShareLinkRow.token_hash == token_hash)).first()
+            return None if row is None else _link(row)
+
+    def get_share_link(self, link_id: int) -> ShareLink | None:
+        with self._tx() as s:
+            row = s.get(ShareLinkRow, link_id)
+            return None if row is None else _link(row)
+
+    def list_share_links(self, patient_id: int) -> list[ShareLink]:
+        with self._tx() as s:
+            SqlJournalRepository._check_patient(s, patient_id)
+            q = select(ShareLinkRow).where(ShareLinkRow.patient_id == patient_id).order_by(ShareLinkRow.id)
+            return [_link(r) for r in s.scalars(q)]
+
+    def revoke_share_link(self, link_id: int, *, at: datetime) -> None:
+        with self._tx() as s:
+            s.execute(update(ShareLinkRow).where(ShareLinkRow.id == link_id, ShareLinkRow.revoked_at.is_(None))
+                      .values(revoked_at=at))
+
+    # -- audit ------------------------------------------------------------------------------------
+    def append_audit(self, entry: NewAuditEntry) -> AuditEntry:
+        with self._tx() as s:
+            row = AuditRow(at=entry.at, actor_kind=entry.actor_kind, actor_id=entry.actor_id, action=entry.action,
+                           patient_id=entry.patient_id, resource_kind=entry.resource_kind,
+                           resource_id=entry.resource_id)
+            s.add(row)
+            s.flush()
+            return _audit(row)
+
+    def list_audit(self, patient_id: int) -> list[AuditEntry]:
+        with self._tx() as s:
+            return [_audit(r) for r in s.scalars(select(AuditRow).where(AuditRow.patient_id == patient_id)
+                                                 .order_by(AuditRow.id))]
 
     def close(self) -> None:
         self.engine.dispose()

@@ -1,0 +1,155 @@
+"""The account repository port: users, sessions, API tokens, patient ownership, share links, audit.
+
+Why a second port rather than more methods on :class:`~gabacare.journal.repository.JournalRepository`:
+
+* the local command line needs the journal and nothing else; keeping accounts out of its port
+  keeps every existing adapter, fake and signature unchanged;
+* the two change for different reasons (clinical record-keeping vs. identity and access), and a
+  fake for one need not implement the other;
+* they still share one store: an account adapter is built over the same engine
+  (:class:`~gabacare.journal.sql.SqlAccountRepository`) or the same in-memory journal
+  (:class:`~gabacare.journal.memory.InMemoryAccountRepository`), because ownership
+  (``patients.owner_user_id``) and share links point at journal patients.
+
+``tests/contract/test_account_repository.py`` runs one suite against the in-memory, SQLite and
+PostgreSQL adapters. Rules every adapter keeps:
+
+* each method is one transaction; values in, values out; no business rules (expiry, policy and
+  hashing live in :class:`~gabacare.journal.accounts.Accounts`);
+* e-mails arrive normalised (lower case); ``add_user`` raises
+  :class:`~gabacare.journal.accounts_model.EmailTakenError` on a duplicate;
+* secrets arrive already hashed (hex SHA-256); lookups are by that hash;
+* revoking keeps the first revocation time (revoking twice changes nothing);
+* the audit log is append-only: no method changes or deletes an audit entry, and entries
+  outlive the patient they name (no foreign key on ``audit_log.patient_id``);
+* a patient id that does not exist raises :class:`~gabacare.journal.errors.UnknownPatientError`.
+"""
+
+from __future__ import annotations
+
+import abc
+from datetime import datetime
+
+from gabacare.journal.accounts_model import ApiToken, AuditEntry, NewAuditEntry, NewUser, Session, ShareLink, User
+from gabacare.journal.model import NewPatient, Patient
+
+__all__ = ["AccountRepository"]
+
+
+class AccountRepository(abc.ABC):
+    """Storage of accounts and access; values in, values out."""
+
+    # -- users ------------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def add_user(self, user: NewUser, *, created_at: datetime) -> User:
+        """Store a new account; ``EmailTakenError`` when the e-mail is in use."""
+
+    @abc.abstractmethod
+    def get_user(self, user_id: int) -> User | None:
+        """The account with that id, or None."""
+
+    @abc.abstractmethod
+    def find_user(self, email: str) -> tuple[User, str] | None:
+        """The account with that (normalised) e-mail and its password hash, or None."""
+
+    @abc.abstractmethod
+    def set_password_hash(self, user_id: int, password_hash: str) -> None:
+        """Replace an account's password hash (after a rehash or a password change)."""
+
+    @abc.abstractmethod
+    def set_disabled(self, user_id: int, disabled: bool) -> None:
+        """Disable or re-enable an account."""
+
+    # -- sessions ---------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def add_session(self, session: Session) -> None:
+        """Store a new session (keyed by ``id_hash``)."""
+
+    @abc.abstractmethod
+    def get_session(self, id_hash: str) -> Session | None:
+        """The session with that hash, or None (expired and revoked ones too: the caller decides)."""
+
+    @abc.abstractmethod
+    def revoke_session(self, id_hash: str, *, at: datetime) -> None:
+        """Mark a session revoked (no-op when unknown or already revoked)."""
+
+    @abc.abstractmethod
+    def revoke_sessions_of(self, user_id: int, *, at: datetime) -> int:
+        """Revoke every live session of an account; return how many were revoked."""
+
+    # -- API tokens -------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def add_token(self, user_id: int, name: str, token_hash: str, *, created_at: datetime) -> ApiToken:
+        """Store a new API token."""
+
+    @abc.abstractmethod
+    def find_token(self, token_hash: str) -> ApiToken | None:
+        """The token with that hash, or None."""
+
+    @abc.abstractmethod
+    def get_token(self, token_id: int) -> ApiToken | None:
+        """The token with that id, or None."""
+
+    @abc.abstractmethod
+    def list_tokens(self, user_id: int) -> list[ApiToken]:
+        """An account's tokens (revoked ones too), by id."""
+
+    @abc.abstractmethod
+    def touch_token(self, token_id: int, *, at: datetime) -> None:
+        """Record that a token was used at ``at``."""
+
+    @abc.abstractmethod
+    def revoke_token(self, token_id: int, *, at: datetime) -> None:
+        """Mark a token revoked (no-op when unknown or already revoked)."""
+
+    # -- ownership --------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def add_owned_patient(self, owner_user_id: int, patient: NewPatient, *, created_at: datetime) -> Patient:
+        """Store a new patient owned by an account, in one transaction (never briefly unowned)."""
+
+    @abc.abstractmethod
+    def patient_owner(self, patient_id: int) -> int | None:
+        """The owning account's id; None for a local (command-line) patient; ``UnknownPatientError``."""
+
+    @abc.abstractmethod
+    def claim_patient(self, patient_id: int, owner_user_id: int) -> int:
+        """Give an unowned patient to an account (atomically); return the owner now in force."""
+
+    @abc.abstractmethod
+    def list_patients_of(self, owner_user_id: int) -> list[Patient]:
+        """The patients an account owns, by id."""
+
+    # -- share links ------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def add_share_link(
+        self, patient_id: int, *, created_by: int, token_hash: str, created_at: datetime, expires_at: datetime
+    ) -> ShareLink:
+        """Store a new share link for a patient."""
+
+    @abc.abstractmethod
+    def find_share_link(self, token_hash: str) -> ShareLink | None:
+        """The share link with that hash, or None."""
+
+    @abc.abstractmethod
+    def get_share_link(self, link_id: int) -> ShareLink | None:
+        """The share link with that id, or None."""
+
+    @abc.abstractmethod
+    def list_share_links(self, patient_id: int) -> list[ShareLink]:
+        """A patient's share links (expired and revoked too), by id."""
+
+    @abc.abstractmethod
+    def revoke_share_link(self, link_id: int, *, at: datetime) -> None:
+        """Mark a share link revoked (no-op when unknown or already revoked)."""
+
+    # -- audit ------------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def append_audit(self, entry: NewAuditEntry) -> AuditEntry:
+        """Append one audit record and return it with its id."""
+
+    @abc.abstractmethod
+    def list_audit(self, patient_id: int) -> list[AuditEntry]:
+        """The audit records naming a patient, oldest first (by id)."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook, a no-op by default
+        """Release connections (no-op for adapters without any)."""

@@ -1,0 +1,403 @@
+"""Account use cases for the web app: sign-up and sign-in, sessions, API tokens, ownership, share links, audit.
+
+:class:`Accounts` is pure Python over an :class:`~gabacare.journal.account_repository.AccountRepository`
+and an injected clock (naive UTC). The web layer keeps cookies, CSRF and rate limiting; it calls
+these methods and maps :class:`~gabacare.journal.accounts_model.AccessDenied` to 404 (never 403, so
+patient ids cannot be probed) and :class:`~gabacare.journal.accounts_model.AccountInputError` to 4xx.
+
+Secrets: session ids, API tokens and share-link tokens are ``secrets.token_urlsafe(32)``; only
+their SHA-256 is stored, and a looked-up hash is compared again with :func:`hmac.compare_digest`.
+The plaintext is returned once, at creation. Passwords are hashed with Argon2id (argon2-cffi);
+sign-in with an unknown e-mail still verifies against a dummy hash so both paths cost the same,
+and a stored hash made with older parameters is replaced on the next successful sign-in.
+
+Access: an account (signed in, or through one of its API tokens) reads and writes the patients it
+owns; a share link reads its one patient until it expires or is revoked, and can never write; the
+``cli`` actor is the local operator. :meth:`Accounts.audit` records ids and vocabulary words only
+(actor, action, patient id, resource kind and id), never journal contents. ``Accounts`` writes the
+audit entries for its own changes (patient created or claimed, share link created or revoked); the
+faces call :meth:`Accounts.audit` for each journal read, write and export they perform.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from gabacare.journal import settings
+from gabacare.journal.account_repository import AccountRepository
+from gabacare.journal.accounts_model import (
+    AUDIT_ACTIONS,
+    RESOURCE_KINDS,
+    ROLES,
+    AccessDenied,
+    AccountInputError,
+    Actor,
+    ApiToken,
+    AuditAction,
+    AuditEntry,
+    NewAuditEntry,
+    NewUser,
+    ResourceKind,
+    Role,
+    Session,
+    ShareActor,
+    ShareLink,
+    User,
+)
+from gabacare.journal.errors import UnknownPatientError
+from gabacare.journal.model import NewPatient, Patient, Sex, validate_patient
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
+
+__all__ = ["Accounts", "check_password", "normalize_email"]
+
+Clock = Callable[[], datetime]
+_EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_MAX_SECRET_CHARS = 256  # far above token_urlsafe(32)'s 43 characters; longer input is not ours
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def _new_secret() -> tuple[str, str]:
+    secret = secrets.token_urlsafe(settings.SECRET_BYTES)
+    return secret, _digest(secret)
+
+
+def _plausible_secret(secret: object) -> bool:
+    return isinstance(secret, str) and 0 < len(secret) <= _MAX_SECRET_CHARS
+
+
+def normalize_email(email: str) -> str:
+    """Trimmed, lower-cased e-mail; ``AccountInputError`` unless it looks like ``name@example.org``."""
+    value = email.strip().lower() if isinstance(email, str) else ""
+    if not value or len(value) > settings.EMAIL_MAX_CHARS or not _EMAIL_RE.fullmatch(value):
+        raise AccountInputError(f"e-mail must look like name@example.org (at most {settings.EMAIL_MAX_CHARS} characters)")
+    return value
+
+
+def check_password(password: str, *, email: str = "", display_name: str = "") -> None:
+    """Refuse an empty, short, overlong, common or guessable password (``AccountInputError``).
+
+    Rules: at least ``settings.PASSWORD_MIN_CHARS`` and at most ``settings.PASSWORD_MAX_CHARS``
+    characters; not in ``settings.COMMON_PASSWORDS``; not one character repeated; not the account's
+    e-mail, its part before ``@`` or its display name (all compared case-insensitively).
+    """
+    if not isinstance(password, str) or not password:
+        raise AccountInputError("password must not be empty")
+    if len(password) < settings.PASSWORD_MIN_CHARS:
+        raise AccountInputError(f"password must be at least {settings.PASSWORD_MIN_CHARS} characters")
+    if len(password) > settings.PASSWORD_MAX_CHARS:
+        raise AccountInputError(f"password must be at most {settings.PASSWORD_MAX_CHARS} characters")
+    lowered = password.strip().lower()
+    if lowered in settings.COMMON_PASSWORDS or len(set(lowered)) <= 1:
+        raise AccountInputError("password is too common or too easy to guess; choose another")
+    personal = {email.strip().lower(), email.strip().lower().partition("@")[0], display_name.strip().lower()}
+    if lowered in personal - {""}:
+        raise AccountInputError("password must not be your e-mail address or your name")
+
+
+class Accounts:
+    """Account and access use cases over one account repository.
+
+    Parameters
+    ----------
+    repo
+        The account store (the same store as the journal's, see :mod:`gabacare.composition`).
+    clock
+        Returns the current time as naive UTC (tests pass a fixed or advancing clock).
+    password_hasher
+        An ``argon2.PasswordHasher``; the default uses argon2-cffi's production parameters
+        (tests pass a cheap one, e.g. ``PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)``).
+    """
+
+    def __init__(
+        self, repo: AccountRepository, clock: Clock = _utc_now, *, password_hasher: PasswordHasher | None = None
+    ) -> None:
+        from argon2 import PasswordHasher
+
+        self.repo = repo
+        self.clock = clock
+        self.hasher = password_hasher if password_hasher is not None else PasswordHasher()
+        self._dummy_hash: str | None = None
+
+    # -- accounts ---------------------------------------------------------------------------------
+    def sign_up(self, email: str, password: str, display_name: str, role: Role = "patient") -> User:
+        """Create an account; ``AccountInputError`` (weak password, bad e-mail) or ``EmailTakenError``."""
+        address = normalize_email(email)
+        name = " ".join(display_name.split()) if isinstance(display_name, str) else ""
+        if not name:
+            raise AccountInputError("display name must not be empty")
+        if len(name) > settings.DISPLAY_NAME_MAX_CHARS:
+            raise AccountInputError(f"display name is longer than {settings.DISPLAY_NAME_MAX_CHARS} characters")
+        if role not in ROLES:
+            raise AccountInputError(f"role must be one of {', '.join(ROLES)}")
+        check_password(password, email=address, display_name=name)
+        new = NewUser(address, name, role, self.hasher.hash(password))
+        return self.repo.add_user(new, created_at=self.clock())
+
+    def _verify(self, password_hash: str, password: str) -> bool:
+        from argon2.exceptions import InvalidHashError, VerificationError
+
+        try:
+            return bool(self.hasher.verify(password_hash, password))
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def authenticate(self, email: str, password: str) -> User | None:
+        """The account for that e-mail and password, or None (unknown, wrong password, or disabled).
+
+        An unknown e-mail costs one Argon2 verification too, so timing does not tell which it was.
+        """
+        if not isinstance(password, str) or len(password) > settings.PASSWORD_MAX_CHARS:
+            return None
+        try:
+            found = self.repo.find_user(normalize_email(email))
+        except AccountInputError:
+            found = None
+        if found is None:
+            if self._dummy_hash is None:
+                self._dummy_hash = self.hasher.hash(secrets.token_urlsafe(settings.SECRET_BYTES))
+            self._verify(self._dummy_hash, password)
+            return None
+        user, stored = found
+        if not self._verify(stored, password) or user.disabled:
+            return None
+        if self.hasher.check_needs_rehash(stored):
+            self.repo.set_password_hash(user.id, self.hasher.hash(password))
+        return user
+
+    def _live_user(self, user_id: int | None) -> User | None:
+        user = None if user_id is None else self.repo.get_user(user_id)
+        return None if user is None or user.disabled else user
+
+    def disable_user(self, user: User) -> None:
+        """Disable an account and end all its sessions (its tokens and share links stop working too)."""
+        self.repo.set_disabled(user.id, True)
+        self.repo.revoke_sessions_of(user.id, at=self.clock())
+
+    # -- sessions ---------------------------------------------------------------------------------
+    def start_session(self, user: User, ttl: timedelta = settings.SESSION_TTL) -> tuple[str, Session]:
+        """A new session for ``user`` lasting ``ttl`` (at most ``settings.SESSION_MAX_TTL``).
+
+        Returns the session id to put in the cookie (shown once; only its hash is stored) and the session.
+        """
+        if not timedelta(0) < ttl <= settings.SESSION_MAX_TTL:
+            raise AccountInputError(f"a session lasts more than 0 and at most {settings.SESSION_MAX_TTL.days} days")
+        if self._live_user(user.id) is None:
+            raise AccessDenied()
+        secret, digest = _new_secret()
+        now = self.clock()
+        session = Session(digest, user.id, now, now + ttl)
+        self.repo.add_session(session)
+        return secret, session
+
+    def session_user(self, session_id: str) -> User | None:
+        """The account behind a session id, or None (unknown, expired, revoked, or account disabled)."""
+        if not _plausible_secret(session_id):
+            return None
+        digest = _digest(session_id)
+        found = self.repo.get_session(digest)
+        if found is None or not hmac.compare_digest(found.id_hash, digest) or not found.active_at(self.clock()):
+            return None
+        return self._live_user(found.user_id)
+
+    def end_session(self, session_id: str) -> None:
+        """Revoke a session (sign out); unknown ids are ignored."""
+        if _plausible_secret(session_id):
+            self.repo.revoke_session(_digest(session_id), at=self.clock())
+
+    def end_all_sessions(self, user: User) -> int:
+        """Revoke every live session of ``user`` ("sign out everywhere"); return how many."""
+        return self.repo.revoke_sessions_of(user.id, at=self.clock())
+
+    # -- API tokens -------------------------------------------------------------------------------
+    def create_api_token(self, user: User, name: str) -> tuple[str, ApiToken]:
+        """A new bearer token for scripts. Returns the plaintext (shown once) and the stored token."""
+        label = " ".join(name.split()) if isinstance(name, str) else ""
+        if not label or len(label) > settings.TOKEN_NAME_MAX_CHARS:
+            raise AccountInputError(f"token name must be 1 to {settings.TOKEN_NAME_MAX_CHARS} characters")
+        if self._live_user(user.id) is None:
+            raise AccessDenied()
+        secret, digest = _new_secret()
+        return secret, self.repo.add_token(user.id, label, digest, created_at=self.clock())
+
+    def _resolve_token(self, plaintext: str) -> tuple[User, ApiToken] | None:
+        if not _plausible_secret(plaintext):
+            return None
+        digest = _digest(plaintext)
+        token = self.repo.find_token(digest)
+        if token is None or not hmac.compare_digest(token.token_hash, digest) or not token.active:
+            return None
+        user = self._live_user(token.user_id)
+        if user is None:
+            return None
+        self.repo.touch_token(token.id, at=self.clock())
+        return user, token
+
+    def token_user(self, plaintext: str) -> User | None:
+        """The account behind an API token, or None (unknown, revoked, disabled); records the use."""
+        found = self._resolve_token(plaintext)
+        return None if found is None else found[0]
+
+    def token_actor(self, plaintext: str) -> tuple[User, Actor] | None:
+        """Like :meth:`token_user`, with the token's :class:`Actor` (the audit names the token)."""
+        found = self._resolve_token(plaintext)
+        return None if found is None else (found[0], Actor.for_token(found[1]))
+
+    def tokens_of(self, user: User) -> list[ApiToken]:
+        """The account's tokens (revoked ones too), oldest first."""
+        return self.repo.list_tokens(user.id)
+
+    def revoke_token(self, user: User, token_id: int) -> None:
+        """Revoke one of the account's tokens; ``AccessDenied`` when it is not theirs."""
+        token = self.repo.get_token(token_id)
+        if token is None or token.user_id != user.id:
+            raise AccessDenied()
+        self.repo.revoke_token(token_id, at=self.clock())
+
+    # -- ownership --------------------------------------------------------------------------------
+    def create_patient_for(
+        self, user: User, name: str, *, birth_date: date | None = None, sex: Sex | None = None,
+        weight_kg: float | None = None,
+    ) -> Patient:
+        """Create a patient owned by ``user`` (validated like the journal's ``add_patient``); audited."""
+        now = self.clock()
+        local_now = now.replace(tzinfo=UTC).astimezone().replace(tzinfo=None)  # journal times are local
+        patient = validate_patient(NewPatient(name, birth_date, sex, weight_kg), today=local_now.date())
+        stored = self.repo.add_owned_patient(user.id, patient, created_at=local_now)
+        self._record(Actor.for_user(user), "create", stored.id, "patient", stored.id, now)
+        return stored
+
+    def claim_patient(self, user: User, patient_id: int) -> None:
+        """Give a local (unowned) patient to ``user``; ``AccessDenied`` if another account owns it.
+
+        For the machine's operator (a command-line step): a web request cannot prove who may take
+        over a local patient, so the web app must not offer this. Claiming one's own patient is a no-op.
+        """
+        try:
+            before = self.repo.patient_owner(patient_id)
+            owner = self.repo.claim_patient(patient_id, user.id)
+        except UnknownPatientError:
+            raise AccessDenied() from None
+        if owner != user.id:
+            raise AccessDenied()
+        if before is None:
+            self._record(Actor.for_user(user), "update", patient_id, "patient", patient_id, self.clock())
+
+    def patients_of(self, user: User) -> list[Patient]:
+        """The patients ``user`` owns, by id (never the local command-line patients)."""
+        return self.repo.list_patients_of(user.id)
+
+    def require_access(self, actor: Actor, patient_id: int, *, write: bool) -> None:
+        """Return when ``actor`` may read (or, with ``write``, change) the patient; else ``AccessDenied``.
+
+        An account (or its token) owns what it created or claimed; a share actor reads its one
+        patient while the link is live and never writes; the ``cli`` actor (the local operator)
+        may do anything and gets ``UnknownPatientError`` for a missing id. Unknown ids and
+        other people's patients raise the same ``AccessDenied``.
+        """
+        if actor.kind == "cli":
+            self.repo.patient_owner(patient_id)  # existence only
+            return
+        if actor.kind == "share":
+            link = None if write or actor.id is None else self.repo.get_share_link(actor.id)
+            if link is None or link.patient_id != patient_id or not link.active_at(self.clock()):
+                raise AccessDenied()
+            return
+        if actor.user_id is None:
+            raise AccessDenied()
+        try:
+            owner = self.repo.patient_owner(patient_id)
+        except UnknownPatientError:
+            raise AccessDenied() from None
+        if owner != actor.user_id:
+            raise AccessDenied()
+
+    # -- share links ------------------------------------------------------------------------------
+    def create_share_link(self, user: User, patient_id: int, expires_in: timedelta) -> tuple[str, ShareLink]:
+        """A read-only link to one of ``user``'s patients, live for ``expires_in``; audited.
+
+        ``expires_in`` must be above zero and at most ``settings.SHARE_LINK_MAX_LIFETIME``.
+        Returns the token to put in the link (shown once; only its hash is stored) and the link.
+        """
+        self.require_access(Actor.for_user(user), patient_id, write=True)
+        if not timedelta(0) < expires_in <= settings.SHARE_LINK_MAX_LIFETIME:
+            raise AccountInputError(
+                f"a share link lasts more than 0 and at most {settings.SHARE_LINK_MAX_LIFETIME.days} days")
+        secret, digest = _new_secret()
+        now = self.clock()
+        link = self.repo.add_share_link(patient_id, created_by=user.id, token_hash=digest, created_at=now,
+                                        expires_at=now + expires_in)
+        self._record(Actor.for_user(user), "share", patient_id, "share_link", link.id, now)
+        return secret, link
+
+    def share_actor(self, plaintext: str) -> ShareActor | None:
+        """The read-only actor for a share-link token, or None (unknown, expired, revoked, owner disabled)."""
+        if not _plausible_secret(plaintext):
+            return None
+        digest = _digest(plaintext)
+        link = self.repo.find_share_link(digest)
+        if link is None or not hmac.compare_digest(link.token_hash, digest) or not link.active_at(self.clock()):
+            return None
+        if self._live_user(link.created_by) is None:
+            return None
+        return ShareActor.for_link(link)
+
+    def share_links_of(self, user: User, patient_id: int) -> list[ShareLink]:
+        """The share links of one of ``user``'s patients (expired and revoked too)."""
+        self.require_access(Actor.for_user(user), patient_id, write=True)
+        return self.repo.list_share_links(patient_id)
+
+    def revoke_share_link(self, user: User, link_id: int) -> None:
+        """Revoke a share link of one of ``user``'s patients; audited. ``AccessDenied`` otherwise."""
+        link = self.repo.get_share_link(link_id)
+        if link is None:
+            raise AccessDenied()
+        self.require_access(Actor.for_user(user), link.patient_id, write=True)
+        now = self.clock()
+        self.repo.revoke_share_link(link_id, at=now)
+        self._record(Actor.for_user(user), "revoke", link.patient_id, "share_link", link_id, now)
+
+    # -- audit ------------------------------------------------------------------------------------
+    def _record(
+        self, actor: Actor, action: AuditAction, patient_id: int | None, resource_kind: ResourceKind,
+        resource_id: int | None, at: datetime,
+    ) -> AuditEntry:
+        return self.repo.append_audit(NewAuditEntry(at, actor.kind, actor.id, action, patient_id, resource_kind,
+                                                    resource_id))
+
+    def audit(
+        self, actor: Actor, action: AuditAction, patient_id: int | None, resource_kind: ResourceKind,
+        resource_id: int | None = None,
+    ) -> AuditEntry:
+        """Append who did what to which record: ids and vocabulary words only, never contents.
+
+        ``action`` is one of ``accounts_model.AUDIT_ACTIONS`` (read, create, update, delete, export,
+        import, share, revoke); ``resource_kind`` one of ``RESOURCE_KINDS``; ids are integers.
+        """
+        if action not in AUDIT_ACTIONS:
+            raise AccountInputError(f"audit action must be one of {', '.join(AUDIT_ACTIONS)}")
+        if resource_kind not in RESOURCE_KINDS:
+            raise AccountInputError(f"audit resource kind must be one of {', '.join(RESOURCE_KINDS)}")
+        for what, value in (("patient id", patient_id), ("resource id", resource_id)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                raise AccountInputError(f"audit {what} must be an integer")
+        return self._record(actor, action, patient_id, resource_kind, resource_id, self.clock())
+
+    def audit_log(self, user: User, patient_id: int) -> list[AuditEntry]:
+        """The audit entries of one of ``user``'s patients, oldest first; ``AccessDenied`` otherwise."""
+        self.require_access(Actor.for_user(user), patient_id, write=True)
+        return self.repo.list_audit(patient_id)

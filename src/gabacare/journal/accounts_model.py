@@ -1,0 +1,222 @@
+"""Account values: users, sign-in sessions, API tokens, share links, audit entries, actors, errors.
+
+All values are frozen dataclasses. Account times (``created_at``, ``expires_at``, ``revoked_at``,
+audit ``at``) are naive UTC, unlike journal entries, which keep the patient's local wall clock:
+expiry must not move when the clocks change. Secrets never appear here in plain text: a session
+id, API token or share-link token is kept only as the hex SHA-256 of the random secret
+(``*_hash`` fields, hidden from ``repr``); Argon2 password hashes stay inside the repository and
+the :class:`~gabacare.journal.accounts.Accounts` service.
+
+Errors::
+
+    JournalError
+    ├── JournalInputError (ValueError)
+    │   └── AccountInputError            bad e-mail, weak password, bad lifetime or token name
+    │       └── EmailTakenError          an account already uses that e-mail (case-insensitive)
+    └── AccessDenied (LookupError)       this actor may not read/write that patient, link or token;
+                                         faces answer it exactly like "not found" (HTTP 404)
+
+Messages name the rule, never the value (no e-mail, password or patient data in them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal, get_args
+
+from gabacare.journal.errors import JournalError, JournalInputError
+
+__all__ = [
+    "ACTOR_KINDS",
+    "AUDIT_ACTIONS",
+    "RESOURCE_KINDS",
+    "ROLES",
+    "AccessDenied",
+    "AccountInputError",
+    "Actor",
+    "ActorKind",
+    "ApiToken",
+    "AuditAction",
+    "AuditEntry",
+    "EmailTakenError",
+    "NewAuditEntry",
+    "NewUser",
+    "ResourceKind",
+    "Role",
+    "Session",
+    "ShareActor",
+    "ShareLink",
+    "User",
+]
+
+Role = Literal["patient", "clinician"]
+ActorKind = Literal["user", "token", "share", "cli"]
+AuditAction = Literal["read", "create", "update", "delete", "export", "import", "share", "revoke"]
+ResourceKind = Literal["patient", "plan", "entry", "report", "share_link", "api_token", "audit_log"]
+
+ROLES: tuple[str, ...] = get_args(Role)
+ACTOR_KINDS: tuple[str, ...] = get_args(ActorKind)
+AUDIT_ACTIONS: tuple[str, ...] = get_args(AuditAction)
+RESOURCE_KINDS: tuple[str, ...] = get_args(ResourceKind)
+
+
+class AccountInputError(JournalInputError):
+    """Bad account input (e-mail, password, lifetime, token name); nothing was written."""
+
+
+class EmailTakenError(AccountInputError):
+    """An account already uses that e-mail address (compared case-insensitively)."""
+
+    def __init__(self) -> None:
+        super().__init__("an account with this e-mail address already exists")
+
+
+class AccessDenied(JournalError, LookupError):
+    """The actor may not do this to that patient (or link, or token).
+
+    Raised alike for "no such id" and "not yours", so ids cannot be probed: faces answer 404.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("not found")
+
+
+@dataclass(frozen=True)
+class NewUser:
+    """An account as it is about to be stored (``email`` already normalised to lower case)."""
+
+    email: str
+    display_name: str
+    role: Role
+    password_hash: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class User:
+    """A stored account. ``disabled`` accounts cannot sign in, and their sessions and tokens stop working."""
+
+    id: int
+    email: str
+    display_name: str
+    role: Role
+    created_at: datetime
+    disabled: bool = False
+
+
+@dataclass(frozen=True)
+class Session:
+    """A sign-in session; the cookie holds the secret, the store only its SHA-256 (``id_hash``)."""
+
+    id_hash: str = field(repr=False)
+    user_id: int
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None = None
+
+    def active_at(self, now: datetime) -> bool:
+        """True while not revoked and ``now`` is before ``expires_at``."""
+        return self.revoked_at is None and now < self.expires_at
+
+
+@dataclass(frozen=True)
+class ApiToken:
+    """A named bearer token for scripts; acts as its user until revoked."""
+
+    id: int
+    user_id: int
+    name: str
+    token_hash: str = field(repr=False)
+    created_at: datetime
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+@dataclass(frozen=True)
+class ShareLink:
+    """Read-only access to one patient for whoever holds the link, until ``expires_at`` or revocation.
+
+    There is no write flag: a share link can only ever read (read-only by construction).
+    """
+
+    id: int
+    patient_id: int
+    created_by: int
+    token_hash: str = field(repr=False)
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None = None
+
+    def active_at(self, now: datetime) -> bool:
+        """True while not revoked and ``now`` is before ``expires_at``."""
+        return self.revoked_at is None and now < self.expires_at
+
+
+@dataclass(frozen=True)
+class NewAuditEntry:
+    """One audit record before it is stored: ids and vocabulary words only, never journal contents."""
+
+    at: datetime
+    actor_kind: ActorKind
+    actor_id: int | None
+    action: AuditAction
+    patient_id: int | None
+    resource_kind: ResourceKind
+    resource_id: int | None
+
+
+@dataclass(frozen=True)
+class AuditEntry(NewAuditEntry):
+    """A stored audit record (append-only; ``id`` orders them)."""
+
+    id: int = field(kw_only=True)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, for access checks and the audit log.
+
+    ========= ============================ ======================
+    kind      ``id`` (written to the audit) ``user_id`` (the owner)
+    ========= ============================ ======================
+    user      the user's id                 the user's id
+    token     the API token's id            the token's user id
+    share     the share link's id           None
+    cli       None                          None
+    ========= ============================ ======================
+
+    The ``cli`` actor is the machine's own operator, who holds the database file itself; it is
+    for the local command line, never for a web request.
+    """
+
+    kind: ActorKind
+    id: int | None = None
+    user_id: int | None = None
+
+    @classmethod
+    def for_user(cls, user: User) -> Actor:
+        return cls("user", user.id, user.id)
+
+    @classmethod
+    def for_token(cls, token: ApiToken) -> Actor:
+        return cls("token", token.id, token.user_id)
+
+    @classmethod
+    def cli(cls) -> Actor:
+        return cls("cli")
+
+
+@dataclass(frozen=True)
+class ShareActor(Actor):
+    """A clinician reading one patient through a share link: ``patient_id`` only, read only."""
+
+    patient_id: int = field(kw_only=True)
+    expires_at: datetime = field(kw_only=True)
+
+    @classmethod
+    def for_link(cls, link: ShareLink) -> ShareActor:
+        return cls("share", link.id, None, patient_id=link.patient_id, expires_at=link.expires_at)

@@ -1,0 +1,149 @@
+"""One contract for every account repository: in-memory, SQLite and PostgreSQL must behave the same."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from gabacare.journal.account_repository import AccountRepository
+from gabacare.journal.accounts_model import EmailTakenError, NewAuditEntry, NewUser, Session
+from gabacare.journal.errors import UnknownPatientError
+from gabacare.journal.memory import InMemoryAccountRepository, InMemoryJournalRepository
+from gabacare.journal.model import NewPatient
+from gabacare.journal.repository import JournalRepository
+
+T0 = datetime(2026, 3, 1, 8, 0)
+HASH_A = "a" * 64
+HASH_B = "b" * 64
+
+
+@dataclass
+class Store:
+    journal: JournalRepository
+    accounts: AccountRepository
+
+
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest) -> Iterator[Store]:
+    if request.param == "memory":
+        mem = InMemoryJournalRepository()
+        yield Store(mem, InMemoryAccountRepository(mem))
+        return
+    from gabacare.journal.db import make_engine
+    from gabacare.journal.sql import SqlAccountRepository, SqlJournalRepository
+
+    engine = make_engine(request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url"))
+    yield Store(SqlJournalRepository(engine), SqlAccountRepository(engine))
+    engine.dispose()
+
+
+def _user(store: Store, email: str = "ada@example.org") -> int:
+    return store.accounts.add_user(NewUser(email, "Ada", "patient", "$argon2id$hash"), created_at=T0).id
+
+
+def test_users_round_trip_and_emails_are_unique(store: Store) -> None:
+    a = store.accounts
+    u = a.add_user(NewUser("ada@example.org", "Ada L.", "clinician", "$argon2id$x"), created_at=T0)
+    assert (u.email, u.display_name, u.role, u.created_at, u.disabled) == ("ada@example.org", "Ada L.", "clinician",
+                                                                          T0, False)
+    assert a.get_user(u.id) == u
+    assert a.find_user("ada@example.org") == (u, "$argon2id$x")
+    assert a.find_user("bo@example.org") is None
+    assert a.get_user(999) is None
+    with pytest.raises(EmailTakenError):
+        a.add_user(NewUser("ada@example.org", "Other", "patient", "$h"), created_at=T0)
+    a.set_password_hash(u.id, "$argon2id$y")
+    a.set_disabled(u.id, True)
+    found = a.find_user("ada@example.org")
+    assert found is not None and found[1] == "$argon2id$y" and found[0].disabled
+
+
+def test_sessions_are_stored_by_hash_and_revoked_once(store: Store) -> None:
+    a = store.accounts
+    uid = _user(store)
+    a.add_session(Session(HASH_A, uid, T0, T0 + timedelta(hours=1)))
+    a.add_session(Session(HASH_B, uid, T0, T0 + timedelta(hours=2)))
+    assert a.get_session(HASH_A) == Session(HASH_A, uid, T0, T0 + timedelta(hours=1))
+    assert a.get_session("c" * 64) is None
+    a.revoke_session(HASH_A, at=T0 + timedelta(minutes=5))
+    a.revoke_session(HASH_A, at=T0 + timedelta(minutes=9))  # the first revocation time stays
+    got = a.get_session(HASH_A)
+    assert got is not None and got.revoked_at == T0 + timedelta(minutes=5)
+    assert a.revoke_sessions_of(uid, at=T0 + timedelta(minutes=10)) == 1
+    got_b = a.get_session(HASH_B)
+    assert got_b is not None and got_b.revoked_at == T0 + timedelta(minutes=10)
+
+
+def test_api_tokens_round_trip_touch_and_revoke(store: Store) -> None:
+    a = store.accounts
+    uid, other = _user(store), _user(store, "bo@example.org")
+    t1 = a.add_token(uid, "backup", HASH_A, created_at=T0)
+    t2 = a.add_token(uid, "phone", HASH_B, created_at=T0)
+    a.add_token(other, "theirs", "c" * 64, created_at=T0)
+    assert (t1.name, t1.user_id, t1.last_used_at, t1.revoked_at, t1.active) == ("backup", uid, None, None, True)
+    assert a.find_token(HASH_A) == t1
+    assert a.get_token(t2.id) == t2
+    assert a.find_token("d" * 64) is None and a.get_token(999) is None
+    assert [t.id for t in a.list_tokens(uid)] == [t1.id, t2.id]
+    a.touch_token(t1.id, at=T0 + timedelta(hours=1))
+    a.revoke_token(t1.id, at=T0 + timedelta(hours=2))
+    a.revoke_token(t1.id, at=T0 + timedelta(hours=3))
+    got = a.get_token(t1.id)
+    assert got is not None
+    assert (got.last_used_at, got.revoked_at, got.active) == (T0 + timedelta(hours=1), T0 + timedelta(hours=2), False)
+
+
+def test_ownership_scopes_patients_and_claims_are_first_come(store: Store) -> None:
+    a = store.accounts
+    uid, other = _user(store), _user(store, "bo@example.org")
+    local = store.journal.add_patient(NewPatient("Local"), created_at=T0)
+    mine = a.add_owned_patient(uid, NewPatient("Mine", date(1970, 1, 2), "female", 60.0), created_at=T0)
+    assert store.journal.get_patient(mine.id) == mine  # the journal sees owned patients as usual
+    assert a.patient_owner(local.id) is None
+    assert a.patient_owner(mine.id) == uid
+    assert [p.id for p in a.list_patients_of(uid)] == [mine.id]
+    assert a.list_patients_of(other) == []
+    assert a.claim_patient(local.id, other) == other
+    assert a.claim_patient(local.id, uid) == other  # already owned: the first owner stays
+    assert [p.name for p in a.list_patients_of(other)] == ["Local"]
+    with pytest.raises(UnknownPatientError):
+        a.patient_owner(999)
+    with pytest.raises(UnknownPatientError):
+        a.claim_patient(999, uid)
+
+
+def test_share_links_round_trip_and_revoke(store: Store) -> None:
+    a = store.accounts
+    uid = _user(store)
+    pid = a.add_owned_patient(uid, NewPatient("P"), created_at=T0).id
+    link = a.add_share_link(pid, created_by=uid, token_hash=HASH_A, created_at=T0, expires_at=T0 + timedelta(days=1))
+    assert (link.patient_id, link.created_by, link.expires_at, link.revoked_at) == (pid, uid, T0 + timedelta(days=1),
+                                                                                    None)
+    assert a.find_share_link(HASH_A) == link
+    assert a.get_share_link(link.id) == link
+    assert a.find_share_link(HASH_B) is None and a.get_share_link(999) is None
+    a.revoke_share_link(link.id, at=T0 + timedelta(hours=1))
+    a.revoke_share_link(link.id, at=T0 + timedelta(hours=2))
+    assert [s.revoked_at for s in a.list_share_links(pid)] == [T0 + timedelta(hours=1)]
+    with pytest.raises(UnknownPatientError):
+        a.add_share_link(999, created_by=uid, token_hash=HASH_B, created_at=T0, expires_at=T0)
+
+
+def test_audit_is_append_only_and_per_patient(store: Store) -> None:
+    a = store.accounts
+    uid = _user(store)
+    p1 = a.add_owned_patient(uid, NewPatient("P1"), created_at=T0).id
+    p2 = a.add_owned_patient(uid, NewPatient("P2"), created_at=T0).id
+    e1 = a.append_audit(NewAuditEntry(T0, "user", uid, "read", p1, "entry", None))
+    a.append_audit(NewAuditEntry(T0, "cli", None, "create", p2, "patient", p2))
+    e3 = a.append_audit(NewAuditEntry(T0 + timedelta(1), "share", 7, "export", p1, "report", 3))
+    a.append_audit(NewAuditEntry(T0, "token", 4, "create", None, "api_token", 4))
+    assert e1.id < e3.id
+    assert a.list_audit(p1) == [e1, e3]
+    assert (e3.at, e3.actor_kind, e3.actor_id, e3.action, e3.patient_id, e3.resource_kind, e3.resource_id) == (
+        T0 + timedelta(1), "share", 7, "export", p1, "report", 3)
+    assert [e.action for e in a.list_audit(p2)] == ["create"]
+    assert a.list_audit(999) == []
