@@ -18,6 +18,7 @@ from gabacare._cli import clinical as _clinical
 from gabacare._cli import guide as _guide
 from gabacare._cli import interop as _interop
 from gabacare._cli import journal as _journal
+from gabacare._cli import pk as _pk
 
 __all__ = ["app", "main"]
 
@@ -56,6 +57,7 @@ app = typer.Typer(
 
 _clinical.register(app)
 _journal.register(app)
+_pk.register(app)
 _interop.register(app)
 _guide.register(app)
 

@@ -1,0 +1,264 @@
+"""PK commands: ``simulate`` (one typical patient) and ``simulate-population`` (virtual patients).
+
+NumPy and the PK engine are imported inside the commands so that ``gabacare --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from gabacare._cli.common import citations_text, emit_json, fail, guard, notice, stdout_console
+
+if TYPE_CHECKING:
+    from gabacare.clinical.regimen import DailyRegimen
+    from gabacare.pk.model import DialysisSession
+
+__all__ = ["register"]
+
+RegimenArg = Annotated[str, typer.Argument(help="e.g. '300 mg TID', '600 mg BID', '400 mg once', '300-300-600'.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object (for scripts).")]
+DaysOpt = Annotated[int | None, typer.Option("--days", help="Days to simulate (default and maximum: knowledge base [pk]).",
+                                             show_default=False)]
+StepOpt = Annotated[float | None, typer.Option("--step-min", help="Output step in minutes (default: hourly).",
+                                               show_default=False)]
+PlotOpt = Annotated[str | None, typer.Option("--plot", help="Also draw the curve to FILE (.png or .svg).",
+                                             show_default=False)]
+DialysisOpt = Annotated[list[str] | None, typer.Option(
+    "--dialysis", help="A hemodialysis session starting at dayN@HH:MM, as long as the label's session; repeatable.",
+    show_default=False)]
+
+
+def _settings(days: int | None, step_min: float | None) -> tuple[int, float]:
+    from gabacare.knowledge import load_monograph
+
+    pk = load_monograph().pk
+    return (pk.default_days if days is None else days), (pk.default_step_min if step_min is None else step_min)
+
+
+def _sessions(items: list[str] | None) -> list[DialysisSession]:
+    import re
+
+    from gabacare.clinical.regimen import parse_clock
+    from gabacare.knowledge import load_monograph
+    from gabacare.pk.model import DialysisSession
+
+    length = load_monograph().renal.hemodialysis_session_h
+    out = []
+    for item in items or []:
+        m = re.fullmatch(r"\s*d(?:ay)?\s*(\d+)\s*[@ ]\s*(\d{1,2}:\d{2})\s*", item, re.IGNORECASE)
+        if not m or int(m.group(1)) < 1:
+            fail(f"--dialysis takes dayN@HH:MM (e.g. day2@09:00), got {item!r}")
+        at = parse_clock(m.group(2))
+        start = (int(m.group(1)) - 1) * 24.0 + at.hour + at.minute / 60.0
+        out.append(DialysisSession(start, start + length))
+    return out
+
+
+def _regimen_doses(regimen: DailyRegimen, days: int, missed: list[str] | None) -> Any:
+    from gabacare.pk.dosing import parse_missed, regimen_doses
+
+    return regimen_doses(regimen, days, parse_missed(missed or [], regimen, days))
+
+
+def _footer(console: Any, citations: Any) -> None:
+    console.print(f"[dim]Sources: {citations_text(citations)}[/dim]")
+    console.print(f"[italic]{notice()}[/italic]")
+
+
+def simulate(
+    regimen: RegimenArg,
+    crcl: Annotated[float | None, typer.Option("--crcl", help="Creatinine clearance in mL/min "
+                                               "(default: the reference for normal kidney function).",
+                                               show_default=False)] = None,
+    days: DaysOpt = None,
+    step_min: StepOpt = None,
+    missed: Annotated[list[str] | None, typer.Option(
+        "--missed", help="Leave out a dose: its number counting from 1 in time order (5), or dayN@HH:MM "
+        "(day2@14:00); repeatable or comma-separated (--missed 2,day3@21:00).", show_default=False)] = None,
+    dialysis: DialysisOpt = None,
+    plot: PlotOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Concentration-time curve of one typical patient on REGIMEN (hourly), with a summary of the last day.
+
+    The model is one compartment with first-order absorption, dose-dependent bioavailability and clearance
+    proportional to CrCl (label §12.3). Doses start on day 1 at the knowledge base's clock times; t = 0 is
+    midnight before day 1. The summary (peak, time to peak after the dose, trough, average, half-life)
+    covers the last dosing day.
+    """
+    with guard():
+        from gabacare.clinical.regimen import parse_regimen
+        from gabacare.knowledge import load_monograph
+        from gabacare.pk.model import simulate_doses
+
+        n_days, step = _settings(days, step_min)
+        reg = parse_regimen(regimen)
+        events = _regimen_doses(reg, n_days, missed)
+        crcl_value = load_monograph().pk.reference_crcl_ml_min if crcl is None else crcl
+        if step <= 0:
+            fail(f"--step-min must be more than 0, got {step:g}")
+        sim = simulate_doses(events, crcl=crcl_value, end_h=n_days * 24.0, step_h=step / 60.0,
+                             dialysis=_sessions(dialysis))
+        if plot:
+            from gabacare.reports.pk_plot import plot_simulation
+
+            plot_simulation(sim, plot, title=f"{reg.describe()}, CrCl {crcl_value:g} mL/min, {n_days} day(s)")
+        if json_out:
+            emit_json({**sim.to_json(), "regimen": reg.describe(), "days": n_days, "step_min": step,
+                       "plot": plot, "notice": notice()})
+            return
+        _render_simulation(sim, reg.describe(), n_days, plot)
+
+
+def _render_simulation(sim: Any, regimen: str, days: int, plot: str | None) -> None:
+    from rich.table import Table
+
+    console = stdout_console()
+    s = sim.summary
+    console.print(f"[bold]{regimen}[/bold], CrCl {sim.crcl_ml_min:g} mL/min, {days} day(s): "
+                  f"{len([d for d in sim.doses if d.mg > 0])} dose(s)")
+    table = Table(title=f"Last dosing day ({s.window_start_h:g}-{s.window_end_h:g} h)")
+    table.add_column("Measure")
+    table.add_column("Value", justify="right")
+    table.add_row("Peak (Cmax)", f"{s.cmax_mg_per_l:.2f} mg/L")
+    table.add_row("Time to peak after the dose", f"{s.tmax_h:.2f} h (at {s.peak_at_h:.2f} h)")
+    table.add_row("Trough (Cmin)", f"{s.cmin_mg_per_l:.2f} mg/L")
+    table.add_row("Average (Cavg)", f"{s.cavg_mg_per_l:.2f} mg/L")
+    table.add_row("Elimination half-life", f"{s.half_life_h:.1f} h")
+    console.print(table)
+    daily = Table(title="Day by day")
+    for col in ("Day", "Peak mg/L", "Trough mg/L"):
+        daily.add_column(col, justify="right")
+    for d in range(days):
+        mask = (sim.t_h >= d * 24.0) & (sim.t_h <= (d + 1) * 24.0)
+        if mask.any():
+            c = sim.c_mg_per_l[mask]
+            daily.add_row(str(d + 1), f"{c.max():.2f}", f"{c.min():.2f}")
+    if days <= 31:
+        console.print(daily)
+    if plot:
+        console.print(f"Plot written to {plot}")
+    _footer(console, sim.citations)
+
+
+def _crcl_distribution(crcl: float | None, mean: float | None, sd: float | None, crcl_range: str | None) -> Any:
+    from gabacare.knowledge import load_monograph
+    from gabacare.pk.population import CrClDistribution
+
+    given = [crcl is not None, mean is not None or sd is not None, crcl_range is not None]
+    if sum(given) > 1:
+        fail("give one of --crcl, --crcl-mean/--crcl-sd or --crcl-range")
+    if crcl_range is not None:
+        low, _sep, high = crcl_range.partition("-")
+        try:
+            return CrClDistribution.uniform(float(low), float(high))
+        except ValueError:
+            fail(f"--crcl-range takes LOW-HIGH in mL/min (e.g. 30-90), got {crcl_range!r}")
+    if mean is not None or sd is not None:
+        if mean is None:
+            fail("--crcl-sd needs --crcl-mean")
+        return CrClDistribution.normal(mean, 0.0 if sd is None else sd)
+    return CrClDistribution.fixed(load_monograph().pk.reference_crcl_ml_min if crcl is None else crcl)
+
+
+def simulate_population(
+    regimen: RegimenArg,
+    n: Annotated[int | None, typer.Option("--n", help="Number of virtual patients (default: knowledge base [pk]).",
+                                          show_default=False)] = None,
+    crcl: Annotated[float | None, typer.Option("--crcl", help="One CrCl (mL/min) for every patient "
+                                               "(default: the reference for normal kidney function).",
+                                               show_default=False)] = None,
+    crcl_mean: Annotated[float | None, typer.Option("--crcl-mean", help="Mean of a normal CrCl distribution "
+                                                    "(mL/min).", show_default=False)] = None,
+    crcl_sd: Annotated[float | None, typer.Option("--crcl-sd", help="Its standard deviation (mL/min).",
+                                                  show_default=False)] = None,
+    crcl_range: Annotated[str | None, typer.Option("--crcl-range", help="Uniform CrCl range LOW-HIGH in mL/min, "
+                                                   "e.g. 30-90.", show_default=False)] = None,
+    days: DaysOpt = None,
+    step_min: StepOpt = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Random seed: the same seed gives the same result.",
+                                             show_default=False)] = None,
+    threshold: Annotated[float | None, typer.Option("--threshold-mg-per-l", help="Report the share of patients "
+                                                    "above this concentration (mg/L).", show_default=False)] = None,
+    dialysis: DialysisOpt = None,
+    plot: PlotOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Percentiles (5th/50th/95th) over time for N virtual patients on REGIMEN, with between-patient variability.
+
+    Clearance, volume and absorption rate vary log-normally between patients; CrCl is fixed (--crcl), normal
+    (--crcl-mean/--crcl-sd) or uniform (--crcl-range). Use --seed for a reproducible run.
+    """
+    with guard():
+        from gabacare.clinical.regimen import parse_regimen
+        from gabacare.knowledge import load_monograph
+        from gabacare.pk.dosing import regimen_doses
+        from gabacare.pk.population import simulate_population as run
+
+        pk = load_monograph().pk
+        n_days, step = _settings(days, step_min)
+        if step <= 0:
+            fail(f"--step-min must be more than 0, got {step:g}")
+        reg = parse_regimen(regimen)
+        dist = _crcl_distribution(crcl, crcl_mean, crcl_sd, crcl_range)
+        n_patients = pk.population_default_n if n is None else n
+        events = regimen_doses(reg, n_days)
+        kwargs: dict[str, Any] = dict(n=n_patients, crcl=dist, end_h=n_days * 24.0, step_h=step / 60.0, seed=seed,
+                                      threshold_mg_per_l=threshold, dialysis=_sessions(dialysis))
+        if sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import Progress
+
+            with Progress(console=Console(stderr=True), transient=True) as bar:
+                task = bar.add_task("simulating patients", total=None)
+
+                def report(done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=total)
+
+                res = run(events, progress=report, **kwargs)
+        else:
+            res = run(events, **kwargs)
+        if plot:
+            from gabacare.reports.pk_plot import plot_population
+
+            plot_population(res, plot, title=f"{reg.describe()}: {n_patients} virtual patients")
+        if json_out:
+            emit_json({**res.to_json(), "regimen": reg.describe(), "days": n_days, "step_min": step, "plot": plot,
+                       "notice": notice()})
+            return
+        _render_population(res, reg.describe(), n_days, plot)
+
+
+def _render_population(res: Any, regimen: str, days: int, plot: str | None) -> None:
+    import numpy as np
+    from rich.table import Table
+
+    console = stdout_console()
+    console.print(f"[bold]{regimen}[/bold], {res.n} virtual patients, CrCl {res.crcl.describe()}, {days} day(s)"
+                  + (f", seed {res.seed}" if res.seed is not None else ""))
+    table = Table(title="Concentration across patients (mg/L)")
+    for col in ("Time (h)", "5th", "median", "95th") + (("share above",) if res.share_above is not None else ()):
+        table.add_column(col, justify="right")
+    last_day = np.flatnonzero(res.t_h >= res.t_h[-1] - 24.0)
+    picks = last_day[:: max(1, len(last_day) // 8)]
+    for i in picks:
+        row = [f"{res.t_h[i]:g}", f"{res.p5[i]:.2f}", f"{res.p50[i]:.2f}", f"{res.p95[i]:.2f}"]
+        if res.share_above is not None:
+            row.append(f"{res.share_above[i] * 100:.0f} %")
+        table.add_row(*row)
+    console.print(table)
+    if res.share_above is not None:
+        console.print(f"Share above {res.threshold_mg_per_l:g} mg/L over the last day: "
+                      f"{res.share_above[last_day].min() * 100:.0f}-{res.share_above[last_day].max() * 100:.0f} %")
+    if plot:
+        console.print(f"Plot written to {plot}")
+    _footer(console, res.citations)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the PK commands to the CLI."""
+    app.command("simulate")(simulate)
+    app.command("simulate-population")(simulate_population)
