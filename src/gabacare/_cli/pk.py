@@ -69,7 +69,8 @@ def _footer(console: Any, citations: Any) -> None:
 
 
 def simulate(
-    regimen: RegimenArg,
+    regimen: Annotated[str | None, typer.Argument(help="e.g. '300 mg TID', '600 mg BID', '400 mg once', '300-300-600' "
+                                                   "(omit with --patient).", show_default=False)] = None,
     crcl: Annotated[float | None, typer.Option("--crcl", help="Creatinine clearance in mL/min "
                                                "(default: the reference for normal kidney function).",
                                                show_default=False)] = None,
@@ -80,9 +81,20 @@ def simulate(
         "(day2@14:00); repeatable or comma-separated (--missed 2,day3@21:00).", show_default=False)] = None,
     dialysis: DialysisOpt = None,
     plot: PlotOpt = None,
+    patient: Annotated[int | None, typer.Option("--patient", help="Simulate this journal patient's logged doses "
+                                                 "instead of a regimen.", show_default=False)] = None,
+    from_date: Annotated[str | None, typer.Option("--from", help="With --patient: first day (YYYY-MM-DD).",
+                                                   show_default=False)] = None,
+    to_date: Annotated[str | None, typer.Option("--to", help="With --patient: last day (YYYY-MM-DD).",
+                                                 show_default=False)] = None,
+    db: Annotated[str | None, typer.Option("--db", help="Journal database URL (default: GABACARE_DB or the local "
+                                            "SQLite file).", show_default=False)] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Concentration-time curve of one typical patient on REGIMEN (hourly), with a summary of the last day.
+
+    With --patient ID the doses are the ones logged as taken in the journal (t = 0 is midnight of the first
+    logged day), and CrCl comes from --crcl, else the journal's latest creatinine, else the reference.
 
     The model is one compartment with first-order absorption, dose-dependent bioavailability and clearance
     proportional to CrCl (label §12.3). Doses start on day 1 at the knowledge base's clock times; t = 0 is
@@ -94,6 +106,13 @@ def simulate(
         from gabacare.knowledge import load_monograph
         from gabacare.pk.model import simulate_doses
 
+        if patient is not None:
+            if regimen is not None:
+                fail("give either a REGIMEN or --patient, not both")
+            _simulate_patient(patient, crcl, step_min, from_date, to_date, db, plot, json_out)
+            return
+        if regimen is None:
+            fail("give a REGIMEN such as '300 mg TID', or --patient ID")
         n_days, step = _settings(days, step_min)
         reg = parse_regimen(regimen)
         events = _regimen_doses(reg, n_days, missed)
@@ -111,6 +130,40 @@ def simulate(
                        "plot": plot, "notice": notice()})
             return
         _render_simulation(sim, reg.describe(), n_days, plot)
+
+
+def _simulate_patient(patient: int, crcl: float | None, step_min: float | None, from_date: str | None,
+                      to_date: str | None, db: str | None, plot: str | None, json_out: bool) -> None:
+    from datetime import date
+
+    from gabacare.composition import journal
+    from gabacare.journal.pk_history import simulate_patient
+
+    def day(text: str | None, flag: str) -> date | None:
+        try:
+            return None if text is None else date.fromisoformat(text)
+        except ValueError:
+            fail(f"{flag} must be a date like 2026-01-31, got {text!r}")
+
+    start, end = day(from_date, "--from"), day(to_date, "--to")
+    if start and end and start > end:
+        fail("--from is after --to")
+    _n, step = _settings(None, step_min)
+    if step <= 0:
+        fail(f"--step-min must be more than 0, got {step:g}")
+    result = simulate_patient(journal(db), patient, crcl=crcl, start=start, end=end, step_h=step / 60.0)
+    label = f"patient {patient}: {result.doses} logged dose(s)"
+    if plot:
+        from gabacare.reports.pk_plot import plot_simulation
+
+        plot_simulation(result.simulation, plot, title=f"{label}, CrCl {result.crcl_ml_min:.0f} mL/min")
+    if json_out:
+        emit_json({**result.to_json(), "plot": plot, "notice": notice()})
+        return
+    days = max(1, round(float(result.simulation.t_h[-1]) / 24))
+    for w in result.warnings:
+        stdout_console().print(f"[yellow]! {w}[/yellow]")
+    _render_simulation(result.simulation, label + f" (from {result.origin:%Y-%m-%d}; CrCl: {result.crcl_source})", days, plot)
 
 
 def _render_simulation(sim: Any, regimen: str, days: int, plot: str | None) -> None:
