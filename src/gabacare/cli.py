@@ -19,6 +19,7 @@ from gabacare._cli import guide as _guide
 from gabacare._cli import interop as _interop
 from gabacare._cli import journal as _journal
 from gabacare._cli import pk as _pk
+from gabacare._cli import web as _web
 
 __all__ = ["app", "main"]
 
@@ -58,6 +59,7 @@ app = typer.Typer(
 _clinical.register(app)
 _journal.register(app)
 _pk.register(app)
+_web.register(app)
 _interop.register(app)
 _guide.register(app)
 

@@ -1,0 +1,191 @@
+"""JSON API ``/api/v1``: one route per CLI command, same parameters, same JSON keys (DESIGN.md).
+
+Every route parses (FastAPI/pydantic), calls one :mod:`gabacare.web.services` function and returns
+the result's contract JSON. Errors are RFC 9457 problems (:mod:`gabacare.web.problems`).
+
+=====================================  ==========================================
+route                                  CLI
+=====================================  ==========================================
+``GET  /api/v1/crcl``                  ``gabacare crcl``
+``GET  /api/v1/limits``                ``gabacare limits``
+``GET|POST /api/v1/titrate``           ``gabacare titrate``
+``GET|POST /api/v1/taper``             ``gabacare taper``
+``GET|POST /api/v1/check``             ``gabacare check``
+``GET|POST /api/v1/interactions``      ``gabacare interactions``
+``POST /api/v1/symptoms``              ``gabacare symptoms`` (POST only: symptoms stay out of URLs)
+``GET  /api/v1/missed``                ``gabacare missed``
+=====================================  ==========================================
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+
+from gabacare.web import services
+from gabacare.web.schemas import (
+    CheckIn,
+    CheckOut,
+    CrClOut,
+    InteractionsIn,
+    InteractionsOut,
+    LimitsOut,
+    MissedOut,
+    PlanOut,
+    Problem,
+    SimulateOut,
+    SymptomsIn,
+    SymptomsOut,
+    TaperIn,
+    TitrateIn,
+)
+from gabacare.web.serialize import jsonable
+
+__all__ = ["router"]
+
+
+def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    text = {400: "Malformed JSON body.", 422: "Input refused (clinical-input) or invalid (validation)."}
+    return {s: {"model": Problem, "description": text[s], "content": {"application/problem+json": {}}} for s in statuses}
+
+
+_GET_ERRORS = _problems(422)
+_BODY_ERRORS = _problems(400, 422)
+
+router = APIRouter(prefix="/api/v1", tags=["clinical"])
+
+Crcl = Annotated[float | None, Query(description="Creatinine clearance in mL/min.")]
+Sex = Literal["female", "male"]
+ScrUnit = Literal["mg/dL", "umol/L"]
+
+
+def _today(start: date | None) -> date:
+    return start if start is not None else date.today()
+
+
+@router.get("/crcl", response_model=None, responses={200: {"model": CrClOut}, **_GET_ERRORS})
+def crcl(
+    age: Annotated[float, Query(description="Age in years (12 or older).")],
+    sex: Annotated[Sex, Query()],
+    weight_kg: Annotated[float, Query(description="Actual body weight in kg.")],
+    scr: Annotated[float, Query(description="Serum creatinine.")],
+    scr_unit: Annotated[ScrUnit, Query()] = "mg/dL",
+) -> Any:
+    """Creatinine clearance by Cockcroft-Gault (mL/min), label 2.3."""
+    return jsonable(services.crcl_json(services.crcl(age=age, sex=sex, weight_kg=weight_kg, scr=scr, scr_unit=scr_unit)))
+
+
+@router.get("/limits", response_model=None, responses={200: {"model": LimitsOut}, **_GET_ERRORS})
+def limits(
+    crcl: Crcl = None,
+    age: float | None = None,
+    sex: Sex | None = None,
+    weight_kg: float | None = None,
+    scr: float | None = None,
+    scr_unit: ScrUnit = "mg/dL",
+    hemodialysis: Annotated[bool, Query(description="Add the post-dialysis supplement.")] = False,
+) -> Any:
+    """Daily dose range and regimen for a CrCl (or the inputs to estimate one), label 2.3."""
+    _, lim = services.limits(crcl_ml_min=crcl, age=age, sex=sex, weight_kg=weight_kg, scr=scr, scr_unit=scr_unit,
+                             hemodialysis=hemodialysis)
+    return jsonable(services.limits_json(lim))
+
+
+def _titrate(body: TitrateIn) -> Any:
+    return jsonable(services.titrate(indication=body.indication, start=_today(body.start), target_mg=body.target_mg,
+                                     crcl=body.crcl, weight_kg=body.weight_kg, age=body.age))
+
+
+@router.post("/titrate", response_model=None, responses={200: {"model": PlanOut}, **_BODY_ERRORS})
+def titrate_post(body: TitrateIn) -> Any:
+    """Day-by-day up-titration plan in real capsules/tablets, capped by kidney function."""
+    return _titrate(body)
+
+
+@router.get("/titrate", response_model=None, responses={200: {"model": PlanOut}, **_GET_ERRORS})
+def titrate_get(params: Annotated[TitrateIn, Query()]) -> Any:
+    """The same plan as ``POST /titrate``, from query parameters."""
+    return _titrate(params)
+
+
+def _taper(body: TaperIn) -> Any:
+    return jsonable(services.taper(from_regimen=body.from_regimen, start=_today(body.start), risk=body.risk,
+                                   crcl=body.crcl, step_mg=body.step_mg))
+
+
+@router.post("/taper", response_model=None, responses={200: {"model": PlanOut}, **_BODY_ERRORS})
+def taper_post(body: TaperIn) -> Any:
+    """Step-down plan ending at 0 mg, with withdrawal watch windows."""
+    return _taper(body)
+
+
+@router.get("/taper", response_model=None, responses={200: {"model": PlanOut}, **_GET_ERRORS})
+def taper_get(params: Annotated[TaperIn, Query()]) -> Any:
+    """The same plan as ``POST /taper``, from query parameters (``from=600 mg TID``)."""
+    return _taper(params)
+
+
+def _check(body: CheckIn) -> Any:
+    return jsonable(services.check(regimen=body.regimen, crcl=body.crcl, indication=body.indication,
+                                   with_drugs=body.with_drugs))
+
+
+@router.post("/check", response_model=None, responses={200: {"model": CheckOut}, **_BODY_ERRORS})
+def check_post(body: CheckIn) -> Any:
+    """Check a regimen: daily and renal maximum, doses/day, epilepsy gap, real strengths, duplicates."""
+    return _check(body)
+
+
+@router.get("/check", response_model=None, responses={200: {"model": CheckOut}, **_GET_ERRORS})
+def check_get(params: Annotated[CheckIn, Query()]) -> Any:
+    """The same check as ``POST /check``, from query parameters (``with`` may repeat)."""
+    return _check(params)
+
+
+def _interactions(body: InteractionsIn) -> Any:
+    return jsonable(services.interactions(body.drugs, age=body.age))
+
+
+@router.post("/interactions", response_model=None, responses={200: {"model": InteractionsOut}, **_BODY_ERRORS})
+def interactions_post(body: InteractionsIn) -> Any:
+    """Interactions with gabapentin; unknown names are reported as unknown, never as safe."""
+    return _interactions(body)
+
+
+@router.get("/interactions", response_model=None, responses={200: {"model": InteractionsOut}, **_GET_ERRORS})
+def interactions_get(params: Annotated[InteractionsIn, Query()]) -> Any:
+    """The same lookup as ``POST /interactions`` (``drugs`` repeats: ``?drugs=xanax&drugs=beer``)."""
+    return _interactions(params)
+
+
+@router.post("/symptoms", response_model=None, responses={200: {"model": SymptomsOut}, **_BODY_ERRORS})
+def symptoms(body: SymptomsIn) -> Any:
+    """Triage symptoms: emergency / contact prescriber / expected; emergencies first."""
+    return jsonable(services.symptoms(body.symptoms))
+
+
+@router.get("/missed", response_model=None, responses={200: {"model": MissedOut}, **_GET_ERRORS})
+def missed(
+    schedule: Annotated[str, Query(description="Dose times, e.g. 08:00,14:00,21:00.")],
+    missed: Annotated[str, Query(description="Time of the missed dose (HH:MM).")],
+    now: Annotated[str, Query(description="The time now (HH:MM).")],
+    epilepsy: Annotated[bool, Query(description="Add the epilepsy 12-hour note.")] = False,
+) -> Any:
+    """Missed-dose advice: take it now or skip it; never double."""
+    return jsonable(services.missed(schedule=schedule, missed_at=missed, now=now, epilepsy=epilepsy))
+
+
+@router.get("/simulate", response_model=None, responses={200: {"model": SimulateOut}, **_GET_ERRORS})
+def simulate(
+    regimen: Annotated[str, Query(description="e.g. '300 mg TID', '600 mg BID', '400 mg once', '300-300-600'.")],
+    crcl: Crcl = None,
+    days: Annotated[int | None, Query(description="Days to simulate (default and maximum: knowledge base [pk]).")] = None,
+    step_min: Annotated[float | None, Query(description="Output step in minutes (default hourly).")] = None,
+    missed: Annotated[list[str], Query(description="A dose left out: its number (5) or dayN@HH:MM; repeatable.")] = [],  # noqa: B006
+    dialysis: Annotated[list[str], Query(description="A hemodialysis session starting at dayN@HH:MM; repeatable.")] = [],  # noqa: B006
+) -> Any:
+    """Concentration-time curve of one typical patient on a regimen, with a summary of the last day."""
+    return jsonable(services.simulate(regimen=regimen, crcl=crcl, days=days, step_min=step_min, missed=missed,
+                                      dialysis=dialysis))

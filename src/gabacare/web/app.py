@@ -1,0 +1,124 @@
+"""The app factory: ``create_app(settings) -> FastAPI`` wires routers, templates, static files,
+security and problem handlers.
+
+Seams for later work (journal, accounts):
+
+* ``app.state.settings`` (:class:`WebSettings`), ``app.state.templates`` (Jinja2), ``app.state.csrf``
+  (:class:`CsrfSigner`), ``app.state.signin_limiter`` (:class:`SignInRateLimiter`),
+  ``app.state.passwords`` (:class:`PasswordHasher`).
+* :mod:`gabacare.web.deps`: ``get_current_user`` / ``require_user`` and the ``app.state.auth``
+  backend they ask; a journal-backed backend replaces the anonymous one.
+* ``create_app(settings, routers=[...])``: extra routers (pages or ``/api/v1/patients``) are
+  included after the built-in ones, so they share the layout, security and problem handling.
+* Templates: ``templates/base.html`` (blocks ``title``, ``content``, ``account``), the navigation
+  from the template global ``nav_items`` (a list of ``(path, name, title)``; insert to add a
+  page; a page passes ``active=name`` to highlight its link), macros in ``templates/_macros.html``
+  (citations, notice, refused, csrf, field). Partials start with ``_``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gabacare.web.settings import WebSettings
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter, FastAPI
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = ["STATIC_DIR", "TEMPLATES_DIR", "create_app"]
+
+STATIC_DIR = Path(__file__).parent / "static"
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+HTMX_JS = "htmx-2.0.11.min.js"
+PICO_CSS = "pico-2.1.1.min.css"
+
+access_log = logging.getLogger("gabacare.web.access")
+
+
+class AccessLogMiddleware:
+    """One log line per request: method, path, status and milliseconds, never the query string or
+    body (they may carry health data)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+
+        async def capture(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        finally:
+            access_log.info('%s %s %d %.1fms', scope["method"], scope["path"], status, (time.perf_counter() - start) * 1000)
+
+
+def create_app(settings: WebSettings | None = None, *, routers: Sequence[APIRouter] = ()) -> FastAPI:
+    """Build the GabaCare web app (pages, ``/api/v1`` JSON API, static assets).
+
+    Parameters
+    ----------
+    settings: web settings; default read from ``GABACARE_*`` environment variables.
+    routers: further routers to include (phase 2: accounts, journal pages, ``/api/v1/patients``).
+    """
+    from fastapi import FastAPI
+    from fastapi.staticfiles import StaticFiles
+    from fastapi.templating import Jinja2Templates
+
+    from gabacare import __version__
+    from gabacare.knowledge import load_monograph
+    from gabacare.web import api, pages
+    from gabacare.web.deps import AnonymousAuth
+    from gabacare.web.problems import install_problem_handlers
+    from gabacare.web.security import CsrfSigner, PasswordHasher, SecurityMiddleware, SignInRateLimiter, csrf_token
+
+    settings = settings or WebSettings()
+    monograph = load_monograph()
+    app = FastAPI(
+        title="GabaCare API",
+        version=__version__,
+        summary="Cited planning, checks and triage for gabapentin therapy. Not a substitute for your clinician.",
+        description=monograph.notice_text + "\n\nEvery route mirrors a `gabacare` CLI command with the same parameters "
+        "and JSON keys. Errors are RFC 9457 problem details (`application/problem+json`).",
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,  # Swagger UI would load scripts from a CDN, which the CSP (and local-first) rule out.
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.csrf = CsrfSigner(settings.secret_key.get_secret_value(), settings.csrf_max_age_s)
+    app.state.signin_limiter = SignInRateLimiter(settings.signin_attempts, settings.signin_window_s)
+    app.state.passwords = PasswordHasher()
+    app.state.auth = AnonymousAuth()
+
+    templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    templates.env.globals.update(
+        csrf_token=csrf_token, notice=monograph.notice_text, version=__version__, htmx_js=HTMX_JS, pico_css=PICO_CSS,
+        planners=pages.PLANNERS, monograph_sources=monograph.sources,
+        nav_items=[(path, name, title) for path, name, title, _ in pages.PLANNERS],
+    )
+    app.state.templates = templates
+
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    for extra in routers:
+        app.include_router(extra)
+    install_problem_handlers(app)
+
+    app.add_middleware(SecurityMiddleware, secure_cookies=settings.secure_cookies)
+    if settings.access_log:
+        app.add_middleware(AccessLogMiddleware)
+    return app

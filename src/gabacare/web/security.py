@@ -1,0 +1,256 @@
+"""Security building blocks of the web app that need no storage.
+
+* :class:`SecurityMiddleware` (pure ASGI): security headers on every response (a CSP allowing only
+  this origin, no framing, no sniffing, no referrer) and the CSRF cookie.
+* CSRF, double-submit with a signed token: the browser holds a random nonce in an HttpOnly,
+  SameSite=Strict cookie; each form carries ``csrf_token``, the nonce signed (itsdangerous, with a
+  timestamp) by the server key. :func:`require_csrf` accepts an unsafe request when the token (form
+  field or ``X-CSRF-Token`` header) unsigns to the cookie's nonce and is younger than
+  ``csrf_max_age_s``. Requests that authenticate with ``Authorization: Bearer`` (scripts) carry no
+  ambient credentials and are exempt.
+* :class:`SignInRateLimiter`: failed sign-ins per key in a sliding window, in memory.
+* :class:`PasswordHasher`: Argon2id hashing and verification with rehash detection.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from starlette.requests import Request
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = [
+    "CSRF_COOKIE",
+    "CSRF_FIELD",
+    "CSRF_HEADER",
+    "SECURITY_HEADERS",
+    "CsrfSigner",
+    "PasswordHasher",
+    "RateDecision",
+    "SecurityMiddleware",
+    "SignInRateLimiter",
+    "csrf_token",
+    "require_csrf",
+]
+
+CSRF_COOKIE = "gabacare_csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+#: Sent with every response. Pages load scripts and styles only from this origin (htmx and Pico are
+#: vendored), so nothing inline is needed; frames are refused both ways.
+SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
+    ("content-security-policy",
+     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+     "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "no-referrer"),
+    ("x-frame-options", "DENY"),
+    ("cross-origin-opener-policy", "same-origin"),
+    ("permissions-policy", "camera=(), microphone=(), geolocation=(), payment=()"),
+)
+
+
+class CsrfSigner:
+    """Signs a browser's CSRF nonce into form tokens and checks them back."""
+
+    def __init__(self, secret_key: str, max_age_s: int) -> None:
+        self._serializer = URLSafeTimedSerializer(secret_key, salt="gabacare-csrf")
+        self.max_age_s = max_age_s
+
+    @staticmethod
+    def new_nonce() -> str:
+        return secrets.token_urlsafe(24)
+
+    def token_for(self, nonce: str) -> str:
+        """A form token bound to ``nonce`` (the cookie's value)."""
+        return self._serializer.dumps(nonce)
+
+    def valid(self, token: str | None, nonce: str | None) -> bool:
+        """True when ``token`` was signed here, is not expired and carries ``nonce``."""
+        if not token or not nonce:
+            return False
+        try:
+            signed = self._serializer.loads(token, max_age=self.max_age_s)
+        except (SignatureExpired, BadSignature):
+            return False
+        return isinstance(signed, str) and secrets.compare_digest(signed, nonce)
+
+
+def _cookie_value(headers: list[tuple[bytes, bytes]], name: str) -> str | None:
+    from http.cookies import SimpleCookie
+
+    for key, value in headers:
+        if key == b"cookie":
+            jar: SimpleCookie = SimpleCookie()
+            try:
+                jar.load(value.decode("latin-1"))
+            except Exception:  # a malformed Cookie header is ignored, as browsers would
+                continue
+            if name in jar:
+                return jar[name].value
+    return None
+
+
+class SecurityMiddleware:
+    """Adds :data:`SECURITY_HEADERS` to every response and gives each browser a CSRF nonce cookie.
+
+    The nonce is exposed to routes and templates as ``request.state.csrf_nonce``.
+    """
+
+    def __init__(self, app: ASGIApp, *, secure_cookies: bool = False) -> None:
+        self.app = app
+        self.secure_cookies = secure_cookies
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        nonce = _cookie_value(scope.get("headers", []), CSRF_COOKIE)
+        fresh = nonce is None or not (16 <= len(nonce) <= 64)
+        if fresh:
+            nonce = CsrfSigner.new_nonce()
+        # Scripts calling the API and static files get no cookie: only pages carry forms.
+        fresh = fresh and not str(scope.get("path", "")).startswith(("/api/", "/static/"))
+        scope.setdefault("state", {})["csrf_nonce"] = nonce
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {k.lower() for k, _ in headers}
+                headers.extend((k.encode(), v.encode()) for k, v in SECURITY_HEADERS if k.encode() not in present)
+                if fresh:
+                    cookie = f"{CSRF_COOKIE}={nonce}; Path=/; HttpOnly; SameSite=Strict"
+                    headers.append((b"set-cookie", (cookie + ("; Secure" if self.secure_cookies else "")).encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def csrf_token(request: Request) -> str:
+    """The token to put in a form's hidden ``csrf_token`` field (templates call this)."""
+    signer: CsrfSigner = request.app.state.csrf
+    return signer.token_for(request.state.csrf_nonce)
+
+
+async def require_csrf(request: Request) -> None:
+    """FastAPI dependency: refuse an unsafe request without a valid CSRF token (403 problem).
+
+    Safe methods and Bearer-authenticated requests pass. The token may come as the form field
+    ``csrf_token`` or the ``X-CSRF-Token`` header.
+    """
+    from gabacare.web.problems import ProblemError
+
+    if request.method in _SAFE_METHODS:
+        return
+    if request.headers.get("authorization", "").lower().startswith("bearer "):
+        return
+    token = request.headers.get(CSRF_HEADER)
+    if token is None:
+        ctype = request.headers.get("content-type", "")
+        if ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            value = form.get(CSRF_FIELD)
+            token = value if isinstance(value, str) else None
+    signer: CsrfSigner = request.app.state.csrf
+    if not signer.valid(token, getattr(request.state, "csrf_nonce", None)):
+        raise ProblemError(403, "csrf", "This form has expired or did not come from GabaCare. Reload the page and send it again.")
+
+
+@dataclass(frozen=True)
+class RateDecision:
+    """Whether an attempt may go ahead, and if not, after how many seconds it may."""
+
+    allowed: bool
+    retry_after_s: float
+
+
+class SignInRateLimiter:
+    """At most ``attempts`` failures per key (e.g. account + address) within ``window_s`` seconds.
+
+    In memory and per process: enough for the local-first single server; a deployment with several
+    workers needs a shared store behind the same three methods. ``clock`` is injectable for tests.
+    """
+
+    def __init__(self, attempts: int, window_s: float, clock: Callable[[], float] = time.monotonic) -> None:
+        if attempts < 1 or window_s <= 0:
+            raise ValueError("a rate limit needs at least one attempt and a positive window")
+        self.attempts = attempts
+        self.window_s = window_s
+        self._clock = clock
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        q = self._failures.get(key)
+        if q is None:
+            return deque()
+        while q and now - q[0] >= self.window_s:
+            q.popleft()
+        if not q:
+            del self._failures[key]
+        return q
+
+    def check(self, key: str) -> RateDecision:
+        """May ``key`` try to sign in now?"""
+        with self._lock:
+            now = self._clock()
+            q = self._recent(key, now)
+            if len(q) < self.attempts:
+                return RateDecision(True, 0.0)
+            return RateDecision(False, max(0.0, self.window_s - (now - q[0])))
+
+    def failed(self, key: str) -> None:
+        """Record a failed sign-in for ``key``."""
+        with self._lock:
+            now = self._clock()
+            self._recent(key, now)
+            self._failures.setdefault(key, deque()).append(now)
+
+    def succeeded(self, key: str) -> None:
+        """Forget ``key``'s failures after a successful sign-in."""
+        with self._lock:
+            self._failures.pop(key, None)
+
+
+class PasswordHasher:
+    """Argon2id password hashes (argon2-cffi defaults: RFC 9106 low-memory profile).
+
+    ``verify`` never raises for a wrong or malformed hash: it answers False.
+    """
+
+    def __init__(self, **params: Any) -> None:
+        from argon2 import PasswordHasher as _Argon2
+
+        self._ph = _Argon2(**params)
+
+    def hash(self, password: str) -> str:
+        if not password:
+            raise ValueError("a password cannot be empty")
+        return self._ph.hash(password)
+
+    def verify(self, stored_hash: str, password: str) -> bool:
+        from argon2.exceptions import InvalidHashError, VerificationError
+
+        try:
+            return self._ph.verify(stored_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def needs_rehash(self, stored_hash: str) -> bool:
+        """True when the hash was made with weaker parameters than the current ones."""
+        try:
+            return self._ph.check_needs_rehash(stored_hash)
+        except Exception:  # an unreadable hash must be replaced, never trusted
+            return True

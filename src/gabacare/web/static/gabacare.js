@@ -1,0 +1,10 @@
+// GabaCare: after HTMX puts a result in #result, move keyboard focus to it (the emergency alert
+// first, if any) so keyboard and screen-reader users land on what changed. Pages work without it.
+document.addEventListener("htmx:afterSwap", function (event) {
+  var target = event.detail && event.detail.target;
+  if (!target || target.id !== "result") { return; }
+  var first = target.querySelector("[role=alert], h2");
+  if (!first) { return; }
+  if (!first.hasAttribute("tabindex")) { first.setAttribute("tabindex", "-1"); }
+  first.focus({ preventScroll: false });
+});

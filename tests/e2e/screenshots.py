@@ -1,0 +1,136 @@
+"""Screenshots of the main pages at phone (390×844) and desktop (1280×800) widths.
+
+``SHOTS`` lists the pages: a name, a path and the steps that fill the form (fixed dates, so the
+pictures do not change from day to day). To add a page, append a :class:`Shot`.
+
+Write the committed pictures to ``docs/screenshots/`` with::
+
+    .venv/bin/python -m tests.e2e.screenshots            # starts its own server and Chromium
+
+The e2e test ``test_screenshots.py`` takes the same pictures into a temporary folder on every run.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
+DOCS_DIR = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def _submit(page: Any, button: str) -> None:
+    page.get_by_role("button", name=button).click()
+    page.locator("#result article, #result [role=alert]").first.wait_for()
+
+
+def _titrate(page: Any) -> None:
+    page.get_by_label("What is it for?").select_option("postherpetic-neuralgia")
+    page.get_by_label("Daily target (mg)").fill("1800")
+    page.get_by_label("First day").fill("2026-03-02")
+    _submit(page, "Make the plan")
+
+
+def _taper(page: Any) -> None:
+    page.get_by_label("Current regimen").fill("600 mg TID")
+    page.get_by_label("First reduced day").fill("2026-03-02")
+    _submit(page, "Make the plan")
+
+
+def _kidneys(page: Any) -> None:
+    page.get_by_label("Age (years)").fill("78")
+    page.get_by_label("Weight (kg)").fill("64")
+    page.get_by_label("Sex").select_option("female")
+    page.get_by_label("Serum creatinine").fill("1.3")
+    _submit(page, "Show the range")
+
+
+def _symptoms(page: Any) -> None:
+    page.get_by_label("Your symptoms").fill("dizzy\nswollen lips")
+    _submit(page, "Check symptoms")
+
+
+def _interactions(page: Any) -> None:
+    page.get_by_label("Medicines and drinks").fill("Xanax, tramadol, beer, Maalox")
+    page.get_by_label("Age (years)").fill("70")
+    _submit(page, "Check interactions")
+
+
+def _check(page: Any) -> None:
+    page.get_by_label("Regimen").fill("1200 mg TID")
+    page.get_by_label("Creatinine clearance (mL/min)").fill("40")
+    _submit(page, "Check")
+
+
+def _missed(page: Any) -> None:
+    page.get_by_label("Your dose times").fill("08:00, 14:00, 21:00")
+    page.get_by_label("Missed dose time").fill("14:00")
+    page.get_by_label("Time now").fill("16:30")
+    _submit(page, "What should I do?")
+
+
+@dataclass(frozen=True)
+class Shot:
+    """One page to photograph: ``name`` becomes ``<name>-phone.png`` and ``<name>-desktop.png``."""
+
+    name: str
+    path: str
+    fill: Callable[[Any], None] | None = None
+    full_page: bool = field(default=True)
+
+
+SHOTS: tuple[Shot, ...] = (
+    Shot("home", "/"),
+    Shot("titrate", "/plan/titrate", _titrate),
+    Shot("taper", "/plan/taper", _taper),
+    Shot("kidneys", "/plan/kidneys", _kidneys),
+    Shot("check", "/plan/check", _check),
+    Shot("interactions", "/plan/interactions", _interactions),
+    Shot("symptoms", "/symptoms", _symptoms),
+    Shot("missed", "/plan/missed", _missed),
+)
+
+
+def capture(browser: Any, base_url: str, out_dir: Path, shots: tuple[Shot, ...] = SHOTS) -> list[Path]:
+    """Photograph every shot at both widths into ``out_dir``; returns the files written."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for vp_name, viewport in VIEWPORTS.items():
+        context = browser.new_context(base_url=base_url, viewport=viewport, device_scale_factor=1, locale="en-GB",
+                                      timezone_id="UTC", color_scheme="light", reduced_motion="reduce")
+        try:
+            for shot in shots:
+                page = context.new_page()
+                page.goto(shot.path)
+                if shot.fill is not None:
+                    shot.fill(page)
+                page.evaluate("document.activeElement && document.activeElement.blur()")
+                target = out_dir / f"{shot.name}-{vp_name}.png"
+                page.screenshot(path=str(target), full_page=shot.full_page, animations="disabled", caret="hide")
+                written.append(target)
+                page.close()
+        finally:
+            context.close()
+    return written
+
+
+def main() -> int:
+    from playwright.sync_api import sync_playwright
+    from tests.e2e.harness import LiveServer, launch_chromium
+
+    with LiveServer() as server, sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        try:
+            for path in capture(browser, server.url, DOCS_DIR):
+                print(path.relative_to(DOCS_DIR.parents[1]))
+        finally:
+            browser.close()
+    server.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
