@@ -17,8 +17,6 @@ from typing import Any, NoReturn, TypeVar
 
 import typer
 
-from gabacare.knowledge import Citation, load_monograph
-
 __all__ = ["citations_text", "emit_json", "fail", "guard", "jsonable", "notice", "stdout_console"]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -26,6 +24,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def jsonable(value: Any) -> Any:
     """Convert core values (dataclasses, pydantic models, dates, tuples) to JSON-ready objects."""
+    from gabacare.knowledge import Citation, load_monograph  # lazy: keeps `gabacare --help` fast
+
     if isinstance(value, Citation):
         src = load_monograph().sources.get(value.source)
         return {"source": value.source, "section": value.section, "text": value.render(),
@@ -90,6 +90,8 @@ def stdout_console() -> Any:
 
 def citations_text(citations: Any) -> str:
     """``label §2.3; fda-dsc-2019`` for a sequence of citations."""
+    from gabacare.knowledge import Citation
+
     seen: list[str] = []
     for c in citations:
         text = c.render() if isinstance(c, Citation) else str(c)
@@ -100,4 +102,6 @@ def citations_text(citations: Any) -> str:
 
 def notice() -> str:
     """The knowledge base's "not a substitute for your clinician" notice."""
+    from gabacare.knowledge import load_monograph
+
     return load_monograph().notice_text
