@@ -1,0 +1,121 @@
+"""``gabacare report``: the doctor's report for a period, as PDF, HTML, JSON or a short summary.
+
+Parses the options, calls :func:`gabacare.reports.doctor_report.build_report` once, and renders:
+``--out FILE.pdf`` or ``--out FILE.html`` writes the document (the suffix picks the format);
+``--json`` prints the report as one JSON object (with ``out`` when a file was written); otherwise a
+short Rich summary. Bad dates, an unknown patient or ``--from`` after ``--to`` exit 2 with one line.
+Patient data is printed only to stdout or written to the file the user named.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from gabacare._cli.common import citations_text, emit_json, fail, guard, notice, stdout_console
+
+if TYPE_CHECKING:
+    from gabacare.reports.doctor_report import DoctorReport
+
+__all__ = ["register"]
+
+SUFFIXES = {".pdf": "pdf", ".html": "html", ".htm": "html"}
+
+
+def _date(text: str | None, flag: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        fail(f"{flag} must be a date like 2026-01-31")
+
+
+def _summary(r: DoctorReport) -> None:
+    console = stdout_console()
+    console.print(f"[bold]{r.patient.name}[/bold]: report for {r.start} to {r.end}")
+    for s in r.emergencies:
+        console.print(f"[bold red]EMERGENCY[/bold red] {s.at:%Y-%m-%d %H:%M} \"{s.text}\": {s.advice} "
+                      f"({citations_text(s.citations)})")
+    a = r.adherence
+    pct = "n/a" if a.adherence_pct is None else f"{a.adherence_pct:g}%"
+    on_time = "n/a" if a.on_time_pct is None else f"{a.on_time_pct:g}%"
+    console.print(f"Adherence: {a.taken}/{a.scheduled} scheduled doses taken ({pct}), on time {on_time}; "
+                  f"longest missed streak {a.longest_missed_streak}.")
+    console.print(f"Regimen in force on {r.end}: {r.current_regimen or 'none'}; "
+                  f"{len(r.plan_changes)} change(s) of the planned daily dose in the period.")
+    for t in r.trends:
+        if t.first_rolling is not None and t.last_rolling is not None:
+            console.print(f"{t.scale}: rolling mean {t.first_rolling:.1f} → {t.last_rolling:.1f} ({t.unit})")
+    others = [s for s in r.side_effects if not s.emergency]
+    if others:
+        console.print("Side effects: " + "; ".join(f"{s.text} ({(s.urgency or 'not recognised').replace('_', ' ')})"
+                                                   for s in others))
+    k = r.renal
+    if k.status == "checked":
+        verdict = "no plan in force" if k.ok is None else ("within the band" if k.ok else "[red]outside the band[/red]")
+        console.print(f"Kidneys: CrCl {k.crcl_ml_min:g} mL/min ({k.band}); {k.regimen or 'no regimen'}: {verdict} "
+                      f"({citations_text(k.citations)})")
+    else:
+        console.print(f"Kidneys: not checked ({k.message}).")
+    if r.medicines.recorded:
+        console.print("Other medicines: " + "; ".join(
+            f"{f.input}: {f.severity or 'unknown'}" for f in r.medicines.findings))
+    else:
+        console.print("Other medicines: none recorded.")
+    console.print(f"[dim]{notice()}[/dim]")
+
+
+def report(
+    patient: Annotated[int, typer.Option("--patient", help="Patient id (see `gabacare patient list`).")],
+    start: Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD; default: the 28 days ending on --to).",
+                                              show_default=False)] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last day (YYYY-MM-DD; default today).",
+                                            show_default=False)] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the report to FILE.pdf or FILE.html.",
+                                             show_default=False)] = None,
+    medicine: Annotated[list[str] | None, typer.Option(
+        "--medicine", help="Another medicine the patient takes (repeatable); interactions are checked.",
+        show_default=False)] = None,
+    db: Annotated[str | None, typer.Option(
+        "--db", help="SQLAlchemy URL of the journal database (default: $GABACARE_DB, else a SQLite file in the "
+        "user data directory).", show_default=False)] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object (for scripts).")] = False,
+) -> None:
+    """The doctor's report: plan and changes, adherence, score trends with dose steps, side effects
+    (emergencies first), other medicines, kidney function, with sources and the notice."""
+    with guard():
+        first, last = _date(start, "--from"), _date(end, "--to")
+        fmt = None
+        if out is not None:
+            fmt = SUFFIXES.get(out.suffix.lower())
+            if fmt is None:
+                fail("--out must end in .pdf or .html")
+        from gabacare.composition import journal
+        from gabacare.reports.doctor_report import build_report, default_period
+
+        now = datetime.now().replace(microsecond=0)
+        first, last = default_period(last or now.date(), first)
+        r = build_report(journal(db), patient, start=first, end=last, now=now, medicines=medicine or ())
+        if out is not None:
+            from gabacare.reports.render import render_html, render_pdf
+
+            html = render_html(r)
+            if fmt == "pdf":
+                out.write_bytes(render_pdf(r, html=html))
+            else:
+                out.write_text(html, encoding="utf-8")
+        if json_out:
+            emit_json({**r.to_json(), "out": None if out is None else str(out), "format": fmt})
+        elif out is not None:
+            stdout_console().print(f"Wrote the {fmt.upper() if fmt else ''} report for {first} to {last} to {out}")
+        else:
+            _summary(r)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``gabacare report`` to the CLI."""
+    app.command("report")(report)

@@ -1,0 +1,567 @@
+"""The doctor's report as data: one period of a patient's journal, gathered for a clinician.
+
+:func:`build_report` reads the journal and runs the clinical core; it returns a
+:class:`DoctorReport`, a tree of frozen dataclasses that :mod:`gabacare.reports.render` turns into
+HTML or PDF and :meth:`DoctorReport.to_json` into one JSON object. Nothing here draws or formats.
+
+Sections and where their statements come from:
+
+=================  ===========================================================================
+section            source
+=================  ===========================================================================
+emergencies        side effects logged in the period, triaged by the core (label §5, §6)
+plan               the stored plans in force in the period and the core's plan citations
+adherence          logged doses against the plan's schedule (journal definitions, no clinical fact)
+dose / trends      daily mg and score rolling means; steps of the planned daily dose, with the
+                   withdrawal watch window after a reduction (knowledge base ``[withdrawal]``, label §5.5)
+side effects       every side effect in the period with the core's triage, emergencies first
+medicines          names the caller passes (the journal keeps no medicine list), ``check_interactions``
+renal              the latest serum creatinine on or before the period's end, Cockcroft-Gault,
+                   ``renal_limits`` and ``check_regimen`` of the regimen in force on the last day (label §2.3)
+=================  ===========================================================================
+
+Handles patient data (names, doses, scores, notes): nothing here logs, and errors name the field
+and the rule, never a value.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields, is_dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Final
+
+from gabacare.journal import analysis, settings
+from gabacare.journal.errors import JournalInputError
+from gabacare.journal.schedule import plan_in_force, scheduled_doses
+from gabacare.knowledge import Citation, load_monograph
+
+if TYPE_CHECKING:
+    from gabacare.journal.model import Entry, Patient, StoredPlan
+    from gabacare.journal.services import Journal
+
+__all__ = [
+    "DEFAULT_PERIOD_DAYS",
+    "NOTES_SHOWN",
+    "AdherenceSection",
+    "DailyDose",
+    "DoctorReport",
+    "MedicineFinding",
+    "MedicinesSection",
+    "NoteRow",
+    "PatientSummary",
+    "PlanChange",
+    "PlanSummary",
+    "RenalProblem",
+    "RenalSection",
+    "ScaleTrend",
+    "SideEffectRow",
+    "TrendRow",
+    "TriggerCount",
+    "WeekRow",
+    "build_report",
+    "default_period",
+]
+
+DEFAULT_PERIOD_DAYS: Final = 28
+"""Days a report covers when no start is given (a four-week review; ends on the given last day)."""
+
+NOTES_SHOWN: Final = 5
+"""How many of the period's latest notes the report shows."""
+
+JOURNAL_SOURCE: Final = "the patient's journal (entries as logged)"
+"""How the report names data that come from the journal rather than from a cited source."""
+
+_URGENCY_RANK: Final = {"emergency": 0, "contact_prescriber": 1, None: 2, "expected": 3}
+
+
+# -- values ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PatientSummary:
+    """Who the report is about; ``age_years`` is the age on the period's last day."""
+
+    id: int
+    name: str
+    birth_date: date | None
+    age_years: float | None
+    sex: str | None
+    weight_kg: float | None
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    """A stored plan that was in force on at least one day of the period."""
+
+    id: int
+    kind: str
+    label: str
+    start: date
+    end: date
+    continues: bool
+    set_at: datetime
+    first_day_in_period: date
+    last_day_in_period: date
+    warnings: tuple[str, ...]
+    citations: tuple[Citation, ...]
+
+
+@dataclass(frozen=True)
+class PlanChange:
+    """A change of the planned daily total (mg/day) on ``date``; after a reduction, the withdrawal watch window."""
+
+    date: date
+    from_mg: float
+    to_mg: float
+    direction: str
+    plan_label: str | None
+    withdrawal_from: datetime | None
+    withdrawal_until: datetime | None
+
+
+@dataclass(frozen=True)
+class WeekRow:
+    """One ISO week (Monday start, clipped to the period) of adherence."""
+
+    week_start: date
+    scheduled: int
+    taken: int
+    on_time: int
+    adherence_pct: float | None
+    on_time_pct: float | None
+
+
+@dataclass(frozen=True)
+class AdherenceSection:
+    """Doses taken ÷ doses scheduled and due by the report's ``now`` (see :mod:`gabacare.journal.analysis`)."""
+
+    scheduled: int
+    taken: int
+    on_time: int
+    skipped: int
+    extra: int
+    adherence_pct: float | None
+    on_time_pct: float | None
+    on_time_window_min: int
+    longest_missed_streak: int
+    planned_mg: float
+    taken_mg: float
+    weeks: tuple[WeekRow, ...]
+
+
+@dataclass(frozen=True)
+class DailyDose:
+    """Planned and taken mg on one day."""
+
+    date: date
+    planned_mg: float
+    taken_mg: float
+
+
+@dataclass(frozen=True)
+class TrendRow:
+    """A scale's daily mean (``n`` scores) and its trailing rolling mean."""
+
+    date: date
+    mean: float
+    n: int
+    rolling_mean: float
+
+
+@dataclass(frozen=True)
+class ScaleTrend:
+    """One symptom scale over the period: daily means, rolling mean, and score vs mg taken."""
+
+    scale: str
+    unit: str
+    points: tuple[TrendRow, ...]
+    first_rolling: float | None
+    last_rolling: float | None
+    slope_per_100mg: float | None
+    correlation: float | None
+
+
+@dataclass(frozen=True)
+class SideEffectRow:
+    """A side effect as logged and the core's triage of it (``emergency``: act now)."""
+
+    at: datetime
+    text: str
+    recognized: bool
+    urgency: str | None
+    title: str | None
+    advice: str
+    emergency: bool
+    citations: tuple[Citation, ...]
+
+
+@dataclass(frozen=True)
+class TriggerCount:
+    tag: str
+    count: int
+    last_at: datetime
+
+
+@dataclass(frozen=True)
+class NoteRow:
+    at: datetime
+    text: str
+
+
+@dataclass(frozen=True)
+class MedicineFinding:
+    """``check_interactions`` for one other medicine (``known=False`` is never "no interaction")."""
+
+    input: str
+    known: bool
+    ingredients: tuple[str, ...]
+    class_title: str | None
+    severity: str | None
+    action: str | None
+    advice: str
+    citations: tuple[Citation, ...]
+
+
+@dataclass(frozen=True)
+class MedicinesSection:
+    """Other medicines given for the report; ``recorded`` is False when none were given."""
+
+    recorded: bool
+    findings: tuple[MedicineFinding, ...]
+    most_severe: str | None
+    warnings: tuple[str, ...]
+    citations: tuple[Citation, ...]
+
+
+@dataclass(frozen=True)
+class RenalProblem:
+    code: str
+    message: str
+    severity: str
+    citations: tuple[Citation, ...]
+
+
+@dataclass(frozen=True)
+class RenalSection:
+    """Kidney function and the renal check of the regimen in force on the period's last day.
+
+    ``status``: ``checked``; ``no_lab`` (no serum creatinine on or before the last day);
+    ``incomplete_profile`` (birth date, sex or weight missing); ``not_applicable`` (Cockcroft-Gault
+    refuses the inputs). ``message`` says why when not checked. ``ok`` is None when nothing was checked
+    or no plan was in force.
+    """
+
+    status: str
+    message: str | None
+    lab_at: datetime | None
+    scr_value: float | None
+    scr_unit: str | None
+    days_before_end: int | None
+    crcl_ml_min: float | None
+    band: str | None
+    min_daily_mg: float | None
+    max_daily_mg: float | None
+    doses_per_day: int | None
+    regimen: str | None
+    regimen_total_mg: float | None
+    ok: bool | None
+    problems: tuple[RenalProblem, ...]
+    citations: tuple[Citation, ...]
+
+
+@dataclass(frozen=True)
+class DoctorReport:
+    """Everything the doctor's report shows, as data (see the module docstring for the sections)."""
+
+    patient: PatientSummary
+    start: date
+    end: date
+    generated_at: datetime
+    plans: tuple[PlanSummary, ...]
+    plan_changes: tuple[PlanChange, ...]
+    current_regimen: str | None
+    adherence: AdherenceSection
+    daily_mg: tuple[DailyDose, ...]
+    window_days: int
+    trends: tuple[ScaleTrend, ...]
+    side_effects: tuple[SideEffectRow, ...]
+    triggers: tuple[TriggerCount, ...]
+    notes: tuple[NoteRow, ...]
+    notes_total: int
+    medicines: MedicinesSection
+    renal: RenalSection
+    withdrawal_citations: tuple[Citation, ...]
+    notice: str
+
+    @property
+    def emergencies(self) -> tuple[SideEffectRow, ...]:
+        """Side effects triaged as emergencies (they are also first in ``side_effects``)."""
+        return tuple(s for s in self.side_effects if s.emergency)
+
+    @property
+    def citations(self) -> tuple[Citation, ...]:
+        """Every citation the report's statements rest on, once each, in order of first use."""
+        groups: list[Iterable[Citation]] = [
+            *(s.citations for s in self.side_effects), *(p.citations for p in self.plans),
+            self.withdrawal_citations if any(c.direction == "down" for c in self.plan_changes) else (),
+            self.medicines.citations, self.renal.citations,
+        ]
+        return tuple(dict.fromkeys(c for g in groups for c in g))
+
+    def to_json(self) -> dict[str, Any]:
+        """One JSON-ready object: every field, plus ``emergency``, ``emergencies`` and ``citations``."""
+        out = {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+        out["from"] = out.pop("start")
+        out["to"] = out.pop("end")
+        out["emergency"] = bool(self.emergencies)
+        out["emergencies"] = _plain(self.emergencies)
+        out["citations"] = _plain(self.citations)
+        return out
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Citation):
+        src = load_monograph().sources.get(value.source)
+        return {"source": value.source, "section": value.section, "text": value.render(),
+                "title": src.title if src else None}
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="minutes")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+# -- building ------------------------------------------------------------------------------------------
+def default_period(end: date, start: date | None = None) -> tuple[date, date]:
+    """``(start, end)`` with ``start`` defaulting to ``DEFAULT_PERIOD_DAYS`` days ending on ``end``."""
+    return (start if start is not None else end - timedelta(days=DEFAULT_PERIOD_DAYS - 1)), end
+
+
+def build_report(
+    journal: Journal,
+    patient_id: int,
+    *,
+    start: date,
+    end: date,
+    now: datetime,
+    medicines: Sequence[str] = (),
+) -> DoctorReport:
+    """Gather the doctor's report for ``start``..``end`` (inclusive) as of ``now`` (naive local time).
+
+    Parameters
+    ----------
+    journal
+        The journal service (:func:`gabacare.composition.journal`).
+    patient_id
+        The patient; an unknown id raises ``UnknownPatientError`` (a ``LookupError``).
+    start, end
+        The period; ``start`` after ``end`` raises ``JournalInputError``.
+    now
+        Doses scheduled after ``now`` are not yet counted as due (adherence).
+    medicines
+        Other medicines the patient takes (the journal keeps no list); each is checked with
+        :func:`gabacare.clinical.check_interactions`. Empty means "none recorded".
+
+    Returns
+    -------
+    DoctorReport
+        Pure data; render with :func:`gabacare.reports.render.render_html` or ``render_pdf``.
+    """
+    if start > end:
+        raise JournalInputError("the period's start (--from) is after its end (--to)")
+    patient = journal.get_patient(patient_id)
+    plans = journal.plans(patient_id)
+    entries = journal.entries(patient_id, start=start, end=end)
+    age = patient.age_on(end)
+
+    doses = [e for e in entries if e.kind == "dose"]
+    adh = analysis.adherence(scheduled_doses(plans, start, end), doses, start=start, end=end, now=now)
+    trends = journal.trends(patient_id, start=start, end=end)
+    in_force = plan_in_force(plans, end)
+    w = load_monograph().withdrawal
+
+    return DoctorReport(
+        patient=PatientSummary(patient.id, patient.name, patient.birth_date, age, patient.sex, patient.weight_kg),
+        start=start,
+        end=end,
+        generated_at=now,
+        plans=_plans(plans, start, end),
+        plan_changes=tuple(
+            PlanChange(s.at.date(), s.from_mg, s.to_mg, s.direction,
+                       (p.plan.label if (p := plan_in_force(plans, s.at.date())) else None),
+                       s.withdrawal_from, s.withdrawal_until)
+            for s in trends.dose_response.steps if start <= s.at.date() <= end
+        ),
+        current_regimen=_regimen_text(in_force, end),
+        adherence=AdherenceSection(
+            adh.scheduled, adh.taken, adh.on_time, adh.skipped, adh.extra, adh.adherence_pct, adh.on_time_pct,
+            adh.on_time_window_min, adh.longest_missed_streak, adh.planned_mg, adh.taken_mg,
+            tuple(WeekRow(x.week_start, x.scheduled, x.taken, x.on_time, x.adherence_pct, x.on_time_pct)
+                  for x in adh.weeks),
+        ),
+        daily_mg=tuple(DailyDose(d.date, d.planned_mg, d.taken_mg) for d in adh.days),
+        window_days=trends.window_days,
+        trends=_trends(trends.scales, trends.dose_response.scales),
+        side_effects=_side_effects(e for e in entries if e.kind == "side_effect"),
+        triggers=_triggers(e for e in entries if e.kind == "trigger"),
+        notes=tuple(NoteRow(e.at, e.data.text or "") for e in sorted(
+            (e for e in entries if e.kind == "note"), key=lambda e: (e.at, e.id), reverse=True)[:NOTES_SHOWN]),
+        notes_total=sum(1 for e in entries if e.kind == "note"),
+        medicines=_medicines(medicines, age),
+        renal=_renal(journal, patient, in_force, end),
+        withdrawal_citations=tuple(w.citations),
+        notice=load_monograph().notice_text,
+    )
+
+
+def _plans(plans: Sequence[StoredPlan], start: date, end: date) -> tuple[PlanSummary, ...]:
+    from gabacare.journal.services import build_plan
+
+    days_by_plan: dict[int, list[date]] = {}
+    day = start
+    while day <= end:
+        p = plan_in_force(plans, day)
+        if p is not None:
+            days_by_plan.setdefault(p.id, []).append(day)
+        day += timedelta(days=1)
+    out = []
+    for p in sorted((p for p in plans if p.id in days_by_plan), key=lambda p: (days_by_plan[p.id][0], p.id)):
+        # The stored plan keeps its spec, not the core's citations: remaking it is cheap and exact.
+        # A spec today's knowledge base refuses still belongs in the report, without citations.
+        try:
+            cites = build_plan(p.plan.spec)[1].citations
+        except ValueError:
+            cites = ()
+        ds = days_by_plan[p.id]
+        out.append(PlanSummary(p.id, p.plan.kind, p.plan.label, p.plan.start, p.plan.end, p.plan.continues,
+                               p.created_at, ds[0], ds[-1], p.plan.warnings, tuple(cites)))
+    return tuple(out)
+
+
+def _regimen(plan: StoredPlan | None, day: date) -> Any:
+    """The regimen ``plan`` calls for on ``day`` as a core ``DailyRegimen`` (None when nothing is due)."""
+    from gabacare.clinical.regimen import DailyRegimen, Dose
+    from gabacare.clinical.units import Milligrams
+
+    if plan is None:
+        return None
+    doses = plan.plan.doses_on(day)
+    if not doses:
+        return None
+    amounts = {d.mg for d in doses}
+    # Equal doses read as "400 mg TID", like the regimen text people type; anything else as a pattern.
+    freq = {1: "QD", 2: "BID", 3: "TID"}.get(len(doses), "PATTERN") if len(amounts) == 1 else "PATTERN"
+    return DailyRegimen(tuple(Dose(d.at.time(), Milligrams(d.mg)) for d in doses), freq)  # type: ignore[arg-type]
+
+
+def _regimen_text(plan: StoredPlan | None, day: date) -> str | None:
+    reg = _regimen(plan, day)
+    return None if reg is None else str(reg.describe())
+
+
+def _trends(scales: dict[str, list[analysis.TrendPoint]],
+            fits: Sequence[analysis.ScaleDoseResponse]) -> tuple[ScaleTrend, ...]:
+    by_scale = {f.scale: f for f in fits}
+    out = []
+    for name, points in scales.items():
+        fit = by_scale.get(name)
+        unit = "count per day" if name in settings.COUNT_SCALES else \
+            f"score {settings.SCORE_MIN:g}-{settings.SCORE_MAX:g}"
+        out.append(ScaleTrend(
+            name, unit, tuple(TrendRow(p.date, p.mean, p.n, p.rolling_mean) for p in points),
+            points[0].rolling_mean if points else None, points[-1].rolling_mean if points else None,
+            fit.slope_per_100mg if fit else None, fit.correlation if fit else None))
+    return tuple(out)
+
+
+def _side_effects(entries: Iterable[Entry]) -> tuple[SideEffectRow, ...]:
+    from gabacare.clinical.triage import triage
+
+    rows = []
+    for e in entries:
+        text = e.data.text or ""
+        # Triage again rather than trust the stored urgency: the advice and citations come with it.
+        r = triage([text]).results[0] if text.strip() else None
+        if r is None:
+            continue
+        rows.append(SideEffectRow(e.at, text, r.recognized, r.urgency, r.title, r.advice, r.urgency == "emergency",
+                                  tuple(r.citations)))
+    return tuple(sorted(rows, key=lambda r: (_URGENCY_RANK.get(r.urgency, 2), r.at)))
+
+
+def _triggers(entries: Iterable[Entry]) -> tuple[TriggerCount, ...]:
+    counts: Counter[str] = Counter()
+    last: dict[str, datetime] = {}
+    for e in entries:
+        tag = " ".join((e.data.text or "").lower().split())
+        if tag:
+            counts[tag] += 1
+            last[tag] = max(last.get(tag, e.at), e.at)
+    return tuple(TriggerCount(tag, n, last[tag]) for tag, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _medicines(names: Sequence[str], age: float | None) -> MedicinesSection:
+    from gabacare.clinical.interactions import check_interactions
+
+    cleaned = [n.strip() for n in names if n.strip()]
+    if not cleaned:
+        return MedicinesSection(False, (), None, (), ())
+    report = check_interactions(cleaned, age_years=age)
+    worst = report.worst
+    return MedicinesSection(
+        True,
+        tuple(MedicineFinding(r.input, r.known, r.ingredients, r.class_title, r.severity, r.action, r.advice,
+                              tuple(r.citations)) for r in report.results),
+        worst.severity if worst else None, tuple(report.warnings), tuple(report.citations))
+
+
+def _renal(journal: Journal, patient: Patient, plan: StoredPlan | None, end: date) -> RenalSection:
+    from gabacare.clinical.checks import check_regimen
+    from gabacare.clinical.errors import ClinicalInputError
+    from gabacare.clinical.renal import cockcroft_gault, renal_limits
+    from gabacare.clinical.units import CrCl, SerumCreatinine
+
+    labs = [e for e in journal.entries(patient.id, end=end, kinds=["lab"]) if e.data.name == "creatinine"]
+    regimen = _regimen(plan, end)
+    reg_text = None if regimen is None else str(regimen.describe())
+    reg_total = None if regimen is None else float(regimen.total_mg)
+
+    def unchecked(status: str, message: str, lab: Entry | None = None) -> RenalSection:
+        return RenalSection(status, message, lab.at if lab else None, lab.data.value if lab else None,
+                            lab.data.unit if lab else None, (end - lab.at.date()).days if lab else None,
+                            None, None, None, None, None, reg_text, reg_total, None, (), ())
+
+    if not labs:
+        return unchecked("no_lab", "no serum creatinine logged on or before the last day of the period")
+    lab = max(labs, key=lambda e: (e.at, e.id))
+    age = patient.age_on(lab.at.date())
+    if age is None or patient.sex is None or patient.weight_kg is None:
+        return unchecked("incomplete_profile", "the renal check needs the patient's birth date, sex and weight", lab)
+    scr = SerumCreatinine(lab.data.value or 0.0, "umol/L" if lab.data.unit == "umol/L" else "mg/dL")
+    try:
+        cg = cockcroft_gault(age_years=age, sex=patient.sex, weight_kg=patient.weight_kg, scr=scr)
+        crcl = CrCl(cg.crcl_ml_min)
+    except ClinicalInputError:
+        return unchecked("not_applicable",
+                         "Cockcroft-Gault does not apply to this profile (age, weight or creatinine out of range)", lab)
+    limits = renal_limits(crcl)
+    cites: list[Citation] = [*cg.citations, *limits.citations]
+    problems: list[RenalProblem] = []
+    ok: bool | None = None
+    if regimen is not None:
+        check = check_regimen(regimen, crcl=crcl)
+        ok = check.ok
+        problems = [RenalProblem(p.code, p.message, "problem", tuple(p.citations)) for p in check.problems]
+        problems += [RenalProblem(p.code, p.message, "warning", tuple(p.citations)) for p in check.warnings]
+        cites += check.citations
+    return RenalSection(
+        "checked", None if regimen is not None else "no plan is in force on the last day of the period",
+        lab.at, lab.data.value, lab.data.unit, (end - lab.at.date()).days, round(cg.crcl_ml_min, 1), limits.band,
+        limits.min_daily_mg, limits.max_daily_mg, limits.doses_per_day, reg_text, reg_total, ok, tuple(problems),
+        tuple(dict.fromkeys(cites)))
