@@ -76,6 +76,24 @@ def make_engine(url: str) -> Engine:
             "the PostgreSQL driver is missing: pip install 'gabacare[postgres]'") from exc
 
 
+def _set_wal(cursor: Any) -> None:
+    """Switch a fresh file to WAL. SQLite answers "database is locked" to this pragma without
+    calling the busy handler while another process is creating the same file, so retry it
+    (within the busy timeout) instead of failing the second opener."""
+    import sqlite3
+    import time
+
+    deadline = time.monotonic() + settings.SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 def _sqlite_engine(parsed: Any, create_engine: Any, event: Any) -> Engine:
     database = parsed.database
     if database and database != ":memory:" and not database.startswith("file:"):
@@ -88,10 +106,10 @@ def _sqlite_engine(parsed: Any, create_engine: Any, event: Any) -> Engine:
         # SEE: https://docs.sqlalchemy.org/en/20/dialects/sqlite.html#serializable-isolation-savepoints-transactional-ddl
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        if database and database != ":memory:":
-            cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(settings.SQLITE_BUSY_TIMEOUT_MS)}")
+        if database and database != ":memory:":
+            _set_wal(cursor)
+        cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")  # type: ignore[untyped-decorator]
