@@ -294,9 +294,13 @@ def log_side_effect(
                        "advice": r.advice, "citations": list(r.citations)})
             return
         console = stdout_console()
-        _logged(r.entry, False)
         style = {"emergency": "bold white on red", "contact_prescriber": "bold yellow"}.get(r.urgency or "", "")
-        console.print(f"[{style}]{r.advice}[/{style}]" if style else r.advice)
+        if r.emergency:
+            # Emergencies come first, before the confirmation that the entry was saved.
+            console.print(f"[{style}]{r.advice}[/{style}]")
+        _logged(r.entry, False)
+        if not r.emergency:
+            console.print(f"[{style}]{r.advice}[/{style}]" if style else r.advice)
         if r.citations:
             console.print(f"[dim]Sources: {citations_text(r.citations)}[/dim]")
 
