@@ -1,5 +1,5 @@
 # GabaCare: two commands matter.
-#   make run   install into .venv and run the demo
+#   make run   install into .venv, seed a demo journal and serve the web app on http://127.0.0.1:8000
 #   make test  install everything the tests need (PostgreSQL server packages) and run every check
 SHELL := /bin/bash
 PY ?= python3
@@ -18,9 +18,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: install demo
+# `make run`: the web app with a demo journal. The demo database is .venv/demo-journal.sqlite3 (inside the
+# virtualenv, so `make clean` removes it and it never mixes with a real journal in the user data directory).
+DEMO_DB := sqlite:///$(abspath $(VENV))/demo-journal.sqlite3
+run: install
+	@$(BIN)/gabacare demo-seed --db "$(DEMO_DB)"
+	@echo "Open http://127.0.0.1:8000 and sign in with the demo account above (Ctrl+C stops the server)."
+	@GABACARE_DB="$(DEMO_DB)" $(BIN)/gabacare serve --host 127.0.0.1 --port 8000
 
-demo:
+# The command-line demo: a titration, a renal check and interactions, printed by the CLI.
+demo: install
 	@$(BIN)/python -m gabacare.demo
 
 # System packages the tests need (Debian): the PostgreSQL 15 server for the journal's real-database

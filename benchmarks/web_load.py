@@ -7,7 +7,10 @@ ratios against the baseline, ``GET /healthz`` (routing, middleware and JSON, no 
 
 * ``POST /api/v1/titrate``: a 12-day PHN titration plan as JSON;
 * ``GET /plan/titrate``: the titration page (Jinja2 render, CSRF token);
-* ``POST /plan/titrate``: the titration form with its plan, as HTMX asks for it (result partial).
+* ``POST /plan/titrate``: the titration form with its plan, as HTMX asks for it (result partial);
+* ``GET /patients/1/today``: the journal's "today" page of the demo patient, for a signed-in session
+  (session lookup, ownership check, an audit row written, the day's schedule matched to logged doses).
+  The server's database is a fresh demo journal (``gabacare.web.demo.seed_demo``) in a temporary folder.
 
     .venv/bin/python benchmarks/web_load.py [--requests 2000] [--concurrency 8]
 
@@ -56,7 +59,12 @@ def free_port() -> int:
 
 
 def start_server(port: int, log: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "GABACARE_SECRET_KEY": "bench-secret-key-0123456789abcdef", "GABACARE_ACCESS_LOG": "false"}
+    from gabacare.web.demo import seed_demo
+
+    db = f"sqlite:///{log.parent / 'journal.sqlite3'}"
+    seed_demo(db)
+    env = {**os.environ, "GABACARE_SECRET_KEY": "bench-secret-key-0123456789abcdef", "GABACARE_ACCESS_LOG": "false",
+           "GABACARE_DB": db}
     cmd = [sys.executable, "-c", "from gabacare.cli import main; main()", "serve", "--port", str(port),
            "--log-level", "warning"]
     with log.open("wb") as out:
@@ -91,6 +99,13 @@ async def run_round(base: str, method: str, path: str, requests: int, concurrenc
         nonlocal errors
         async with httpx.AsyncClient(base_url=base, timeout=30) as client:
             extra = dict(kwargs)
+            if extra.pop("signed_in", False):  # the demo account's session cookie stays in this client
+                from gabacare.web.demo import DEMO_EMAIL, DEMO_PASSWORD
+
+                page = await client.get("/account/sign-in")
+                token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+                await client.post("/account/sign-in", data={"email": DEMO_EMAIL, "password": DEMO_PASSWORD,
+                                                            "csrf_token": token.group(1) if token else ""})
             if "form" in extra:  # a form needs the page's CSRF cookie and token first
                 page = await client.get(path)
                 token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
@@ -115,6 +130,7 @@ async def main_async(args: argparse.Namespace, base: str) -> list[Result]:
         ("GET /plan/titrate (page)", "GET", "/plan/titrate", {}),
         ("POST /plan/titrate (HTMX)", "POST", "/plan/titrate",
          {"form": {k: str(v) for k, v in TITRATE_BODY.items()}, "headers": {"hx-request": "true"}}),
+        ("GET /patients/1/today", "GET", "/patients/1/today", {"signed_in": True}),
     ]
     # NOTE: the targets take turns in ROUNDS short bursts, so that load from elsewhere on the machine
     # falls on all of them alike instead of on whichever happened to run at the time.

@@ -22,7 +22,13 @@ _SERVER: LiveServer | None = None
 @pytest.fixture(scope="session")
 def live_server() -> Iterator[LiveServer]:
     global _SERVER
-    with LiveServer() as server:
+    import tempfile
+    from pathlib import Path
+
+    from .screenshots import demo_server_env
+
+    # The server's journal is a throwaway demo database (never the user data directory).
+    with LiveServer(env=demo_server_env(Path(tempfile.mkdtemp(prefix="gabacare-e2e-db-")))) as server:
         _SERVER = server
         yield server
     _SERVER = None

@@ -72,6 +72,19 @@ def _missed(page: Any) -> None:
     _submit(page, "What should I do?")
 
 
+def _ask_with_emergency(page: Any) -> None:
+    page.get_by_label("Search the guide").fill("my lips are swelling, can I still take gabapentin?")
+    page.get_by_label("Search the guide").press("Enter")
+    page.get_by_role("alert").first.wait_for()
+
+
+def _wait_for_charts(page: Any) -> None:
+    for img in page.locator("img").all():
+        img.scroll_into_view_if_needed()
+        page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=img.element_handle())
+    page.evaluate("window.scrollTo(0, 0)")
+
+
 @dataclass(frozen=True)
 class Shot:
     """One page to photograph: ``name`` becomes ``<name>-phone.png`` and ``<name>-desktop.png``."""
@@ -80,6 +93,7 @@ class Shot:
     path: str
     fill: Callable[[Any], None] | None = None
     full_page: bool = field(default=True)
+    signed_in: bool = False  # as the demo account (the server's database holds the demo journal)
 
 
 SHOTS: tuple[Shot, ...] = (
@@ -91,7 +105,37 @@ SHOTS: tuple[Shot, ...] = (
     Shot("interactions", "/plan/interactions", _interactions),
     Shot("symptoms", "/symptoms", _symptoms),
     Shot("missed", "/plan/missed", _missed),
+    Shot("guide", "/guide"),
+    Shot("guide-topic", "/guide/stopping"),
+    Shot("compare", "/compare?indication=spasticity"),
+    Shot("search", "/", _ask_with_emergency),
+    Shot("sign-in", "/account/sign-in"),
+    Shot("journal-today", "/patients/1/today", signed_in=True),
+    Shot("journal-log", "/patients/1/log", signed_in=True),
+    Shot("journal-plan", "/patients/1/plan", signed_in=True),
+    Shot("journal-trends", "/patients/1/trends", _wait_for_charts, signed_in=True),
+    Shot("journal-levels", "/patients/1/levels", signed_in=True),
 )
+
+
+def sign_in_as_demo(page: Any) -> None:
+    """Sign in with the demo account that ``gabacare demo-seed`` creates."""
+    from gabacare.web.demo import DEMO_EMAIL, DEMO_PASSWORD
+
+    page.goto("/account/sign-in")
+    page.get_by_label("E-mail address").fill(DEMO_EMAIL)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/patients")
+
+
+def demo_server_env(directory: Path) -> dict[str, str]:
+    """Seed the demo journal into a database in ``directory``; the environment that serves it."""
+    from gabacare.web.demo import seed_demo
+
+    url = f"sqlite:///{directory / 'demo-journal.sqlite3'}"
+    seed_demo(url)
+    return {"GABACARE_DB": url}
 
 
 def capture(browser: Any, base_url: str, out_dir: Path, shots: tuple[Shot, ...] = SHOTS) -> list[Path]:
@@ -102,7 +146,13 @@ def capture(browser: Any, base_url: str, out_dir: Path, shots: tuple[Shot, ...] 
         context = browser.new_context(base_url=base_url, viewport=viewport, device_scale_factor=1, locale="en-GB",
                                       timezone_id="UTC", color_scheme="light", reduced_motion="reduce")
         try:
-            for shot in shots:
+            signed_in = False
+            for shot in sorted(shots, key=lambda x: x.signed_in):  # anonymous pages first, then sign in once
+                if shot.signed_in and not signed_in:
+                    first = context.new_page()
+                    sign_in_as_demo(first)
+                    first.close()
+                    signed_in = True
                 page = context.new_page()
                 page.goto(shot.path)
                 if shot.fill is not None:
@@ -118,10 +168,13 @@ def capture(browser: Any, base_url: str, out_dir: Path, shots: tuple[Shot, ...] 
 
 
 def main() -> int:
+    import tempfile
+
     from playwright.sync_api import sync_playwright
     from tests.e2e.harness import LiveServer, launch_chromium
 
-    with LiveServer() as server, sync_playwright() as pw:
+    env = demo_server_env(Path(tempfile.mkdtemp(prefix="gabacare-shots-")))
+    with LiveServer(env=env) as server, sync_playwright() as pw:
         browser = launch_chromium(pw)
         try:
             for path in capture(browser, server.url, DOCS_DIR):

@@ -403,3 +403,15 @@ def test_composition_shares_one_store_between_journal_and_accounts(sqlite_url: s
             assert accounts.authenticate("ada@example.org", PASSWORD) == ada
     finally:
         composition.close_stores()
+
+
+@pytest.mark.parametrize("patient_id", [0, -1, 2**63, 2**70])
+def test_ids_no_database_can_hold_are_denied_like_unknown_ones(patient_id):
+    """The web maps AccessDenied to 404; ids beyond a SQL integer must not reach the driver (a 500)."""
+    from gabacare.composition import accounts as open_accounts
+    from gabacare.journal.accounts_model import AccessDenied, Actor
+
+    acc = open_accounts("memory://")
+    user = acc.sign_up(f"big-ids-{abs(patient_id)}@example.org", "a long enough pass phrase", "Big Ids")
+    with pytest.raises(AccessDenied):
+        acc.require_access(Actor.for_user(user), patient_id, write=False)

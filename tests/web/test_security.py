@@ -154,7 +154,7 @@ def test_require_user_is_a_401_problem_until_an_auth_backend_is_installed() -> N
     router = APIRouter()
 
     @router.get("/api/v1/me")
-    def me(user: CurrentUser = Depends(require_user)) -> dict[str, str]:
+    def me(user: CurrentUser = Depends(require_user)) -> dict[str, int]:
         return {"id": user.id}
 
     app = create_app(WebSettings(secret_key="test-secret-key-0123456789", access_log=False), routers=[router])
@@ -164,10 +164,10 @@ def test_require_user_is_a_401_problem_until_an_auth_backend_is_installed() -> N
 
         class TokenAuth:
             def user_for(self, request: object) -> CurrentUser | None:
-                return CurrentUser("p1", "Ana") if bearer_token(request) == "t0k3n" else None  # type: ignore[arg-type]
+                return CurrentUser(1, "Ana") if bearer_token(request) == "t0k3n" else None  # type: ignore[arg-type]
 
         app.state.auth = TokenAuth()
-        assert c.get("/api/v1/me", headers={"authorization": "Bearer t0k3n"}).json() == {"id": "p1"}
+        assert c.get("/api/v1/me", headers={"authorization": "Bearer t0k3n"}).json() == {"id": 1}
         assert c.get("/api/v1/me", headers={"authorization": "Bearer other"}).status_code == 401
 
 

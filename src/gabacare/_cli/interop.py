@@ -11,7 +11,6 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -141,30 +140,15 @@ def reminders(
     with _guard():
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-        from gabacare.interop.ical import reminders_ics
-        from gabacare.journal.schedule import scheduled_doses
+        from gabacare.interop.journal_ical import patient_reminders
 
         zone = tz or _local_zone()
         try:
             ZoneInfo(zone)
         except (ZoneInfoNotFoundError, ValueError):
             fail(f"unknown time zone {zone!r} (use an IANA name such as Europe/Berlin)")
-        journal = _open(db)
-        journal.get_patient(patient)
-        now = journal.clock()
-        today = now.date()
-        active = journal.active_plan(patient, on=today)
-        if active is None:
-            fail("this patient has no plan in force today (set one with `gabacare plan set`)")
-        start = min(active.plan.start, today)
-        end = today + timedelta(days=days - 1)
-        by_day: dict[Any, list[Any]] = {}
-        for dose in scheduled_doses(journal.plans(patient), start, end):
-            by_day.setdefault(dose.at.date(), []).append((dose.at.time(), dose.mg))
-        schedule = tuple((d, tuple(sorted(x))) for d, x in sorted(by_day.items()))
-        data = reminders_ics(schedule, owner=f"patient-{patient}-plan-{active.id}", tz=zone,
-                             stamp=datetime.now(UTC).replace(microsecond=0), private=private)
-        events = data.count(b"BEGIN:VEVENT")
+        result = patient_reminders(_open(db), patient, days=days, tz=zone, private=private)
+        data, events, start, end = result.data, result.events, result.start, result.end
         if out is None and not json_out:
             typer.echo(data.decode(), nl=False)
             return

@@ -38,6 +38,29 @@ def serve(
                 server_header=False, proxy_headers=False)
 
 
+def demo_seed(
+    db: Annotated[str | None, typer.Option(
+        "--db", help="SQLAlchemy URL of the database (default: $GABACARE_DB, else the user data directory).",
+        show_default=False)] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object (for scripts).")] = False,
+) -> None:
+    """Create the demo account and demo patient (three weeks of journal) unless they exist; demo use only."""
+    from gabacare._cli.common import emit_json, guard
+    from gabacare.web.demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
+
+    with guard():
+        seeded = seed_demo(db)
+    if json_out:
+        emit_json({"email": DEMO_EMAIL, "password": DEMO_PASSWORD, "user_id": seeded.user_id,
+                   "patient_id": seeded.patient_id, "created": seeded.created, "doses": seeded.doses,
+                   "scores": seeded.scores})
+        return
+    what = (f"created: {seeded.doses} doses and {seeded.scores} scores" if seeded.created else "already there")
+    typer.echo(f"Demo journal {what}.\n"
+               f"  Sign in with {DEMO_EMAIL} / {DEMO_PASSWORD}  (DEMO ONLY: a public password, for this machine)")
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``serve`` to the CLI."""
+    """Add ``serve`` and ``demo-seed`` to the CLI."""
     app.command("serve")(serve)
+    app.command("demo-seed")(demo_seed)

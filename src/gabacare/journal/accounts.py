@@ -62,6 +62,8 @@ Clock = Callable[[], datetime]
 _EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _MAX_SECRET_CHARS = 256  # far above token_urlsafe(32)'s 43 characters; longer input is not ours
 
+MAX_STORED_ID = 2**63 - 1  # the largest id a SQL BIGINT column can hold
+
 
 def _utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
@@ -307,8 +309,13 @@ class Accounts:
         An account (or its token) owns what it created or claimed; a share actor reads its one
         patient while the link is live and never writes; the ``cli`` actor (the local operator)
         may do anything and gets ``UnknownPatientError`` for a missing id. Unknown ids and
-        other people's patients raise the same ``AccessDenied``.
+        other people's patients raise the same ``AccessDenied``; so do ids no SQL integer column can
+        hold (they cannot exist, and the database drivers would fail on them).
         """
+        if not 0 < patient_id <= MAX_STORED_ID:
+            if actor.kind == "cli":
+                raise UnknownPatientError(patient_id)
+            raise AccessDenied()
         if actor.kind == "cli":
             self.repo.patient_owner(patient_id)  # existence only
             return

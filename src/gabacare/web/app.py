@@ -80,7 +80,7 @@ def create_app(settings: WebSettings | None = None, *, routers: Sequence[APIRout
 
     from gabacare import __version__
     from gabacare.knowledge import load_monograph
-    from gabacare.web import api, pages
+    from gabacare.web import api, auth, cds_routes, guide_pages, interop_routes, pages
     from gabacare.web.deps import AnonymousAuth
     from gabacare.web.problems import install_problem_handlers
     from gabacare.web.security import CsrfSigner, PasswordHasher, SecurityMiddleware, SignInRateLimiter, csrf_token
@@ -114,6 +114,10 @@ def create_app(settings: WebSettings | None = None, *, routers: Sequence[APIRout
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
+    cds_routes.install(app)  # /cds-services: CDS Hooks 2.0 (and their CORS)
+    guide_pages.install(app)  # /guide, /compare, /search and /api/v1/ask|compare|topics
+    app.include_router(interop_routes.router)  # FHIR Bundle and reminders .ics downloads
+    auth.install(app, settings)  # accounts, the journal pages and /api/v1/patients
     for extra in routers:
         app.include_router(extra)
     install_problem_handlers(app)

@@ -9,8 +9,8 @@ token and loads the account, and every journal query is then scoped to ``Current
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, Protocol
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from fastapi import Depends, Request
 
@@ -24,15 +24,20 @@ __all__ = ["AnonymousAuth", "AuthBackend", "CurrentUser", "bearer_token", "get_c
 
 @dataclass(frozen=True)
 class CurrentUser:
-    """Who is making the request: an account id, a display name and a role.
+    """Who is making the request: the account's integer id, a display name and a role.
 
-    ``read_only`` is True for a clinician viewing a patient through a share link.
+    ``read_only`` is True for a clinician viewing a patient through a share link. ``actor`` is the
+    :class:`gabacare.journal.accounts_model.Actor` the access checks and the audit log use (the
+    account itself, or the API token it came through); ``account`` is the stored
+    :class:`gabacare.journal.accounts_model.User`. Both are None for users made up in tests.
     """
 
-    id: str
+    id: int
     display_name: str
     role: Literal["patient", "clinician"] = "patient"
     read_only: bool = False
+    actor: Any = field(default=None, compare=False, repr=False)
+    account: Any = field(default=None, compare=False, repr=False)
 
 
 class AuthBackend(Protocol):

@@ -95,14 +95,6 @@ def home(request: Request) -> Response:
     return response
 
 
-@router.get("/search", response_class=HTMLResponse)
-def search(request: Request) -> Response:
-    """Placeholder: the guide's question answering fills this page in a later issue."""
-    response: Response = request.app.state.templates.TemplateResponse(
-        request, "search.html", {"planners": PLANNERS, "active": "search"})
-    return response
-
-
 @router.get("/problems/{slug}", response_class=HTMLResponse)
 def problem_type(request: Request, slug: str) -> Response:
     """Human documentation of a problem type URI used in API errors."""

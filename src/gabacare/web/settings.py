@@ -9,6 +9,7 @@ variable                     meaning                                            
 ``GABACARE_SIGNIN_WINDOW_S`` length of that window in seconds                            300
 ``GABACARE_CSRF_MAX_AGE_S``  how long a form's CSRF token stays valid, in seconds        28800
 ``GABACARE_ACCESS_LOG``      log one line per request (method, path, status; no query)   true
+``GABACARE_DB``              SQLAlchemy URL of the journal and accounts database         user data dir
 ===========================  ==========================================================  =============
 
 A random key means tokens do not survive a restart; set ``GABACARE_SECRET_KEY`` for a server that
@@ -18,9 +19,11 @@ must keep forms valid across restarts or run several workers.
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = ["WebSettings"]
 
@@ -36,3 +39,47 @@ class WebSettings(BaseSettings):
     signin_window_s: float = Field(default=300.0, gt=0)
     csrf_max_age_s: int = Field(default=8 * 3600, gt=0)
     access_log: bool = True
+
+    # CDS Hooks (web/cds_routes.py). Lists come from the environment as comma-separated text.
+    public_base_url: str | None = None
+    cds_require_jwt: bool = False
+    cds_issuers: Annotated[tuple[str, ...], NoDecode] = ()
+    cds_jwks_file: Path | None = None
+    cds_jwt_max_age_s: int = Field(default=300, gt=0, le=24 * 3600)
+    cds_cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    cds_fhir_timeout_s: float = Field(default=2.0, gt=0, le=30)
+    cds_patient_links_file: Path | None = None
+    cds_summary_days: int = Field(default=28, ge=1, le=366)
+
+    @field_validator("cds_issuers", "cds_cors_origins", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("cds_cors_origins")
+    @classmethod
+    def _exact_origins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for origin in value:
+            if origin == "*" or not origin.startswith(("https://", "http://")) or origin.rstrip("/").count("/") > 2:
+                raise ValueError(f"CORS origins must be exact scheme://host[:port] values, not {origin!r}")
+        return tuple(o.rstrip("/") for o in value)
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("GABACARE_PUBLIC_BASE_URL must start with https:// (or http:// for a local test)")
+        return None if value is None else value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _jwt_needs_its_settings(self) -> WebSettings:
+        if self.cds_require_jwt:
+            missing = [name for name, v in (("GABACARE_PUBLIC_BASE_URL", self.public_base_url),
+                                            ("GABACARE_CDS_ISSUERS", self.cds_issuers),
+                                            ("GABACARE_CDS_JWKS_FILE", self.cds_jwks_file)) if not v]
+            if missing:
+                raise ValueError("GABACARE_CDS_REQUIRE_JWT=true needs " + ", ".join(missing))
+        return self
+    db: str | None = None

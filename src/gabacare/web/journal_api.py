@@ -1,0 +1,463 @@
+"""JSON API for the journal: ``/api/v1/patients``, owner-scoped, with the CLI's ``--json`` keys.
+
+Authenticate with ``Authorization: Bearer <API token>`` (tokens are made on ``/account/tokens``), or
+with the browser's session cookie plus an ``X-CSRF-Token`` header on writes. Every route under
+``/patients/{patient_id}`` checks :meth:`Accounts.require_access` (another account's patient and an
+unknown id answer the same 404) and writes an audit entry (ids only).
+
+==================================================  ===================================
+route                                               CLI
+==================================================  ===================================
+``GET|POST /api/v1/patients``                       ``gabacare patient list|add``
+``GET|PUT /api/v1/patients/{id}/plan``              ``gabacare plan set``
+``POST /api/v1/patients/{id}/doses``                ``gabacare log dose``
+``POST …/symptoms``, ``…/triggers``,                ``gabacare log symptom|trigger|
+``…/side-effects``, ``…/labs``, ``…/notes``         side-effect|lab|note``
+``GET /api/v1/patients/{id}/today``                 ``gabacare today``
+``GET /api/v1/patients/{id}/adherence``             ``gabacare adherence``
+``GET /api/v1/patients/{id}/trends``                ``gabacare trends``
+``GET /api/v1/patients/{id}/entries``               (the entries of a period)
+``GET /api/v1/patients/{id}/export``                ``gabacare export``
+==================================================  ===================================
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from gabacare.web.auth import journal_web, known_id
+from gabacare.web.deps import CurrentUser, require_user
+from gabacare.web.schemas import Problem
+from gabacare.web.security import require_csrf
+from gabacare.web.serialize import jsonable
+
+if TYPE_CHECKING:
+    from gabacare.journal.accounts import Accounts
+    from gabacare.journal.accounts_model import Actor, AuditAction, ResourceKind
+    from gabacare.journal.model import Entry, Patient
+    from gabacare.journal.services import Journal
+
+__all__ = ["MAX_PERIOD_DAYS", "router"]
+
+#: Longest period a view (adherence, trends, entries) may span, in days: bounds the work one request does.
+MAX_PERIOD_DAYS = 3 * 366
+# NOTE: dates stay in years a journal can hold, so that no date arithmetic overflows.
+_FIRST_YEAR, _LAST_YEAR = 1900, 2999
+
+
+def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    text = {400: "Malformed JSON body.", 401: "Not signed in: send a bearer API token.",
+            403: "Session request without a valid X-CSRF-Token header.",
+            404: "No such patient for this account (other accounts' patients look the same).",
+            422: "Input refused (journal-input, clinical-input) or invalid (validation)."}
+    return {s: {"model": Problem, "description": text[s], "content": {"application/problem+json": {}}} for s in statuses}
+
+
+_READ = _problems(401, 404, 422)
+_WRITE = _problems(400, 401, 403, 404, 422)
+
+router = APIRouter(prefix="/api/v1/patients", tags=["journal"])
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _bounded_years(cls, value: Any) -> Any:
+        if isinstance(value, date) and not _FIRST_YEAR <= value.year <= _LAST_YEAR:
+            raise ValueError(f"dates must fall between the years {_FIRST_YEAR} and {_LAST_YEAR}")
+        return value
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class PatientIn(_In):
+    """``gabacare patient add`` as JSON."""
+
+    name: str = Field(description="The patient's name.")
+    birth_date: date | None = Field(None, description="YYYY-MM-DD.")
+    sex: Literal["female", "male"] | None = Field(None, description="For Cockcroft-Gault.")
+    weight_kg: float | None = Field(None, description="For Cockcroft-Gault and child dosing.")
+
+
+class PatientOut(_Out):
+    id: int
+    name: str
+    birth_date: str | None
+    sex: str | None
+    weight_kg: float | None
+    created_at: str
+
+
+class PatientsOut(_Out):
+    patients: list[PatientOut]
+
+
+class PlanIn(_In):
+    """``gabacare plan set`` as JSON: ``source`` says which options apply."""
+
+    source: Literal["regimen", "titrate", "taper"] = Field(description="A steady regimen, a titration or a taper.")
+    start: date | None = Field(None, description="First day (default today).")
+    regimen: str | None = Field(None, description="source=regimen: e.g. '300 mg BID'.")
+    indication: str | None = Field(None, description="source=titrate: the indication, as for /api/v1/titrate.")
+    target_mg: float | None = Field(None, description="source=titrate: daily target in mg.")
+    from_regimen: str | None = Field(None, alias="from", description="source=taper: the regimen to taper from.")
+    risk: Literal["low", "moderate", "high"] | None = Field(None, description="source=taper: withdrawal risk.")
+    step_mg: float | None = Field(None, description="source=taper: linear step in mg/day.")
+    crcl: float | None = Field(None, description="Creatinine clearance in mL/min.")
+    weight_kg: float | None = Field(None, description="Weight in kg (default: the profile's).")
+    age: float | None = Field(None, description="Age in years (default: from the birth date).")
+
+
+class PlanStoredOut(_Out):
+    plan_id: int
+    patient: int
+    kind: str
+    label: str
+    start: str
+    end: str
+    continues: bool
+    spec: dict[str, Any]
+    days: list[dict[str, Any]]
+    citations: list[dict[str, Any]]
+
+
+class _At(_In):
+    at: datetime | None = Field(None, description="When (ISO date and time; default now).")
+
+
+class DoseIn(_At):
+    mg: float = Field(description="mg actually taken (the planned mg when skipped).")
+    status: Literal["taken", "late", "skipped"] = "taken"
+
+
+class SymptomIn(_At):
+    scale: str = Field(description="spasm_intensity, spasm_count, pain, anxiety, sleep, or a custom name.")
+    score: float = Field(description="0-10 (spasm_count: spasms that day).")
+
+
+class TriggerIn(_At):
+    tag: str = Field(description="A free tag, e.g. cold, stress.")
+
+
+class TextIn(_At):
+    text: str = Field(description="The text.")
+
+
+class LabIn(_At):
+    value: float = Field(description="The result.")
+    test: str = Field("creatinine", description="Lab test (creatinine re-runs the renal check).")
+    unit: str | None = Field(None, description="mg/dL or umol/L for creatinine (default mg/dL).")
+
+
+class EntryOut(_Out):
+    id: int
+    patient: int
+    kind: str
+    at: str
+    version: int
+
+
+class SideEffectOut(EntryOut):
+    recognized: bool
+    emergency: bool
+    advice: str
+    citations: list[dict[str, Any]]
+
+
+class LabOut(EntryOut):
+    renal: dict[str, Any] | None
+    renal_skipped: str | None
+
+
+class TodayOut(_Out):
+    date: str
+    plan: dict[str, Any] | None
+    planned_mg: float
+    taken_mg: float
+    doses: list[dict[str, Any]]
+
+
+class AdherenceOut(_Out):
+    patient: int
+    adherence_pct: float | None
+    scheduled: int
+    taken: int
+    on_time_pct: float | None
+    days: list[dict[str, Any]]
+    weeks: list[dict[str, Any]]
+
+
+class TrendsOut(_Out):
+    patient: int
+    window_days: int
+    scales: dict[str, list[dict[str, Any]]]
+    dose_response: dict[str, Any]
+
+
+class EntriesOut(_Out):
+    patient: int
+    entries: list[EntryOut]
+
+
+class ExportOut(_Out):
+    patient: int
+    format: str
+    bytes: int
+    content: str
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def patient_json(p: Patient) -> dict[str, Any]:
+    """A patient with the keys of ``gabacare patient add --json``."""
+    return {"id": p.id, "name": p.name, "birth_date": jsonable(p.birth_date), "sex": p.sex, "weight_kg": p.weight_kg,
+            "created_at": _iso(p.created_at)}
+
+
+def entry_json(e: Entry) -> dict[str, Any]:
+    """An entry with the keys of ``gabacare log … --json``."""
+    d = e.data
+    return {"id": e.id, "patient": e.patient_id, "kind": d.kind, "at": _iso(d.at), "mg": d.mg, "status": d.status,
+            "name": d.name, "value": d.value, "unit": d.unit, "text": d.text, "urgency": d.urgency,
+            "version": e.version, "recorded_at": _iso(e.recorded_at)}
+
+
+def _scope(request: Request, user: CurrentUser, patient_id: int, *, write: bool) -> tuple[Journal, Accounts, Actor]:
+    jw = journal_web(request)
+    accounts = jw.accounts()
+    accounts.require_access(user.actor, known_id(patient_id), write=write)
+    return jw.journal(), accounts, user.actor
+
+
+def _read(request: Request, user: CurrentUser, patient_id: int, kind: ResourceKind,
+          action: AuditAction = "read") -> Journal:
+    journal, accounts, actor = _scope(request, user, patient_id, write=False)
+    accounts.audit(actor, action, patient_id, kind)
+    return journal
+
+
+def _period(start: date | None, end: date | None) -> None:
+    from gabacare.journal.errors import JournalInputError
+
+    for d in (start, end):
+        if d is not None and not _FIRST_YEAR <= d.year <= _LAST_YEAR:
+            raise JournalInputError(f"dates must fall between the years {_FIRST_YEAR} and {_LAST_YEAR}")
+    if start is not None and end is not None and end - start > timedelta(days=MAX_PERIOD_DAYS):
+        raise JournalInputError(f"a period spans at most {MAX_PERIOD_DAYS} days")
+
+
+User = Annotated[CurrentUser, Depends(require_user)]
+From = Annotated[date | None, Query(alias="from", description="First day (YYYY-MM-DD; default: the first plan or entry).")]
+To = Annotated[date | None, Query(alias="to", description="Last day (YYYY-MM-DD; default today).")]
+
+
+# -- patients -----------------------------------------------------------------------------------
+
+@router.get("", response_model=None, responses={200: {"model": PatientsOut}, **_problems(401)})
+def list_patients(request: Request, user: User) -> Any:
+    """The patients this account owns (``gabacare patient list --json``)."""
+    return {"patients": [patient_json(p) for p in journal_web(request).accounts().patients_of(user.account)]}
+
+
+@router.post("", response_model=None, status_code=201, dependencies=[Depends(require_csrf)],
+             responses={201: {"model": PatientOut}, **_problems(400, 401, 403, 422)})
+def create_patient(request: Request, body: PatientIn, user: User) -> Any:
+    """Add a patient owned by this account (``gabacare patient add --json``)."""
+    p = journal_web(request).accounts().create_patient_for(user.account, body.name, birth_date=body.birth_date,
+                                                           sex=body.sex, weight_kg=body.weight_kg)
+    return patient_json(p)
+
+
+# -- plan ---------------------------------------------------------------------------------------
+
+def _plan_json(stored: Any, plan: Any) -> dict[str, Any]:
+    sp = stored
+    out: dict[str, Any] = jsonable({**plan.to_json(), "plan_id": sp.id, "patient": sp.patient_id, "start": sp.plan.start,
+                     "end": sp.plan.end, "continues": sp.plan.continues, "spec": sp.plan.spec.to_dict()})
+    return out
+
+
+@router.get("/{patient_id}/plan", response_model=None, responses={200: {"model": PlanStoredOut}, **_READ})
+def get_plan(request: Request, patient_id: int, user: User) -> Any:
+    """The plan in force today (or the next one to start), with its days and citations; 404 without one."""
+    from gabacare.journal.services import build_plan
+    from gabacare.web.problems import ProblemError
+
+    journal = _read(request, user, patient_id, "plan")
+    stored = journal.active_plan(patient_id)
+    if stored is None:
+        upcoming = [p for p in journal.plans(patient_id) if p.plan.start > journal.clock().date()]
+        stored = upcoming[-1] if upcoming else None
+    if stored is None:
+        raise ProblemError(404, None, "This patient has no plan yet.")
+    return _plan_json(stored, build_plan(stored.plan.spec)[1])
+
+
+@router.put("/{patient_id}/plan", response_model=None, dependencies=[Depends(require_csrf)],
+            responses={200: {"model": PlanStoredOut}, **_WRITE})
+def put_plan(request: Request, patient_id: int, body: PlanIn, user: User) -> Any:
+    """Set the plan in force from its start (``gabacare plan set --json``)."""
+    from gabacare.journal.model import PlanSpec
+
+    journal, accounts, actor = _scope(request, user, patient_id, write=True)
+    first = body.start or journal.clock().date()
+    if body.source == "regimen":
+        spec = PlanSpec("regimen", first, regimen=body.regimen)
+    elif body.source == "titrate":
+        spec = PlanSpec("titrate", first, indication=body.indication, target_mg=body.target_mg, crcl_ml_min=body.crcl,
+                        weight_kg=body.weight_kg, age_years=body.age)
+    else:
+        spec = PlanSpec("taper", first, regimen=body.from_regimen, risk=body.risk, step_mg=body.step_mg,
+                        crcl_ml_min=body.crcl)
+    result = journal.set_plan(patient_id, spec)
+    accounts.audit(actor, "create", patient_id, "plan", result.stored.id)
+    return _plan_json(result.stored, result.plan)
+
+
+# -- log ----------------------------------------------------------------------------------------
+
+def _logged(request: Request, user: CurrentUser, patient_id: int) -> tuple[Journal, Any]:
+    journal, accounts, actor = _scope(request, user, patient_id, write=True)
+
+    def audit(entry: Entry) -> None:
+        accounts.audit(actor, "create", patient_id, "entry", entry.id)
+
+    return journal, audit
+
+
+@router.post("/{patient_id}/doses", response_model=None, status_code=201, dependencies=[Depends(require_csrf)],
+             responses={201: {"model": EntryOut}, **_WRITE})
+def log_dose(request: Request, patient_id: int, body: DoseIn, user: User) -> Any:
+    """Log a dose: taken, late or skipped (``gabacare log dose --json``)."""
+    journal, audit = _logged(request, user, patient_id)
+    entry = journal.log_dose(patient_id, body.mg, at=body.at, status=body.status)
+    audit(entry)
+    return entry_json(entry)
+
+
+@router.post("/{patient_id}/symptoms", response_model=None, status_code=201, dependencies=[Depends(require_csrf)],
+             responses={201: {"model": EntryOut}, **_WRITE})
+def log_symptom(request: Request, patient_id: int, body: SymptomIn, user: User) -> Any:
+    """Log a symptom score 0-10 or a spasm count (``gabacare log symptom --json``)."""
+    journal, audit = _logged(request, user, patient_id)
+    entry = journal.log_symptom(patient_id, body.scale, body.score, at=body.at)
+    audit(entry)
+    return entry_json(entry)
+
+
+@router.post("/{patient_id}/triggers", response_model=None, status_code=201, dependencies=[Depends(require_csrf)],
+             responses={201: {"model": EntryOut}, **_WRITE})
+def log_trigger(request: Request, patient_id: int, body: TriggerIn, user: User) -> Any:
+    """Log a spasm trigger (``gabacare log trigger --json``)."""
+    journal, audit = _logged(request, user, patient_id)
+    entry = journal.log_trigger(patient_id, body.tag, at=body.at)
+    audit(entry)
+    return entry_json(entry)
+
+
+@router.post("/{patient_id}/side-effects", response_model=None, status_code=201, dependencies=[Depends(require_csrf)],
+             responses={201: {"model": SideEffectOut}, **_WRITE})
+def log_side_effect(request: Request, patient_id: int, body: TextIn, user: User) -> Any:
+    """Log a side effect, triaged at once; ``emergency`` true means act now (``gabacare log side-effect --json``)."""
+    journal, audit = _logged(request, user, patient_id)
+    r = journal.log_side_effect(patient_id, body.text, at=body.at)
+    audit(r.entry)
+    return {**entry_json(r.entry), "recognized": r.recognized, "emergency": r.emergency, "advice": r.advice,
+            "citations": jsonable(list(r.citations))}
+
+
+@router.post("/{patient_id}/labs", response_model=None, status_code=201, dependencies=[Depends(require_csrf)],
+             responses={201: {"model": LabOut}, **_WRITE})
+def log_lab(request: Request, patient_id: int, body: LabIn, user: User) -> Any:
+    """Log a lab value; creatinine re-runs the renal check of the plan in force (``gabacare log lab --json``)."""
+    journal, audit = _logged(request, user, patient_id)
+    r = journal.log_lab(patient_id, body.test, body.value, unit=body.unit, at=body.at)
+    audit(r.entry)
+    return {**entry_json(r.entry), "renal": jsonable(r.renal), "renal_skipped": r.renal_skipped}
+
+
+@router.post("/{patient_id}/notes", response_model=None, status_code=201, dependencies=[Depends(require_csrf)],
+             responses={201: {"model": EntryOut}, **_WRITE})
+def log_note(request: Request, patient_id: int, body: TextIn, user: User) -> Any:
+    """Log a free note (``gabacare log note --json``)."""
+    journal, audit = _logged(request, user, patient_id)
+    entry = journal.log_note(patient_id, body.text, at=body.at)
+    audit(entry)
+    return entry_json(entry)
+
+
+# -- views --------------------------------------------------------------------------------------
+
+@router.get("/{patient_id}/today", response_model=None, responses={200: {"model": TodayOut}, **_READ})
+def today(request: Request, patient_id: int, user: User,
+          on: Annotated[date | None, Query(alias="date", description="Another day (YYYY-MM-DD).")] = None) -> Any:
+    """What is due on a day and what was taken (``gabacare today --json``)."""
+    _period(on, on)
+    v = _read(request, user, patient_id, "entry").today(patient_id, on=on)
+    doses = [{"time": f"{d.at:%H:%M}", "at": _iso(d.at), "mg": d.mg, "status": d.status, "taken_at": _iso(d.taken_at),
+              "taken_mg": d.taken_mg, "on_time": d.on_time} for d in v.doses]
+    return jsonable({"date": v.date, "plan": None if v.plan_kind is None else {"kind": v.plan_kind, "label": v.plan_label},
+                     "planned_mg": v.planned_mg, "taken_mg": v.taken_mg, "doses": doses,
+                     "extra_doses": [entry_json(e) for e in v.extra_doses],
+                     "entries": [entry_json(e) for e in v.entries]})
+
+
+@router.get("/{patient_id}/adherence", response_model=None, responses={200: {"model": AdherenceOut}, **_READ})
+def adherence(request: Request, patient_id: int, user: User, start: From = None, end: To = None) -> Any:
+    """Doses taken vs scheduled, on time, missed streaks (``gabacare adherence --json``)."""
+    _period(start, end)
+    r = _read(request, user, patient_id, "entry").adherence(patient_id, start=start, end=end)
+    return jsonable({"patient": patient_id, "from": r.start, "to": r.end, **{
+        k: getattr(r, k) for k in ("adherence_pct", "scheduled", "taken", "on_time_pct", "on_time", "extra", "skipped",
+                                   "on_time_window_min", "planned_mg", "taken_mg", "longest_missed_streak")},
+        "missed_streaks": [{"first": _iso(s.first), "last": _iso(s.last), "doses": s.doses} for s in r.missed_streaks],
+        "days": r.days, "weeks": r.weeks})
+
+
+@router.get("/{patient_id}/trends", response_model=None, responses={200: {"model": TrendsOut}, **_READ})
+def trends(request: Request, patient_id: int, user: User, start: From = None, end: To = None,
+           scale: Annotated[list[str], Query(description="Only these scales (repeatable).")] = []) -> Any:  # noqa: B006
+    """Score trends (rolling mean) and the dose-response view around plan steps (``gabacare trends --json``)."""
+    _period(start, end)
+    r = _read(request, user, patient_id, "entry").trends(patient_id, start=start, end=end, scales=scale or None)
+    return jsonable({"patient": patient_id, "from": r.start, "to": r.end, "window_days": r.window_days,
+                     "scales": r.scales, "dose_response": {
+                         "scales": r.dose_response.scales,
+                         "steps": [{"at": _iso(s.at), "from_mg": s.from_mg, "to_mg": s.to_mg, "direction": s.direction,
+                                    "before": s.before, "after": s.after,
+                                    "withdrawal_window": None if s.withdrawal_from is None else {
+                                        "from": _iso(s.withdrawal_from), "until": _iso(s.withdrawal_until),
+                                        "means": s.withdrawal_window}}
+                                   for s in r.dose_response.steps]}})
+
+
+EntryKindQ = Literal["dose", "symptom", "trigger", "side_effect", "lab", "note"]
+
+
+@router.get("/{patient_id}/entries", response_model=None, responses={200: {"model": EntriesOut}, **_READ})
+def entries(request: Request, patient_id: int, user: User, start: From = None, end: To = None,
+            kind: Annotated[list[EntryKindQ], Query(description="Only these kinds (repeatable).")] = []) -> Any:  # noqa: B006
+    """The patient's entries in a period, oldest first (every day when no period is given)."""
+    _period(start, end)
+    found = _read(request, user, patient_id, "entry").entries(patient_id, start=start, end=end, kinds=kind or None)
+    return {"patient": patient_id, "from": jsonable(start), "to": jsonable(end), "entries": [entry_json(e) for e in found]}
+
+
+@router.get("/{patient_id}/export", response_model=None, responses={200: {"model": ExportOut}, **_READ})
+def export(request: Request, patient_id: int, user: User,
+           fmt: Annotated[Literal["csv", "json"], Query(alias="format", description="csv or json.")] = "json") -> Any:
+    """The patient's plans and entries as CSV or JSON text, re-importable (``gabacare export --json``)."""
+    text = _read(request, user, patient_id, "entry", "export").export(patient_id, fmt)
+    return {"patient": patient_id, "format": fmt, "out": None, "bytes": len(text.encode("utf-8")), "content": text}

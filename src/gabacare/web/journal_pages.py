@@ -1,0 +1,581 @@
+"""The journal in the browser: patients, plan, today's doses, logging, charts, levels, report, sharing, audit.
+
+Every route under ``/patients/{patient_id}`` asks :meth:`Accounts.require_access` first (another
+account's patient, or a made-up id, answers 404 exactly alike) and writes an audit entry for what
+it reads, changes or exports (ids and vocabulary words only). Forms post with a CSRF token; the
+dose buttons on "today" are ordinary forms that HTMX turns into in-place updates.
+
+A share link (``/shared?token=…``) shows one patient read-only: the same views, no forms, no writes
+(there are no unsafe routes under ``/shared``, and ``require_access`` refuses writes to share
+actors anyway). The token travels in the query string, which the access log never records.
+
+==========================================  ============================================
+route                                       what
+==========================================  ============================================
+``GET|POST /patients``                      the account's patients; add one
+``GET /patients/{id}/today``                what is due today, one-tap taken/skipped
+``POST /patients/{id}/doses``               log a dose (the buttons; HTMX answers the list)
+``GET /patients/{id}/log``                  forms: scores, trigger, side effect, lab, note
+``POST /patients/{id}/{kind}``              ``symptoms``, ``triggers``, ``side-effects``, ``labs``, ``notes``
+``GET|POST /patients/{id}/plan``            the plan in force (with citations); set a new one
+``GET /patients/{id}/trends``               adherence and score charts for a period
+``GET /patients/{id}/charts/{name}.svg``    one chart (``adherence``, ``dose``, ``score-<scale>``)
+``GET /patients/{id}/levels``               the PK curve of the patient's own logged doses
+``GET /patients/{id}/report``               choose a period; ``report.pdf`` / ``report.html`` download
+``GET|POST /patients/{id}/share``           share links: create (expiring), list, revoke
+``GET /patients/{id}/audit``                who read or changed what
+``GET /shared``, ``/shared/charts/…``,      the read-only view of a share link
+``/shared/report.{pdf,html}``
+==========================================  ============================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from gabacare.web.auth import journal_web, known_id, page_user, render
+from gabacare.web.deps import CurrentUser
+from gabacare.web.problems import ProblemError
+from gabacare.web.security import require_csrf
+
+if TYPE_CHECKING:
+    from gabacare.journal.accounts import Accounts
+    from gabacare.journal.accounts_model import Actor, AuditAction, ResourceKind
+    from gabacare.journal.model import Patient
+    from gabacare.journal.services import Journal
+
+__all__ = ["SCORE_SCALES", "router"]
+
+router = APIRouter(include_in_schema=False)
+Text = Annotated[str, Form()]
+
+#: The 0-10 scales offered on the log page: (scale, label, what 0 and 10 mean).
+SCORE_SCALES: tuple[tuple[str, str, str], ...] = (
+    ("spasm_intensity", "Spasm intensity", "0 = no spasms, 10 = the worst imaginable"),
+    ("pain", "Pain", "0 = no pain, 10 = the worst pain imaginable"),
+    ("anxiety", "Anxiety", "0 = calm, 10 = the worst anxiety imaginable"),
+    ("sleep", "Sleep problems", "0 = slept well, 10 = could not sleep at all"),
+)
+_CSP_OWN_SVG = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+_CSP_REPORT = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
+
+
+@dataclass(frozen=True)
+class View:
+    """Whose journal a page shows and how links to its other pages are written."""
+
+    patient: Patient
+    base: str  # "/patients/7" for the owner, "/shared" for a share link
+    query: str  # "" or "?token=…" for a share link
+    read_only: bool
+
+    def link(self, page: str, **params: str) -> str:
+        from urllib.parse import urlencode
+
+        extra = urlencode(params)
+        sep = "&" if self.query else "?"
+        return f"{self.base}/{page}{self.query}" + (f"{sep}{extra}" if extra else "")
+
+
+def _scope(request: Request, user: CurrentUser, patient_id: int, *, write: bool) -> tuple[Journal, Accounts, Actor]:
+    """Refuse (404) unless ``user`` may read, or with ``write`` change, the patient."""
+    jw = journal_web(request)
+    accounts = jw.accounts()
+    accounts.require_access(user.actor, known_id(patient_id), write=write)
+    return jw.journal(), accounts, user.actor
+
+
+def _read(request: Request, user: CurrentUser, patient_id: int, kind: ResourceKind,
+          action: AuditAction = "read") -> tuple[Journal, View]:
+    journal, accounts, actor = _scope(request, user, patient_id, write=False)
+    accounts.audit(actor, action, patient_id, kind)
+    return journal, View(journal.get_patient(patient_id), f"/patients/{patient_id}", "", False)
+
+
+def _shared(request: Request, token: str, kind: ResourceKind, action: AuditAction = "read") -> tuple[Journal, View]:
+    from urllib.parse import quote
+
+    jw = journal_web(request)
+    accounts = jw.accounts()
+    actor = accounts.share_actor(token)
+    if actor is None:
+        raise ProblemError(404, None, "This share link is unknown, expired or revoked.")
+    accounts.require_access(actor, actor.patient_id, write=False)
+    accounts.audit(actor, action, actor.patient_id, kind)
+    journal = jw.journal()
+    return journal, View(journal.get_patient(actor.patient_id), "/shared", f"?token={quote(token)}", True)
+
+
+def _page(request: Request, template: str, view: View, active: str, **ctx: Any) -> Response:
+    return render(request, template, {"view": view, "patient": view.patient, "tab": active, "active": "journal", **ctx})
+
+
+def _num(text: str, what: str) -> float | None:
+    from gabacare.journal.errors import JournalInputError
+
+    t = text.strip().replace(",", ".")
+    if not t:
+        return None
+    try:
+        return float(t)
+    except ValueError:
+        raise JournalInputError(f"{what} must be a number") from None
+
+
+def _day(text: str | None, what: str) -> date | None:
+    from gabacare.journal.errors import JournalInputError
+
+    if text is None or not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise JournalInputError(f"{what} must be a date like 2026-01-31") from None
+
+
+def _is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true" and request.headers.get("hx-boosted") != "true"
+
+
+# -- patients -----------------------------------------------------------------------------------
+
+@router.get("/patients", response_class=HTMLResponse)
+def patients(request: Request, user: CurrentUser = Depends(page_user)) -> Response:
+    found = journal_web(request).accounts().patients_of(user.account)
+    return render(request, "journal/patients.html", {"patients": found, "form": {}, "error": None, "active": "journal",
+                                                     "user": user})
+
+
+@router.post("/patients", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
+def patient_add(request: Request, name: Text = "", birth_date: Text = "", sex: Text = "", weight_kg: Text = "",
+                user: CurrentUser = Depends(page_user)) -> Response:
+    from gabacare.journal.errors import JournalInputError
+
+    accounts = journal_web(request).accounts()
+    form = {"name": name, "birth_date": birth_date, "sex": sex, "weight_kg": weight_kg}
+    try:
+        if sex not in ("", "female", "male"):
+            raise JournalInputError("sex must be female or male")
+        patient = accounts.create_patient_for(user.account, name, birth_date=_day(birth_date, "birth date"),
+                                              sex=sex or None, weight_kg=_num(weight_kg, "weight"))  # type: ignore[arg-type]
+    except JournalInputError as exc:
+        return render(request, "journal/patients.html", {"patients": accounts.patients_of(user.account), "form": form,
+                                                         "error": str(exc), "active": "journal", "user": user}, 422)
+    return RedirectResponse(f"/patients/{patient.id}/plan", status_code=303)
+
+
+@router.get("/patients/{patient_id}")
+def patient_home(request: Request, patient_id: int, user: CurrentUser = Depends(page_user)) -> Response:
+    _scope(request, user, patient_id, write=False)
+    return RedirectResponse(f"/patients/{patient_id}/today", status_code=303)
+
+
+# -- today --------------------------------------------------------------------------------------
+
+def _today_ctx(journal: Journal, patient_id: int) -> dict[str, Any]:
+    view = journal.today(patient_id)
+    return {"day": view, "now": journal.clock()}
+
+
+@router.get("/patients/{patient_id}/today", response_class=HTMLResponse)
+def today(request: Request, patient_id: int, user: CurrentUser = Depends(page_user)) -> Response:
+    journal, view = _read(request, user, patient_id, "entry")
+    return _page(request, "journal/today.html", view, "today", **_today_ctx(journal, patient_id))
+
+
+@router.post("/patients/{patient_id}/doses", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
+def dose_log(request: Request, patient_id: int, status: Text = "taken", mg: Text = "", scheduled: Text = "",
+             user: CurrentUser = Depends(page_user)) -> Response:
+    from gabacare.journal.errors import JournalInputError
+    from gabacare.journal.settings import ON_TIME_WINDOW
+
+    journal, accounts, actor = _scope(request, user, patient_id, write=True)
+    if status not in ("taken", "skipped"):
+        raise JournalInputError("dose status must be taken or skipped")
+    amount = _num(mg, "dose mg")
+    if amount is None:
+        raise JournalInputError("dose mg is required")
+    now = journal.clock().replace(microsecond=0)
+    try:
+        planned_at = datetime.fromisoformat(scheduled.strip()) if scheduled.strip() else None
+    except ValueError:
+        raise JournalInputError("the scheduled time must be an ISO date and time") from None
+    # "Taken" confirms the dose as planned: at its scheduled time when that has come (or is within the
+    # on-time window), else now. "Skipped" is recorded at the scheduled time.
+    at = now if planned_at is None or planned_at > now + ON_TIME_WINDOW else planned_at
+    entry = journal.log_dose(patient_id, amount, at=at, status=status)  # type: ignore[arg-type]
+    accounts.audit(actor, "create", patient_id, "entry", entry.id)
+    if _is_htmx(request):
+        view = View(journal.get_patient(patient_id), f"/patients/{patient_id}", "", False)
+        return render(request, "journal/_today_doses.html", {"view": view, **_today_ctx(journal, patient_id),
+                                                             "saved": status})
+    return RedirectResponse(f"/patients/{patient_id}/today", status_code=303)
+
+
+# -- log ----------------------------------------------------------------------------------------
+
+def _log_page(request: Request, journal: Journal, view: View, *, status_code: int = 200, **ctx: Any) -> Response:
+    from gabacare.journal.settings import MAX_COUNT_PER_DAY
+
+    recent = journal.entries(view.patient.id, start=journal.clock().date() - timedelta(days=6))
+    recent = [e for e in recent if e.kind != "dose"][-15:][::-1]
+    return render(request, "journal/log.html", {
+        "view": view, "patient": view.patient, "tab": "log", "active": "journal", "scales": SCORE_SCALES,
+        "max_count": MAX_COUNT_PER_DAY, "recent": recent, "error": None, "saved": None, "triage": None,
+        "lab": None, "form": {}, **ctx}, status_code)
+
+
+@router.get("/patients/{patient_id}/log", response_class=HTMLResponse)
+def log_page(request: Request, patient_id: int, user: CurrentUser = Depends(page_user)) -> Response:
+    journal, view = _read(request, user, patient_id, "entry")
+    return _log_page(request, journal, view)
+
+
+LOG_KINDS = ("symptoms", "triggers", "side-effects", "labs", "notes")
+
+
+def _log_route(kind: str) -> Any:
+    async def log_submit(request: Request, patient_id: int, user: CurrentUser = Depends(page_user)) -> Response:
+        from starlette.concurrency import run_in_threadpool
+
+        form = {k: v for k, v in (await request.form()).items() if isinstance(v, str) and k != "csrf_token"}
+        return await run_in_threadpool(_log_submit, request, patient_id, kind, form, user)
+
+    log_submit.__name__ = f"log_{kind.replace('-', '_')}"
+    return log_submit
+
+
+for _kind in LOG_KINDS:
+    router.add_api_route(f"/patients/{{patient_id}}/{_kind}", _log_route(_kind), methods=["POST"],
+                         response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
+
+
+def _log_submit(request: Request, patient_id: int, kind: str, form: dict[str, str], user: CurrentUser) -> Response:
+    from gabacare.journal.errors import JournalInputError
+
+    journal, accounts, actor = _scope(request, user, patient_id, write=True)
+    view = View(journal.get_patient(patient_id), f"/patients/{patient_id}", "", False)
+    at_text = form.get("at", "").strip()
+    try:
+        at = datetime.fromisoformat(at_text) if at_text else None
+    except ValueError:
+        return _log_page(request, journal, view, error="The time must be a date and time.", form=form, status_code=422)
+    try:
+        ctx: dict[str, Any] = {}
+        if kind == "symptoms":
+            written = []
+            for scale in [s for s, _, _ in SCORE_SCALES] + ["spasm_count"]:
+                score = _num(form.get(scale, ""), scale.replace("_", " "))
+                if score is not None:
+                    written.append(journal.log_symptom(patient_id, scale, score, at=at))
+            if not written:
+                raise JournalInputError("fill in at least one score")
+            ids = [e.id for e in written]
+            saved = f"{len(written)} score(s) saved."
+        elif kind == "triggers":
+            ids = [journal.log_trigger(patient_id, form.get("tag", ""), at=at).id]
+            saved = "Trigger saved."
+        elif kind == "notes":
+            ids = [journal.log_note(patient_id, form.get("text", ""), at=at).id]
+            saved = "Note saved."
+        elif kind == "side-effects":
+            result = journal.log_side_effect(patient_id, form.get("text", ""), at=at)
+            ids, saved, ctx = [result.entry.id], "Side effect saved.", {"triage": result}
+        else:
+            value = _num(form.get("value", ""), "creatinine")
+            if value is None:
+                raise JournalInputError("creatinine value is required")
+            lab = journal.log_lab(patient_id, "creatinine", value, unit=form.get("unit") or None, at=at)
+            ids, saved, ctx = [lab.entry.id], "Creatinine saved.", {"lab": lab}
+    except JournalInputError as exc:
+        return _log_page(request, journal, view, error=str(exc), form=form, status_code=422)
+    for entry_id in ids:
+        accounts.audit(actor, "create", patient_id, "entry", entry_id)
+    return _log_page(request, journal, view, saved=saved, **ctx)
+
+
+# -- plan ---------------------------------------------------------------------------------------
+
+def _plan_page(request: Request, journal: Journal, view: View, *, status_code: int = 200, **ctx: Any) -> Response:
+    from gabacare.journal.services import build_plan
+    from gabacare.knowledge import load_monograph
+
+    stored = journal.active_plan(view.patient.id)
+    if stored is None:
+        upcoming = [p for p in journal.plans(view.patient.id) if p.plan.start > journal.clock().date()]
+        stored = upcoming[-1] if upcoming else None
+    core_plan = build_plan(stored.plan.spec)[1] if stored is not None else None
+    return render(request, "journal/plan.html", {
+        "view": view, "patient": view.patient, "tab": "plan", "active": "journal", "stored": stored,
+        "plan": core_plan, "monograph": load_monograph(), "error": None, "form": {"source": "titrate"},
+        "today": journal.clock().date().isoformat(), **ctx}, status_code)
+
+
+@router.get("/patients/{patient_id}/plan", response_class=HTMLResponse)
+def plan_page(request: Request, patient_id: int, user: CurrentUser = Depends(page_user)) -> Response:
+    journal, view = _read(request, user, patient_id, "plan")
+    return _plan_page(request, journal, view)
+
+
+@router.post("/patients/{patient_id}/plan", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
+def plan_set(request: Request, patient_id: int, source: Text = "titrate", indication: Text = "", target_mg: Text = "",
+             regimen: Text = "", from_regimen: Text = "", risk: Text = "", crcl: Text = "", start: Text = "",
+             user: CurrentUser = Depends(page_user)) -> Response:
+    from gabacare.clinical.errors import ClinicalInputError
+    from gabacare.journal.errors import JournalInputError
+    from gabacare.journal.model import PlanSpec
+
+    journal, accounts, actor = _scope(request, user, patient_id, write=True)
+    view = View(journal.get_patient(patient_id), f"/patients/{patient_id}", "", False)
+    form = {"source": source, "indication": indication, "target_mg": target_mg, "regimen": regimen,
+            "from_regimen": from_regimen, "risk": risk, "crcl": crcl, "start": start}
+    try:
+        first = _day(start, "first day") or journal.clock().date()
+        crcl_value = _num(crcl, "creatinine clearance")
+        if source == "titrate":
+            spec = PlanSpec("titrate", first, indication=indication or None, target_mg=_num(target_mg, "daily target"),
+                            crcl_ml_min=crcl_value)
+        elif source == "taper":
+            spec = PlanSpec("taper", first, regimen=from_regimen or None, risk=risk or None, crcl_ml_min=crcl_value)
+        elif source == "regimen":
+            spec = PlanSpec("regimen", first, regimen=regimen or None)
+        else:
+            raise JournalInputError("choose a titration, a taper or a steady regimen")
+        result = journal.set_plan(patient_id, spec)
+    except (JournalInputError, ClinicalInputError) as exc:
+        return _plan_page(request, journal, view, error=" ".join(str(exc).split()), form=form, status_code=422)
+    accounts.audit(actor, "create", patient_id, "plan", result.stored.id)
+    return RedirectResponse(f"/patients/{patient_id}/plan", status_code=303)
+
+
+# -- trends and charts --------------------------------------------------------------------------
+
+def _period(journal: Journal, start: str | None, end: str | None) -> tuple[date, date]:
+    from gabacare.journal.errors import JournalInputError
+    from gabacare.reports.doctor_report import default_period
+
+    last = _day(end, "last day") or journal.clock().date()
+    first, last = default_period(last, _day(start, "first day"))
+    if first > last:
+        raise JournalInputError("the period's first day is after its last day")
+    return first, last
+
+
+def _trends_page(request: Request, journal: Journal, view: View, start: str | None, end: str | None) -> Response:
+    first, last = _period(journal, start, end)
+    adherence = journal.adherence(view.patient.id, start=first, end=last)
+    trends = journal.trends(view.patient.id, start=first, end=last)
+    span = {"start": first.isoformat(), "end": last.isoformat()}
+    return render(request, "journal/trends.html", {
+        "view": view, "patient": view.patient, "tab": "trends", "active": "journal", "adherence": adherence,
+        "trends": trends, "start": first, "end": last, "span": span}, 200)
+
+
+@router.get("/patients/{patient_id}/trends", response_class=HTMLResponse)
+def trends_page(request: Request, patient_id: int, start: str | None = None, end: str | None = None,
+                user: CurrentUser = Depends(page_user)) -> Response:
+    journal, view = _read(request, user, patient_id, "entry")
+    return _trends_page(request, journal, view, start, end)
+
+
+def _chart(journal: Journal, patient_id: int, name: str, start: str | None, end: str | None) -> Response:
+    from gabacare.reports import charts
+    from gabacare.reports.doctor_report import build_report
+
+    first, last = _period(journal, start, end)
+    report = build_report(journal, patient_id, start=first, end=last, now=journal.clock())
+    svg: str | None = None
+    if name == "adherence" and report.adherence.weeks:
+        svg = charts.adherence_chart(report.adherence.weeks)
+    elif name == "dose" and report.daily_mg:
+        svg = charts.dose_chart(report.daily_mg, report.plan_changes)
+    elif name.startswith("score-"):
+        trend = next((t for t in report.trends if t.scale == name.removeprefix("score-")), None)
+        if trend is not None:
+            svg = charts.score_chart(trend, report.plan_changes, start=first, end=last, window_days=report.window_days)
+    if svg is None:
+        raise ProblemError(404, None, "No such chart for this period.")
+    head = '<?xml version="1.0" encoding="utf-8"?>\n'
+    ns = 'xmlns="http://www.w3.org/2000/svg"'
+    body = svg if ns in svg[:400] else svg.replace("<svg", f"<svg {ns}", 1)
+    return Response(head + body, media_type="image/svg+xml",
+                    headers={"content-security-policy": _CSP_OWN_SVG, "cache-control": "private, no-store"})
+
+
+@router.get("/patients/{patient_id}/charts/{name}.svg")
+def chart(request: Request, patient_id: int, name: str, start: str | None = None, end: str | None = None,
+          user: CurrentUser = Depends(page_user)) -> Response:
+    journal, _view = _read(request, user, patient_id, "entry")
+    return _chart(journal, patient_id, name, start, end)
+
+
+# -- levels (PK of logged doses) ----------------------------------------------------------------
+
+def _levels_page(request: Request, journal: Journal, view: View, days: int) -> Response:
+    from gabacare.journal.errors import JournalInputError
+    from gabacare.journal.pk_history import simulate_patient
+    from gabacare.web.journal_svg import pk_curve_svg
+
+    days = max(1, min(days, 28))
+    last = journal.clock().date()
+    first = last - timedelta(days=days - 1)
+    sim: Any = None
+    svg: str | None = None
+    error: str | None = None
+    try:
+        sim = simulate_patient(journal, view.patient.id, start=first, end=last)
+    except JournalInputError as exc:
+        error = str(exc)
+    else:
+        svg = pk_curve_svg(sim)
+    return render(request, "journal/levels.html", {
+        "view": view, "patient": view.patient, "tab": "levels", "active": "journal", "sim": sim, "svg": svg,
+        "error": error, "days": days, "first": first, "last": last})
+
+
+@router.get("/patients/{patient_id}/levels", response_class=HTMLResponse)
+def levels_page(request: Request, patient_id: int, days: int = 7, user: CurrentUser = Depends(page_user)) -> Response:
+    journal, view = _read(request, user, patient_id, "entry")
+    return _levels_page(request, journal, view, days)
+
+
+# -- doctor's report ----------------------------------------------------------------------------
+
+def _report_form(request: Request, journal: Journal, view: View) -> Response:
+    first, last = _period(journal, None, None)
+    return render(request, "journal/report.html", {"view": view, "patient": view.patient, "tab": "report",
+                                                   "active": "journal", "start": first, "end": last})
+
+
+def _report_file(journal: Journal, patient_id: int, fmt: str, start: str | None, end: str | None) -> Response:
+    from gabacare.reports import MEDIA_TYPES, build_report, render_html, render_pdf
+
+    first, last = _period(journal, start, end)
+    report = build_report(journal, patient_id, start=first, end=last, now=journal.clock())
+    content: bytes | str = render_pdf(report) if fmt == "pdf" else render_html(report)
+    filename = f"gabacare-report-{first.isoformat()}-to-{last.isoformat()}.{fmt}"
+    return Response(content, media_type=MEDIA_TYPES[fmt], headers={
+        "content-disposition": f'attachment; filename="{filename}"', "content-security-policy": _CSP_REPORT,
+        "cache-control": "private, no-store"})
+
+
+@router.get("/patients/{patient_id}/report", response_class=HTMLResponse)
+def report_page(request: Request, patient_id: int, user: CurrentUser = Depends(page_user)) -> Response:
+    journal, view = _read(request, user, patient_id, "report")
+    return _report_form(request, journal, view)
+
+
+@router.get("/patients/{patient_id}/report.{fmt}")
+def report_download(request: Request, patient_id: int, fmt: Literal["pdf", "html"], start: str | None = None,
+                    end: str | None = None, user: CurrentUser = Depends(page_user)) -> Response:
+    journal, _view = _read(request, user, patient_id, "report", "export")
+    return _report_file(journal, patient_id, fmt, start, end)
+
+
+# -- share links --------------------------------------------------------------------------------
+
+def _share_page(request: Request, patient_id: int, user: CurrentUser, *, created: str | None = None,
+                error: str | None = None, status_code: int = 200) -> Response:
+    accounts = journal_web(request).accounts()
+    links = accounts.share_links_of(user.account, known_id(patient_id))  # AccessDenied → 404
+    view = View(journal_web(request).journal().get_patient(patient_id), f"/patients/{patient_id}", "", False)
+    return render(request, "journal/share.html", {
+        "view": view, "patient": view.patient, "tab": "share", "active": "journal", "links": links,
+        "now": accounts.clock(), "created": created, "error": error,
+        "base_url": str(request.base_url).rstrip("/")}, status_code)
+
+
+@router.get("/patients/{patient_id}/share", response_class=HTMLResponse)
+def share_page(request: Request, patient_id: int, user: CurrentUser = Depends(page_user)) -> Response:
+    _read(request, user, patient_id, "share_link")
+    return _share_page(request, patient_id, user)
+
+
+@router.post("/patients/{patient_id}/share", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
+def share_create(request: Request, patient_id: int, days: Text = "7", user: CurrentUser = Depends(page_user)) -> Response:
+    from gabacare.journal.accounts_model import AccountInputError
+
+    accounts = journal_web(request).accounts()
+    accounts.require_access(user.actor, known_id(patient_id), write=True)
+    try:
+        lifetime = _num(days, "days")
+        if lifetime is None or lifetime <= 0:
+            raise AccountInputError("a share link must last at least part of a day")
+        token, _link = accounts.create_share_link(user.account, patient_id, timedelta(days=lifetime))
+    except (AccountInputError, OverflowError) as exc:
+        return _share_page(request, patient_id, user, error=str(exc), status_code=422)
+    return _share_page(request, patient_id, user, created=token)
+
+
+@router.post("/patients/{patient_id}/share/{link_id}/revoke", dependencies=[Depends(require_csrf)])
+def share_revoke(request: Request, patient_id: int, link_id: int, user: CurrentUser = Depends(page_user)) -> Response:
+    accounts = journal_web(request).accounts()
+    links = accounts.share_links_of(user.account, known_id(patient_id))
+    if not any(link.id == link_id for link in links):
+        raise ProblemError(404, None, "Not found.")
+    accounts.revoke_share_link(user.account, link_id)
+    return RedirectResponse(f"/patients/{patient_id}/share", status_code=303)
+
+
+# -- audit log ----------------------------------------------------------------------------------
+
+@router.get("/patients/{patient_id}/audit", response_class=HTMLResponse)
+def audit_page(request: Request, patient_id: int, user: CurrentUser = Depends(page_user)) -> Response:
+    _journal, view = _read(request, user, patient_id, "audit_log")
+    entries = journal_web(request).accounts().audit_log(user.account, patient_id)[::-1]
+    return render(request, "journal/audit.html", {"view": view, "patient": view.patient, "tab": "audit",
+                                                  "active": "journal", "entries": entries[:500], "total": len(entries)})
+
+
+# -- the read-only view of a share link ---------------------------------------------------------
+
+Token = Annotated[str, Query(max_length=256)]
+
+
+@router.get("/shared", response_class=HTMLResponse)
+def shared_home(request: Request, token: Token = "", start: str | None = None, end: str | None = None) -> Response:
+    journal, view = _shared(request, token, "entry")
+    return _trends_page(request, journal, view, start, end)
+
+
+@router.get("/shared/today", response_class=HTMLResponse)
+def shared_today(request: Request, token: Token = "") -> Response:
+    journal, view = _shared(request, token, "entry")
+    return _page(request, "journal/today.html", view, "today", **_today_ctx(journal, view.patient.id))
+
+
+@router.get("/shared/plan", response_class=HTMLResponse)
+def shared_plan(request: Request, token: Token = "") -> Response:
+    journal, view = _shared(request, token, "plan")
+    return _plan_page(request, journal, view)
+
+
+@router.get("/shared/levels", response_class=HTMLResponse)
+def shared_levels(request: Request, token: Token = "", days: int = 7) -> Response:
+    journal, view = _shared(request, token, "entry")
+    return _levels_page(request, journal, view, days)
+
+
+@router.get("/shared/charts/{name}.svg")
+def shared_chart(request: Request, name: str, token: Token = "", start: str | None = None,
+                 end: str | None = None) -> Response:
+    journal, view = _shared(request, token, "entry")
+    return _chart(journal, view.patient.id, name, start, end)
+
+
+@router.get("/shared/report", response_class=HTMLResponse)
+def shared_report(request: Request, token: Token = "") -> Response:
+    journal, view = _shared(request, token, "report")
+    return _report_form(request, journal, view)
+
+
+@router.get("/shared/report.{fmt}")
+def shared_report_download(request: Request, fmt: Literal["pdf", "html"], token: Token = "", start: str | None = None,
+                           end: str | None = None) -> Response:
+    journal, view = _shared(request, token, "report", "export")
+    return _report_file(journal, view.patient.id, fmt, start, end)
