@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from gabacare._cli.common import citations_text, emit_json, fail, guard, notice, stdout_console
+from gabacare._cli.common import JsonOpt, citations_text, emit_json, fail, guard, notice, stdout_console
 
 if TYPE_CHECKING:
     from gabacare.clinical.plan import Plan
@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 
 __all__ = ["register"]
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object (for scripts).")]
 CrClOpt = Annotated[float | None, typer.Option("--crcl", help="Creatinine clearance in mL/min.", show_default=False)]
 
 

@@ -13,11 +13,41 @@ from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
 from datetime import date, datetime, time
 from enum import Enum
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 
-__all__ = ["citations_text", "emit_json", "fail", "guard", "jsonable", "notice", "stdout_console"]
+if TYPE_CHECKING:
+    from gabacare.journal.services import Journal
+
+__all__ = [
+    "DbOpt",
+    "JsonOpt",
+    "PatientOpt",
+    "citations_text",
+    "emit_json",
+    "fail",
+    "guard",
+    "jsonable",
+    "notice",
+    "open_journal",
+    "stdout_console",
+]
+
+# Options shared by every command group (names and help text stay the same everywhere).
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object (for scripts).")]
+DbOpt = Annotated[str | None, typer.Option(
+    "--db", help="SQLAlchemy URL of the journal database (default: $GABACARE_DB, else a SQLite file in the "
+    "user data directory).", show_default=False)]
+PatientOpt = Annotated[int, typer.Option("--patient", help="Patient id (see `gabacare patient list`).")]
+
+
+def open_journal(db: str | None) -> Journal:
+    """The journal at ``db`` (or ``$GABACARE_DB``, else the user's SQLite file); SQLAlchemy loads only now."""
+    from gabacare.composition import journal
+
+    return journal(db)
+
 
 F = TypeVar("F", bound=Callable[..., Any])
 

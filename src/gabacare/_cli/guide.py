@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from gabacare._cli.common import citations_text, emit_json, fail, guard, notice, stdout_console
+from gabacare._cli.common import JsonOpt, citations_text, emit_json, fail, guard, notice, stdout_console
 
 if TYPE_CHECKING:
     from gabacare.clinical.interactions import InteractionReport
@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 
 __all__ = ["register"]
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object (for scripts).")]
 
 _LINE_STYLE = {"first": "green", "second": "cyan", "third": "yellow", "specialist": "magenta", "not-recommended": "red"}
 _RISK_STYLE = {"low": "green", "moderate": "yellow", "high": "red"}

@@ -12,22 +12,14 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
-from gabacare._cli.common import emit_json, fail, guard
-
-if TYPE_CHECKING:
-    from gabacare.journal.services import Journal
+from gabacare._cli.common import DbOpt, JsonOpt, PatientOpt, emit_json, fail, guard, open_journal
 
 __all__ = ["register"]
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object (for scripts).")]
-DbOpt = Annotated[str | None, typer.Option(
-    "--db", help="SQLAlchemy URL of the journal database (default: $GABACARE_DB, else a SQLite file in the "
-    "user data directory).", show_default=False)]
-PatientOpt = Annotated[int, typer.Option("--patient", help="Patient id (see `gabacare patient list`).")]
 
 fhir_app = typer.Typer(help="FHIR R4B export and import of a patient's journal.", no_args_is_help=True)
 
@@ -47,12 +39,6 @@ def _guard() -> Iterator[None]:
             fail(str(exc), 1)
 
 
-def _open(db: str | None) -> Journal:
-    from gabacare.composition import journal
-
-    return journal(db)
-
-
 def _write(out: Path, data: bytes) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
@@ -69,7 +55,7 @@ def fhir_export(
     with _guard():
         from gabacare.interop.journal_fhir import export_bundle
 
-        bundle = export_bundle(_open(db), patient)
+        bundle = export_bundle(open_journal(db), patient)
         text = json.dumps(bundle, ensure_ascii=False, indent=1) + "\n"
         if out is None:
             emit_json(bundle) if json_out else typer.echo(text, nl=False)
@@ -96,7 +82,7 @@ def fhir_import(
             fail(f"{file} is not JSON (line {exc.lineno}: {exc.msg})")
         except UnicodeDecodeError:
             fail(f"{file} is not UTF-8 text")
-        report = import_bundle(_open(db), patient, doc)
+        report = import_bundle(open_journal(db), patient, doc)
         payload: dict[str, Any] = {
             "entries": report.entries, "plans": report.plans,
             "skipped": [{"resource": w, "reason": r} for w, r in report.skipped],
@@ -147,7 +133,7 @@ def reminders(
             ZoneInfo(zone)
         except (ZoneInfoNotFoundError, ValueError):
             fail(f"unknown time zone {zone!r} (use an IANA name such as Europe/Berlin)")
-        result = patient_reminders(_open(db), patient, days=days, tz=zone, private=private)
+        result = patient_reminders(open_journal(db), patient, days=days, tz=zone, private=private)
         data, events, start, end = result.data, result.events, result.start, result.end
         if out is None and not json_out:
             typer.echo(data.decode(), nl=False)

@@ -17,19 +17,25 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from gabacare._cli.common import citations_text, emit_json, fail, guard, jsonable, notice, stdout_console
+from gabacare._cli.common import (
+    DbOpt,
+    JsonOpt,
+    PatientOpt,
+    citations_text,
+    emit_json,
+    fail,
+    guard,
+    jsonable,
+    notice,
+    open_journal,
+    stdout_console,
+)
 
 if TYPE_CHECKING:
     from gabacare.journal.model import Entry, Patient
-    from gabacare.journal.services import Journal
 
 __all__ = ["register"]
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object (for scripts).")]
-DbOpt = Annotated[str | None, typer.Option(
-    "--db", help="SQLAlchemy URL of the journal database (default: $GABACARE_DB, else a SQLite file in the "
-    "user data directory).", show_default=False)]
-PatientOpt = Annotated[int, typer.Option("--patient", help="Patient id (see `gabacare patient list`).")]
 AtOpt = Annotated[str | None, typer.Option("--at", help="When (ISO time, e.g. 2026-01-01T08:00; default now).",
                                            show_default=False)]
 FromOpt = Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD; default: the first plan or entry).",
@@ -72,12 +78,6 @@ def _guard() -> Iterator[None]:
             fail(f"import refused, {len(exc.problems)} bad row(s), nothing imported: {rows}", 2)
         except JournalStorageError as exc:
             fail(str(exc), 1)
-
-
-def _open(db: str | None) -> Journal:
-    from gabacare.composition import journal
-
-    return journal(db)
 
 
 def _date(text: str | None, flag: str) -> date | None:
@@ -144,7 +144,7 @@ def patient_add(
 ) -> None:
     """Add a patient; prints the new id."""
     with _guard():
-        p = _open(db).add_patient(name, birth_date=_date(birth_date, "--birth-date"),
+        p = open_journal(db).add_patient(name, birth_date=_date(birth_date, "--birth-date"),
                                   sex=sex.value if sex else None, weight_kg=weight_kg)
         if json_out:
             emit_json(_patient_json(p))
@@ -155,7 +155,7 @@ def patient_add(
 def patient_list(db: DbOpt = None, json_out: JsonOpt = False) -> None:
     """List the patients in the journal."""
     with _guard():
-        patients = _open(db).list_patients()
+        patients = open_journal(db).list_patients()
         if json_out:
             emit_json({"patients": [_patient_json(p) for p in patients]})
             return
@@ -211,7 +211,7 @@ def plan_set(
         else:
             spec = PlanSpec("taper", first, regimen=from_regimen, risk=risk.value if risk else None,
                             step_mg=step_mg, crcl_ml_min=crcl)
-        result = _open(db).set_plan(patient, spec)
+        result = open_journal(db).set_plan(patient, spec)
         sp = result.stored
         if json_out:
             emit_json({**result.plan.to_json(), "plan_id": sp.id, "patient": sp.patient_id, "start": sp.plan.start,
@@ -238,7 +238,7 @@ def log_dose(
 ) -> None:
     """Log a dose: taken, late or skipped."""
     with _guard():
-        _logged(_open(db).log_dose(patient, mg, at=_at(at), status=status.value), json_out)
+        _logged(open_journal(db).log_dose(patient, mg, at=_at(at), status=status.value), json_out)
 
 
 def log_symptom(
@@ -252,7 +252,7 @@ def log_symptom(
 ) -> None:
     """Log a symptom score (0-10) or a spasm count."""
     with _guard():
-        _logged(_open(db).log_symptom(patient, scale, score, at=_at(at)), json_out)
+        _logged(open_journal(db).log_symptom(patient, scale, score, at=_at(at)), json_out)
 
 
 def log_trigger(
@@ -264,7 +264,7 @@ def log_trigger(
 ) -> None:
     """Log a spasm trigger (a free tag)."""
     with _guard():
-        _logged(_open(db).log_trigger(patient, tag, at=_at(at)), json_out)
+        _logged(open_journal(db).log_trigger(patient, tag, at=_at(at)), json_out)
 
 
 def log_note(
@@ -276,7 +276,7 @@ def log_note(
 ) -> None:
     """Log a free note."""
     with _guard():
-        _logged(_open(db).log_note(patient, text, at=_at(at)), json_out)
+        _logged(open_journal(db).log_note(patient, text, at=_at(at)), json_out)
 
 
 def log_side_effect(
@@ -288,7 +288,7 @@ def log_side_effect(
 ) -> None:
     """Log a side effect; it is triaged at once and an emergency is flagged."""
     with _guard():
-        r = _open(db).log_side_effect(patient, text, at=_at(at))
+        r = open_journal(db).log_side_effect(patient, text, at=_at(at))
         if json_out:
             emit_json({**_entry_json(r.entry), "recognized": r.recognized, "emergency": r.emergency,
                        "advice": r.advice, "citations": list(r.citations)})
@@ -317,7 +317,7 @@ def log_lab(
 ) -> None:
     """Log a lab value; serum creatinine re-runs the renal check against the plan in force."""
     with _guard():
-        r = _open(db).log_lab(patient, test, value, unit=unit, at=_at(at))
+        r = open_journal(db).log_lab(patient, test, value, unit=unit, at=_at(at))
         if json_out:
             emit_json({**_entry_json(r.entry), "renal": r.renal, "renal_skipped": r.renal_skipped})
             return
@@ -361,7 +361,7 @@ def log_edit(
             changes["text"] = text
         if not changes:
             fail("nothing to change: give --at, --mg, --status, --score or --text")
-        _logged(_open(db).edit_entry(patient, entry_id, **changes), json_out)
+        _logged(open_journal(db).edit_entry(patient, entry_id, **changes), json_out)
 
 
 def log_history(
@@ -372,7 +372,7 @@ def log_history(
 ) -> None:
     """Every version of an entry, oldest first."""
     with _guard():
-        versions = _open(db).history(patient, entry_id)
+        versions = open_journal(db).history(patient, entry_id)
         if json_out:
             emit_json({"id": entry_id, "versions": [_entry_json(v) for v in versions]})
             return
@@ -390,7 +390,7 @@ def today(
 ) -> None:
     """What is due today and what was taken."""
     with _guard():
-        v = _open(db).today(patient, on=_date(on, "--date"))
+        v = open_journal(db).today(patient, on=_date(on, "--date"))
         doses = [{"time": f"{d.at:%H:%M}", "at": _iso(d.at), "mg": d.mg, "status": d.status,
                   "taken_at": _iso(d.taken_at), "taken_mg": d.taken_mg, "on_time": d.on_time} for d in v.doses]
         if json_out:
@@ -431,7 +431,7 @@ def adherence(
 ) -> None:
     """Doses taken vs scheduled, on time, missed-dose streaks, mg taken vs planned."""
     with _guard():
-        r = _open(db).adherence(patient, start=_date(start, "--from"), end=_date(end, "--to"))
+        r = open_journal(db).adherence(patient, start=_date(start, "--from"), end=_date(end, "--to"))
         if json_out:
             emit_json({"patient": patient, "from": r.start, "to": r.end, **{
                 k: getattr(r, k) for k in ("adherence_pct", "scheduled", "taken", "on_time_pct", "on_time", "extra",
@@ -470,7 +470,7 @@ def trends(
 ) -> None:
     """Score trends (rolling mean) and the dose-response view around plan steps."""
     with _guard():
-        r = _open(db).trends(patient, start=_date(start, "--from"), end=_date(end, "--to"), scales=scale)
+        r = open_journal(db).trends(patient, start=_date(start, "--from"), end=_date(end, "--to"), scales=scale)
         if json_out:
             emit_json({"patient": patient, "from": r.start, "to": r.end, "window_days": r.window_days,
                        "scales": r.scales, "dose_response": {
@@ -519,7 +519,7 @@ def export(
 ) -> None:
     """Export a patient's plans and entries (CSV or JSON; re-importable with `gabacare import`)."""
     with _guard():
-        text = _open(db).export(patient, fmt.value)
+        text = open_journal(db).export(patient, fmt.value)
         rows = max(0, text.count("\n") - (1 if fmt is FormatChoice.csv else 3))
         if out is not None:
             out.write_text(text, encoding="utf-8")
@@ -551,7 +551,7 @@ def import_(
         except (FileNotFoundError, IsADirectoryError):
             fail(f"cannot read {file}: no such file")
         kind = fmt.value if fmt else sniff_format(text, file.name)
-        counts = _open(db).import_text(patient, text, kind)
+        counts = open_journal(db).import_text(patient, text, kind)
         if json_out:
             emit_json({"patient": patient, "format": kind, "imported": counts})
         else:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from gabacare._cli.common import citations_text, emit_json, fail, guard, notice, stdout_console
+from gabacare._cli.common import DbOpt, JsonOpt, citations_text, emit_json, fail, guard, notice, stdout_console
 
 if TYPE_CHECKING:
     from gabacare.clinical.regimen import DailyRegimen
@@ -19,7 +19,6 @@ if TYPE_CHECKING:
 __all__ = ["register"]
 
 RegimenArg = Annotated[str, typer.Argument(help="e.g. '300 mg TID', '600 mg BID', '400 mg once', '300-300-600'.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object (for scripts).")]
 DaysOpt = Annotated[int | None, typer.Option("--days", help="Days to simulate (default and maximum: knowledge base [pk]).",
                                              show_default=False)]
 StepOpt = Annotated[float | None, typer.Option("--step-min", help="Output step in minutes (default: hourly).",
@@ -87,8 +86,7 @@ def simulate(
                                                    show_default=False)] = None,
     to_date: Annotated[str | None, typer.Option("--to", help="With --patient: last day (YYYY-MM-DD).",
                                                  show_default=False)] = None,
-    db: Annotated[str | None, typer.Option("--db", help="Journal database URL (default: GABACARE_DB or the local "
-                                            "SQLite file).", show_default=False)] = None,
+    db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Concentration-time curve of one typical patient on REGIMEN (hourly), with a summary of the last day.

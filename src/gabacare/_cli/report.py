@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from gabacare._cli.common import citations_text, emit_json, fail, guard, notice, stdout_console
+from gabacare._cli.common import DbOpt, JsonOpt, PatientOpt, citations_text, emit_json, fail, guard, notice, stdout_console
 
 if TYPE_CHECKING:
     from gabacare.reports.doctor_report import DoctorReport
@@ -70,7 +70,7 @@ def _summary(r: DoctorReport) -> None:
 
 
 def report(
-    patient: Annotated[int, typer.Option("--patient", help="Patient id (see `gabacare patient list`).")],
+    patient: PatientOpt,
     start: Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD; default: the 28 days ending on --to).",
                                               show_default=False)] = None,
     end: Annotated[str | None, typer.Option("--to", help="Last day (YYYY-MM-DD; default today).",
@@ -80,10 +80,8 @@ def report(
     medicine: Annotated[list[str] | None, typer.Option(
         "--medicine", help="Another medicine the patient takes (repeatable); interactions are checked.",
         show_default=False)] = None,
-    db: Annotated[str | None, typer.Option(
-        "--db", help="SQLAlchemy URL of the journal database (default: $GABACARE_DB, else a SQLite file in the "
-        "user data directory).", show_default=False)] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object (for scripts).")] = False,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
 ) -> None:
     """The doctor's report: plan and changes, adherence, score trends with dose steps, side effects
     (emergencies first), other medicines, kidney function, with sources and the notice."""
