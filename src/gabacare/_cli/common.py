@@ -10,9 +10,6 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, is_dataclass
-from datetime import date, datetime, time
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
@@ -53,34 +50,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def jsonable(value: Any) -> Any:
-    """Convert core values (dataclasses, pydantic models, dates, tuples) to JSON-ready objects."""
-    from gabacare.knowledge import Citation, load_monograph  # lazy: keeps `gabacare --help` fast
+    """Core values to JSON-ready objects (:func:`gabacare.serialize.jsonable`, shared with the web API)."""
+    from gabacare.serialize import jsonable as to_json  # lazy: keeps `gabacare --help` fast
 
-    if isinstance(value, Citation):
-        src = load_monograph().sources.get(value.source)
-        return {"source": value.source, "section": value.section, "text": value.render(),
-                "title": src.title if src else None}
-    if hasattr(value, "to_json") and callable(value.to_json):
-        return jsonable(value.to_json())
-    if is_dataclass(value) and not isinstance(value, type):
-        return {k: jsonable(v) for k, v in asdict(value).items()}
-    if hasattr(value, "model_dump"):
-        return jsonable(value.model_dump())
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [jsonable(v) for v in value]
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="minutes")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, time):
-        return f"{value.hour:02d}:{value.minute:02d}"
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, float) and value.is_integer():
-        return int(value) if abs(value) < 2**53 else value
-    return value
+    return to_json(value)
 
 
 def emit_json(obj: Any) -> None:
