@@ -412,3 +412,17 @@ def test_public_sample_bodies_never_get_a_server_error(open_client: TestClient) 
         assert r.status_code in (200, 400, 412), f"{path.name}: {r.status_code} {r.text[:200]}"
         if r.status_code != 200:
             outcome_reason(r)
+
+
+def test_cds_replies_set_no_browser_cookie():
+    """The EHR calling the service is not a browser session: no CSRF cookie on its replies."""
+    from fastapi.testclient import TestClient
+
+    from gabacare.web import create_app
+
+    with TestClient(create_app()) as client:
+        r = client.get("/cds-services")
+        assert r.status_code == 200
+        assert "set-cookie" not in {k.lower() for k in r.headers}
+        page = client.get("/plan/titrate")
+        assert "set-cookie" in {k.lower() for k in page.headers}  # pages still get their CSRF cookie

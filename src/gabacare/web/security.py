@@ -120,8 +120,9 @@ class SecurityMiddleware:
         fresh = nonce is None or not (16 <= len(nonce) <= 64)
         if fresh:
             nonce = CsrfSigner.new_nonce()
-        # Scripts calling the API and static files get no cookie: only pages carry forms.
-        fresh = fresh and not str(scope.get("path", "")).startswith(("/api/", "/static/"))
+        # Scripts calling the API or the CDS Hooks service, and static files, get no cookie: only
+        # pages carry forms.
+        fresh = fresh and not str(scope.get("path", "")).startswith(("/api/", "/static/", "/cds-services"))
         scope.setdefault("state", {})["csrf_nonce"] = nonce
 
         async def send_with_headers(message: Message) -> None:
