@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from gabacare.web import WebSettings, create_app
 from gabacare.web.deps import CurrentUser, bearer_token, require_user
-from gabacare.web.security import CSRF_COOKIE, CsrfSigner, PasswordHasher, SignInRateLimiter
+from gabacare.web.security import CSRF_COOKIE, CsrfSigner, SignInRateLimiter
 
 from .conftest import form_token
 
@@ -124,30 +124,6 @@ def test_rate_limiter_forgets_after_success() -> None:
 def test_rate_limiter_refuses_a_meaningless_limit() -> None:
     with pytest.raises(ValueError):
         SignInRateLimiter(attempts=0, window_s=60)
-
-
-@pytest.fixture(scope="module")
-def hasher() -> PasswordHasher:
-    # Cheap parameters keep the test fast; the defaults are checked separately below.
-    return PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-
-
-def test_passwords_are_argon2id_hashed_salted_and_verified(hasher: PasswordHasher) -> None:
-    h1, h2 = hasher.hash("correct horse"), hasher.hash("correct horse")
-    assert h1.startswith("$argon2id$") and h1 != h2, "each hash has its own salt"
-    assert "correct horse" not in h1
-    assert hasher.verify(h1, "correct horse")
-    assert not hasher.verify(h1, "wrong horse")
-    assert not hasher.verify("not-a-hash", "correct horse")
-    with pytest.raises(ValueError):
-        hasher.hash("")
-
-
-def test_weak_hashes_are_flagged_for_rehash(hasher: PasswordHasher) -> None:
-    weak = hasher.hash("pw")
-    assert PasswordHasher().needs_rehash(weak)
-    assert not hasher.needs_rehash(weak)
-    assert PasswordHasher().needs_rehash("garbage")
 
 
 def test_require_user_is_a_401_problem_until_an_auth_backend_is_installed() -> None:

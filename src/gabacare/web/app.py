@@ -4,8 +4,8 @@ security and problem handlers.
 Seams for later work (journal, accounts):
 
 * ``app.state.settings`` (:class:`WebSettings`), ``app.state.templates`` (Jinja2), ``app.state.csrf``
-  (:class:`CsrfSigner`), ``app.state.signin_limiter`` (:class:`SignInRateLimiter`),
-  ``app.state.passwords`` (:class:`PasswordHasher`).
+  (:class:`CsrfSigner`), ``app.state.signin_limiter`` (:class:`SignInRateLimiter`). Password
+  hashing belongs to :class:`gabacare.journal.accounts.Accounts`.
 * :mod:`gabacare.web.deps`: ``get_current_user`` / ``require_user`` and the ``app.state.auth``
   backend they ask; a journal-backed backend replaces the anonymous one.
 * ``create_app(settings, routers=[...])``: extra routers (pages or ``/api/v1/patients``) are
@@ -83,7 +83,7 @@ def create_app(settings: WebSettings | None = None, *, routers: Sequence[APIRout
     from gabacare.web import api, auth, cds_routes, guide_pages, interop_routes, pages
     from gabacare.web.deps import AnonymousAuth
     from gabacare.web.problems import install_problem_handlers
-    from gabacare.web.security import CsrfSigner, PasswordHasher, SecurityMiddleware, SignInRateLimiter, csrf_token
+    from gabacare.web.security import CsrfSigner, SecurityMiddleware, SignInRateLimiter, csrf_token
 
     settings = settings or WebSettings()
     monograph = load_monograph()
@@ -100,7 +100,6 @@ def create_app(settings: WebSettings | None = None, *, routers: Sequence[APIRout
     app.state.settings = settings
     app.state.csrf = CsrfSigner(settings.secret_key.get_secret_value(), settings.csrf_max_age_s)
     app.state.signin_limiter = SignInRateLimiter(settings.signin_attempts, settings.signin_window_s)
-    app.state.passwords = PasswordHasher()
     app.state.auth = AnonymousAuth()
 
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))

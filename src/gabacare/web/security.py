@@ -9,7 +9,6 @@
   ``csrf_max_age_s``. Requests that authenticate with ``Authorization: Bearer`` (scripts) carry no
   ambient credentials and are exempt.
 * :class:`SignInRateLimiter`: failed sign-ins per key in a sliding window, in memory.
-* :class:`PasswordHasher`: Argon2id hashing and verification with rehash detection.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from starlette.requests import Request
@@ -34,7 +33,6 @@ __all__ = [
     "CSRF_HEADER",
     "SECURITY_HEADERS",
     "CsrfSigner",
-    "PasswordHasher",
     "RateDecision",
     "SecurityMiddleware",
     "SignInRateLimiter",
@@ -223,35 +221,3 @@ class SignInRateLimiter:
         """Forget ``key``'s failures after a successful sign-in."""
         with self._lock:
             self._failures.pop(key, None)
-
-
-class PasswordHasher:
-    """Argon2id password hashes (argon2-cffi defaults: RFC 9106 low-memory profile).
-
-    ``verify`` never raises for a wrong or malformed hash: it answers False.
-    """
-
-    def __init__(self, **params: Any) -> None:
-        from argon2 import PasswordHasher as _Argon2
-
-        self._ph = _Argon2(**params)
-
-    def hash(self, password: str) -> str:
-        if not password:
-            raise ValueError("a password cannot be empty")
-        return self._ph.hash(password)
-
-    def verify(self, stored_hash: str, password: str) -> bool:
-        from argon2.exceptions import InvalidHashError, VerificationError
-
-        try:
-            return self._ph.verify(stored_hash, password)
-        except (VerificationError, InvalidHashError):
-            return False
-
-    def needs_rehash(self, stored_hash: str) -> bool:
-        """True when the hash was made with weaker parameters than the current ones."""
-        try:
-            return self._ph.check_needs_rehash(stored_hash)
-        except Exception:  # an unreadable hash must be replaced, never trusted
-            return True
