@@ -118,3 +118,27 @@ GAPS = Table(
 @pytest.mark.parametrize(GAPS.argnames, GAPS.rows, ids=GAPS.ids)
 def test_max_gap_includes_the_overnight_gap(regimen, max_gap_h):
     assert max_gap_hours(parse_regimen(regimen)) == max_gap_h
+
+
+# When the renal band is exceeded, the check offers the same column of the label's renal table in
+# the patient's band (label 2.3): the corrected order a prescriber can accept.
+SUGGESTIONS = Table(
+    """
+    regimen      | crcl | suggestion
+    -------------+------+-----------
+    600 mg TID   | 25   | 400 mg QD
+    600 mg TID   | 40   | 400 mg BID
+    1200 mg TID  | 40   | 700 mg BID
+    300 mg TID   | 20   | 200 mg QD
+    300 mg TID   | 90   | -
+    300 mg BID   | 45   | -
+    """,
+    crcl=float,
+)
+
+
+@pytest.mark.parametrize(SUGGESTIONS.argnames, SUGGESTIONS.rows, ids=SUGGESTIONS.ids)
+def test_renal_problems_come_with_the_band_regimen(regimen, crcl, suggestion):
+    result = check_regimen(parse_regimen(regimen), crcl=CrCl(crcl))
+    assert result.suggestion == (None if suggestion == "-" else suggestion)
+    assert result.to_json()["suggestion"] == result.suggestion

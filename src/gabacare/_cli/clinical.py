@@ -253,6 +253,9 @@ def check(
             console.print(f"[red]✗ {p.code}[/red]: {p.message} [dim]({citations_text(p.citations)})[/dim]")
         for w in res.warnings:
             console.print(f"[yellow]! {w.code}[/yellow]: {w.message} [dim]({citations_text(w.citations)})[/dim]")
+        if res.suggestion:
+            console.print(f"Suggested for this kidney function (same column of the label's renal table): "
+                          f"[bold]{res.suggestion}[/bold]")
         _footer(console, res.citations)
 
 

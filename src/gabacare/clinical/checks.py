@@ -59,6 +59,7 @@ class CheckResult:
     warnings: tuple[Problem, ...]
     citations: tuple[Citation, ...]
     notice: str
+    suggestion: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -68,7 +69,7 @@ class CheckResult:
         return {
             "ok": self.ok, "regimen": self.regimen, "total_mg": self.total_mg, "doses_per_day": self.doses_per_day,
             "problems": [p.to_json() for p in self.problems], "warnings": [w.to_json() for w in self.warnings],
-            "citations": list(self.citations), "notice": self.notice,
+            "suggestion": self.suggestion, "citations": list(self.citations), "notice": self.notice,
         }
 
 
@@ -182,4 +183,13 @@ def check_regimen(
     )
     unique_problems = tuple({(p.code, p.message): p for p in problems}.values())
     unique_warnings = tuple({(p.code, p.message): p for p in warnings}.values())
-    return CheckResult(regimen.describe(), total, n, unique_problems, unique_warnings, cites, m.notice_text)
+    suggestion = None
+    if crcl is not None and any(p.code in ("renal_max_exceeded", "renal_doses_per_day") for p in problems):
+        # The same column of the label's renal table in the patient's band (see clinical/adjust.py).
+        from gabacare.clinical.adjust import suggest_regimen
+
+        try:
+            suggestion = suggest_regimen(regimen, crcl).describe()
+        except ClinicalInputError:
+            suggestion = None
+    return CheckResult(regimen.describe(), total, n, unique_problems, unique_warnings, cites, m.notice_text, suggestion)
