@@ -117,6 +117,7 @@ def test_symptoms_without_an_emergency_have_no_alert(client: TestClient) -> None
     ("/plan/kidneys", {"age": "80", "sex": "female", "weight_kg": "60", "scr": "1.4"}, "Cockcroft-Gault"),
     ("/plan/check", {"regimen": "1200 mg TID", "crcl": "40", "with_drugs": "pregabalin"}, "problems found"),
     ("/plan/check", {"regimen": "300 mg TID"}, "Within the limits"),
+    ("/plan/check", {"regimen": "600 mg TID", "crcl": "25"}, "Suggested for this kidney function:</strong> 400 mg QD"),
     ("/plan/interactions", {"drugs": "Xanax, beer, zzzunknown", "age": "70"}, "unknown"),
     ("/plan/missed", {"schedule": "08:00, 20:00", "missed": "08:00", "now": "10:00"}, "Take it now"),
     ("/plan/missed", {"schedule": "08:00, 20:00", "missed": "08:00", "now": "18:30"}, "Skip it"),
