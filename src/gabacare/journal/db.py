@@ -115,8 +115,11 @@ def _sqlite_engine(parsed: Any, create_engine: Any, event: Any) -> Engine:
     @event.listens_for(engine, "begin")  # type: ignore[untyped-decorator]
     def _on_begin(conn: Any) -> None:
         # IMMEDIATE takes the write lock up front: a second writer waits (busy timeout) instead of
-        # failing with "database is locked" when its read transaction tries to upgrade.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # failing with "database is locked" when its read transaction tries to upgrade. Work marked
+        # read-only (``gabacare_read_only``, see journal/sql.py) begins a plain deferred transaction,
+        # so readers do not queue behind writers (WAL lets them read a consistent snapshot).
+        read_only = conn.get_execution_options().get("gabacare_read_only", False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 

@@ -93,7 +93,11 @@ def _patient(row: PatientRow) -> Patient:
 
 @contextmanager
 def _transaction(engine: Engine) -> Iterator[Session]:
-    """One ORM session in one transaction; database errors become ``JournalStorageError`` without row data."""
+    """One ORM session in one transaction; database errors become ``JournalStorageError`` without row data.
+
+    Pass :func:`_reader` of an engine for read-only work: on SQLite it begins a plain (deferred)
+    transaction, so readers run side by side in WAL mode instead of queueing for the write lock.
+    """
     try:
         with Session(engine, expire_on_commit=False) as session, session.begin():
             yield session
@@ -103,14 +107,23 @@ def _transaction(engine: Engine) -> Iterator[Session]:
         raise JournalStorageError(f"the journal database refused the operation ({type(exc).__name__})") from exc
 
 
+def _reader(engine: Engine) -> Engine:
+    """The same engine marked read-only (see ``gabacare.journal.db``: no ``BEGIN IMMEDIATE``)."""
+    return engine.execution_options(gabacare_read_only=True)
+
+
 class SqlJournalRepository(JournalRepository):
     """Journal storage on any SQLAlchemy engine whose schema :func:`gabacare.journal.db.migrate` made."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._reader = _reader(engine)
 
     def _tx(self) -> AbstractContextManager[Session]:
         return _transaction(self.engine)
+
+    def _read(self) -> AbstractContextManager[Session]:
+        return _transaction(self._reader)
 
     @staticmethod
     def _check_patient(session: Session, patient_id: int) -> PatientRow:
@@ -128,11 +141,11 @@ class SqlJournalRepository(JournalRepository):
             return _patient(row)
 
     def get_patient(self, patient_id: int) -> Patient:
-        with self._tx() as s:
+        with self._read() as s:
             return _patient(self._check_patient(s, patient_id))
 
     def list_patients(self) -> list[Patient]:
-        with self._tx() as s:
+        with self._read() as s:
             return [_patient(r) for r in s.scalars(select(PatientRow).order_by(PatientRow.id))]
 
     @staticmethod
@@ -153,7 +166,7 @@ class SqlJournalRepository(JournalRepository):
             return StoredPlan(plan_id, patient_id, created_at, plan)
 
     def list_plans(self, patient_id: int) -> list[StoredPlan]:
-        with self._tx() as s:
+        with self._read() as s:
             self._check_patient(s, patient_id)
             rows = list(s.scalars(select(PlanRow).where(PlanRow.patient_id == patient_id).order_by(PlanRow.id)))
             doses: dict[int, list[ScheduledDose]] = {r.id: [] for r in rows}
@@ -227,7 +240,7 @@ class SqlJournalRepository(JournalRepository):
         kinds: Sequence[EntryKind] | None = None,
     ) -> list[Entry]:
         t = EntryRow.__table__
-        with self._tx() as s:
+        with self._read() as s:
             self._check_patient(s, patient_id)
             q = select(t).where(t.c.patient_id == patient_id)
             if start is not None:
@@ -248,7 +261,7 @@ class SqlJournalRepository(JournalRepository):
         return row
 
     def get_entry(self, patient_id: int, entry_id: int) -> Entry:
-        with self._tx() as s:
+        with self._read() as s:
             self._check_patient(s, patient_id)
             return _entry(self._entry_row(s, patient_id, entry_id), entry_id=entry_id, patient_id=patient_id)
 
@@ -265,7 +278,7 @@ class SqlJournalRepository(JournalRepository):
 
     def entry_history(self, patient_id: int, entry_id: int) -> list[Entry]:
         t = EntryRevisionRow.__table__
-        with self._tx() as s:
+        with self._read() as s:
             self._check_patient(s, patient_id)
             current = _entry(self._entry_row(s, patient_id, entry_id), entry_id=entry_id, patient_id=patient_id)
             q = select(t).where(t.c.entry_id == entry_id).order_by(t.c.version)
@@ -273,7 +286,7 @@ class SqlJournalRepository(JournalRepository):
             return [*old, current]
 
     def count_entries(self, patient_id: int) -> int:
-        with self._tx() as s:
+        with self._read() as s:
             self._check_patient(s, patient_id)
             n = s.scalar(select(func.count()).select_from(EntryRow).where(EntryRow.patient_id == patient_id))
             return int(n or 0)
@@ -309,9 +322,13 @@ class SqlAccountRepository(AccountRepository):
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._reader = _reader(engine)
 
     def _tx(self) -> AbstractContextManager[Session]:
         return _transaction(self.engine)
+
+    def _read(self) -> AbstractContextManager[Session]:
+        return _transaction(self._reader)
 
     # -- users ------------------------------------------------------------------------------------
     def add_user(self, user: NewUser, *, created_at: datetime) -> User:
@@ -328,12 +345,12 @@ class SqlAccountRepository(AccountRepository):
             return _user(row)
 
     def get_user(self, user_id: int) -> User | None:
-        with self._tx() as s:
+        with self._read() as s:
             row = s.get(UserRow, user_id)
             return None if row is None else _user(row)
 
     def find_user(self, email: str) -> tuple[User, str] | None:
-        with self._tx() as s:
+        with self._read() as s:
             row = s.scalars(select(UserRow).where(UserRow.email == email)).first()
             return None if row is None else (_user(row), row.password_hash)
 
@@ -352,7 +369,7 @@ class SqlAccountRepository(AccountRepository):
                              expires_at=session.expires_at, revoked_at=session.revoked_at))
 
     def get_session(self, id_hash: str) -> SignInSession | None:
-        with self._tx() as s:
+        with self._read() as s:
             row = s.get(SessionRow, id_hash)
             return None if row is None else _session(row)
 
@@ -376,17 +393,17 @@ class SqlAccountRepository(AccountRepository):
             return _token(row)
 
     def find_token(self, token_hash: str) -> ApiToken | None:
-        with self._tx() as s:
+        with self._read() as s:
             row = s.scalars(select(ApiTokenRow).where(ApiTokenRow.token_hash == token_hash)).first()
             return None if row is None else _token(row)
 
     def get_token(self, token_id: int) -> ApiToken | None:
-        with self._tx() as s:
+        with self._read() as s:
             row = s.get(ApiTokenRow, token_id)
             return None if row is None else _token(row)
 
     def list_tokens(self, user_id: int) -> list[ApiToken]:
-        with self._tx() as s:
+        with self._read() as s:
             q = select(ApiTokenRow).where(ApiTokenRow.user_id == user_id).order_by(ApiTokenRow.id)
             return [_token(r) for r in s.scalars(q)]
 
@@ -409,7 +426,7 @@ class SqlAccountRepository(AccountRepository):
             return _patient(row)
 
     def patient_owner(self, patient_id: int) -> int | None:
-        with self._tx() as s:
+        with self._read() as s:
             return SqlJournalRepository._check_patient(s, patient_id).owner_user_id
 
     def claim_patient(self, patient_id: int, owner_user_id: int) -> int:
@@ -422,7 +439,7 @@ class SqlAccountRepository(AccountRepository):
             return int(cast(int, owner))
 
     def list_patients_of(self, owner_user_id: int) -> list[Patient]:
-        with self._tx() as s:
+        with self._read() as s:
             q = select(PatientRow).where(PatientRow.owner_user_id == owner_user_id).order_by(PatientRow.id)
             return [_patient(r) for r in s.scalars(q)]
 
@@ -439,17 +456,17 @@ class SqlAccountRepository(AccountRepository):
             return _link(row)
 
     def find_share_link(self, token_hash: str) -> ShareLink | None:
-        with self._tx() as s:
+        with self._read() as s:
             row = s.scalars(select(ShareLinkRow).where(ShareLinkRow.token_hash == token_hash)).first()
             return None if row is None else _link(row)
 
     def get_share_link(self, link_id: int) -> ShareLink | None:
-        with self._tx() as s:
+        with self._read() as s:
             row = s.get(ShareLinkRow, link_id)
             return None if row is None else _link(row)
 
     def list_share_links(self, patient_id: int) -> list[ShareLink]:
-        with self._tx() as s:
+        with self._read() as s:
             SqlJournalRepository._check_patient(s, patient_id)
             q = select(ShareLinkRow).where(ShareLinkRow.patient_id == patient_id).order_by(ShareLinkRow.id)
             return [_link(r) for r in s.scalars(q)]
@@ -470,7 +487,7 @@ class SqlAccountRepository(AccountRepository):
             return _audit(row)
 
     def list_audit(self, patient_id: int) -> list[AuditEntry]:
-        with self._tx() as s:
+        with self._read() as s:
             return [_audit(r) for r in s.scalars(select(AuditRow).where(AuditRow.patient_id == patient_id)
                                                  .order_by(AuditRow.id))]
 
