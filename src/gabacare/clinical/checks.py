@@ -78,7 +78,7 @@ def max_gap_hours(regimen: DailyRegimen) -> float:
     base = datetime(2000, 1, 1)
     stamps = [datetime.combine(base.date(), d.time) for d in regimen.doses]
     stamps.append(stamps[0] + timedelta(days=1))
-    return max((b - a).total_seconds() / 3600 for a, b in pairwise(stamps))
+    return max((b - a) / timedelta(hours=1) for a, b in pairwise(stamps))
 
 
 def check_regimen(

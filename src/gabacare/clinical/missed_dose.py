@@ -22,6 +22,7 @@ from gabacare.knowledge import Citation, load_monograph
 __all__ = ["MissedDoseAdvice", "missed_dose_advice"]
 
 Advice = Literal["take_now", "skip"]
+_HOUR = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ def _skip_gap_h(times: Sequence[time], missed_dt: datetime, next_dt: datetime) -
     earlier = [t for t in times if t < missed_dt.time()]
     prev_dt = datetime.combine(missed_dt.date(), earlier[-1]) if earlier else datetime.combine(
         missed_dt.date() - timedelta(days=1), times[-1])
-    return (next_dt - prev_dt).total_seconds() / 3600
+    return (next_dt - prev_dt) / _HOUR
 
 
 def missed_dose_advice(
@@ -82,9 +83,9 @@ def missed_dose_advice(
     next_dt = datetime.combine(missed_dt.date(), later[0]) if later else datetime.combine(
         missed_dt.date() + timedelta(days=1), times[0]
     )
-    since = (now_dt - missed_dt).total_seconds() / 3600
-    interval = (next_dt - missed_dt).total_seconds() / 3600
-    to_next = (next_dt - now_dt).total_seconds() / 3600
+    since = (now_dt - missed_dt) / _HOUR
+    interval = (next_dt - missed_dt) / _HOUR
+    to_next = (next_dt - now_dt) / _HOUR
     cites = [Citation(source=rule.source), Citation(source=rule.near_source)]
     gap_limit = m.limits.epilepsy_max_gap_h
     next_txt = format_time(next_dt.time())
