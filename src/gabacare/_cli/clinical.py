@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from gabacare._cli.common import JsonOpt, citations_text, emit_json, fail, guard, notice, stdout_console
+from gabacare._cli.common import JsonOpt, RiskChoice, SexChoice, citations_text, emit_json, fail, guard, notice, stdout_console
 
 if TYPE_CHECKING:
     from gabacare.clinical.plan import Plan
@@ -23,20 +23,9 @@ __all__ = ["register"]
 CrClOpt = Annotated[float | None, typer.Option("--crcl", help="Creatinine clearance in mL/min.", show_default=False)]
 
 
-class SexChoice(StrEnum):
-    female = "female"
-    male = "male"
-
-
 class ScrUnitChoice(StrEnum):
     mg_dl = "mg/dL"
     umol_l = "umol/L"
-
-
-class RiskChoice(StrEnum):
-    low = "low"
-    moderate = "moderate"
-    high = "high"
 
 
 def _crcl(value: float | None) -> CrCl | None:

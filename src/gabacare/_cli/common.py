@@ -10,6 +10,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
@@ -21,6 +22,8 @@ __all__ = [
     "DbOpt",
     "JsonOpt",
     "PatientOpt",
+    "RiskChoice",
+    "SexChoice",
     "citations_text",
     "emit_json",
     "fail",
@@ -37,6 +40,21 @@ DbOpt = Annotated[str | None, typer.Option(
     "--db", help="SQLAlchemy URL of the journal database (default: $GABACARE_DB, else a SQLite file in the "
     "user data directory).", show_default=False)]
 PatientOpt = Annotated[int, typer.Option("--patient", help="Patient id (see `gabacare patient list`).")]
+
+
+class SexChoice(StrEnum):
+    """Sex for Cockcroft-Gault and the patient profile."""
+
+    female = "female"
+    male = "male"
+
+
+class RiskChoice(StrEnum):
+    """Withdrawal risk, which picks the proportional taper (knowledge base ``[[taper.risk]]``)."""
+
+    low = "low"
+    moderate = "moderate"
+    high = "high"
 
 
 def open_journal(db: str | None) -> Journal:

@@ -21,6 +21,8 @@ from gabacare._cli.common import (
     DbOpt,
     JsonOpt,
     PatientOpt,
+    RiskChoice,
+    SexChoice,
     citations_text,
     emit_json,
     fail,
@@ -43,11 +45,6 @@ FromOpt = Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-
 ToOpt = Annotated[str | None, typer.Option("--to", help="Last day (YYYY-MM-DD; default today).", show_default=False)]
 
 
-class SexChoice(StrEnum):
-    female = "female"
-    male = "male"
-
-
 class StatusChoice(StrEnum):
     taken = "taken"
     late = "late"
@@ -57,12 +54,6 @@ class StatusChoice(StrEnum):
 class FormatChoice(StrEnum):
     csv = "csv"
     json = "json"
-
-
-class RiskChoice(StrEnum):
-    low = "low"
-    moderate = "moderate"
-    high = "high"
 
 
 @contextmanager
