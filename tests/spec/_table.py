@@ -105,3 +105,20 @@ class Table:
     def dicts(self) -> list[dict[str, Any]]:
         """The rows as ``{column: value}``."""
         return [dict(zip(self.names, row, strict=True)) for row in self.rows]
+
+
+def plan_steps(plan):
+    """Collapse a plan into (first_day, last_day, total_mg, per-dose mg) rows, one per run of equal days."""
+    out = []
+    for d in plan.days:
+        doses = tuple(x.mg for x in d.doses)
+        if out and out[-1][2] == d.total_mg and out[-1][3] == doses:
+            out[-1] = (out[-1][0], d.day, d.total_mg, doses)
+        else:
+            out.append((d.day, d.day, d.total_mg, doses))
+    return out
+
+
+def expected_steps(table):
+    """The rows of a ``first | last | total | doses`` table in :func:`plan_steps` form."""
+    return [(r["first"], r["last"], r["total"], r["doses"]) for r in table.dicts()]

@@ -15,26 +15,11 @@ from datetime import date, datetime, timedelta
 from itertools import pairwise
 
 import pytest
-from _table import Table, numbers
+from _table import Table, expected_steps, numbers, plan_steps
 
 from gabacare.clinical import ClinicalInputError, CrCl, parse_regimen, taper
 
 START = date(2026, 3, 2)
-
-
-def steps_of(plan):
-    out = []
-    for d in plan.days:
-        doses = tuple(x.mg for x in d.doses)
-        if out and out[-1][2] == d.total_mg and out[-1][3] == doses:
-            out[-1] = (out[-1][0], d.day, d.total_mg, doses)
-        else:
-            out.append((d.day, d.day, d.total_mg, doses))
-    return out
-
-
-def expected(table):
-    return [(r["first"], r["last"], r["total"], r["doses"]) for r in table.dicts()]
 
 
 LINEAR_300_TID = Table(
@@ -130,7 +115,7 @@ PLANS = [
 @pytest.mark.parametrize(("regimen", "risk", "crcl", "table"), PLANS, ids=[f"{p[0]}-{p[1]}-{p[2]}" for p in PLANS])
 def test_taper_tables(regimen, risk, crcl, table):
     plan = taper(parse_regimen(regimen), start=START, risk=risk, crcl=None if crcl is None else CrCl(crcl))
-    assert steps_of(plan) == expected(table)
+    assert plan_steps(plan) == expected_steps(table)
 
 
 # Proportional levels from 1800 mg/day by risk: (daily total, days held) per step, then the stop.

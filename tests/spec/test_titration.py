@@ -17,28 +17,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from _table import Table, numbers
+from _table import Table, expected_steps, numbers, plan_steps
 
 from gabacare.clinical import ClinicalInputError, CrCl, titrate
 from gabacare.clinical.renal import renal_limits
 
 START = date(2026, 3, 2)
-
-
-def steps_of(plan):
-    """Collapse a plan into (first_day, last_day, total, per-dose mg) rows."""
-    out = []
-    for d in plan.days:
-        doses = tuple(x.mg for x in d.doses)
-        if out and out[-1][2] == d.total_mg and out[-1][3] == doses:
-            out[-1] = (out[-1][0], d.day, d.total_mg, doses)
-        else:
-            out.append((d.day, d.day, d.total_mg, doses))
-    return out
-
-
-def expected(table):
-    return [(r["first"], r["last"], r["total"], r["doses"]) for r in table.dicts()]
 
 
 PHN = Table(
@@ -170,7 +154,7 @@ PLANS = [
                          ids=[f"{p[0]}-crcl-{p[2]}" for p in PLANS])
 def test_default_plans(indication, target, crcl, table):
     plan = titrate(indication, start=START, target_mg=target, crcl=None if crcl is None else CrCl(crcl))
-    assert steps_of(plan) == expected(table)
+    assert plan_steps(plan) == expected_steps(table)
     assert plan.days[0].date == START
     assert [d.day for d in plan.days] == list(range(1, len(plan.days) + 1))
 
