@@ -121,3 +121,17 @@ def test_env_var_selects_the_database_and_help_is_fast_to_import(tmp_path: Path)
     assert (tmp_path / "env.sqlite3").exists()
     probe = "import sys, gabacare.cli; print('sqlalchemy' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip() == "False"
+
+
+def test_storage_failures_outside_journal_commands_name_the_cause(tmp_path: Path) -> None:
+    """Commands using the shared guard (demo-seed, simulate --patient) report the storage error
+    itself, not an "unexpected error" (same exit code 1 as the journal commands)."""
+    from typer.testing import CliRunner
+
+    from gabacare.cli import app
+
+    for command in (["demo-seed"], ["simulate", "--patient", "1"]):
+        result = CliRunner().invoke(app, [*command, "--db", "notadriver://x"])
+        assert result.exit_code == 1, result.output
+        assert "unexpected" not in result.stderr and ("driver" in result.stderr or "URL" in result.stderr)
+        assert len(result.stderr.strip().splitlines()) == 1

@@ -99,6 +99,10 @@ def guard() -> Iterator[None]:
     except OSError as exc:
         fail(f"{exc.strerror or exc}", 1)
     except Exception as exc:
+        from gabacare.journal.errors import JournalStorageError  # lazy: keeps `gabacare --help` fast
+
+        if isinstance(exc, JournalStorageError):  # its messages carry no row data, by design
+            fail(str(exc), 1)
         fail(f"unexpected {type(exc).__name__}; please report it", 1)
 
 
