@@ -21,8 +21,8 @@ ROWS = Table(
     group            | drug                      | line            | line by       | risk     | renal | engine
     -----------------+---------------------------+-----------------+---------------+----------+-------+--------------------------
     spasticity       | gabapentin                | first           | otero-2016    | moderate | yes   | -
-    spasticity       | baclofen                  | first           | otero-2016    | moderate | yes   | cns-depressants
-    spasticity       | tizanidine                | first           | otero-2016    | moderate | yes   | cns-depressants
+    spasticity       | baclofen                  | first           | otero-2016    | moderate | yes   | muscle-relaxants
+    spasticity       | tizanidine                | first           | otero-2016    | moderate | yes   | muscle-relaxants
     spasticity       | dantrolene                | second          | otero-2016    | low      | no    | -
     spasticity       | diazepam                  | second          | otero-2016    | high     | no    | benzodiazepines
     spasticity       | botulinum toxin A         | specialist      | nhsh-spas     | low      | no    | -
@@ -30,7 +30,7 @@ ROWS = Table(
     neuropathic-pain | gabapentin                | first           | cg173         | moderate | yes   | -
     neuropathic-pain | pregabalin                | first           | finnerup-2015 | moderate | yes   | gabapentinoids
     neuropathic-pain | duloxetine                | first           | cg173         | low      | yes   | -
-    neuropathic-pain | amitriptyline             | first           | cg173         | low      | no    | cns-depressants
+    neuropathic-pain | amitriptyline             | first           | cg173         | low      | no    | sedating-antidepressants
     neuropathic-pain | venlafaxine               | first           | finnerup-2015 | moderate | no    | -
     neuropathic-pain | lidocaine 5% plaster      | second          | finnerup-2015 | low      | no    | -
     neuropathic-pain | capsaicin 8% patch        | specialist      | cg173-ifp     | low      | no    | -
@@ -45,7 +45,7 @@ ROWS = Table(
     anxiety          | pregabalin                | third           | cg113         | moderate | yes   | gabapentinoids
     anxiety          | benzodiazepines           | not-recommended | cg113         | high     | no    | benzodiazepines
     anxiety          | buspirone                 | third           | ~             | low      | no    | -
-    anxiety          | hydroxyzine               | third           | ~             | low      | no    | cns-depressants
+    anxiety          | hydroxyzine               | third           | ~             | low      | no    | sedating-antihistamines
     """
 )
 

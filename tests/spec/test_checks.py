@@ -52,8 +52,11 @@ CHECKS = Table(
     333 mg TID  | -    | -          | -         | unmakeable_dose
     300 mg TID  | -    | -          | Lyrica    | duplicate_gabapentinoid
     300 mg TID  | -    | -          | Horizant  | duplicate_gabapentinoid
-    300 mg TID  | -    | -          | Xanax     | -
+    300 mg TID  | -    | -          | Xanax     | interaction_major
+    300 mg TID  | -    | -          | oxycodone | interaction_major
     300 mg TID  | -    | -          | ibuprofen | -
+    300 mg TID  | -    | -          | Ambien    | -
+    300 mg TID  | -    | -          | zorbax    | -
     """,
     problems=words,
 )
@@ -61,15 +64,18 @@ CHECKS = Table(
 # Warnings never make ``ok`` false; a row not listed here has no warnings.
 WARNINGS = Table(
     """
-    regimen    | crcl | indication | warnings
-    -----------+------+------------+----------------------------------------
-    100 mg QD  | 45   | -          | below_renal_range fewer_doses_than_band
-    300 mg QD  | 45   | epilepsy   | below_renal_range fewer_doses_than_band
-    250 mg TID | -    | -          | needs_oral_solution
+    regimen    | crcl | indication | other     | warnings
+    -----------+------+------------+-----------+-----------------------------------------
+    100 mg QD  | 45   | -          | -         | below_renal_range fewer_doses_than_band
+    300 mg QD  | 45   | epilepsy   | -         | below_renal_range fewer_doses_than_band
+    250 mg TID | -    | -          | -         | needs_oral_solution
+    300 mg TID | -    | -          | ibuprofen | interaction_unknown
+    300 mg TID | -    | -          | Ambien    | interaction
+    300 mg TID | -    | -          | zorbax    | interaction_unknown
     """,
     warnings=words,
 )
-WARNED = {(r["regimen"], r["crcl"], r["indication"]): r["warnings"] for r in WARNINGS.dicts()}
+WARNED = {(r["regimen"], r["crcl"], r["indication"], r["other"]): r["warnings"] for r in WARNINGS.dicts()}
 
 
 @pytest.mark.parametrize(CHECKS.argnames, CHECKS.rows, ids=[f"{r[0]} crcl={r[1]} {r[2] or ''} {r[3] or ''}".strip()
@@ -78,14 +84,14 @@ def test_check_table(regimen, crcl, indication, other, problems):
     res = check_regimen(parse_regimen(regimen), crcl=None if crcl is None else CrCl(crcl), indication=indication,
                         other_drugs=() if other is None else (other,))
     assert tuple(p.code for p in res.problems) == problems
-    assert tuple(w.code for w in res.warnings) == WARNED.get((regimen, crcl, indication), ())
+    assert tuple(w.code for w in res.warnings) == WARNED.get((regimen, crcl, indication, other), ())
     assert res.ok is (not problems)
     assert all(p.citations for p in (*res.problems, *res.warnings)), "every finding is cited"
     assert res.citations
 
 
 def test_every_warning_row_is_a_checked_row():
-    checked = {(r["regimen"], r["crcl"], r["indication"]) for r in CHECKS.dicts()}
+    checked = {(r["regimen"], r["crcl"], r["indication"], r["other"]) for r in CHECKS.dicts()}
     assert set(WARNED) <= checked
 
 

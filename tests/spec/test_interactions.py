@@ -38,9 +38,9 @@ NAMES = Table(
     Gralise           | gabapentin                                 | gabapentinoids            | major    | avoid
     beer              | alcohol                                    | alcohol                   | moderate | avoid
     wine              | alcohol                                    | alcohol                   | moderate | avoid
-    Ambien            | zolpidem                                   | cns-depressants           | moderate | caution
-    Flexeril          | cyclobenzaprine                            | cns-depressants           | moderate | caution
-    baclofen          | baclofen                                   | cns-depressants           | moderate | caution
+    Ambien            | zolpidem                                   | z-drugs                   | moderate | caution
+    Flexeril          | cyclobenzaprine                            | muscle-relaxants          | moderate | caution
+    baclofen          | baclofen                                   | muscle-relaxants          | moderate | caution
     Maalox            | aluminium_hydroxide, magnesium_hydroxide   | antacids                  | minor    | separate
     Gaviscon          | aluminium_hydroxide, magnesium_trisilicate | antacids                  | minor    | separate
     cimetidine        | cimetidine                                 | small-pk-change           | minor    | none
@@ -79,11 +79,12 @@ UNKNOWN = Table(
     """
     name            | ingredients
     ----------------+-------------
-    ibuprofen       | -
-    Ibuprofen 400mg | -
+    ibuprofen       | ibuprofen
+    Ibuprofen 400mg | ibuprofen
     grapefruit      | -
-    Tylenol         | -
+    Tylenol         | paracetamol
     acetaminophen   | paracetamol
+    zorbax          | -
     """,
     ingredients=words,
 )
@@ -131,6 +132,63 @@ BEERS = Table(
 @pytest.mark.parametrize(BEERS.argnames, BEERS.rows, ids=BEERS.ids)
 def test_beers_three_cns_drugs_in_older_adults(age, names, warned, why):
     report = check_interactions(names, age_years=age)
-    assert bool(report.warnings) is (warned == "yes"), why
-    if report.warnings:
+    beers = [w for w in report.warnings if "Beers" in w]
+    assert bool(beers) is (warned == "yes"), why
+    if beers:
         assert "beers-2023" in {c.source for c in report.citations}
+
+
+COMBINATIONS = Table(
+    """
+    names                          | warning
+    -------------------------------+----------------------------------
+    Xanax tramadol                 | opioid-benzodiazepine
+    hydrocodone_bitartrate Klonopin| opioid-benzodiazepine
+    oxycodone Ambien               | opioid-sedative
+    Percocet beer                  | opioid-sedative
+    lean                           | opioid-sedative
+    Xanax Ambien                   | -
+    tramadol ibuprofen             | -
+    """,
+    names=lambda s: [n.replace("_", " ") for n in s.split()],
+)
+
+
+@pytest.mark.parametrize(COMBINATIONS.argnames, COMBINATIONS.rows, ids=COMBINATIONS.ids)
+def test_classes_together_add_their_own_warning(names, warning):
+    """An opioid with a benzodiazepine gets the FDA 2016 boxed-warning text; an opioid with any
+    other sedative (one product with two ingredients counts) the general one; never both."""
+    report = check_interactions(names)
+    rows = {w.id: w for w in load_monograph().combination_warnings}
+    if warning is None:
+        assert not report.warnings
+        return
+    assert report.warnings == (rows[warning].text,)
+    assert {c.source for c in rows[warning].citations} <= {c.source for c in report.citations}
+
+
+READ = Table(
+    """
+    typed                                   | ingredients              | guessed
+    ----------------------------------------+--------------------------+--------
+    hydromorphone HCl                       | hydromorphone            | no
+    OXYCODONE HCL 5 MG PO TABS              | oxycodone                | no
+    Norco 10/325                            | hydrocodone, paracetamol | no
+    hydrocodone bitartrate                  | hydrocodone              | no
+    morphine sulfate ER 15 mg               | morphine                 | no
+    co-codamol 30/500                       | codeine, paracetamol     | no
+    alprazolm                               | alprazolam               | yes
+    oxycodon                                | oxycodone                | yes
+    """,
+    ingredients=words,
+)
+
+
+@pytest.mark.parametrize(READ.argnames, READ.rows, ids=READ.ids)
+def test_names_as_people_and_records_write_them(typed, ingredients, guessed):
+    (r,) = check_interactions([typed]).results
+    assert r.known and r.ingredients == ingredients
+    assert r.guessed is (guessed == "yes")
+    if r.guessed:
+        # A guess is always shown as a question, never silently.
+        assert "did you mean" in r.advice.lower() and r.to_json()["did_you_mean"]

@@ -75,7 +75,7 @@ def test_phrase_to_urgency(text, urgency, effect):
         assert r.advice.startswith("Emergency")
 
 
-@pytest.mark.parametrize("text", ["purple elephants", "headache", "swelling", "chest pain", "I feel fit and well"])
+@pytest.mark.parametrize("text", ["purple elephants", "headache", "swelling", "I feel fit and well"])
 def test_unrecognised_text_is_flagged_and_points_to_a_clinician(text):
     report = triage([text])
     (r,) = report.results

@@ -221,11 +221,12 @@ def check(
     crcl_value: CrClOpt = None,
     indication: Annotated[str | None, typer.Option("--indication", help="Enables rules such as the epilepsy "
                                                     "12-hour gap.")] = None,
-    with_drugs: Annotated[list[str] | None, typer.Option("--with", help="Another medicine taken (repeatable), "
-                                                          "for duplicate-gabapentinoid checks.")] = None,
+    with_drugs: Annotated[list[str] | None, typer.Option("--with", help="Another medicine taken (repeatable; "
+                                                          "brand, generic, EHR text or misspelt): checked for "
+                                                          "interactions and duplicate gabapentinoids.")] = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Check a regimen: daily and renal maximum, doses/day, epilepsy gap, real strengths, duplicates."""
+    """Check a regimen: daily and renal maximum, doses/day, epilepsy gap, real strengths, interactions."""
     with guard():
         from gabacare.clinical.checks import check_regimen
         from gabacare.clinical.regimen import parse_regimen
@@ -301,11 +302,36 @@ def symptoms(
 
         console = stdout_console()
         style = {"emergency": ("bold white on red", "EMERGENCY"), "contact_prescriber": ("yellow", "CONTACT PRESCRIBER"),
-                 "expected": ("green", "EXPECTED"), None: ("magenta", "NOT RECOGNISED")}
+                 "expected": ("green", "EXPECTED"), None: ("magenta", "NOTHING URGENT READ")}
         for r in rep.results:
             colour, word = style[r.urgency]
-            body = f"{r.advice}" + (f"\n[dim]{citations_text(r.citations)}[/dim]" if r.citations else "")
-            console.print(Panel(body, title=f"[{colour}]{word}[/] {r.input}", border_style=colour.split()[-1]))
+            if r.urgency is None and not r.recognized:
+                word = "NOT RECOGNISED"
+            lines = [r.advice]
+            data = r.to_json()
+            if r.crisis_lines:
+                lines.append("Crisis lines: " + "; ".join(f"{c.region}: {c.number} ({c.name})" for c in r.crisis_lines))
+            findings = data.get("findings") or []
+            if isinstance(findings, list) and len(findings) > 1:
+                lines.append("Read: " + "; ".join(f"{f['title']} ({f['words']})" for f in findings))
+            negated = data.get("negated") or []
+            if isinstance(negated, list) and negated:
+                lines.append("You said you do not have: " + "; ".join(str(f["title"]).lower() for f in negated))
+            fixes = data.get("corrections") or {}
+            if isinstance(fixes, dict) and fixes:
+                lines.append("[dim]Read as: " + ", ".join(f"{k} → {v}" for k, v in fixes.items()) + "[/dim]")
+            unread = data.get("not_understood") or []
+            if isinstance(unread, list) and unread and r.urgency != "emergency":
+                lines.append("[dim]Not understood: " + "; ".join(f"“{u}”" for u in unread) + "[/dim]")
+            if r.red_flags:
+                lines.append("[bold]Get help now if any of these:[/bold]\n" + "\n".join(
+                    f"• {f.text} — {f.action}" for f in r.red_flags))
+            if r.citations:
+                lines.append(f"[dim]{citations_text(r.citations)}[/dim]")
+            if data.get("semantic_net") not in (None, "not needed", "used"):
+                lines.append(f"[dim]{data['semantic_net']}[/dim]")
+            console.print(Panel("\n".join(lines), title=f"[{colour}]{word}[/] {r.input}",
+                                border_style=colour.split()[-1]))
         _footer(console, [c for r in rep.results for c in r.citations])
 
 

@@ -265,9 +265,19 @@ def log_note(
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Log a free note."""
+    """Log a free note; it is read like a side effect, so an emergency in it is flagged at once."""
     with _guard():
-        _logged(open_journal(db).log_note(patient, text, at=_at(at)), json_out)
+        r = open_journal(db).log_note_read(patient, text, at=_at(at))
+        if json_out:
+            emit_json({**_entry_json(r.entry), "urgency": r.urgency, "emergency": r.emergency,
+                       "advice": r.advice if r.urgency in ("emergency", "contact_prescriber") else None,
+                       "citations": list(r.citations)})
+            return
+        console = stdout_console()
+        if r.urgency in ("emergency", "contact_prescriber"):
+            style = "bold white on red" if r.emergency else "bold yellow"
+            console.print(f"[{style}]{r.advice}[/{style}]")
+        _logged(r.entry, False)
 
 
 def log_side_effect(

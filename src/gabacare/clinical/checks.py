@@ -12,10 +12,14 @@ renal_doses_per_day        more doses a day than the renal band's regimen       
 epilepsy_gap               more than 12 h between doses in epilepsy                        label 2.2
 unmakeable_dose            a dose that no capsule/tablet combination or solution makes     label 3
 duplicate_gabapentinoid    another gabapentinoid is also taken                             label, Beers
+interaction_major          a co-medication with a major interaction (opioids, benzos)      label 5.7, FDA
+interaction_combination    co-medications dangerous together (opioid + benzodiazepine)     fda-dsc-2016
 =========================  ==============================================================  ===========
 
 ``warnings`` (which do not make ``ok`` false) cover doses below the band's range, fewer doses a
-day than the band uses, and doses that need the oral solution.
+day than the band uses, doses that need the oral solution, moderate or minor interactions with an
+action (``interaction``: other sedatives, alcohol, antacids) and co-medications GabaCare cannot
+read (``interaction_unknown``: never taken as safe).
 """
 
 from __future__ import annotations
@@ -170,14 +174,28 @@ def check_regimen(
                     tuple(c for f in m.forms[:1] for c in f.citations) + m.oral_solution.citations,
                 ))
     if other_drugs:
+        # Every co-medication goes through the interaction engine: an opioid or a benzodiazepine is
+        # a problem (major), another sedative or a separable antacid a warning, and a name that
+        # cannot be read is a warning too (unknown is never "safe").
         report = check_interactions(other_drugs)
         for r in report.results:
+            label = f"{r.input.strip()} ({', '.join(r.ingredients)})" if r.ingredients else r.input.strip()
             if r.class_id == "gabapentinoids":
                 problems.append(Problem(
                     "duplicate_gabapentinoid",
-                    f"{r.input} ({', '.join(r.ingredients)}) duplicates gabapentin: {r.advice}",
+                    f"{label} duplicates gabapentin: {r.advice}",
                     r.citations,
                 ))
+            elif not r.known:
+                warnings.append(Problem("interaction_unknown", r.advice, (Citation(source=m.names.source),)))
+            elif r.severity == "major":
+                problems.append(Problem("interaction_major", f"{label}: {r.class_title}. {r.effect} {r.advice}", r.citations))
+            elif r.severity in ("moderate", "minor") and r.action != "none":
+                warnings.append(Problem(
+                    "interaction", f"{label}: {r.class_title}. {r.effect} {r.advice}", r.citations,
+                ))
+        for text in report.warnings:
+            problems.append(Problem("interaction_combination", text, report.citations))
     cites = tuple(dict.fromkeys(c for p in (*problems, *warnings) for c in p.citations)) or (
         m.limits.max_daily_citation,
     )

@@ -1,8 +1,12 @@
 """Interactions: names people type → ingredients → interaction class → cited severity and action.
 
-Names, brands and combinations resolve through the knowledge base ``[names.map]``; classes and
-their members through ``[[interaction_classes]]``. A name that resolves to nothing listed is
-reported as *unknown* (``known=False``) and never as "no interaction".
+Names are read by :func:`gabacare.clinical.drug_names.read_name` (brands, combinations, salts,
+release and dose forms, strengths, EHR strings, and misspellings with "did you mean"); classes and
+their members come from ``medicines.toml`` ``[[interaction_classes]]``. A name that resolves to
+nothing listed is reported as *unknown* (``known=False``) and never as "no interaction". A name read
+through a spelling guess is flagged (``guessed``) and shown as a question. Classes that appear
+together on one list can add a warning of their own (``[[combination_warnings]]``: an opioid with a
+benzodiazepine, fda-dsc-2016).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from gabacare.clinical.drug_names import NameReading, read_name
 from gabacare.knowledge import Citation, load_monograph
 from gabacare.knowledge.monograph import InteractionClass
 
@@ -28,24 +33,10 @@ def normalise_name(text: str) -> str:
 
 
 def resolve_ingredients(name: str) -> tuple[str, ...]:
-    """Ingredients behind a typed name (brand, synonym or ingredient); empty if not recognised."""
-    m = load_monograph()
-    key = normalise_name(name)
-    if not key:
-        return ()
-    if key in m.names.map:
-        return m.names.map[key]
-    members = {mem for cls in m.interaction_classes for mem in cls.members}
-    if key in members:
-        return (key,)
-    # Combination typed with a separator, e.g. "oxycodone/paracetamol".
-    parts = [p.strip() for p in re.split(r"\s*[/+]\s*|\s+and\s+", key) if p.strip()]
-    if len(parts) > 1:
-        found: list[str] = []
-        for p in parts:
-            found.extend(resolve_ingredients(p))
-        return tuple(dict.fromkeys(found))
-    return ()
+    """Ingredients behind a typed name read for sure (brand, synonym, salt form ...); empty if not
+    recognised. Spelling guesses are not used here: see :func:`gabacare.clinical.drug_names.read_name`."""
+    reading = read_name(name)
+    return () if reading.guessed else reading.ingredients
 
 
 def _class_of(ingredient: str) -> InteractionClass | None:
@@ -70,12 +61,25 @@ class InteractionResult:
     effect: str | None
     advice: str
     citations: tuple[Citation, ...]
+    reading: NameReading | None = None
+    classes: tuple[str, ...] = ()
+    sedating: bool = False
+
+    @property
+    def guessed(self) -> bool:
+        return bool(self.reading and self.reading.guessed)
 
     def to_json(self) -> dict[str, object]:
+        r = self.reading
         return {
             "input": self.input, "known": self.known, "ingredients": list(self.ingredients),
             "class": self.class_id, "class_title": self.class_title, "severity": self.severity,
             "action": self.action, "effect": self.effect, "advice": self.advice, "citations": list(self.citations),
+            "classes": list(self.classes), "sedating": self.sedating,
+            "guessed": self.guessed,
+            "read_as": [{"typed": typed, "read": read} for typed, read in (r.guessed if r else ())],
+            "did_you_mean": list(r.did_you_mean) if r else [],
+            "unread": list(r.unread) if r else [],
         }
 
 
@@ -106,22 +110,52 @@ class InteractionReport:
 
 
 def _one(name: str) -> InteractionResult:
-    m = load_monograph()
-    ingredients = resolve_ingredients(name)
+    reading = read_name(name)
+    ingredients = reading.ingredients
     classes = [c for c in (_class_of(i) for i in ingredients) if c is not None]
+    typed = " ".join(name.split())
     if not classes:
         advice = (
-            f"GabaCare has no interaction record for {name.strip()!r}"
+            f"GabaCare has no interaction record for {typed!r}"
             + (f" (ingredients: {', '.join(ingredients)})" if ingredients else "")
             + ". That does not mean it is safe with gabapentin: ask your pharmacist or prescriber."
         )
-        return InteractionResult(name, False, ingredients, None, None, None, None, None, advice, ())
+        if not ingredients and reading.did_you_mean:
+            advice = f"GabaCare could not read {typed!r} for sure. Did you mean {' or '.join(reading.did_you_mean)}? " + advice
+        return InteractionResult(name, False, ingredients, None, None, None, None, None, advice, (), reading)
     worst = max(classes, key=lambda c: _SEVERITY_RANK[c.severity])
     cites = tuple(dict.fromkeys(c for cls in classes for c in cls.citations))
-    del m
+    advice = worst.advice
+    if reading.guessed:
+        read = ", ".join(f"{t!r} as {r!r}" for t, r in reading.guessed)
+        advice = f"Read {read}: did you mean {' or '.join(reading.did_you_mean)}? Check the name with your pharmacist. {advice}"
     return InteractionResult(
-        name, True, ingredients, worst.id, worst.title, worst.severity, worst.action, worst.effect, worst.advice, cites
+        name, True, ingredients, worst.id, worst.title, worst.severity, worst.action, worst.effect, advice, cites,
+        reading, tuple(dict.fromkeys(c.id for c in classes)), any(c.sedating for c in classes),
     )
+
+
+def _combination_warnings(results: Sequence[InteractionResult]) -> tuple[list[str], list[Citation]]:
+    """Warnings for classes together on one list (``[[combination_warnings]]``); one product with
+    two ingredients counts as two ("lean": codeine with promethazine)."""
+    m = load_monograph()
+    sedating = {c.id for c in m.interaction_classes if c.sedating}
+    present = list(dict.fromkeys(c for r in results if r.known for c in r.classes))
+    texts: list[str] = []
+    cites: list[Citation] = []
+    for warning in m.combination_warnings:
+        left = list(present)
+        for wanted in warning.classes:
+            pick = next((c for c in left if (c in sedating if wanted == "*sedating" else c == wanted)), None)
+            if pick is None:
+                break
+            left.remove(pick)
+        else:
+            texts.append(warning.text)
+            cites.extend(warning.citations)
+    # The first matching warning is the most specific (an opioid with a benzodiazepine); the data
+    # lists them in that order, so the general one is not repeated beside it.
+    return texts[:1], cites
 
 
 def check_interactions(names: Sequence[str], *, age_years: float | None = None) -> InteractionReport:
@@ -139,9 +173,12 @@ def check_interactions(names: Sequence[str], *, age_years: float | None = None) 
     warnings: list[str] = []
     cites = [c for r in results for c in r.citations]
     cns = next((c for c in m.interaction_classes if c.older_adult_cns_drug_count), None)
+    combo_texts, combo_cites = _combination_warnings(results)
+    warnings.extend(combo_texts)
+    cites.extend(combo_cites)
     if cns is not None and age_years is not None and cns.older_adult_age_years is not None:
-        cns_active = {"opioids", "benzodiazepines", "cns-depressants", "gabapentinoids"}
-        count = 1 + sum(1 for r in results if r.class_id in cns_active)
+        beers = {c.id for c in m.interaction_classes if c.beers_cns_active}
+        count = 1 + sum(1 for r in results if beers & set(r.classes))
         if age_years >= cns.older_adult_age_years and count >= (cns.older_adult_cns_drug_count or 0):
             warnings.append(
                 f"At {age_years:g} years with {count} medicines acting on the brain (counting gabapentin), "

@@ -1,25 +1,34 @@
-"""Symptom triage: what a person types → emergency / contact prescriber / expected.
+"""Symptom triage: what a person types -> emergency / contact prescriber / expected.
 
-Phrases and advice come from the knowledge base ``[[adverse_effects]]`` (label sections 5 and 6,
-fda-dsc-2019). A text may match several phrases: the most urgent wins. Results list emergencies
-first, then contact-the-prescriber, then unrecognised text (which may still be serious), then
-expected effects. Unrecognised text says so and points to the clinician.
+Each text goes through the one text pipeline (:func:`gabacare.clinical.text.read_text`): signs in
+lay words, negation with its scope, medicines named beside them, combination rules, and the
+semantic safety net that can only escalate. Urgency and advice come from the knowledge base
+``[[adverse_effects]]`` (label sections 5 and 6, fda-dsc-2019, nhs-999); the reading rules from
+``language.toml`` and ``lexicon.toml``.
+
+Results list emergencies first, then contact-the-prescriber, then texts with nothing urgent read
+(which may still be serious), then expected effects. A text with nothing urgent in it always
+carries the red-flag checklist and names what was not understood: never a silent "unknown".
+Someone else's symptoms ("my husband ...") and past events ("had a fit last night") are triaged
+like the person's own.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
+from gabacare.clinical.text import Finding, Reading, read_text
 from gabacare.knowledge import Citation, load_monograph
+from gabacare.knowledge.language import CrisisLine, RedFlag, load_language
 from gabacare.knowledge.monograph import AdverseEffect
 
 __all__ = ["URGENCY_ORDER", "TriageReport", "TriageResult", "triage"]
 
 URGENCY_ORDER = ("emergency", "contact_prescriber", "expected")
 _RANK = {"emergency": 0, "contact_prescriber": 1, None: 2, "expected": 3}
+_SUICIDAL = "suicidal-thoughts"
 
 
 @dataclass(frozen=True)
@@ -34,12 +43,43 @@ class TriageResult:
     title: str | None
     matched: str | None
     citations: tuple[Citation, ...]
+    reading: Reading | None = None
+    rule: str | None = None
+    red_flags: tuple[RedFlag, ...] = ()
+    crisis_lines: tuple[CrisisLine, ...] = ()
+
+    @property
+    def possible_emergency(self) -> bool:
+        """The emergency comes from the semantic net (a "may be"), not from a rule."""
+        return self.reading is not None and self.reading.possible != () and self.rule == "semantic-net"
 
     def to_json(self) -> dict[str, object]:
-        return {
+        r = self.reading
+        titles = _titles()
+        out: dict[str, object] = {
             "input": self.input, "recognized": self.recognized, "urgency": self.urgency, "advice": self.advice,
             "effect": self.effect_id, "title": self.title, "matched": self.matched, "citations": list(self.citations),
+            "rule": self.rule,
         }
+        if r is not None:
+            out["findings"] = [
+                {"sign": f.id, "effect": f.effect, "title": titles.get(f.effect or ""), "urgency": f.urgency, "words": f.words}
+                for f in (*r.combinations, *r.affirmed) if f.kind in ("sign", "combination")
+            ]
+            out["negated"] = [{"sign": f.id, "title": titles.get(f.effect or ""), "words": f.words} for f in r.negated]
+            out["medicines"] = [{"ingredient": f.id, "words": f.words, "classes": [c.removeprefix("class:") for c in f.refs
+                                 if not c.endswith("*sedating")]} for f in r.medicines]
+            out["possible_emergency"] = [
+                {"effect": f.effect, "title": titles.get(f.effect or ""), "words": f.words, "score": f.score}
+                for f in r.possible
+            ]
+            out["corrections"] = {typed: read for typed, read in r.corrections}
+            out["experiencer"] = r.experiencer
+            out["not_understood"] = list(r.unread) if self.urgency != "emergency" else []
+            out["semantic_net"] = r.net
+        out["red_flags"] = [{"text": f.text, "action": f.action, "citations": list(f.citations)} for f in self.red_flags]
+        out["crisis_lines"] = [{"region": c.region, "name": c.name, "number": c.number} for c in self.crisis_lines]
+        return out
 
 
 @dataclass(frozen=True)
@@ -63,47 +103,52 @@ class TriageReport:
         }
 
 
-def _normalise(text: str) -> str:
-    s = text.lower().replace("’", "'")
-    s = re.sub(r"[^a-z0-9' -]", " ", s)
-    return " ".join(s.split())
+@cache
+def _effects() -> dict[str, AdverseEffect]:
+    return {e.id: e for e in load_monograph().adverse_effects}
 
 
 @cache
-def _patterns() -> tuple[tuple[re.Pattern[str], str, AdverseEffect], ...]:
-    out = []
-    for effect in load_monograph().adverse_effects:
-        for phrase in effect.phrases:
-            norm = _normalise(phrase)
-            out.append((re.compile(rf"(?<![a-z']){re.escape(norm)}(?![a-z])"), norm, effect))
-    return tuple(out)
+def _titles() -> dict[str, str]:
+    return {e.id: e.title for e in load_monograph().adverse_effects}
 
 
-_STOP = frozenset({"and", "a", "with", "my", "the", "of", "to", "i", "am", "is", "are", "feel", "feeling"})
+def _citations(*effects: str, extra: Sequence[Citation] = ()) -> tuple[Citation, ...]:
+    table = _effects()
+    return tuple(dict.fromkeys([c for e in effects if e in table for c in table[e].citations] + list(extra)))
 
 
-def _stem(word: str) -> str:
-    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
-
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(_stem(w) for w in text.split() if w not in _STOP)
-
-
-def _one(text: str) -> TriageResult:
-    norm = _normalise(text)
-    hits = [(effect, phrase) for pattern, phrase, effect in _patterns() if pattern.search(norm)]
-    # People reorder words ("my lips are swollen"): a multi-word phrase also matches when all of
-    # its words are present. Over-matching errs towards the more urgent advice, never away from it.
-    words = _words(norm)
-    for _pattern, phrase, effect in _patterns():
-        needed = _words(phrase)
-        if len(needed) > 1 and needed <= words:
-            hits.append((effect, phrase))
-    if not hits:
-        return TriageResult(text, False, None, load_monograph().triage.unrecognised_advice, None, None, None, ())
-    effect, phrase = min(hits, key=lambda h: (_RANK[h[0].urgency], -len(h[1])))
-    return TriageResult(text, True, effect.urgency, effect.advice, effect.id, effect.title, phrase, effect.citations)
+def _result(text: str, reading: Reading) -> TriageResult:
+    lang = load_language()
+    t = load_monograph().triage
+    ranked = reading.ranked()
+    suicidal = any(f.effect == _SUICIDAL for f in ranked)
+    crisis = lang.crisis_lines if suicidal else ()
+    if not ranked:
+        flags = lang.red_flags
+        if reading.negated:
+            denied = ", ".join(dict.fromkeys(_titles()[f.effect or ""].lower() for f in reading.negated))
+            advice = t.negated_advice.format(items=denied)
+            return TriageResult(text, True, None, advice, None, None, None, (), reading, None, flags, crisis)
+        unread = "; ".join(reading.unread) or text.strip()
+        advice = t.unrecognised_advice.format(text=unread)
+        return TriageResult(text, False, None, advice, None, None, None, (), reading, None, flags, crisis)
+    top = ranked[0]
+    effect = _effects()[top.effect or ""]
+    advice = effect.advice
+    extra: list[Citation] = []
+    rule: str | None = None
+    if top.kind == "combination":
+        combo = next(c for c in lang.combinations if c.id == top.id)
+        advice = f"{advice} {combo.why}"
+        extra.extend(combo.citations)
+        rule = combo.id
+    elif top.kind == "semantic":
+        advice = t.possible_emergency_advice.format(title=effect.title.lower(), advice=advice)
+        rule = "semantic-net"
+    flags = lang.red_flags if top.urgency != "emergency" else ()
+    return TriageResult(text, True, effect.urgency, advice, effect.id, effect.title, top.words,
+                        _citations(effect.id, extra=extra), reading, rule, flags, crisis)
 
 
 def triage(symptoms: Sequence[str]) -> TriageReport:
@@ -114,8 +159,15 @@ def triage(symptoms: Sequence[str]) -> TriageReport:
     >>> r = triage(["sleepy", "swollen lips"])
     >>> (r.most_urgent, r.results[0].input, r.results[0].urgency)
     ('emergency', 'swollen lips', 'emergency')
+    >>> triage(["my lips are not swollen"]).results[0].urgency is None
+    True
     """
-    results = sorted((_one(s) for s in symptoms if s.strip()), key=lambda r: _RANK[r.urgency])
+    results = sorted((_result(s, read_text(s)) for s in symptoms if s.strip()), key=lambda r: _RANK[r.urgency])
     recognised = [r.urgency for r in results if r.urgency]
     most = min(recognised, key=lambda u: _RANK[u], default=None)
     return TriageReport(tuple(results), most, load_monograph().notice_text)
+
+
+def describe(finding: Finding) -> str:
+    """A finding's title for display (the effect's title, or the ingredient for a medicine)."""
+    return _titles().get(finding.effect or "", finding.id)

@@ -40,18 +40,17 @@ Handles patient data: nothing here logs; error reasons name fields, never values
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from functools import cache
 from typing import Any, Final, Protocol
 
 from gabacare.clinical.adjust import suggest_regimen
 from gabacare.clinical.checks import check_regimen
+from gabacare.clinical.drug_names import read_name
 from gabacare.clinical.errors import ClinicalInputError
-from gabacare.clinical.interactions import check_interactions, normalise_name
+from gabacare.clinical.interactions import check_interactions
 from gabacare.clinical.regimen import DailyRegimen, Dose, Frequency, schedule_times
 from gabacare.clinical.renal import CrClResult, cockcroft_gault, renal_limits
 from gabacare.clinical.taper import taper
@@ -114,7 +113,6 @@ _PREFETCH: Final = {
 }
 _STOP_STATUSES = frozenset({"stopped", "cancelled"})
 _INACTIVE_STATUSES = frozenset({"stopped", "cancelled", "completed", "entered-in-error"})
-_SEDATIVE_CLASSES = ("opioids", "benzodiazepines", "cns-depressants")
 _OVERRIDE = (
     ("benefit-outweighs-risk", "Benefit outweighs the risk for this patient"),
     ("recent-value-differs", "A more recent or better kidney function value is known"),
@@ -234,24 +232,10 @@ def _concept(mr: Mapping[str, Any]) -> Mapping[str, Any]:
     return inner if isinstance(inner, Mapping) else {}
 
 
-@cache
-def _name_patterns() -> tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]:
-    """Every ingredient and known name as a whole-word pattern, longest first (enacarbil before gabapentin)."""
-    m = load_monograph()
-    names: dict[str, tuple[str, ...]] = {mem: (mem,) for cls in m.interaction_classes for mem in cls.members}
-    names.update(m.names.map)
-    ordered = sorted(names.items(), key=lambda kv: -len(kv[0]))
-    return tuple((re.compile(r"\b" + re.escape(k) + r"\b"), v) for k, v in ordered)
-
-
 def _names_in_text(text: str) -> list[str]:
-    s = normalise_name(text)
-    found: list[str] = []
-    for pattern, ingredients in _name_patterns():
-        if pattern.search(s):
-            found.extend(ingredients)
-            s = pattern.sub(" ", s)
-    return found
+    """Ingredients named in a medication's display text, read by the one drug-name engine (salts,
+    release forms, strengths, EHR capitals and spelling guesses: a guess errs towards checking)."""
+    return list(read_name(text).ingredients)
 
 
 @dataclass(frozen=True)
@@ -603,22 +587,34 @@ def _interaction_cards(instance: str, others: list[Medication], gaba_drafts: lis
     for r in report.results:
         if r.class_id:
             by_class.setdefault(r.class_id, []).append(r.input)
-    words = {"opioids": "an opioid", "benzodiazepines": "a benzodiazepine", "cns-depressants": "another sedative"}
-    for cid in _SEDATIVE_CLASSES:
-        if cid not in by_class:
-            continue
+    words = {"opioids": "an opioid", "benzodiazepines": "a benzodiazepine"}
+    # Opioids and benzodiazepines first (major), then every other sedating class in data order.
+    sedating = [c.id for c in m.interaction_classes if c.sedating and c.id != "gabapentinoids"]
+    order = [c for c in ("opioids", "benzodiazepines") if c in sedating] + [c for c in sedating if c not in words]
+    present = [cid for cid in order if cid in by_class]
+    for cid in present:
         cls = classes[cid]
         who = ", ".join(by_class[cid])
-        risk = ("added risk of respiratory depression and sedation" if cid != "cns-depressants"
-                else "added sedation and risk of falls")
-        summary = f"Gabapentin with {words[cid]} ({who}): {risk}"
+        major = cls.severity == "major"
+        risk = "added risk of respiratory depression and sedation" if major else "added sedation and risk of falls"
+        summary = f"Gabapentin with {words.get(cid, 'another sedative')} ({who}): {risk}"
         body = [f"Co-prescribed: **{who}** ({cls.title}).", f"{cls.effect}", f"What to do: {cls.advice}",
                 "FDA Drug Safety Communication (19 Dec 2019): serious breathing problems can occur when "
                 "gabapentinoids are taken with opioids or other CNS depressants; start at the lowest dose and "
                 "monitor for sedation and slowed breathing."]
-        body.extend(report.warnings if cid == "cns-depressants" or "cns-depressants" not in by_class else ())
-        cards.append(_card(instance, f"cns:{cid}", summary, "info" if cls.severity != "major" else "warning",
+        if cid == present[0]:
+            body.extend(report.warnings)  # combination warnings (opioid + benzodiazepine) and the Beers count
+        cards.append(_card(instance, f"cns:{cid}", summary, "warning" if major else "info",
                            "\n\n".join(body), cls.citations, topic="cns-depressant"))
+    unknown = list(dict.fromkeys(med.label for med in others if not med.ingredients))
+    if unknown:
+        listed = "; ".join(unknown)
+        cards.append(_card(instance, "unidentified", f"Not checked for interactions: {listed[:100]}", "info",
+                           f"GabaCare could not identify **{listed}**, so it was not checked against gabapentin "
+                           "(opioids, benzodiazepines and other sedatives slow breathing together with it). "
+                           "Check it by hand before signing.",
+                           [c for cls in m.interaction_classes if cls.id == "opioids" for c in cls.citations],
+                           topic="cns-depressant"))
     draft_ings = {i for med in gaba_drafts for i in med.ingredients}
     dup = [n for n in dict.fromkeys(i for med in others for i in med.ingredients)
            if n in classes["gabapentinoids"].members and n not in draft_ings]

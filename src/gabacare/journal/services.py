@@ -293,6 +293,16 @@ class Journal:
     def log_note(self, patient_id: int, text: str, *, at: datetime | None = None) -> Entry:
         return self._add(patient_id, EntryData("note", self._at(at), text=text))
 
+    def log_note_read(self, patient_id: int, text: str, *, at: datetime | None = None) -> SideEffectResult:
+        """Log a free note and read it like a side effect: a note that describes an emergency
+        ("he would not wake up this morning") is flagged at once, as a side effect would be."""
+        from gabacare.clinical.triage import triage
+
+        entry = self.log_note(patient_id, text, at=at)
+        result = triage([entry.data.text or ""]).results[0]
+        return SideEffectResult(entry, result.recognized, result.urgency, result.advice,
+                                result.urgency == "emergency", tuple(result.citations))
+
     def log_side_effect(self, patient_id: int, text: str, *, at: datetime | None = None) -> SideEffectResult:
         """Log a side effect; the core's triage flags an emergency at once."""
         from gabacare.clinical.triage import triage

@@ -394,10 +394,37 @@ class InteractionClass(_Cited):
     separate_h: float | None = Field(default=None, gt=0, le=24)
     older_adult_age_years: int | None = None
     older_adult_cns_drug_count: int | None = None
+    # Adds to drowsiness and slowed breathing (CNS depressant): counted by the Beers rule and by
+    # the combination rules ("class:*sedating").
+    sedating: bool = False
+    # Counted by the Beers criteria's "three or more CNS-active drugs" rule (antiepileptics,
+    # antipsychotics, benzodiazepines, Z-drugs, opioids, antidepressants, muscle relaxants).
+    beers_cns_active: bool = False
 
 
 class Names(_Cited):
     map: dict[str, tuple[str, ...]]
+
+
+class CombinationWarning(_Cited):
+    """A warning for two classes on one medicine list; ``"*sedating"`` means any other sedating class."""
+
+    id: str
+    classes: tuple[str, ...] = Field(min_length=2)
+    text: str
+
+
+class NameWords(_Cited):
+    """Words that decorate a medicine's name without changing the ingredient, and the fuzzy-match policy."""
+
+    salts: tuple[str, ...] = ()
+    release: tuple[str, ...] = ()
+    forms: tuple[str, ...] = ()
+    units: tuple[str, ...] = ()
+    fuzzy_min_length: int = Field(default=5, ge=3, le=12)
+    fuzzy_max_edits_short: int = Field(default=1, ge=0, le=3)
+    fuzzy_long_length: int = Field(default=8, ge=4, le=20)
+    fuzzy_max_edits_long: int = Field(default=2, ge=0, le=4)
 
 
 class AdverseEffect(_Cited):
@@ -411,7 +438,9 @@ class AdverseEffect(_Cited):
 
 
 class Triage(_Frozen):
-    unrecognised_advice: str
+    unrecognised_advice: str  # "{text}" is what could not be read
+    negated_advice: str  # "{items}" lists what the person said they do not have
+    possible_emergency_advice: str  # "{title}" and "{advice}" of the emergency the semantic net suggests
     driving: str
     driving_source: str
     driving_section: str
@@ -516,6 +545,8 @@ class Monograph(_Frozen):
     food: Food
     interaction_classes: tuple[InteractionClass, ...]
     names: Names
+    combination_warnings: tuple[CombinationWarning, ...] = ()
+    name_words: NameWords = NameWords(source="gabacare-policy")
     adverse_effects: tuple[AdverseEffect, ...]
     triage: Triage
     pk: PK
@@ -565,11 +596,29 @@ def _read_toml(name: str) -> dict[str, Any]:
         raise KnowledgeBaseError(f"{name}: not valid TOML: {exc}") from exc
 
 
+# The monograph is kept in two files for readability: the drug itself, and the medicines taken beside it.
+MONOGRAPH_FILES = ("gabapentin.toml", "medicines.toml")
+
+
+def read_raw_monograph() -> dict[str, Any]:
+    """The monograph's files merged into one raw dictionary (a key defined twice is an error)."""
+    merged: dict[str, Any] = {}
+    for name in MONOGRAPH_FILES:
+        part = _read_toml(name)
+        twice = sorted(set(part) & set(merged))
+        if twice:
+            raise KnowledgeBaseError(f"{name}: defines {', '.join(twice)} again")
+        merged.update(part)
+    return merged
+
+
 def cited_source_ids() -> set[str]:
     """Every source id the knowledge-base data files cite (used to check none is left unused)."""
     from gabacare.knowledge.guide_data import guide_cited_source_ids  # the guide's files: alternatives, topics
+    from gabacare.knowledge.language import language_cited_source_ids  # the text pipeline's lexicons
 
-    return {sid for _, sid in _walk_source_ids(_read_toml("gabapentin.toml"))} | guide_cited_source_ids()
+    monograph = {sid for _, sid in _walk_source_ids(read_raw_monograph())}
+    return monograph | guide_cited_source_ids() | language_cited_source_ids()
 
 
 def build_monograph(raw: dict[str, Any], raw_sources: dict[str, Any]) -> Monograph:
@@ -580,14 +629,14 @@ def build_monograph(raw: dict[str, Any], raw_sources: dict[str, Any]) -> Monogra
         raise KnowledgeBaseError(f"sources.toml: {exc}") from exc
     unknown = sorted({f"{where} -> {sid!r}" for where, sid in _walk_source_ids(raw) if sid not in sources})
     if unknown:
-        raise KnowledgeBaseError("gabapentin.toml cites unknown sources: " + "; ".join(unknown))
+        raise KnowledgeBaseError("the monograph (gabapentin.toml, medicines.toml) cites unknown sources: " + "; ".join(unknown))
     try:
         return Monograph(sources=sources, **raw)
     except ValidationError as exc:
-        raise KnowledgeBaseError(f"gabapentin.toml: {exc}") from exc
+        raise KnowledgeBaseError(f"gabapentin.toml/medicines.toml: {exc}") from exc
 
 
 @cache
 def load_monograph() -> Monograph:
     """Load and validate the bundled knowledge base once; raise :class:`KnowledgeBaseError` if broken."""
-    return build_monograph(_read_toml("gabapentin.toml"), _read_toml("sources.toml"))
+    return build_monograph(read_raw_monograph(), _read_toml("sources.toml"))

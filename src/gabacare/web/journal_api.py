@@ -391,11 +391,13 @@ def log_lab(request: Request, patient_id: int, body: LabIn, user: User) -> Any:
 @router.post("/{patient_id}/notes", response_model=None, status_code=201, dependencies=[Depends(require_csrf)],
              responses={201: {"model": EntryOut}, **_WRITE})
 def log_note(request: Request, patient_id: int, body: TextIn, user: User) -> Any:
-    """Log a free note (``gabacare log note --json``)."""
+    """Log a free note, read like a side effect (``gabacare log note --json``): ``emergency`` true means act now."""
     journal, audit = _logged(request, user, patient_id)
-    entry = journal.log_note(patient_id, body.text, at=body.at)
-    audit(entry)
-    return entry_json(entry)
+    r = journal.log_note_read(patient_id, body.text, at=body.at)
+    audit(r.entry)
+    urgent = r.urgency in ("emergency", "contact_prescriber")
+    return {**entry_json(r.entry), "urgency": r.urgency, "emergency": r.emergency,
+            "advice": r.advice if urgent else None, "citations": jsonable(list(r.citations))}
 
 
 # -- views --------------------------------------------------------------------------------------

@@ -281,8 +281,10 @@ def _log_submit(request: Request, patient_id: int, kind: str, form: dict[str, st
             ids = [journal.log_trigger(patient_id, form.get("tag", ""), at=at).id]
             saved = "Trigger saved."
         elif kind == "notes":
-            ids = [journal.log_note(patient_id, form.get("text", ""), at=at).id]
-            saved = "Note saved."
+            note = journal.log_note_read(patient_id, form.get("text", ""), at=at)
+            ids, saved = [note.entry.id], "Note saved."
+            if note.urgency in ("emergency", "contact_prescriber"):
+                ctx = {"triage": note}
         elif kind == "side-effects":
             result = journal.log_side_effect(patient_id, form.get("text", ""), at=at)
             ids, saved, ctx = [result.entry.id], "Side effect saved.", {"triage": result}

@@ -1,0 +1,135 @@
+"""Step 3 of reading: signs (``lexicon.toml``) found in one sentence.
+
+Every lexicon phrase and pattern is normalised and stemmed exactly like the person's text (Snowball
+English stemmer: "swelling", "swells" -> "swell"), so the data is written in natural words once.
+
+* A *phrase* matches a contiguous run of words.
+* A *pattern* is a list of word groups ("lips|face|tongue", "swollen|puffy"); it matches when every
+  group occurs in the sentence, at different words, all within ``clauses.pattern_window`` words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from itertools import product
+
+import snowballstemmer  # type: ignore[import-untyped]
+
+from gabacare.clinical.text.normalise import normalise_words, tokenise
+from gabacare.knowledge import load_monograph
+from gabacare.knowledge.language import load_language
+
+__all__ = ["EFFECT_SIGN", "Match", "find_signs", "stem", "stem_phrase"]
+
+EFFECT_SIGN = "effect:"
+
+_STEMMER = snowballstemmer.stemmer("english")
+_MAX_OCCURRENCES = 6  # per group and sentence: bounds the work on long texts
+_BARRIERS = frozenset(_STEMMER.stemWords(["but", "however", "although", "though", "whereas", "except"]))
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """The Snowball English stem of one normalised word (commas, digits and the words
+    ``normalise.unstemmed`` lists pass through whole)."""
+    if not word.isalpha() or word in _unstemmed():
+        return word
+    return str(_STEMMER.stemWord(word))
+
+
+@cache
+def _unstemmed() -> frozenset[str]:
+    return frozenset(load_language().normalise.unstemmed)
+
+
+def stem_phrase(text: str) -> tuple[str, ...]:
+    """A lexicon phrase as the stems the matcher compares (same normalisation and spelling
+    correction as typed text)."""
+    from gabacare.clinical.text.vocabulary import corrector
+
+    fix = corrector()
+    return tuple(stem(fix.correct(w)) for _, w in normalise_words(tokenise(text)) if w != ",")
+
+
+@dataclass(frozen=True)
+class Match:
+    """One sign found in a sentence: the sign id and the word positions that matched."""
+
+    sign: str
+    positions: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    phrases: dict[str, tuple[tuple[tuple[str, ...], str], ...]]  # first stem -> (stems, sign id)
+    patterns: tuple[tuple[str, tuple[tuple[tuple[str, ...], ...], ...]], ...]  # (sign, groups of alternatives)
+    window: int
+
+
+@cache
+def _compiled() -> _Compiled:
+    lang = load_language()
+    by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    patterns = []
+    for sign in lang.lexicon.signs:
+        for phrase in sign.phrases:
+            stems = stem_phrase(phrase)
+            if stems:
+                by_first.setdefault(stems[0], []).append((stems, sign.id))
+        for pattern in sign.patterns:
+            groups = tuple(tuple(s for s in (stem_phrase(alt) for alt in group.split("|")) if s) for group in pattern)
+            patterns.append((sign.id, groups))
+    # The adverse effects' own phrases (gabapentin.toml) are read too, as signs named after the effect
+    # ("effect:dress"); they take no part in combination rules, which name lexicon signs.
+    for effect in load_monograph().adverse_effects:
+        for phrase in effect.phrases:
+            stems = stem_phrase(phrase)
+            if stems:
+                by_first.setdefault(stems[0], []).append((stems, f"{EFFECT_SIGN}{effect.id}"))
+    phrases = {k: tuple(sorted(v, key=lambda p: -len(p[0]))) for k, v in by_first.items()}
+    return _Compiled(phrases, tuple(patterns), lang.clauses.pattern_window)
+
+
+def _occurrences(stems: Sequence[str], alternatives: tuple[tuple[str, ...], ...]) -> list[tuple[int, ...]]:
+    found: list[tuple[int, ...]] = []
+    for alt in alternatives:
+        n = len(alt)
+        for i in range(len(stems) - n + 1):
+            if tuple(stems[i:i + n]) == alt:
+                found.append(tuple(range(i, i + n)))
+                if len(found) >= _MAX_OCCURRENCES:
+                    return found
+    return found
+
+
+def find_signs(stems: Sequence[str]) -> list[Match]:
+    """Every sign match in one sentence's stems (a sign may match more than once)."""
+    c = _compiled()
+    out: list[Match] = []
+    for i, s in enumerate(stems):
+        for phrase, sign in c.phrases.get(s, ()):
+            if tuple(stems[i:i + len(phrase)]) == phrase:
+                out.append(Match(sign, tuple(range(i, i + len(phrase)))))
+    # A pattern's words must be in one clause: "ankles puffed up but my lips are fine" is two.
+    barrier = [i for i, s in enumerate(stems) if s in _BARRIERS]
+    present = set(stems)
+    for sign, groups in c.patterns:
+        if not all(any(alt[0] in present for alt in group) for group in groups):
+            continue
+        options = [_occurrences(stems, group) for group in groups]
+        if not all(options):
+            continue
+        best: tuple[int, ...] | None = None
+        for combo in product(*options):
+            flat = [p for occ in combo for p in occ]
+            if len(set(flat)) != len(flat):
+                continue  # two groups on the same word
+            if any(min(flat) < b < max(flat) for b in barrier):
+                continue
+            if max(flat) - min(flat) < c.window and (best is None or max(flat) - min(flat) < max(best) - min(best)):
+                best = tuple(sorted(flat))
+        if best is not None:
+            out.append(Match(sign, best))
+    return out

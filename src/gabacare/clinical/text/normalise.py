@@ -1,0 +1,70 @@
+"""Step 1 of reading: text -> sentences -> normalised words.
+
+Lower case, curly quotes straightened, control characters dropped; sentences end at ``. ! ? ;`` and
+line breaks; commas are kept as tokens (they bound a negation's scope). Each word then goes through
+``language.toml`` ``[normalise.words]`` (contractions with or without the apostrophe, chat
+spellings: "cant" -> "can not", "im" -> "i am") and ``[normalise.spellings]`` (British -> US:
+"oedema" -> "edema"). A mapped word may become several words. Pure and deterministic.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+
+from gabacare.knowledge.language import load_language
+
+__all__ = ["COMMA", "normalise_words", "sentences", "tokenise"]
+
+COMMA = ","
+_SENTENCE_END = re.compile(r"[.!?;\n\r]+")
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)*|,")
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "“": '"', "”": '"'})
+
+
+def _clean(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES).lower()
+    # Drop control and unpaired-surrogate characters: they carry no words and must not reach output.
+    return "".join(ch if (ch.isprintable() or ch in "\n\r\t") and not 0xD800 <= ord(ch) <= 0xDFFF else " " for ch in text)
+
+
+def sentences(text: str) -> list[str]:
+    """Split cleaned, lower-cased text into sentences (empty ones dropped)."""
+    return [s.strip() for s in _SENTENCE_END.split(_clean(text)) if s.strip()]
+
+
+def tokenise(sentence: str) -> list[str]:
+    """The raw word tokens of one sentence (letters, digits, inner apostrophes), commas kept."""
+    return _TOKEN.findall(_clean(sentence))
+
+
+@cache
+def _maps() -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+    n = load_language().normalise
+    return {k: tuple(v.split()) for k, v in n.words.items()}, dict(n.spellings)
+
+
+def normalise_words(tokens: list[str]) -> list[tuple[str, str]]:
+    """``(typed, normalised)`` pairs: contractions expanded, spellings unified.
+
+    A token that expands to several words yields several pairs with the same typed form.
+
+    Examples
+    --------
+    >>> normalise_words(["cant", "breathe", "colour"])
+    [('cant', 'can'), ('cant', 'not'), ('breathe', 'breathe'), ('colour', 'color')]
+    """
+    words, spellings = _maps()
+    out: list[tuple[str, str]] = []
+    for tok in tokens:
+        bare = tok.strip("'")
+        if bare in words:
+            out.extend((tok, w) for w in words[bare])
+        elif bare.endswith("'s") and bare[:-2] in words:
+            out.extend((tok, w) for w in words[bare[:-2]])
+        else:
+            # Possessives read as the noun: "husband's" -> "husband".
+            word = bare[:-2] if bare.endswith("'s") else bare.replace("'", "")
+            out.append((tok, spellings.get(word, word)))
+    return out

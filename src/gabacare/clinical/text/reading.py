@@ -1,0 +1,307 @@
+"""The text pipeline: one function that reads what a person typed.
+
+::
+
+    text -> sentences -> normalised words (contractions, spellings)        normalise.py
+         -> spelling slips corrected (a real English word is kept)           spelling.py
+         -> signs (lexicon.toml) and medicines (medicines.toml) found        lexicon.py, drug_names.py
+         -> negation with its scope (NegEx/ConText triggers)                 negation.py
+         -> combination rules (language.toml)                               here
+         -> the semantic safety net, only where nothing urgent was read      semantic.py
+
+Pure and deterministic for a given knowledge base (the net reads packaged weights once). Third-person
+and past reports ("my husband had a fit last night") are read like the person's own: the experiencer
+is recorded for display and never lowers an urgency.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from itertools import product
+from typing import Literal
+
+from gabacare.clinical.drug_names import known_names, plural_key
+from gabacare.clinical.text.lexicon import EFFECT_SIGN, Match, find_signs, stem
+from gabacare.clinical.text.negation import negation_scopes
+from gabacare.clinical.text.normalise import COMMA, normalise_words, sentences, tokenise
+from gabacare.clinical.text.semantic import semantic_net, unavailable_reason
+from gabacare.clinical.text.vocabulary import corrector
+from gabacare.knowledge import load_monograph
+from gabacare.knowledge.language import SEDATING_CLASS, load_language
+
+__all__ = ["Finding", "Reading", "corrector", "read_text"]
+
+Kind = Literal["sign", "medicine", "combination", "semantic"]
+_URGENCY_RANK = {"emergency": 0, "contact_prescriber": 1, "expected": 2}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something read in the text.
+
+    ``kind`` is ``sign`` (lexicon), ``medicine`` (an ingredient; ``refs`` holds its class refs),
+    ``combination`` (a rule over other findings) or ``semantic`` (the net's "may be"). ``effect``
+    is the adverse-effect id whose urgency and advice apply (``None`` for a medicine).
+    """
+
+    kind: Kind
+    id: str
+    effect: str | None
+    words: str
+    negated: bool = False
+    sentence: int = 0
+    refs: tuple[str, ...] = ()
+    score: float | None = None
+    reason: bool = False  # why the medicine is taken ("for my seizures"), not a new symptom
+
+    @property
+    def urgency(self) -> str | None:
+        return _effects()[self.effect] if self.effect else None
+
+
+@dataclass(frozen=True)
+class Reading:
+    """Everything read in one text. ``findings`` holds signs and medicines (affirmed and negated)."""
+
+    text: str
+    words: tuple[str, ...]
+    corrections: tuple[tuple[str, str], ...]
+    findings: tuple[Finding, ...]
+    combinations: tuple[Finding, ...] = ()
+    possible: tuple[Finding, ...] = ()
+    experiencer: Literal["self", "other"] = "self"
+    unread: tuple[str, ...] = ()
+    net: str = "not needed"
+    _rank: dict[str, int] = field(default_factory=lambda: dict(_URGENCY_RANK), repr=False, compare=False)
+
+    @property
+    def affirmed(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if not f.negated)
+
+    @property
+    def negated(self) -> tuple[Finding, ...]:
+        """Signs the person said they do not have (not those named as the reason for treatment)."""
+        return tuple(f for f in self.findings if f.negated and not f.reason and f.kind == "sign")
+
+    @property
+    def medicines(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.affirmed if f.kind == "medicine")
+
+    def ranked(self) -> list[Finding]:
+        """Affirmed signs, combinations and net hits with an urgency, most urgent first
+        (at equal urgency a combination before a single sign, a rule before the net)."""
+        order = {"combination": 0, "sign": 1, "semantic": 2}
+        items = [f for f in (*self.combinations, *self.affirmed, *self.possible) if f.effect]
+        return sorted(items, key=lambda f: (self._rank[f.urgency or "expected"], order.get(f.kind, 3)))
+
+    @property
+    def urgency(self) -> str | None:
+        ranked = self.ranked()
+        return ranked[0].urgency if ranked else None
+
+
+@cache
+def _effects() -> dict[str, str]:
+    return {e.id: e.urgency for e in load_monograph().adverse_effects}
+
+
+@cache
+def _sign_effect() -> dict[str, str]:
+    table = {s.id: s.effect for s in load_language().lexicon.signs}
+    table.update({f"{EFFECT_SIGN}{e.id}": e.id for e in load_monograph().adverse_effects})
+    return table
+
+
+@cache
+def _class_refs() -> dict[str, tuple[str, ...]]:
+    m = load_monograph()
+    refs: dict[str, tuple[str, ...]] = {}
+    for cls in m.interaction_classes:
+        for member in cls.members:
+            # Gabapentin itself is the medicine being taken: naming it adds no other sedative.
+            if member != m.drug.name:
+                refs[member] = (f"class:{cls.id}",) + ((SEDATING_CLASS,) if cls.sedating else ())
+    return refs
+
+
+@cache
+def _indication_phrases() -> tuple[frozenset[tuple[str, ...]], frozenset[str]]:
+    ind = load_language().indication
+    phrases = frozenset(tuple(w for _, w in normalise_words(tokenise(p))) for p in ind.before)
+    return phrases, frozenset(ind.possessives)
+
+
+def _is_reason(words: Sequence[str], first: int) -> bool:
+    """Whether the words before position ``first`` say why the medicine is taken."""
+    phrases, possessives = _indication_phrases()
+    end = first
+    while end > 0 and words[end - 1] in possessives:
+        end -= 1
+    return any(tuple(words[max(0, end - n):end]) in phrases for n in (1, 2, 3, 4))
+
+
+@cache
+def _experiencer_phrases() -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(w for _, w in normalise_words(tokenise(p))) for p in load_language().experiencer.other)
+
+
+def _medicines(words: Sequence[str]) -> list[tuple[tuple[int, ...], str, tuple[str, ...]]]:
+    """(positions, typed name, ingredients) of medicine names in one sentence, longest first."""
+    names = known_names()
+    longest = max(len(k) for k in names)
+    found = []
+    i = 0
+    while i < len(words):
+        for n in range(min(longest, len(words) - i), 0, -1):
+            key = plural_key(tuple(words[i:i + n]), names)
+            if key is not None:
+                found.append((tuple(range(i, i + n)), " ".join(key), names[key]))
+                i += n
+                break
+        else:
+            i += 1
+    return found
+
+
+def _typed(pairs: Sequence[tuple[str, str]], positions: Sequence[int]) -> str:
+    return " ".join(dict.fromkeys(pairs[p][0] for p in positions))
+
+
+def _combinations(affirmed: Sequence[Finding]) -> list[Finding]:
+    out = []
+    for combo in load_language().combinations:
+        candidates = []
+        for group in combo.all_of:
+            wanted = set(group)
+            candidates.append([i for i, f in enumerate(affirmed) if f.id in wanted or wanted & set(f.refs)])
+        for choice in product(*candidates):
+            if len(set(choice)) == len(choice):
+                words = " + ".join(affirmed[i].words for i in choice)
+                out.append(Finding("combination", combo.id, combo.effect, words, sentence=affirmed[choice[0]].sentence))
+                break
+    return out
+
+
+def _clauses(words: Sequence[str]) -> list[tuple[int, int]]:
+    """(start, end) word spans split at commas and "but" (the net compares one thought at a time)."""
+    spans, start = [], 0
+    for i, w in enumerate(words):
+        if w in (COMMA, "but"):
+            if i > start:
+                spans.append((start, i))
+            start = i + 1
+    if start < len(words):
+        spans.append((start, len(words)))
+    return spans
+
+
+def read_text(text: str, *, net: bool = True) -> Reading:
+    """Read one free text (a symptom line, a journal note, a question).
+
+    Parameters
+    ----------
+    text
+        What the person typed, any length the caller accepts.
+    net
+        Allow the semantic safety net (loaded lazily) where the rules read nothing urgent.
+
+    Examples
+    --------
+    >>> r = read_text("my lips are not swollen")
+    >>> (r.urgency, [f.id for f in r.negated])
+    (None, ['face-swelling'])
+    >>> read_text("cant breathe").urgency
+    'emergency'
+    """
+    fix = corrector()
+    sign_effect = _sign_effect()
+    refs = _class_refs()
+    all_words: list[str] = []
+    corrections: list[tuple[str, str]] = []
+    findings: list[Finding] = []
+    clause_texts: list[tuple[int, str, bool]] = []  # (sentence, clause text, had a finding)
+    other = False
+    unread: list[str] = []
+    for s_index, sentence in enumerate(sentences(text)):
+        pairs = normalise_words(tokenise(sentence))
+        if not pairs:
+            continue
+        words = [fix.correct(w) if w.isalpha() else w for _, w in pairs]
+        corrections.extend((pairs[i][1], w) for i, w in enumerate(words) if w != pairs[i][1])
+        all_words.extend(words)
+        stems = [stem(w) for w in words]
+        matches: list[Match] = find_signs(stems)
+        meds = _medicines(words)
+        inert = {p for m in matches for p in m.positions} | {p for pos, _, _ in meds for p in pos}
+        scopes = negation_scopes(words, inert)
+        here: list[Finding] = []
+        for m in matches:
+            reason = _is_reason(words, min(m.positions))
+            neg = reason or any(p in scopes.negated for p in m.positions)
+            here.append(Finding("sign", m.sign, sign_effect[m.sign], _typed(pairs, m.positions), neg, s_index,
+                                reason=reason))
+        for positions, _name, ingredients in meds:
+            neg = any(p in scopes.negated for p in positions)
+            for ing in ingredients:
+                here.append(Finding("medicine", ing, None, _typed(pairs, positions), neg, s_index, refs.get(ing, ())))
+        findings.extend(here)
+        if not other:
+            other = any(tuple(words[i:i + len(p)]) == p for p in _experiencer_phrases() for i in range(len(words)))
+        covered = {p for m in matches for p in m.positions} | {p for pos, _, _ in meds for p in pos}
+        for start, end in _clauses(words):
+            chunk = [w for w in words[start:end] if w != COMMA]
+            if not chunk:
+                continue
+            hit = any(start <= p < end for p in covered)
+            negated_here = any(
+                start <= p < end for m in matches if any(q in scopes.negated for q in m.positions) for p in m.positions
+            )
+            clause_texts.append((s_index, " ".join(chunk), hit or negated_here))
+            if not hit:
+                unread.append(_typed(pairs, range(start, end)).replace(" ,", ","))
+    # Keep one finding per (kind, id, negated) - the first place it was read.
+    seen: set[tuple[str, str, bool]] = set()
+    unique = []
+    for f in findings:
+        key = (f.kind, f.id, f.negated)
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+    # A sign both affirmed and denied in one text ("no rash on my arms, rash on my legs") stays affirmed.
+    affirmed_ids = {(f.kind, f.id) for f in unique if not f.negated}
+    unique = [f for f in unique if not (f.negated and (f.kind, f.id) in affirmed_ids)]
+    affirmed = [f for f in unique if not f.negated]
+    combos = _combinations(affirmed)
+    reading = Reading(text, tuple(all_words), tuple(dict.fromkeys(corrections)), tuple(unique), tuple(combos),
+                      experiencer="other" if other else "self", unread=tuple(unread))
+    if not net or reading.urgency == "emergency":
+        return reading
+    return _with_net(reading, clause_texts)
+
+
+def _with_net(reading: Reading, clauses: Sequence[tuple[int, str, bool]]) -> Reading:
+    s = load_language().semantic
+    todo = [(i, c) for i, c, understood in clauses if not understood and len(c.split()) >= s.min_words]
+    # A clause with an expected-only finding is checked too: the net may see more in it.
+    todo += [(i, c) for i, c, understood in clauses if understood and len(c.split()) >= s.min_words
+             and not any(f.negated for f in reading.findings if f.sentence == i)]
+    if not todo:
+        return reading
+    model = semantic_net()
+    if model is None:
+        return _replace(reading, net=unavailable_reason() or "semantic safety net unavailable; rules only")
+    possible = []
+    for sentence, clause in dict.fromkeys(todo):
+        hit = model.closest(clause)
+        if hit.score >= s.threshold:
+            possible.append(Finding("semantic", hit.sign, hit.effect, clause, sentence=sentence, score=round(hit.score, 3)))
+    possible.sort(key=lambda f: -(f.score or 0.0))
+    return _replace(reading, possible=tuple(possible), net="used")
+
+
+def _replace(reading: Reading, **changes: object) -> Reading:
+    from dataclasses import replace
+
+    return replace(reading, **changes)  # type: ignore[arg-type]

@@ -1,0 +1,110 @@
+"""Step 6 of reading: the semantic safety net (static sentence embeddings, offline).
+
+The weights are WordLlama's ``l2_supercat`` 256-dimension token embeddings and its tokenizer,
+both shipped inside the ``wordllama`` wheel (source id ``wordllama``); a sentence's vector is the
+mean of its tokens' vectors, normalised, and similarity is the cosine. Only the two files are read
+(via ``tokenizers`` and ``safetensors``): wordllama's own loader is not imported, because it tries
+to download a tokenizer and its imports cost half a second.
+
+The net compares a clause with every emergency sign's ``descriptions`` (``lexicon.toml``). It is
+loaded lazily, on the first clause that needs it, and only ever *adds* a possible emergency. If it
+cannot load (package missing, files damaged) :func:`semantic_net` returns ``None``, the reason is
+kept in :func:`unavailable_reason`, and reading goes on with the rules alone.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gabacare.knowledge import load_monograph
+from gabacare.knowledge.language import load_language
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+__all__ = ["NetHit", "SemanticNet", "semantic_net", "unavailable_reason"]
+
+
+@dataclass(frozen=True)
+class NetHit:
+    """The closest emergency description to a clause."""
+
+    sign: str
+    effect: str
+    description: str
+    score: float
+
+
+class SemanticNet:
+    """Mean-pooled static embeddings over the emergency descriptions (immutable once built)."""
+
+    def __init__(self, weights: Path, tokenizer: Path) -> None:
+        import numpy as np
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
+
+        tensors = load_file(str(weights))
+        self._table: NDArray[np.float32] = next(iter(tensors.values())).astype(np.float32)
+        self._tok: Any = Tokenizer.from_file(str(tokenizer))
+        lang = load_language()
+        emergency = {e.id for e in load_monograph().adverse_effects if e.urgency == "emergency"}
+        rows = [(s.id, s.effect, d) for s in lang.lexicon.signs if s.effect in emergency for d in s.descriptions]
+        self._rows = rows
+        self._matrix = self.embed([d for _, _, d in rows])
+
+    def embed(self, texts: list[str]) -> NDArray[np.float32]:
+        """Unit vectors, one row per text (an empty text gives a zero row)."""
+        import numpy as np
+        out: NDArray[np.float32] = np.zeros((len(texts), self._table.shape[1]), dtype=np.float32)
+        for i, enc in enumerate(self._tok.encode_batch(texts, add_special_tokens=False)):
+            ids = np.clip(np.asarray(enc.ids, dtype=np.int64), 0, self._table.shape[0] - 1)
+            if ids.size:
+                v = self._table[ids].mean(axis=0)
+                norm = float(np.linalg.norm(v))
+                out[i] = v / norm if norm else v
+        return out
+
+    def closest(self, clause: str) -> NetHit:
+        """The emergency description most similar to ``clause``."""
+        scores = self._matrix @ self.embed([clause])[0]
+        best = int(scores.argmax())
+        sign, effect, text = self._rows[best]
+        return NetHit(sign, effect, text, float(scores[best]))
+
+
+_lock = threading.Lock()
+_state: dict[str, Any] = {}
+
+
+def _files() -> tuple[Path, Path]:
+    spec = importlib.util.find_spec("wordllama")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("the wordllama package (which holds the embedding weights) is not installed")
+    root = Path(next(iter(spec.submodule_search_locations)))
+    s = load_language().semantic
+    return root / s.weights, root / s.tokenizer
+
+
+def semantic_net() -> SemanticNet | None:
+    """The loaded net, or ``None`` if it cannot load (see :func:`unavailable_reason`)."""
+    with _lock:
+        if "net" not in _state:
+            try:
+                _state["net"] = SemanticNet(*_files())
+                _state["reason"] = None
+            except Exception as exc:
+                _state["net"] = None
+                _state["reason"] = f"semantic safety net unavailable ({type(exc).__name__}); rules only"
+        net: SemanticNet | None = _state["net"]
+        return net
+
+
+def unavailable_reason() -> str | None:
+    """Why the net could not load, or ``None`` (loaded, or not needed yet)."""
+    reason: str | None = _state.get("reason")
+    return reason

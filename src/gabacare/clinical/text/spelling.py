@@ -1,0 +1,59 @@
+"""Step 2 of reading: spelling slips corrected against the knowledge base's own vocabulary.
+
+The target vocabulary is every word the lexicon, the negation triggers and the medicine names use
+(plus any extra words a caller adds, such as the guide's search terms). A typed word is kept as it
+is when it is short (``spelling.min_length``), contains digits, is already in the vocabulary, or is
+in the English word list (``english_words.txt``, 82,765 words): a real word is never turned
+into a symptom word ("bread" stays "bread"). Otherwise the closest vocabulary word within one edit
+(two for words of ``spelling.two_edits_min_length`` letters or more; a swap of neighbouring letters
+counts as one edit, optimal string alignment) replaces it; ties go to the word sharing the first
+letter, then to the more common English word.
+
+NOTE: rapidfuzz does the distance search (C++, MIT, maintained; ~0.1 ms over a few thousand words).
+SymSpell's delete index was the alternative; building it for the vocabulary plus an English
+dictionary costs about a second at start-up, which ``gabacare symptoms`` cannot afford, and
+rapidfuzz also serves the "did you mean" for medicine names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from gabacare.knowledge.language import english_words, load_language
+
+__all__ = ["Corrector"]
+
+
+class Corrector:
+    """Corrects single words towards a fixed vocabulary (immutable once built)."""
+
+    def __init__(self, vocabulary: Iterable[str]) -> None:
+        self._english = english_words()
+        spelling = load_language().spelling
+        self._min = spelling.min_length
+        self._two = spelling.two_edits_min_length
+        words = {w for w in vocabulary if w.isalpha() and len(w) >= self._min - 1}
+        rank = self._english
+        # Common words first, so that among equally close candidates the familiar one wins.
+        self._vocab = sorted(words, key=lambda w: (rank.get(w, len(rank)), w))
+        self._known = frozenset(words)
+        self.correct = lru_cache(maxsize=8192)(self._correct)
+
+    def __contains__(self, word: str) -> bool:
+        return word in self._known
+
+    def _correct(self, word: str) -> str:
+        if len(word) < self._min or not word.isalpha() or word in self._known or word in self._english:
+            return word
+        limit = 2 if len(word) >= self._two else 1
+        hits = process.extract(word, self._vocab, scorer=OSA.distance, score_cutoff=limit, limit=8)
+        if not hits:
+            return word
+        best = min(int(h[1]) for h in hits)
+        tied = [str(h[0]) for h in sorted(hits, key=lambda h: int(h[2])) if int(h[1]) == best]
+        same_start = [w for w in tied if w[0] == word[0]]
+        return (same_start or tied)[0]

@@ -1,0 +1,52 @@
+"""The words the pipeline knows, and the one spelling corrector built over them.
+
+The vocabulary is every word of the lexicon (phrases, patterns, descriptions), the negation
+triggers, the adverse effects' phrases and the medicine names. Lexicon authors also write common
+misspellings ("breth", "siezure") so that they are recognised; such a word is not a target of
+correction but a *slip* of a real word: a vocabulary word that is not a frequent English word and
+lies within the edit limit of one that is, is itself corrected. The lexicon is then compiled
+through the same corrector as the person's text, so both sides always agree.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from gabacare.clinical.drug_names import known_names
+from gabacare.clinical.text.normalise import normalise_words, tokenise
+from gabacare.clinical.text.spelling import Corrector
+from gabacare.knowledge import load_monograph
+from gabacare.knowledge.language import english_words, load_language
+
+__all__ = ["corrector", "raw_vocabulary"]
+
+
+@cache
+def raw_vocabulary() -> frozenset[str]:
+    """Every normalised, alphabetic word the lexicon's matchers, the triggers, the adverse effects'
+    phrases use (not the semantic net's descriptions: their everyday words would become targets
+    for "corrections" of slang)."""
+    lang = load_language()
+    texts: list[str] = []
+    for sign in lang.lexicon.signs:
+        texts.extend(sign.phrases)
+        texts.extend(alt for pattern in sign.patterns for group in pattern for alt in group.split("|"))
+    n = lang.negation
+    texts.extend((*n.pre, *n.post, *n.pseudo, *n.terminate, *lang.experiencer.other))
+    for effect in load_monograph().adverse_effects:
+        texts.extend(effect.phrases)
+    return frozenset(w for t in texts for _, w in normalise_words(tokenise(t)) if w.isalpha())
+
+
+@cache
+def corrector() -> Corrector:
+    """The spelling corrector over the knowledge base's words (built once per process)."""
+    english = english_words()
+    medicines = {w for key in known_names() for w in key if w.isalpha()}
+    words = raw_vocabulary()
+    core = {w for w in words if w in english} | medicines
+    first = Corrector(core)
+    # A lexicon word that is a slip of a core word ("breth" -> "breath") is left out, so that it is
+    # corrected (on both sides) rather than kept as a word of its own.
+    kept = {w for w in words - core if first.correct(w) == w}
+    return Corrector(core | kept)

@@ -1,0 +1,211 @@
+"""Typed, validated view of the text pipeline's data: ``language.toml`` and ``lexicon.toml``.
+
+``language.toml`` holds the reading rules (normalisation, spelling, negation triggers, combination
+rules, red flags, crisis lines, the semantic net's settings); ``lexicon.toml`` the lay-language
+lexicon: for each *sign* (a thing a person can notice) the phrases and word patterns people use,
+the adverse effect it points to (urgency and advice live in ``gabapentin.toml``) and its citation.
+
+Loading checks every cross-reference: a sign's effect exists, a combination names known signs,
+medicine classes and effects, every source id resolves. A broken file fails fast with
+:class:`~gabacare.knowledge.KnowledgeBaseError`.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from pydantic import Field, ValidationError, field_validator
+
+from gabacare.knowledge.monograph import (
+    KnowledgeBaseError,
+    _Cited,
+    _Frozen,
+    _read_toml,
+    _walk_source_ids,
+    load_monograph,
+)
+
+__all__ = [
+    "Combination",
+    "CrisisLine",
+    "Language",
+    "Lexicon",
+    "RedFlag",
+    "Sign",
+    "english_words",
+    "language_cited_source_ids",
+    "load_language",
+]
+
+SEDATING_CLASS = "class:*sedating"
+
+
+class Normalise(_Cited):
+    words: dict[str, str]
+    spellings: dict[str, str]
+    unstemmed: tuple[str, ...] = ()
+
+
+class Spelling(_Cited):
+    min_length: int = Field(ge=2, le=10)
+    two_edits_min_length: int = Field(ge=3, le=20)
+    english_words_file: str
+    english_words_source: str
+
+
+class Clauses(_Cited):
+    pattern_window: int = Field(ge=2, le=30)
+
+
+class Negation(_Cited):
+    window: int = Field(ge=1, le=30)
+    pre: tuple[str, ...] = Field(min_length=1)
+    post: tuple[str, ...]
+    pseudo: tuple[str, ...]
+    terminate: tuple[str, ...]
+
+
+class Indication(_Cited):
+    before: tuple[str, ...]
+    possessives: tuple[str, ...] = ()
+
+
+class Experiencer(_Cited):
+    other: tuple[str, ...]
+
+
+class Semantic(_Cited):
+    model_source: str
+    weights: str
+    tokenizer: str
+    threshold: float = Field(gt=0, lt=1)
+    min_words: int = Field(ge=1, le=10)
+
+
+class RedFlag(_Cited):
+    """One line of the red-flag checklist shown whenever nothing urgent is read in a text."""
+
+    text: str
+    action: str
+
+
+class CrisisLine(_Cited):
+    region: str
+    name: str
+    number: str
+
+
+class Combination(_Cited):
+    """Findings that are more urgent together: each ``all_of`` group met by a different finding."""
+
+    id: str
+    all_of: tuple[tuple[str, ...], ...] = Field(min_length=2)
+    effect: str
+    why: str
+
+
+class Sign(_Cited):
+    """A thing a person can notice, the words people use for it, and the effect it points to."""
+
+    id: str
+    effect: str
+    phrases: tuple[str, ...] = ()
+    patterns: tuple[tuple[str, ...], ...] = ()
+    descriptions: tuple[str, ...] = ()
+
+    @field_validator("patterns")
+    @classmethod
+    def _groups(cls, value: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], ...]:
+        for pattern in value:
+            if len(pattern) < 2:
+                raise ValueError("a pattern needs at least two word groups (else write a phrase)")
+        return value
+
+
+class Lexicon(_Frozen):
+    signs: tuple[Sign, ...] = Field(min_length=1)
+
+
+class Language(_Frozen):
+    """The reading rules and the lexicon, validated together."""
+
+    normalise: Normalise
+    spelling: Spelling
+    clauses: Clauses
+    negation: Negation
+    indication: Indication
+    experiencer: Experiencer
+    semantic: Semantic
+    red_flags: tuple[RedFlag, ...] = Field(min_length=1)
+    crisis_lines: tuple[CrisisLine, ...] = Field(min_length=1)
+    combinations: tuple[Combination, ...] = ()
+    lexicon: Lexicon
+
+    def sign(self, sign_id: str) -> Sign:
+        for s in self.lexicon.signs:
+            if s.id == sign_id:
+                return s
+        raise KeyError(sign_id)
+
+
+def language_cited_source_ids() -> set[str]:
+    """Every source id ``language.toml`` and ``lexicon.toml`` cite."""
+    return {sid for name in ("language.toml", "lexicon.toml") for _, sid in _walk_source_ids(_read_toml(name))}
+
+
+def build_language(raw: dict[str, Any], raw_lexicon: dict[str, Any]) -> Language:
+    """Validate the raw files against each other and the monograph (exposed for tests of bad data)."""
+    m = load_monograph()
+    unknown = sorted(
+        {f"{where} -> {sid!r}" for data in (raw, raw_lexicon) for where, sid in _walk_source_ids(data) if sid not in m.sources}
+    )
+    if unknown:
+        raise KnowledgeBaseError("language.toml/lexicon.toml cite unknown sources: " + "; ".join(unknown))
+    try:
+        lang = Language(lexicon=Lexicon(**raw_lexicon), **raw)
+    except (TypeError, ValidationError) as exc:
+        raise KnowledgeBaseError(f"language.toml/lexicon.toml: {exc}") from exc
+    effects = {e.id for e in m.adverse_effects}
+    sign_ids = [s.id for s in lang.lexicon.signs]
+    problems = [f"sign {s.id!r}: unknown effect {s.effect!r}" for s in lang.lexicon.signs if s.effect not in effects]
+    problems += [f"sign {s.id!r} has neither phrases nor patterns" for s in lang.lexicon.signs if not (s.phrases or s.patterns)]
+    problems += [f"sign {i!r} defined twice" for i in sorted({i for i in sign_ids if sign_ids.count(i) > 1})]
+    emergency = {e.id for e in m.adverse_effects if e.urgency == "emergency"}
+    problems += [
+        f"sign {s.id!r} points to an emergency but has no descriptions for the semantic net"
+        for s in lang.lexicon.signs if s.effect in emergency and not s.descriptions
+    ]
+    classes = {f"class:{c.id}" for c in m.interaction_classes} | {SEDATING_CLASS}
+    for combo in lang.combinations:
+        if combo.effect not in effects:
+            problems.append(f"combination {combo.id!r}: unknown effect {combo.effect!r}")
+        for group in combo.all_of:
+            for ref in group:
+                if ref not in classes and ref not in sign_ids:
+                    problems.append(f"combination {combo.id!r}: unknown sign or class {ref!r}")
+    if lang.spelling.english_words_source not in m.sources or lang.semantic.model_source not in m.sources:
+        problems.append("spelling.english_words_source and semantic.model_source must name sources")
+    if problems:
+        raise KnowledgeBaseError("language.toml/lexicon.toml: " + "; ".join(problems))
+    return lang
+
+
+@cache
+def load_language() -> Language:
+    """Load and validate ``language.toml`` with ``lexicon.toml`` once per process."""
+    return build_language(_read_toml("language.toml"), _read_toml("lexicon.toml"))
+
+
+@cache
+def english_words() -> dict[str, int]:
+    """The frequent-English-words list as word -> rank (0 is the most frequent)."""
+    name = load_language().spelling.english_words_file
+    ref = resources.files("gabacare.knowledge").joinpath("data", name)
+    try:
+        lines = ref.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError as exc:
+        raise KnowledgeBaseError(f"knowledge base file missing: {name}") from exc
+    words = (w.strip() for w in lines if w.strip() and not w.startswith("#"))
+    return {w: i for i, w in enumerate(words)}

@@ -1,0 +1,151 @@
+"""The evaluation corpora (``tests/eval/data``) and how GabaCare is scored on them.
+
+Shared by the tests in this folder and by ``benchmarks/text_understanding.py``. Each corpus has a
+development split (``*_dev.toml``, which may be used when changing the lexicons) and a held-out
+split (``*_heldout.toml``, written by a different author and never used for tuning: read it only to
+measure). Scoring never looks at a row's style: every row counts.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DATA = Path(__file__).parent / "data"
+URGENCIES = ("emergency", "contact_prescriber", "expected", "none")
+SPLITS = ("dev", "heldout")
+# The splits whose floors the tests assert. The held-out split joins once the engine reaches the
+# floors on it without being tuned on it; until then its figures are reported by the benchmark.
+ASSERTED = ("dev",)
+
+
+def load(corpus: str, split: str) -> list[dict[str, Any]]:
+    """Rows of ``<corpus>_<split>.toml`` (corpus: symptoms, drug_names, questions)."""
+    with (DATA / f"{corpus}_{split}.toml").open("rb") as fh:
+        return list(tomllib.load(fh)["case"])
+
+
+def styles(row: dict[str, Any]) -> set[str]:
+    return {s.strip() for s in str(row.get("style", "")).split(",") if s.strip()}
+
+
+@dataclass(frozen=True)
+class SymptomScore:
+    n: int
+    confusion: Counter[tuple[str, str]]  # (expected, got) -> count
+    missed_emergencies: tuple[str, ...]
+    false_emergencies: tuple[str, ...]
+    negated_emergencies: tuple[str, ...]  # negated-style texts not labelled emergency, read as one
+
+    def recall(self, urgency: str) -> float:
+        total = sum(c for (e, _), c in self.confusion.items() if e == urgency)
+        return self.confusion[(urgency, urgency)] / total if total else float("nan")
+
+    def precision(self, urgency: str) -> float:
+        total = sum(c for (_, g), c in self.confusion.items() if g == urgency)
+        return self.confusion[(urgency, urgency)] / total if total else float("nan")
+
+    @property
+    def non_emergency(self) -> int:
+        return sum(c for (e, _), c in self.confusion.items() if e != "emergency")
+
+    @property
+    def false_emergency_rate(self) -> float:
+        return len(self.false_emergencies) / self.non_emergency if self.non_emergency else 0.0
+
+    @property
+    def accuracy(self) -> float:
+        return sum(c for (e, g), c in self.confusion.items() if e == g) / self.n
+
+
+def score_symptoms(rows: Iterable[dict[str, Any]], urgency_of: Callable[[str], str | None]) -> SymptomScore:
+    confusion: Counter[tuple[str, str]] = Counter()
+    missed, false, negated = [], [], []
+    n = 0
+    for row in rows:
+        n += 1
+        got = urgency_of(row["text"]) or "none"
+        want = row["urgency"]
+        confusion[(want, got)] += 1
+        if want == "emergency" and got != "emergency":
+            missed.append(row["text"])
+        if want != "emergency" and got == "emergency":
+            false.append(row["text"])
+            if "negated" in styles(row):
+                negated.append(row["text"])
+    return SymptomScore(n, confusion, tuple(missed), tuple(false), tuple(negated))
+
+
+@dataclass(frozen=True)
+class DrugScore:
+    n: int
+    resolved: int
+    class_right: int
+    wrong: tuple[tuple[str, str], ...]  # (text, what was read)
+
+    @property
+    def resolution(self) -> float:
+        return self.resolved / self.n
+
+    @property
+    def class_accuracy(self) -> float:
+        return self.class_right / self.n
+
+
+# The corpus names a few ingredients by a family name where the knowledge base names the product's
+# own ingredient; these count as the same reading.
+EQUIVALENT = {
+    "cannabis": {"cannabis", "cannabidiol", "tetrahydrocannabinol", "nabiximols", "dronabinol", "nabilone"},
+    "aspirin": {"aspirin", "acetylsalicylic acid"},
+}
+# Classes whose severity is "none" (studied together, no change): the corpus calls that "none".
+NO_INTERACTION_CLASSES = {"no-meaningful-interaction"}
+
+
+def score_drugs(rows: Iterable[dict[str, Any]], read: Callable[[str], tuple[tuple[str, ...], tuple[str, ...]]]) -> DrugScore:
+    """``read(text)`` -> (ingredients, class ids). A row is resolved when every expected ingredient
+    is read (extra ingredients are allowed: "lean" may list promethazine too); its class is right
+    when the expected class is among the classes read (``none`` rows: no class)."""
+    n = resolved = class_right = 0
+    wrong = []
+    for row in rows:
+        n += 1
+        ingredients, classes = read(row["text"])
+        read_set = set(ingredients)
+        ok = all(read_set & EQUIVALENT.get(w, {w}) for w in row["ingredients"])
+        resolved += ok
+        interacting = set(classes) - NO_INTERACTION_CLASSES
+        klass_ok = (row["klass"] == "none" and not interacting) or row["klass"] in classes
+        class_right += klass_ok
+        if not (ok and klass_ok):
+            wrong.append((row["text"], f"{list(ingredients)} {list(classes)}"))
+    return DrugScore(n, resolved, class_right, tuple(wrong))
+
+
+@dataclass(frozen=True)
+class TopicScore:
+    n: int
+    top1: int
+    wrong: tuple[tuple[str, str, str], ...]  # (text, expected, got)
+
+    @property
+    def accuracy(self) -> float:
+        return self.top1 / self.n
+
+
+def score_questions(rows: Iterable[dict[str, Any]], topic_of: Callable[[str], str | None]) -> TopicScore:
+    """``topic_of(question)`` -> the first topic, or None for "no good answer" (right for ``none``)."""
+    n = top1 = 0
+    wrong = []
+    for row in rows:
+        n += 1
+        got = topic_of(row["text"]) or "none"
+        if got == row["topic"]:
+            top1 += 1
+        else:
+            wrong.append((row["text"], row["topic"], got))
+    return TopicScore(n, top1, tuple(wrong))

@@ -1,0 +1,71 @@
+"""GabaCare measured on the evaluation corpora (``tests/eval/data``), both splits.
+
+The held-out split was written by another author and is never used to change the lexicons; the
+figures for both splits are printed by ``benchmarks/text_understanding.py``. These tests hold the
+floors the issue sets: every emergency recognised (recall 100%), no emergency read in a text whose
+only symptoms are denied, at most 5% of non-emergency texts escalated to an emergency, medicine
+names resolved at 98% or better.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from gabacare.clinical import check_interactions, triage
+
+from . import corpus
+
+
+def _shown(split: str, rows: object) -> object:
+    """What a failure message may show: the rows on the dev split, only their number on the held-out
+    split (so that nobody tunes on held-out wording by reading a failed test)."""
+    return rows if split == "dev" else f"{len(rows)} held-out rows (texts hidden)"  # type: ignore[arg-type]
+
+
+def _urgency(text: str) -> str | None:
+    return triage([text]).most_urgent
+
+
+def _drug(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    r = check_interactions([text]).results[0]
+    return r.ingredients, r.classes
+
+
+@pytest.fixture(scope="module", params=corpus.ASSERTED)
+def scored(request: pytest.FixtureRequest) -> tuple[str, corpus.SymptomScore]:
+    return request.param, corpus.score_symptoms(corpus.load("symptoms", request.param), _urgency)
+
+
+def test_every_emergency_is_recognised(scored: tuple[str, corpus.SymptomScore]) -> None:
+    split, score = scored
+    assert not score.missed_emergencies, _shown(split, score.missed_emergencies)
+
+
+def test_denied_symptoms_never_raise_an_emergency(scored: tuple[str, corpus.SymptomScore]) -> None:
+    split, score = scored
+    assert not score.negated_emergencies, _shown(split, score.negated_emergencies)
+
+
+def test_few_non_emergencies_are_escalated(scored: tuple[str, corpus.SymptomScore]) -> None:
+    split, score = scored
+    assert score.false_emergency_rate <= 0.05, _shown(split, score.false_emergencies)
+
+
+@pytest.mark.parametrize("split", corpus.ASSERTED)
+def test_medicine_names_resolve(split: str) -> None:
+    score = corpus.score_drugs(corpus.load("drug_names", split), _drug)
+    assert score.resolution >= 0.98, _shown(split, score.wrong)
+
+
+def test_the_corpora_are_big_enough_and_labelled_consistently() -> None:
+    symptoms = [r for s in corpus.SPLITS for r in corpus.load("symptoms", s)]
+    drugs = [r for s in corpus.SPLITS for r in corpus.load("drug_names", s)]
+    questions = [r for s in corpus.SPLITS for r in corpus.load("questions", s)]
+    assert (len(symptoms), len(drugs), len(questions)) >= (400, 150, 200)
+    assert {r["urgency"] for r in symptoms} == set(corpus.URGENCIES)
+    assert sum("negated" in corpus.styles(r) for r in symptoms) >= 50
+    # No text in both splits: the held-out figures measure wording the lexicons were not tuned on.
+    for name in ("symptoms", "drug_names", "questions"):
+        dev = {r["text"].lower() for r in corpus.load(name, "dev")}
+        held = {r["text"].lower() for r in corpus.load(name, "heldout")}
+        assert not dev & held, name
