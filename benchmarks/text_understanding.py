@@ -37,7 +37,7 @@ def _quality(show: bool) -> None:
     from gabacare.guide import ask
 
     print("== symptoms (urgency) ==")
-    for split in corpus.SPLITS:
+    for split in corpus.splits("symptoms"):
         rows = corpus.load("symptoms", split)
         s = corpus.score_symptoms(rows, lambda t: triage([t]).most_urgent)
         print(f"[{split}] n={s.n} accuracy={s.accuracy:.3f} false-emergency rate={s.false_emergency_rate:.3f} "
@@ -45,7 +45,7 @@ def _quality(show: bool) -> None:
               f"emergencies on denied symptoms={len(s.negated_emergencies)}")
         for u in corpus.URGENCIES:
             print(f"    {u:<19} recall={s.recall(u):.3f} precision={s.precision(u):.3f}")
-        if show and split == "dev":  # held-out rows are measured, never read
+        if show and split != "heldout":  # held-out rows are measured, never read
             for t in s.missed_emergencies:
                 print("    MISSED:", t)
             for t in s.false_emergencies:

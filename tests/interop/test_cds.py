@@ -303,3 +303,24 @@ def test_public_sample_requests_never_fail_hard(path: Path) -> None:
             assert all(c["indicator"] in ("info", "warning", "critical") for c in r.body["cards"])
         else:
             assert r.reason
+
+
+def test_medications_written_as_ehrs_write_them_are_checked_and_unknown_ones_are_named() -> None:
+    """EHR display strings go through the one drug-name engine (salts, strengths, misspellings); a
+    medication it cannot identify gets an info card naming it (unknown is never "no interaction")."""
+    hydro = med_request("h-1", "pat-52m", "0000001", status="active", display="HYDROmorphone HCl 2 MG PO TABS")
+    alpraz = med_request("a-1", "pat-52m", "0000002", status="active", display="alprazolm 0.5 mg")
+    mystery = med_request("m-1", "pat-52m", "0000003", status="active", display="Zorbaxitol 10 mg tablet")
+    req = order_request("order-select", patient="pat-52m", gender="male", birth="1973-01-20", weight_kg=80,
+                        creatinine=(80, "umol/L"), drafts=[med_request("draft-gaba-2", "pat-52m", "310431", mg=300)],
+                        active=[hydro, alpraz, mystery])
+    got = {c["summary"]: c for c in cards("gabacare-order-select", req)}
+    opioid = next(c for s, c in got.items() if s.startswith("Gabapentin with an opioid (hydromorphone)"))
+    assert opioid["indicator"] == "warning"
+    # The opioid + benzodiazepine boxed warning (FDA 2016) travels with the first sedative card.
+    assert "benzodiazepine" in opioid["detail"].lower() and "fda-dsc-2016" in opioid["detail"]
+    assert any(s.startswith("Gabapentin with a benzodiazepine (alprazolam)") for s in got)
+    unknown = next(c for s, c in got.items() if s.startswith("Not checked for interactions"))
+    assert unknown["indicator"] == "info" and "Zorbaxitol" in unknown["detail"]
+    for card in got.values():
+        check_card_shape(card)

@@ -85,6 +85,17 @@ def test_an_emergency_side_effect_is_flagged_at_once(mem_journal: Journal) -> No
     assert mem_journal.repo.get_entry(pid, mild.entry.id).data.urgency == mild.urgency
 
 
+def test_a_note_is_read_like_a_side_effect(mem_journal: Journal) -> None:
+    """Free text anywhere in the journal goes through the same reading: a note that describes an
+    emergency in ordinary words is flagged when it is saved, and the note itself is kept as typed."""
+    pid = mem_journal.add_patient("Ada").id
+    r = mem_journal.log_note_read(pid, "he was so drowsy after his oxycodone he would not wake up", at=datetime(2026, 6, 2, 9))
+    assert r.emergency and r.urgency == "emergency"
+    assert r.entry.kind == "note" and r.entry.data.text.startswith("he was so drowsy")
+    calm = mem_journal.log_note_read(pid, "walked to the shops, felt fine", at=datetime(2026, 6, 2, 10))
+    assert not calm.emergency and calm.urgency is None
+
+
 def test_creatinine_reruns_the_renal_check_against_the_plan(mem_journal: Journal) -> None:
     pid = mem_journal.add_patient("Ada", birth_date=date(1960, 1, 1), sex="female", weight_kg=70).id
     mem_journal.set_plan(pid, PlanSpec("regimen", JUNE, regimen="600 mg TID"))

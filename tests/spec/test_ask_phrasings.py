@@ -3,7 +3,11 @@
 Each row is a phrasing a person might type, written for GabaCare (slang, indirect wording and
 spelling slips included), and the topic that must come first. Every row must pass; the share on
 topic is also printed (``pytest -s``) so a change to the synonyms or weights shows its effect.
-Vocabulary: ``knowledge/data/synonyms.toml`` (gabacare-policy); topics: ``knowledge/data/topics/``.
+``PARAPHRASES`` are indirect wordings found by meaning as well as by words (hybrid retrieval);
+``OFF_TOPIC`` questions must get no answer at all (the guide lists its topics instead).
+Vocabulary: ``knowledge/data/synonyms.toml`` (gabacare-policy); topics: ``knowledge/data/topics/``
+(``examples`` are the example questions the meaning is compared with). None of these rows is copied
+from the evaluation corpora in ``tests/eval/data``.
 """
 
 from __future__ import annotations
@@ -96,6 +100,40 @@ PHRASINGS = Table(
     """
 )
 
+PARAPHRASES = Table(
+    """
+    question                                                        | topic
+    ----------------------------------------------------------------+-----------------------------
+    what's gabapentin meant to treat                                | how-it-works
+    what is the right amount to take at night                       | dosing
+    i slept through my lunchtime one                                | missed-dose
+    i dont want to be on it forever, how do i get off               | stopping
+    is this stuff going to make me fat                              | side-effects
+    when do i need to ring an ambulance                             | emergencies
+    can i have wine with dinner on gabapentin                       | alcohol-and-sedatives
+    i'm a bus driver, will this affect my job                       | driving
+    i've had a kidney transplant, what dose                         | kidneys
+    is it fine to take with a cup of tea                            | food-and-antacids
+    will it affect my baby's development                            | pregnancy-and-breastfeeding
+    can i keep my tablets in the kitchen                            | storage
+    my mate asked to buy some of my gabapentin                      | misuse
+    my 90 year old dad is on it and very wobbly                     | older-adults
+    my little boy ate two of my pills                               | overdose
+    what other drugs can i take for nerve pain                      | alternatives
+    """
+)
+
+OFF_TOPIC = [
+    "best pizza near me",
+    "how do I renew my passport",
+    "how do i make a sourdough starter",
+    "what is the population of canada",
+    "can you recommend a good hotel in london",
+    "how do i fix a leaking tap",
+    "how do i register with a dentist",
+    "how do i cancel my netflix",
+]
+
 _ON_TOPIC: list[bool] = []
 
 
@@ -105,6 +143,25 @@ def test_the_expected_topic_answers_first(question: str, topic: str) -> None:
     top = answers[0].topic if answers else None
     _ON_TOPIC.append(top == topic)
     assert top == topic, f"{question!r}: expected {topic}, got {[a.topic for a in answers]}"
+
+
+@pytest.mark.parametrize(PARAPHRASES.argnames, PARAPHRASES.rows, ids=[q for q, _ in PARAPHRASES.rows])
+def test_a_paraphrase_finds_its_topic_by_meaning(question: str, topic: str) -> None:
+    result = ask(question)
+    top = result.answers[0].topic if result.answers else None
+    assert result.retrieval == "hybrid"
+    assert top == topic, f"{question!r}: expected {topic}, got {[a.topic for a in result.answers]}"
+
+
+@pytest.mark.parametrize("question", OFF_TOPIC)
+def test_an_off_topic_question_gets_no_answer(question: str) -> None:
+    result = ask(question)
+    assert result.answers == (), f"{question!r}: expected no answer, got {[a.topic for a in result.answers]}"
+    assert result.message is not None and "pharmacist" in result.message
+
+
+def test_the_paraphrases_cover_every_topic() -> None:
+    assert {t for _, t in PARAPHRASES.rows} == set(TOPIC_IDS)
 
 
 def test_the_table_covers_every_topic_and_is_large_enough() -> None:

@@ -5,14 +5,28 @@ Pipeline (each step is data-driven; the vocabulary is ``knowledge/data/synonyms.
     question -> words (digits dropped) -> spelling slips corrected against the index vocabulary and
     the knowledge base's medicine names -> patient phrases replaced by the topics' words ("booze" ->
     alcohol, "come off" -> stop) -> stop words dropped -> SQLite FTS5 (porter stemming, bm25 with
-    column weights) over the topic pages -> the best paragraph of each answering topic (snippet()).
+    column weights) over the topic pages                                       -> keyword score
+    question -> static sentence embedding, compared with each topic's example questions, title,
+    summary and search terms (:func:`gabacare.clinical.text.semantic.semantic_net`) -> meaning score
+    combined score -> topics above the calibrated cut-offs -> the best paragraph of each.
 
-Beside the answers, the question is passed to the symptom triage
-(:func:`gabacare.clinical.triage.triage`; included only when it recognises something, and an
-emergency is flagged first) and every medicine or alcohol word it names to the interaction engine
+Hybrid retrieval: the keyword score (bm25, squashed to 0..1) and the meaning score (highest cosine
+to the topic's texts, with the direction all short questions share taken out) are mixed with the
+weights of ``[search]``. The embeddings score close wordings well and paraphrases poorly, which is
+why each topic lists 15-30 example questions in patients' words (``examples`` in its topic file).
+If the embeddings cannot load, ranking falls back to the keywords alone and the JSON says
+``"retrieval": "keywords only"``.
+
+Beside the answers, the clauses of the question that describe something happening now are passed
+to the symptom triage (:func:`gabacare.clinical.triage.triage`; included only when it recognises
+something, and an emergency is flagged first). Clauses that are general questions ("can it cause
+swollen lips?", "will stopping cause seizures?") are not triaged: the cue phrases are
+``[general_questions]`` of ``synonyms.toml``, and when in doubt a clause is triaged. Every medicine
+or alcohol word is passed to the interaction engine
 (:func:`gabacare.clinical.interactions.check_interactions`). When nothing matches well the answer
-list is empty and the message points to the pharmacist or prescriber: GabaCare never makes up an
-answer. The index is built once per process (in memory, a few milliseconds) and shared.
+list is empty and the message points to the pharmacist or prescriber and lists the guide's topics:
+GabaCare never makes up an answer. The keyword index is built once per process (in memory, a few
+milliseconds); the embeddings of the topics' texts on the first question (about 0.1 s).
 """
 
 from __future__ import annotations
@@ -23,17 +37,34 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING, Any
 
+from gabacare.clinical.drug_names import known_names, plural_key
 from gabacare.clinical.errors import ClinicalInputError
 from gabacare.clinical.interactions import InteractionReport, check_interactions, normalise_name, resolve_ingredients
 from gabacare.clinical.triage import TriageReport, triage
 from gabacare.knowledge import Citation, load_monograph
-from gabacare.knowledge.guide_data import Guide, load_guide
+from gabacare.knowledge.guide_data import GeneralQuestionCues, Guide, load_guide
+from gabacare.knowledge.language import english_words
 
-__all__ = ["Answer", "AskResult", "ask", "interpret"]
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+__all__ = ["Answer", "AskResult", "ask", "clauses", "interpret", "is_general_question"]
 
 _TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _MAX_NGRAM = 3
+# Clause boundaries for the "happening now" test: sentence ends, commas, semicolons, dashes, new lines.
+_CLAUSE = re.compile(r"[.!?;,:\n]+|\s[-–—]+\s")
+
+# An age in a question: "I'm 75", "she is 82", "aged 80", "over 65", "my 90 year old dad", "88yo".
+_AGE = re.compile(r"\b(?:i'?m|i am|is|was|aged?|she'?s|he'?s|turned|turning|over)\s+(\d{2,3})\b"
+                  r"|\b(\d{2,3})\s*-?\s*(?:years?|yrs?|yo|y/o)\b")
+_MAX_AGE = 120
+
+HYBRID = "hybrid"
+KEYWORDS_ONLY = "keywords only"
 
 
 @dataclass(frozen=True)
@@ -47,11 +78,15 @@ class Answer:
     snippet: str
     citations: tuple[Citation, ...]
     score: float
+    keyword_score: float = 0.0
+    semantic_score: float | None = None
 
     def to_json(self) -> dict[str, object]:
         return {
             "topic": self.topic, "title": self.title, "summary": self.summary, "text": self.text,
             "snippet": self.snippet, "citations": list(self.citations), "score": round(self.score, 3),
+            "keyword_score": round(self.keyword_score, 3),
+            "semantic_score": None if self.semantic_score is None else round(self.semantic_score, 3),
         }
 
 
@@ -81,6 +116,9 @@ class AskResult:
     message: str | None
     interpretation: Interpretation
     notice: str
+    retrieval: str = KEYWORDS_ONLY
+    topics: tuple[tuple[str, str], ...] = ()
+    general_clauses: tuple[str, ...] = ()
 
     @property
     def emergency(self) -> bool:
@@ -97,6 +135,11 @@ class AskResult:
             "corrections": {wrong: right for wrong, right in self.interpretation.corrections},
             "search_terms": list(self.interpretation.terms),
             "notice": self.notice,
+            "retrieval": self.retrieval,
+            # The guide's topics, listed when it has no good answer (else null).
+            "topics": [{"topic": t, "title": title} for t, title in self.topics] if not self.answers else None,
+            # Clauses read as general questions, which the symptom triage did not see.
+            "not_triaged": list(self.general_clauses),
         }
 
 
@@ -167,10 +210,13 @@ class _Index:
                 self.comparators[normalise_name(n)] = a.interaction_name or normalise_name(n)
         # Synonym phrases as word tuples, longest first so "glass of wine" wins over "wine".
         self.synonyms = sorted(
-            ((tuple(_words(p)), s.to) for s in guide.synonyms for p in s.phrases if _words(p)),
+            ((tuple(_words(p)), s.to, s.replace) for s in guide.synonyms for p in s.phrases if _words(p)),
             key=lambda item: -len(item[0]),
         )
-        for words, to in self.synonyms:
+        self.synonyms_by_first: dict[str, list[tuple[tuple[str, ...], str, bool]]] = {}
+        for item in self.synonyms:  # still longest first within each list
+            self.synonyms_by_first.setdefault(item[0][0], []).append(item)
+        for words, to, _ in self.synonyms:
             for w in (*words, *_words(to)):
                 vocab[w] = vocab.get(w, 0) + 1
         for w in self.medicine_words:
@@ -181,6 +227,7 @@ class _Index:
             if len(w) >= guide.search.typo_min_length - 1:
                 self.by_initial.setdefault(w[0], []).append(w)
         self._known: dict[str, bool] = {}
+        self.english = english_words()
 
     # --- reading the question ---------------------------------------------------------------
     def indexed(self, word: str) -> bool:
@@ -195,10 +242,12 @@ class _Index:
         """The closest known word within the allowed edits, or ``word`` itself.
 
         A word the stemmed index already matches ("stopped") is kept unless the correction is a
-        medicine name ("tramadoll" -> tramadol), which the interaction engine needs spelt right.
+        medicine name ("tramadoll" -> tramadol), which the interaction engine needs spelt right. A
+        real English word (the text pipeline's word list) is never corrected: "forever" is not a
+        slip for "fever".
         """
         s = self.guide.search
-        if len(word) < s.typo_min_length or word in self.vocab or word in self.guide.stopwords:
+        if len(word) < s.typo_min_length or word in self.vocab or word in self.guide.stopwords or word in self.english:
             return word
         best = self._closest(word)
         if best != word and self.indexed(word) and best not in self.medicine_words:
@@ -224,10 +273,12 @@ class _Index:
         out: list[str] = []
         i = 0
         while i < len(words):
-            for phrase, to in self.synonyms:
+            for phrase, to, replace in self.synonyms_by_first.get(words[i], ()):
                 n = len(phrase)
                 if tuple(words[i:i + n]) == phrase:
-                    out.extend((*phrase, *_words(to)))  # keep the person's words too: "times a day" still says "times"
+                    # Keep the person's words too ("times a day" still says "times") unless the
+                    # synonym replaces them ("forgetful" is about memory, not a forgotten dose).
+                    out.extend(_words(to) if replace else (*phrase, *_words(to)))
                     i += n
                     break
             else:
@@ -250,7 +301,10 @@ class _Index:
                 candidates = [gram] + ([gram[:-1]] if n == 1 and gram.endswith("s") and len(gram) > 3 else [])
                 for typed in candidates:
                     name = typed
-                    ingredients = resolve_ingredients(name)
+                    # Only a whole known name counts here: the name reader would also read
+                    # "it with tramadol" as tramadol, and the longest n-gram would win.
+                    key = plural_key(tuple(_words(typed)), known_names())
+                    ingredients = resolve_ingredients(name) if key is not None else ()
                     if not ingredients and typed in self.comparators:
                         name = self.comparators[typed]
                         ingredients = resolve_ingredients(name) or (name,)
@@ -309,9 +363,108 @@ class _Index:
                 for (i,) in self.conn.execute(count_sql, (f'"{t}"', topic)):
                     hits[int(i)] = hits.get(int(i), 0) + (2 if t in own else 1)
         if not snippets:
-            return 0, self.guide.topic(topic).paragraphs[0].text
+            return -1, ""
         best = min(snippets, key=lambda i: (-hits.get(i, 0), i))
         return best, snippets[best]
+
+
+class _Semantic:
+    """The topics' texts as static sentence embeddings, ready to compare with a question.
+
+    Built once per process, on the first question, from the net's ``embed`` (unit vectors). Short
+    questions embedded by averaging word vectors all share one large common direction ("a question
+    about a medicine"), so the mean of the topics' texts and the first principal components are
+    taken out of every vector before the cosine: what is left is what tells the topics apart.
+    """
+
+    def __init__(self, net: Any, guide: Guide) -> None:
+        import numpy as np
+
+        self._np = np
+        self._net = net
+        texts: list[str] = []
+        starts: list[int] = []
+        for t in guide.topics:
+            starts.append(len(texts))
+            texts.extend(x.lower() for x in (*t.examples, t.title, t.summary, *t.terms))
+        self.topic_ids = tuple(t.id for t in guide.topics)
+        self._starts = np.asarray(starts, dtype=np.intp)
+        raw = np.asarray(net.embed(texts), dtype=np.float32)
+        self._mean = raw.mean(axis=0)
+        centred = raw - self._mean
+        self._components = _top_components(centred, guide.search.semantic_components_removed)
+        self._anchors = self._project(raw)
+        # A topic's paragraphs, embedded when first needed: to pick the one to show when no keyword
+        # of the question is in the topic (computing one twice in two threads is harmless).
+        self._guide = guide
+        self._paragraphs: dict[str, NDArray[np.float32]] = {}
+
+    def _project(self, vectors: NDArray[np.float32]) -> NDArray[np.float32]:
+        xp = self._np
+        v = vectors - self._mean
+        if len(self._components):
+            v = v - (v @ self._components.T) @ self._components
+        norms = xp.linalg.norm(v, axis=1, keepdims=True)
+        out: NDArray[np.float32] = (v / xp.where(norms > 0, norms, 1.0)).astype(xp.float32)
+        return out
+
+    def vector(self, text: str) -> NDArray[np.float32]:
+        """The question's embedding, projected like the topics' texts (a unit vector)."""
+        out: NDArray[np.float32] = self._project(self._np.asarray(self._net.embed([text.lower()]), dtype=self._np.float32))[0]
+        return out
+
+    def scores(self, question: NDArray[np.float32]) -> dict[str, float]:
+        """Topic id -> the highest cosine between the question and the topic's texts."""
+        best = self._np.maximum.reduceat(self._anchors @ question, self._starts)
+        return {t: float(v) for t, v in zip(self.topic_ids, best, strict=True)}
+
+    def best_paragraph(self, topic: str, question: NDArray[np.float32]) -> int:
+        """Index of the topic's paragraph closest in meaning to the question."""
+        if topic not in self._paragraphs:
+            texts = [p.text.lower() for p in self._guide.topic(topic).paragraphs]
+            self._paragraphs[topic] = self._project(self._np.asarray(self._net.embed(texts), dtype=self._np.float32))
+        return int((self._paragraphs[topic] @ question).argmax())
+
+
+def _top_components(x: NDArray[np.float32], k: int) -> NDArray[np.float32]:
+    """The first ``k`` principal directions of the centred rows ``x``, by power iteration.
+
+    Matrix-vector products only: a full SVD of the ~800 x 256 matrix costs seconds on a busy
+    machine's BLAS, these a millisecond. Deterministic (starts from the longest row).
+    """
+    import numpy as np
+
+    rest = x.astype(np.float64)
+    found: list[NDArray[np.float64]] = []
+    for _ in range(k):
+        v = rest[int(np.linalg.norm(rest, axis=1).argmax())].copy()
+        v /= np.linalg.norm(v) or 1.0
+        for _ in range(200):
+            w = rest.T @ (rest @ v)
+            w /= np.linalg.norm(w) or 1.0
+            done = abs(float(w @ v)) > 1 - 1e-10
+            v = w
+            if done:
+                break
+        found.append(v)
+        rest = rest - np.outer(rest @ v, v)
+    out: NDArray[np.float32] = np.asarray(found, dtype=np.float32).reshape(len(found), x.shape[1])
+    return out
+
+
+_semantic_lock = threading.Lock()
+_semantic_state: dict[str, _Semantic | None] = {}
+
+
+def _semantic() -> _Semantic | None:
+    """The topics' embeddings, or ``None`` when the sentence embeddings cannot load (keywords only)."""
+    with _semantic_lock:
+        if "s" not in _semantic_state:
+            from gabacare.clinical.text.semantic import semantic_net
+
+            net = semantic_net()
+            _semantic_state["s"] = _Semantic(net, load_guide()) if net is not None else None
+        return _semantic_state["s"]
 
 
 @cache
@@ -330,8 +483,117 @@ def interpret(question: str) -> Interpretation:
     # A named medicine also searches for its interaction class ("vodka" -> alcohol, "oxycodone" -> opioids).
     classes = [r.class_id for r in check_interactions(list(medicines)).results if r.class_id] if medicines else []
     class_words = [w for c in classes for w in c.split("-") if idx.indexed(w)]
-    terms = tuple(dict.fromkeys(w for w in (*expanded, *class_words) if w not in idx.guide.stopwords and len(w) > 1))
+    # An age at or above the guide's threshold ("I'm 75", "my 90 year old dad") reads as the
+    # older-adults words: the words themselves drop the digits.
+    s = idx.guide.search
+    ages = [int(a or b) for a, b in _AGE.findall(question.lower().replace("’", "'"))]
+    age_words = _words(s.older_age_words) if any(s.older_age_years <= a <= _MAX_AGE for a in ages) else []
+    terms = tuple(dict.fromkeys(w for w in (*expanded, *class_words, *age_words)
+                                if w not in idx.guide.stopwords and len(w) > 1))
     return Interpretation(tuple(corrected), corrections, terms, medicines)
+
+
+# --- triage only what is happening now ------------------------------------------------------------
+_Phrases = tuple[tuple[str, ...], ...]
+
+
+@cache
+def _cue_phrases(cues: GeneralQuestionCues) -> tuple[_Phrases, _Phrases, _Phrases]:
+    def phrases(items: Sequence[str]) -> _Phrases:
+        return tuple(sorted({tuple(_words(p)) for p in items if _words(p)}, key=lambda w: -len(w)))
+
+    return phrases(cues.general), phrases(cues.now), phrases(cues.refers_back)
+
+
+def _find(words: Sequence[str], phrase: tuple[str, ...]) -> list[int]:
+    n = len(phrase)
+    return [i for i in range(len(words) - n + 1) if tuple(words[i:i + n]) == phrase]
+
+
+def clauses(question: str) -> list[str]:
+    """The question cut at sentence ends, commas, semicolons and dashes (empty pieces dropped)."""
+    return [c.strip() for c in _CLAUSE.split(question) if _words(c)]
+
+
+def is_general_question(clause: str) -> bool:
+    """True when ``clause`` asks about gabapentin in general rather than describing something now.
+
+    It must hold a general-question phrase ("can it cause", "what happens if") and, once those
+    phrases are taken out, no happening-now phrase ("right now", "I've got", "like this").
+    """
+    general, now, _ = _cue_phrases(load_guide().general_cues)
+    words = _words(clause)
+    used = [False] * len(words)
+    for phrase in general:
+        for i in _find(words, phrase):
+            used[i:i + len(phrase)] = [True] * len(phrase)
+    if not any(used):
+        return False
+    rest = [w for w, u in zip(words, used, strict=True) if not u]
+    return not any(_find(rest, phrase) for phrase in now)
+
+
+def _triage_now(text: str, reading: Interpretation) -> tuple[TriageReport | None, tuple[str, ...]]:
+    """Triage the clauses that describe something happening now; also return the general ones."""
+    parts = clauses(text)
+    general = tuple(c for c in parts if is_general_question(c))
+    kept = [c for c in parts if c not in general]
+    if not kept:
+        return None, general
+    back = _cue_phrases(load_guide().general_cues)[2]
+    refers_back = any(_find(_words(c), phrase) for c in kept for phrase in back)
+    if refers_back:
+        kept, general = parts, ()
+    typed = text if not general else ". ".join(kept)
+    report = triage([typed])
+    if not report.most_urgent and reading.corrections:
+        # Triage the clauses as corrected when the typed words are not recognised.
+        fixes = dict(reading.corrections)
+        corrected = ". ".join(" ".join(fixes.get(w, w) for w in _words(c)) for c in kept)
+        if corrected != ". ".join(" ".join(_words(c)) for c in kept):
+            report = triage([corrected])
+    return (report if report.most_urgent else None), general
+
+
+# --- ranking -----------------------------------------------------------------------------------
+#: (topic id, score, keyword score, meaning score or None), best first.
+_Ranked = tuple[str, float, float, float | None]
+
+
+def _corrected_text(text: str, reading: Interpretation) -> str:
+    """``text`` with each corrected spelling slip replaced by the word it was read as."""
+    if not reading.corrections:
+        return text
+    fixes = dict(reading.corrections)
+    return _TOKEN.sub(lambda m: fixes.get(m.group(0), m.group(0)), text.lower().replace("’", "'").replace("‘", "'"))
+
+
+def _rank_keywords(idx: _Index, reading: Interpretation) -> list[_Ranked]:
+    """(topic, score, keyword score, None) best first: bm25 alone (when the embeddings are unavailable)."""
+    s = idx.guide.search
+    hits = idx.search(reading.terms) if reading.terms else []
+    best = hits[0][1] if hits else 0.0
+    return [(t, score, score, None) for t, score in hits if score >= s.min_score and score >= s.relative_cutoff * best]
+
+
+def _rank_hybrid(idx: _Index, sem: _Semantic, reading: Interpretation,
+                 question: NDArray[np.float32]) -> list[_Ranked]:
+    """(topic, combined score, keyword score, meaning score) best first, above the calibrated cut-offs."""
+    s = idx.guide.search
+    keyword = dict(idx.search(reading.terms)) if reading.terms else {}
+    meaning = sem.scores(question)
+    ranked = []
+    for topic_id, cos in meaning.items():
+        kw = keyword.get(topic_id, 0.0)
+        combined = s.semantic_weight * cos + (1 - s.semantic_weight) * kw / (kw + s.keyword_half_score)
+        if (combined < s.min_combined and kw < s.min_keyword_alone) or (kw <= 0 and cos < s.min_semantic_alone):
+            continue
+        ranked.append((topic_id, combined, kw, cos))
+    ranked.sort(key=lambda item: -item[1])
+    if not ranked:
+        return []
+    best = ranked[0][1]
+    return [r for r in ranked if r[1] >= s.relative_cutoff_combined * best]
 
 
 def ask(question: str) -> AskResult:
@@ -346,8 +608,11 @@ def ask(question: str) -> AskResult:
     -------
     AskResult
         ``answers`` best first (at most ``search.max_answers``, each above the policy's score
-        cut-offs); ``triage`` when a symptom is recognised (emergencies first); ``interactions`` when
-        a medicine or alcohol is named; ``message`` points to the pharmacist when nothing matches well.
+        cut-offs); ``triage`` when a symptom happening now is recognised (emergencies first; general
+        questions such as "can it cause swollen lips?" are not triaged); ``interactions`` when a
+        medicine or alcohol is named; ``message`` points to the pharmacist and ``topics`` lists the
+        guide's topics when nothing matches well; ``retrieval`` says whether the meaning of the
+        question was used (``hybrid``) or only its words (``keywords only``).
 
     Raises
     ------
@@ -359,6 +624,10 @@ def ask(question: str) -> AskResult:
     >>> r = ask("is a glass of wine ok?")
     >>> (r.answers[0].topic, r.interactions.results[0].class_id)
     ('alcohol-and-sedatives', 'alcohol')
+    >>> ask("best pizza near me").answers
+    ()
+    >>> ask("can gabapentin cause swollen lips?").triage is None
+    True
     """
     text = " ".join(question.split())
     if not _words(text):
@@ -369,29 +638,32 @@ def ask(question: str) -> AskResult:
         limit = guide.search.max_question_chars
         raise ClinicalInputError(f"the question is too long: ask one question in at most {limit} characters")
     reading = interpret(text)
-    # Triage the question as typed, or as corrected when the typed words are not recognised.
-    report = triage([text])
-    if not report.most_urgent and reading.corrections:
-        report = triage([" ".join(reading.words)])
-    found_triage = report if report.most_urgent else None
+    found_triage, general = _triage_now(text, reading)
     interactions = check_interactions(list(reading.medicines)) if reading.medicines else None
+    sem = _semantic()
+    # The meaning is read from the words as corrected ("alchohol" would embed as noise).
+    qvec = sem.vector(_corrected_text(text, reading)) if sem is not None else None
+    if sem is not None and qvec is not None:
+        ranked = _rank_hybrid(idx, sem, reading, qvec)
+        retrieval = HYBRID
+    else:
+        ranked = _rank_keywords(idx, reading)
+        retrieval = KEYWORDS_ONLY
     answers: list[Answer] = []
-    if reading.terms:
-        hits = idx.search(reading.terms)
-        best = hits[0][1] if hits else 0.0
-        for topic_id, score in hits:
-            if len(answers) >= guide.search.max_answers:
-                break
-            if score < guide.search.min_score or score < guide.search.relative_cutoff * best:
-                continue
-            page = guide.topic(topic_id)
-            i, snip = idx.best_paragraph(topic_id, reading.terms, reading.own_terms)
-            para = page.paragraphs[i]
-            answers.append(Answer(topic_id, page.title, page.summary, para.text, snip, para.citations, score))
+    for topic_id, score, kw, cos in ranked[: guide.search.max_answers]:
+        page = guide.topic(topic_id)
+        i, snip = idx.best_paragraph(topic_id, reading.terms, reading.own_terms) if reading.terms else (-1, "")
+        if i < 0:  # no keyword of the question in this topic: the paragraph closest in meaning
+            i = sem.best_paragraph(topic_id, qvec) if sem is not None and qvec is not None else 0
+            snip = page.paragraphs[i].text
+        para = page.paragraphs[i]
+        answers.append(Answer(topic_id, page.title, page.summary, para.text, snip, para.citations, score, kw, cos))
     if found_triage is not None and found_triage.emergency:
         message: str | None = guide.search.emergency_message
     elif not answers:
-        message = guide.search.no_answer_message
+        titles = "; ".join(t.title for t in guide.topics)
+        message = f"{guide.search.no_answer_message} The guide covers: {titles}."
     else:
         message = None
-    return AskResult(text, tuple(answers), found_triage, interactions, message, reading, load_monograph().notice_text)
+    return AskResult(text, tuple(answers), found_triage, interactions, message, reading, load_monograph().notice_text,
+                     retrieval, tuple((t.id, t.title) for t in guide.topics), general)

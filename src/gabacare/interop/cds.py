@@ -602,10 +602,13 @@ def _interaction_cards(instance: str, others: list[Medication], gaba_drafts: lis
                 "FDA Drug Safety Communication (19 Dec 2019): serious breathing problems can occur when "
                 "gabapentinoids are taken with opioids or other CNS depressants; start at the lowest dose and "
                 "monitor for sedation and slowed breathing."]
-        if cid == present[0]:
-            body.extend(report.warnings)  # combination warnings (opioid + benzodiazepine) and the Beers count
+        cites = list(cls.citations)
+        if cid == present[0] and report.warnings:
+            # Combination warnings (opioid + benzodiazepine, FDA 2016) and the Beers count, with their sources.
+            body.extend(report.warnings)
+            cites = list(dict.fromkeys((*cites, *report.citations)))
         cards.append(_card(instance, f"cns:{cid}", summary, "warning" if major else "info",
-                           "\n\n".join(body), cls.citations, topic="cns-depressant"))
+                           "\n\n".join(body), cites, topic="cns-depressant"))
     unknown = list(dict.fromkeys(med.label for med in others if not med.ingredients))
     if unknown:
         listed = "; ".join(unknown)

@@ -2,11 +2,13 @@
 
 Files (all under ``knowledge/data/``)::
 
-    topics/<id>.toml    one patient topic: title, summary, search terms, cited paragraphs
+    topics/<id>.toml    one patient topic: title, summary, search terms, example questions in
+                        patients' words (matched by meaning, never shown), cited paragraphs
     alternatives.toml   comparators per indication group, and the counselling facts ([facts.*])
                         the topics need that gabapentin.toml does not hold
     synonyms.toml       the words patients use -> the words the topics use, stop words,
-                        search settings and the "ask your pharmacist" message (gabacare-policy)
+                        search settings, the "ask your pharmacist" message and the cues that tell
+                        a general question from a symptom happening now (gabacare-policy)
 
 Topic text never types a number. A number is a placeholder naming a fact of the knowledge base:
 ``{limits.max_daily_mg}`` (a dotted path into :class:`~gabacare.knowledge.monograph.Monograph`;
@@ -30,7 +32,7 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from gabacare.knowledge.monograph import (
     Citation,
@@ -46,6 +48,7 @@ __all__ = [
     "Alternative",
     "AlternativeGroup",
     "FactGroup",
+    "GeneralQuestionCues",
     "Guide",
     "GuideText",
     "Paragraph",
@@ -132,10 +135,24 @@ class Alternative(_Cited):
 
 # --- search vocabulary --------------------------------------------------------------------------
 class Synonym(_Frozen):
-    """Patient phrases that mean ``to`` (words the topics use, or a medicine name such as alcohol)."""
+    """Patient phrases that mean ``to`` (words the topics use, or a medicine name such as alcohol).
+
+    The person's own words are kept beside ``to`` unless ``replace`` is set: "forgetful" must not
+    also search for "forget" (the missed-dose topic's word) once it has been read as memory.
+    """
 
     to: str
     phrases: tuple[str, ...] = Field(min_length=1)
+    replace: bool = False
+
+    @field_validator("phrases")
+    @classmethod
+    def _no_digits(cls, phrases: tuple[str, ...]) -> tuple[str, ...]:
+        # Questions are matched word by word and digits are not words: "over 65" would mean "over".
+        bad = [p for p in phrases if re.search(r"\d", p)]
+        if bad:
+            raise ValueError(f"a phrase cannot hold digits (they are not matched): {bad}")
+        return phrases
 
 
 class SearchSettings(_Cited):
@@ -153,6 +170,31 @@ class SearchSettings(_Cited):
     typo_two_edits_min_length: int = Field(ge=4)
     no_answer_message: str
     emergency_message: str
+    # Hybrid ranking (keywords + meaning); see synonyms.toml for what each one does.
+    semantic_weight: float = Field(ge=0, le=1)
+    keyword_half_score: float = Field(gt=0)
+    semantic_components_removed: int = Field(ge=0, le=8)
+    min_combined: float = Field(ge=0, le=1)
+    min_keyword_alone: float = Field(gt=0)
+    older_age_years: int = Field(ge=18, le=120)
+    older_age_words: str = Field(min_length=1)
+    min_semantic_alone: float = Field(ge=0, le=1)
+    relative_cutoff_combined: float = Field(gt=0, le=1)
+
+
+class GeneralQuestionCues(_Cited):
+    """Phrases that mark a clause as a general question ("can it cause ...", "what happens if ..."),
+    not a symptom happening now, and the words that say it is happening now after all.
+
+    A clause is general when it holds a ``general`` phrase and, once that phrase is taken out, none
+    of the ``now`` phrases ("right now", "i've got", "like this"). Only the other clauses go to
+    the symptom triage, and the whole question when one of them only points back at a general one
+    (``refers_back``: "does it make your tongue swell? mine is swelling now"). When in doubt, triage.
+    """
+
+    general: tuple[str, ...] = Field(min_length=1)
+    now: tuple[str, ...] = ()
+    refers_back: tuple[str, ...] = ()
 
 
 # --- topics -----------------------------------------------------------------------------------
@@ -167,6 +209,7 @@ class Topic(_Frozen):
     title: str
     summary: str
     terms: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()
     paragraphs: tuple[Paragraph, ...] = Field(min_length=1)
 
 
@@ -186,6 +229,7 @@ class GuideText(_Frozen):
     summary: str
     terms: tuple[str, ...]
     paragraphs: tuple[RenderedParagraph, ...]
+    examples: tuple[str, ...] = ()
 
     @property
     def citations(self) -> tuple[Citation, ...]:
@@ -206,6 +250,7 @@ class Guide(_Frozen):
     synonyms: tuple[Synonym, ...]
     stopwords: frozenset[str]
     search: SearchSettings
+    general_cues: GeneralQuestionCues
 
     def topic(self, topic_id: str) -> GuideText:
         """A topic by id; ``KeyError`` names the known ids."""
@@ -386,7 +431,8 @@ def _render_topic(name: str, topic: Topic, monograph: Monograph, facts: Mapping[
         summary = render_template(topic.summary, monograph, facts).text
     except KnowledgeBaseError as exc:
         raise KnowledgeBaseError(f"{name}: {exc}") from exc
-    return GuideText(id=topic.id, title=topic.title, summary=summary, terms=topic.terms, paragraphs=tuple(paragraphs))
+    return GuideText(id=topic.id, title=topic.title, summary=summary, terms=topic.terms, paragraphs=tuple(paragraphs),
+                     examples=topic.examples)
 
 
 def build_guide(files: Sequence[tuple[str, dict[str, Any]]], monograph: Monograph) -> Guide:
@@ -416,6 +462,7 @@ def build_guide(files: Sequence[tuple[str, dict[str, Any]]], monograph: Monograp
     try:
         synonyms = tuple(Synonym(**s) for s in syn.get("synonyms", []))
         search = SearchSettings(**syn["search"])
+        cues = GeneralQuestionCues(**syn["general_questions"])
         stopwords = frozenset(str(w).lower() for w in syn.get("stopwords", []))
     except (KeyError, TypeError, ValidationError) as exc:
         raise KnowledgeBaseError(f"synonyms.toml: {exc}") from exc
@@ -437,7 +484,7 @@ def build_guide(files: Sequence[tuple[str, dict[str, Any]]], monograph: Monograp
         raise KnowledgeBaseError(f"topics missing: {', '.join(missing)}")
     ordered = tuple(sorted(topics, key=lambda t: TOPIC_IDS.index(t.id)))
     return Guide(topics=ordered, groups=groups, alternatives=alternatives, facts=facts, synonyms=synonyms,
-                 stopwords=stopwords, search=search)
+                 stopwords=stopwords, search=search, general_cues=cues)
 
 
 @cache

@@ -207,5 +207,5 @@ def english_words() -> dict[str, int]:
         lines = ref.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError as exc:
         raise KnowledgeBaseError(f"knowledge base file missing: {name}") from exc
-    words = (w.strip() for w in lines if w.strip() and not w.startswith("#"))
-    return {w: i for i, w in enumerate(words)}
+    words = [w for w in lines if w and not w.startswith("#")]
+    return dict(zip(words, range(len(words)), strict=True))

@@ -10,7 +10,7 @@ import pytest
 
 import gabacare.clinical
 
-MODULES = [f"gabacare.clinical.{m.name}" for m in pkgutil.iter_modules(gabacare.clinical.__path__)]
+MODULES = [m.name for m in pkgutil.walk_packages(gabacare.clinical.__path__, prefix="gabacare.clinical.")]
 MODULES += ["gabacare.clinical", "gabacare.knowledge.monograph"]
 
 

@@ -14,11 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import product
+from typing import Any
 
 import snowballstemmer  # type: ignore[import-untyped]
 
 from gabacare.clinical.text.normalise import normalise_words, tokenise
 from gabacare.knowledge import load_monograph
+from gabacare.knowledge.cache import derived
 from gabacare.knowledge.language import load_language
 
 __all__ = ["EFFECT_SIGN", "Match", "find_signs", "stem", "stem_phrase"]
@@ -68,8 +70,7 @@ class _Compiled:
     window: int
 
 
-@cache
-def _compiled() -> _Compiled:
+def _build() -> dict[str, Any]:
     lang = load_language()
     by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
     patterns = []
@@ -79,8 +80,8 @@ def _compiled() -> _Compiled:
             if stems:
                 by_first.setdefault(stems[0], []).append((stems, sign.id))
         for pattern in sign.patterns:
-            groups = tuple(tuple(s for s in (stem_phrase(alt) for alt in group.split("|")) if s) for group in pattern)
-            patterns.append((sign.id, groups))
+            groups = [[s for s in (stem_phrase(alt) for alt in group.split("|")) if s] for group in pattern]
+            patterns.append([sign.id, groups])
     # The adverse effects' own phrases (gabapentin.toml) are read too, as signs named after the effect
     # ("effect:dress"); they take no part in combination rules, which name lexicon signs.
     for effect in load_monograph().adverse_effects:
@@ -88,8 +89,19 @@ def _compiled() -> _Compiled:
             stems = stem_phrase(phrase)
             if stems:
                 by_first.setdefault(stems[0], []).append((stems, f"{EFFECT_SIGN}{effect.id}"))
-    phrases = {k: tuple(sorted(v, key=lambda p: -len(p[0]))) for k, v in by_first.items()}
-    return _Compiled(phrases, tuple(patterns), lang.clauses.pattern_window)
+    phrases = {k: sorted(v, key=lambda p: -len(p[0])) for k, v in by_first.items()}
+    return {"phrases": phrases, "patterns": patterns}
+
+
+@cache
+def _compiled() -> _Compiled:
+    from gabacare.clinical.text import normalise, spelling, vocabulary
+
+    code = (__file__, normalise.__file__, spelling.__file__, vocabulary.__file__)
+    raw = derived("text-lexicon", vocabulary.DATA_FILES, code, _build)
+    phrases = {k: tuple((tuple(stems), sign) for stems, sign in v) for k, v in raw["phrases"].items()}
+    patterns = tuple((sign, tuple(tuple(tuple(alt) for alt in group) for group in groups)) for sign, groups in raw["patterns"])
+    return _Compiled(phrases, patterns, load_language().clauses.pattern_window)
 
 
 def _occurrences(stems: Sequence[str], alternatives: tuple[tuple[str, ...], ...]) -> list[tuple[int, ...]]:

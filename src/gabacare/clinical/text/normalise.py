@@ -23,10 +23,13 @@ _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)*|,")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "“": '"', "”": '"'})
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
 def _clean(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES).lower()
-    # Drop control and unpaired-surrogate characters: they carry no words and must not reach output.
-    return "".join(ch if (ch.isprintable() or ch in "\n\r\t") and not 0xD800 <= ord(ch) <= 0xDFFF else " " for ch in text)
+    # Control and unpaired-surrogate characters carry no words and must not reach output.
+    text = _CONTROL.sub(" ", text)
+    return unicodedata.normalize("NFKC", text).translate(_QUOTES).lower()
 
 
 def sentences(text: str) -> list[str]:

@@ -139,7 +139,8 @@ def _is_reason(words: Sequence[str], first: int) -> bool:
     end = first
     while end > 0 and words[end - 1] in possessives:
         end -= 1
-    return any(tuple(words[max(0, end - n):end]) in phrases for n in (1, 2, 3, 4))
+    longest = max((len(p) for p in phrases), default=0)
+    return any(tuple(words[max(0, end - n):end]) in phrases for n in range(1, longest + 1))
 
 
 @cache

@@ -16,9 +16,10 @@ from gabacare.clinical.drug_names import known_names
 from gabacare.clinical.text.normalise import normalise_words, tokenise
 from gabacare.clinical.text.spelling import Corrector
 from gabacare.knowledge import load_monograph
+from gabacare.knowledge.cache import derived
 from gabacare.knowledge.language import english_words, load_language
 
-__all__ = ["corrector", "raw_vocabulary"]
+__all__ = ["DATA_FILES", "corrector", "raw_vocabulary"]
 
 
 @cache
@@ -38,9 +39,11 @@ def raw_vocabulary() -> frozenset[str]:
     return frozenset(w for t in texts for _, w in normalise_words(tokenise(t)) if w.isalpha())
 
 
-@cache
-def corrector() -> Corrector:
-    """The spelling corrector over the knowledge base's words (built once per process)."""
+#: Files the vocabulary is derived from (the cache key hashes them with this module's code).
+DATA_FILES = ("language.toml", "lexicon.toml", "medicines.toml", "gabapentin.toml", "english_words.txt")
+
+
+def _build_vocabulary() -> list[str]:
     english = english_words()
     medicines = {w for key in known_names() for w in key if w.isalpha()}
     words = raw_vocabulary()
@@ -49,4 +52,14 @@ def corrector() -> Corrector:
     # A lexicon word that is a slip of a core word ("breth" -> "breath") is left out, so that it is
     # corrected (on both sides) rather than kept as a word of its own.
     kept = {w for w in words - core if first.correct(w) == w}
-    return Corrector(core | kept)
+    return sorted(core | kept)
+
+
+@cache
+def corrector() -> Corrector:
+    """The spelling corrector over the knowledge base's words (built once per process, its
+    vocabulary cached across processes: :func:`gabacare.knowledge.cache.derived`)."""
+    from gabacare.clinical.text import normalise, spelling
+
+    code = (__file__, normalise.__file__, spelling.__file__)
+    return Corrector(derived("text-vocabulary", DATA_FILES, code, _build_vocabulary))
