@@ -314,8 +314,10 @@ def symptoms(
             findings = data.get("findings") or []
             if isinstance(findings, list) and len(findings) > 1:
                 lines.append("Read: " + "; ".join(f"{f['title']} ({f['words']})" for f in findings))
+            if r.why:
+                lines.append(f"Why: {r.why}")
             negated = data.get("negated") or []
-            if isinstance(negated, list) and negated:
+            if isinstance(negated, list) and negated and r.urgency is not None:
                 lines.append("You said you do not have: " + "; ".join(str(f["title"]).lower() for f in negated))
             fixes = data.get("corrections") or {}
             if isinstance(fixes, dict) and fixes:

@@ -179,7 +179,8 @@ def check_regimen(
         # cannot be read is a warning too (unknown is never "safe").
         report = check_interactions(other_drugs)
         for r in report.results:
-            label = f"{r.input.strip()} ({', '.join(r.ingredients)})" if r.ingredients else r.input.strip()
+            typed, ingredients = r.input.strip(), ", ".join(r.ingredients)
+            label = f"{typed} ({ingredients})" if ingredients and ingredients != typed.lower() else typed
             if r.class_id == "gabapentinoids":
                 problems.append(Problem(
                     "duplicate_gabapentinoid",

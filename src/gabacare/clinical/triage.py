@@ -47,6 +47,7 @@ class TriageResult:
     rule: str | None = None
     red_flags: tuple[RedFlag, ...] = ()
     crisis_lines: tuple[CrisisLine, ...] = ()
+    why: str | None = None  # a combination rule's reason
 
     @property
     def possible_emergency(self) -> bool:
@@ -59,14 +60,22 @@ class TriageResult:
         out: dict[str, object] = {
             "input": self.input, "recognized": self.recognized, "urgency": self.urgency, "advice": self.advice,
             "effect": self.effect_id, "title": self.title, "matched": self.matched, "citations": list(self.citations),
-            "rule": self.rule,
+            "rule": self.rule, "why": self.why,
         }
         if r is not None:
-            out["findings"] = [
-                {"sign": f.id, "effect": f.effect, "title": titles.get(f.effect or ""), "urgency": f.urgency, "words": f.words}
-                for f in (*r.combinations, *r.affirmed) if f.kind in ("sign", "combination")
-            ]
-            out["negated"] = [{"sign": f.id, "title": titles.get(f.effect or ""), "words": f.words} for f in r.negated]
+            # One line per effect and wording (a lexicon sign and the effect's own phrase may both match).
+            shown: list[dict[str, object]] = []
+            seen: set[tuple[str | None, str]] = set()
+            for f in (*r.combinations, *r.affirmed):
+                if f.kind in ("sign", "combination") and (f.effect, f.words) not in seen:
+                    seen.add((f.effect, f.words))
+                    shown.append({"sign": f.id, "effect": f.effect, "title": titles.get(f.effect or ""),
+                                  "urgency": f.urgency, "words": f.words})
+            out["findings"] = shown
+            denied: dict[str | None, dict[str, object]] = {}
+            for f in r.negated:
+                denied.setdefault(f.effect, {"sign": f.id, "title": titles.get(f.effect or ""), "words": f.words})
+            out["negated"] = list(denied.values())
             out["medicines"] = [{"ingredient": f.id, "words": f.words, "classes": [c.removeprefix("class:") for c in f.refs
                                  if not c.endswith("*sedating")]} for f in r.medicines]
             out["possible_emergency"] = [
@@ -138,17 +147,20 @@ def _result(text: str, reading: Reading) -> TriageResult:
     advice = effect.advice
     extra: list[Citation] = []
     rule: str | None = None
+    why: str | None = None
     if top.kind == "combination":
         combo = next(c for c in lang.combinations if c.id == top.id)
-        advice = f"{advice} {combo.why}"
+        why = combo.why
         extra.extend(combo.citations)
         rule = combo.id
     elif top.kind == "semantic":
         advice = t.possible_emergency_advice.format(title=effect.title.lower(), advice=advice)
         rule = "semantic-net"
-    flags = lang.red_flags if top.urgency != "emergency" else ()
+    # The checklist goes with texts read as nothing worse than expected; a contact-the-prescriber
+    # advice already says when to call emergency services.
+    flags = lang.red_flags if top.urgency == "expected" else ()
     return TriageResult(text, True, effect.urgency, advice, effect.id, effect.title, top.words,
-                        _citations(effect.id, extra=extra), reading, rule, flags, crisis)
+                        _citations(effect.id, extra=extra), reading, rule, flags, crisis, why)
 
 
 def triage(symptoms: Sequence[str]) -> TriageReport:

@@ -58,11 +58,18 @@ def derived(name: str, data_files: Sequence[str], code_files: Sequence[str], bui
         return build()
     value = build()
     try:
+        # Only JSON-exact values are cached (a TOML date, say, is not: it is then rebuilt each time).
+        encoded = json.dumps(value, separators=(",", ":"), allow_nan=False)
+        if json.loads(encoded) != value:
+            return value
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}-", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(value, fh, separators=(",", ":"))
+            fh.write(encoded)
         os.replace(tmp, path)  # atomic: a reader sees the old file or the whole new one
-    except OSError:
+        for old in folder.glob(f"{name}-*.json"):  # earlier versions of the same data
+            if old != path:
+                old.unlink(missing_ok=True)
+    except (OSError, TypeError, ValueError):
         pass
     return value

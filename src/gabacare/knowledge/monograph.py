@@ -585,7 +585,7 @@ def _walk_source_ids(node: Any, path: str = "") -> Iterator[tuple[str, str]]:
             yield from _walk_source_ids(item, f"{path}[{i}]")
 
 
-def _read_toml(name: str) -> dict[str, Any]:
+def _parse_toml(name: str) -> dict[str, Any]:
     ref = resources.files("gabacare.knowledge").joinpath("data", name)
     try:
         with ref.open("rb") as fh:
@@ -594,6 +594,20 @@ def _read_toml(name: str) -> dict[str, Any]:
         raise KnowledgeBaseError(f"knowledge base file missing: {name}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise KnowledgeBaseError(f"{name}: not valid TOML: {exc}") from exc
+
+
+def _read_toml(name: str) -> dict[str, Any]:
+    """One data file, parsed. The parse is cached as JSON keyed by the file's bytes (tomllib is pure
+    Python: the lexicon and the medicine names would cost every new process ~0.1 s)."""
+    from gabacare.knowledge.cache import derived
+
+    try:
+        value = derived(f"toml-{name.replace('/', '-')}", (name,), (), lambda: _parse_toml(name))
+    except FileNotFoundError as exc:
+        raise KnowledgeBaseError(f"knowledge base file missing: {name}") from exc
+    if not isinstance(value, dict):
+        raise KnowledgeBaseError(f"{name}: not a TOML table")
+    return value
 
 
 # The monograph is kept in two files for readability: the drug itself, and the medicines taken beside it.
