@@ -11,7 +11,7 @@ English stemmer: "swelling", "swells" -> "swell"), so the data is written in nat
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from itertools import product
 from typing import Any
@@ -71,6 +71,10 @@ class _Compiled:
     phrases: dict[str, tuple[tuple[tuple[str, ...], str], ...]]  # first stem -> (stems, sign id)
     patterns: tuple[tuple[str, tuple[tuple[tuple[str, ...], ...], ...]], ...]  # (sign, groups of alternatives)
     window: int
+    # Per pattern, per group: the first stems of its alternatives (a quick "could it match?" test).
+    firsts: tuple[tuple[frozenset[str], ...], ...] = ()
+    # First stem of any alternative of a pattern's first group -> the patterns (by index).
+    by_first_group: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
 
 def _build() -> dict[str, Any]:
@@ -104,14 +108,21 @@ def _compiled() -> _Compiled:
     raw = derived("text-lexicon", vocabulary.DATA_FILES, code, _build)
     phrases = {k: tuple((tuple(stems), sign) for stems, sign in v) for k, v in raw["phrases"].items()}
     patterns = tuple((sign, tuple(tuple(tuple(alt) for alt in group) for group in groups)) for sign, groups in raw["patterns"])
-    return _Compiled(phrases, patterns, load_language().clauses.pattern_window)
+    firsts = tuple(tuple(frozenset(alt[0] for alt in group if alt) for group in groups) for _, groups in patterns)
+    index: dict[str, list[int]] = {}
+    for k, groups in enumerate(firsts):
+        for stem_ in groups[0]:
+            index.setdefault(stem_, []).append(k)
+    by_first = {s: tuple(v) for s, v in index.items()}
+    return _Compiled(phrases, patterns, load_language().clauses.pattern_window, firsts, by_first)
 
 
-def _occurrences(stems: Sequence[str], alternatives: tuple[tuple[str, ...], ...]) -> list[tuple[int, ...]]:
+def _occurrences(stems: Sequence[str], where: dict[str, list[int]],
+                 alternatives: tuple[tuple[str, ...], ...]) -> list[tuple[int, ...]]:
     found: list[tuple[int, ...]] = []
     for alt in alternatives:
         n = len(alt)
-        for i in range(len(stems) - n + 1):
+        for i in where.get(alt[0], ()):
             if tuple(stems[i:i + n]) == alt:
                 found.append(tuple(range(i, i + n)))
                 if len(found) >= _MAX_OCCURRENCES:
@@ -129,11 +140,16 @@ def find_signs(stems: Sequence[str]) -> list[Match]:
                 out.append(Match(sign, tuple(range(i, i + len(phrase)))))
     # A pattern's words must be in one clause: "ankles puffed up but my lips are fine" is two.
     barrier = [i for i, s in enumerate(stems) if s in _BARRIERS]
-    present = set(stems)
-    for sign, groups in c.patterns:
-        if not all(any(alt[0] in present for alt in group) for group in groups):
+    where: dict[str, list[int]] = {}
+    for i, s in enumerate(stems):
+        where.setdefault(s, []).append(i)
+    present = where.keys()
+    candidates = sorted({k for s in present for k in c.by_first_group.get(s, ())})
+    for k in candidates:
+        (sign, groups), firsts = c.patterns[k], c.firsts[k]
+        if any(f.isdisjoint(present) for f in firsts):
             continue
-        options = [_occurrences(stems, group) for group in groups]
+        options = [_occurrences(stems, where, group) for group in groups]
         if not all(options):
             continue
         best: tuple[int, ...] | None = None

@@ -34,14 +34,19 @@ class Scopes:
     triggers: tuple[tuple[int, int, str], ...]  # (start, end, kind) with kind pre|post|pseudo|terminate
 
 
+_ORDER = {"pseudo": 0, "pre": 1, "post": 1, "terminate": 2}
+
+
 @cache
-def _triggers() -> tuple[tuple[tuple[str, ...], str], ...]:
+def _triggers() -> dict[str, tuple[tuple[tuple[str, ...], str], ...]]:
+    """Trigger phrases indexed by their first word."""
     n = load_language().negation
-    rows = [(tuple(t.split()), kind) for kind, words in
-            (("pseudo", n.pseudo), ("pre", n.pre), ("post", n.post), ("terminate", n.terminate)) for t in words]
-    # Longest first; at equal length pseudo before pre/post (a pseudo trigger must win its words).
-    order = {"pseudo": 0, "pre": 1, "post": 1, "terminate": 2}
-    return tuple(sorted(rows, key=lambda r: (-len(r[0]), order[r[1]])))
+    index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for kind, words in (("pseudo", n.pseudo), ("pre", n.pre), ("post", n.post), ("terminate", n.terminate)):
+        for t in words:
+            phrase = tuple(t.split())
+            index.setdefault(phrase[0], []).append((phrase, kind))
+    return {k: tuple(v) for k, v in index.items()}
 
 
 def negation_scopes(words: Sequence[str], inert: Iterable[int] = ()) -> Scopes:
@@ -58,16 +63,24 @@ def negation_scopes(words: Sequence[str], inert: Iterable[int] = ()) -> Scopes:
     """
     window = load_language().negation.window
     blocked = set(inert)
+    index = _triggers()
+    candidates = [
+        (i, phrase, kind)
+        for i, w in enumerate(words)
+        for phrase, kind in index.get(w, ())
+        if tuple(words[i:i + len(phrase)]) == phrase
+    ]
+    # Longest first; at equal length a pseudo trigger before pre/post (it must win its words), then
+    # terminators; a word belongs to one trigger at most.
+    candidates.sort(key=lambda c: (-len(c[1]), _ORDER[c[2]], c[0]))
     taken = [False] * len(words)
     found: list[tuple[int, int, str]] = []
-    for phrase, kind in _triggers():
-        n = len(phrase)
-        for i in range(len(words) - n + 1):
-            span = range(i, i + n)
-            if tuple(words[i:i + n]) == phrase and not any(taken[j] or j in blocked for j in span):
-                for j in span:
-                    taken[j] = True
-                found.append((i, i + n, kind))
+    for i, phrase, kind in candidates:
+        span = range(i, i + len(phrase))
+        if not any(taken[j] or j in blocked for j in span):
+            for j in span:
+                taken[j] = True
+            found.append((i, i + len(phrase), kind))
     found.sort()
     stops = {i for i, w in enumerate(words) if w == COMMA}
     for start, end, kind in found:

@@ -144,14 +144,24 @@ def _is_reason(words: Sequence[str], first: int) -> bool:
 
 
 @cache
+def _experiencer_firsts() -> frozenset[str]:
+    return frozenset(p[0] for p in _experiencer_phrases() if p)
+
+
+@cache
 def _experiencer_phrases() -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(w for _, w in normalise_words(tokenise(p))) for p in load_language().experiencer.other)
+
+
+@cache
+def _longest_name() -> int:
+    return max(len(k) for k in known_names())
 
 
 def _medicines(words: Sequence[str]) -> list[tuple[tuple[int, ...], str, tuple[str, ...]]]:
     """(positions, typed name, ingredients) of medicine names in one sentence, longest first."""
     names = known_names()
-    longest = max(len(k) for k in names)
+    longest = _longest_name()
     found = []
     i = 0
     while i < len(words):
@@ -249,7 +259,9 @@ def read_text(text: str, *, net: bool = True) -> Reading:
                 here.append(Finding("medicine", ing, None, _typed(pairs, positions), neg, s_index, refs.get(ing, ())))
         findings.extend(here)
         if not other:
-            other = any(tuple(words[i:i + len(p)]) == p for p in _experiencer_phrases() for i in range(len(words)))
+            firsts = _experiencer_firsts()
+            other = any(tuple(words[i:i + len(p)]) == p for i, w in enumerate(words) if w in firsts
+                        for p in _experiencer_phrases() if p[0] == w)
         covered = {p for m in matches for p in m.positions} | {p for pos, _, _ in meds for p in pos}
         for start, end in _clauses(words):
             chunk = [w for w in words[start:end] if w != COMMA]
