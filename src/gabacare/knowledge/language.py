@@ -34,6 +34,7 @@ __all__ = [
     "Lexicon",
     "RedFlag",
     "Sign",
+    "english_rank",
     "english_words",
     "language_cited_source_ids",
     "load_language",
@@ -65,6 +66,7 @@ class Negation(_Cited):
     post: tuple[str, ...]
     pseudo: tuple[str, ...]
     terminate: tuple[str, ...]
+    answers: tuple[str, ...] = ()
 
 
 class Indication(_Cited):
@@ -199,8 +201,7 @@ def load_language() -> Language:
 
 
 @cache
-def english_words() -> dict[str, int]:
-    """The frequent-English-words list as word -> rank (0 is the most frequent)."""
+def _english_list() -> tuple[str, ...]:
     name = load_language().spelling.english_words_file
     ref = resources.files("gabacare.knowledge").joinpath("data", name)
     try:
@@ -211,5 +212,16 @@ def english_words() -> dict[str, int]:
     body = text.lstrip()
     while body.startswith("#"):
         body = body.split("\n", 1)[1] if "\n" in body else ""
-    words = body.split()
+    return tuple(body.split())
+
+
+@cache
+def english_words() -> frozenset[str]:
+    """The English word list (``english_words.txt``): a word in it is a real word."""
+    return frozenset(_english_list())
+
+
+def english_rank() -> dict[str, int]:
+    """word -> frequency rank (0 is the most frequent); for ordering a vocabulary when it is built."""
+    words = _english_list()
     return dict(zip(words, range(len(words)), strict=True))

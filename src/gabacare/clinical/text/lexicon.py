@@ -87,7 +87,7 @@ def _build() -> dict[str, Any]:
             if stems:
                 by_first.setdefault(stems[0], []).append((stems, sign.id))
         for pattern in sign.patterns:
-            groups = [[s for s in (stem_phrase(alt) for alt in group.split("|")) if s] for group in pattern]
+            groups = [[list(s) for s in (stem_phrase(alt) for alt in group.split("|")) if s] for group in pattern]
             patterns.append([sign.id, groups])
     # The adverse effects' own phrases (gabapentin.toml) are read too, as signs named after the effect
     # ("effect:dress"); they take no part in combination rules, which name lexicon signs.
@@ -96,7 +96,8 @@ def _build() -> dict[str, Any]:
             stems = stem_phrase(phrase)
             if stems:
                 by_first.setdefault(stems[0], []).append((stems, f"{EFFECT_SIGN}{effect.id}"))
-    phrases = {k: sorted(v, key=lambda p: -len(p[0])) for k, v in by_first.items()}
+    # Lists only (JSON has no tuples): the cache keeps values that survive a JSON round trip.
+    phrases = {k: [[list(stems), sign] for stems, sign in sorted(v, key=lambda p: -len(p[0]))] for k, v in by_first.items()}
     return {"phrases": phrases, "patterns": patterns}
 
 

@@ -15,7 +15,7 @@ from functools import cache
 
 from gabacare.knowledge.language import load_language
 
-__all__ = ["COMMA", "normalise_words", "sentences", "tokenise"]
+__all__ = ["COMMA", "normalise_words", "questions", "sentences", "tokenise"]
 
 COMMA = ","
 _SENTENCE_END = re.compile(r"[.!?;\n\r]+")
@@ -35,6 +35,17 @@ def _clean(text: str) -> str:
 def sentences(text: str) -> list[str]:
     """Split cleaned, lower-cased text into sentences (empty ones dropped)."""
     return [s.strip() for s in _SENTENCE_END.split(_clean(text)) if s.strip()]
+
+
+def questions(text: str) -> list[bool]:
+    """For each sentence of :func:`sentences`, whether it ended with a question mark."""
+    parts = re.split(r"([.!?;\n\r]+)", _clean(text))
+    out: list[bool] = []
+    for i in range(0, len(parts), 2):
+        if parts[i].strip():
+            end = parts[i + 1] if i + 1 < len(parts) else ""
+            out.append("?" in end)
+    return out
 
 
 def tokenise(sentence: str) -> list[str]:

@@ -17,7 +17,7 @@ is recorded for display and never lowers an urgency.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from itertools import product
 from typing import Literal
@@ -25,7 +25,7 @@ from typing import Literal
 from gabacare.clinical.drug_names import known_names, plural_key
 from gabacare.clinical.text.lexicon import EFFECT_SIGN, Match, find_signs, stem
 from gabacare.clinical.text.negation import negation_scopes
-from gabacare.clinical.text.normalise import COMMA, normalise_words, sentences, tokenise
+from gabacare.clinical.text.normalise import COMMA, normalise_words, questions, sentences, tokenise
 from gabacare.clinical.text.semantic import semantic_net, unavailable_reason
 from gabacare.clinical.text.vocabulary import corrector
 from gabacare.knowledge import load_monograph
@@ -144,6 +144,11 @@ def _is_reason(words: Sequence[str], first: int) -> bool:
 
 
 @cache
+def _answers() -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(w for _, w in normalise_words(tokenise(a))) for a in load_language().negation.answers)
+
+
+@cache
 def _experiencer_firsts() -> frozenset[str]:
     return frozenset(p[0] for p in _experiencer_phrases() if p)
 
@@ -235,7 +240,10 @@ def read_text(text: str, *, net: bool = True) -> Reading:
     clause_texts: list[tuple[int, str, bool]] = []  # (sentence, clause text, had a finding)
     other = False
     unread: list[str] = []
-    for s_index, sentence in enumerate(sentences(text)):
+    asked = questions(text)
+    answers = _answers()
+    split = sentences(text)
+    for s_index, sentence in enumerate(split):
         pairs = normalise_words(tokenise(sentence))
         if not pairs:
             continue
@@ -257,6 +265,11 @@ def read_text(text: str, *, net: bool = True) -> Reading:
             neg = any(p in scopes.negated for p in positions)
             for ing in ingredients:
                 here.append(Finding("medicine", ing, None, _typed(pairs, positions), neg, s_index, refs.get(ing, ())))
+        # "Thoughts of self-harm? No, none at all": a question answered no denies what it named.
+        if asked[s_index] and s_index + 1 < len(split):
+            following = [w for _, w in normalise_words(tokenise(split[s_index + 1]))]
+            if any(tuple(following[:len(a)]) == a for a in answers):
+                here = [replace(f, negated=True) for f in here]
         findings.extend(here)
         if not other:
             firsts = _experiencer_firsts()

@@ -44,12 +44,12 @@ class SemanticNet:
     """Mean-pooled static embeddings over the emergency descriptions (immutable once built)."""
 
     def __init__(self, weights: Path, tokenizer: Path) -> None:
-        import numpy as np
         from safetensors.numpy import load_file
         from tokenizers import Tokenizer
 
         tensors = load_file(str(weights))
-        self._table: NDArray[np.float32] = next(iter(tensors.values())).astype(np.float32)
+        # Kept as stored (float16, 16 MB); only the rows a text uses are widened to float32.
+        self._table: NDArray[np.float16] = next(iter(tensors.values()))
         self._tok: Any = Tokenizer.from_file(str(tokenizer))
         lang = load_language()
         emergency = {e.id for e in load_monograph().adverse_effects if e.urgency == "emergency"}
@@ -64,7 +64,7 @@ class SemanticNet:
         for i, enc in enumerate(self._tok.encode_batch(texts, add_special_tokens=False)):
             ids = np.clip(np.asarray(enc.ids, dtype=np.int64), 0, self._table.shape[0] - 1)
             if ids.size:
-                v = self._table[ids].mean(axis=0)
+                v = self._table[ids].astype(np.float32).mean(axis=0)
                 norm = float(np.linalg.norm(v))
                 out[i] = v / norm if norm else v
         return out

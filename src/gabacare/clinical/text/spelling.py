@@ -17,30 +17,37 @@ rapidfuzz also serves the "did you mean" for medicine names.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from gabacare.knowledge.language import english_words, load_language
+from gabacare.knowledge.language import english_rank, english_words, load_language
 
-__all__ = ["Corrector"]
+__all__ = ["Corrector", "ordered"]
+
+
+def ordered(words: Iterable[str]) -> list[str]:
+    """``words`` most common English word first (unknown words after, alphabetically)."""
+    rank = english_rank()
+    return sorted(set(words), key=lambda w: (rank.get(w, len(rank)), w))
 
 
 class Corrector:
-    """Corrects single words towards a fixed vocabulary (immutable once built)."""
+    """Corrects single words towards a fixed vocabulary (immutable once built).
 
-    def __init__(self, vocabulary: Iterable[str]) -> None:
+    ``vocabulary`` is taken in its given order, which breaks ties between equally close words:
+    pass it most common first (see :func:`ordered`).
+    """
+
+    def __init__(self, vocabulary: Sequence[str]) -> None:
         self._english = english_words()
         spelling = load_language().spelling
         self._min = spelling.min_length
         self._two = spelling.two_edits_min_length
-        words = {w for w in vocabulary if w.isalpha() and len(w) >= self._min - 1}
-        rank = self._english
-        # Common words first, so that among equally close candidates the familiar one wins.
-        self._vocab = sorted(words, key=lambda w: (rank.get(w, len(rank)), w))
-        self._known = frozenset(words)
+        self._vocab = [w for w in dict.fromkeys(vocabulary) if w.isalpha() and len(w) >= self._min - 1]
+        self._known = frozenset(self._vocab)
         self.correct = lru_cache(maxsize=8192)(self._correct)
 
     def __contains__(self, word: str) -> bool:

@@ -14,7 +14,7 @@ from functools import cache
 
 from gabacare.clinical.drug_names import known_names
 from gabacare.clinical.text.normalise import normalise_words, tokenise
-from gabacare.clinical.text.spelling import Corrector
+from gabacare.clinical.text.spelling import Corrector, ordered
 from gabacare.knowledge import load_monograph
 from gabacare.knowledge.cache import derived
 from gabacare.knowledge.language import english_words, load_language
@@ -48,11 +48,11 @@ def _build_vocabulary() -> list[str]:
     medicines = {w for key in known_names() for w in key if w.isalpha()}
     words = raw_vocabulary()
     core = {w for w in words if w in english} | medicines
-    first = Corrector(core)
+    first = Corrector(ordered(core))
     # A lexicon word that is a slip of a core word ("breth" -> "breath") is left out, so that it is
     # corrected (on both sides) rather than kept as a word of its own.
     kept = {w for w in words - core if first.correct(w) == w}
-    return sorted(core | kept)
+    return ordered(core | kept)
 
 
 @cache
