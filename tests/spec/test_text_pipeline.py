@@ -38,6 +38,13 @@ NEGATION = Table(
     never had a seizure                           | -                  | seizure
     no one can wake him                           | emergency          | -
     not dizzy and my tongue is swelling           | emergency          | dizziness
+    denies rash, fever, or breathing difficulty   | -                  | breathing-difficulty
+    no rash, fever or swelling                    | -                  | fever
+    no rash, my lips are swollen                  | emergency          | rash
+    no fever, lips swollen                        | emergency          | fever
+    thoughts of self harm? no, none at all        | -                  | self-harm
+    Trouble breathing? A: no.                     | -                  | breathing-difficulty
+    thoughts of self harm? yes                    | emergency          | -
     """
 )
 

@@ -67,6 +67,9 @@ class Negation(_Cited):
     pseudo: tuple[str, ...]
     terminate: tuple[str, ...]
     answers: tuple[str, ...] = ()
+    list_connectors: tuple[str, ...] = ()
+    list_item_words: int = Field(default=3, ge=1, le=6)
+    list_breakers: tuple[str, ...] = ()
 
 
 class Indication(_Cited):

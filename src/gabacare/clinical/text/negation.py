@@ -49,6 +49,30 @@ def _triggers() -> dict[str, tuple[tuple[tuple[str, ...], str], ...]]:
     return {k: tuple(v) for k, v in index.items()}
 
 
+def _list_items(words: Sequence[str], comma: int, stops: set[int]) -> set[int]:
+    """Positions of the items of a list that continues a negation past ``comma`` ("no rash, fever
+    or swelling"), or none when what follows is not such a list."""
+    n = load_language().negation
+    connectors, breakers = set(n.list_connectors), set(n.list_breakers)
+    items: list[list[int]] = []
+    current: list[int] = []
+    j = comma + 1
+    while j < len(words) and (j not in stops or words[j] == COMMA):
+        if words[j] == COMMA:
+            items.append(current)
+            current = []
+        else:
+            current.append(j)
+        j += 1
+    items.append(current)
+    words_of = [[words[k] for k in item if words[k] not in connectors] for item in items]
+    if not items or not any(words[k] in connectors for k in items[-1]):
+        return set()  # a list ends with "or"/"nor"; anything else is a new statement
+    if any(not w or len(w) > n.list_item_words or w[0] in breakers for w in words_of):
+        return set()
+    return {k for item in items for k in item}
+
+
 def negation_scopes(words: Sequence[str], inert: Iterable[int] = ()) -> Scopes:
     """Positions of ``words`` (normalised, one sentence) that a negation covers.
 
@@ -93,6 +117,8 @@ def negation_scopes(words: Sequence[str], inert: Iterable[int] = ()) -> Scopes:
             while j < len(words) and j < end + window and j not in stops:
                 negated.add(j)
                 j += 1
+            if j < len(words) and words[j] == COMMA:
+                negated.update(_list_items(words, j, stops))
         elif kind == "post":
             j = start - 1
             while j >= 0 and j >= start - window and j not in stops:
