@@ -288,7 +288,13 @@ def symptoms(
     texts: Annotated[list[str], typer.Argument(help="Symptoms in your words, e.g. 'swollen lips' dizzy.")],
     json_out: JsonOpt = False,
 ) -> None:
-    """Triage symptoms: emergency / contact your prescriber / expected. Emergencies come first."""
+    """Triage symptoms in your own words: emergency / contact your prescriber / expected.
+
+    Each argument is one text, in any wording: misspellings, "cant breathe", someone else's symptoms \
+("my husband had a fit"), denials ("no fever"). Emergencies come first; a suicidal thought always comes \
+with crisis lines; a text with nothing urgent shows the red-flag checklist. --json adds what was read \
+(findings, negated, medicines, corrections, not_understood).
+    """
     with guard():
         from gabacare.clinical.triage import triage
 

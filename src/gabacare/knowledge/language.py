@@ -118,6 +118,8 @@ class Sign(_Cited):
     effect: str
     phrases: tuple[str, ...] = ()
     patterns: tuple[tuple[str, ...], ...] = ()
+    # Words that mean this sign only when they are the whole sentence ("Fit." but not "I feel fit").
+    alone: tuple[str, ...] = ()
     descriptions: tuple[str, ...] = ()
 
     @field_validator("patterns")

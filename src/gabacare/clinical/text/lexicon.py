@@ -75,6 +75,7 @@ class _Compiled:
     firsts: tuple[tuple[frozenset[str], ...], ...] = ()
     # First stem of any alternative of a pattern's first group -> the patterns (by index).
     by_first_group: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    alone: dict[tuple[str, ...], str] = field(default_factory=dict)  # whole-sentence phrases
 
 
 def _build() -> dict[str, Any]:
@@ -98,7 +99,8 @@ def _build() -> dict[str, Any]:
                 by_first.setdefault(stems[0], []).append((stems, f"{EFFECT_SIGN}{effect.id}"))
     # Lists only (JSON has no tuples): the cache keeps values that survive a JSON round trip.
     phrases = {k: [[list(stems), sign] for stems, sign in sorted(v, key=lambda p: -len(p[0]))] for k, v in by_first.items()}
-    return {"phrases": phrases, "patterns": patterns}
+    alone = [[list(stem_phrase(a)), sign.id] for sign in lang.lexicon.signs for a in sign.alone]
+    return {"phrases": phrases, "patterns": patterns, "alone": alone}
 
 
 @cache
@@ -115,7 +117,8 @@ def _compiled() -> _Compiled:
         for stem_ in groups[0]:
             index.setdefault(stem_, []).append(k)
     by_first = {s: tuple(v) for s, v in index.items()}
-    return _Compiled(phrases, patterns, load_language().clauses.pattern_window, firsts, by_first)
+    alone = {tuple(stems): sign for stems, sign in raw["alone"]}
+    return _Compiled(phrases, patterns, load_language().clauses.pattern_window, firsts, by_first, alone)
 
 
 def _occurrences(stems: Sequence[str], where: dict[str, list[int]],
@@ -135,11 +138,16 @@ def find_signs(stems: Sequence[str]) -> list[Match]:
     """Every sign match in one sentence's stems (a sign may match more than once)."""
     c = _compiled()
     out: list[Match] = []
+    whole = tuple(s for s in stems if s != ",")
+    if whole in c.alone:
+        out.append(Match(c.alone[whole], tuple(range(len(stems)))))
     for i, s in enumerate(stems):
         for phrase, sign in c.phrases.get(s, ()):
             if tuple(stems[i:i + len(phrase)]) == phrase:
                 out.append(Match(sign, tuple(range(i, i + len(phrase)))))
     # A pattern's words must be in one clause: "ankles puffed up but my lips are fine" is two.
+    # NOTE: "and my ..." is not a barrier: one event is often told in two clauses ("zoned out ...
+    # and his hand was twitching"), and a missed emergency costs more than an over-read.
     barrier = [i for i, s in enumerate(stems) if s in _BARRIERS]
     where: dict[str, list[int]] = {}
     for i, s in enumerate(stems):
