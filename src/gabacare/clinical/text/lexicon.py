@@ -16,10 +16,7 @@ from functools import cache, lru_cache
 from itertools import product
 from typing import Any
 
-try:  # PyStemmer: the C build of the Snowball stemmers (imports in ~1 ms)
-    import Stemmer as _stemmer_module  # type: ignore[import-not-found,unused-ignore]
-except ImportError:  # pragma: no cover - the pure-Python build gives the same stems, slower
-    import snowballstemmer as _stemmer_module  # type: ignore[import-untyped,no-redef,unused-ignore]
+import Stemmer  # PyStemmer: the C build of the Snowball stemmers (imports in ~1 ms)
 
 from gabacare.clinical.text.normalise import normalise_words, tokenise
 from gabacare.knowledge import load_monograph
@@ -30,7 +27,7 @@ __all__ = ["EFFECT_SIGN", "Match", "find_signs", "stem", "stem_phrase"]
 
 EFFECT_SIGN = "effect:"
 
-_STEMMER = _stemmer_module.Stemmer("english") if hasattr(_stemmer_module, "Stemmer") else _stemmer_module.stemmer("english")
+_STEMMER = Stemmer.Stemmer("english")
 _MAX_OCCURRENCES = 6  # per group and sentence: bounds the work on long texts
 _BARRIERS = frozenset(_STEMMER.stemWords(["but", "however", "although", "though", "whereas", "except"]))
 
