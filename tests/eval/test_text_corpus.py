@@ -45,6 +45,8 @@ def test_every_emergency_is_recognised(scored: tuple[str, corpus.SymptomScore]) 
 # emergency sign that did happen, and only a later clause says it passed. Development rows only.
 ACCEPTED_OVER_TRIAGE = {
     "my throat felt tight for a second but it was just a crumb, I'm swallowing fine now",
+    # "can't stay awake" is read as extreme sleepiness (label 5.7); the denial is of other medicines.
+    "not on any other meds, still can't stay awake after 2 months",
 }
 
 

@@ -237,7 +237,7 @@ def read_text(text: str, *, net: bool = True) -> Reading:
     all_words: list[str] = []
     corrections: list[tuple[str, str]] = []
     findings: list[Finding] = []
-    clause_texts: list[tuple[int, str, bool]] = []  # (sentence, clause text, had a finding)
+    clause_texts: list[tuple[int, str, bool, bool]] = []  # (sentence, clause text, had a finding, denies)
     other = False
     unread: list[str] = []
     asked = questions(text)
@@ -284,7 +284,10 @@ def read_text(text: str, *, net: bool = True) -> Reading:
             negated_here = any(
                 start <= p < end for m in matches if any(q in scopes.negated for q in m.positions) for p in m.positions
             )
-            clause_texts.append((s_index, " ".join(chunk), hit or negated_here))
+            # A clause that denies something ("breathing fine", "no swelling") is not sent to the net:
+            # its words resemble the emergency they deny.
+            denies = any(kind in ("pre", "post") and start <= a < end for a, _b, kind in scopes.triggers)
+            clause_texts.append((s_index, " ".join(chunk), hit or negated_here, denies))
             if not hit:
                 unread.append(_typed(pairs, range(start, end)).replace(" ,", ","))
     # Keep one finding per (kind, id, negated) - the first place it was read.
@@ -307,12 +310,14 @@ def read_text(text: str, *, net: bool = True) -> Reading:
     return _with_net(reading, clause_texts)
 
 
-def _with_net(reading: Reading, clauses: Sequence[tuple[int, str, bool]]) -> Reading:
+def _with_net(reading: Reading, clauses: Sequence[tuple[int, str, bool, bool]]) -> Reading:
     s = load_language().semantic
-    todo = [(i, c) for i, c, understood in clauses if not understood and len(c.split()) >= s.min_words]
+    long_enough = [(i, c, understood) for i, c, understood, denies in clauses
+                   if not denies and len(c.split()) >= s.min_words]
+    todo = [(i, c) for i, c, understood in long_enough if not understood]
     # A clause with an expected-only finding is checked too: the net may see more in it.
-    todo += [(i, c) for i, c, understood in clauses if understood and len(c.split()) >= s.min_words
-             and not any(f.negated for f in reading.findings if f.sentence == i)]
+    todo += [(i, c) for i, c, understood in long_enough
+             if understood and not any(f.negated for f in reading.findings if f.sentence == i)]
     if not todo:
         return reading
     model = semantic_net()
