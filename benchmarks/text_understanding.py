@@ -71,10 +71,10 @@ def _quality(show: bool) -> None:
         return r.answers[0].topic if r.answers else None
 
     print("== questions (ask, top-1 topic) ==")
-    for split in corpus.SPLITS:
+    for split in corpus.splits("questions"):
         q = corpus.score_questions(corpus.load("questions", split), topic)
         print(f"[{split}] n={q.n} top-1={q.accuracy:.3f}")
-        if show and split == "dev":  # held-out rows are measured, never read
+        if show and split != "heldout":  # held-out rows are measured, never read
             for text, want, got in q.wrong:
                 print(f"    {text!r}: want {want}, got {got}")
 
