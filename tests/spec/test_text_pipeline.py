@@ -209,3 +209,18 @@ def test_the_semantic_net_never_lowers_an_urgency(text):
     rules = read_text(text, net=False).urgency
     with_net = read_text(text).urgency
     assert RANK[with_net] <= RANK[rules]
+
+
+@pytest.mark.parametrize("text", ["!!!", "???", "\udc80\x00\x07", "12 34 56", "... ,,, ;;;"])
+def test_text_without_words_is_unrecognised_never_an_error(text):
+    (r,) = triage([text]).results
+    assert r.recognized is False and r.urgency is None
+    assert r.to_json()["red_flags"]
+
+
+@pytest.mark.parametrize("name", ["", "   ", "10 mg", "HCl tab", "!!!", "\udc80"])
+def test_a_name_without_a_medicine_is_unknown(name):
+    from gabacare.clinical.drug_names import read_name
+
+    reading = read_name(name)
+    assert reading.ingredients == () and not reading.known and reading.guessed == ()

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from gabacare.clinical.text import Finding, Reading, read_text
+from gabacare.clinical.text import Reading, read_text
 from gabacare.knowledge import Citation, load_monograph
 from gabacare.knowledge.language import CrisisLine, RedFlag, load_language
 from gabacare.knowledge.monograph import AdverseEffect
@@ -48,11 +48,6 @@ class TriageResult:
     red_flags: tuple[RedFlag, ...] = ()
     crisis_lines: tuple[CrisisLine, ...] = ()
     why: str | None = None  # a combination rule's reason
-
-    @property
-    def possible_emergency(self) -> bool:
-        """The emergency comes from the semantic net (a "may be"), not from a rule."""
-        return self.reading is not None and self.reading.possible != () and self.rule == "semantic-net"
 
     def to_json(self) -> dict[str, object]:
         r = self.reading
@@ -179,7 +174,3 @@ def triage(symptoms: Sequence[str]) -> TriageReport:
     most = min(recognised, key=lambda u: _RANK[u], default=None)
     return TriageReport(tuple(results), most, load_monograph().notice_text)
 
-
-def describe(finding: Finding) -> str:
-    """A finding's title for display (the effect's title, or the ingredient for a medicine)."""
-    return _titles().get(finding.effect or "", finding.id)

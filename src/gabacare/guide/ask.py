@@ -39,6 +39,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from rapidfuzz.distance import OSA
+
 from gabacare.clinical.drug_names import known_names, plural_key
 from gabacare.clinical.errors import ClinicalInputError
 from gabacare.clinical.interactions import InteractionReport, check_interactions, normalise_name, resolve_ingredients
@@ -147,25 +149,6 @@ def _words(text: str) -> list[str]:
     return _TOKEN.findall(text.lower().replace("’", "'").replace("‘", "'"))
 
 
-def _edit_distance(a: str, b: str, limit: int) -> int:
-    """Optimal-string-alignment distance (a swap of neighbours counts once), cut off above ``limit``."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
-        if min(cur) > limit:
-            return limit + 1
-        prev2, prev = prev, cur
-    return prev[-1]
-
-
 class _Index:
     """The in-memory FTS5 index over the topic pages plus the vocabularies the reader needs."""
 
@@ -259,7 +242,7 @@ class _Index:
         limit = 2 if len(word) >= s.typo_two_edits_min_length else 1
         best, best_d = word, limit + 1
         for cand in self.by_initial.get(word[0], ()):
-            d = _edit_distance(word, cand, limit)
+            d = OSA.distance(word, cand, score_cutoff=limit)  # the text pipeline's metric (rapidfuzz)
             if d < best_d:
                 best, best_d = cand, d
                 if d == 1:

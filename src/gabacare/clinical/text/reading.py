@@ -17,7 +17,7 @@ is recorded for display and never lowers an urgency.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import cache
 from itertools import product
 from typing import Literal
@@ -74,7 +74,6 @@ class Reading:
     experiencer: Literal["self", "other"] = "self"
     unread: tuple[str, ...] = ()
     net: str = "not needed"
-    _rank: dict[str, int] = field(default_factory=lambda: dict(_URGENCY_RANK), repr=False, compare=False)
 
     @property
     def affirmed(self) -> tuple[Finding, ...]:
@@ -94,7 +93,7 @@ class Reading:
         (at equal urgency a combination before a single sign, a rule before the net)."""
         order = {"combination": 0, "sign": 1, "semantic": 2}
         items = [f for f in (*self.combinations, *self.affirmed, *self.possible) if f.effect]
-        return sorted(items, key=lambda f: (self._rank[f.urgency or "expected"], order.get(f.kind, 3)))
+        return sorted(items, key=lambda f: (_URGENCY_RANK[f.urgency or "expected"], order.get(f.kind, 3)))
 
     @property
     def urgency(self) -> str | None:
@@ -322,17 +321,12 @@ def _with_net(reading: Reading, clauses: Sequence[tuple[int, str, bool, bool]]) 
         return reading
     model = semantic_net()
     if model is None:
-        return _replace(reading, net=unavailable_reason() or "semantic safety net unavailable; rules only")
+        return replace(reading, net=unavailable_reason() or "semantic safety net unavailable; rules only")
     possible = []
     for sentence, clause in dict.fromkeys(todo):
         hit = model.closest(clause)
         if hit.score >= s.threshold:
             possible.append(Finding("semantic", hit.sign, hit.effect, clause, sentence=sentence, score=round(hit.score, 3)))
     possible.sort(key=lambda f: -(f.score or 0.0))
-    return _replace(reading, possible=tuple(possible), net="used")
+    return replace(reading, possible=tuple(possible), net="used")
 
-
-def _replace(reading: Reading, **changes: object) -> Reading:
-    from dataclasses import replace
-
-    return replace(reading, **changes)  # type: ignore[arg-type]
