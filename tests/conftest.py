@@ -19,6 +19,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Hypothesis profiles: "ci" (the default, hypothesis's usual 100 examples per property) and "deep"
+# (HYPOTHESIS_PROFILE=deep: 100,000 examples per property for the plan invariants, run by hand, see
+# DEVELOPERS.md). Tests with their own max_examples keep it.
+settings.register_profile("ci", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("deep", max_examples=100_000, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile("wide", max_examples=3_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 PG_DB = "gabacare_test"
 JOURNAL_TABLES = "entry_revisions, entries, plan_doses, plans, patients, audit_log, share_links, api_tokens, sessions, users"

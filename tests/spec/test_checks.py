@@ -57,6 +57,12 @@ CHECKS = Table(
     300 mg TID  | -    | -          | ibuprofen | -
     300 mg TID  | -    | -          | Ambien    | -
     300 mg TID  | -    | -          | zorbax    | -
+    1200 mg TID | -    | rls        | -         | indication_max_exceeded
+    300 mg QD   | -    | rls        | -         | -
+    800 mg TID  | -    | epilepsy   | -         | -
+    1000 mg TID | -    | epilepsy   | -         | indication_max_exceeded
+    1000 mg TID | -    | fms        | -         | indication_max_exceeded
+    600 mg TID  | 40   | rls        | oxycodone | renal_max_exceeded renal_doses_per_day interaction_major
     """,
     problems=words,
 )
@@ -72,6 +78,7 @@ WARNINGS = Table(
     300 mg TID | -    | -          | ibuprofen | interaction_unknown
     300 mg TID | -    | -          | Ambien    | interaction
     300 mg TID | -    | -          | zorbax    | interaction_unknown
+    800 mg TID  | -   | epilepsy   | -         | above_usual_range
     """,
     warnings=words,
 )

@@ -16,6 +16,7 @@ import pytest
 from _table import Table, words
 
 from gabacare.clinical import ClinicalInputError, missed_dose_advice
+from gabacare.knowledge import load_monograph
 
 
 def clock(text: str) -> time:
@@ -99,9 +100,11 @@ EPILEPSY = Table(
     """
     schedule             | missed | now   | advice   | why
     ---------------------+--------+-------+----------+--------------------------------------------------------
-    07:00,14:00,21:00    | 14:00  | 17:31 | take_now | skipping would leave 14 h from 07:00 to 21:00 (> 12 h)
-    07:00,14:00,21:00    | 07:00  | 11:00 | take_now | skipping would leave 17 h from 21:00 to 14:00 (> 12 h)
+    07:00,14:00,21:00    | 21:00  | 02:30 | take_now | skipping would leave 17 h from 14:00 to 07:00 (> 12 h); 07:00 is 4.5 h away
     08:00,20:00          | 08:00  | 15:00 | take_now | skipping would leave 24 h between doses
+    07:00,14:00,21:00    | 14:00  | 17:31 | skip     | the 21:00 dose is 3.5 h away: never two doses within 4 h
+    07:00,14:00,21:00    | 07:00  | 11:00 | skip     | the 14:00 dose is 3 h away: never two doses within 4 h
+    07:00,14:00,21:00    | 21:00  | 06:30 | skip     | the 07:00 dose is 30 minutes away: not two doses together
     07:00,14:00,21:00    | 14:00  | 21:30 | skip     | the 21:00 dose is already due: take that one only
     """,
     schedule=lambda s: tuple(clock(t) for t in words(s)),
@@ -117,3 +120,36 @@ def test_epilepsy_never_skips_into_a_gap_over_12_hours(schedule, missed, now, ad
     result = missed_dose_advice(schedule, missed, now, epilepsy=True)
     assert result.advice == advice, why
     assert "12 hours" in result.message
+
+
+# A dose that is not yet due is not missed: the advice is "skip" (nothing to take now) with status "not_due".
+NOT_DUE = Table(
+    """
+    schedule             | missed | now   | status   | next_dose
+    ---------------------+--------+-------+----------+----------
+    08:00,20:00          | 08:00  | 07:00 | not_due  | 08:00
+    08:00,20:00          | 20:00  | 10:00 | not_due  | 20:00
+    07:00,14:00,21:00    | 14:00  | 13:30 | not_due  | 14:00
+    07:00,14:00,21:00    | 21:00  | 07:30 | next_due | 07:00
+    21:00                | 21:00  | 08:00 | late     | 21:00
+    """,
+    schedule=lambda s: tuple(clock(t) for t in words(s)),
+    missed=clock,
+    now=clock,
+)
+
+
+@pytest.mark.parametrize(NOT_DUE.argnames, NOT_DUE.rows, ids=NOT_DUE.ids)
+def test_a_dose_not_yet_due_is_not_missed(schedule, missed, now, status, next_dose):
+    result = missed_dose_advice(schedule, missed, now)
+    assert result.status == status
+    assert result.next_dose == next_dose
+    if status == "not_due":
+        assert result.advice == "skip" and "not due yet" in result.message
+        assert result.to_json()["status"] == "not_due"
+
+
+def test_the_window_is_cited_and_in_the_json():
+    data = missed_dose_advice([clock("08:00"), clock("20:00")], clock("08:00"), clock("10:00")).to_json()
+    assert data["min_gap_h"] == 4.0
+    assert load_monograph().missed_dose.min_gap_source in {c.source for c in data["citations"]}

@@ -2,9 +2,10 @@
 
 Sources: reduce or stop gradually over at least 1 week (label §2, §5.5); linear 300 mg less each week
 (nhs-fife, article-spasms); proportional steps by withdrawal risk, about 25% (low), 15% (moderate),
-10% (high) of the *current* dose, in whole 100 mg amounts, held 7/14/28 days (maudsley-2024, with
-GabaCare's step lengths); withdrawal can begin 12 hours to 7 days after a reduction (label §5.5),
-so every step carries a watch window from 12 h to 168 h after its first day began.
+10% (high) of the *current* dose, in whole 100 mg amounts (maudsley-2024, chapter 4), held 7/14/28
+days (GabaCare's step lengths: the guidelines time each next step by the symptoms); withdrawal in
+reported cases began 12 hours to 7 days after stopping (mersfelder-2016), so every step carries a
+watch window from 12 h to 168 h after its first day began.
 
 Tables read ``days first-last: total mg/day = per-dose mg``; the last row is the stop (0 mg).
 """
@@ -90,14 +91,59 @@ LINEAR_300_QD = Table(
     doses=numbers,
 )
 
-# Taper at CrCl 25: one dose a day (15-29 band), whatever the starting regimen.
+# Taper at CrCl 25 from 300 mg TID (900 mg/day, above the 15-29 band's one daily dose): day 1 brings it
+# into the band in the same column of the label's renal table (first column: 200 mg once daily),
+# flagged for the prescriber; 200 mg/day is at most the 300 mg stop-from level, so the next step is the stop.
 LINEAR_300_TID_CRCL_25 = Table(
     """
     first | last | total | doses
     ------+------+-------+------
-    1     | 7    | 600   | 600
-    8     | 14   | 300   | 300
-    15    | 15   | 0     | -
+    1     | 7    | 200   | 200
+    8     | 8    | 0     | -
+    """,
+    doses=numbers,
+)
+
+# `taper --from "1200 mg TID" --crcl 20`: 3600 mg/day is the fifth column; at CrCl 15-29 that column is
+# 700 mg once daily (label 2.3). Then 300 mg less a week, each day one of the band's regimens (400 mg),
+# a step of at most half the dose (400 -> 200), and the stop from 200 mg.
+LINEAR_1200_TID_CRCL_20 = Table(
+    """
+    first | last | total | doses
+    ------+------+-------+------
+    1     | 7    | 700   | 700
+    8     | 14   | 400   | 400
+    15    | 21   | 200   | 200
+    22    | 22   | 0     | -
+    """,
+    doses=numbers,
+)
+
+# `taper --from "600 mg TID" --crcl 40`: into the 30-59 band's same column (400 mg twice daily), then
+# the band's regimen nearest 300 mg less (600 = 300+300), then below the band's lowest regimen one dose.
+LINEAR_600_TID_CRCL_40 = Table(
+    """
+    first | last | total | doses
+    ------+------+-------+--------
+    1     | 7    | 800   | 400+400
+    8     | 14   | 600   | 300+300
+    15    | 21   | 300   | 300
+    22    | 22   | 0     | -
+    """,
+    doses=numbers,
+)
+
+# `taper --from "1200 mg TID" --step-mg 1800`: no step removes more than half the dose, no single
+# administration above 1200 mg, and the stop only from 300 mg or less (the steps are shortened, with a warning).
+STEP_1800_FROM_3600 = Table(
+    """
+    first | last | total | doses
+    ------+------+-------+-------------
+    1     | 7    | 1800  | 600+600+600
+    8     | 14   | 900   | 300+300+300
+    15    | 21   | 500   | 500
+    22    | 28   | 300   | 300
+    29    | 29   | 0     | -
     """,
     doses=numbers,
 )
@@ -109,6 +155,8 @@ PLANS = [
     ("100 mg QD", None, None, LINEAR_100_QD),
     ("300 mg QD", None, None, LINEAR_300_QD),
     ("300 mg TID", None, 25, LINEAR_300_TID_CRCL_25),
+    ("1200 mg TID", None, 20, LINEAR_1200_TID_CRCL_20),
+    ("600 mg TID", None, 40, LINEAR_600_TID_CRCL_40),
 ]
 
 
@@ -189,13 +237,24 @@ def test_taper_json_last_day_is_zero_and_cited():
     assert all(s["withdrawal_watch"] is not None for s in data["steps"])
 
 
-def test_taper_above_the_renal_maximum_warns():
+def test_taper_above_the_renal_maximum_enters_the_band_first_and_says_so():
     plan = taper(parse_regimen("600 mg TID"), start=START, crcl=CrCl(25))
-    assert any("700" in w for w in plan.warnings)
-    # Above the band's 700 mg/day the current three doses are kept (a high total is never lumped
-    # into one dose); at or below it, the band's single daily dose.
+    assert any(w.startswith("Problem for the prescriber") and "400" in w for w in plan.warnings)
+    # Every day is within the 15-29 band: at most 700 mg/day, one dose a day.
     for d in plan.days[:-1]:
-        assert len(d.doses) == (3 if d.total_mg > 700 else 1), d
+        assert d.total_mg <= 700 and len(d.doses) == 1, d
+
+
+def test_a_step_larger_than_half_the_dose_is_shortened_with_a_warning():
+    plan = taper(parse_regimen("1200 mg TID"), start=START, step_mg=1800)
+    assert plan_steps(plan) == expected_steps(STEP_1800_FROM_3600)
+    assert any("shortened" in w for w in plan.warnings)
+
+
+def test_a_regimen_above_the_label_maximum_is_brought_within_it_on_day_1():
+    plan = taper(parse_regimen("1600 mg TID"), start=START)
+    assert plan.days[0].total_mg == 3600 and max(x.mg for x in plan.days[0].doses) == 1200
+    assert any("Problem for the prescriber" in w for w in plan.warnings)
 
 
 @pytest.mark.parametrize(("regimen", "kwargs", "match"), [

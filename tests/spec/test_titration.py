@@ -4,9 +4,13 @@ Sources (``knowledge/data/gabapentin.toml`` ``[[indications]]``, summarised in
 ``clinical-reference.md``): postherpetic neuralgia label §2.1 (day 1: 300 mg once; day 2: 300 mg twice;
 day 3: 300 mg three times; then toward 1800 mg/day); epilepsy age ≥12 label §2.2 (start 300 mg TID);
 epilepsy age 3-11 label §2.2 (10-15 → 25-40 mg/kg/day over ~3 days in three doses); diabetic
-neuropathy (Medscape), fibromyalgia (Arnold 2007), restless legs (Garcia-Borreguero 2002), spasticity
-(article-spasms) and anxiety (article-anxiety) as off-label schemes. Limits: 3600 mg/day (label §2.1,
-2.2) and the renal band's maximum and doses per day (label §2.3).
+neuropathy (Medscape: 900 mg/day, raised every 3 days to 1800-3600), fibromyalgia (Arnold 2007:
+1200-2400 mg/day), restless legs (Medscape: 100-300 mg about 2 h before bed, raised about every
+2 weeks, 300-1800 mg/day), spasticity (article-spasms) and anxiety (article-anxiety) as off-label
+schemes. Where the source gives no step size or pace (PHN after day 3, adult epilepsy above the
+start, and the off-label schemes) the 300 mg (anxiety: 100 mg) step and its interval are GabaCare's
+(``increment_source = "gabacare-policy"``). Limits: 3600 mg/day (label §2.1, 2.2) and the renal
+band's maximum and doses per day (label §2.3).
 
 Tables read ``days first-last: total mg/day = per-dose mg`` (doses in clock order; the larger
 dose goes last in the day).
@@ -111,31 +115,40 @@ ANXIETY = Table(
     doses=numbers,
 )
 
-# PHN at CrCl 25 (15-29 band: at most 700 mg/day, once a day): the scheme is capped, never exceeded.
+# PHN at CrCl 25 (15-29 band: 200-700 mg/day, once a day, label 2.3): start low and go slow within
+# the band: its lowest regimen first, then one column of the renal table every 3 days, to the band's
+# maximum (the default 1800 mg/day target is lowered to 700, with a warning).
 PHN_CRCL_25 = Table(
     """
     first | last | total | doses
     ------+------+-------+------
-    1     | 1    | 300   | 300
-    2     | 2    | 600   | 600
-    3     | 5    | 700   | 700
+    1     | 3    | 200   | 200
+    4     | 6    | 300   | 300
+    7     | 9    | 400   | 400
+    10    | 12   | 500   | 500
+    13    | 15   | 700   | 700
     """,
     doses=numbers,
 )
 
-# PHN at CrCl 45 (30-59 band: at most 1400 mg/day, twice a day).
+# PHN at CrCl 45 (30-59 band: 400-1400 mg/day, twice a day): every day is one of the band's regimens
+# (never "400 mg + 500 mg", which the label's table does not list).
 PHN_CRCL_45 = Table(
     """
     first | last | total | doses
-    ------+------+-------+---------
-    1     | 1    | 300   | 300
-    2     | 2    | 600   | 300+300
-    3     | 3    | 900   | 400+500
-    4     | 6    | 1200  | 600+600
-    7     | 9    | 1400  | 700+700
+    ------+------+-------+--------
+    1     | 3    | 400   | 200+200
+    4     | 6    | 600   | 300+300
+    7     | 9    | 800   | 400+400
+    10    | 12   | 1000  | 500+500
+    13    | 15   | 1400  | 700+700
     """,
     doses=numbers,
 )
+
+# `titrate --indication dpn --crcl 25`: the same climb through the 15-29 band (day 1 is 200 mg, not the
+# band's 700 mg maximum).
+DPN_CRCL_25 = PHN_CRCL_25
 
 PLANS = [
     ("postherpetic-neuralgia", None, None, PHN),
@@ -147,6 +160,7 @@ PLANS = [
     ("anxiety", None, None, ANXIETY),
     ("postherpetic-neuralgia", None, 25, PHN_CRCL_25),
     ("postherpetic-neuralgia", None, 45, PHN_CRCL_45),
+    ("diabetic-neuropathy", None, 25, DPN_CRCL_25),
 ]
 
 

@@ -361,7 +361,8 @@ def missed(
             emit_json(adv.to_json())
             return
         console = stdout_console()
-        word = "[bold green]TAKE IT NOW[/bold green]" if adv.advice == "take_now" else "[bold yellow]SKIP IT[/bold yellow]"
+        word = ("[bold green]TAKE IT NOW[/bold green]" if adv.advice == "take_now" else
+                "[bold]NOT DUE YET[/bold]" if adv.status == "not_due" else "[bold yellow]SKIP IT[/bold yellow]")
         console.print(f"{word}: {adv.message}")
         _footer(console, adv.citations)
 

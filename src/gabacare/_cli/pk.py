@@ -95,9 +95,11 @@ def simulate(
     logged day), and CrCl comes from --crcl, else the journal's latest creatinine, else the reference.
 
     The model is one compartment with first-order absorption, dose-dependent bioavailability and clearance
-    proportional to CrCl (label §12.3). Doses start on day 1 at the knowledge base's clock times; t = 0 is
-    midnight before day 1. The summary (peak, time to peak after the dose, trough, average, half-life)
-    covers the last dosing day.
+    rising with CrCl, fitted to the label's renal-impairment groups (label §12.3; docs/pk-calibration.md).
+    Doses start on day 1 at the knowledge base's clock times; t = 0 is midnight before day 1. The summary
+    (peak, time to peak after the dose, trough, average, half-life) covers the last dosing day. The JSON
+    gives times both from t = 0 (curve.t_h, summary.peak_at_h) and from the dose (curve.t_after_dose_h,
+    summary.tmax_after_dose_h, with the dose's own time in summary.peak_dose_at_h).
     """
     with guard():
         from gabacare.clinical.regimen import parse_regimen

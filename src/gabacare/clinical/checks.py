@@ -7,6 +7,7 @@ Each problem has a stable ``code`` (scripts rely on it), a message and its citat
 code                       meaning                                                         source
 =========================  ==============================================================  ===========
 max_daily_exceeded         day's total above the maximum daily dose (3600 mg)              label 2.1
+indication_max_exceeded    day's total above the highest dose studied for the indication   its source
 renal_max_exceeded         day's total above the renal band's maximum                      label 2.3
 renal_doses_per_day        more doses a day than the renal band's regimen                  label 2.3
 epilepsy_gap               more than 12 h between doses in epilepsy                        label 2.2
@@ -16,7 +17,8 @@ interaction_major          a co-medication with a major interaction (opioids, be
 interaction_combination    co-medications dangerous together (opioid + benzodiazepine)     fda-dsc-2016
 =========================  ==============================================================  ===========
 
-``warnings`` (which do not make ``ok`` false) cover doses below the band's range, fewer doses a
+``warnings`` (which do not make ``ok`` false) cover doses above the indication's usual range (but
+within its ceiling), doses below the band's range, fewer doses a
 day than the band uses, doses that need the oral solution, moderate or minor interactions with an
 action (``interaction``: other sedatives, alcohol, antacids) and co-medications GabaCare cannot
 read (``interaction_unknown``: never taken as safe).
@@ -145,6 +147,22 @@ def check_regimen(
                 "fewer_doses_than_band",
                 f"{n} dose(s) a day; the label's regimen for {lim.band} splits the day into {lim.doses_per_day}.",
                 lim.citations,
+            ))
+    if ind is not None and regimen.repeat:
+        # The indication's own ceiling: the highest daily dose its source studied or tolerated long term
+        # (above it: a problem); above the usual range but within that ceiling: a warning.
+        ceiling = max((x for x in (ind.usual_max_mg, ind.tolerated_long_term_max_mg, ind.trial_max_mg) if x), default=None)
+        if ceiling is not None and total > ceiling:
+            problems.append(Problem(
+                "indication_max_exceeded",
+                f"{total:g} mg/day is above {ceiling:g} mg/day, the highest daily dose studied for {ind.title}.",
+                ind.citations,
+            ))
+        elif ind.usual_max_mg is not None and total > ind.usual_max_mg:
+            warnings.append(Problem(
+                "above_usual_range",
+                f"{total:g} mg/day is above the usual {ind.usual_min_mg}-{ind.usual_max_mg} mg/day for {ind.title}.",
+                ind.citations,
             ))
     if ind is not None and ind.max_gap_rule and regimen.repeat:
         gap = max_gap_hours(regimen)

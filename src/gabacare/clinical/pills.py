@@ -7,6 +7,7 @@ ties go to whole units over halves, then to fewer distinct products.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -108,6 +109,13 @@ def is_makeable(mg: float, form: FormPreference = "solid") -> bool:
 
 
 def pill_plan(mg: float, *, form: FormPreference = "solid") -> PillPlan:
+    """Make ``mg`` from available units; see :func:`_pill_plan` (results are cached: long plans repeat
+    the same few amounts on hundreds of days, and a ``PillPlan`` is immutable)."""
+    return _pill_plan(mg, form)
+
+
+@functools.cache  # amounts are whole 0.1 mg steps within the limits: a small, bounded set
+def _pill_plan(mg: float, form: FormPreference = "solid") -> PillPlan:
     """Make ``mg`` from available units (fewest pieces) or, with ``form="solution"``, in mL.
 
     Raises ``ClinicalInputError`` if the dose cannot be made exactly (e.g. 250 mg from solid forms,
@@ -115,9 +123,9 @@ def pill_plan(mg: float, *, form: FormPreference = "solid") -> PillPlan:
 
     Examples
     --------
-    >>> pill_plan(900).describe()
+    >>> _pill_plan(900).describe()
     '1 × 800 mg tablet + 1 × 100 mg capsule'
-    >>> pill_plan(125, form="solution").describe()
+    >>> _pill_plan(125, form="solution").describe()
     '2.5 mL oral solution (50 mg/mL)'
     """
     m = load_monograph()

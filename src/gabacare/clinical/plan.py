@@ -15,6 +15,7 @@ from typing import Any, Literal
 from gabacare.clinical.errors import ClinicalInputError
 from gabacare.clinical.pills import DispenseLine, FormPreference, Unit, dispense_totals, pill_plan
 from gabacare.clinical.regimen import DailyRegimen, format_time, schedule_times
+from gabacare.clinical.units import CrCl
 from gabacare.knowledge import Citation, load_monograph
 
 __all__ = ["Plan", "PlanDay", "PlanStep", "PlannedDose", "maintenance_plan", "make_day", "split_daily"]
@@ -159,15 +160,24 @@ def make_day(
     return PlanDay(day, on, float(sum(amounts)), doses)
 
 
-def maintenance_plan(regimen: DailyRegimen, *, start: date, days: int = 7) -> Plan:
-    """A steady regimen as a plan: the same doses every day (``days`` shown; it repeats after)."""
+def maintenance_plan(regimen: DailyRegimen, *, start: date, days: int = 7, crcl: CrCl | None = None) -> Plan:
+    """A steady regimen as a plan: the same doses every day (``days`` shown; it repeats after).
+
+    The regimen is the prescriber's, so GabaCare does not change it; it runs the full check
+    (``check_regimen``, with ``crcl`` when known) and every problem (above the label's or the renal
+    band's maximum, too many doses a day, …) becomes a warning at the top of the plan.
+    """
+    from gabacare.clinical.checks import check_regimen  # checks builds on plan values; imported late
+
     if days < 1:
         raise ClinicalInputError("a maintenance plan shows at least one day")
+    result = check_regimen(regimen, crcl=crcl) if regimen.repeat else None
+    warnings = tuple(f"Problem for the prescriber: {p.message}" for p in (result.problems if result else ()))
     n = days if regimen.repeat else 1
     plan_days = tuple(
         make_day(i + 1, start + timedelta(days=i), [d.mg.value for d in regimen.doses], [d.time for d in regimen.doses])
         for i in range(n)
     )
     m = load_monograph()
-    cites = tuple(dict.fromkeys(c for f in m.forms for c in f.citations))
-    return Plan("maintenance", regimen.describe(), plan_days, cites, target_mg=regimen.total_mg)
+    cites = tuple(dict.fromkeys([*(c for f in m.forms for c in f.citations), *(result.citations if warnings and result else ())]))
+    return Plan("maintenance", regimen.describe(), plan_days, cites, warnings=warnings, target_mg=regimen.total_mg)

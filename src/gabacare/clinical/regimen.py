@@ -13,6 +13,7 @@ Dose clock times come from the knowledge base schedule (``[schedule]``, gabacare
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import time
@@ -53,6 +54,7 @@ def format_time(t: time) -> str:
     return f"{t.hour:02d}:{t.minute:02d}"
 
 
+@functools.cache
 def schedule_times(doses_per_day: int) -> tuple[time, ...]:
     """Default clock times for 1-3 doses a day (knowledge base ``[schedule]``)."""
     try:

@@ -15,7 +15,7 @@ from gabacare.clinical.units import CrCl, SerumCreatinine, Sex
 from gabacare.knowledge import Citation, load_monograph
 from gabacare.knowledge.monograph import RenalBand
 
-__all__ = ["CrClResult", "RenalLimits", "band_for", "cockcroft_gault", "renal_limits"]
+__all__ = ["CrClResult", "RenalLimits", "band_for", "band_regimens", "cockcroft_gault", "is_impaired", "renal_limits"]
 
 
 @dataclass(frozen=True)
@@ -154,3 +154,36 @@ def renal_limits(crcl: CrCl, *, hemodialysis: bool = False) -> RenalLimits:
         notes=tuple(notes),
         citations=tuple(dict.fromkeys(citations)),
     )
+
+
+def is_impaired(lim: RenalLimits) -> bool:
+    """True below the first (normal kidney function) band: plans then use only the band's own regimens."""
+    return lim.band_id != load_monograph().renal.bands[0].id or lim.proportion < 1.0
+
+
+def band_regimens(lim: RenalLimits, granule_mg: float, *, single_dose: bool = False) -> tuple[tuple[float, ...], ...]:
+    """The label's regimens for a band that whole ``granule_mg`` amounts make, lowest daily total first.
+
+    Each regimen is a tuple of per-dose amounts: ``doses_per_day`` equal doses of one column of the
+    renal table (label 2.3). Columns that need the oral solution (e.g. 125 mg) are left out. Below
+    CrCl 15, where the label scales the amounts in proportion, every whole-granule amount up to the
+    scaled maximum is a regimen (one dose a day). ``single_dose`` keeps one dose a day (an evening-only
+    indication) with the band's column amounts, up to the band's maximum.
+
+    Examples
+    --------
+    >>> [sum(r) for r in band_regimens(renal_limits(CrCl(45)), 100)]
+    [400.0, 600.0, 800.0, 1000.0, 1400.0]
+    >>> band_regimens(renal_limits(CrCl(20)), 100)[-1]
+    (700.0,)
+    """
+    if lim.proportion < 1.0:
+        top = int(lim.max_daily_mg // granule_mg + 1e-9)
+        return tuple((float(k * granule_mg),) for k in range(1, top + 1))
+    n = 1 if single_dose else lim.doses_per_day
+    out = []
+    for column in lim.columns_mg:
+        if abs(column / granule_mg - round(column / granule_mg)) > 1e-9 or column * n > lim.max_daily_mg + 1e-9:
+            continue
+        out.append((float(column),) * n)
+    return tuple(sorted(set(out), key=sum))

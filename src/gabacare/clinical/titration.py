@@ -12,6 +12,11 @@ Rules per indication come from the knowledge base ``[[indications]]``:
 Every day's total is capped by the maximum daily dose (3600 mg, label 2.1/2.2) and, when a CrCl is
 given, by the renal band's maximum (label 2.3); doses per day never exceed the band's. Without a
 CrCl the plan assumes normal kidney function and says so.
+
+In kidney impairment (CrCl below the first band) "start low, go slow" is the band's own table: day 1
+is the band's lowest regimen, and every ``increment_every_days`` days the plan climbs one column of the
+label's renal table (its doses per day, its per-dose amounts) up to the target, itself lowered to the
+band's regimen at or below it. An evening-only indication keeps one dose a day with the table's amounts.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from datetime import date, timedelta
 from gabacare.clinical.errors import ClinicalInputError
 from gabacare.clinical.plan import Plan, PlanDay, make_day, split_daily
 from gabacare.clinical.regimen import parse_clock, schedule_times
-from gabacare.clinical.renal import renal_limits
+from gabacare.clinical.renal import RenalLimits, band_regimens, is_impaired, renal_limits
 from gabacare.clinical.units import CrCl
 from gabacare.knowledge import Citation, load_monograph
 from gabacare.knowledge.monograph import Indication
@@ -113,6 +118,9 @@ def _titrate_adult(ind: Indication, *, start: date, target_mg: float | None, crc
     if ind.usual_max_mg and target > ind.usual_max_mg:
         warnings.append(f"Target is above the usual range for {ind.title} ({ind.usual_min_mg}-{ind.usual_max_mg} mg/day).")
     assert ind.increment_mg is not None and ind.increment_every_days is not None
+    lim = renal_limits(crcl) if crcl is not None else None
+    if lim is not None and is_impaired(lim):
+        return _titrate_impaired(ind, lim, start=start, target=target, cap=cap, cites=cites, warnings=warnings)
 
     # Daily totals and the number of doses for each day.
     schedule: list[tuple[float, int | None]] = []
@@ -144,7 +152,7 @@ def _titrate_adult(ind: Indication, *, start: date, target_mg: float | None, crc
         evening = ind.evening_time if ind.single_evening_dose else None
         times = [parse_clock(evening)] if evening else list(schedule_times(n))
         days.append(make_day(i + 1, start + timedelta(days=i), amounts, times))
-    notes = [ind.note, m.triage.driving]
+    notes = [ind.note, *([ind.increment_note] if ind.increment_note else []), m.triage.driving]
     cites.append(Citation(source=m.triage.driving_source, section=m.triage.driving_section))
     return Plan(
         "titration",
@@ -154,6 +162,55 @@ def _titrate_adult(ind: Indication, *, start: date, target_mg: float | None, crc
         warnings=tuple(warnings),
         notes=tuple(notes),
         target_mg=target,
+        cap_mg=cap,
+    )
+
+
+def _titrate_impaired(
+    ind: Indication,
+    lim: RenalLimits,
+    *,
+    start: date,
+    target: float,
+    cap: float,
+    cites: list[Citation],
+    warnings: list[str],
+) -> Plan:
+    """Titration within an impaired renal band: the band's regimens, lowest first (module docstring)."""
+    m = load_monograph()
+    assert ind.increment_every_days is not None
+    granule = float(m.limits.dose_granule_mg)
+    regimens = band_regimens(lim, granule, single_dose=ind.single_evening_dose)
+    reachable = [r for r in regimens if sum(r) <= target + 1e-9]
+    if not reachable:
+        # The target is below the band's lowest regimen: that target, once a day, is the whole plan.
+        warnings.append(f"Target {target:g} mg/day is below the {lim.band} regimens of the label's renal table.")
+        reachable = [(target,)]
+    elif sum(reachable[-1]) < target - 1e-9:
+        warnings.append(
+            f"Target {target:g} mg/day lowered to {sum(reachable[-1]):g} mg/day, the nearest regimen at or below it "
+            f"in the label's renal table for {lim.band}."
+        )
+    evening = [parse_clock(ind.evening_time)] if ind.single_evening_dose and ind.evening_time else None
+    days: list[PlanDay] = []
+    for regimen in reachable:
+        for _ in range(ind.increment_every_days):
+            i = len(days)
+            times = evening if evening is not None and len(regimen) == 1 else list(schedule_times(len(regimen)))
+            days.append(make_day(i + 1, start + timedelta(days=i), regimen, times))
+    reached = float(sum(reachable[-1]))
+    notes = [ind.note, *([ind.increment_note] if ind.increment_note else []), m.triage.driving,
+             f"At {lim.band} the plan starts at the band's lowest regimen and climbs one column of the label's "
+             f"renal table every {ind.increment_every_days} days."]
+    cites.append(Citation(source=m.triage.driving_source, section=m.triage.driving_section))
+    return Plan(
+        "titration",
+        f"{ind.title}: titration to {reached:g} mg/day ({lim.band})",
+        tuple(days),
+        tuple(dict.fromkeys(cites)),
+        warnings=tuple(warnings),
+        notes=tuple(notes),
+        target_mg=reached,
         cap_mg=cap,
     )
 

@@ -51,7 +51,8 @@ LabUnit = Literal["mg/dL", "umol/L"]
 
 ENTRY_KINDS: tuple[str, ...] = get_args(EntryKind)
 DOSE_STATUSES: tuple[str, ...] = get_args(DoseStatus)
-_SPEC_OPTIONS = ("regimen", "indication", "target_mg", "crcl_ml_min", "risk", "step_mg", "weight_kg", "age_years")
+_SPEC_OPTIONS = ("regimen", "indication", "target_mg", "crcl_ml_min", "risk", "step_mg", "weight_kg", "age_years",
+                 "crcl_basis")
 _NAME_RE = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 
@@ -98,6 +99,8 @@ class PlanSpec:
     step_mg: float | None = None
     weight_kg: float | None = None
     age_years: float | None = None
+    # Where crcl_ml_min came from when the journal supplied it (the kidney values and their date).
+    crcl_basis: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict without the empty options."""
@@ -146,7 +149,8 @@ class PlanSpec:
 
         return cls(source=cast(PlanSource, source), start=start, regimen=text("regimen"), indication=text("indication"),
                    target_mg=num("target_mg"), crcl_ml_min=num("crcl_ml_min"), risk=text("risk"),
-                   step_mg=num("step_mg"), weight_kg=num("weight_kg"), age_years=num("age_years"))
+                   step_mg=num("step_mg"), weight_kg=num("weight_kg"), age_years=num("age_years"),
+                   crcl_basis=text("crcl_basis"))
 
     @classmethod
     def from_text(cls, text: str) -> PlanSpec:

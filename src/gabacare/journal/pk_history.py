@@ -44,29 +44,6 @@ class PatientSimulation:
         }
 
 
-def _latest_crcl(journal: Journal, patient_id: int) -> float | None:
-    patient = journal.get_patient(patient_id)
-    labs = [e for e in journal.entries(patient_id, kinds=["lab"]) if e.data.name == "creatinine"]
-    for lab in sorted(labs, key=lambda e: e.at, reverse=True):
-        renal, _why = journal.renal_recheck(patient, lab)
-        if renal is not None:
-            return renal.crcl_ml_min
-        # Without a plan the recheck reports nothing; compute CrCl alone from the profile.
-        from gabacare.clinical.errors import ClinicalInputError
-        from gabacare.clinical.renal import cockcroft_gault
-        from gabacare.clinical.units import SerumCreatinine
-
-        age = patient.age_on(lab.at.date())
-        if age is None or patient.sex is None or patient.weight_kg is None:
-            return None
-        try:
-            scr = SerumCreatinine(lab.data.value or 0.0, "umol/L" if lab.data.unit == "umol/L" else "mg/dL")
-            return cockcroft_gault(age_years=age, sex=patient.sex, weight_kg=patient.weight_kg, scr=scr).crcl_ml_min
-        except ClinicalInputError:
-            return None
-    return None
-
-
 def simulate_patient(
     journal: Journal,
     patient_id: int,
@@ -96,9 +73,9 @@ def simulate_patient(
     if crcl is not None:
         value, source = crcl, "given"
     else:
-        found = _latest_crcl(journal, patient_id)
-        if found is not None:
-            value, source = found, "journal creatinine (Cockcroft-Gault)"
+        kidney = journal.kidney_function(patient_id)  # the one "latest CrCl from the journal" rule
+        if kidney.crcl_ml_min is not None:
+            value, source = kidney.crcl_ml_min, "journal creatinine (Cockcroft-Gault)"
         else:
             value, source = pk.reference_crcl_ml_min, "reference (no creatinine in the journal)"
             warnings.append(

@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from gabacare.journal import analysis, settings, transfer
 from gabacare.journal.errors import ImportValidationError, JournalInputError
@@ -37,6 +37,9 @@ from gabacare.journal.model import (
 )
 from gabacare.journal.repository import JournalRepository, Progress
 from gabacare.journal.schedule import plan_in_force, planned_daily_mg, scheduled_doses
+
+if TYPE_CHECKING:
+    from gabacare.journal.kidney import KidneyFunction
 
 __all__ = [
     "Journal",
@@ -139,7 +142,7 @@ def build_plan(spec: PlanSpec) -> tuple[NewPlan, Any]:
         if not spec.regimen:
             raise JournalInputError("a plan needs a regimen, titrate options (--indication) or taper options (--from)")
         regimen = parse_regimen(spec.regimen)
-        plan = maintenance_plan(regimen, start=spec.start, days=1)
+        plan = maintenance_plan(regimen, start=spec.start, days=1, crcl=crcl)
         continues = regimen.repeat
     elif spec.source == "titrate":
         from gabacare.clinical.titration import titrate
@@ -156,6 +159,9 @@ def build_plan(spec: PlanSpec) -> tuple[NewPlan, Any]:
             raise JournalInputError("a taper plan needs the regimen to taper from (--from)")
         plan = taper(parse_regimen(spec.regimen), start=spec.start, risk=spec.risk, crcl=crcl, step_mg=spec.step_mg)
         continues = False
+    if spec.crcl_basis:
+        # Say which kidney values the plan used, first, where every face shows the plan's warnings.
+        plan = replace(plan, warnings=(spec.crcl_basis, *plan.warnings))
     doses = tuple(ScheduledDose(datetime.combine(d.date, x.time), float(x.mg)) for d in plan.days for x in d.doses)
     new = NewPlan(kind=plan.kind, spec=spec, label=plan.label, start=plan.days[0].date, end=plan.days[-1].date,
                   continues=continues, doses=doses, warnings=tuple(plan.warnings))
@@ -229,13 +235,29 @@ class Journal:
             spec = replace(spec, age_years=age, weight_kg=weight)
         return spec
 
+    def kidney_function(self, patient_id: int, on: date | None = None) -> KidneyFunction:
+        """The latest logged creatinine on or before ``on`` (default today) and the CrCl from it."""
+        from gabacare.journal.kidney import kidney_function
+
+        patient = self.repo.get_patient(patient_id)
+        day = on or self.clock().date()
+        return kidney_function(patient, self.entries(patient_id, kinds=["lab"]), on=day)
+
     def set_plan(self, patient_id: int, spec: PlanSpec) -> PlanResult:
         """Make a plan (regimen, titration or taper) with the core and make it the plan in force from its start.
 
-        For a titration the patient's weight and age fill in when the spec has none.
+        For a titration the patient's weight and age fill in when the spec has none. Without a CrCl, the
+        journal's latest creatinine gives one (Cockcroft-Gault with the profile) and the plan says which
+        values it used and when they were measured (stale ones included, flagged): titrations and tapers
+        stay within that band, and a steady regimen outside it carries the check's problems as warnings.
         """
         patient = self.repo.get_patient(patient_id)
         spec = self._complete_spec(patient, spec)
+        if spec.crcl_ml_min is None:
+            kidney = self.kidney_function(patient_id)
+            if kidney.crcl is not None:
+                spec = replace(spec, crcl_ml_min=round(min(kidney.crcl.crcl_ml_min, _crcl_cap()), 1),
+                               crcl_basis=kidney.describe())
         new, plan = build_plan(spec)
         stored = self.repo.add_plan(patient_id, new, created_at=self.clock())
         return PlanResult(stored, plan)
@@ -327,20 +349,14 @@ class Journal:
     def renal_recheck(self, patient: Patient, lab: Entry) -> tuple[RenalRecheck | None, str | None]:
         """Cockcroft-Gault from the lab and the profile, then check the plan's regimens from the lab date on."""
         from gabacare.clinical.checks import check_regimen
-        from gabacare.clinical.errors import ClinicalInputError
         from gabacare.clinical.regimen import DailyRegimen, Dose
-        from gabacare.clinical.renal import cockcroft_gault
-        from gabacare.clinical.units import CrCl, Milligrams, SerumCreatinine
+        from gabacare.clinical.units import CrCl, Milligrams
+        from gabacare.journal.kidney import crcl_from_lab
 
         day = lab.at.date()
-        age = patient.age_on(day)
-        if age is None or patient.sex is None or patient.weight_kg is None:
-            return None, "the renal check needs the patient's birth date, sex and weight"
-        scr = SerumCreatinine(lab.data.value or 0.0, "umol/L" if lab.data.unit == "umol/L" else "mg/dL")
-        try:
-            cg = cockcroft_gault(age_years=age, sex=patient.sex, weight_kg=patient.weight_kg, scr=scr)
-        except ClinicalInputError:
-            return None, "Cockcroft-Gault does not apply to this patient's profile (age or weight out of range)"
+        cg = crcl_from_lab(patient, lab)
+        if isinstance(cg, str):
+            return None, cg
         plans = self.repo.list_plans(patient.id)
         crcl = CrCl(min(cg.crcl_ml_min, _crcl_cap()))
         regimens: dict[str, Any] = {}

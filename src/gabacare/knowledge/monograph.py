@@ -12,6 +12,8 @@ Errors::
 
 from __future__ import annotations
 
+import itertools
+import re
 import tomllib
 from collections.abc import Iterator, Mapping
 from functools import cache
@@ -134,8 +136,8 @@ class Limits(_Frozen):
     max_daily_source: str
     max_daily_section: str
     epilepsy_max_gap_h: float = Field(gt=0, le=24)
-    epilepsy_gap_source: str
-    epilepsy_gap_section: str
+    epilepsy_max_gap_source: str
+    epilepsy_max_gap_section: str
     dose_granule_mg: int = Field(gt=0, le=1000)
     dose_granule_note: str
     dose_granule_source: str
@@ -146,7 +148,7 @@ class Limits(_Frozen):
 
     @property
     def epilepsy_gap_citation(self) -> Citation:
-        return Citation(source=self.epilepsy_gap_source, section=self.epilepsy_gap_section)
+        return Citation(source=self.epilepsy_max_gap_source, section=self.epilepsy_max_gap_section)
 
 
 class Schedule(_Cited):
@@ -174,7 +176,9 @@ class Schedule(_Cited):
         return table[doses_per_day]
 
 
-class WeightTarget(_Frozen):
+class WeightTarget(_Cited):
+    """One age band's maintenance target (mg/kg/day); each row cites its own source."""
+
     min_age_years: int = Field(ge=0, le=18)
     max_age_years: int = Field(ge=0, le=18)
     target_mg_per_kg_day: float = Field(gt=0, le=100)
@@ -196,11 +200,16 @@ class Indication(_Cited):
     start_mg: int | None = Field(default=None, gt=0, le=3600)
     increment_mg: int | None = Field(default=None, gt=0, le=1200)
     increment_every_days: int | None = Field(default=None, gt=0, le=60)
+    # Where the step size and pace come from when the row's own source does not give them
+    # (usually "gabacare-policy"), with a note saying which part is whose.
+    increment_source: str | None = None
+    increment_note: str | None = None
     default_target_mg: int | None = Field(default=None, gt=0, le=3600)
     usual_min_mg: int | None = Field(default=None, gt=0, le=3600)
     usual_max_mg: int | None = Field(default=None, gt=0, le=3600)
     tolerated_long_term_max_mg: int | None = Field(default=None, gt=0, le=3600)
     trial_max_mg: int | None = Field(default=None, gt=0, le=3600)
+    trial_max_source: str | None = None  # the trial that used trial_max_mg, when not the row's source
     single_evening_dose: bool = False
     evening_time: str | None = None
     # weight-based (children)
@@ -230,7 +239,18 @@ class Indication(_Cited):
         complete = self.start_mg_per_kg_day and self.titration_days and self.doses_per_day and self.weight_targets
         if self.kind == "weight" and not complete:
             raise ValueError(f"{self.id}: weight-based titration is incomplete")
+        if bool(self.increment_source) != bool(self.increment_note):
+            raise ValueError(f"{self.id}: increment_source and increment_note go together")
         return self
+
+    @property
+    def citations(self) -> tuple[Citation, ...]:
+        """The row's own citations, then those of the titration step and the trial maximum if they differ."""
+        own = list(super().citations)
+        for extra in (self.increment_source, self.trial_max_source):
+            if extra and all(c.source != extra for c in own):
+                own.append(Citation(source=extra))
+        return tuple(own)
 
 
 class Evidence(_Cited):
@@ -277,11 +297,15 @@ class Hemodialysis(_Cited):
     note: str
 
 
-class Renal(_Frozen):
+class Renal(_Cited):
+    """Kidney function: Cockcroft-Gault constants, the label's renal bands and the dialysis supplement."""
+
     cg_age_constant: float = Field(gt=0)
     cg_divisor: float = Field(gt=0)
     female_factor: float = Field(gt=0, le=1)
     umol_per_l_per_mg_dl: float = Field(gt=0)
+    umol_source: str | None = None
+    umol_note: str | None = None
     applies_from_age_years: int = Field(ge=0)
     formula_source: str
     formula_section: str
@@ -298,6 +322,9 @@ class Renal(_Frozen):
     elderly_source: str
     elderly_section: str
     uk_note: str
+    creatinine_max_age_days: int = Field(gt=0, le=3650)
+    creatinine_max_age_source: str
+    creatinine_max_age_note: str
     plausible: PlausibleRanges
     bands: tuple[RenalBand, ...] = Field(min_length=1)
     hemodialysis: Hemodialysis
@@ -326,9 +353,21 @@ class Renal(_Frozen):
 
 
 class TaperRisk(_Cited):
+    """A withdrawal-risk level: the row's source gives the reduction; ``step_source`` the hold length."""
+
     level: Risk
     first_reduction_fraction: float = Field(gt=0, lt=1)
     step_days: int = Field(ge=1, le=90)
+    step_source: str | None = None
+    step_note: str | None = None
+
+    @property
+    def citations(self) -> tuple[Citation, ...]:
+        """The reduction's citation first, then where the step length comes from if that differs."""
+        own = super().citations
+        if self.step_source and all(c.source != self.step_source for c in own):
+            return (*own, Citation(source=self.step_source))
+        return own
 
 
 class Taper(_Frozen):
@@ -343,11 +382,27 @@ class Taper(_Frozen):
     hold_source: str
     abrupt_stop_warning: str
     abrupt_stop_source: str
+    max_step_fraction: float = Field(gt=0, lt=1)
+    max_step_source: str
+    max_step_note: str
+    stop_from_max_mg: int = Field(gt=0, le=1200)
+    stop_from_source: str
+    stop_from_note: str
+    max_single_dose_mg: int = Field(gt=0, le=3600)
+    max_single_dose_source: str
+    max_single_dose_section: str
+    max_single_dose_note: str
     risk: tuple[TaperRisk, ...]
 
     @property
     def min_duration_citation(self) -> Citation:
         return Citation(source=self.min_duration_source, section=self.min_duration_section)
+
+    @property
+    def bound_citations(self) -> tuple[Citation, ...]:
+        """Where the step bounds come from (max step fraction, stop-from level, largest single dose)."""
+        return (Citation(source=self.max_step_source), Citation(source=self.stop_from_source),
+                Citation(source=self.max_single_dose_source, section=self.max_single_dose_section))
 
     def for_risk(self, level: str) -> TaperRisk:
         for r in self.risk:
@@ -370,6 +425,9 @@ class MissedDose(_Cited):
     near_fraction_of_interval: float = Field(gt=0, lt=1)
     near_note: str
     near_source: str
+    min_gap_h: float = Field(gt=0, le=12)
+    min_gap_source: str
+    min_gap_note: str
     epilepsy_note: str
     epilepsy_source: str
     epilepsy_section: str
@@ -449,9 +507,84 @@ class Triage(_Frozen):
     misuse_section: str
 
 
-class BioavailabilityPoint(_Frozen):
+_CURVE_POINT = re.compile(r"\s*(\d+(?:\.\d+)?) h: (\d+(?:\.\d+)?) mg/L\s*")
+
+
+def _curve_point(text: str) -> tuple[float, float]:
+    """``"24 h: 3.651 mg/L"`` → ``(24.0, 3.651)``."""
+    m = _CURVE_POINT.fullmatch(text)
+    if m is None:
+        raise ValueError(f"a curve point reads like '24 h: 3.651 mg/L', got {text!r}")
+    return float(m.group(1)), float(m.group(2))
+
+
+class BioavailabilityPoint(_Cited):
+    """One row of the label's bioavailability table (daily dose in three divided doses), with its source."""
+
     daily_mg: int = Field(gt=0, le=10000)
     fraction: float = Field(gt=0, le=1)
+
+
+class PKRenalGroup(_Cited):
+    """A kidney-function group of a single-dose study: the published figures and the group's mean curve.
+
+    ``source``/``section`` cite the figures (CrCl range and mean, half-life, CL/F), ``study_source``
+    the study they come from and ``curve_source`` the digitised mean concentrations, written as text
+    points ``"24 h: 3.651 mg/L"`` (observations to check against, not numbers a rule uses). Absent
+    figures were not published (or could not be verified).
+    """
+
+    name: str
+    crcl_min_ml_min: float = Field(default=0.0, ge=0)
+    crcl_max_ml_min: float | None = Field(default=None, gt=0)
+    crcl_mean_ml_min: float | None = Field(default=None, gt=0)
+    half_life_h: float | None = Field(default=None, gt=0)
+    apparent_clearance_ml_min: float | None = Field(default=None, gt=0)
+    note: str = ""
+    study_source: str
+    curve: tuple[str, ...] = ()
+    curve_source: str | None = None
+    curve_note: str = ""
+
+    @field_validator("curve")
+    @classmethod
+    def _points(cls, points: tuple[str, ...]) -> tuple[str, ...]:
+        for point in points:
+            _curve_point(point)
+        return points
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PKRenalGroup:
+        top = float("inf") if self.crcl_max_ml_min is None else self.crcl_max_ml_min
+        if not self.crcl_min_ml_min < top:
+            raise ValueError(f"renal group {self.name!r}: crcl_min_ml_min must be below crcl_max_ml_min")
+        if self.crcl_mean_ml_min is not None and not self.crcl_min_ml_min <= self.crcl_mean_ml_min <= top:
+            raise ValueError(f"renal group {self.name!r}: the mean CrCl must lie inside the group's range")
+        if self.curve and self.curve_source is None:
+            raise ValueError(f"renal group {self.name!r}: a curve needs a curve_source")
+        t, c = self.curve_t_h, self.curve_c_mg_per_l
+        if any(b <= a for a, b in itertools.pairwise(t)) or any(x <= 0 for x in (*t, *c)):
+            raise ValueError(f"renal group {self.name!r}: curve times must rise and concentrations be positive")
+        return self
+
+    @property
+    def curve_t_h(self) -> tuple[float, ...]:
+        """The curve's times in hours after the dose."""
+        return tuple(_curve_point(p)[0] for p in self.curve)
+
+    @property
+    def curve_c_mg_per_l(self) -> tuple[float, ...]:
+        """The curve's mean plasma concentrations in mg/L."""
+        return tuple(_curve_point(p)[1] for p in self.curve)
+
+    def contains(self, crcl_ml_min: float) -> bool:
+        """Whether a CrCl lies in the group's range (lower edge included, upper edge excluded)."""
+        top = float("inf") if self.crcl_max_ml_min is None else self.crcl_max_ml_min
+        return self.crcl_min_ml_min <= crcl_ml_min < top
+
+    @property
+    def curve_citation(self) -> Citation | None:
+        return Citation(source=self.curve_source) if self.curve_source else None
 
 
 class PK(_Cited):
@@ -472,6 +605,11 @@ class PK(_Cited):
     apparent_clearance_old_ml_min: float = Field(gt=0)
     bioavailability: tuple[BioavailabilityPoint, ...] = Field(min_length=2)
     bioavailability_doses_per_day: int = Field(ge=1, le=4)
+    # the label's single-dose renal-impairment study (Blum et al. 1994) and its kidney-function groups
+    renal_study_dose_mg: float = Field(gt=0)
+    renal_study_dose_source: str
+    renal_study_dose_section: str | None = None
+    renal_groups: tuple[PKRenalGroup, ...] = ()
     # modelling choices (gabacare-policy), used by gabacare.pk.parameters
     reference_crcl_ml_min: float = Field(gt=0, le=200)
     model_source: str
@@ -509,6 +647,9 @@ class PK(_Cited):
             raise ValueError("tmax_min_h must not exceed tmax_max_h")
         if self.default_days > self.max_days:
             raise ValueError("default_days must not exceed max_days")
+        means = [g.crcl_mean_ml_min for g in self.renal_groups if g.crcl_mean_ml_min is not None]
+        if means != sorted(means, reverse=True):
+            raise ValueError("renal_groups must be listed from the best kidney function to the worst")
         return self
 
     @property
@@ -522,6 +663,10 @@ class PK(_Cited):
     @property
     def simulation_citation(self) -> Citation:
         return Citation(source=self.simulation_source)
+
+    @property
+    def renal_study_citation(self) -> Citation:
+        return Citation(source=self.renal_study_dose_source, section=self.renal_study_dose_section)
 
 
 class Monograph(_Frozen):

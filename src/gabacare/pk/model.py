@@ -99,9 +99,13 @@ class CrClChange:
 class Summary:
     """Exposure over a window (normally the last dosing day), read from a fine grid.
 
-    ``tmax_h`` is the time from the latest dose before the peak to the peak; ``peak_at_h`` is the
-    peak's clock position (hours from t = 0); ``half_life_h`` is the elimination half-life at the
-    window's end (off dialysis); ``cavg`` is the area under the curve ÷ the window's length.
+    Times come two ways: from ``t = 0`` (the clock: midnight before the first dose day for the regimen
+    helpers) and from the dose. ``tmax_h`` is the time from the latest dose before the peak to the peak,
+    also given as ``tmax_after_dose_h`` so the name says what it is measured from; ``peak_at_h`` is the
+    peak's clock position and ``peak_dose_at_h`` that dose's (``None`` if no dose precedes the peak in
+    the window, and ``tmax_h`` is then measured from the window's start). ``half_life_h`` is the
+    elimination half-life at the window's end (off dialysis); ``cavg`` is the area under the curve ÷
+    the window's length.
     """
 
     cmax_mg_per_l: float
@@ -112,6 +116,8 @@ class Summary:
     peak_at_h: float
     window_start_h: float
     window_end_h: float
+    tmax_after_dose_h: float
+    peak_dose_at_h: float | None
 
 
 @dataclass(frozen=True, eq=False)
@@ -125,12 +131,29 @@ class Simulation:
     crcl_ml_min: float
     citations: tuple[Citation, ...]
 
+    @property
+    def t_after_dose_h(self) -> F64:
+        """Hours since the latest dose taken (mg > 0) at or before each sample; NaN before the first."""
+        given = np.sort(np.array([d.time_h for d in self.doses if d.mg > 0], dtype=np.float64))
+        # NOTE: a sample meant to fall on a dose time may sit a rounding error before it (t = start + i·step).
+        idx = np.searchsorted(given, self.t_h + 1e-9, side="right") - 1
+        out: F64 = np.full(self.t_h.shape, np.nan)
+        hit = idx >= 0
+        out[hit] = np.maximum(self.t_h[hit] - given[idx[hit]], 0.0)
+        return out
+
     def to_json(self) -> dict[str, Any]:
-        """The CLI/API contract: ``curve``, ``summary``, ``doses``, ``citations``."""
+        """The CLI/API contract: ``curve``, ``summary``, ``doses``, ``citations``.
+
+        ``curve.t_h`` is hours from ``t = 0``; ``curve.t_after_dose_h`` is hours since the latest dose
+        taken at or before each point (``null`` before the first dose), so "8 h after the dose" can be
+        read off directly.
+        """
         return {
             "curve": {"t_h": [round(float(t), 6) for t in self.t_h],
-                      "c_mg_per_l": [round(float(c), 6) for c in self.c_mg_per_l]},
-            "summary": {k: round(v, 6) for k, v in asdict(self.summary).items()},
+                      "c_mg_per_l": [round(float(c), 6) for c in self.c_mg_per_l],
+                      "t_after_dose_h": [None if math.isnan(a) else round(float(a), 6) for a in self.t_after_dose_h]},
+            "summary": {k: None if v is None else round(v, 6) for k, v in asdict(self.summary).items()},
             "crcl_ml_min": self.crcl_ml_min,
             "doses": [{"time_h": d.time_h, "mg": d.mg} for d in self.doses],
             "citations": list(self.citations),
@@ -313,9 +336,12 @@ def _summary(events: tuple[DoseEvent, ...], end_h: float, start_h: float, params
     line = timeline(crcl, ())
     seg = int(np.searchsorted(line.breakpoints, w1, side="right"))
     half_life = float(LN2 / params.ke_per_h(line.crcl[seg]))
-    return Summary(cmax_mg_per_l=float(c[i]), tmax_h=float(t[i] - (max(before) if before else w0)),
+    dose_at = max(before) if before else None
+    tmax = float(t[i] - (w0 if dose_at is None else dose_at))
+    return Summary(cmax_mg_per_l=float(c[i]), tmax_h=tmax,
                    cmin_mg_per_l=float(c.min()), cavg_mg_per_l=auc / (w1 - w0), half_life_h=half_life,
-                   peak_at_h=float(t[i]), window_start_h=float(w0), window_end_h=float(w1))
+                   peak_at_h=float(t[i]), window_start_h=float(w0), window_end_h=float(w1),
+                   tmax_after_dose_h=tmax, peak_dose_at_h=None if dose_at is None else float(dose_at))
 
 
 def simulate_doses(doses: Iterable[DoseEvent | tuple[float, float]], *,

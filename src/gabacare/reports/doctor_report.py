@@ -523,9 +523,9 @@ def _medicines(names: Sequence[str], age: float | None) -> MedicinesSection:
 
 def _renal(journal: Journal, patient: Patient, plan: StoredPlan | None, end: date) -> RenalSection:
     from gabacare.clinical.checks import check_regimen
-    from gabacare.clinical.errors import ClinicalInputError
-    from gabacare.clinical.renal import cockcroft_gault, renal_limits
-    from gabacare.clinical.units import CrCl, SerumCreatinine
+    from gabacare.clinical.renal import renal_limits
+    from gabacare.clinical.units import CrCl
+    from gabacare.journal.kidney import crcl_from_lab
 
     labs = [e for e in journal.entries(patient.id, end=end, kinds=["lab"]) if e.data.name == "creatinine"]
     regimen = _regimen(plan, end)
@@ -540,16 +540,13 @@ def _renal(journal: Journal, patient: Patient, plan: StoredPlan | None, end: dat
     if not labs:
         return unchecked("no_lab", "no serum creatinine logged on or before the last day of the period")
     lab = max(labs, key=lambda e: (e.at, e.id))
-    age = patient.age_on(lab.at.date())
-    if age is None or patient.sex is None or patient.weight_kg is None:
+    if patient.age_on(lab.at.date()) is None or patient.sex is None or patient.weight_kg is None:
         return unchecked("incomplete_profile", "the renal check needs the patient's birth date, sex and weight", lab)
-    scr = SerumCreatinine(lab.data.value or 0.0, "umol/L" if lab.data.unit == "umol/L" else "mg/dL")
-    try:
-        cg = cockcroft_gault(age_years=age, sex=patient.sex, weight_kg=patient.weight_kg, scr=scr)
-        crcl = CrCl(cg.crcl_ml_min)
-    except ClinicalInputError:
+    cg = crcl_from_lab(patient, lab)  # the journal's one creatinine -> CrCl rule (journal/kidney.py)
+    if isinstance(cg, str):
         return unchecked("not_applicable",
                          "Cockcroft-Gault does not apply to this profile (age, weight or creatinine out of range)", lab)
+    crcl = CrCl(cg.crcl_ml_min)
     limits = renal_limits(crcl)
     cites: list[Citation] = [*cg.citations, *limits.citations]
     problems: list[RenalProblem] = []

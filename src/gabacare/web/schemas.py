@@ -210,6 +210,8 @@ class MissedOut(_Out):
     advice: Literal["take_now", "skip"]
     message: str
     next_dose: str | None
+    status: Literal["late", "next_due", "not_due"] = "late"
+    min_gap_h: float | None = None
     citations: list[CitationOut]
     notice: str
 
@@ -225,6 +227,7 @@ class PKSummaryOut(_Out):
     cmin_mg_per_l: float
     cavg_mg_per_l: float
     half_life_h: float
+    tmax_after_dose_h: float | None = None
 
 
 class SimulateOut(_Out):

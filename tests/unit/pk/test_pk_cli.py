@@ -28,6 +28,20 @@ def test_simulate_json_has_the_contract_keys() -> None:
     assert out["citations"] and out["notice"]
 
 
+def test_simulate_single_dose_json_gives_times_from_midnight_and_from_the_dose() -> None:
+    out = _json("simulate", "400 mg once", "--days", "2")
+    curve, summary, doses = out["curve"], out["summary"], out["doses"]
+    assert isinstance(curve, dict) and isinstance(summary, dict) and isinstance(doses, list)
+    dose_at = doses[0]["time_h"]
+    assert dose_at > 0  # the dose is not at midnight
+    assert len(curve["t_after_dose_h"]) == len(curve["t_h"])
+    for t, after in zip(curve["t_h"], curve["t_after_dose_h"], strict=True):
+        assert after is None if t < dose_at else after == pytest.approx(t - dose_at)
+    assert summary["peak_dose_at_h"] == dose_at
+    assert summary["tmax_after_dose_h"] == pytest.approx(summary["peak_at_h"] - dose_at)
+    assert summary["tmax_after_dose_h"] == summary["tmax_h"]
+
+
 def test_simulate_step_and_missed_doses() -> None:
     full = _json("simulate", "300 mg TID", "--days", "2", "--step-min", "30")
     missed = _json("simulate", "300 mg TID", "--days", "2", "--step-min", "30", "--missed", "4,day2@21:00")

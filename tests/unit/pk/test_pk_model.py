@@ -178,6 +178,30 @@ def test_the_summary_covers_the_last_dosing_day() -> None:
     assert s.half_life_h == pytest.approx(float(P.half_life_h(REF)))
 
 
+def test_a_single_evening_dose_gives_times_from_midnight_and_from_the_dose() -> None:
+    sim = simulate_doses([(21.0, 400.0)], crcl=REF, end_h=48.0)
+    after = sim.t_after_dose_h
+    assert np.isnan(after[sim.t_h < 21.0]).all()
+    assert np.allclose(after[sim.t_h >= 21.0], sim.t_h[sim.t_h >= 21.0] - 21.0)
+    s = sim.summary
+    assert s.peak_dose_at_h == 21.0
+    assert s.tmax_after_dose_h == s.tmax_h == pytest.approx(s.peak_at_h - 21.0)
+    out = sim.to_json()
+    curve = out["curve"]
+    assert len(curve["t_after_dose_h"]) == len(curve["t_h"]) == len(curve["c_mg_per_l"])
+    eight = curve["t_after_dose_h"].index(8.0)
+    assert (curve["t_h"][eight], curve["t_after_dose_h"][:21]) == (29.0, [None] * 21)
+    assert out["summary"]["tmax_after_dose_h"] == out["summary"]["tmax_h"]
+    assert out["summary"]["peak_dose_at_h"] == 21.0
+
+
+def test_time_after_dose_restarts_at_each_dose_taken_and_ignores_skipped_ones() -> None:
+    sim = simulate_doses([(8.0, 300.0), (14.0, 0.0), (20.0, 300.0)], crcl=REF, step_h=1.0 / 60.0)
+    after = dict(zip(np.round(sim.t_h, 6), sim.t_after_dose_h, strict=True))
+    assert after[8.0] == 0.0 and after[16.0] == pytest.approx(8.0)  # the 14:00 dose was skipped (0 mg)
+    assert after[20.0] == 0.0 and after[23.5] == pytest.approx(3.5)
+
+
 def test_doses_before_the_start_still_count() -> None:
     sim = simulate_doses([(-5.0, 600.0)], crcl=REF, start_h=0.0, end_h=24.0)
     assert sim.c_mg_per_l[0] > 0
