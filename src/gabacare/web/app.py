@@ -19,6 +19,7 @@ Seams for later work (journal, accounts):
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -82,6 +83,7 @@ def create_app(settings: WebSettings | None = None, *, routers: Sequence[APIRout
     from gabacare.knowledge import load_monograph
     from gabacare.web import api, auth, cds_routes, guide_pages, interop_routes, pages
     from gabacare.web.deps import AnonymousAuth
+    from gabacare.web.guards import BodyGuardMiddleware, ErrorGuardMiddleware
     from gabacare.web.problems import install_problem_handlers
     from gabacare.web.security import CsrfSigner, SecurityMiddleware, SignInRateLimiter, csrf_token
 
@@ -100,6 +102,8 @@ def create_app(settings: WebSettings | None = None, *, routers: Sequence[APIRout
     app.state.settings = settings
     app.state.csrf = CsrfSigner(settings.secret_key.get_secret_value(), settings.csrf_max_age_s)
     app.state.signin_limiter = SignInRateLimiter(settings.signin_attempts, settings.signin_window_s)
+    app.state.address_limiter = SignInRateLimiter(settings.signin_attempts_per_address, settings.signin_window_s)
+    app.state.password_checks = threading.BoundedSemaphore(settings.password_checks_at_once)
     app.state.auth = AnonymousAuth()
 
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
@@ -121,6 +125,9 @@ def create_app(settings: WebSettings | None = None, *, routers: Sequence[APIRout
         app.include_router(extra)
     install_problem_handlers(app)
 
+    # Innermost first: escaped errors become problems inside the security headers; bodies are bounded.
+    app.add_middleware(ErrorGuardMiddleware)
+    app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityMiddleware, secure_cookies=settings.secure_cookies)
     if settings.access_log:
         app.add_middleware(AccessLogMiddleware)

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -173,7 +175,8 @@ def sign_up(request: Request, email: Text = "", password: Text = "", display_nam
     accounts = journal_web(request).accounts()
     form = {"email": email, "display_name": display_name}
     try:
-        user = accounts.sign_up(email, password, display_name)
+        with password_check(request):  # hashing is Argon2id too: the same bounded slots
+            user = accounts.sign_up(email, password, display_name)
     except EmailTakenError:
         # NOTE: saying "taken" would tell anyone which addresses have accounts; send them to sign in instead.
         error = "This account cannot be created. If you already have one, sign in instead."
@@ -194,6 +197,21 @@ def _sentence(text: str) -> str:
 
 # -- sign-in / sign-out -------------------------------------------------------------------------
 
+@contextmanager
+def password_check(request: Request) -> Iterator[None]:
+    """Hold one of the app's password-check slots (Argon2id is memory-hard: at most
+    ``password_checks_at_once`` run together); 503 ``busy`` if none frees up in time."""
+    settings: WebSettings = request.app.state.settings
+    slots = request.app.state.password_checks
+    if not slots.acquire(timeout=settings.password_check_wait_s):
+        raise ProblemError(503, "busy", "too many sign-ins are being checked at once; try again in a moment",
+                           headers={"retry-after": "5"})
+    try:
+        yield
+    finally:
+        slots.release()
+
+
 @router.get("/account/sign-in", response_class=HTMLResponse)
 def sign_in_page(request: Request, next: str = "/patients") -> Response:
     return render(request, "account/sign_in.html", {"form": {"next": _safe_next(next)}, "error": None,
@@ -206,21 +224,30 @@ def sign_in(request: Request, email: Text = "", password: Text = "", next: Text 
     from gabacare.web.security import SignInRateLimiter
 
     limiter: SignInRateLimiter = request.app.state.signin_limiter
-    key = f"{email.strip().lower()}|{request.client.host if request.client else '-'}"
+    by_address: SignInRateLimiter = request.app.state.address_limiter
+    address = request.client.host if request.client else "-"
+    key = f"{email.strip().lower()}|{address}"
     form = {"email": email, "next": _safe_next(next)}
-    decision = limiter.check(key)
-    if not decision.allowed:
-        wait = max(1, math.ceil(decision.retry_after_s))
+    # Two limits: this account from this address, and this address whatever the e-mail (so trying many
+    # addresses is slowed too).
+    decisions = [limiter.check(key), by_address.check(address)]
+    if not all(d.allowed for d in decisions):
+        wait = max(1, math.ceil(max(d.retry_after_s for d in decisions)))
         error = f"Too many failed sign-ins. Wait {wait} seconds, then try again."
         return render(request, "account/sign_in.html", {"form": form, "error": error, "active": "account"}, 429,
                       headers={"retry-after": str(wait)})
+    # Charge the attempt before the (slow) password check, so concurrent attempts cannot all pass the
+    # check above before any failure is recorded; a success takes the charge back.
+    limiter.failed(key)
+    by_address.failed(address)
     accounts = journal_web(request).accounts()
-    user = accounts.authenticate(email, password)
+    with password_check(request):
+        user = accounts.authenticate(email, password)
     if user is None:
-        limiter.failed(key)
         return render(request, "account/sign_in.html", {"form": form, "error": _SIGN_IN_FAILED, "active": "account"},
                       401)
     limiter.succeeded(key)
+    by_address.refund(address)
     old = request.cookies.get(SESSION_COOKIE)
     if old:
         accounts.end_session(old)  # a new session id at every sign-in: no fixation

@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from gabacare.web.auth import journal_web, known_id
 from gabacare.web.deps import CurrentUser, require_user
-from gabacare.web.schemas import Problem
+from gabacare.web.schemas import IsoDate, Problem
 from gabacare.web.security import require_csrf
 from gabacare.web.serialize import jsonable
 
@@ -82,7 +82,7 @@ class PatientIn(_In):
     """``gabacare patient add`` as JSON."""
 
     name: str = Field(description="The patient's name.")
-    birth_date: date | None = Field(None, description="YYYY-MM-DD.")
+    birth_date: IsoDate | None = Field(None, description="YYYY-MM-DD.")
     sex: Literal["female", "male"] | None = Field(None, description="For Cockcroft-Gault.")
     weight_kg: float | None = Field(None, description="For Cockcroft-Gault and child dosing.")
 
@@ -104,7 +104,7 @@ class PlanIn(_In):
     """``gabacare plan set`` as JSON: ``source`` says which options apply."""
 
     source: Literal["regimen", "titrate", "taper"] = Field(description="A steady regimen, a titration or a taper.")
-    start: date | None = Field(None, description="First day (default today).")
+    start: IsoDate | None = Field(None, description="First day (default today).")
     regimen: str | None = Field(None, description="source=regimen: e.g. '300 mg BID'.")
     indication: str | None = Field(None, description="source=titrate: the indication, as for /api/v1/titrate.")
     target_mg: float | None = Field(None, description="source=titrate: daily target in mg.")
@@ -259,8 +259,8 @@ def _period(start: date | None, end: date | None) -> None:
 
 
 User = Annotated[CurrentUser, Depends(require_user)]
-From = Annotated[date | None, Query(alias="from", description="First day (YYYY-MM-DD; default: the first plan or entry).")]
-To = Annotated[date | None, Query(alias="to", description="Last day (YYYY-MM-DD; default today).")]
+From = Annotated[IsoDate | None, Query(alias="from", description="First day (YYYY-MM-DD; default: the first plan or entry).")]
+To = Annotated[IsoDate | None, Query(alias="to", description="Last day (YYYY-MM-DD; default today).")]
 
 
 # -- patients -----------------------------------------------------------------------------------
@@ -404,7 +404,7 @@ def log_note(request: Request, patient_id: int, body: TextIn, user: User) -> Any
 
 @router.get("/{patient_id}/today", response_model=None, responses={200: {"model": TodayOut}, **_READ})
 def today(request: Request, patient_id: int, user: User,
-          on: Annotated[date | None, Query(alias="date", description="Another day (YYYY-MM-DD).")] = None) -> Any:
+          on: Annotated[IsoDate | None, Query(alias="date", description="Another day (YYYY-MM-DD).")] = None) -> Any:
     """What is due on a day and what was taken (``gabacare today --json``)."""
     _period(on, on)
     v = _read(request, user, patient_id, "entry").today(patient_id, on=on)

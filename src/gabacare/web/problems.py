@@ -7,7 +7,11 @@ problem type (slug)        status  when
 ``validation``             422     a parameter is missing or of the wrong type
 ``malformed-json``         400     the body is not JSON at all
 ``csrf``                   403     a form was posted without a valid CSRF token
-``too-many-attempts``      429     sign-in rate limit (phase 2 uses it)
+``too-many-attempts``      429     sign-in rate limit (per account and address, and per address)
+``invalid-request``        400     a malformed header, or JSON text with a lone surrogate
+``too-large``              413     a request body above ``GABACARE_MAX_BODY_BYTES``
+``busy``                   503     too many password checks at once (Argon2 is memory-hard: bounded)
+``unavailable``            503     the journal database is damaged, read-only or locked
 (``about:blank``)          4xx     plain HTTP errors: 404 not found, 405 method not allowed, …
 ``internal``               500     a bug; the body says nothing about the request
 =========================  ======  ==============================================================
@@ -42,6 +46,13 @@ PROBLEM_TYPES: dict[str, tuple[str, str]] = {
     "malformed-json": ("Malformed JSON", "The request body could not be read as JSON."),
     "csrf": ("Form expired or forged", "The form was sent without a valid CSRF token. Reload the page and send it again."),
     "too-many-attempts": ("Too many attempts", "Too many failed sign-ins in a short time. Wait, then try again."),
+    "invalid-request": ("Invalid request", "The request could not be read: a malformed header or text that is not "
+                        "valid (e.g. a lone surrogate character)."),
+    "too-large": ("Request too large", "The request body is larger than this server accepts. Send less at once "
+                  "(e.g. split an import)."),
+    "unavailable": ("Journal unavailable", "The journal database cannot be read or written right now (damaged, "
+                    "read-only or busy). Nothing was changed; try again later or restore it from a backup."),
+    "busy": ("Server busy", "Too many sign-ins are being checked at once. Wait a moment, then try again."),
     "internal": ("Internal error", "Something went wrong inside GabaCare. It has been logged without your data."),
 }
 

@@ -9,10 +9,26 @@ keys are allowed: the contract names the keys scripts rely on, not all of them.
 
 from __future__ import annotations
 
+import re
 from datetime import date
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date_only(value: Any) -> Any:
+    """Dates come as ``YYYY-MM-DD`` text (or a date): a bare number is not taken as a Unix time."""
+    if isinstance(value, int | float):  # bool is an int too
+        raise ValueError("a date must be written YYYY-MM-DD, not a number")
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value.strip()):
+        raise ValueError("a date must be written YYYY-MM-DD")
+    return value
+
+
+#: A calendar date that only accepts ISO text (``2026-01-05``) or a date, never an integer timestamp.
+IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
 
 __all__ = [
     "CheckIn",
@@ -54,7 +70,7 @@ class TitrateIn(_In):
     indication: str = Field(description="Indication id or alias, e.g. postherpetic-neuralgia, phn, epilepsy-child.")
     target_mg: float | None = Field(None, description="Daily target in mg (default: the indication's).")
     crcl: float | None = Field(None, description="Creatinine clearance in mL/min; caps the plan.")
-    start: date | None = Field(None, description="Date of day 1 (default today).")
+    start: IsoDate | None = Field(None, description="Date of day 1 (default today).")
     weight_kg: float | None = Field(None, description="Weight in kg (epilepsy-child).")
     age: float | None = Field(None, description="Age in years (epilepsy-child).")
 
@@ -70,7 +86,7 @@ class TaperIn(_In):
     from_regimen: str = Field(alias="from", description="Current regimen, e.g. '600 mg TID' or '300-300-600'.")
     risk: Literal["low", "moderate", "high"] | None = Field(None, description="Withdrawal risk: proportional steps.")
     crcl: float | None = Field(None, description="Creatinine clearance in mL/min.")
-    start: date | None = Field(None, description="Date of the first reduced day (default today).")
+    start: IsoDate | None = Field(None, description="Date of the first reduced day (default today).")
     step_mg: float | None = Field(None, description="Linear step in mg/day (default: the knowledge base's).")
 
     @field_validator("start")

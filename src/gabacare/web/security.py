@@ -217,6 +217,15 @@ class SignInRateLimiter:
             self._recent(key, now)
             self._failures.setdefault(key, deque()).append(now)
 
+    def refund(self, key: str) -> None:
+        """Take back the latest recorded failure of ``key`` (an attempt charged up front that succeeded)."""
+        with self._lock:
+            q = self._failures.get(key)
+            if q:
+                q.pop()
+                if not q:
+                    del self._failures[key]
+
     def succeeded(self, key: str) -> None:
         """Forget ``key``'s failures after a successful sign-in."""
         with self._lock:

@@ -37,6 +37,13 @@ class WebSettings(BaseSettings):
     secure_cookies: bool = False
     signin_attempts: int = Field(default=5, ge=1)
     signin_window_s: float = Field(default=300.0, gt=0)
+    # Failed sign-ins per client address (any e-mail) within the window: trying many addresses is slowed too.
+    signin_attempts_per_address: int = Field(default=20, ge=1)
+    # Password checks (Argon2id, ~64 MiB each) at once; more wait up to password_check_wait_s, then 503.
+    password_checks_at_once: int = Field(default=2, ge=1, le=64)
+    password_check_wait_s: float = Field(default=10.0, gt=0, le=120)
+    # Largest request body (bytes) any route accepts; CDS routes may set a smaller one.
+    max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
     csrf_max_age_s: int = Field(default=8 * 3600, gt=0)
     access_log: bool = True
 
