@@ -53,7 +53,9 @@ unit: install
 
 test: install system-deps lint typecheck importlint unit
 
+# The benchmark needs the `bench` extra (SciPy, numba); `dev` includes both, so this installs only when they are missing.
 bench: install
+	@$(BIN)/python -c "import scipy, numba" 2>/dev/null || $(BIN)/pip install -q -e ".[bench]"
 	$(BIN)/python benchmarks/pk_population.py
 
 contract: install

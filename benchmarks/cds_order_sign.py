@@ -80,10 +80,10 @@ def http_run(body: bytes, n: int) -> tuple[float, float, float] | str:
         import httpx
         import uvicorn
 
-        from gabacare.web import create_app
+        from gabacare.web import WebSettings, create_app
     except ImportError as exc:
         return f"web stack not importable ({exc})"
-    app = create_app()
+    app = create_app(WebSettings(cds_require_jwt=False))  # the benchmark measures the hook, not the JWT check
     from starlette.testclient import TestClient
 
     # Probe the route itself (routers may be mounted in ways app.routes does not list flatly).

@@ -40,6 +40,10 @@ class _OneLineErrorGroup(TyperGroup):
             sys.stderr.write("gabacare: aborted\n")
             sys.exit(1)
         except click_error as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                # `gabacare` alone: the help, as it is (exit 2, as before: no command was given).
+                sys.stdout.write(str(exc.format_message()).rstrip() + "\n")  # type: ignore[attr-defined]
+                sys.exit(2)
             message = " ".join(str(getattr(exc, "format_message", exc.__str__)()).split())
             sys.stderr.write(f"gabacare: error: {message}\n")
             sys.exit(getattr(exc, "exit_code", 2))
@@ -54,6 +58,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain Click help: Rich's help renderer costs ~0.3 s at every start
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 

@@ -1,4 +1,4 @@
-"""The clinical CLI commands against DESIGN.md's contract.
+"""The clinical CLI commands against the contract in docs/cli-contract.md.
 
 Every command takes ``--json`` and prints exactly one JSON object with the contract keys; bad input
 exits 2 with one line on stderr and no traceback; human output carries the citations and the

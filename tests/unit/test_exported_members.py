@@ -1,6 +1,5 @@
 """Each package's ``__all__`` is sorted (isort-style, as ruff's RUF022 keeps it), unique and resolves.
 
-(CRAFT principle 7.)
 Covers the pure core's packages and the modules inside them: ``gabacare``, ``gabacare.knowledge``,
 ``gabacare.clinical`` and each of their modules that defines ``__all__``.
 """

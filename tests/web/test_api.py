@@ -1,4 +1,4 @@
-"""The JSON API mirrors the CLI: same parameters, same JSON (DESIGN.md), problems for bad input."""
+"""The JSON API mirrors the CLI: same parameters, same JSON (docs/cli-contract.md), problems for bad input."""
 
 from __future__ import annotations
 

@@ -2,8 +2,8 @@
 
 Covers discovery, the interop reference's worked examples (i) and (ii), normal kidneys, missing
 prefetch (412 with an OperationOutcome), malformed bodies (4xx with a reason, never 500), feedback,
-the JWT bearer rules when switched on, CORS preflight for browser EHRs, and the patient-view card
-read from a real SQLite journal linked by the links file.
+the JWT bearer rules (on by default; off only when a development setting says so), CORS preflight for
+browser EHRs, and the patient-view card read from a real SQLite journal linked by the links file.
 """
 
 from __future__ import annotations
@@ -91,8 +91,8 @@ def _app(**settings: Any) -> FastAPI:
 
 @pytest.fixture(scope="module")
 def open_client() -> Iterator[TestClient]:
-    """JWT off (the default), one browser EHR origin allowed."""
-    with TestClient(_app(cds_cors_origins=(EHR_ORIGIN,))) as c:
+    """JWT off (the explicit development setting), one browser EHR origin allowed."""
+    with TestClient(_app(cds_require_jwt=False, cds_cors_origins=(EHR_ORIGIN,))) as c:
         yield c
 
 
@@ -260,8 +260,23 @@ def test_feedback_is_stored_once_and_malformed_feedback_is_refused(open_client: 
 
 
 # -- JWT on -----------------------------------------------------------------------------------------------
-def test_jwt_off_by_default_accepts_calls_without_a_token(open_client: TestClient) -> None:
-    assert open_client.get("/cds-services").status_code == 200
+def test_jwt_is_on_by_default_and_an_unconfigured_server_refuses_every_call(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("WARNING", logger="gabacare.web.cds"), TestClient(_app()) as c:
+        for r in (c.get("/cds-services"), post(c, "gabacare-order-sign", example_i()),
+                  c.post("/cds-services/gabacare-order-sign/feedback", json={"feedback": []})):
+            assert "trusts no CDS client" in _refused(r)
+    assert "no trusted client is configured" in caplog.text
+
+
+def test_turning_jwt_off_is_explicit_and_logged_loudly(caplog: pytest.LogCaptureFixture,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GABACARE_CDS_REQUIRE_JWT", "false")
+    settings = WebSettings(secret_key=SECRET, access_log=False)
+    assert settings.cds_require_jwt is False
+    with caplog.at_level("WARNING", logger="gabacare.web.cds"), TestClient(create_app(settings)) as c:
+        assert c.get("/cds-services").status_code == 200
+    (record,) = [r for r in caplog.records if "JWT verification is OFF" in r.getMessage()]
+    assert record.levelname == "WARNING" and "never expose it" in record.getMessage()
 
 
 @pytest.mark.parametrize("alg", ["ES384", "RS384"])
@@ -353,6 +368,24 @@ def test_cors_origins_must_be_exact() -> None:
         WebSettings(secret_key=SECRET, cds_cors_origins=("*",))
 
 
+@pytest.mark.parametrize("origin", ["https://fhir.example.org/r4", "*", "fhir.example.org", "https://u:p@fhir.example.org",
+                                    "ftp://fhir.example.org", "https://fhir.example.org?x=1"])
+def test_fhir_server_origins_must_be_exact(origin: str) -> None:
+    with pytest.raises(ValueError, match="GABACARE_CDS_FHIR_SERVERS"):
+        WebSettings(secret_key=SECRET, cds_fhir_servers=(origin,))
+
+
+def test_fhir_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GABACARE_CDS_FHIR_SERVERS", "https://fhir.example.org/, http://127.0.0.1:8080")
+    monkeypatch.setenv("GABACARE_CDS_FHIR_PRIVATE_NETWORKS", "10.20.0.0/16,::1/128")
+    settings = WebSettings(secret_key=SECRET)
+    assert settings.cds_fhir_servers == ("https://fhir.example.org", "http://127.0.0.1:8080")
+    assert settings.cds_fhir_private_networks == ("10.20.0.0/16", "::1/128")
+    monkeypatch.setenv("GABACARE_CDS_FHIR_PRIVATE_NETWORKS", "intranet")
+    with pytest.raises(ValueError, match="GABACARE_CDS_FHIR_PRIVATE_NETWORKS"):
+        WebSettings(secret_key=SECRET)
+
+
 # -- patient-view, linked to a real journal ----------------------------------------------------------------
 def test_patient_view_summarises_the_linked_journal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from gabacare import composition
@@ -373,10 +406,12 @@ def test_patient_view_summarises_the_linked_journal(tmp_path: Path, monkeypatch:
     links = tmp_path / "links.json"
     links.write_text(json.dumps({"ehr-123": patient.id}))
     try:
-        with TestClient(_app(cds_patient_links_file=links)) as c:
+        with TestClient(_app(cds_require_jwt=False, cds_patient_links_file=links)) as c:
             body = {"hook": "patient-view", "hookInstance": "0d9c3e5a-3c1b-4a7e-9f77-1b2c3d4e5f60",
                     "context": {"userId": "Practitioner/prac-7", "patientId": "ehr-123"}}
-            (card,) = post(c, "gabacare-patient-view", body).json()["cards"]
+            answer = post(c, "gabacare-patient-view", body)
+            assert answer.status_code == 200, answer.text
+            (card,) = answer.json()["cards"]
             assert card["indicator"] == "warning"  # an emergency was flagged by the triage
             assert "1 emergency" in card["summary"] and "adherence" in card["summary"]
             assert "my lips are swelling" in card["detail"] and "pain" in card["detail"]
@@ -416,11 +451,7 @@ def test_public_sample_bodies_never_get_a_server_error(open_client: TestClient) 
 
 def test_cds_replies_set_no_browser_cookie():
     """The EHR calling the service is not a browser session: no CSRF cookie on its replies."""
-    from fastapi.testclient import TestClient
-
-    from gabacare.web import create_app
-
-    with TestClient(create_app()) as client:
+    with TestClient(_app(cds_require_jwt=False)) as client:
         r = client.get("/cds-services")
         assert r.status_code == 200
         assert "set-cookie" not in {k.lower() for k in r.headers}

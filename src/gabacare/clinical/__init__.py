@@ -1,6 +1,9 @@
 """The pure clinical engine: values in, values out, each result carrying its citations.
 
 No I/O, no clock, no globals beyond the read-only knowledge base.
+
+>>> check_regimen(parse_regimen("600 mg TID"), crcl=CrCl(25)).ok
+False
 """
 
 from gabacare.clinical.checks import CheckResult, Problem, check_regimen

@@ -1,6 +1,6 @@
 """Plan values shared by titration, taper and maintenance: days of dated, timed doses made of real units.
 
-A plan is immutable. ``to_json()`` gives the contract shape of DESIGN.md (``days`` of
+A plan is immutable. ``to_json()`` gives the contract shape of docs/cli-contract.md (``days`` of
 ``{day, date, total_mg, doses: [{time, mg, units: [{form, strength_mg, count}]}]}`` plus
 ``citations``).
 """
@@ -93,7 +93,7 @@ class Plan:
         return dispense_totals(u for d in self.days for dose in d.doses for u in dose.units)
 
     def to_json(self) -> dict[str, Any]:
-        """The contract JSON shape (DESIGN.md ``titrate``/``taper``) plus steps, dispense and notice."""
+        """The contract JSON shape (docs/cli-contract.md ``titrate``/``taper``) plus steps, dispense and notice."""
         return {
             "kind": self.kind,
             "label": self.label,
@@ -132,6 +132,13 @@ def split_daily(total_mg: float, doses: int, granule_mg: float) -> tuple[float, 
 
     Putting any remainder in the evening (then midday) keeps the biggest dose at night, when the
     commonest effect, drowsiness, matters least.
+
+    Examples
+    --------
+    >>> split_daily(900, 2, 100)
+    (400, 500)
+    >>> split_daily(1200.0, 3, 100.0)
+    (400.0, 400.0, 400.0)
     """
     if doses < 1:
         raise ClinicalInputError("a day needs at least one dose")

@@ -212,6 +212,16 @@ def taper(
 
     Raises ``ClinicalInputError`` for a non-repeating (``once``) regimen, an unknown risk, a step that
     is not a whole number of 100 mg amounts, or a band with no whole-capsule regimen.
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> from gabacare.clinical.regimen import parse_regimen
+    >>> plan = taper(parse_regimen("300 mg TID"), start=date(2026, 1, 5))
+    >>> [(s.total_mg, (s.end - s.start).days + 1) for s in plan.steps]
+    [(600.0, 7), (300.0, 7), (0.0, 1)]
+    >>> [s.total_mg for s in taper(parse_regimen("1200 mg TID"), start=date(2026, 1, 5), crcl=CrCl(20)).steps]
+    [700.0, 400.0, 200.0, 0.0]
     """
     m = load_monograph()
     t = m.taper

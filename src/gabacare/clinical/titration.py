@@ -58,6 +58,14 @@ def titrate(
     ------
     ClinicalInputError: unknown indication, missing or implausible inputs, a target above what the
         limits allow.
+
+    Examples
+    --------
+    >>> plan = titrate("phn", start=date(2026, 1, 5))
+    >>> [s.total_mg for s in plan.steps]
+    [300.0, 600.0, 900.0, 1200.0, 1500.0, 1800.0]
+    >>> [s.total_mg for s in titrate("phn", start=date(2026, 1, 5), crcl=CrCl(25)).steps]
+    [200.0, 300.0, 400.0, 500.0, 700.0]
     """
     m = load_monograph()
     try:

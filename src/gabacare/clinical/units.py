@@ -46,7 +46,11 @@ class Milligrams:
 
 @dataclass(frozen=True, order=True)
 class CrCl:
-    """Creatinine clearance in mL/min (positive)."""
+    """Creatinine clearance in mL/min (positive).
+
+    >>> str(CrCl(45))
+    '45 mL/min'
+    """
 
     ml_min: float
 
@@ -65,7 +69,11 @@ class CrCl:
 
 @dataclass(frozen=True)
 class SerumCreatinine:
-    """Serum creatinine with its unit; ``mg_dl`` converts µmol/L using the knowledge base factor."""
+    """Serum creatinine with its unit; ``mg_dl`` converts µmol/L using the knowledge base factor.
+
+    >>> round(SerumCreatinine(88.4, "umol/L").mg_dl, 3)
+    1.0
+    """
 
     value: float
     unit: ScrUnit = "mg/dL"

@@ -24,7 +24,7 @@ _LINE_ORDER = {"first": 0, "second": 1, "third": 2, "specialist": 3, "not-recomm
 
 @dataclass(frozen=True)
 class ComparisonRow:
-    """One option (DESIGN.md ``compare`` keys: drug, brands, class, line, onset, dependence_risk,
+    """One option (docs/cli-contract.md ``compare`` keys: drug, brands, class, line, onset, dependence_risk,
     renal_adjustment, with_gabapentin, common_side_effects, serious_risks, citations)."""
 
     drug: str

@@ -6,7 +6,10 @@ Modules::
     fhir.py          plans as one MedicationRequest; R4B validation (fhir.resources imported lazily)
     journal_fhir.py  a patient's journal as a Bundle; reading Bundles back (all or nothing)
     cds.py           CDS Hooks discovery, hook handling, feedback
+    cds_request.py   typed, bounded reading of a hook request (drafts, dosages, prefetch) before any work
+    fhir_client.py   the outbound FHIR reads: allow-listed servers, public addresses, one deadline, size cap
     cds_auth.py      JWT bearer verification for CDS clients (PyJWT imported lazily)
+    cds_devkeys.py   a local key pair and token for trying the JWT check on one's own machine
     ical.py          dose reminders as iCalendar (icalendar imported lazily)
 """
 

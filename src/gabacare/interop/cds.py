@@ -31,20 +31,32 @@ no creatinine / weight         info        label 2.3 ("renal check not done")
 unreadable gabapentin order    info        (the checks could not run)
 =============================  ==========  ======================================================
 
+The request is read at the door first (:func:`gabacare.interop.cds_request.read_hook_request`): typed
+models of the parts read here, and every count and range bounded by the knowledge base's
+``[cds_limits]`` before any work (400 naming the field). Orders are read by :func:`order_regimens`,
+which bounds doses a day and mg a day again before it builds one item per dose (a draft beyond them
+is a 400; an active order read from the EHR is left unread).
+
 Prefetch states: a missing key (or an OperationOutcome) means *not provided*; GabaCare then asks the
-EHR's FHIR server through the injected ``fetch`` and, failing that, answers **412** with an
-OperationOutcome. ``null`` (or an empty search) means *no data*: 200 with an info card.
+EHR's FHIR server through the injected ``fetch`` (the web layer's
+:class:`gabacare.interop.fhir_client.FhirClient`: allow-list, public addresses, one deadline, size
+limit, the token only to its server) and, failing that, answers **412** with an OperationOutcome
+naming the missing keys and why the server was not read. ``null`` (or an empty search) means *no
+data*: 200 with an info card.
 
 Handles patient data: nothing here logs; error reasons name fields, never values.
 """
 
 from __future__ import annotations
 
+import math
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, Final, Protocol
+from urllib.parse import quote
 
 from gabacare.clinical.adjust import suggest_regimen
 from gabacare.clinical.checks import check_regimen
@@ -55,6 +67,17 @@ from gabacare.clinical.regimen import DailyRegimen, Dose, Frequency, schedule_ti
 from gabacare.clinical.renal import CrClResult, cockcroft_gault, renal_limits
 from gabacare.clinical.taper import taper
 from gabacare.clinical.units import CrCl, Milligrams, SerumCreatinine
+from gabacare.interop.cds_request import (
+    CdsRequestError,
+    Dosage,
+    Quantity,
+    cds_limits,
+    doses_per_day,
+    has_lone_surrogate,
+    is_medication,
+    read_dosage,
+    read_hook_request,
+)
 from gabacare.interop.codes import (
     GABACARE_SYSTEM,
     LOINC_BODY_WEIGHT,
@@ -65,6 +88,7 @@ from gabacare.interop.codes import (
     RXNORM_OTHER,
 )
 from gabacare.interop.fhir import FhirResourceError, plan_medication_request, regimen_medication_request, validate_resource
+from gabacare.interop.fhir_client import FhirFetchError
 from gabacare.knowledge import Citation, load_monograph
 
 __all__ = [
@@ -72,6 +96,7 @@ __all__ = [
     "CdsResponse",
     "FeedbackStore",
     "Fetcher",
+    "ImplausibleOrder",
     "InMemoryFeedbackStore",
     "Medication",
     "SummaryProvider",
@@ -79,7 +104,6 @@ __all__ = [
     "discovery",
     "handle_hook",
     "identify_medication",
-    "make_http_fetcher",
     "order_regimens",
     "record_feedback",
 ]
@@ -134,14 +158,18 @@ class FeedbackStore(Protocol):
 
 @dataclass
 class InMemoryFeedbackStore:
-    """A :class:`FeedbackStore` in a dict (tests, local demos)."""
+    """A :class:`FeedbackStore` in a dict (tests, local demos); with ``max_records`` set, the oldest
+    records are dropped beyond it, so feedback can never fill the server's memory."""
 
-    records: dict[str, dict[str, Any]] = field(default_factory=dict)
+    records: OrderedDict[str, dict[str, Any]] = field(default_factory=OrderedDict)
+    max_records: int | None = None
 
     def __call__(self, key: str, record: Mapping[str, Any]) -> bool:
         if key in self.records:
             return False
         self.records[key] = dict(record)
+        while self.max_records is not None and len(self.records) > self.max_records:
+            self.records.popitem(last=False)
         return True
 
 
@@ -170,31 +198,27 @@ def _outcome(status: int, reason: str, code: str = "invalid") -> CdsResponse:
     return CdsResponse(status, body, reason)
 
 
-class _BadRequest(Exception):
-    def __init__(self, reason: str, status: int = 400) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.status = status
-
-
 # -- reading resources leniently ----------------------------------------------------------------------
 _MISSING: Final = object()  # prefetch key absent, or an OperationOutcome: "not provided"
 
 
 def _resources(value: Any) -> list[dict[str, Any]] | object:
-    """Resources in a prefetch value: a list (possibly empty = no data) or ``_MISSING``."""
+    """Resources in a prefetch value or a FHIR search answer: a list (possibly empty = no data) or
+    ``_MISSING`` (not provided, not usable, or more entries than ``cds_limits.max_bundle_entries``)."""
+    if isinstance(value, Mapping) and "resource" in value and "resourceType" not in value:
+        value = value.get("resource")  # pre-1.0 {"response", "resource"} wrapper (one level only)
     if value is None:
         return []
     if not isinstance(value, Mapping):
         return _MISSING
-    if "resource" in value and "resourceType" not in value:  # pre-1.0 {"response", "resource"} wrapper
-        return _resources(value.get("resource"))
     rtype = value.get("resourceType")
     if rtype == "OperationOutcome":
         return _MISSING
     if rtype == "Bundle":
         out: list[dict[str, Any]] = []
         entries = value.get("entry")
+        if isinstance(entries, list) and len(entries) > cds_limits().max_bundle_entries:
+            return _MISSING
         for entry in entries if isinstance(entries, list) else []:
             if not isinstance(entry, Mapping):
                 continue
@@ -259,11 +283,12 @@ class Medication:
 def identify_medication(resource: Mapping[str, Any]) -> Medication:
     """What a MedicationRequest/Statement (R4, STU3 or R5 shape) is: RxNorm code first, then names."""
     m = load_monograph()
+    limits = cds_limits()
     concept = _concept(resource)
     ingredients: list[str] = []
     strength = per_ml = None
     texts: list[str] = []
-    for c in _codings(concept):
+    for c in _codings(concept)[:limits.max_codings]:
         code = str(c.get("code", ""))
         system = c.get("system")
         if isinstance(c.get("display"), str):
@@ -285,7 +310,7 @@ def identify_medication(resource: Mapping[str, Any]) -> Medication:
         texts.append(concept["text"])
     if not ingredients:
         for t in texts:
-            ingredients.extend(_names_in_text(t))
+            ingredients.extend(_names_in_text(t[:limits.max_text_chars]))
     label = next((t for t in texts if t.strip()), None) or (ingredients[0] if ingredients else "unnamed medicine")
     return Medication(tuple(dict.fromkeys(ingredients)), " ".join(label.split())[:80], strength, per_ml)
 
@@ -294,40 +319,38 @@ class UnreadableOrder(ValueError):
     """A medication order whose daily dose cannot be read (the message says which element)."""
 
 
-_PER_DAY = {"d": 1.0, "h": 24.0, "min": 1440.0, "wk": 1 / 7, "mo": 1 / 30, "a": 1 / 365}
+class ImplausibleOrder(UnreadableOrder):
+    """An order whose numbers are beyond any gabapentin dosing (``[cds_limits]``): a draft order like
+    this is refused with 400; an active order read from the EHR is left unread."""
 
 
-def _dose_mg(dosage: Mapping[str, Any], med: Medication) -> float:
-    dar = dosage.get("doseAndRate")
-    if isinstance(dar, Mapping):  # R4 example with an object: repaired to a list
-        dar = [dar]
-    qty: Any = None
-    if isinstance(dar, list) and dar and isinstance(dar[0], Mapping):
-        qty = dar[0].get("doseQuantity")
-        if qty is None and isinstance(dar[0].get("doseRange"), Mapping):
-            qty = dar[0]["doseRange"].get("high")
+_UNIT_WORDS: Final = ("{capsule}", "{tablet}", "{pill}", "capsule", "tablet", "cap", "tab")
+
+
+def _dose_mg(dosage: Dosage, med: Medication) -> float:
+    qty: Quantity | None = dosage.quantity
     if qty is None:
-        qty = dosage.get("doseQuantity")  # STU3 shape: moved
-    if not isinstance(qty, Mapping):
         raise UnreadableOrder("the order has no dose quantity")
-    value = qty.get("value")
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+    value = qty.value
+    if value is None or value <= 0:
         raise UnreadableOrder("the dose quantity has no positive value")
-    unit = str(qty.get("code") or qty.get("unit") or "").strip().lower()
+    unit = (qty.code or qty.unit or "").strip().lower()
     if unit == "mg":
-        return float(value)
-    if unit == "g":
-        return float(value) * 1000
-    if unit in ("{capsule}", "{tablet}", "{pill}", "capsule", "tablet", "cap", "tab") and med.strength_mg:
-        return float(value) * med.strength_mg
-    if unit == "ml" and med.per_ml_mg:
-        return float(value) * med.per_ml_mg
-    raise UnreadableOrder("the dose unit cannot be converted to mg for this product")
+        mg = value
+    elif unit == "g":
+        mg = value * 1000
+    elif unit in _UNIT_WORDS and med.strength_mg:
+        mg = value * med.strength_mg
+    elif unit == "ml" and med.per_ml_mg:
+        mg = value * med.per_ml_mg
+    else:
+        raise UnreadableOrder("the dose unit cannot be converted to mg for this product")
+    if not math.isfinite(mg) or mg > cds_limits().max_daily_mg:
+        raise ImplausibleOrder("the dose is beyond any plausible gabapentin dose")
+    return mg
 
 
-def _clock(text: Any) -> time:
-    if not isinstance(text, str):
-        raise UnreadableOrder("timeOfDay is not a time")
+def _clock(text: str) -> time:
     try:
         return time.fromisoformat(text)
     except ValueError:
@@ -346,45 +369,60 @@ def _spread(n: int) -> tuple[time, ...]:
 def order_regimens(mr: Mapping[str, Any], med: Medication) -> list[DailyRegimen]:
     """The order's daily regimens, one per ``sequence`` (concurrent Dosages merged), in sequence order.
 
-    Raises :class:`UnreadableOrder` when a dose is not convertible to mg or the timing is not daily.
+    Every count is bounded before a list is built (``[cds_limits]``: dosage instructions, doses a day,
+    mg a day).
+
+    Raises
+    ------
+    UnreadableOrder
+        a dose not convertible to mg, a timing that is not daily, a malformed Dosage.
+    ImplausibleOrder
+        more doses a day or more mg a day than any gabapentin order (a kind of UnreadableOrder).
     """
+    limits = cds_limits()
     dosages = mr.get("dosageInstruction")
     if isinstance(dosages, Mapping):
         dosages = [dosages]
     if not isinstance(dosages, list) or not dosages:
         raise UnreadableOrder("the order has no dosage instructions")
+    if len(dosages) > limits.max_dosage_instructions:
+        raise ImplausibleOrder(f"the order has more than {limits.max_dosage_instructions} dosage instructions")
     groups: dict[int, list[tuple[time | None, float]]] = {}
-    for dosage in dosages:
-        if not isinstance(dosage, Mapping):
+    for raw in dosages:
+        if not isinstance(raw, Mapping):
             raise UnreadableOrder("a dosage instruction is not an object")
-        if dosage.get("asNeededBoolean") is True or "asNeededCodeableConcept" in dosage:
+        try:
+            dosage = read_dosage(raw, "dosageInstruction")
+        except CdsRequestError as exc:
+            raise UnreadableOrder(exc.reason) from None
+        if dosage.asNeededBoolean is True or "asNeededCodeableConcept" in raw:
             raise UnreadableOrder("as-needed gabapentin has no fixed daily dose to check")
-        mg = _dose_mg(dosage, med)
-        timing_raw = dosage.get("timing")
-        timing: Mapping[str, Any] = timing_raw if isinstance(timing_raw, Mapping) else {}
-        repeat_raw = timing.get("repeat")
-        repeat: Mapping[str, Any] = repeat_raw if isinstance(repeat_raw, Mapping) else {}
-        tod = repeat.get("timeOfDay")
-        times = [_clock(t) for t in tod] if isinstance(tod, list) and tod else None
-        freq = repeat.get("frequency", len(times) if times else 1)
-        period = repeat.get("period", 1)
-        unit = repeat.get("periodUnit", repeat.get("unit", "d"))
-        if (isinstance(freq, bool) or not isinstance(freq, int) or freq < 1 or isinstance(period, bool)
-                or not isinstance(period, int | float) or period <= 0 or unit not in _PER_DAY):
+        repeat = dosage.timing.repeat if dosage.timing else None
+        tod = repeat.timeOfDay if repeat else None
+        if tod and len(tod) > limits.max_doses_per_day:
+            raise ImplausibleOrder(f"the timing means more than {limits.max_doses_per_day} doses a day")
+        per_day = doses_per_day(repeat, len(tod) if tod else 0)
+        if per_day is None:
             raise UnreadableOrder("the dosage timing (frequency, period, periodUnit) cannot be read")
-        per_day = freq * _PER_DAY[str(unit)] / float(period)
+        if per_day >= limits.max_doses_per_day + 1:  # checked before round(): per_day may be inf
+            raise ImplausibleOrder(f"the timing means more than {limits.max_doses_per_day} doses a day")
         if abs(per_day - round(per_day)) > 1e-6 or round(per_day) < 1:
             raise UnreadableOrder("the dosage timing is not a whole number of doses a day")
         n = round(per_day)
-        seq = dosage.get("sequence", 1)
-        seq = seq if isinstance(seq, int) and not isinstance(seq, bool) else 1
+        mg = _dose_mg(dosage, med)
+        times = [_clock(t) for t in tod] if tod else None
+        group = groups.setdefault(dosage.sequence if dosage.sequence is not None else 1, [])
+        if len(group) + n > limits.max_doses_per_day:
+            raise ImplausibleOrder(f"the order means more than {limits.max_doses_per_day} doses a day")
         if times is not None and len(times) == n:
-            groups.setdefault(seq, []).extend((t, mg) for t in times)
+            group.extend((t, mg) for t in times)
         else:
-            groups.setdefault(seq, []).extend((None, mg) for _ in range(n))
+            group.extend((None, mg) for _ in range(n))
     out = []
     for seq in sorted(groups):
         items = groups[seq]
+        if sum(mg for _, mg in items) > limits.max_daily_mg:
+            raise ImplausibleOrder("the daily dose is beyond any plausible gabapentin dose")
         if any(t is None for t, _ in items):
             clock = _spread(len(items))
             items = [(clock[i], mg) for i, (_, mg) in enumerate(items)]
@@ -678,46 +716,46 @@ def _info(instance: str, key: str, summary: str, body: str, cites: Sequence[Cita
 
 
 # -- the hook -----------------------------------------------------------------------------------------
-def _require_str(obj: Mapping[str, Any], key: str, where: str) -> str:
-    value = obj.get(key)
-    if not isinstance(value, str) or not value.strip():
-        raise _BadRequest(f"{where}.{key} is required and must be a non-empty string")
-    return value.strip()
+@dataclass
+class _Reads:
+    """What one hook call read from the EHR's FHIR server, and why not when it did not."""
 
+    fetch: Fetcher | None
+    server: str | None
+    auth: Mapping[str, Any] | None
+    failure: str | None = None
 
-def _prefetch_value(key: str, prefetch: Mapping[str, Any], patient_id: str, request: Mapping[str, Any],
-                    fetch: Fetcher | None) -> list[dict[str, Any]] | object:
-    found = _resources(prefetch[key]) if key in prefetch else _MISSING
-    if found is not _MISSING:
+    def value(self, key: str, prefetch: Mapping[str, Any], patient_id: str) -> list[dict[str, Any]] | object:
+        found = _resources(prefetch[key]) if key in prefetch else _MISSING
+        if found is not _MISSING:
+            return found
+        if self.failure is not None:  # the server failed once in this call: not asked again
+            return _MISSING
+        if self.fetch is None:
+            self.failure = "this service reads no FHIR server"
+            return _MISSING
+        if self.server is None:
+            self.failure = "the request names no fhirServer"
+            return _MISSING
+        query = _PREFETCH[key].replace("{{context.patientId}}", quote(patient_id, safe=""))
+        try:
+            answer = self.fetch(self.server, query, self.auth)
+        except FhirFetchError as exc:
+            self.failure = exc.reason
+            return _MISSING
+        except Exception:  # any failure of the EHR's server means "not available"
+            self.failure = "the fhirServer could not be read"
+            return _MISSING
+        if answer is None or has_lone_surrogate(answer):
+            self.failure = "the fhirServer's answer could not be used"
+            return _MISSING
+        found = _resources(answer)
+        if found is _MISSING:
+            self.failure = "the fhirServer's answer could not be used"
         return found
-    server = request.get("fhirServer")
-    if fetch is None or not isinstance(server, str) or not server.startswith(("http://", "https://")):
-        return _MISSING
-    auth = request.get("fhirAuthorization")
-    query = _PREFETCH[key].replace("{{context.patientId}}", patient_id)
-    try:
-        answer = fetch(server, query, auth if isinstance(auth, Mapping) else None)
-    except Exception:  # any failure of the EHR's server means "not available"
-        return _MISSING
-    return _resources(answer) if answer is not None else _MISSING
 
-
-def _drafts(context: Mapping[str, Any], hook: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(orders under review, every draft order) from ``draftOrders``."""
-    bundle = context.get("draftOrders")
-    if not isinstance(bundle, Mapping):
-        raise _BadRequest("context.draftOrders is required and must be a FHIR Bundle")
-    found = _resources(dict(bundle, resourceType="Bundle"))  # a Bundle without "type" is repaired
-    drafts = [r for r in found if isinstance(r, dict)] if isinstance(found, list) else []
-    if hook == "order-select":
-        sel = context.get("selections")
-        if not isinstance(sel, list) or not all(isinstance(s, str) for s in sel):
-            raise _BadRequest("context.selections is required for order-select and must be a list of references")
-        wanted = {s.strip().split("/")[-1] for s in sel}
-        judged = [d for d in drafts if str(d.get("id", "")).strip() in wanted]
-    else:
-        judged = drafts
-    return judged, drafts
+    def why(self) -> str:
+        return f" ({self.failure})" if self.failure else ""
 
 
 def handle_hook(
@@ -734,63 +772,68 @@ def handle_hook(
     ----------
     service_id: one of :data:`SERVICES` (an unknown id gives 404).
     request: the parsed JSON body.
-    fetch: reads a prefetch query from the EHR's ``fhirServer`` when a required prefetch is missing.
+    fetch: reads a prefetch query from the EHR's ``fhirServer`` when a required prefetch is missing
+        (the web layer passes :meth:`gabacare.interop.fhir_client.FhirClient.fetcher`: allow-list,
+        one deadline, size limit).
     now: the clock (ages are computed at ``now``; a taper suggestion starts the next day).
     summary_provider: for patient-view, the linked GabaCare patient's journal summary (None: not linked).
 
     Returns
     -------
-    200 ``{"cards": [...]}``; 400 for a malformed request; 404 for an unknown service; 412 with an
-    OperationOutcome when the patient, creatinine or weight is needed, not prefetched and not readable
-    from a FHIR server.
+    200 ``{"cards": [...]}``; 400 for a malformed or out-of-bounds request
+    (:func:`gabacare.interop.cds_request.read_hook_request`, checked before any work); 404 for an
+    unknown service; 412 with an OperationOutcome when the patient, creatinine or weight is needed,
+    not prefetched and not readable from a FHIR server (the reason says what was missing and why the
+    server was not read).
     """
     hook = SERVICES.get(service_id)
     if hook is None:
         return _outcome(404, f"unknown CDS service {service_id!r}", "not-found")
     try:
         return _handle(hook, request, fetch=fetch, now=now, summary_provider=summary_provider)
-    except _BadRequest as exc:
-        return _outcome(exc.status, exc.reason)
+    except CdsRequestError as exc:
+        return _outcome(exc.status, exc.reason, exc.code)
 
 
 def _handle(hook: str, request: Any, *, fetch: Fetcher | None, now: datetime,
             summary_provider: SummaryProvider | None) -> CdsResponse:
-    if not isinstance(request, Mapping):
-        raise _BadRequest("the request body must be a JSON object")
-    got = _require_str(request, "hook", "request")
-    if got != hook:
-        raise _BadRequest(f"this service answers the {hook} hook, not {got!r}")
-    instance = _require_str(request, "hookInstance", "request")
-    context = request.get("context")
-    if not isinstance(context, Mapping):
-        raise _BadRequest("request.context is required and must be an object")
-    patient_id = _require_str(context, "patientId", "context").removeprefix("Patient/")
-    prefetch = request.get("prefetch", {})
-    if prefetch is None:
-        prefetch = {}
-    if not isinstance(prefetch, Mapping):
-        raise _BadRequest("request.prefetch must be an object")
+    req = read_hook_request(hook, request)
+    instance, patient_id, prefetch = req.instance, req.patient_id, req.prefetch
     if hook == "patient-view":
         return CdsResponse(200, {"cards": _patient_view(instance, patient_id, summary_provider)})
-    judged, drafts = _drafts(context, hook)
+    judged, drafts = req.judged, req.drafts
     med_orders = [(d, identify_medication(d)) for d in judged if d.get("resourceType") == "MedicationRequest"]
     gaba = [(d, med) for d, med in med_orders if med.gabapentinoid]
     if not gaba:
         return CdsResponse(200, {"cards": []})
+    most = cds_limits().max_gabapentin_orders
+    if sum(1 for _, med in gaba if med.is_gabapentin) > most:
+        raise CdsRequestError(f"the request has more than {most} gabapentin orders to check", code="too-costly")
+    # Every gabapentin order under review is read before anything is fetched: an implausible one is a 400.
+    readings: dict[int, list[DailyRegimen] | UnreadableOrder] = {}
+    for d, med in gaba:
+        if med.is_gabapentin:
+            try:
+                readings[id(d)] = order_regimens(d, med)
+            except ImplausibleOrder as exc:
+                raise CdsRequestError(f"{_order_ref(d)}: {exc}", code="value") from None
+            except UnreadableOrder as exc:
+                readings[id(d)] = exc
     needs_renal = any(med.is_gabapentin and str(d.get("status", "draft")) not in _STOP_STATUSES for d, med in gaba)
+    reads = _Reads(fetch, req.fhir_server, req.fhir_authorization)
     values: dict[str, list[dict[str, Any]]] = {}
     missing = []
     for key in ("patient", "creatinine", "weight"):
-        got_value = _prefetch_value(key, prefetch, patient_id, request, fetch) if needs_renal or key == "patient" else []
+        got_value = reads.value(key, prefetch, patient_id) if needs_renal or key == "patient" else []
         if got_value is _MISSING:
             if needs_renal:
                 missing.append(key)
             got_value = []
         values[key] = got_value  # type: ignore[assignment]
     if missing:
-        return _outcome(412, "required prefetch not provided and no usable FHIR server: " + ", ".join(missing),
-                        "incomplete")
-    active = _prefetch_value("activeMeds", prefetch, patient_id, request, fetch)
+        return _outcome(412, "required prefetch not provided and not read from a FHIR server: " + ", ".join(missing)
+                        + reads.why(), "incomplete")
+    active = reads.value("activeMeds", prefetch, patient_id)
     renal = _renal(values["patient"], values["creatinine"], values["weight"], now)
     crcl = None
     if renal.crcl is not None:
@@ -799,8 +842,7 @@ def _handle(hook: str, request: Any, *, fetch: Fetcher | None, now: datetime,
     m = load_monograph()
     renal_cites = [m.renal.formula_citation]
     active_list = active if isinstance(active, list) else []
-    active_meds = [(r, identify_medication(r)) for r in active_list if r.get("resourceType") in ("MedicationRequest",
-                                                                                         "MedicationStatement")
+    active_meds = [(r, identify_medication(r)) for r in active_list if is_medication(r)
                    and str(r.get("status", "active")) not in _INACTIVE_STATUSES]
     judged_ids = {id(d) for d, _ in gaba}
     other_drafts = [(d, identify_medication(d)) for d in drafts if id(d) not in judged_ids
@@ -810,9 +852,8 @@ def _handle(hook: str, request: Any, *, fetch: Fetcher | None, now: datetime,
         if not med.is_gabapentin:
             continue
         stopping = str(d.get("status", "draft")) in _STOP_STATUSES
-        try:
-            regimens = order_regimens(d, med)
-        except UnreadableOrder as exc:
+        reading = readings[id(d)]
+        if isinstance(reading, UnreadableOrder):
             if stopping:
                 prior = next((r for r, am in active_meds if am.is_gabapentin), None)
                 regimens = []
@@ -824,9 +865,11 @@ def _handle(hook: str, request: Any, *, fetch: Fetcher | None, now: datetime,
             else:
                 cards.append(_info(instance, f"unreadable:{_order_ref(d)}",
                                    "GabaCare could not read this gabapentin order, so its dose was not checked",
-                                   f"{_order_ref(d)}: {exc}. Check the dose against the label's limits.",
+                                   f"{_order_ref(d)}: {reading}. Check the dose against the label's limits.",
                                    [m.limits.max_daily_citation], "unreadable-order"))
                 continue
+        else:
+            regimens = reading
         if stopping:
             replacement = any(med2.is_gabapentin and str(d2.get("status", "draft")) not in _STOP_STATUSES
                               for d2, med2 in [*gaba, *other_drafts] if d2 is not d)
@@ -849,9 +892,10 @@ def _handle(hook: str, request: Any, *, fetch: Fetcher | None, now: datetime,
     if active is _MISSING:
         cards.append(_info(instance, "meds-not-checked", "Co-prescribed opioids and sedatives not checked: "
                            "no active medication list", "The EHR sent no active medication list (prefetch "
-                           "activeMeds) and none could be read. Check for opioids, benzodiazepines and other "
-                           "sedatives before signing.", [c for cls in m.interaction_classes if cls.id == "opioids"
-                                                         for c in cls.citations], "meds-not-checked"))
+                           "activeMeds) and none could be read" + reads.why() + ". Check for opioids, "
+                           "benzodiazepines and other sedatives before signing.",
+                           [c for cls in m.interaction_classes if cls.id == "opioids" for c in cls.citations],
+                           "meds-not-checked"))
     others = [med for _, med in active_meds] + [med for _, med in other_drafts]
     cards.extend(_interaction_cards(instance, others, [med for _, med in gaba], renal.age_years))
     return CdsResponse(200, {"cards": cards})
@@ -895,12 +939,18 @@ def record_feedback(service_id: str, body: Any, store: FeedbackStore) -> CdsResp
     """Validate and store ``POST /cds-services/{id}/feedback`` (idempotent by service + card + outcome).
 
     Returns 200 ``{"stored": n, "duplicates": k}``, 404 for an unknown service, 400 for a malformed body
-    (nothing is stored when any item is malformed).
+    (nothing is stored when any item is malformed) or more than ``cds_limits.max_feedback_items``
+    items; card ids are at most ``max_text_chars`` long and comments are cut at ``max_comment_chars``.
     """
     if service_id not in SERVICES:
         return _outcome(404, f"unknown CDS service {service_id!r}", "not-found")
     if not isinstance(body, Mapping) or not isinstance(body.get("feedback"), list) or not body["feedback"]:
         return _outcome(400, "the body must be {\"feedback\": [ ... ]} with at least one item")
+    limits = cds_limits()
+    if len(body["feedback"]) > limits.max_feedback_items:
+        return _outcome(400, f"feedback has more than {limits.max_feedback_items} items", "too-costly")
+    if has_lone_surrogate(body):
+        return _outcome(400, "the feedback holds text with a lone surrogate (\\ud800-\\udfff), which is not valid text")
     records: list[tuple[str, dict[str, Any]]] = []
     for i, item in enumerate(body["feedback"]):
         where = f"feedback[{i}]"
@@ -909,8 +959,8 @@ def record_feedback(service_id: str, body: Any, store: FeedbackStore) -> CdsResp
         card = item.get("card")
         outcome = item.get("outcome")
         stamp = item.get("outcomeTimestamp")
-        if not isinstance(card, str) or not card.strip():
-            return _outcome(400, f"{where}.card is required (the card's uuid)")
+        if not isinstance(card, str) or not card.strip() or len(card) > limits.max_text_chars:
+            return _outcome(400, f"{where}.card is required (the card's uuid, at most {limits.max_text_chars} characters)")
         if outcome not in ("accepted", "overridden"):
             return _outcome(400, f"{where}.outcome must be accepted or overridden")
         if not isinstance(stamp, str) or not _is_datetime(stamp):
@@ -918,8 +968,9 @@ def record_feedback(service_id: str, body: Any, store: FeedbackStore) -> CdsResp
         record: dict[str, Any] = {"service": service_id, "card": card, "outcome": outcome, "outcomeTimestamp": stamp}
         if outcome == "accepted":
             acc = item.get("acceptedSuggestions")
-            if (not isinstance(acc, list) or not acc
-                    or not all(isinstance(a, Mapping) and isinstance(a.get("id"), str) for a in acc)):
+            if (not isinstance(acc, list) or not acc or len(acc) > limits.max_feedback_items
+                    or not all(isinstance(a, Mapping) and isinstance(a.get("id"), str)
+                               and len(a["id"]) <= limits.max_text_chars for a in acc)):
                 return _outcome(400, f"{where}.acceptedSuggestions is required when accepted (a list of {{\"id\"}})")
             record["acceptedSuggestions"] = [a["id"] for a in acc]
         else:
@@ -933,9 +984,11 @@ def record_feedback(service_id: str, body: Any, store: FeedbackStore) -> CdsResp
                 comment = reason.get("userComment")
                 if comment is not None and not isinstance(comment, str):
                     return _outcome(400, f"{where}.overrideReason.userComment must be text")
-                record["overrideReason"] = {"code": coding.get("code") if isinstance(coding, Mapping) else None,
-                                            "system": coding.get("system") if isinstance(coding, Mapping) else None,
-                                            "userComment": comment}
+                system = coding.get("system") if isinstance(coding, Mapping) else None
+                record["overrideReason"] = {
+                    "code": coding["code"][:limits.max_text_chars] if isinstance(coding, Mapping) else None,
+                    "system": system[:limits.max_text_chars] if isinstance(system, str) else None,
+                    "userComment": comment[:limits.max_comment_chars] if comment is not None else None}
         records.append((f"{service_id}|{card}|{outcome}", record))
     stored = sum(1 for key, rec in records if store(key, rec))
     return CdsResponse(200, {"stored": stored, "duplicates": len(records) - stored})
@@ -947,19 +1000,3 @@ def _is_datetime(text: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-# -- an HTTP fetcher for the EHR's FHIR server ----------------------------------------------------------
-def make_http_fetcher(timeout_s: float) -> Fetcher:
-    """A :data:`Fetcher` over ``urllib`` that gives up after ``timeout_s`` seconds (the EHR waits for us)."""
-    import json
-    import urllib.request
-
-    def fetch(server: str, query: str, auth: Mapping[str, Any] | None) -> Any:
-        req = urllib.request.Request(server.rstrip("/") + "/" + query, headers={"Accept": "application/fhir+json"})
-        if auth and isinstance(auth.get("access_token"), str):
-            req.add_header("Authorization", f"Bearer {auth['access_token']}")
-        with urllib.request.urlopen(req, timeout=timeout_s) as resp:
-            return json.loads(resp.read())
-
-    return fetch

@@ -3,7 +3,7 @@
 Gabapentin's own RxNorm codes (ingredient, capsule/tablet/solution products) live in the knowledge
 base (``drug.rxnorm_ingredient``, ``forms[].rxnorm``, ``oral_solution.rxnorm``). The table below maps
 the *other* products and ingredients an EHR sends in orders to the ingredient names the knowledge
-base's interaction classes use. Provenance (see ``../shared/interop-reference.md`` §1): each code was
+base's interaction classes use. Provenance: each code was
 confirmed in at least one public RxNorm list (the CDS Hooks sandbox product list, a 2025 VSAC eCQM
 value-set expansion, public terminology tables), checked 2026-01. Re-check against RxNav per release.
 A code not in the table falls back to the coding's ``display`` or the concept's ``text``; a product that

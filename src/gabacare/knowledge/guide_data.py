@@ -63,7 +63,7 @@ __all__ = [
     "resolve_fact",
 ]
 
-#: The topic ids of the DESIGN.md ``ask`` contract, in reading order.
+#: The topic ids of the ``ask`` contract (docs/cli-contract.md), in reading order.
 TOPIC_IDS: tuple[str, ...] = (
     "how-it-works", "dosing", "missed-dose", "stopping", "side-effects", "emergencies", "alcohol-and-sedatives",
     "driving", "kidneys", "food-and-antacids", "pregnancy-and-breastfeeding", "storage", "misuse", "older-adults",
@@ -477,7 +477,7 @@ def build_guide(files: Sequence[tuple[str, dict[str, Any]]], monograph: Monograp
         if name != f"topics/{topic.id}.toml":
             raise KnowledgeBaseError(f"{name}: id {topic.id!r} does not match the file name")
         if topic.id not in TOPIC_IDS:
-            raise KnowledgeBaseError(f"{name}: {topic.id!r} is not a topic of the DESIGN.md contract")
+            raise KnowledgeBaseError(f"{name}: {topic.id!r} is not a topic of the ask contract (docs/cli-contract.md)")
         topics.append(_render_topic(name, topic, monograph, facts))
     missing = [t for t in TOPIC_IDS if t not in {x.id for x in topics}]
     if missing:

@@ -22,6 +22,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from gabacare.errors import InternalError
+
 __all__ = [
     "AdverseEffect",
     "Citation",
@@ -42,8 +44,9 @@ Action = Literal["avoid", "caution", "separate", "none"]
 Risk = Literal["low", "moderate", "high"]
 
 
-class KnowledgeBaseError(ValueError):
-    """The knowledge base failed validation; the message names the file and the problem."""
+class KnowledgeBaseError(InternalError, ValueError):
+    """The knowledge base failed validation; the message names the file and the problem (an
+    installation defect, never the user's input: :mod:`gabacare.errors`)."""
 
 
 class _Frozen(BaseModel):
@@ -149,6 +152,40 @@ class Limits(_Frozen):
     @property
     def epilepsy_gap_citation(self) -> Citation:
         return Citation(source=self.epilepsy_max_gap_source, section=self.epilepsy_max_gap_section)
+
+
+class JournalLimits(_Frozen):
+    """What the journal accepts as a logged value (``[journal_limits]``): refused beyond a ``max_*``
+    bound or before ``earliest_year``; a single dose above ``warn_dose_mg`` is logged with a warning."""
+
+    max_dose_mg: float = Field(gt=0, le=10000)
+    max_dose_source: str
+    max_dose_section: str | None = None
+    max_dose_note: str
+    warn_dose_mg: float = Field(gt=0, le=10000)
+    warn_dose_source: str
+    warn_dose_section: str | None = None
+    warn_dose_note: str
+    max_lab_value: float = Field(gt=0, le=1e9)
+    max_lab_source: str
+    max_lab_note: str
+    earliest_year: int = Field(ge=1900, le=2100)
+    earliest_source: str
+    earliest_note: str
+
+    @model_validator(mode="after")
+    def _ordered(self) -> JournalLimits:
+        if self.warn_dose_mg > self.max_dose_mg:
+            raise ValueError("journal_limits: warn_dose_mg must not exceed max_dose_mg")
+        return self
+
+    @property
+    def max_dose_citation(self) -> Citation:
+        return Citation(source=self.max_dose_source, section=self.max_dose_section)
+
+    @property
+    def warn_dose_citation(self) -> Citation:
+        return Citation(source=self.warn_dose_source, section=self.warn_dose_section)
 
 
 class Schedule(_Cited):
@@ -669,6 +706,34 @@ class PK(_Cited):
         return Citation(source=self.renal_study_dose_source, section=self.renal_study_dose_section)
 
 
+class CdsLimits(_Cited):
+    """What one CDS Hooks request may ask of GabaCare (``[cds_limits]``): beyond a bound the request
+    is refused with 400 before any work is done (:mod:`gabacare.interop.cds_request`)."""
+
+    max_doses_per_day: int = Field(ge=1, le=24)
+    max_doses_per_day_note: str
+    max_daily_mg: float = Field(gt=0, le=1e6)
+    max_daily_note: str
+    max_draft_orders: int = Field(ge=1, le=10000)
+    max_draft_orders_note: str
+    max_gabapentin_orders: int = Field(ge=1, le=1000)
+    max_gabapentin_orders_note: str
+    max_dosage_instructions: int = Field(ge=1, le=1000)
+    max_dosage_instructions_note: str
+    max_bundle_entries: int = Field(ge=1, le=100000)
+    max_bundle_entries_note: str
+    max_codings: int = Field(ge=1, le=1000)
+    max_codings_note: str
+    max_name_texts: int = Field(ge=1, le=100000)
+    max_name_texts_note: str
+    max_text_chars: int = Field(ge=1, le=100000)
+    max_text_chars_note: str
+    max_feedback_items: int = Field(ge=1, le=100000)
+    max_feedback_items_note: str
+    max_comment_chars: int = Field(ge=1, le=100000)
+    max_comment_chars_note: str
+
+
 class Monograph(_Frozen):
     """The whole knowledge base, validated. Obtain it with :func:`load_monograph`."""
 
@@ -680,6 +745,7 @@ class Monograph(_Frozen):
     half_tablets: HalfTablets
     other_products: OtherProducts
     limits: Limits
+    journal_limits: JournalLimits
     schedule: Schedule
     indications: tuple[Indication, ...] = Field(min_length=1)
     evidence: tuple[Evidence, ...] = ()
@@ -695,6 +761,7 @@ class Monograph(_Frozen):
     adverse_effects: tuple[AdverseEffect, ...]
     triage: Triage
     pk: PK
+    cds_limits: CdsLimits | None = None
 
     def source(self, citation: Citation) -> Source:
         """The full source entry a citation points at."""
@@ -797,5 +864,10 @@ def build_monograph(raw: dict[str, Any], raw_sources: dict[str, Any]) -> Monogra
 
 @cache
 def load_monograph() -> Monograph:
-    """Load and validate the bundled knowledge base once; raise :class:`KnowledgeBaseError` if broken."""
+    """Load and validate the bundled knowledge base once; raise :class:`KnowledgeBaseError` if broken.
+
+    >>> m = load_monograph()
+    >>> (m.limits.max_daily_mg, m.limits.max_daily_citation.render())
+    (3600, 'label §2.1, 2.2')
+    """
     return build_monograph(read_raw_monograph(), _read_toml("sources.toml"))

@@ -1,4 +1,4 @@
-"""JSON API ``/api/v1``: one route per CLI command, same parameters, same JSON keys (DESIGN.md).
+"""JSON API ``/api/v1``: one route per CLI command, same parameters, same JSON keys (docs/cli-contract.md).
 
 Every route parses (FastAPI/pydantic), calls one :mod:`gabacare.web.services` function and returns
 the result's contract JSON. Errors are RFC 9457 problems (:mod:`gabacare.web.problems`).

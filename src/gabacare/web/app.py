@@ -81,7 +81,7 @@ def create_app(settings: WebSettings | None = None, *, routers: Sequence[APIRout
 
     from gabacare import __version__
     from gabacare.knowledge import load_monograph
-    from gabacare.web import api, auth, cds_routes, guide_pages, interop_routes, pages
+    from gabacare.web import api, auth, cds_routes, guide_pages, interop_routes, pages, pwa
     from gabacare.web.deps import AnonymousAuth
     from gabacare.web.guards import BodyGuardMiddleware, ErrorGuardMiddleware
     from gabacare.web.problems import install_problem_handlers
@@ -120,6 +120,7 @@ def create_app(settings: WebSettings | None = None, *, routers: Sequence[APIRout
     cds_routes.install(app)  # /cds-services: CDS Hooks 2.0 (and their CORS)
     guide_pages.install(app)  # /guide, /compare, /search and /api/v1/ask|compare|topics
     app.include_router(interop_routes.router)  # FHIR Bundle and reminders .ics downloads
+    app.include_router(pwa.router)  # manifest, service worker, offline page
     auth.install(app, settings)  # accounts, the journal pages and /api/v1/patients
     for extra in routers:
         app.include_router(extra)
@@ -127,7 +128,8 @@ def create_app(settings: WebSettings | None = None, *, routers: Sequence[APIRout
 
     # Innermost first: escaped errors become problems inside the security headers; bodies are bounded.
     app.add_middleware(ErrorGuardMiddleware)
-    app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes,
+                       prefix_limits={"/cds-services": settings.cds_max_body_bytes})
     app.add_middleware(SecurityMiddleware, secure_cookies=settings.secure_cookies)
     if settings.access_log:
         app.add_middleware(AccessLogMiddleware)

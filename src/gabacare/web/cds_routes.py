@@ -4,21 +4,34 @@
 route                                  answer
 =====================================  ==============================================================
 ``GET  /cds-services``                 the discovery document (three services, four prefetch keys)
-``POST /cds-services/{id}``            ``{"cards": [...]}``; 400 malformed, 404 unknown service, 412
-                                       prefetch missing and no usable FHIR server
-``POST /cds-services/{id}/feedback``   ``{"stored": n, "duplicates": k}``; 400 malformed
+``POST /cds-services/{id}``            ``{"cards": [...]}``; 400 malformed or beyond a bound, 404 unknown
+                                       service, 412 prefetch missing and no usable FHIR server, 413 body
+                                       larger than ``GABACARE_CDS_MAX_BODY_BYTES``
+``POST /cds-services/{id}/feedback``   ``{"stored": n, "duplicates": k}``; 400 malformed, 413 too large
 ``OPTIONS`` (CORS preflight)           for the origins in ``GABACARE_CDS_CORS_ORIGINS`` only
 =====================================  ==============================================================
 
 Errors on these routes are FHIR ``OperationOutcome`` bodies (what EHRs read), not problem details:
 every issue has ``severity``, ``code`` and a ``diagnostics`` line naming the field, never a value.
 
-Security (settings in :mod:`gabacare.web.settings`, guide in ``docs/cds-hooks.md``): with
-``GABACARE_CDS_REQUIRE_JWT=true`` every call, discovery included, needs ``Authorization: Bearer
-<JWT>`` that :func:`gabacare.interop.cds_auth.verify_cds_jwt` accepts: ES384/RS384 only, an allowed
-issuer, a key from the configured JWKS, ``aud`` equal to ``GABACARE_PUBLIC_BASE_URL`` + the path
-of the service called (never the Host header), a lifetime of at most ``GABACARE_CDS_JWT_MAX_AGE_S``
-and a ``jti`` not seen within that time. Off by default, for local demos.
+Security (settings in :mod:`gabacare.web.settings`, guide in ``docs/cds-hooks.md``), secure by default:
+
+* every call, discovery included, needs ``Authorization: Bearer <JWT>`` that
+  :func:`gabacare.interop.cds_auth.verify_cds_jwt` accepts: ES384/RS384 only, an allowed issuer, a
+  key configured for that issuer, ``aud`` equal to ``GABACARE_PUBLIC_BASE_URL`` + the path of the
+  service called (never the Host header), a lifetime of at most ``GABACARE_CDS_JWT_MAX_AGE_S`` and a
+  ``jti`` not seen within that time. With no issuer configured every call is refused (401) and a
+  warning is logged at start-up; ``GABACARE_CDS_REQUIRE_JWT=false`` turns the check off for
+  development, with a louder warning;
+* the request body is bounded (``GABACARE_CDS_MAX_BODY_BYTES``: 413 from ``Content-Length`` before
+  reading, or as soon as a streamed body passes it); JSON ``NaN``/``Infinity`` and numbers that
+  overflow to infinity are refused (400); every count and range in the request is checked before any
+  work (:mod:`gabacare.interop.cds_request`);
+* the EHR's ``fhirServer`` is read only through :class:`gabacare.interop.fhir_client.FhirClient`
+  (allow-list ``GABACARE_CDS_FHIR_SERVERS``, public addresses unless configured, one deadline for all
+  the reads of a call, a size limit, the token sent only to that server, no redirects);
+* hook calls run in their own pool of ``GABACARE_CDS_MAX_CONCURRENT_CALLS`` threads, so a slow EHR
+  never holds the threads the pages and the API use.
 
 The patient-view summary card reads the journal of the GabaCare patient linked to the EHR's
 patient id by ``GABACARE_CDS_PATIENT_LINKS_FILE`` (the journal keeps no external ids yet).
@@ -28,10 +41,15 @@ Handles patient data: nothing here logs request bodies or claims.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
+import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, MutableSet
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -46,7 +64,8 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
     from starlette.types import ASGIApp, Receive, Scope, Send
 
-    from gabacare.interop.cds import FeedbackStore, Fetcher, SummaryProvider
+    from gabacare.interop.cds import FeedbackStore, SummaryProvider
+    from gabacare.interop.fhir_client import FhirClient
     from gabacare.journal.services import Journal
     from gabacare.web.settings import WebSettings
 
@@ -54,6 +73,7 @@ __all__ = ["CdsCorsMiddleware", "CdsState", "SeenTokenIds", "install", "journal_
 
 router = APIRouter(tags=["cds-hooks"])
 PREFIX = "/cds-services"
+log = logging.getLogger("gabacare.web.cds")
 
 
 # -- state --------------------------------------------------------------------------------------------
@@ -101,7 +121,12 @@ class SeenTokenIds(MutableSet[str]):
 
 @dataclass
 class CdsState:
-    """What the CDS routes need, built once by :func:`install` (``app.state.cds``)."""
+    """What the CDS routes need, built once by :func:`install` (``app.state.cds``).
+
+    ``jwks`` holds the keys trusted for every issuer; ``issuer_keys`` (when the JWKS file maps each
+    issuer to its own JWKS) the keys trusted for each one. ``fhir_client`` is None when no FHIR
+    server is allowed (answers then come from the prefetch alone).
+    """
 
     require_jwt: bool
     base_url: str | None
@@ -110,9 +135,17 @@ class CdsState:
     max_age_s: int
     seen_jti: SeenTokenIds
     feedback: FeedbackStore
-    fetch: Fetcher
+    fhir_client: FhirClient | None
     summary_provider: SummaryProvider | None
+    max_body_bytes: int
+    executor: ThreadPoolExecutor
+    issuer_keys: Mapping[str, Mapping[str, Any]] | None = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+    @property
+    def jwt_configured(self) -> bool:
+        keys = self.jwks.get("keys") if self.issuer_keys is None else self.issuer_keys
+        return bool(self.base_url and self.issuers and keys)
 
 
 # -- responses ----------------------------------------------------------------------------------------
@@ -132,12 +165,20 @@ def _check_token(request: Request, path: str) -> JSONResponse | None:
     state: CdsState = request.app.state.cds
     if not state.require_jwt:
         return None
+    if not state.jwt_configured or state.base_url is None:
+        return _refused("this server trusts no CDS client yet: GABACARE_PUBLIC_BASE_URL, GABACARE_CDS_ISSUERS "
+                        "and GABACARE_CDS_JWKS_FILE are not all set (see docs/cds-hooks.md)")
     token = bearer_token(request)
     if token is None:
         return _refused("this CDS service needs an Authorization: Bearer JWT")
-    assert state.base_url is not None  # WebSettings refuses require_jwt without it
+    issuers, jwks = state.issuers, state.jwks
+    if state.issuer_keys is not None:  # each issuer's own keys: one issuer cannot sign as another
+        issuer = _unverified_issuer(token)
+        if issuer is None or issuer not in state.issuer_keys:
+            return _refused("the token's issuer is not on the allow-list")
+        issuers, jwks = (issuer,), state.issuer_keys[issuer]
     try:
-        claims = verify_cds_jwt(token, audience=state.base_url + path, issuers=state.issuers, jwks=state.jwks,
+        claims = verify_cds_jwt(token, audience=state.base_url + path, issuers=issuers, jwks=jwks,
                                 seen_jti=state.seen_jti)
     except CdsAuthError as exc:
         return _refused(str(exc))
@@ -147,14 +188,56 @@ def _check_token(request: Request, path: str) -> JSONResponse | None:
     return None
 
 
+def _unverified_issuer(token: str) -> str | None:
+    """The ``iss`` a token claims, read without verifying it (only to choose which keys verify it)."""
+    import jwt
+
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return None
+    iss = claims.get("iss") if isinstance(claims, dict) else None
+    return iss if isinstance(iss, str) else None
+
+
+def _too_large(limit: int) -> JSONResponse:
+    return _outcome(413, f"the request body is larger than the {limit} bytes this CDS service accepts", "too-long")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError("a JSON number overflows to infinity")
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"JSON has no {name}")
+
+
 async def _json_body(request: Request) -> tuple[Any, JSONResponse | None]:
-    raw = await request.body()
+    """The body as JSON, bounded by ``GABACARE_CDS_MAX_BODY_BYTES``: refused from ``Content-Length``
+    before reading, or while reading a streamed (chunked) body as soon as it passes the limit."""
+    state: CdsState = request.app.state.cds
+    limit = state.max_body_bytes
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.strip().isdigit() and int(declared) > limit:
+        return None, _too_large(limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None, _too_large(limit)
+        chunks.append(chunk)
+    raw = b"".join(chunks)
     if not raw.strip():
         return None, _outcome(400, "the request body is empty; send the hook request as JSON", "invalid")
     try:
-        return json.loads(raw.decode("utf-8-sig")), None
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        return None, _outcome(400, "the request body is not valid UTF-8 JSON", "invalid")
+        return json.loads(raw.decode("utf-8-sig"), parse_float=_finite_float, parse_constant=_no_constant), None
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None, _outcome(400, "the request body is not valid UTF-8 JSON (numbers finite, no NaN or Infinity)",
+                              "invalid")
 
 
 # -- OpenAPI description (the routes read raw JSON so that every malformed body gets a CDS answer) ------
@@ -165,8 +248,10 @@ _OUTCOME_SCHEMA = {"type": "object", "required": ["resourceType", "issue"], "pro
 
 
 def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    text = {400: "Malformed request (the diagnostics name the field).", 401: "Bearer JWT missing or refused.",
-            404: "Unknown CDS service.", 412: "Required prefetch missing and no usable FHIR server."}
+    text = {400: "Malformed request, or a count or value beyond GabaCare's bounds (the diagnostics name the field).",
+            401: "Bearer JWT missing or refused.", 404: "Unknown CDS service.",
+            412: "Required prefetch missing and no usable FHIR server.",
+            413: "Request body larger than GABACARE_CDS_MAX_BODY_BYTES."}
     return {s: {"description": text[s], "content": {"application/json": {"schema": _OUTCOME_SCHEMA}}} for s in statuses}
 
 
@@ -208,13 +293,9 @@ def discovery(request: Request) -> JSONResponse:
 
 
 @router.post(PREFIX + "/{service_id}", response_model=None, openapi_extra={"requestBody": _HOOK_REQUEST},
-             responses={200: _CARDS, **_errors(400, 401, 404, 412)})
+             responses={200: _CARDS, **_errors(400, 401, 404, 412, 413)})
 async def call_service(request: Request, service_id: str) -> JSONResponse:
     """Run one CDS service on a hook request; cards cite their sources and end with the notice."""
-    from starlette.concurrency import run_in_threadpool
-
-    from gabacare.interop.cds import handle_hook
-
     refused = _check_token(request, f"{PREFIX}/{service_id}")
     if refused is not None:
         return refused
@@ -222,14 +303,25 @@ async def call_service(request: Request, service_id: str) -> JSONResponse:
     if bad is not None:
         return bad
     state: CdsState = request.app.state.cds
-    # The hook may read the EHR's FHIR server (blocking I/O): off the event loop.
-    result = await run_in_threadpool(handle_hook, service_id, body, fetch=state.fetch, now=state.clock(),
-                                     summary_provider=state.summary_provider)
+    # The FHIR server's one deadline starts now, not when a CDS thread is free: a call that waited in
+    # the queue past it answers from its prefetch at once instead of holding a thread again.
+    deadline = None if state.fhir_client is None else time.monotonic() + state.fhir_client.policy.deadline_s
+    # The hook may read the EHR's FHIR server (blocking I/O): off the event loop, in the CDS pool.
+    call = functools.partial(_run_hook, state, service_id, body, state.clock(), deadline)
+    result = await asyncio.get_running_loop().run_in_executor(state.executor, call)
     return JSONResponse(result.body, status_code=result.status)
 
 
+def _run_hook(state: CdsState, service_id: str, body: Any, now: datetime, deadline: float | None) -> Any:
+    """One hook call in a CDS thread (every read of the EHR's FHIR server ends by ``deadline``)."""
+    from gabacare.interop.cds import handle_hook
+
+    fetch = state.fhir_client.fetcher(deadline) if state.fhir_client is not None else None
+    return handle_hook(service_id, body, fetch=fetch, now=now, summary_provider=state.summary_provider)
+
+
 @router.post(PREFIX + "/{service_id}/feedback", response_model=None, openapi_extra={"requestBody": _FEEDBACK_REQUEST},
-             responses={200: _STORED, **_errors(400, 401, 404)})
+             responses={200: _STORED, **_errors(400, 401, 404, 413)})
 async def feedback(request: Request, service_id: str) -> JSONResponse:
     """Record what the clinician did with GabaCare's cards (accepted or overridden, with the reason)."""
     from gabacare.interop.cds import record_feedback
@@ -319,31 +411,74 @@ def _provider(links: Mapping[str, int], db: str | None, days: int) -> SummaryPro
     return provide
 
 
-def _load_jwks(path: Path | None) -> Mapping[str, Any]:
+def _is_jwks(doc: Any) -> bool:
+    return isinstance(doc, dict) and isinstance(doc.get("keys"), list) and bool(doc["keys"])
+
+
+def load_jwks(path: Path | None, issuers: tuple[str, ...]) -> tuple[Mapping[str, Any], Mapping[str, Mapping[str, Any]] | None]:
+    """Read ``GABACARE_CDS_JWKS_FILE``: a JWKS (``{"keys": [...]}``, trusted for every issuer) or an
+    object mapping each issuer to its own JWKS. Returns (shared JWKS, per-issuer JWKS or None)."""
     if path is None:
-        return {"keys": []}
+        return {"keys": []}, None
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError(f"GABACARE_CDS_JWKS_FILE {path} cannot be read as JSON ({type(exc).__name__})") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("keys"), list) or not doc["keys"]:
-        raise ValueError(f"GABACARE_CDS_JWKS_FILE {path} must be a JWKS: {{\"keys\": [ ... ]}} with at least one key")
-    return doc
+    if _is_jwks(doc):
+        return doc, None
+    if isinstance(doc, dict) and doc and all(isinstance(k, str) and _is_jwks(v) for k, v in doc.items()):
+        unknown = sorted(set(doc) - set(issuers))
+        if unknown:
+            raise ValueError(f"GABACARE_CDS_JWKS_FILE {path} has keys for issuers not in GABACARE_CDS_ISSUERS: "
+                             + ", ".join(unknown))
+        return {"keys": []}, doc
+    raise ValueError(f"GABACARE_CDS_JWKS_FILE {path} must be a JWKS ({{\"keys\": [ ... ]}} with at least one key) "
+                     "or an object mapping each issuer to its JWKS")
+
+
+def _fhir_client(settings: WebSettings) -> FhirClient | None:
+    import ipaddress
+
+    from gabacare.interop.fhir_client import FhirClient, FhirServerPolicy
+
+    if not settings.cds_fhir_servers:
+        return None
+    policy = FhirServerPolicy(
+        allowed_origins=settings.cds_fhir_servers, deadline_s=settings.cds_fhir_timeout_s,
+        max_bytes=settings.cds_fhir_max_bytes,
+        private_networks=tuple(ipaddress.ip_network(n, strict=False) for n in settings.cds_fhir_private_networks))
+    return FhirClient(policy)
 
 
 def install(app: FastAPI) -> None:
-    """Add the CDS Hooks routes, their state and their CORS handling to ``app`` (from ``create_app``)."""
-    from gabacare.interop.cds import InMemoryFeedbackStore, make_http_fetcher
+    """Add the CDS Hooks routes, their state and their CORS handling to ``app`` (from ``create_app``).
+
+    Logs a warning at start-up when JWT verification is off (development) or on but not configured
+    (every call refused until it is).
+    """
+    from gabacare.interop.cds import InMemoryFeedbackStore
 
     settings: WebSettings = app.state.settings
     links = load_patient_links(settings.cds_patient_links_file) if settings.cds_patient_links_file else None
-    app.state.cds = CdsState(
+    jwks, issuer_keys = load_jwks(settings.cds_jwks_file, settings.cds_issuers)
+    state = CdsState(
         require_jwt=settings.cds_require_jwt, base_url=settings.public_base_url, issuers=settings.cds_issuers,
-        jwks=_load_jwks(settings.cds_jwks_file), max_age_s=settings.cds_jwt_max_age_s,
-        seen_jti=SeenTokenIds(settings.cds_jwt_max_age_s), feedback=InMemoryFeedbackStore(),
-        fetch=make_http_fetcher(settings.cds_fhir_timeout_s),
+        jwks=jwks, issuer_keys=issuer_keys, max_age_s=settings.cds_jwt_max_age_s,
+        seen_jti=SeenTokenIds(settings.cds_jwt_max_age_s),
+        feedback=InMemoryFeedbackStore(max_records=settings.cds_feedback_max_records),
+        fhir_client=_fhir_client(settings), max_body_bytes=min(settings.cds_max_body_bytes, settings.max_body_bytes),
+        executor=ThreadPoolExecutor(settings.cds_max_concurrent_calls, thread_name_prefix="gabacare-cds"),
         summary_provider=None if links is None else _provider(links, getattr(settings, "db", None),
                                                               settings.cds_summary_days),
     )
+    app.state.cds = state
+    if not state.require_jwt:
+        log.warning("CDS Hooks JWT verification is OFF (GABACARE_CDS_REQUIRE_JWT=false): anyone who can reach "
+                    "this server can call /cds-services. For local development only; never expose it.")
+    elif not state.jwt_configured:
+        log.warning("CDS Hooks: no trusted client is configured (GABACARE_PUBLIC_BASE_URL, GABACARE_CDS_ISSUERS, "
+                    "GABACARE_CDS_JWKS_FILE), so every /cds-services call is refused with 401. See docs/cds-hooks.md.")
+    if state.fhir_client is None:
+        log.info("CDS Hooks: no FHIR server is allowed (GABACARE_CDS_FHIR_SERVERS); answers use the prefetch alone.")
     app.include_router(router)
     app.add_middleware(CdsCorsMiddleware, origins=settings.cds_cors_origins)

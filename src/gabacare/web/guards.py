@@ -1,7 +1,8 @@
 """Guards every request passes through, so no request can make the server do unbounded work or drop
 its security headers (pure ASGI middleware, no framework state):
 
-* :class:`BodyGuardMiddleware` — a request body larger than ``max_body_bytes`` is refused with 413
+* :class:`BodyGuardMiddleware` — a request body larger than ``max_body_bytes`` (or a smaller limit
+  for a path prefix, e.g. ``/cds-services``) is refused with 413
   before it is read (from ``Content-Length``) or as soon as the streamed body passes the limit; a JSON
   body holding a lone surrogate (``"\\udc80"``, text no database or file can store) is refused with 400.
 * :class:`ErrorGuardMiddleware` — sits inside the security headers middleware: an exception that
@@ -15,9 +16,13 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from gabacare.interop.cds_request import has_lone_surrogate
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["BodyGuardMiddleware", "BodyTooLarge", "ErrorGuardMiddleware", "has_lone_surrogate"]
@@ -27,24 +32,6 @@ log = logging.getLogger("gabacare.web.errors")
 
 class BodyTooLarge(Exception):
     """The streamed request body passed the configured limit."""
-
-
-def has_lone_surrogate(value: Any) -> bool:
-    """True when any string in a decoded JSON value (keys included) cannot be encoded as UTF-8."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            try:
-                item.encode("utf-8")
-            except UnicodeEncodeError:
-                return True
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
 
 
 async def _problem(scope: Scope, receive: Receive, send: Send, status: int, slug: str, detail: str) -> None:
@@ -66,15 +53,20 @@ def _header(scope: Scope, name: bytes) -> str | None:
 class BodyGuardMiddleware:
     """Refuse bodies over ``max_body_bytes`` (413) and JSON bodies with lone surrogates (400)."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, prefix_limits: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.prefix_limits = dict(prefix_limits or {})
+
+    def limit_for(self, path: str) -> int:
+        """The body limit for a path: the smallest of the general one and any matching prefix's."""
+        return min([self.max_body_bytes, *(n for prefix, n in self.prefix_limits.items() if path.startswith(prefix))])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.max_body_bytes
+        limit = self.limit_for(str(scope.get("path", "")))
         length = _header(scope, b"content-length")
         if length is not None:
             try:
@@ -188,9 +180,11 @@ def _is_database_unavailable(exc: BaseException) -> bool:
         from sqlalchemy.exc import DatabaseError, OperationalError
     except ImportError:  # pragma: no cover - sqlalchemy is a dependency
         return isinstance(exc, sqlite3.DatabaseError)
+    from gabacare.errors import StorageError
+
     seen: BaseException | None = exc
     while seen is not None:
-        if isinstance(seen, (sqlite3.DatabaseError, DatabaseError, OperationalError)):
+        if isinstance(seen, (sqlite3.DatabaseError, DatabaseError, OperationalError, StorageError)):
             return True
         if type(seen).__name__ in {"JournalUnavailableError", "DatabaseUnavailableError"}:
             return True

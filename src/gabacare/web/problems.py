@@ -135,6 +135,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     from starlette.exceptions import HTTPException
 
     from gabacare.clinical.errors import ClinicalInputError
+    from gabacare.errors import GabaCareError
 
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
@@ -155,6 +156,22 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def on_clinical(request: Request, exc: Exception) -> Response:
         return problem_response(request, 422, "clinical-input", " ".join(str(exc).split()))
 
+    async def on_gabacare(request: Request, exc: Exception) -> Response:
+        # Any error of the one tree (gabacare/errors.py) not handled more specifically: mapped by type.
+        from gabacare.errors import http_status
+
+        status = http_status(exc)
+        if status == 500:
+            return await on_bug(request, exc)
+        slug = {422: "clinical-input", 503: "unavailable"}.get(status)
+        if status in (404, 409, 422):
+            detail = " ".join(str(exc).split())  # input, not-found and conflict messages name no patient value
+        elif slug is not None:
+            detail = PROBLEM_TYPES[slug][1]
+        else:
+            detail = _title(status, None)
+        return problem_response(request, status, slug, detail)
+
     async def on_problem(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ProblemError)
         return problem_response(request, exc.status, exc.slug, exc.detail, headers=exc.headers)
@@ -168,5 +185,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, on_http)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(ClinicalInputError, on_clinical)
+    app.add_exception_handler(GabaCareError, on_gabacare)
     app.add_exception_handler(ProblemError, on_problem)
     app.add_exception_handler(Exception, on_bug)

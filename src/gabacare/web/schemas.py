@@ -1,6 +1,6 @@
 """Request bodies and documented response shapes of the JSON API (``/api/v1``).
 
-Request models mirror the CLI's options (DESIGN.md), with the CLI's names: ``taper`` takes
+Request models mirror the CLI's options (docs/cli-contract.md), with the CLI's names: ``taper`` takes
 ``from`` like ``--from``, ``check`` takes ``with`` like ``--with``. Response models document the
 contract keys for the OpenAPI schema; routes return the cores' own ``to_json()`` (serialised by
 :func:`gabacare.web.serialize.jsonable`), and the schemathesis test checks that they conform. Extra

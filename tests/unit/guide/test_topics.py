@@ -1,4 +1,4 @@
-"""Topic pages: every DESIGN.md topic exists, every citation resolves, every number is the knowledge base's.
+"""Topic pages: every `ask` contract topic exists, every citation resolves, every number is the knowledge base's.
 
 The numbers are checked independently of the loader: each ``{path}`` placeholder of the raw topic
 files is looked up again here, by attribute, in ``load_monograph()`` (or the counselling facts of
@@ -19,7 +19,7 @@ from gabacare.knowledge import KnowledgeBaseError, load_monograph
 from gabacare.knowledge.guide_data import build_guide, load_guide
 from gabacare.knowledge.monograph import cited_source_ids
 
-# The topic ids of the `ask` contract in ../shared/DESIGN.md (copied: the tests run from a clean clone).
+# The topic ids of the `ask` contract (docs/cli-contract.md), copied so that a change to either is noticed.
 DESIGN_TOPICS = {
     "how-it-works", "dosing", "missed-dose", "stopping", "side-effects", "emergencies", "alcohol-and-sedatives",
     "driving", "kidneys", "food-and-antacids", "pregnancy-and-breastfeeding", "storage", "misuse", "older-adults",
@@ -155,7 +155,7 @@ def test_a_missing_topic_fails_at_load() -> None:
 
 def test_a_topic_not_in_the_contract_fails_at_load() -> None:
     files = [*raw_files(), ("topics/astrology.toml", {**raw_topic("storage"), "id": "astrology"})]
-    with pytest.raises(KnowledgeBaseError, match=r"not a topic of the DESIGN\.md contract"):
+    with pytest.raises(KnowledgeBaseError, match=r"not a topic of the ask contract"):
         build_guide(files, load_monograph())
 
 

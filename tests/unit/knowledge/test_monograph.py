@@ -1,8 +1,8 @@
 """The knowledge base loads, validates completely, and fails fast when broken.
 
 Also keeps provenance honest: every fact cites a source in ``sources.toml`` and every source there is
-cited by some fact (CRAFT principle 4), and the clinical modules hold no bare clinical numbers (every
-number a rule uses lives in ``knowledge/data/*.toml``, DESIGN.md "Knowledge base rules").
+cited by some fact, and the clinical modules hold no bare clinical numbers (every number a rule uses
+lives in ``knowledge/data/*.toml``; docs/architecture.md, "Where clinical rules live").
 """
 
 from __future__ import annotations

@@ -2,6 +2,11 @@
 
 See :mod:`gabacare.clinical.text.reading` for the steps; the data is ``knowledge/data/language.toml``
 (reading rules), ``lexicon.toml`` (signs) and ``medicines.toml`` (names).
+
+>>> [f.id for f in read_text("my lips are swelling").findings]
+['face-swelling']
+>>> corrector().correct("dizy")
+'dizzy'
 """
 
 from gabacare.clinical.text.reading import Finding, Reading, read_text

@@ -35,7 +35,11 @@ _BARRIERS = frozenset(_STEMMER.stemWords(["but", "however", "although", "though"
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """The Snowball English stem of one normalised word (commas, digits and the words
-    ``normalise.unstemmed`` lists pass through whole)."""
+    ``normalise.unstemmed`` lists pass through whole).
+
+    >>> stem("swelling")
+    'swell'
+    """
     if not word.isalpha() or word in _unstemmed():
         return word
     return str(_STEMMER.stemWord(word))

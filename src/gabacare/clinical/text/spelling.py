@@ -29,7 +29,11 @@ __all__ = ["Corrector", "ordered"]
 
 
 def ordered(words: Iterable[str]) -> list[str]:
-    """``words`` most common English word first (unknown words after, alphabetically)."""
+    """``words`` most common English word first (unknown words after, alphabetically).
+
+    >>> ordered(["zebra", "the"])
+    ['the', 'zebra']
+    """
     rank = english_rank()
     return sorted(set(words), key=lambda w: (rank.get(w, len(rank)), w))
 

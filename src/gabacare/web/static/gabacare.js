@@ -8,3 +8,10 @@ document.addEventListener("htmx:afterSwap", function (event) {
   if (!first.hasAttribute("tabindex")) { first.setAttribute("tabindex", "-1"); }
   first.focus({ preventScroll: false });
 });
+
+// Installable and offline (gabacare/web/pwa.py): register the service worker where the browser has one.
+if ("serviceWorker" in navigator) {
+  window.addEventListener("load", function () {
+    navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () { /* the site works without it */ });
+  });
+}

@@ -1,0 +1,91 @@
+"""Installable and offline: the web app manifest, the service worker and the offline page.
+
+* ``GET /manifest.webmanifest`` — name, icons (SVG and 192/512 px PNG), theme colour, ``standalone``.
+* ``GET /sw.js`` — the service worker, served from the root so its scope is the whole site. It keeps
+  the *app shell* (styles, scripts, icons, the offline page) and the public pages a person has opened
+  (planners, guide), so they open without a connection. Journal pages, the API and account pages are
+  never stored by it: health data stays on the server (and in the browser's normal history only).
+  Its cache name carries the app version and a hash of the shell files, so a new release replaces
+  the old cache.
+* ``GET /offline`` — what a page that was never stored shows without a connection.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import cache
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+__all__ = ["APP_COLOR", "PRIVATE_PREFIXES", "router", "shell_files"]
+
+router = APIRouter()
+
+#: The brand colour (the icon's background, the browser's toolbar on a phone).
+APP_COLOR = "#0172ad"
+#: Paths whose answers carry health data or account state: never stored by the service worker.
+PRIVATE_PREFIXES = ("/patients", "/account", "/api/", "/share", "/cds-services", "/fhir")
+
+
+@cache
+def shell_files() -> tuple[str, ...]:
+    """The static files every page needs, stored at install time."""
+    from gabacare.web.app import HTMX_JS, PICO_CSS
+
+    return ("/offline", f"/static/{PICO_CSS}", "/static/gabacare.css", "/static/journal.css", f"/static/{HTMX_JS}",
+            "/static/gabacare.js", "/static/favicon.svg", "/static/icon.svg", "/static/icon-192.png",
+            "/static/icon-512.png")
+
+
+@cache
+def _cache_name() -> str:
+    from gabacare import __version__
+    from gabacare.web.app import STATIC_DIR
+
+    digest = hashlib.sha256()
+    for path in shell_files():
+        if path.startswith("/static/"):
+            digest.update((STATIC_DIR / path.removeprefix("/static/")).read_bytes())
+    return f"gabacare-{__version__}-{digest.hexdigest()[:12]}"
+
+
+@router.get("/manifest.webmanifest", include_in_schema=False)
+def manifest() -> Response:
+    body: dict[str, Any] = {
+        "name": "GabaCare",
+        "short_name": "GabaCare",
+        "description": "Cited planning, checks and a journal for gabapentin therapy. Not a substitute for your clinician.",
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": APP_COLOR,
+        "icons": [
+            {"src": "/static/icon.svg", "sizes": "any", "type": "image/svg+xml", "purpose": "any"},
+            {"src": "/static/icon-192.png", "sizes": "192x192", "type": "image/png", "purpose": "any"},
+            {"src": "/static/icon-512.png", "sizes": "512x512", "type": "image/png", "purpose": "any maskable"},
+        ],
+    }
+    return Response(json.dumps(body), media_type="application/manifest+json")
+
+
+@router.get("/sw.js", include_in_schema=False)
+def service_worker(request: Request) -> Response:
+    text = request.app.state.templates.get_template("pwa/sw.js").render(
+        cache_name=_cache_name(), shell=json.dumps(list(shell_files())), private=json.dumps(list(PRIVATE_PREFIXES)))
+    # no-cache: the browser checks for a new worker at every navigation; the scope is the whole site.
+    return Response(text, media_type="text/javascript",
+                    headers={"cache-control": "no-cache", "service-worker-allowed": "/"})
+
+
+@router.get("/offline", response_class=HTMLResponse, include_in_schema=False)
+def offline(request: Request) -> Response:
+    from gabacare.knowledge.language import load_language
+
+    lang = load_language()
+    response: Response = request.app.state.templates.TemplateResponse(
+        request, "pwa/offline.html", {"active": None, "red_flags": lang.red_flags, "crisis_lines": lang.crisis_lines})
+    return response
