@@ -35,7 +35,7 @@ def test_visited_pages_open_offline_and_others_show_the_offline_page(page: Any) 
         expect(page.get_by_label("What is it for?")).to_be_visible()
         page.goto("/compare")  # never opened on this device
         expect(page.get_by_role("heading", name="You are offline")).to_be_visible()
-        expect(page.locator("section.emergency")).to_contain_text("Call emergency services now")
+        expect(page.locator("aside.emergency-box")).to_contain_text("Call emergency services now")
     finally:
         page.context.set_offline(False)
     page.goto("/compare")
