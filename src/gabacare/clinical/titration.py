@@ -160,8 +160,7 @@ def _titrate_adult(ind: Indication, *, start: date, target_mg: float | None, crc
         evening = ind.evening_time if ind.single_evening_dose else None
         times = [parse_clock(evening)] if evening else list(schedule_times(n))
         days.append(make_day(i + 1, start + timedelta(days=i), amounts, times))
-    notes = [ind.note, *([ind.increment_note] if ind.increment_note else []), m.triage.driving]
-    cites.append(Citation(source=m.triage.driving_source, section=m.triage.driving_section))
+    notes = _notes(ind, cites)
     return Plan(
         "titration",
         f"{ind.title}: titration to {target:g} mg/day",
@@ -172,6 +171,13 @@ def _titrate_adult(ind: Indication, *, start: date, target_mg: float | None, crc
         target_mg=target,
         cap_mg=cap,
     )
+
+
+def _notes(ind: Indication, cites: list[Citation]) -> list[str]:
+    """An adult plan's notes (the indication's, its pacing note, driving), adding the driving citation."""
+    m = load_monograph()
+    cites.append(Citation(source=m.triage.driving_source, section=m.triage.driving_section))
+    return [ind.note, *([ind.increment_note] if ind.increment_note else []), m.triage.driving]
 
 
 def _titrate_impaired(
@@ -207,10 +213,9 @@ def _titrate_impaired(
             times = evening if evening is not None and len(regimen) == 1 else list(schedule_times(len(regimen)))
             days.append(make_day(i + 1, start + timedelta(days=i), regimen, times))
     reached = float(sum(reachable[-1]))
-    notes = [ind.note, *([ind.increment_note] if ind.increment_note else []), m.triage.driving,
+    notes = [*_notes(ind, cites),
              f"At {lim.band} the plan starts at the band's lowest regimen and climbs one column of the label's "
              f"renal table every {ind.increment_every_days} days."]
-    cites.append(Citation(source=m.triage.driving_source, section=m.triage.driving_section))
     return Plan(
         "titration",
         f"{ind.title}: titration to {reached:g} mg/day ({lim.band})",
