@@ -32,6 +32,7 @@ __all__ = [
     "CrisisLine",
     "Language",
     "Lexicon",
+    "MedicineContext",
     "RedFlag",
     "Sign",
     "english_rank",
@@ -87,6 +88,15 @@ class Semantic(_Cited):
     tokenizer: str
     threshold: float = Field(gt=0, lt=1)
     min_words: int = Field(ge=1, le=10)
+
+
+class MedicineContext(_Cited):
+    """Medicine names that are also everyday words ("a joint", "drinks"): in free text they name a
+    medicine only after a word of use ("smoked", "had") within ``reach`` words."""
+
+    ambiguous: tuple[str, ...] = ()
+    use_words: tuple[str, ...] = ()
+    reach: int = Field(default=3, ge=1, le=8)
 
 
 class RedFlag(_Cited):
@@ -148,6 +158,7 @@ class Language(_Frozen):
     red_flags: tuple[RedFlag, ...] = Field(min_length=1)
     crisis_lines: tuple[CrisisLine, ...] = Field(min_length=1)
     combinations: tuple[Combination, ...] = ()
+    medicine_context: MedicineContext | None = None
     lexicon: Lexicon
 
     def sign(self, sign_id: str) -> Sign:

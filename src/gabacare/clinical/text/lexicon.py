@@ -155,6 +155,7 @@ def find_signs(stems: Sequence[str]) -> list[Match]:
         where.setdefault(s, []).append(i)
     present = where.keys()
     candidates = sorted({k for s in present for k in c.by_first_group.get(s, ())})
+    loose: list[Match] = []
     for k in candidates:
         (sign, groups), firsts = c.patterns[k], c.firsts[k]
         if any(f.isdisjoint(present) for f in firsts):
@@ -172,5 +173,42 @@ def find_signs(stems: Sequence[str]) -> list[Match]:
             if max(flat) - min(flat) < c.window and (best is None or max(flat) - min(flat) < max(best) - min(best)):
                 best = tuple(sorted(flat))
         if best is not None:
-            out.append(Match(sign, best))
-    return out
+            loose.append(Match(sign, best))
+    return out + _attached(loose, out)
+
+
+def _attached(loose: list[Match], tight: list[Match]) -> list[Match]:
+    """Pattern matches whose words belong together.
+
+    A state word ("puffy") binds to the nearest body part that a pattern pairs it with: in "dry
+    mouth and my ankles are puffy", "ankles ... puffy" is nearer than "mouth ... puffy", and "mouth"
+    already belongs to another finding ("dry mouth"), so "mouth ... puffy" is not read. When the
+    farther word is not owned by another finding ("lips and ankles are puffy") both are read.
+    """
+    if len(loose) < 2:
+        return loose
+    owned: dict[int, set[str]] = {}
+    for m in tight:
+        if len(m.positions) > 1:
+            for p in m.positions:
+                owned.setdefault(p, set()).add(m.sign)
+    keep = []
+    for m in loose:
+        mine = set(m.positions)
+        dropped = False
+        for n in loose:
+            shared = mine & set(n.positions)
+            if n.sign == m.sign or not shared:
+                continue
+            own, theirs = mine - shared, set(n.positions) - shared
+            if not own or not theirs:
+                continue
+            anchor = min(shared) if max(own) < min(shared) else max(shared)
+            nearer = all(abs(t - anchor) < min(abs(o - anchor) for o in own) for t in theirs)
+            taken = any(owned.get(o, set()) - {m.sign} for o in own)
+            if nearer and taken:
+                dropped = True
+                break
+        if not dropped:
+            keep.append(m)
+    return keep

@@ -162,6 +162,21 @@ def _longest_name() -> int:
     return max(len(k) for k in known_names())
 
 
+@cache
+def _ambiguous_names() -> tuple[frozenset[str], frozenset[str], int]:
+    ctx = load_language().medicine_context
+    if ctx is None:
+        return frozenset(), frozenset(), 0
+    return frozenset(ctx.ambiguous), frozenset(ctx.use_words), ctx.reach
+
+
+def _in_use(words: Sequence[str], first: int, name: str) -> bool:
+    """Whether a name that is also an everyday word is told as something taken (see
+    ``language.toml`` ``[medicine_context]``)."""
+    ambiguous, use, reach = _ambiguous_names()
+    return name not in ambiguous or any(w in use for w in words[max(0, first - reach):first])
+
+
 def _medicines(words: Sequence[str]) -> list[tuple[tuple[int, ...], str, tuple[str, ...]]]:
     """(positions, typed name, ingredients) of medicine names in one sentence, longest first."""
     names = known_names()
@@ -171,7 +186,7 @@ def _medicines(words: Sequence[str]) -> list[tuple[tuple[int, ...], str, tuple[s
     while i < len(words):
         for n in range(min(longest, len(words) - i), 0, -1):
             key = plural_key(tuple(words[i:i + n]), names)
-            if key is not None:
+            if key is not None and _in_use(words, i, " ".join(words[i:i + n])):
                 found.append((tuple(range(i, i + n)), " ".join(key), names[key]))
                 i += n
                 break

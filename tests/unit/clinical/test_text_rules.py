@@ -1,0 +1,153 @@
+"""Reading rules added for real wording: the sleepiness split, combination rules, state-word
+attachment, names that are also everyday words, and lexicon families (issue 11).
+
+Each test names the rule it pins (``language.toml``, ``lexicon.toml``, ``medicines.toml``); the
+corpora in ``tests/eval`` measure the same rules over hundreds of texts.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gabacare.clinical import triage
+from gabacare.clinical.drug_names import read_name
+from gabacare.clinical.text import read_text
+from gabacare.clinical.text.lexicon import find_signs, stem
+from gabacare.clinical.text.normalise import normalise_words, tokenise
+
+
+def _urgency(text: str) -> str | None:
+    return triage([text]).most_urgent
+
+
+def _rule(text: str) -> str | None:
+    return triage([text]).results[0].rule
+
+
+def _signs(text: str) -> set[str]:
+    stems = [stem(w) for _, w in normalise_words(tokenise(text))]
+    return {m.sign for m in find_signs(stems)}
+
+
+# --- sleepiness: heavy sleepiness alone is for the prescriber; with a sedative it is a combination;
+# with breathing trouble or someone who will not wake it is an emergency (label 5.4, 5.7) ---
+
+HEAVY = ["i can not keep my eyes open", "keeps nodding off mid conversation", "can barely stay awake", "im nodding out"]
+
+
+@pytest.mark.parametrize("text", HEAVY)
+def test_heavy_sleepiness_alone_calls_the_prescriber_not_emergency_services(text: str) -> None:
+    assert _urgency(text) == "contact_prescriber"
+    assert "heavy-sleepiness" in {f.id for f in read_text(text).affirmed}
+
+
+@pytest.mark.parametrize("text", HEAVY)
+def test_heavy_sleepiness_with_an_opioid_is_the_sedation_combination(text: str) -> None:
+    with_opioid = f"on morphine and {text}"
+    assert _urgency(with_opioid) == "contact_prescriber"
+    assert _rule(with_opioid) == "sedation-with-depressant"
+
+
+@pytest.mark.parametrize("text", HEAVY)
+@pytest.mark.parametrize("danger", ["my breathing is really shallow", "now we can not wake him"])
+def test_heavy_sleepiness_with_breathing_trouble_or_no_waking_is_an_emergency(text: str, danger: str) -> None:
+    assert _urgency(f"{text} and {danger}") == "emergency"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "extremely drowsy",
+        "so drowsy he is hard to wake",
+        "too sleepy to answer me",
+        "he's so drowsy since the morphine that he won't answer me",
+    ],
+)
+def test_sleepiness_told_as_danger_stays_an_emergency(text: str) -> None:
+    assert _urgency(text) == "emergency"
+
+
+@given(st.sampled_from(HEAVY), st.sampled_from(["swollen lips", "he had a fit", "lips are blue", "can not breathe"]))
+def test_adding_sleepiness_never_lowers_an_emergency(sleepy: str, emergency: str) -> None:
+    assert _urgency(f"{emergency}, {sleepy}") == "emergency"
+    assert _urgency(f"{sleepy}. {emergency}") == "emergency"
+
+
+# --- a state word binds to the nearer body part when the farther one belongs to another finding ---
+
+
+def test_puffy_ankles_after_a_dry_mouth_are_not_a_swollen_mouth() -> None:
+    assert _urgency("dizzy, dry mouth and my ankles are puffy") == "expected"
+    assert _signs("dry mouth and my ankles are puffy") >= {"limb-swelling"}
+    assert "face-swelling" not in _signs("dry mouth and my ankles are puffy")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my lips and ankles are puffy",
+        "dry mouth and my lips are puffy",
+        "my mouth is dry and my lips are swollen",
+        "sore throat and it feels tight",
+    ],
+)
+def test_a_body_part_not_owned_by_another_finding_keeps_its_state_word(text: str) -> None:
+    assert _urgency(text) == "emergency"
+
+
+# --- names that are also everyday words: a medicine in free text only when told as taken ---
+
+
+def test_a_joint_of_the_body_is_not_cannabis_in_free_text() -> None:
+    assert not read_text("swelling in a joint and sleepy").medicines
+    assert _urgency("swelling in a joint and sleepy") == "expected"
+
+
+@pytest.mark.parametrize(
+    ("text", "ingredient"), [("had a joint and now so sleepy", "cannabis"), ("had a few drinks and so sleepy", "alcohol")]
+)
+def test_an_everyday_name_told_as_taken_is_a_medicine(text: str, ingredient: str) -> None:
+    assert ingredient in {f.id for f in read_text(text).medicines}
+    assert _rule(text) == "sedation-with-depressant"
+
+
+@pytest.mark.parametrize(
+    ("typed", "ingredients"),
+    [
+        ("a joint", {"cannabis"}),
+        ("heroin", {"diamorphine"}),
+        ("smack", {"diamorphine"}),
+        ("a couple of glasses of red", {"alcohol"}),
+        ("ALUMINUM-MAGNESIUM HYDROXIDE 200-200 MG/5ML PO SUSP", {"aluminium hydroxide", "magnesium hydroxide"}),
+    ],
+)
+def test_medicine_names_as_typed(typed: str, ingredients: set[str]) -> None:
+    assert set(read_name(typed).ingredients) >= ingredients
+
+
+# --- lexicon families ---
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "fits are back after i missed doses",
+        "my seizures have come back",
+        "looked up how many pills it would take",
+        "googled how much it would take",
+        "whats even the point of me",
+        "my leg is paralysed all of a sudden",
+        "his arm is paralyzed",
+    ],
+)
+def test_emergency_families(text: str) -> None:
+    assert _urgency(text) == "emergency"
+
+
+@pytest.mark.parametrize(
+    "text", ["i get sleep paralysis sometimes", "looked up how many tablets i can take a day", "i feel fit and back to normal"]
+)
+def test_near_misses_of_the_families_are_not_emergencies(text: str) -> None:
+    assert _urgency(text) != "emergency"
