@@ -1,12 +1,18 @@
 """Shared CLI plumbing: one JSON object on stdout for ``--json``, one-line errors on stderr.
 
 Exit codes (DESIGN.md): 0 success, 2 bad input (``ClinicalInputError``, ``ValueError``, unknown
-names), 1 any other failure. Errors never print a traceback and never echo journal contents.
+names, a damaged journal file), 1 any other failure. Errors never print a traceback and never echo
+journal contents.
+
+Text that came from a patient or a file (names, notes, side effects, an import's column names) goes
+through :func:`term_safe` before it reaches the terminal, and through :func:`shown` when Rich prints
+it: terminal control sequences (ESC, C1, carriage returns, bidirectional overrides) are shown as
+visible escapes (``\x1b``) instead of acting on the terminal, and Rich markup in it is not obeyed.
 """
 
 from __future__ import annotations
 
-import json
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -31,7 +37,9 @@ __all__ = [
     "jsonable",
     "notice",
     "open_journal",
+    "shown",
     "stdout_console",
+    "term_safe",
 ]
 
 # Options shared by every command group (names and help text stay the same everywhere).
@@ -67,6 +75,43 @@ def open_journal(db: str | None) -> Journal:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+# C0 controls but tab and line feed, DEL and C1, line/paragraph separators, bidirectional controls.
+_UNSAFE_MULTILINE_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_UNSAFE_LINE_RE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_NAMED_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    c = match.group()
+    return _NAMED_ESCAPES.get(c) or (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
+
+
+def term_safe(value: object, *, multiline: bool = False) -> str:
+    r"""``value`` as text a terminal only displays: control characters become visible escapes.
+
+    Line feeds (and tabs) are kept when ``multiline``; a CRLF line ending counts as a line feed;
+    a lone carriage return (which would overwrite what was printed) is always escaped.
+
+    Examples
+    --------
+    >>> term_safe("Ann\x1b[31mRed\u202e")
+    'Ann\\x1b[31mRed\\u202e'
+    >>> term_safe("a\r\nb\tc", multiline=True)
+    'a\nb\tc'
+    """
+    text = value if isinstance(value, str) else str(value)
+    if multiline:
+        return _UNSAFE_MULTILINE_RE.sub(_escape, text.replace("\r\n", "\n"))
+    return _UNSAFE_LINE_RE.sub(_escape, text)
+
+
+def shown(value: object, *, multiline: bool = False) -> str:
+    """:func:`term_safe` text for a Rich ``print`` or table cell: its ``[markup]`` is shown, not obeyed."""
+    from rich.markup import escape
+
+    return escape(term_safe(value, multiline=multiline))
+
+
 def jsonable(value: Any) -> Any:
     """Core values to JSON-ready objects (:func:`gabacare.serialize.jsonable`, shared with the web API)."""
     from gabacare.serialize import jsonable as to_json  # lazy: keeps `gabacare --help` fast
@@ -75,13 +120,15 @@ def jsonable(value: Any) -> Any:
 
 
 def emit_json(obj: Any) -> None:
-    """Print exactly one JSON object on stdout."""
-    sys.stdout.write(json.dumps(jsonable(obj), ensure_ascii=False) + "\n")
+    """Print exactly one JSON object on stdout (always valid JSON: see :func:`gabacare.serialize.dumps`)."""
+    from gabacare.serialize import dumps  # lazy: keeps `gabacare --help` fast
+
+    sys.stdout.write(dumps(obj) + "\n")
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """One line on stderr, then exit with ``code`` (2 = bad input)."""
-    line = " ".join(str(message).split())
+    line = term_safe(" ".join(str(message).split()))
     sys.stderr.write(f"gabacare: error: {line}\n")
     raise typer.Exit(code)
 
@@ -99,8 +146,10 @@ def guard() -> Iterator[None]:
     except OSError as exc:
         fail(f"{exc.strerror or exc}", 1)
     except Exception as exc:
-        from gabacare.journal.errors import JournalStorageError  # lazy: keeps `gabacare --help` fast
+        from gabacare.journal.errors import JournalCorruptError, JournalStorageError  # lazy: keeps --help fast
 
+        if isinstance(exc, JournalCorruptError):  # the user must act on the file: like bad input
+            fail(str(exc), 2)
         if isinstance(exc, JournalStorageError):  # its messages carry no row data, by design
             fail(str(exc), 1)
         fail(f"unexpected {type(exc).__name__}; please report it", 1)

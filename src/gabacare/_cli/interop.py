@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from gabacare._cli.common import DbOpt, JsonOpt, PatientOpt, emit_json, fail, guard, open_journal
+from gabacare._cli.common import DbOpt, JsonOpt, PatientOpt, emit_json, fail, guard, open_journal, term_safe
 
 __all__ = ["register"]
 
@@ -56,7 +56,7 @@ def fhir_export(
         from gabacare.interop.journal_fhir import export_bundle
 
         bundle = export_bundle(open_journal(db), patient)
-        text = json.dumps(bundle, ensure_ascii=False, indent=1) + "\n"
+        text = json.dumps(bundle, ensure_ascii=False, indent=1, allow_nan=False) + "\n"
         if out is None:
             emit_json(bundle) if json_out else typer.echo(text, nl=False)
             return
@@ -93,7 +93,7 @@ def fhir_import(
             return
         typer.echo(f"Imported {report.entries} entries and {report.plans} plan(s).")
         for w, r in report.skipped:
-            typer.echo(f"  skipped {w}: {r}")
+            typer.echo(f"  skipped {term_safe(w)}: {term_safe(r)}")
         for r in report.renal:
             verdict = "within the renal limits" if r.ok else "; ".join(p["message"] for p in r.problems)
             typer.echo(f"  renal check at CrCl {r.crcl_ml_min:g} mL/min: {verdict}")

@@ -3,7 +3,12 @@
 Each command parses its options, calls one :class:`gabacare.journal.services.Journal` method
 obtained from :mod:`gabacare.composition`, and renders the result (Rich, or one JSON object with
 ``--json``). ``--db URL`` (or ``$GABACARE_DB``) selects the database. Errors are one line on
-stderr: exit 2 for bad input, 1 for storage failures. Patient data is printed only to stdout.
+stderr: exit 2 for bad input or a damaged journal file, 1 for other storage failures (a change asked
+of a read-only journal). Patient data is printed only to stdout, through
+:func:`~gabacare._cli.common.shown` (terminal control sequences shown as escapes, never obeyed).
+
+Stored entries today's rules refuse (written by an older version) are left out of every view and
+listed as ``invalid_entries`` (``--json``) or in a warning line; ``log edit`` corrects them.
 """
 
 from __future__ import annotations
@@ -30,11 +35,15 @@ from gabacare._cli.common import (
     jsonable,
     notice,
     open_journal,
+    shown,
     stdout_console,
+    term_safe,
 )
 
 if TYPE_CHECKING:
-    from gabacare.journal.model import Entry, Patient
+    from collections.abc import Sequence
+
+    from gabacare.journal.model import Entry, InvalidEntry, Patient
 
 __all__ = ["register"]
 
@@ -59,14 +68,17 @@ class FormatChoice(StrEnum):
 @contextmanager
 def _guard() -> Iterator[None]:
     """``guard()`` plus the journal's own errors: every bad import row, storage failures as exit 1."""
-    from gabacare.journal.errors import ImportValidationError, JournalStorageError
+    from gabacare.journal.errors import ImportValidationError, JournalCorruptError, JournalStorageError
 
     with guard():
         try:
             yield
         except ImportValidationError as exc:
             rows = "; ".join(f"line {line}: {msg}" for line, msg in exc.problems)
-            fail(f"import refused, {len(exc.problems)} bad row(s), nothing imported: {rows}", 2)
+            more = f" (and {exc.total - len(exc.problems)} more)" if exc.total > len(exc.problems) else ""
+            fail(f"import refused, {exc.total} bad row(s), nothing imported: {rows}{more}", 2)
+        except JournalCorruptError as exc:
+            fail(str(exc), 2)
         except JournalStorageError as exc:
             fail(str(exc), 1)
 
@@ -102,25 +114,52 @@ def _entry_json(e: Entry) -> dict[str, Any]:
     d = e.data
     return {"id": e.id, "patient": e.patient_id, "kind": d.kind, "at": _iso(d.at), "mg": d.mg, "status": d.status,
             "name": d.name, "value": d.value, "unit": d.unit, "text": d.text, "urgency": d.urgency,
-            "version": e.version, "recorded_at": _iso(e.recorded_at)}
+            "version": e.version, "recorded_at": _iso(e.recorded_at), "warnings": list(e.warnings),
+            "problem": e.problem}
+
+
+def _invalid_json(items: Sequence[InvalidEntry]) -> list[dict[str, Any]]:
+    return [{"id": i.id, "kind": i.kind, "at": _iso(i.at), "problem": i.problem} for i in items]
+
+
+def _number(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, int | float) else "?"
 
 
 def _describe(e: Entry) -> str:
+    """One line about an entry for Rich (escaped: patient text never acts on the terminal)."""
     d = e.data
+    if e.problem is not None:
+        return f"[red]invalid {shown(d.kind)} entry[/red] ({shown(e.problem)}; correct it with `gabacare log edit`)"
     if d.kind == "dose":
-        return f"dose {d.mg:g} mg ({d.status})"
+        return f"dose {_number(d.mg)} mg ({shown(d.status)})"
     if d.kind == "symptom":
-        return f"{d.name} {d.value:g}"
+        return f"{shown(d.name)} {_number(d.value)}"
     if d.kind == "lab":
-        return f"{d.name} {d.value:g} {d.unit or ''}".rstrip()
-    return f"{d.kind.replace('_', '-')}: {d.text}"
+        return f"{shown(d.name)} {_number(d.value)} {shown(d.unit or '')}".rstrip()
+    return f"{d.kind.replace('_', '-')}: {shown(d.text, multiline=True)}"
+
+
+def _warn_invalid(items: Sequence[InvalidEntry], console: Any = None) -> None:
+    """One warning line naming the invalid entries a view left out (ids, never values)."""
+    if not items:
+        return
+    ids = ", ".join(f"#{i.id}" for i in items[:10]) + (f" and {len(items) - 10} more" if len(items) > 10 else "")
+    others = " (and other rules)" if len({i.problem for i in items}) > 1 else ""
+    (console or stdout_console()).print(
+        f"[yellow]! {len(items)} invalid entr{'y' if len(items) == 1 else 'ies'} left out ({ids}): "
+        f"{shown(items[0].problem)}{others}; see `gabacare log history` and correct with `gabacare log edit`."
+        "[/yellow]")
 
 
 def _logged(e: Entry, json_out: bool, extra: dict[str, Any] | None = None) -> None:
     if json_out:
         emit_json({**_entry_json(e), **(extra or {})})
         return
-    stdout_console().print(f"Logged #{e.id} at {e.at:%Y-%m-%d %H:%M}: {_describe(e)}")
+    console = stdout_console()
+    console.print(f"Logged #{e.id} at {e.at:%Y-%m-%d %H:%M}: {_describe(e)}")
+    for w in e.warnings:
+        console.print(f"[bold yellow]! {shown(w)}[/bold yellow]")
 
 
 # -- patient ------------------------------------------------------------------------------------
@@ -156,8 +195,8 @@ def patient_list(db: DbOpt = None, json_out: JsonOpt = False) -> None:
         for col in ("Id", "Name", "Birth date", "Sex", "Weight kg"):
             table.add_column(col)
         for p in patients:
-            table.add_row(str(p.id), p.name, jsonable(p.birth_date) or "", p.sex or "",
-                          "" if p.weight_kg is None else f"{p.weight_kg:g}")
+            table.add_row(str(p.id), shown(p.name), jsonable(p.birth_date) or "", shown(p.sex or ""),
+                          "" if p.weight_kg is None else _number(p.weight_kg))
         stdout_console().print(table if patients else "No patients yet: `gabacare patient add NAME`.")
 
 
@@ -399,7 +438,8 @@ def today(
                        {"kind": v.plan_kind, "label": v.plan_label},
                        "planned_mg": v.planned_mg, "taken_mg": v.taken_mg, "doses": doses,
                        "extra_doses": [_entry_json(e) for e in v.extra_doses],
-                       "entries": [_entry_json(e) for e in v.entries]})
+                       "entries": [_entry_json(e) for e in v.entries],
+                       "invalid_entries": _invalid_json(v.invalid_entries)})
             return
         from rich.table import Table
 
@@ -417,10 +457,14 @@ def today(
         if v.doses:
             console.print(table)
         for e in v.extra_doses:
-            console.print(f"Extra dose at {e.at:%H:%M}: {e.data.mg:g} mg")
+            console.print(f"Extra dose at {e.at:%H:%M}: {_number(e.data.mg)} mg")
         others = [e for e in v.entries if e.kind != "dose"]
         for e in others:
             console.print(f"{e.at:%H:%M} {_describe(e)}")
+        for e in v.entries:
+            for w in e.warnings:
+                console.print(f"[yellow]! {e.at:%H:%M}: {shown(w)}[/yellow]")
+        _warn_invalid(v.invalid_entries, console)
 
 
 def adherence(
@@ -440,7 +484,7 @@ def adherence(
                                            "longest_missed_streak")},
                 "missed_streaks": [{"first": _iso(s.first), "last": _iso(s.last), "doses": s.doses}
                                    for s in r.missed_streaks],
-                "days": r.days, "weeks": r.weeks})
+                "days": r.days, "weeks": r.weeks, "invalid_entries": _invalid_json(r.invalid_entries)})
             return
         from rich.table import Table
 
@@ -458,6 +502,7 @@ def adherence(
                           "n/a" if w.adherence_pct is None else f"{w.adherence_pct:g}%",
                           "n/a" if w.on_time_pct is None else f"{w.on_time_pct:g}%")
         console.print(table)
+        _warn_invalid(r.invalid_entries, console)
 
 
 def trends(
@@ -481,15 +526,17 @@ def trends(
                                       "withdrawal_window": None if s.withdrawal_from is None else {
                                           "from": _iso(s.withdrawal_from), "until": _iso(s.withdrawal_until),
                                           "means": s.withdrawal_window}}
-                                     for s in r.dose_response.steps]}})
+                                     for s in r.dose_response.steps]},
+                       "invalid_entries": _invalid_json(r.invalid_entries)})
             return
         from rich.table import Table
 
         console = stdout_console()
+        _warn_invalid(r.invalid_entries, console)
         if not r.scales:
             console.print(f"No scores logged from {r.start} to {r.end}.")
         for name, points in r.scales.items():
-            table = Table(title=f"{name} ({r.window_days}-day rolling mean)")
+            table = Table(title=f"{shown(name)} ({r.window_days}-day rolling mean)")
             for col in ("Date", "Mean", "n", "Rolling"):
                 table.add_column(col)
             for p in points[-14:]:
@@ -497,7 +544,7 @@ def trends(
             console.print(table)
         for sc in r.dose_response.scales:
             if sc.slope_per_100mg is not None:
-                console.print(f"{sc.scale}: {sc.slope_per_100mg:+g} points per 100 mg/day taken "
+                console.print(f"{shown(sc.scale)}: {sc.slope_per_100mg:+g} points per 100 mg/day taken "
                               f"(r = {sc.correlation if sc.correlation is not None else 'n/a'})")
         for s in r.dose_response.steps:
             parts = [f"{k} {s.before[k] if s.before[k] is not None else '-'} → {s.after[k] if s.after[k] is not None else '-'}"
@@ -518,19 +565,41 @@ def export(
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Export a patient's plans and entries (CSV or JSON; re-importable with `gabacare import`)."""
+    """Export a patient's plans and entries (CSV or JSON; re-importable with `gabacare import`).
+
+    Invalid stored entries (which an import would refuse) are left out, and listed."""
+    import io
+    import sys
+
     with _guard():
-        text = open_journal(db).export(patient, fmt.value)
-        rows = max(0, text.count("\n") - (1 if fmt is FormatChoice.csv else 3))
+        journal = open_journal(db)
+        text: str | None = None
         if out is not None:
-            out.write_text(text, encoding="utf-8")
+            # NOTE: newline="" writes the text's own line breaks (a note's \r\n stays \r\n).
+            with out.open("w", encoding="utf-8", newline="") as fh:
+                result = journal.export_to(patient, fmt.value, fh)
+            size = out.stat().st_size
+        else:
+            buffer = io.StringIO(newline="")
+            result = journal.export_to(patient, fmt.value, buffer)
+            text = buffer.getvalue()
+            size = len(text.encode("utf-8"))
         if json_out:
             emit_json({"patient": patient, "format": fmt.value, "out": None if out is None else str(out),
-                       "bytes": len(text.encode("utf-8")), **({"content": text} if out is None else {})})
-        elif out is None:
-            typer.echo(text, nl=False)
+                       "bytes": size, "rows": result.rows, "invalid_entries": _invalid_json(result.invalid_entries),
+                       **({"content": text} if text is not None else {})})
+            return
+        if text is not None:
+            # A terminal sees escapes for control characters; a pipe or a file gets the exact text
+            # (not typer.echo: click strips ANSI sequences from what is not a terminal, losing data).
+            sys.stdout.write(term_safe(text, multiline=True) if sys.stdout.isatty() else text)
+            sys.stdout.flush()
         else:
-            stdout_console().print(f"Wrote {out} ({fmt.value}, {rows} row(s)).")
+            stdout_console().print(f"Wrote {shown(out)} ({fmt.value}, {result.rows} row(s)).")
+        if result.invalid_entries:
+            from rich.console import Console
+
+            _warn_invalid(result.invalid_entries, Console(stderr=True, highlight=False))
 
 
 def import_(
@@ -541,18 +610,21 @@ def import_(
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Import a file into a patient's journal: every row is checked first; any bad row imports nothing."""
+    """Import a file into a patient's journal: every row is checked; any bad row imports nothing."""
     with _guard():
         from gabacare.journal.transfer import sniff_format
 
+        journal = open_journal(db)
         try:
-            text = file.read_text(encoding="utf-8")
+            # NOTE: newline="" keeps carriage returns inside text; utf-8-sig drops a spreadsheet's BOM.
+            with file.open(encoding="utf-8-sig", newline="") as fh:
+                kind = fmt.value if fmt else sniff_format(fh.read(4096), file.name)
+                fh.seek(0)
+                counts = journal.import_stream(patient, fh, kind)
         except UnicodeDecodeError:
-            fail("the file is not UTF-8 text")
+            fail("the file is not UTF-8 text; nothing imported")
         except (FileNotFoundError, IsADirectoryError):
-            fail(f"cannot read {file}: no such file")
-        kind = fmt.value if fmt else sniff_format(text, file.name)
-        counts = open_journal(db).import_text(patient, text, kind)
+            fail(f"cannot read {term_safe(file)}: no such file")
         if json_out:
             emit_json({"patient": patient, "format": kind, "imported": counts})
         else:

@@ -15,7 +15,18 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from gabacare._cli.common import DbOpt, JsonOpt, PatientOpt, citations_text, emit_json, fail, guard, notice, stdout_console
+from gabacare._cli.common import (
+    DbOpt,
+    JsonOpt,
+    PatientOpt,
+    citations_text,
+    emit_json,
+    fail,
+    guard,
+    notice,
+    shown,
+    stdout_console,
+)
 
 if TYPE_CHECKING:
     from gabacare.reports.doctor_report import DoctorReport
@@ -36,9 +47,9 @@ def _date(text: str | None, flag: str) -> date | None:
 
 def _summary(r: DoctorReport) -> None:
     console = stdout_console()
-    console.print(f"[bold]{r.patient.name}[/bold]: report for {r.start} to {r.end}")
+    console.print(f"[bold]{shown(r.patient.name)}[/bold]: report for {r.start} to {r.end}")
     for s in r.emergencies:
-        console.print(f"[bold red]EMERGENCY[/bold red] {s.at:%Y-%m-%d %H:%M} \"{s.text}\": {s.advice} "
+        console.print(f"[bold red]EMERGENCY[/bold red] {s.at:%Y-%m-%d %H:%M} \"{shown(s.text)}\": {s.advice} "
                       f"({citations_text(s.citations)})")
     a = r.adherence
     pct = "n/a" if a.adherence_pct is None else f"{a.adherence_pct:g}%"
@@ -52,7 +63,7 @@ def _summary(r: DoctorReport) -> None:
             console.print(f"{t.scale}: rolling mean {t.first_rolling:.1f} → {t.last_rolling:.1f} ({t.unit})")
     others = [s for s in r.side_effects if not s.emergency]
     if others:
-        console.print("Side effects: " + "; ".join(f"{s.text} ({(s.urgency or 'not recognised').replace('_', ' ')})"
+        console.print("Side effects: " + "; ".join(f"{shown(s.text)} ({(s.urgency or 'not recognised').replace('_', ' ')})"
                                                    for s in others))
     k = r.renal
     if k.status == "checked":
@@ -63,9 +74,13 @@ def _summary(r: DoctorReport) -> None:
         console.print(f"Kidneys: not checked ({k.message}).")
     if r.medicines.recorded:
         console.print("Other medicines: " + "; ".join(
-            f"{f.input}: {f.severity or 'unknown'}" for f in r.medicines.findings))
+            f"{shown(f.input)}: {f.severity or 'unknown'}" for f in r.medicines.findings))
     else:
         console.print("Other medicines: none recorded.")
+    if r.invalid_entries:
+        ids = ", ".join(f"#{i.id}" for i in r.invalid_entries[:10])
+        console.print(f"[yellow]! {len(r.invalid_entries)} invalid entr{'y' if len(r.invalid_entries) == 1 else 'ies'}"
+                      f" left out of the report ({ids}{', …' if len(r.invalid_entries) > 10 else ''}).[/yellow]")
     console.print(f"[dim]{notice()}[/dim]")
 
 

@@ -162,7 +162,11 @@ def _statement(entry: Entry, subject: str, plan_ref: str | None, tz: tzinfo | No
     if d.status == "skipped":
         st["statusReason"] = [{"coding": [{"system": SNOMED, "code": SNOMED_DRUG_NOT_TAKEN,
                                            "display": "Drugs not taken/completed"}], "text": "skipped"}]
-    st["medicationCodeableConcept"] = medication_concept(dose_units(mg) if mg > 0 else ())
+    try:
+        units = dose_units(mg) if mg > 0 else ()
+    except ClinicalInputError:  # an amount no product measures (1 mg): the ingredient alone, not a crash
+        units = ()
+    st["medicationCodeableConcept"] = medication_concept(units)
     st["subject"] = {"reference": subject}
     st["effectiveDateTime"] = _stamp(d.at, tz)
     st["dateAsserted"] = _stamp(entry.recorded_at, tz)

@@ -7,7 +7,7 @@ Layers inside the package::
     orm.py, db.py   SQLAlchemy tables, engine settings, Alembic migrations (migrations/)
     schedule.py     which doses the plans call for on a day (pure)
     analysis.py     adherence, streaks, trends, dose-response (pure)
-    transfer.py     CSV/JSON export and import parsing
+    transfer.py     CSV/JSON export (row by row) and streamed import parsing
     services.py     the use cases (``Journal``) the faces call through ``gabacare.composition``
 
 Importing this package does not import SQLAlchemy.
@@ -17,14 +17,25 @@ from __future__ import annotations
 
 from gabacare.journal.errors import (
     ImportValidationError,
+    JournalCorruptError,
     JournalError,
     JournalInputError,
+    JournalReadOnlyError,
     JournalStorageError,
     UnknownEntryError,
     UnknownPatientError,
 )
 from gabacare.journal.memory import InMemoryJournalRepository
-from gabacare.journal.model import Entry, EntryData, NewPlan, Patient, PlanSpec, ScheduledDose, StoredPlan
+from gabacare.journal.model import (
+    Entry,
+    EntryData,
+    InvalidEntry,
+    NewPlan,
+    Patient,
+    PlanSpec,
+    ScheduledDose,
+    StoredPlan,
+)
 from gabacare.journal.repository import JournalRepository
 from gabacare.journal.services import Journal
 
@@ -33,9 +44,12 @@ __all__ = [
     "EntryData",
     "ImportValidationError",
     "InMemoryJournalRepository",
+    "InvalidEntry",
     "Journal",
+    "JournalCorruptError",
     "JournalError",
     "JournalInputError",
+    "JournalReadOnlyError",
     "JournalRepository",
     "JournalStorageError",
     "NewPlan",

@@ -23,7 +23,7 @@ from datetime import date, datetime, time, timedelta
 from itertools import pairwise
 
 from gabacare.journal import settings
-from gabacare.journal.model import Entry, ScheduledDose
+from gabacare.journal.model import Entry, InvalidEntry, ScheduledDose
 from gabacare.journal.schedule import days
 
 __all__ = [
@@ -145,6 +145,8 @@ class AdherenceReport:
     missed_streaks: tuple[MissedStreak, ...]
     days: tuple[DayAdherence, ...]
     weeks: tuple[WeekAdherence, ...]
+    invalid_entries: tuple[InvalidEntry, ...] = ()
+    """Stored dose entries left out because today's rules refuse them (the services fill this in)."""
 
 
 def adherence(
@@ -159,6 +161,7 @@ def adherence(
     """Adherence from ``start`` to ``end`` inclusive; doses due after ``now`` are not counted yet.
 
     ``doses`` are dose entries (any status) in the period; ``scheduled`` the plan's doses in it.
+    They must be valid (``Entry.problem`` is None): the services leave invalid stored entries out.
     """
     due = [s for s in scheduled if start <= s.at.date() <= end and s.at <= now]
     logged = [e for e in doses if e.kind == "dose" and start <= e.at.date() <= end]

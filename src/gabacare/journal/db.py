@@ -4,7 +4,11 @@
   ``platformdirs.user_data_dir("gabacare")``.
 * :func:`make_engine` -- SQLite gets WAL, foreign keys, a busy timeout and ``BEGIN IMMEDIATE``
   write transactions (two writers queue instead of failing); ``postgresql://`` uses psycopg 3.
+  A SQLite file this process cannot write (its permissions, an immutable file, a read-only file
+  system) is opened read-only: reading commands work, a change raises ``JournalReadOnlyError``.
 * :func:`migrate` -- applies the packaged Alembic migrations on first use (cheap when current).
+* :func:`storage_error` -- a database error as the journal's error: ``JournalReadOnlyError``,
+  ``JournalCorruptError`` (a damaged file, or not a database) or ``JournalStorageError``.
 
 SQLAlchemy and Alembic are imported inside functions so ``gabacare --help`` stays fast.
 """
@@ -16,12 +20,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gabacare.journal import settings
-from gabacare.journal.errors import JournalStorageError
+from gabacare.journal.errors import JournalCorruptError, JournalReadOnlyError, JournalStorageError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-__all__ = ["HEAD_REVISION", "MIGRATIONS_DIR", "default_url", "make_engine", "migrate", "redact", "resolve_url"]
+__all__ = [
+    "HEAD_REVISION",
+    "MIGRATIONS_DIR",
+    "default_url",
+    "make_engine",
+    "migrate",
+    "redact",
+    "resolve_url",
+    "storage_error",
+]
 
 HEAD_REVISION = "0002"
 """The newest migration; a test checks it matches the Alembic scripts' head."""
@@ -50,6 +63,48 @@ def redact(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:
         return "<unreadable database URL>"
+
+
+_READ_ONLY_HINTS = ("readonly", "read-only", "read only")
+_CORRUPT_HINTS = ("not a database", "malformed", "corrupt", "disk image")
+
+
+def storage_error(exc: BaseException, doing: str) -> JournalStorageError:
+    """The journal error for a database error ``exc`` (its message says what was being done, no data).
+
+    SQLite says "attempt to write a readonly database" and "file is not a database" / "database disk
+    image is malformed"; PostgreSQL "cannot execute ... in a read-only transaction".
+    """
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    if any(h in text for h in _READ_ONLY_HINTS):
+        return JournalReadOnlyError("the journal database is read-only here, nothing was changed "
+                                    "(reading commands still work)")
+    if any(h in text for h in _CORRUPT_HINTS):
+        return JournalCorruptError("the journal database file is damaged or is not a GabaCare journal; "
+                                   "restore it from a backup or choose another with --db")
+    return JournalStorageError(f"{doing} ({type(exc).__name__})")
+
+
+def _read_only_file(path: Path) -> tuple[bool, bool]:
+    """(open read-only, open immutable) for an existing SQLite file this process cannot write.
+
+    Immutable when its directory cannot be written either and the WAL side files are missing: SQLite
+    cannot then create the shared-memory file a read-only WAL reader needs.
+    """
+    import os
+
+    if not path.is_file():
+        return False, False
+    folder = path.parent
+    try:
+        fs_read_only = bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        fs_read_only = False
+    if not fs_read_only and os.access(path, os.W_OK):
+        return False, False
+    dir_writable = not fs_read_only and os.access(folder, os.W_OK)
+    side_files = all(Path(f"{path}{suffix}").exists() for suffix in ("-wal", "-shm"))
+    return True, not dir_writable and not side_files
 
 
 def make_engine(url: str) -> Engine:
@@ -95,9 +150,20 @@ def _set_wal(cursor: Any) -> None:
 
 
 def _sqlite_engine(parsed: Any, create_engine: Any, event: Any) -> Engine:
+    from urllib.parse import quote
+
     database = parsed.database
+    read_only = False
     if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        path = Path(database).expanduser()
+        read_only, immutable = _read_only_file(path)
+        if read_only:
+            # NOTE: a URI filename; SEE: https://www.sqlite.org/uri.html (mode=ro, immutable=1)
+            query = "mode=ro" + ("&immutable=1" if immutable else "")
+            parsed = parsed.set(database=f"file:{quote(str(path.absolute()))}?{query}",
+                                query={**parsed.query, "uri": "true"})
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
     engine: Engine = create_engine(parsed, connect_args={"timeout": settings.SQLITE_BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "connect")  # type: ignore[untyped-decorator]
@@ -107,7 +173,7 @@ def _sqlite_engine(parsed: Any, create_engine: Any, event: Any) -> Engine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout={int(settings.SQLITE_BUSY_TIMEOUT_MS)}")
-        if database and database != ":memory:":
+        if database and database != ":memory:" and not read_only:
             _set_wal(cursor)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
@@ -118,8 +184,8 @@ def _sqlite_engine(parsed: Any, create_engine: Any, event: Any) -> Engine:
         # failing with "database is locked" when its read transaction tries to upgrade. Work marked
         # read-only (``gabacare_read_only``, see journal/sql.py) begins a plain deferred transaction,
         # so readers do not queue behind writers (WAL lets them read a consistent snapshot).
-        read_only = conn.get_execution_options().get("gabacare_read_only", False)
-        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        reader = read_only or conn.get_execution_options().get("gabacare_read_only", False)
+        conn.exec_driver_sql("BEGIN" if reader else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -154,4 +220,8 @@ def migrate(engine: Engine) -> None:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
     except SQLAlchemyError as exc:
-        raise JournalStorageError(f"cannot open or migrate the journal database ({type(exc).__name__})") from exc
+        error = storage_error(exc, "cannot open or migrate the journal database")
+        if isinstance(error, JournalReadOnlyError):
+            error = JournalReadOnlyError("the journal database is read-only here and needs an upgrade by this "
+                                         "version of GabaCare: open it once where it can be written")
+        raise error from exc

@@ -7,35 +7,48 @@
     │   │                                nothing was written
     │   ├── UnknownPatientError (LookupError)   no patient with that id
     │   ├── UnknownEntryError (LookupError)     no entry with that id for that patient
-    │   └── ImportValidationError        an import file has bad rows; ``problems`` lists every
-    │                                    one as (line, message); nothing was imported
+    │   └── ImportValidationError        an import file has bad rows; ``problems`` lists them
+    │                                    as (line, message), ``total`` counts them; nothing was imported
     └── JournalStorageError              the database could not be opened or written
+        ├── JournalReadOnlyError         a change was asked of a journal opened read-only (a read-only
+        │                                file or file system); reading still works
+        └── JournalCorruptError          the file is damaged or is not a GabaCare journal
+
+Every class sits in GabaCare's one error tree (:mod:`gabacare.errors`): ``JournalInputError`` is an
+``InputError``, the unknown-id errors are also ``NotFoundError``, ``JournalStorageError`` a
+``StorageError``; faces map them by type.
 
 Messages never contain patient data (names, scores, doses, notes): they name the field and the
-rule, and, for imports, the line number. Faces map ``JournalInputError`` to exit code 2 / HTTP 4xx.
+rule, and, for imports, the line number. Faces map ``JournalInputError`` to exit code 2 / HTTP 4xx;
+``JournalReadOnlyError`` and ``JournalCorruptError`` to exit code 2 (the user must act on the file) and
+HTTP 503 (the service is unavailable, not the request wrong).
 """
 
 from __future__ import annotations
 
+from gabacare.errors import GabaCareError, InputError, NotFoundError, StorageError
+
 __all__ = [
     "ImportValidationError",
+    "JournalCorruptError",
     "JournalError",
     "JournalInputError",
+    "JournalReadOnlyError",
     "JournalStorageError",
     "UnknownEntryError",
     "UnknownPatientError",
 ]
 
 
-class JournalError(Exception):
+class JournalError(GabaCareError):
     """Base of every journal error."""
 
 
-class JournalInputError(JournalError, ValueError):
+class JournalInputError(JournalError, InputError):
     """Bad input; the message names the field and the rule (never the value itself)."""
 
 
-class UnknownPatientError(JournalInputError, LookupError):
+class UnknownPatientError(JournalInputError, NotFoundError):
     """No patient with that id."""
 
     def __init__(self, patient_id: int) -> None:
@@ -43,7 +56,7 @@ class UnknownPatientError(JournalInputError, LookupError):
         self.patient_id = patient_id
 
 
-class UnknownEntryError(JournalInputError, LookupError):
+class UnknownEntryError(JournalInputError, NotFoundError):
     """No entry with that id for that patient."""
 
     def __init__(self, entry_id: int) -> None:
@@ -52,14 +65,24 @@ class UnknownEntryError(JournalInputError, LookupError):
 
 
 class ImportValidationError(JournalInputError):
-    """Some rows of an import are bad; ``problems`` has every (line, message). Nothing was imported."""
+    """Some rows of an import are bad; ``problems`` lists (line, message) for the first of them and
+    ``total`` counts them all (``settings.IMPORT_MAX_PROBLEMS`` bounds the list). Nothing was imported."""
 
-    def __init__(self, problems: list[tuple[int, str]]) -> None:
+    def __init__(self, problems: list[tuple[int, str]], total: int | None = None) -> None:
         self.problems = problems
+        self.total = max(total or 0, len(problems))
         shown = "; ".join(f"line {line}: {msg}" for line, msg in problems[:5])
-        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
-        super().__init__(f"import refused, {len(problems)} bad row(s), nothing imported: {shown}{more}")
+        more = f" (and {self.total - 5} more)" if self.total > 5 else ""
+        super().__init__(f"import refused, {self.total} bad row(s), nothing imported: {shown}{more}")
 
 
-class JournalStorageError(JournalError):
+class JournalStorageError(JournalError, StorageError):
     """The database could not be opened, migrated or written."""
+
+
+class JournalReadOnlyError(JournalStorageError):
+    """The journal is read-only here (file permissions or a read-only file system): nothing was written."""
+
+
+class JournalCorruptError(JournalStorageError):
+    """The journal file is damaged or is not a GabaCare journal (SQLite's "not a database", "malformed")."""

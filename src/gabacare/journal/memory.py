@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -87,8 +87,8 @@ class InMemoryJournalRepository(JournalRepository):
         self,
         patient_id: int,
         *,
-        plans: Sequence[NewPlan] = (),
-        entries: Sequence[EntryData] = (),
+        plans: Iterable[NewPlan] = (),
+        entries: Iterable[EntryData] = (),
         recorded_at: datetime,
         progress: Progress | None = None,
     ) -> int:
@@ -97,16 +97,16 @@ class InMemoryJournalRepository(JournalRepository):
             next_ids = copy.copy(self._next)
             new_plans: dict[int, StoredPlan] = {}
             new_entries: dict[int, Entry] = {}
-            for plan in plans:
-                pid = next_ids["plan"]
-                next_ids["plan"] += 1
-                new_plans[pid] = StoredPlan(pid, patient_id, recorded_at, plan)
             for i, data in enumerate(entries, start=1):
                 eid = next_ids["entry"]
                 next_ids["entry"] += 1
                 new_entries[eid] = Entry(eid, patient_id, 1, recorded_at, data)
                 if progress is not None and i % settings.IMPORT_CHUNK_ROWS == 0:
                     progress(i)
+            for plan in plans:  # after the entries: see JournalRepository.add_batch
+                pid = next_ids["plan"]
+                next_ids["plan"] += 1
+                new_plans[pid] = StoredPlan(pid, patient_id, recorded_at, plan)
             # NOTE: nothing above touched shared state, so an exception leaves the store unchanged.
             self._plans.update(new_plans)
             self._entries.update(new_entries)

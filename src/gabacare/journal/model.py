@@ -4,6 +4,14 @@ All values are frozen dataclasses. Times are naive local wall-clock datetimes (t
 patient lives by, the same clock the plan's dose times use). Validation happens in
 :func:`validate_entry` and :func:`validate_patient`, before anything is written; their messages
 name the field and the rule, never the value (patient data stays out of error messages).
+
+Every door (CLI, API, pages, import) goes through the same rules: numbers must be finite and within
+the knowledge base's ``[journal_limits]`` (a dose of at most the label's maximum daily dose, a lab
+value below a bound, nothing dated before gabapentin existed); text must be valid Unicode without NUL,
+and a patient's name or a lab unit one printable line (:func:`check_text`). A row an older version
+stored outside these rules is *invalid*: :func:`entry_problem` says why (``Entry.problem``), and the
+services leave it out of every calculation and report it as an :class:`InvalidEntry`. A dose above
+the label's largest single dose is accepted with a warning (:func:`entry_warnings`, ``Entry.warnings``).
 """
 
 from __future__ import annotations
@@ -11,7 +19,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from typing import Any, Literal, cast, get_args
@@ -27,6 +35,7 @@ __all__ = [
     "Entry",
     "EntryData",
     "EntryKind",
+    "InvalidEntry",
     "NewPatient",
     "NewPlan",
     "Patient",
@@ -36,6 +45,10 @@ __all__ = [
     "ScheduledDose",
     "Sex",
     "StoredPlan",
+    "check_entry_fields",
+    "check_text",
+    "entry_problem",
+    "entry_warnings",
     "normalize_name",
     "to_local_naive",
     "validate_entry",
@@ -54,6 +67,12 @@ DOSE_STATUSES: tuple[str, ...] = get_args(DoseStatus)
 _SPEC_OPTIONS = ("regimen", "indication", "target_mg", "crcl_ml_min", "risk", "step_mg", "weight_kg", "age_years",
                  "crcl_basis")
 _NAME_RE = re.compile(r"[a-z][a-z0-9_]{0,39}")
+_NAME_SEPARATORS_RE = re.compile(r"[\s\-]+")
+# Free text (notes, triggers, side effects) may hold anything a person can type or paste, except
+# NUL (PostgreSQL cannot store it) and unpaired surrogates (not UTF-8): the faces escape the rest when
+# they print it. Short one-line values (a patient's name, a lab unit) must also be free of controls.
+_BAD_TEXT_RE = re.compile("[\x00\ud800-\udfff]")
+_BAD_LINE_RE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -259,6 +278,33 @@ class Entry:
     def at(self) -> datetime:
         return self.data.at
 
+    @cached_property
+    def problem(self) -> str | None:
+        """Why today's rules refuse this stored entry (None when valid); see :func:`entry_problem`."""
+        return entry_problem(self.data)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What to check about a valid entry (a dose above the label's largest single dose)."""
+        return entry_warnings(self.data)
+
+
+@dataclass(frozen=True)
+class InvalidEntry:
+    """A stored entry today's rules refuse (written by an older version): left out of every
+    calculation and reported by id. ``problem`` names the rule, never the value."""
+
+    id: int
+    kind: str
+    at: datetime | None
+    problem: str
+
+    @classmethod
+    def of(cls, entry: Entry, problem: str | None = None) -> InvalidEntry:
+        """The report of ``entry`` (``problem``: the reason, default ``entry.problem``)."""
+        at = entry.data.at if isinstance(entry.data.at, datetime) else None
+        return cls(entry.id, str(entry.data.kind), at, problem or entry.problem or "invalid")
+
 
 def to_local_naive(moment: datetime) -> datetime:
     """Aware datetimes become naive local time; naive ones are taken as local already."""
@@ -269,7 +315,11 @@ def to_local_naive(moment: datetime) -> datetime:
 
 def normalize_name(raw: str, what: str) -> str:
     """``Spasm Intensity`` -> ``spasm_intensity``; refuse anything that is not a short identifier."""
-    name = re.sub(r"[\s\-]+", "_", raw.strip().lower())
+    if not isinstance(raw, str):
+        raise JournalInputError(f"{what} must be text")
+    if _NAME_RE.fullmatch(raw):  # already normal (every row of an export)
+        return raw
+    name = _NAME_SEPARATORS_RE.sub("_", raw.strip().lower())
     if not _NAME_RE.fullmatch(name):
         raise JournalInputError(f"{what} must be a short name of letters, digits, '_' or '-', starting with a letter")
     return name
@@ -283,65 +333,158 @@ def _finite(value: float | None, what: str) -> float:
     return float(value)
 
 
+def check_text(value: str, what: str, *, multiline: bool = True) -> str:
+    """``value`` unchanged, or ``JournalInputError`` when it holds NUL or an unpaired surrogate, or,
+    unless ``multiline`` (free text), any control character (a name, a unit: one printable line).
+
+    Free text keeps what was typed, terminal escapes included: the faces escape them when printing
+    (``gabacare._cli.common.term_safe``, HTML autoescaping), and CSV/JSON carry them exactly.
+    """
+    if multiline:
+        if _BAD_TEXT_RE.search(value):
+            raise JournalInputError(f"{what} must be valid text (no NUL character or unpaired surrogate)")
+    elif _BAD_LINE_RE.search(value):
+        raise JournalInputError(f"{what} must be one line of printable text (no control characters)")
+    return value
+
+
 def _text(value: str | None, what: str) -> str:
-    if value is None or not value.strip():
+    if not isinstance(value, str) or not value.strip():
         raise JournalInputError(f"{what} must not be empty")
     text = value.strip()
     if len(text) > settings.MAX_TEXT_CHARS:
         raise JournalInputError(f"{what} is longer than {settings.MAX_TEXT_CHARS} characters")
-    return text
+    return check_text(text, what)
 
 
-def validate_entry(data: EntryData, *, now: datetime) -> EntryData:
-    """Check and normalise an entry; raise ``JournalInputError`` naming the rule broken.
+_TEXT_WHAT: dict[str, str] = {"trigger": "trigger tag", "note": "note text", "side_effect": "side-effect text"}
+_FOREIGN_FIELDS: dict[str, tuple[str, ...]] = {
+    "dose": ("name", "value", "unit", "text", "urgency"),
+    "symptom": ("mg", "status", "unit", "text", "urgency"),
+    "trigger": ("mg", "status", "name", "value", "unit", "urgency"),
+    "note": ("mg", "status", "name", "value", "unit", "urgency"),
+    "side_effect": ("mg", "status", "name", "value", "unit"),
+    "lab": ("mg", "status", "text", "urgency"),
+}
+"""Fields an entry of each kind never holds once validated."""
 
-    ``now`` is the caller's clock (naive local time): entries more than
-    ``settings.FUTURE_TOLERANCE`` ahead of it are refused.
+
+def check_entry_fields(
+    kind: str, at: Any, mg: Any = None, status: Any = None, name: Any = None, value: Any = None, unit: Any = None,
+    text: Any = None, urgency: Any = None,
+) -> EntryData:
+    """The normalised entry these fields make, or ``JournalInputError`` naming the rule broken.
+
+    Every rule of :func:`validate_entry` except the clock's. Taking the fields rather than an
+    :class:`EntryData` lets an import build each row's value once (it validates every row).
     """
-    if data.kind not in ENTRY_KINDS:
+    limits = load_monograph().journal_limits
+    if kind not in ENTRY_KINDS:
         raise JournalInputError(f"entry kind must be one of {', '.join(ENTRY_KINDS)}")
-    if not isinstance(data.at, datetime):
+    if not isinstance(at, datetime):
         raise JournalInputError("entry time must be a date and time")
-    at = to_local_naive(data.at)
-    if at > now + settings.FUTURE_TOLERANCE:
-        raise JournalInputError("entry time is in the future (more than a day ahead of now)")
-    base = EntryData(kind=data.kind, at=at)
-    if data.kind == "dose":
-        mg = _finite(data.mg, "dose mg")
+    if at.tzinfo is not None:
+        try:
+            at = to_local_naive(at)
+        except (OverflowError, OSError, ValueError):
+            raise JournalInputError("entry time is out of range") from None
+    if not limits.earliest_year <= at.year <= settings.MAX_ENTRY_YEAR:
+        if at.year < limits.earliest_year:
+            raise JournalInputError(f"entry time must be in {limits.earliest_year} or later")
+        raise JournalInputError(f"entry time must be before the year {settings.MAX_ENTRY_YEAR + 1}")
+    if kind == "dose":
+        mg = _finite(mg, "dose mg")
         if mg < 0:
             raise JournalInputError("dose mg cannot be negative")
-        status = data.status or "taken"
+        if mg > limits.max_dose_mg:
+            raise JournalInputError(
+                f"dose mg must be at most {limits.max_dose_mg:g} (the label's maximum daily dose, "
+                f"{limits.max_dose_citation.render()}) for one dose")
+        status = status or "taken"
         if status not in DOSE_STATUSES:
             raise JournalInputError(f"dose status must be one of {', '.join(DOSE_STATUSES)}")
         if mg == 0 and status != "skipped":
             raise JournalInputError("a taken or late dose needs more than 0 mg")
-        return replace(base, mg=mg, status=status)
-    if data.kind == "symptom":
-        scale = normalize_name(data.name or "", "scale name")
-        score = _finite(data.value, "score")
+        return EntryData("dose", at, mg=mg, status=status)
+    if kind == "symptom":
+        scale = normalize_name(name or "", "scale name")
+        score = _finite(value, "score")
         if scale in settings.COUNT_SCALES:
             if score < 0 or score > settings.MAX_COUNT_PER_DAY or not score.is_integer():
                 raise JournalInputError(
                     f"a count scale takes a whole number from 0 to {settings.MAX_COUNT_PER_DAY}")
         elif not settings.SCORE_MIN <= score <= settings.SCORE_MAX:
             raise JournalInputError(f"score must be between {settings.SCORE_MIN:g} and {settings.SCORE_MAX:g}")
-        return replace(base, name=scale, value=score)
-    if data.kind in ("trigger", "note", "side_effect"):
-        what = {"trigger": "trigger tag", "note": "note text", "side_effect": "side-effect text"}[data.kind]
-        return replace(base, text=_text(data.text, what), urgency=data.urgency if data.kind == "side_effect" else None)
+        return EntryData("symptom", at, name=scale, value=score)
+    if kind in _TEXT_WHAT:
+        return EntryData(cast(EntryKind, kind), at, text=_text(text, _TEXT_WHAT[kind]),
+                         urgency=urgency if kind == "side_effect" else None)
     # lab
-    test = normalize_name(data.name or "", "lab test name")
-    value = _finite(data.value, "lab value")
-    if value <= 0:
+    test = normalize_name(name or "", "lab test name")
+    number = _finite(value, "lab value")
+    if number <= 0:
         raise JournalInputError("lab value must be above 0")
-    unit = (data.unit or "").strip()
+    if number > limits.max_lab_value:
+        raise JournalInputError(f"lab value must be at most {limits.max_lab_value:g}")
+    lab_unit = unit.strip() if isinstance(unit, str) else ""
     if test == "creatinine":
-        unit = unit or "mg/dL"
-        if unit not in get_args(LabUnit):
+        lab_unit = lab_unit or "mg/dL"
+        if lab_unit not in get_args(LabUnit):
             raise JournalInputError("creatinine unit must be mg/dL or umol/L")
-    elif unit and len(unit) > settings.MAX_NAME_CHARS:
-        raise JournalInputError("lab unit is too long")
-    return replace(base, name=test, value=value, unit=unit or None)
+    elif lab_unit:
+        if len(lab_unit) > settings.MAX_NAME_CHARS:
+            raise JournalInputError("lab unit is too long")
+        check_text(lab_unit, "lab unit", multiline=False)
+    return EntryData("lab", at, name=test, value=number, unit=lab_unit or None)
+
+
+def _check_entry(data: EntryData) -> EntryData:
+    """Every rule of :func:`validate_entry` except the clock's (shared with :func:`entry_problem`)."""
+    return check_entry_fields(data.kind, data.at, data.mg, data.status, data.name, data.value, data.unit, data.text,
+                              data.urgency)
+
+
+def validate_entry(data: EntryData, *, now: datetime) -> EntryData:
+    """Check and normalise an entry; raise ``JournalInputError`` naming the rule broken.
+
+    ``now`` is the caller's clock (naive local time): entries more than
+    ``settings.FUTURE_TOLERANCE`` ahead of it are refused. Numbers must be finite and within the
+    knowledge base's ``[journal_limits]``; text must be plain (see :func:`check_text`).
+    """
+    checked = _check_entry(data)
+    if checked.at > now + settings.FUTURE_TOLERANCE:
+        raise JournalInputError("entry time is in the future (more than a day ahead of now)")
+    return checked
+
+
+def entry_problem(data: EntryData) -> str | None:
+    """Why today's rules refuse a *stored* entry (``None`` when they accept it).
+
+    The rules of :func:`validate_entry` without the clock: a row written by an older version (a dose
+    of ``1e308`` mg, a score of NaN, a date in year 1) is reported and left out of calculations
+    instead of crashing the reader. The message names the rule, never the value.
+    """
+    try:
+        _check_entry(data)
+    except JournalInputError as exc:
+        return str(exc)
+    except (TypeError, ValueError, OverflowError, AttributeError):  # a type no rule anticipated
+        return "the entry does not have the shape of its kind"
+    foreign = [f for f in _FOREIGN_FIELDS.get(data.kind, ()) if getattr(data, f) is not None]
+    if foreign:  # validation never keeps these: written by hand, and a reader could trip on them
+        return f"a {data.kind.replace('_', '-')} entry has no {' or '.join(foreign)}"
+    return None
+
+
+def entry_warnings(data: EntryData) -> tuple[str, ...]:
+    """Things to check about an accepted entry: a single dose above the label's largest single dose."""
+    if data.kind != "dose" or data.mg is None:
+        return ()
+    limits = load_monograph().journal_limits
+    if limits.warn_dose_mg < data.mg <= limits.max_dose_mg:
+        return (f"a single dose above {limits.warn_dose_mg:g} mg is more than the largest single dose in the "
+                f"label's regimens ({limits.warn_dose_citation.render()}): check the amount",)
+    return ()
 
 
 def validate_patient(p: NewPatient, *, today: date) -> NewPatient:
@@ -351,6 +494,7 @@ def validate_patient(p: NewPatient, *, today: date) -> NewPatient:
         raise JournalInputError("patient name must not be empty")
     if len(name) > settings.MAX_NAME_CHARS:
         raise JournalInputError(f"patient name is longer than {settings.MAX_NAME_CHARS} characters")
+    check_text(name, "patient name", multiline=False)
     if p.birth_date is not None and p.birth_date > today:
         raise JournalInputError("birth date cannot be in the future")
     if p.sex is not None and p.sex not in get_args(Sex):

@@ -7,7 +7,9 @@ Adapters: :class:`gabacare.journal.memory.InMemoryJournalRepository` (tests, dem
 Rules every adapter keeps:
 
 * each method is one transaction: it writes all or nothing;
-* ``add_batch`` writes plans and entries in a single transaction (imports are all or nothing);
+* ``add_batch`` writes plans and entries in a single transaction (imports are all or nothing); it
+  reads ``entries`` once, in order, as it writes them (a generator streaming an import file works,
+  and an exception it raises rolls everything back), and only then reads ``plans``;
 * ``update_entry`` keeps the superseded version (``entry_history`` returns every version);
 * entries come back ordered by ``(at, id)``; plans by ``id``;
 * an unknown patient raises :class:`~gabacare.journal.errors.UnknownPatientError`.
@@ -16,7 +18,7 @@ Rules every adapter keeps:
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from gabacare.journal.model import Entry, EntryData, EntryKind, NewPatient, NewPlan, Patient, StoredPlan
@@ -59,12 +61,17 @@ class JournalRepository(abc.ABC):
         self,
         patient_id: int,
         *,
-        plans: Sequence[NewPlan] = (),
-        entries: Sequence[EntryData] = (),
+        plans: Iterable[NewPlan] = (),
+        entries: Iterable[EntryData] = (),
         recorded_at: datetime,
         progress: Progress | None = None,
     ) -> int:
-        """Store plans and entries in one transaction; return the number of entries written."""
+        """Store entries, then plans, in one transaction; return the number of entries written.
+
+        ``entries`` is iterated once, while writing (memory stays flat for a streamed import), and
+        ``plans`` only after it is exhausted, so a parser may collect the plans it meets into the list
+        it passed as ``plans``. Any exception (from the iterator too) leaves nothing written.
+        """
 
     @abc.abstractmethod
     def list_entries(

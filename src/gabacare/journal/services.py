@@ -4,25 +4,35 @@
 validates every input before anything is written, calls the clinical core (plans, triage, renal
 check) and the pure analysis, and returns values (dataclasses) for the faces to render.
 
+Stored entries that today's rules refuse (written by an older version: a dose of ``1e308`` mg, a
+NaN score) never reach a calculation: :meth:`Journal.entries` and every view leave them out, and
+the views report them as ``invalid_entries`` (:class:`~gabacare.journal.model.InvalidEntry`: id,
+kind, time and the rule broken) so the faces can show them and the patient can correct them
+(``log edit``). Imports stream: a file is read, validated and written row by row inside one
+transaction, and any bad row rolls everything back.
+
 Handles patient data: nothing here logs; errors name fields and rules, never values.
 """
 
 from __future__ import annotations
 
+import io
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, TextIO, get_args
 
 from gabacare.journal import analysis, settings, transfer
 from gabacare.journal.errors import ImportValidationError, JournalInputError
 from gabacare.journal.model import (
     DOSE_STATUSES,
+    ENTRY_KINDS,
     DoseStatus,
     Entry,
     EntryData,
     EntryKind,
+    InvalidEntry,
     NewPatient,
     NewPlan,
     Patient,
@@ -30,6 +40,7 @@ from gabacare.journal.model import (
     ScheduledDose,
     Sex,
     StoredPlan,
+    check_entry_fields,
     day_bounds,
     to_local_naive,
     validate_entry,
@@ -42,6 +53,7 @@ if TYPE_CHECKING:
     from gabacare.journal.kidney import KidneyFunction
 
 __all__ = [
+    "ExportResult",
     "Journal",
     "LabResult",
     "PlanResult",
@@ -112,6 +124,8 @@ class TodayDose:
 
 @dataclass(frozen=True)
 class TodayView:
+    """A day: its scheduled doses and what was logged (``invalid_entries``: left out, see the module doc)."""
+
     date: date
     plan_kind: str | None
     plan_label: str | None
@@ -120,6 +134,7 @@ class TodayView:
     doses: tuple[TodayDose, ...]
     extra_doses: tuple[Entry, ...]
     entries: tuple[Entry, ...]
+    invalid_entries: tuple[InvalidEntry, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -129,6 +144,40 @@ class TrendsReport:
     window_days: int
     scales: dict[str, list[analysis.TrendPoint]]
     dose_response: analysis.DoseResponse
+    invalid_entries: tuple[InvalidEntry, ...] = ()
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What an export wrote: ``rows`` (plans and entries) and the invalid entries it left out."""
+
+    rows: int
+    invalid_entries: tuple[InvalidEntry, ...]
+
+
+_FUTURE_PROBLEM = "entry time is in the future (more than a day ahead of now)"
+
+
+def _problem(e: Entry, limit: datetime) -> str | None:
+    """Why a stored entry is left out: today's rules refuse it (``Entry.problem``), or it is dated after
+    ``limit`` (now plus ``settings.FUTURE_TOLERANCE``, the rule every door applies, so an export stays
+    importable; such an entry counts again once its time is near)."""
+    if e.problem is not None:
+        return e.problem
+    return _FUTURE_PROBLEM if e.at > limit else None
+
+
+def _split(entries: Sequence[Entry], limit: datetime) -> tuple[list[Entry], tuple[InvalidEntry, ...]]:
+    """Valid entries, and the invalid ones as reports (see :func:`_problem`)."""
+    valid: list[Entry] = []
+    invalid: list[InvalidEntry] = []
+    for e in entries:
+        why = _problem(e, limit)
+        if why is None:
+            valid.append(e)
+        else:
+            invalid.append(InvalidEntry.of(e, why))
+    return valid, tuple(invalid)
 
 
 def build_plan(spec: PlanSpec) -> tuple[NewPlan, Any]:
@@ -168,6 +217,11 @@ def build_plan(spec: PlanSpec) -> tuple[NewPlan, Any]:
     return new, plan
 
 
+_KINDS = frozenset(("plan", *ENTRY_KINDS))
+_TRIAGE_MEMO_TEXTS = 1000
+"""Distinct side-effect texts an import remembers the triage of (bounds its memory)."""
+
+
 def _parse_at(value: Any, what: str = "at") -> datetime:
     if isinstance(value, datetime):
         return value
@@ -182,27 +236,36 @@ def _parse_at(value: Any, what: str = "at") -> datetime:
 def _parse_num(value: Any, what: str) -> float | None:
     if value is None:
         return None
-    if isinstance(value, bool):
+    if type(value) is float:  # the common cases first: a JSON number, a CSV cell
+        number = value
+    elif type(value) is str:
+        try:
+            number = float(value)
+        except ValueError:
+            raise JournalInputError(f"{what} must be a number") from None
+    elif isinstance(value, bool):
         raise JournalInputError(f"{what} must be a number")
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
+    elif isinstance(value, int | float):
+        try:
+            number = float(value)
+        except OverflowError:  # an integer too large for a float
+            raise JournalInputError(f"{what} must be a finite number") from None
+    elif isinstance(value, str):
         try:
             number = float(value.strip())
         except ValueError:
             raise JournalInputError(f"{what} must be a number") from None
-        if not math.isfinite(number):
-            raise JournalInputError(f"{what} must be a finite number")
-        return number
-    raise JournalInputError(f"{what} must be a number")
+    else:
+        raise JournalInputError(f"{what} must be a number")
+    if not math.isfinite(number):
+        raise JournalInputError(f"{what} must be a finite number")
+    return number
 
 
 def _parse_str(value: Any, what: str) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise JournalInputError(f"{what} must be text")
-    return value
+    if value is None or isinstance(value, str):
+        return value
+    raise JournalInputError(f"{what} must be text")
 
 
 class Journal:
@@ -271,11 +334,25 @@ class Journal:
 
     # -- entries --------------------------------------------------------------------------------
     def _prepare(self, data: EntryData) -> EntryData:
-        data = validate_entry(data, now=self.clock())
+        return self._derive(validate_entry(data, now=self.clock()))
+
+    def _derive(self, data: EntryData, triaged: dict[str, str | None] | None = None) -> EntryData:
+        """A validated entry with what the core derives from it (triage urgency; creatinine checked).
+
+        ``triaged`` memoises the urgency by text within one import (the triage is deterministic and
+        costs milliseconds per text; a journal repeats its side effects).
+        """
         if data.kind == "side_effect":
             from gabacare.clinical.triage import triage
 
-            data = replace(data, urgency=triage([data.text or ""]).results[0].urgency)
+            text = data.text or ""
+            if triaged is not None and text in triaged:
+                urgency = triaged[text]
+            else:
+                urgency = triage([text]).results[0].urgency
+                if triaged is not None and len(triaged) < _TRIAGE_MEMO_TEXTS:
+                    triaged[text] = urgency
+            data = replace(data, urgency=urgency)
         if data.kind == "lab" and data.name == "creatinine":
             self._plausible_scr(data)
         return data
@@ -395,29 +472,50 @@ class Journal:
     def history(self, patient_id: int, entry_id: int) -> list[Entry]:
         return self.repo.entry_history(patient_id, entry_id)
 
-    def entries(
-        self, patient_id: int, *, start: date | None = None, end: date | None = None,
-        kinds: Sequence[EntryKind] | None = None,
+    def _limit(self) -> datetime:
+        """The latest time an entry may carry now (see :func:`_problem`)."""
+        return self.clock() + settings.FUTURE_TOLERANCE
+
+    def _stored(
+        self, patient_id: int, start: date | None, end: date | None, kinds: Sequence[EntryKind] | None,
     ) -> list[Entry]:
         lo = datetime.combine(start, time(0, 0)) if start else None
         hi = datetime.combine(end + timedelta(days=1), time(0, 0)) if end else None
         return self.repo.list_entries(patient_id, start=lo, end=hi, kinds=kinds)
 
+    def entries(
+        self, patient_id: int, *, start: date | None = None, end: date | None = None,
+        kinds: Sequence[EntryKind] | None = None, include_invalid: bool = False,
+    ) -> list[Entry]:
+        """The entries of a period (every day by default), oldest first.
+
+        Invalid stored entries (``Entry.problem``) are left out unless ``include_invalid``; list them
+        with :meth:`invalid_entries`.
+        """
+        found = self._stored(patient_id, start, end, kinds)
+        return found if include_invalid else _split(found, self._limit())[0]
+
+    def invalid_entries(
+        self, patient_id: int, *, start: date | None = None, end: date | None = None,
+    ) -> list[InvalidEntry]:
+        """Stored entries today's rules refuse, with the rule each breaks (left out of every view)."""
+        return list(_split(self._stored(patient_id, start, end, None), self._limit())[1])
+
     def dose_events(
         self, patient_id: int, *, start: datetime | None = None, end: datetime | None = None
     ) -> list[tuple[datetime, float]]:
         """Doses actually taken (taken or late) as ``(time, mg)`` pairs in time order, e.g. for PK simulation."""
-        return [(e.at, e.data.mg or 0.0)
-                for e in self.repo.list_entries(patient_id, start=start, end=end, kinds=["dose"])
-                if e.data.status in ("taken", "late")]
+        doses = _split(self.repo.list_entries(patient_id, start=start, end=end, kinds=["dose"]), self._limit())[0]
+        return [(e.at, e.data.mg or 0.0) for e in doses if e.data.status in ("taken", "late")]
 
     # -- views and analysis -----------------------------------------------------------------------
     def _period(self, patient_id: int, start: date | None, end: date | None) -> tuple[date, date]:
         today = self.clock().date()
         if start is None:
             firsts = [p.plan.start for p in self.repo.list_plans(patient_id)]
-            first_entry = self.repo.list_entries(patient_id)[:1]
-            firsts += [e.at.date() for e in first_entry]
+            limit = self._limit()
+            first_entry = next((e for e in self.repo.list_entries(patient_id) if _problem(e, limit) is None), None)
+            firsts += [first_entry.at.date()] if first_entry is not None else []
             start = min(firsts, default=end or today)
         end = end or max(today, start)
         if start > end:
@@ -430,7 +528,7 @@ class Journal:
         day = on or now.date()
         plans = self.repo.list_plans(patient_id)
         lo, hi = day_bounds(day, day)
-        entries = self.repo.list_entries(patient_id, start=lo, end=hi)
+        entries, invalid = _split(self.repo.list_entries(patient_id, start=lo, end=hi), self._limit())
         sched = scheduled_doses(plans, day, day)
         doses = [e for e in entries if e.kind == "dose"]
         taken = [e for e in doses if e.data.status in ("taken", "late")]
@@ -459,7 +557,7 @@ class Journal:
         return TodayView(
             date=day, plan_kind=plan.plan.kind if plan else None, plan_label=plan.plan.label if plan else None,
             planned_mg=sum(s.mg for s in sched), taken_mg=sum(e.data.mg or 0.0 for e in taken),
-            doses=tuple(rows), extra_doses=tuple(extra), entries=tuple(entries),
+            doses=tuple(rows), extra_doses=tuple(extra), entries=tuple(entries), invalid_entries=invalid,
         )
 
     def adherence(self, patient_id: int, *, start: date | None = None, end: date | None = None) -> analysis.AdherenceReport:
@@ -467,8 +565,9 @@ class Journal:
         start, end = self._period(patient_id, start, end)
         plans = self.repo.list_plans(patient_id)
         lo, hi = day_bounds(start, end)
-        doses = self.repo.list_entries(patient_id, start=lo, end=hi, kinds=["dose"])
-        return analysis.adherence(scheduled_doses(plans, start, end), doses, start=start, end=end, now=self.clock())
+        doses, invalid = _split(self.repo.list_entries(patient_id, start=lo, end=hi, kinds=["dose"]), self._limit())
+        report = analysis.adherence(scheduled_doses(plans, start, end), doses, start=start, end=end, now=self.clock())
+        return replace(report, invalid_entries=invalid)
 
     def trends(
         self, patient_id: int, *, start: date | None = None, end: date | None = None,
@@ -480,7 +579,8 @@ class Journal:
         start, end = self._period(patient_id, start, end)
         plans = self.repo.list_plans(patient_id)
         lo, hi = day_bounds(start, end)
-        entries = self.repo.list_entries(patient_id, start=lo, end=hi, kinds=["symptom", "dose"])
+        entries, invalid = _split(self.repo.list_entries(patient_id, start=lo, end=hi, kinds=["symptom", "dose"]),
+                                  self._limit())
         wanted = None if not scales else {s.strip().lower().replace("-", "_").replace(" ", "_") for s in scales}
         symptoms = [e for e in entries if e.kind == "symptom" and (wanted is None or e.data.name in wanted)]
         taken: dict[date, float] = {}
@@ -493,60 +593,102 @@ class Journal:
             start=start, end=end, window_days=settings.ROLLING_WINDOW_DAYS, scales=analysis.trends(symptoms),
             dose_response=analysis.dose_response(symptoms, taken, planned, withdrawal_onset_min_h=w.onset_min_h,
                                                  withdrawal_onset_max_h=w.onset_max_h),
+            invalid_entries=invalid,
         )
 
     # -- import / export ------------------------------------------------------------------------
-    def export(self, patient_id: int, fmt: transfer.Format) -> str:
-        """The patient's plans and entries as CSV or JSON text (round-trips through :meth:`import_text`)."""
+    def export_to(self, patient_id: int, fmt: transfer.Format, out: TextIO) -> ExportResult:
+        """Write the patient's plans and entries as CSV or JSON to ``out`` (open files with ``newline=""``).
+
+        Invalid stored entries are left out (an import would refuse them) and reported; the JSON
+        format also lists their ids as ``"invalid_entries"``.
+        """
         if fmt not in get_args(transfer.Format):
             raise JournalInputError("format must be csv or json")
-        return transfer.dump(self.repo.list_plans(patient_id), self.repo.list_entries(patient_id), fmt)
+        entries, invalid = _split(self.repo.list_entries(patient_id), self._limit())
+        rows = transfer.write(self.repo.list_plans(patient_id), entries, fmt, out,
+                              invalid_entries=[i.id for i in invalid])
+        return ExportResult(rows, invalid)
 
-    def _row(self, fields: dict[str, Any]) -> EntryData | NewPlan:
-        kind = _parse_str(fields.get("kind"), "kind")
-        kind = (kind or "").strip().lower().replace("-", "_")
+    def export(self, patient_id: int, fmt: transfer.Format) -> str:
+        """The patient's plans and entries as CSV or JSON text (round-trips through :meth:`import_text`)."""
+        out = io.StringIO(newline="")
+        self.export_to(patient_id, fmt, out)
+        return out.getvalue()
+
+    def _row(
+        self, fields: dict[str, Any], now: datetime, triaged: dict[str, str | None] | None = None,
+    ) -> EntryData | NewPlan:
+        """One import row as a validated entry or plan (``now``: the import's clock)."""
+        get = fields.get
+        kind = get("kind")
+        if type(kind) is not str or kind not in _KINDS:  # a spelling people type: "Side-effect", " dose"
+            kind = (_parse_str(kind, "kind") or "").strip().lower().replace("-", "_")
         if kind == "plan":
-            spec = PlanSpec.from_text(_parse_str(fields.get("text"), "plan text") or "")
-            at = _parse_str(fields.get("at"), "at")
+            spec = PlanSpec.from_text(_parse_str(get("text"), "plan text") or "")
+            at = _parse_str(get("at"), "at")
             if at is None or at.strip() != spec.start.isoformat():
                 raise JournalInputError("a plan row's 'at' must equal its spec's start date")
             return build_plan(spec)[0]
-        data = EntryData(
-            kind=kind,  # type: ignore[arg-type]  # validate_entry checks it
-            at=_parse_at(fields.get("at")),
-            mg=_parse_num(fields.get("mg"), "mg"),
-            status=_parse_str(fields.get("status"), "status"),  # type: ignore[arg-type]
-            name=_parse_str(fields.get("name"), "name"),
-            value=_parse_num(fields.get("value"), "value"),
-            unit=_parse_str(fields.get("unit"), "unit"),
-            text=_parse_str(fields.get("text"), "text"),
-        )
-        return self._prepare(data)
+        # Text fields go as read: check_entry_fields checks the ones the kind uses (and drops the rest).
+        mg, value = get("mg"), get("value")
+        data = check_entry_fields(kind, _parse_at(get("at")), None if mg is None else _parse_num(mg, "mg"),
+                                  get("status"), get("name"), None if value is None else _parse_num(value, "value"),
+                                  get("unit"), get("text"))
+        if data.at > now + settings.FUTURE_TOLERANCE:
+            raise JournalInputError(_FUTURE_PROBLEM)
+        return self._derive(data, triaged) if kind in ("side_effect", "lab") else data
 
     def import_text(
         self, patient_id: int, text: str, fmt: transfer.Format, *, progress: Progress | None = None
     ) -> dict[str, int]:
-        """Validate every row, then write all of them in one transaction (or nothing).
+        """Import an export's text: see :meth:`import_stream`."""
+        return self.import_stream(patient_id, io.StringIO(text, newline=""), fmt, progress=progress)
 
-        Raises ``ImportValidationError`` listing every bad row with its line number.
+    def import_stream(
+        self, patient_id: int, source: TextIO, fmt: transfer.Format, *, progress: Progress | None = None,
+        stats: transfer.ParseStats | None = None,
+    ) -> dict[str, int]:
+        """Read, validate and write an export row by row in one transaction: all rows or nothing.
+
+        Memory stays flat and the work is linear in the file's size. Rows are written while the file
+        is read; the first bad row stops the writing but not the reading, and at the end any bad row
+        raises ``ImportValidationError`` listing them with their line numbers (the first
+        ``settings.IMPORT_MAX_PROBLEMS``, and how many there were), which rolls the transaction back.
+        Open files with ``newline=""`` so text keeps its carriage returns.
         """
         self.repo.get_patient(patient_id)
-        rows = transfer.parse(text, fmt)
         plans: list[NewPlan] = []
-        entries: list[EntryData] = []
         problems: list[tuple[int, str]] = []
+        bad = 0
         from gabacare.clinical.errors import ClinicalInputError
 
-        for row in rows:
-            try:
-                item = self._row(row.fields)
-            except (JournalInputError, ClinicalInputError) as exc:
-                problems.append((row.line, str(exc)))
-                continue
-            (plans if isinstance(item, NewPlan) else entries).append(item)  # type: ignore[arg-type]
-        if problems:
-            raise ImportValidationError(problems)
-        written = self.repo.add_batch(patient_id, plans=plans, entries=entries, recorded_at=self.clock(),
+        now = self.clock()
+        triaged: dict[str, str | None] = {}
+
+        def rows() -> Iterator[EntryData]:
+            nonlocal bad
+            for row in transfer.iter_rows(source, fmt, stats=stats):
+                message = row.problem
+                if message is None:
+                    try:
+                        item = self._row(row.fields, now, triaged)
+                    except (JournalInputError, ClinicalInputError) as exc:
+                        message = str(exc)
+                    else:
+                        if isinstance(item, NewPlan):
+                            plans.append(item)
+                        elif not bad:
+                            yield item
+                        continue
+                bad += 1
+                if len(problems) < settings.IMPORT_MAX_PROBLEMS:
+                    problems.append((row.line, message))
+            if bad:
+                raise ImportValidationError(problems, bad)
+
+        # add_batch reads ``plans`` after the rows are exhausted (JournalRepository.add_batch).
+        written = self.repo.add_batch(patient_id, plans=plans, entries=rows(), recorded_at=self.clock(),
                                       progress=progress)
         return {"entries": written, "plans": len(plans)}
 

@@ -19,9 +19,11 @@ __all__ = [
     "EMAIL_MAX_CHARS",
     "FUTURE_TOLERANCE",
     "IMPORT_CHUNK_ROWS",
+    "IMPORT_MAX_PROBLEMS",
     "KNOWN_LAB_TESTS",
     "KNOWN_SCALES",
     "MAX_COUNT_PER_DAY",
+    "MAX_ENTRY_YEAR",
     "MAX_NAME_CHARS",
     "MAX_TEXT_CHARS",
     "ON_TIME_WINDOW",
@@ -58,6 +60,11 @@ ON_TIME_WINDOW: Final = timedelta(hours=1)
 FUTURE_TOLERANCE: Final = timedelta(days=1)
 """Entries may be dated at most this far ahead of now (clock skew, time zones); later is refused."""
 
+MAX_ENTRY_YEAR: Final = 9000
+"""Latest year a stored entry may carry (the clock-free bound for rows already stored): beyond it a
+day's or a time zone's arithmetic could overflow Python's dates. The earliest year is in the knowledge
+base (``[journal_limits] earliest_year``)."""
+
 SCORE_MIN: Final = 0.0
 """Lowest value on a 0-10 symptom scale."""
 
@@ -90,6 +97,9 @@ STEP_COMPARE_DAYS: Final = 7
 
 IMPORT_CHUNK_ROWS: Final = 1000
 """Rows written per statement during a bulk import (all inside one transaction)."""
+
+IMPORT_MAX_PROBLEMS: Final = 1000
+"""Bad rows an import refusal lists one by one (the rest are counted): bounds its memory and message."""
 
 PCT: Final = 100.0
 """Scale factor from a fraction to a percentage."""

@@ -10,9 +10,10 @@ Handles patient data: rows are never logged (``echo`` stays off) and errors carr
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
+from itertools import islice
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Table, func, insert, select, update
@@ -37,6 +38,8 @@ from gabacare.journal.accounts_model import (
 from gabacare.journal.accounts_model import Session as SignInSession
 from gabacare.journal.errors import JournalError, JournalStorageError, UnknownEntryError, UnknownPatientError
 from gabacare.journal.model import (
+    DOSE_STATUSES,
+    ENTRY_KINDS,
     DoseStatus,
     Entry,
     EntryData,
@@ -74,6 +77,16 @@ _ENTRIES = cast(Table, EntryRow.__table__)
 _CONTENT = ("kind", "at", "mg", "status", "name", "value", "unit", "text", "urgency")
 
 
+_KINDS = frozenset(ENTRY_KINDS)
+_STATUSES = frozenset((None, *DOSE_STATUSES))
+
+
+def _check_row(d: EntryData) -> None:
+    """The ``entries`` table's CHECK constraints (orm.py ``KIND_CHECK``, ``STATUS_CHECK``, ``MG_CHECK``)."""
+    if d.kind not in _KINDS or d.status not in _STATUSES or (d.mg is not None and not d.mg >= 0):
+        raise JournalStorageError("the journal database refused the operation (a CHECK constraint)")
+
+
 def _content(data: EntryData) -> dict[str, Any]:
     return {k: getattr(data, k) for k in _CONTENT}
 
@@ -104,7 +117,9 @@ def _transaction(engine: Engine) -> Iterator[Session]:
     except JournalError:
         raise
     except SQLAlchemyError as exc:
-        raise JournalStorageError(f"the journal database refused the operation ({type(exc).__name__})") from exc
+        from gabacare.journal.db import storage_error
+
+        raise storage_error(exc, "the journal database refused the operation") from exc
 
 
 def _reader(engine: Engine) -> Engine:
@@ -196,40 +211,105 @@ class SqlJournalRepository(JournalRepository):
         self,
         patient_id: int,
         *,
-        plans: Sequence[NewPlan] = (),
-        entries: Sequence[EntryData] = (),
+        plans: Iterable[NewPlan] = (),
+        entries: Iterable[EntryData] = (),
         recorded_at: datetime,
         progress: Progress | None = None,
     ) -> int:
-        chunk = settings.IMPORT_CHUNK_ROWS
         with self._tx() as s:
             self._check_patient(s, patient_id)
-            for plan in plans:
+            dialect = s.get_bind().dialect.name
+            if dialect == "postgresql":
+                written = self._copy_entries(s, patient_id, entries, recorded_at, progress)
+            elif dialect == "sqlite":
+                written = self._sqlite_entries(s, patient_id, entries, recorded_at, progress)
+            else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+                written = self._insert_entries(s, patient_id, entries, recorded_at, progress)
+            for plan in plans:  # after the entries: see JournalRepository.add_batch
                 self._insert_plan(s, patient_id, plan, recorded_at)
-            if s.get_bind().dialect.name == "postgresql":
-                self._copy_entries(s, patient_id, entries, recorded_at, progress)
-                return len(entries)
-            for i in range(0, len(entries), chunk):
-                rows = [{"patient_id": patient_id, "version": 1, "recorded_at": recorded_at, **_content(d)}
-                        for d in entries[i:i + chunk]]
-                s.execute(insert(_ENTRIES), rows)
+            return written
+
+    @staticmethod
+    def _insert_entries(
+        s: Session, patient_id: int, entries: Iterable[EntryData], recorded_at: datetime, progress: Progress | None
+    ) -> int:
+        """Portable path: SQLAlchemy ``executemany`` a chunk at a time."""
+        it, written = iter(entries), 0
+        while chunk := list(islice(it, settings.IMPORT_CHUNK_ROWS)):
+            s.execute(insert(_ENTRIES), [{"patient_id": patient_id, "version": 1, "recorded_at": recorded_at,
+                                          **_content(d)} for d in chunk])
+            written += len(chunk)
+            if progress is not None:
+                progress(written)
+        return written
+
+    @staticmethod
+    def _sqlite_entries(
+        s: Session, patient_id: int, entries: Iterable[EntryData], recorded_at: datetime, progress: Progress | None
+    ) -> int:
+        """SQLite bulk path: the driver's own ``executemany`` with tuples, a chunk at a time, on the
+        session's connection (same transaction).
+
+        Datetimes are written as SQLAlchemy's SQLite ``DATETIME`` type writes them (``YYYY-MM-DD
+        HH:MM:SS.ffffff``, a test checks the two agree): SQLAlchemy's per-value parameter handling
+        cost as much as the insert itself.
+
+        NOTE: the table's CHECK constraints are switched off for this transaction's bulk insert
+        (``PRAGMA ignore_check_constraints``) and enforced here instead, row by row, with the same
+        rules: SQLite 3.40 evaluates ``kind IN (...)`` by building a temporary index per row, which
+        made the constraints cost four times the rest of the insert (measured: 15.8 vs 3.4 µs/row).
+        SEE: https://www.sqlite.org/pragma.html#pragma_ignore_check_constraints
+        """
+        from sqlalchemy import DateTime
+
+        conn = s.connection()
+        process = DateTime().dialect_impl(conn.dialect).bind_processor(conn.dialect)
+
+        def stamp(moment: datetime) -> Any:
+            return process(moment) if process is not None else moment
+
+        columns = ("patient_id", "version", "recorded_at", *_CONTENT)
+        sql = f"INSERT INTO entries ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        recorded = stamp(recorded_at)
+        it, written = iter(entries), 0
+        raw: Any = conn.connection.driver_connection  # sqlite3.Connection, inside the session's transaction
+        raw.execute("PRAGMA ignore_check_constraints=ON")
+        try:
+            while chunk := list(islice(it, settings.IMPORT_CHUNK_ROWS)):
+                rows = []
+                for d in chunk:
+                    _check_row(d)
+                    at = d.at
+                    rows.append((patient_id, 1, recorded, d.kind,
+                                 at.isoformat(" ", "microseconds") if at.tzinfo is None else stamp(at),
+                                 d.mg, d.status, d.name, d.value, d.unit, d.text, d.urgency))
+                raw.executemany(sql, rows)
+                written += len(rows)
                 if progress is not None:
-                    progress(i + len(rows))
-            return len(entries)
+                    progress(written)
+        finally:
+            raw.execute("PRAGMA ignore_check_constraints=OFF")
+        return written
 
     @staticmethod
     def _copy_entries(
-        s: Session, patient_id: int, entries: Sequence[EntryData], recorded_at: datetime, progress: Progress | None
-    ) -> None:
+        s: Session, patient_id: int, entries: Iterable[EntryData], recorded_at: datetime, progress: Progress | None
+    ) -> int:
         """PostgreSQL bulk path: ``COPY ... FROM STDIN`` on the session's own connection (same transaction)."""
         columns = ("patient_id", "version", "recorded_at", *_CONTENT)
         raw: Any = s.connection().connection.driver_connection
         chunk = settings.IMPORT_CHUNK_ROWS
+        written = 0
         with raw.cursor() as cur, cur.copy(f"COPY entries ({', '.join(columns)}) FROM STDIN") as copy:
-            for i, d in enumerate(entries, start=1):
-                copy.write_row((patient_id, 1, recorded_at, *(getattr(d, k) for k in _CONTENT)))
-                if progress is not None and (i % chunk == 0 or i == len(entries)):
-                    progress(i)
+            for d in entries:
+                copy.write_row((patient_id, 1, recorded_at, d.kind, d.at, d.mg, d.status, d.name, d.value, d.unit,
+                                d.text, d.urgency))  # the order of _CONTENT
+                written += 1
+                if progress is not None and written % chunk == 0:
+                    progress(written)
+        if progress is not None and written % chunk:
+            progress(written)
+        return written
 
     def list_entries(
         self,

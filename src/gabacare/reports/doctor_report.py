@@ -18,6 +18,8 @@ side effects       every side effect in the period with the core's triage, emerg
 medicines          names the caller passes (the journal keeps no medicine list), ``check_interactions``
 renal              the latest serum creatinine on or before the period's end, Cockcroft-Gault,
                    ``renal_limits`` and ``check_regimen`` of the regimen in force on the last day (label §2.3)
+invalid entries    stored entries of the period that today's rules refuse (an older version wrote
+                   them): left out of every section above, listed by id and rule
 =================  ===========================================================================
 
 Handles patient data (names, doses, scores, notes): nothing here logs, and errors name the field
@@ -38,7 +40,7 @@ from gabacare.journal.schedule import plan_in_force, scheduled_doses
 from gabacare.knowledge import Citation, load_monograph
 
 if TYPE_CHECKING:
-    from gabacare.journal.model import Entry, Patient, StoredPlan
+    from gabacare.journal.model import Entry, InvalidEntry, Patient, StoredPlan
     from gabacare.journal.services import Journal
 
 __all__ = [
@@ -292,6 +294,8 @@ class DoctorReport:
     renal: RenalSection
     withdrawal_citations: tuple[Citation, ...]
     notice: str
+    invalid_entries: tuple[InvalidEntry, ...] = ()
+    """Entries of the period left out because today's rules refuse them (by id, with the rule)."""
 
     @property
     def emergencies(self) -> tuple[SideEffectRow, ...]:
@@ -417,6 +421,7 @@ def build_report(
         renal=_renal(journal, patient, in_force, end),
         withdrawal_citations=tuple(w.citations),
         notice=load_monograph().notice_text,
+        invalid_entries=tuple(journal.invalid_entries(patient_id, start=start, end=end)),
     )
 
 

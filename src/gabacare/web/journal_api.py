@@ -36,9 +36,11 @@ from gabacare.web.security import require_csrf
 from gabacare.web.serialize import jsonable
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from gabacare.journal.accounts import Accounts
     from gabacare.journal.accounts_model import Actor, AuditAction, ResourceKind
-    from gabacare.journal.model import Entry, Patient
+    from gabacare.journal.model import Entry, InvalidEntry, Patient
     from gabacare.journal.services import Journal
 
 __all__ = ["MAX_PERIOD_DAYS", "router"]
@@ -227,11 +229,18 @@ def patient_json(p: Patient) -> dict[str, Any]:
 
 
 def entry_json(e: Entry) -> dict[str, Any]:
-    """An entry with the keys of ``gabacare log … --json``."""
+    """An entry with the keys of ``gabacare log … --json`` (``warnings``: what to check about it;
+    ``problem``: why today's rules refuse it, None when valid)."""
     d = e.data
     return {"id": e.id, "patient": e.patient_id, "kind": d.kind, "at": _iso(d.at), "mg": d.mg, "status": d.status,
             "name": d.name, "value": d.value, "unit": d.unit, "text": d.text, "urgency": d.urgency,
-            "version": e.version, "recorded_at": _iso(e.recorded_at)}
+            "version": e.version, "recorded_at": _iso(e.recorded_at), "warnings": list(e.warnings),
+            "problem": e.problem}
+
+
+def invalid_json(items: Sequence[InvalidEntry]) -> list[dict[str, Any]]:
+    """Stored entries a view left out as invalid: ``{id, kind, at, problem}`` (never their values)."""
+    return [{"id": i.id, "kind": i.kind, "at": _iso(i.at), "problem": i.problem} for i in items]
 
 
 def _scope(request: Request, user: CurrentUser, patient_id: int, *, write: bool) -> tuple[Journal, Accounts, Actor]:
@@ -413,7 +422,8 @@ def today(request: Request, patient_id: int, user: User,
     return jsonable({"date": v.date, "plan": None if v.plan_kind is None else {"kind": v.plan_kind, "label": v.plan_label},
                      "planned_mg": v.planned_mg, "taken_mg": v.taken_mg, "doses": doses,
                      "extra_doses": [entry_json(e) for e in v.extra_doses],
-                     "entries": [entry_json(e) for e in v.entries]})
+                     "entries": [entry_json(e) for e in v.entries],
+                     "invalid_entries": invalid_json(v.invalid_entries)})
 
 
 @router.get("/{patient_id}/adherence", response_model=None, responses={200: {"model": AdherenceOut}, **_READ})
@@ -425,7 +435,7 @@ def adherence(request: Request, patient_id: int, user: User, start: From = None,
         k: getattr(r, k) for k in ("adherence_pct", "scheduled", "taken", "on_time_pct", "on_time", "extra", "skipped",
                                    "on_time_window_min", "planned_mg", "taken_mg", "longest_missed_streak")},
         "missed_streaks": [{"first": _iso(s.first), "last": _iso(s.last), "doses": s.doses} for s in r.missed_streaks],
-        "days": r.days, "weeks": r.weeks})
+        "days": r.days, "weeks": r.weeks, "invalid_entries": invalid_json(r.invalid_entries)})
 
 
 @router.get("/{patient_id}/trends", response_model=None, responses={200: {"model": TrendsOut}, **_READ})
@@ -442,7 +452,8 @@ def trends(request: Request, patient_id: int, user: User, start: From = None, en
                                     "withdrawal_window": None if s.withdrawal_from is None else {
                                         "from": _iso(s.withdrawal_from), "until": _iso(s.withdrawal_until),
                                         "means": s.withdrawal_window}}
-                                   for s in r.dose_response.steps]}})
+                                   for s in r.dose_response.steps]},
+                     "invalid_entries": invalid_json(r.invalid_entries)})
 
 
 EntryKindQ = Literal["dose", "symptom", "trigger", "side_effect", "lab", "note"]
@@ -453,8 +464,11 @@ def entries(request: Request, patient_id: int, user: User, start: From = None, e
             kind: Annotated[list[EntryKindQ], Query(description="Only these kinds (repeatable).")] = []) -> Any:  # noqa: B006
     """The patient's entries in a period, oldest first (every day when no period is given)."""
     _period(start, end)
-    found = _read(request, user, patient_id, "entry").entries(patient_id, start=start, end=end, kinds=kind or None)
-    return {"patient": patient_id, "from": jsonable(start), "to": jsonable(end), "entries": [entry_json(e) for e in found]}
+    journal = _read(request, user, patient_id, "entry")
+    found = journal.entries(patient_id, start=start, end=end, kinds=kind or None)
+    invalid = [i for i in journal.invalid_entries(patient_id, start=start, end=end) if not kind or i.kind in kind]
+    return {"patient": patient_id, "from": jsonable(start), "to": jsonable(end), "entries": [entry_json(e) for e in found],
+            "invalid_entries": invalid_json(invalid)}
 
 
 @router.get("/{patient_id}/export", response_model=None, responses={200: {"model": ExportOut}, **_READ})

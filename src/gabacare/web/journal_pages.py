@@ -375,7 +375,8 @@ def _trends_page(request: Request, journal: Journal, view: View, start: str | No
     span = {"start": first.isoformat(), "end": last.isoformat()}
     return render(request, "journal/trends.html", {
         "view": view, "patient": view.patient, "tab": "trends", "active": "journal", "adherence": adherence,
-        "trends": trends, "start": first, "end": last, "span": span}, 200)
+        "trends": trends, "start": first, "end": last, "span": span,
+        "invalid": journal.invalid_entries(view.patient.id, start=first, end=last)}, 200)
 
 
 @router.get("/patients/{patient_id}/trends", response_class=HTMLResponse)
