@@ -82,6 +82,7 @@ def create_app(settings: WebSettings | None = None, *, routers: Sequence[APIRout
     from gabacare import __version__
     from gabacare.knowledge import load_monograph
     from gabacare.web import api, auth, cds_routes, guide_pages, interop_routes, pages, pwa
+    from gabacare.web.budget import TimeBudgetMiddleware
     from gabacare.web.deps import AnonymousAuth
     from gabacare.web.guards import BodyGuardMiddleware, ErrorGuardMiddleware
     from gabacare.web.problems import install_problem_handlers
@@ -130,6 +131,7 @@ def create_app(settings: WebSettings | None = None, *, routers: Sequence[APIRout
     app.add_middleware(ErrorGuardMiddleware)
     app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes,
                        prefix_limits={"/cds-services": settings.cds_max_body_bytes})
+    app.add_middleware(TimeBudgetMiddleware, seconds=settings.request_time_budget_s)  # a slow upload counts too
     app.add_middleware(SecurityMiddleware, secure_cookies=settings.secure_cookies)
     if settings.access_log:
         app.add_middleware(AccessLogMiddleware)

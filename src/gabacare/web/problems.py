@@ -12,6 +12,7 @@ problem type (slug)        status  when
 ``too-large``              413     a request body above ``GABACARE_MAX_BODY_BYTES``
 ``busy``                   503     too many password checks at once (Argon2 is memory-hard: bounded)
 ``unavailable``            503     the journal database is damaged, read-only or locked
+``too-slow``               503     no answer within the request time budget (``GABACARE_REQUEST_TIME_BUDGET_S``)
 (``about:blank``)          4xx     plain HTTP errors: 404 not found, 405 method not allowed, …
 ``internal``               500     a bug; the body says nothing about the request
 =========================  ======  ==============================================================
@@ -53,6 +54,8 @@ PROBLEM_TYPES: dict[str, tuple[str, str]] = {
     "unavailable": ("Journal unavailable", "The journal database cannot be read or written right now (damaged, "
                     "read-only or busy). Nothing was changed; try again later or restore it from a backup."),
     "busy": ("Server busy", "Too many sign-ins are being checked at once. Wait a moment, then try again."),
+    "too-slow": ("Took too long", "The server could not answer within the time it allows one request. Nothing "
+                 "more will be sent for this one; ask for less at once (e.g. a shorter period) and try again."),
     "internal": ("Internal error", "Something went wrong inside GabaCare. It has been logged without your data."),
 }
 

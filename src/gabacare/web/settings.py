@@ -49,6 +49,8 @@ class WebSettings(BaseSettings):
     password_check_wait_s: float = Field(default=10.0, gt=0, le=120)
     # Largest request body (bytes) any route accepts; CDS routes may set a smaller one.
     max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
+    # Longest wait (s) for the first byte of any answer; past it the client gets 503 too-slow (web/budget.py).
+    request_time_budget_s: float = Field(default=60.0, gt=0, le=3600)
     csrf_max_age_s: int = Field(default=8 * 3600, gt=0)
     access_log: bool = True
 
