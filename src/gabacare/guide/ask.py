@@ -61,7 +61,7 @@ _MAX_NGRAM = 3
 _CLAUSE = re.compile(r"[.!?;,:\n]+|\s[-–—]+\s")
 
 # An age in a question: "I'm 75", "she is 82", "aged 80", "over 65", "my 90 year old dad", "88yo".
-_AGE = re.compile(r"\b(?:i'?m|i am|is|was|aged?|she'?s|he'?s|turned|turning|over)\s+(\d{2,3})\b"
+_AGE = re.compile(r"\b(?:i'?m|i am|is|was|aged?|she'?s|he'?s|turned|turning|over|in (?:my|his|her|their) )\s*(\d{2,3})'?s?\b"
                   r"|\b(\d{2,3})\s*-?\s*(?:years?|yrs?|yo|y/o)\b")
 _MAX_AGE = 120
 
@@ -191,6 +191,7 @@ class _Index:
         for a in guide.alternatives:
             for n in (a.drug, *(b.split("(")[0] for b in a.brands)):
                 self.comparators[normalise_name(n)] = a.interaction_name or normalise_name(n)
+        self.comparator_words = frozenset(w for n in self.comparators for w in _words(n) if len(w) > 3)
         # Synonym phrases as word tuples, longest first so "glass of wine" wins over "wine".
         self.synonyms = sorted(
             ((tuple(_words(p)), s.to, s.replace) for s in guide.synonyms for p in s.phrases if _words(p)),
@@ -211,6 +212,10 @@ class _Index:
                 self.by_initial.setdefault(w[0], []).append(w)
         self._known: dict[str, bool] = {}
         self.english = english_words()
+        self.anchors = frozenset(" ".join(_words(a)) for a in guide.search.anchors if _words(a))
+        # Classes that do not interact (studied together, no change): naming one is not a question
+        # about gabapentin.
+        self.inert_classes = frozenset(c.id for c in m.interaction_classes if c.severity == "none")
 
     # --- reading the question ---------------------------------------------------------------
     def indexed(self, word: str) -> bool:
@@ -377,6 +382,8 @@ class _Semantic:
         centred = raw - self._mean
         self._components = _top_components(centred, guide.search.semantic_components_removed)
         self._anchors = self._project(raw)
+        off = [x.lower() for x in guide.search.off_topic_examples]
+        self._off_topic = self._project(np.asarray(net.embed(off), dtype=np.float32)) if off else None
         # A topic's paragraphs, embedded when first needed: to pick the one to show when no keyword
         # of the question is in the topic (computing one twice in two threads is harmless).
         self._guide = guide
@@ -400,6 +407,12 @@ class _Semantic:
         """Topic id -> the highest cosine between the question and the topic's texts."""
         best = self._np.maximum.reduceat(self._anchors @ question, self._starts)
         return {t: float(v) for t, v in zip(self.topic_ids, best, strict=True)}
+
+    def off_topic(self, question: NDArray[np.float32]) -> float:
+        """The highest cosine between the question and the off-topic examples (-1 when none)."""
+        if self._off_topic is None:
+            return -1.0
+        return float((self._off_topic @ question).max())
 
     def best_paragraph(self, topic: str, question: NDArray[np.float32]) -> int:
         """Index of the topic's paragraph closest in meaning to the question."""
@@ -560,16 +573,31 @@ def _rank_keywords(idx: _Index, reading: Interpretation) -> list[_Ranked]:
 
 
 def _rank_hybrid(idx: _Index, sem: _Semantic, reading: Interpretation,
-                 question: NDArray[np.float32]) -> list[_Ranked]:
-    """(topic, combined score, keyword score, meaning score) best first, above the calibrated cut-offs."""
+                 questions: Sequence[NDArray[np.float32]], boost: dict[str, float] | None = None,
+                 anchored: bool = True) -> list[_Ranked]:
+    """(topic, combined score, keyword score, meaning score) best first, above the calibrated cut-offs.
+
+    ``questions`` are the question's embeddings (as typed, and with the patient phrases read as
+    the topics' words); a topic's meaning score is the best of them. ``boost`` adds to a topic's
+    combined score (the topic that answers an emergency read now). A question not ``anchored`` to
+    the medicine needs ``min_combined_unanchored`` and cannot pass on keywords alone.
+    """
     s = idx.guide.search
     keyword = dict(idx.search(reading.terms)) if reading.terms else {}
-    meaning = sem.scores(question)
+    meaning = sem.scores(questions[0])
+    for q in questions[1:]:
+        meaning = {t: max(v, w) for (t, v), w in zip(meaning.items(), sem.scores(q).values(), strict=True)}
+    if not anchored and sem.off_topic(questions[0]) >= max(meaning.values(), default=-1.0) + s.off_topic_margin:
+        return []  # closer to a question about something else than to any topic
+    boost = boost or {}
+    floor = s.min_combined if anchored else max(s.min_combined, s.min_combined_unanchored)
     ranked = []
     for topic_id, cos in meaning.items():
         kw = keyword.get(topic_id, 0.0)
         combined = s.semantic_weight * cos + (1 - s.semantic_weight) * kw / (kw + s.keyword_half_score)
-        if (combined < s.min_combined and kw < s.min_keyword_alone) or (kw <= 0 and cos < s.min_semantic_alone):
+        combined += boost.get(topic_id, 0.0)
+        strong_words = anchored and kw >= s.min_keyword_alone
+        if topic_id not in boost and ((combined < floor and not strong_words) or (kw <= 0 and cos < s.min_semantic_alone)):
             continue
         ranked.append((topic_id, combined, kw, cos))
     ranked.sort(key=lambda item: -item[1])
@@ -577,6 +605,38 @@ def _rank_hybrid(idx: _Index, sem: _Semantic, reading: Interpretation,
         return []
     best = ranked[0][1]
     return [r for r in ranked if r[1] >= s.relative_cutoff_combined * best]
+
+
+def _anchored(idx: _Index, reading: Interpretation, found: TriageReport | None) -> bool:
+    """Whether a question is about the medicine: it names gabapentin, points at it ("is it ...",
+    "my tablets": ``search.anchors``), names a medicine the guide covers (one that interacts, or a
+    comparator), or describes a symptom the triage recognises. "Is metformin good for weight loss?"
+    and "how long does a cold last?" are not, and need a closer match to be answered."""
+    if found is not None:
+        return True
+    words = set(reading.words)
+    joined = f" {' '.join(reading.words)} "
+    if words & idx.self_names or any(f" {a} " in joined for a in idx.anchors):
+        return True
+    names = known_names()
+    if any(names.get((w,)) == ("gabapentin",) for w in words):
+        return True
+    if not reading.medicines:
+        return False
+    results = check_interactions(list(reading.medicines)).results
+    covered = {r.input for r in results if r.class_id and r.class_id not in idx.inert_classes}
+    return bool(covered) or bool(words & idx.comparator_words)
+
+
+def _triage_boost(guide: Guide, found: TriageReport | None) -> dict[str, float]:
+    """The topic that answers an emergency read in the question, with the policy's boost."""
+    s = guide.search
+    if found is None or not found.emergency or not s.triage_topic_boost:
+        return {}
+    # Only what the rules read: the semantic net's "may be" can fire on a general question.
+    effects = [r.effect_id for r in found.results if r.urgency == "emergency" and r.effect_id and r.rule != "semantic-net"]
+    topics = [s.triage_topics.get(e, s.emergency_topic) for e in effects]
+    return {t: s.triage_topic_boost for t in topics[:1] if t}
 
 
 def ask(question: str) -> AskResult:
@@ -626,11 +686,15 @@ def ask(question: str) -> AskResult:
     sem = _semantic()
     # The meaning is read from the words as corrected ("alchohol" would embed as noise).
     qvec = sem.vector(_corrected_text(text, reading)) if sem is not None else None
-    if sem is not None and qvec is not None:
-        ranked = _rank_hybrid(idx, sem, reading, qvec)
+    anchored = _anchored(idx, reading, found_triage)
+    if not anchored and reading.medicines:
+        ranked: list[_Ranked] = []  # only medicines the guide does not cover ("is metformin good for ...")
+        retrieval = HYBRID if sem is not None else KEYWORDS_ONLY
+    elif sem is not None and qvec is not None:
+        ranked = _rank_hybrid(idx, sem, reading, [qvec], _triage_boost(guide, found_triage), anchored)
         retrieval = HYBRID
     else:
-        ranked = _rank_keywords(idx, reading)
+        ranked = _rank_keywords(idx, reading) if anchored else []
         retrieval = KEYWORDS_ONLY
     answers: list[Answer] = []
     for topic_id, score, kw, cos in ranked[: guide.search.max_answers]:

@@ -180,6 +180,21 @@ class SearchSettings(_Cited):
     older_age_words: str = Field(min_length=1)
     min_semantic_alone: float = Field(ge=0, le=1)
     relative_cutoff_combined: float = Field(gt=0, le=1)
+    # Off-topic questions: words that tie a question to the medicine ("it", "my tablets"), and the
+    # stricter combined score a question without any of them (nor a medicine the guide covers)
+    # needs. See synonyms.toml.
+    anchors: tuple[str, ...] = ()
+    min_combined_unanchored: float = Field(default=0.0, ge=0, le=1)
+    # A symptom happening now that the triage reads as an emergency raises the topic that answers
+    # it: `triage_topics` maps an effect id to its topic, any other emergency goes to `emergency_topic`.
+    triage_topic_boost: float = Field(default=0.0, ge=0, le=1)
+    triage_topics: dict[str, str] = Field(default_factory=dict)
+    emergency_topic: str | None = None
+    # Questions about other things (pets, colds, travel, other medicines alone), compared by meaning:
+    # an unanchored question closer to one of them than to every topic's texts, by `off_topic_margin`,
+    # gets no answer.
+    off_topic_examples: tuple[str, ...] = ()
+    off_topic_margin: float = Field(default=0.0, ge=-1, le=1)
 
 
 class GeneralQuestionCues(_Cited):
