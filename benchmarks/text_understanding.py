@@ -31,13 +31,20 @@ sys.path.insert(0, str(ROOT / "tests" / "eval"))
 
 import corpus  # noqa: E402
 
+_DEV_ONLY = False
+
+
+def _splits(name: str) -> tuple[str, ...]:
+    """Every split of a corpus (``--dev-only``: the development splits alone, held-out not opened)."""
+    return tuple(s for s in corpus.splits(name) if not (_DEV_ONLY and s == "heldout"))
+
 
 def _quality(show: bool) -> None:
     from gabacare.clinical import check_interactions, triage
     from gabacare.guide import ask
 
     print("== symptoms (urgency) ==")
-    for split in corpus.splits("symptoms"):
+    for split in _splits("symptoms"):
         rows = corpus.load("symptoms", split)
         s = corpus.score_symptoms(rows, lambda t: triage([t]).most_urgent)
         print(f"[{split}] n={s.n} accuracy={s.accuracy:.3f} false-emergency rate={s.false_emergency_rate:.3f} "
@@ -59,10 +66,10 @@ def _quality(show: bool) -> None:
         return r.ingredients, r.classes
 
     print("== medicine names ==")
-    for split in corpus.SPLITS:
+    for split in _splits("drug_names"):
         d = corpus.score_drugs(corpus.load("drug_names", split), read)
         print(f"[{split}] n={d.n} resolved={d.resolution:.3f} class right={d.class_accuracy:.3f}")
-        if show and split == "dev":  # held-out rows are measured, never read
+        if show and split != "heldout":  # held-out rows are measured, never read
             for text, got in d.wrong:
                 print(f"    {text!r} -> {got}")
 
@@ -71,7 +78,7 @@ def _quality(show: bool) -> None:
         return r.answers[0].topic if r.answers else None
 
     print("== questions (ask, top-1 topic) ==")
-    for split in corpus.splits("questions"):
+    for split in _splits("questions"):
         q = corpus.score_questions(corpus.load("questions", split), topic)
         print(f"[{split}] n={q.n} top-1={q.accuracy:.3f}")
         if show and split != "heldout":  # held-out rows are measured, never read
@@ -88,7 +95,7 @@ def _latency() -> None:
     from gabacare.clinical import triage
     from gabacare.clinical.text.normalise import normalise_words, sentences, tokenise
 
-    texts = [r["text"] for s in corpus.SPLITS for r in corpus.load("symptoms", s)]
+    texts = [r["text"] for s in _splits("symptoms") for r in corpus.load("symptoms", s)]
     for t in texts:  # warm-up: caches, the semantic net, the spelling corrector
         triage([t])
     walls, cpus, base_walls = [], [], []
@@ -138,7 +145,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7, help="cold-start runs per command")
     parser.add_argument("--show-errors", action="store_true", help="list every miss on the dev split (held-out: counts only)")
     parser.add_argument("--quality-only", action="store_true")
+    parser.add_argument("--dev-only", action="store_true", help="development splits only (the held-out file is not opened)")
     args = parser.parse_args()
+    global _DEV_ONLY
+    _DEV_ONLY = args.dev_only
     _quality(args.show_errors)
     if not args.quality_only:
         _latency()
