@@ -19,6 +19,7 @@ from gabacare._cli import guide as _guide
 from gabacare._cli import interop as _interop
 from gabacare._cli import journal as _journal
 from gabacare._cli import pk as _pk
+from gabacare._cli import questionnaire as _questionnaire
 from gabacare._cli import report as _report
 from gabacare._cli import web as _web
 
@@ -69,6 +70,7 @@ _web.register(app)
 _interop.register(app)
 _guide.register(app)
 _report.register(app)
+_questionnaire.register(app)
 
 
 def main() -> None:

@@ -842,9 +842,10 @@ def cited_source_ids() -> set[str]:
     """Every source id the knowledge-base data files cite (used to check none is left unused)."""
     from gabacare.knowledge.guide_data import guide_cited_source_ids  # the guide's files: alternatives, topics
     from gabacare.knowledge.language import language_cited_source_ids  # the text pipeline's lexicons
+    from gabacare.knowledge.questionnaires import questionnaire_cited_source_ids  # instruments, taper watch
 
     monograph = {sid for _, sid in _walk_source_ids(read_raw_monograph())}
-    return monograph | guide_cited_source_ids() | language_cited_source_ids()
+    return monograph | guide_cited_source_ids() | language_cited_source_ids() | questionnaire_cited_source_ids()
 
 
 def build_monograph(raw: dict[str, Any], raw_sources: dict[str, Any]) -> Monograph:
