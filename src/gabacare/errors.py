@@ -10,7 +10,9 @@
     │   ├── journal.JournalInputError
     │   │   ├── journal.ImportValidationError
     │   │   └── journal.AccountInputError
-    │   ├── interop.FhirResourceError, interop.BundleImportError, interop.UnreadableOrder
+    │   ├── interop.FhirResourceError, interop.BundleImportError, interop.UnreadableOrder,
+    │   │   interop.CdsRequestError
+    │   └── reports: a plot file name GabaCare cannot write (raised as InputError itself)
     ├── NotFoundError (LookupError)      no such patient, entry, topic…: CLI exit 2, HTTP 404
     │   ├── journal.UnknownPatientError, journal.UnknownEntryError (also JournalInputError)
     ├── AccessError                      not allowed: HTTP 401/403 (never says whether the thing exists)
@@ -18,7 +20,9 @@
     ├── ConflictError                    the request clashes with what is stored: HTTP 409
     │   └── journal.EmailTakenError (also AccountInputError)
     ├── StorageError                     the database cannot be read or written: CLI exit 1, HTTP 503
-    │   └── journal.JournalStorageError → JournalReadOnlyError, JournalCorruptError
+    │   ├── journal.JournalStorageError → JournalReadOnlyError, JournalCorruptError (CLI exit 2:
+    │   │                                the user must act on the file)
+    │   └── interop.FhirFetchError       an EHR's FHIR server was not read (CDS skips what it needed)
     └── InternalError                    a defect or broken installation: CLI exit 1, HTTP 500
         └── knowledge.KnowledgeBaseError (the data files do not load)
 

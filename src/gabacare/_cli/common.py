@@ -1,7 +1,8 @@
 """Shared CLI plumbing: one JSON object on stdout for ``--json``, one-line errors on stderr.
 
-Exit codes (DESIGN.md): 0 success, 2 bad input (``ClinicalInputError``, ``ValueError``, unknown
-names, a damaged journal file), 1 any other failure. Errors never print a traceback and never echo
+Exit codes (DESIGN.md): 0 success, 2 bad input (an ``InputError`` of :mod:`gabacare.errors`, unknown
+ids, a damaged journal file), 1 any other failure (storage, internal, and any built-in exception,
+which is a defect, never the user's fault). Errors never print a traceback and never echo
 journal contents.
 
 Text that came from a patient or a file (names, notes, side effects, an import's column names) goes
@@ -135,24 +136,43 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 @contextmanager
 def guard() -> Iterator[None]:
-    """Turn input errors into exit 2 and unexpected ones into exit 1, without a traceback."""
+    """Map errors by their type in the one error tree (:func:`gabacare.errors.exit_code`), without a traceback.
+
+    An error of the tree prints its message (messages name the field and the rule, never journal
+    contents) and exits 2 for the caller's input, unknown ids, refused access and conflicts, 1 for
+    storage and internal errors; a damaged journal file exits 2 (the user must act on the file). An
+    ``OSError`` prints its reason and exits 1. Anything else, a built-in ``ValueError`` or ``KeyError``
+    included, is a defect: ``unexpected X; please report it``, exit 1, never "bad input".
+    """
+    from gabacare.errors import GabaCareError, exit_code
+
     try:
         yield
-    except typer.Exit:
+    except (typer.Exit, typer.Abort, _click_error()):
         raise
-    except (ValueError, KeyError, LookupError) as exc:
-        msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
-        fail(str(msg), 2)
+    except GabaCareError as exc:
+        fail(_message(exc), _exit_code(exc, exit_code))
     except OSError as exc:
         fail(f"{exc.strerror or exc}", 1)
     except Exception as exc:
-        from gabacare.journal.errors import JournalCorruptError, JournalStorageError  # lazy: keeps --help fast
-
-        if isinstance(exc, JournalCorruptError):  # the user must act on the file: like bad input
-            fail(str(exc), 2)
-        if isinstance(exc, JournalStorageError):  # its messages carry no row data, by design
-            fail(str(exc), 1)
         fail(f"unexpected {type(exc).__name__}; please report it", 1)
+
+
+def _click_error() -> type[Exception]:
+    """Click's exception base (usage errors, ``typer.BadParameter``), reached through Typer's public class."""
+    return next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+
+
+def _message(exc: BaseException) -> str:
+    return str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+
+
+def _exit_code(exc: BaseException, by_type: Callable[[BaseException], int]) -> int:
+    from gabacare.journal.errors import JournalCorruptError  # lazy: keeps `gabacare --help` fast
+
+    if isinstance(exc, JournalCorruptError):  # a storage error, but the user must act on the file: like bad input
+        return 2
+    return by_type(exc)
 
 
 def stdout_console() -> Any:

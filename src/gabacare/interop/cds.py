@@ -67,6 +67,7 @@ from gabacare.clinical.regimen import DailyRegimen, Dose, Frequency, schedule_ti
 from gabacare.clinical.renal import CrClResult, cockcroft_gault, renal_limits
 from gabacare.clinical.taper import taper
 from gabacare.clinical.units import CrCl, Milligrams, SerumCreatinine
+from gabacare.errors import InputError
 from gabacare.interop.cds_request import (
     CdsRequestError,
     Dosage,
@@ -315,7 +316,7 @@ def identify_medication(resource: Mapping[str, Any]) -> Medication:
     return Medication(tuple(dict.fromkeys(ingredients)), " ".join(label.split())[:80], strength, per_ml)
 
 
-class UnreadableOrder(ValueError):
+class UnreadableOrder(InputError):
     """A medication order whose daily dose cannot be read (the message says which element)."""
 
 

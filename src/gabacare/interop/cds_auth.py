@@ -9,7 +9,7 @@ seen ids, e.g. one that forgets entries after their ``exp``).
 
 Errors::
 
-    ValueError
+    gabacare.errors.AccessError (also a ValueError, as before)
     └── CdsAuthError     the token is refused; the message says which rule failed (never the token)
 """
 
@@ -18,13 +18,15 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, MutableSet
 from typing import Any, Final
 
+from gabacare.errors import AccessError
+
 __all__ = ["ALGORITHMS", "CdsAuthError", "verify_cds_jwt"]
 
 #: The only algorithms accepted (asymmetric, as the CDS Hooks spec requires).
 ALGORITHMS: Final = ("ES384", "RS384")
 
 
-class CdsAuthError(ValueError):
+class CdsAuthError(AccessError, ValueError):
     """A CDS client token was refused."""
 
 

@@ -21,7 +21,7 @@ for draft orders and for the active orders it reads from the prefetch or the EHR
 
 Errors::
 
-    ValueError
+    gabacare.errors.InputError (a ValueError)
     └── CdsRequestError      the request is refused (``status``, FHIR issue ``code``, ``reason``)
 """
 
@@ -34,6 +34,7 @@ from typing import Annotated, Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError, field_validator
 
+from gabacare.errors import InputError
 from gabacare.knowledge import load_monograph
 from gabacare.knowledge.monograph import CdsLimits
 
@@ -57,7 +58,7 @@ MEDICATION_TYPES: Final = frozenset({"MedicationRequest", "MedicationStatement"}
 PER_DAY: Final = {"d": 1.0, "h": 24.0, "min": 1440.0, "s": 86400.0, "wk": 1 / 7, "mo": 1 / 30, "a": 1 / 365}
 
 
-class CdsRequestError(ValueError):
+class CdsRequestError(InputError):
     """A CDS request refused: ``status`` (400 unless said), FHIR issue ``code`` and a one-line ``reason``."""
 
     def __init__(self, reason: str, status: int = 400, code: str = "invalid") -> None:

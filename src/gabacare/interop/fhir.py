@@ -15,7 +15,8 @@ A taper ends at its last non-zero step; a titration or maintenance plan's last s
 ``order``.
 
 ``fhir.resources`` is imported only inside :func:`validate_resource`, so importing this module is cheap.
-Errors: :class:`FhirResourceError` (a ``ValueError``) names the element paths that failed, never values.
+Errors: :class:`FhirResourceError` (an :class:`~gabacare.errors.InputError`, so a ``ValueError``) names the
+element paths that failed, never values.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from gabacare.clinical.plan import Plan
 from gabacare.clinical.regimen import DailyRegimen, format_time
 from gabacare.clinical.renal import renal_limits
 from gabacare.clinical.units import CrCl
+from gabacare.errors import InputError
 from gabacare.interop.codes import RXNORM, SNOMED, SNOMED_ORAL_ROUTE, UCUM
 from gabacare.knowledge import Citation, load_monograph
 
@@ -60,7 +62,7 @@ DoseDay = tuple[date, tuple[tuple[time, float], ...]]
 _UCUM_FORM = {"capsule": "{capsule}", "tablet": "{tablet}", "oral-solution": "mL"}
 
 
-class FhirResourceError(ValueError):
+class FhirResourceError(InputError):
     """A resource failed FHIR R4B validation; ``problems`` lists ``(path, message)`` pairs."""
 
     def __init__(self, resource_type: str, problems: Sequence[tuple[str, str]]) -> None:

@@ -23,7 +23,7 @@ likes. :class:`FhirClient` reads only under a :class:`FhirServerPolicy`:
 
 Errors (every one carries a ``reason`` safe to show: it names no URL, token or patient data)::
 
-    Exception
+    gabacare.errors.StorageError   (an outside store cannot be read: HTTP 503 if it ever escaped)
     └── FhirFetchError             the server was not read
         ├── FhirServerRefused      not allowed by the policy (nothing was sent)
         ├── FhirTimeout            the deadline passed
@@ -47,6 +47,8 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import urlsplit
 
+from gabacare.errors import StorageError
+
 __all__ = [
     "FhirBadResponse",
     "FhirClient",
@@ -69,7 +71,7 @@ _DEFAULT_PORTS: Final = {"http": 80, "https": 443}
 _B64TOKEN: Final = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 
 
-class FhirFetchError(Exception):
+class FhirFetchError(StorageError):
     """The FHIR server was not read; ``reason`` says why without naming the URL or any data."""
 
     def __init__(self, reason: str) -> None:

@@ -40,6 +40,7 @@ from typing import Any
 
 from gabacare.clinical.errors import ClinicalInputError
 from gabacare.clinical.units import CrCl
+from gabacare.errors import InputError
 from gabacare.interop.codes import (
     GABACARE_SYSTEM,
     LOINC,
@@ -81,7 +82,7 @@ _CREATININE_UNITS = {LOINC_CREATININE_MASS: "mg/dL", LOINC_CREATININE_MOLES: "um
 _ACCEPTED_TYPES = frozenset({"collection", "searchset", "batch", "transaction"})
 
 
-class BundleImportError(ValueError):
+class BundleImportError(InputError):
     """Some resources of a Bundle are invalid; ``problems`` lists ``(where, reason)``. Nothing was written."""
 
     def __init__(self, problems: Sequence[tuple[str, str]]) -> None:
@@ -89,6 +90,10 @@ class BundleImportError(ValueError):
         shown = "; ".join(f"{w}: {r}" for w, r in self.problems[:5])
         more = f" (and {len(self.problems) - 5} more)" if len(self.problems) > 5 else ""
         super().__init__(f"import refused, {len(self.problems)} invalid resource(s), nothing imported: {shown}{more}")
+
+
+class _Unreadable(InputError):
+    """One resource of a Bundle is refused by GabaCare's rules (reported as a problem, never raised out)."""
 
 
 # -- export -------------------------------------------------------------------------------------------
@@ -264,11 +269,11 @@ class ImportReport:
 
 def _local(text: Any, tz: tzinfo | None, what: str) -> str:
     if not isinstance(text, str):
-        raise ValueError(f"{what} is required")
+        raise _Unreadable(f"{what} is required")
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError(f"{what} is not an ISO date-time") from None
+    except ValueError:  # datetime's own refusal of the text
+        raise _Unreadable(f"{what} is not an ISO date-time") from None
     if moment.tzinfo is not None:
         moment = moment.astimezone(tz).replace(tzinfo=None) if tz is not None else moment.astimezone().replace(tzinfo=None)
     return moment.isoformat(timespec="seconds")
@@ -288,7 +293,7 @@ def _mg_of(dosage: Any) -> float | None:
         return None
     q = dar[0].get("doseQuantity")
     if not isinstance(q, Mapping) or (q.get("code") or q.get("unit")) != "mg":
-        raise ValueError("the dose must be in mg (UCUM code mg)")
+        raise _Unreadable("the dose must be in mg (UCUM code mg)")
     value = q.get("value")
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
@@ -310,14 +315,14 @@ def _read_observation(r: Mapping[str, Any], tz: tzinfo | None) -> dict[str, Any]
         if system == LOINC and code in _CREATININE_UNITS:
             unit = str((q or {}).get("code") or (q or {}).get("unit") or "")
             if unit != _CREATININE_UNITS[code]:
-                raise ValueError(f"LOINC {code} needs a value in {_CREATININE_UNITS[code]} (UCUM)")
+                raise _Unreadable(f"LOINC {code} needs a value in {_CREATININE_UNITS[code]} (UCUM)")
             if not isinstance(qv, int | float):
-                raise ValueError("a creatinine result needs valueQuantity.value")
+                raise _Unreadable("a creatinine result needs valueQuantity.value")
             return _row("lab", at, name="creatinine", value=float(qv), unit=unit)
         if system == LOINC and code == LOINC_PAIN_0_10:
             value = r.get("valueInteger", qv)
             if not isinstance(value, int | float) or isinstance(value, bool):
-                raise ValueError("a pain score needs valueInteger (0-10)")
+                raise _Unreadable("a pain score needs valueInteger (0-10)")
             return _row("symptom", at, name="pain", value=float(value))
         if system == LOINC and code == LOINC_BODY_WEIGHT:
             return "body weight belongs to the patient profile, which import does not change"
@@ -325,15 +330,15 @@ def _read_observation(r: Mapping[str, Any], tz: tzinfo | None) -> dict[str, Any]
             if code in ("trigger", "side-effect", "note"):
                 text = r.get("valueString")
                 if not isinstance(text, str):
-                    raise ValueError(f"a {code} needs valueString")
+                    raise _Unreadable(f"a {code} needs valueString")
                 return _row(code.replace("-", "_"), at, text=text)
             if code.startswith("lab-"):
                 if not isinstance(qv, int | float):
-                    raise ValueError("a lab result needs valueQuantity.value")
+                    raise _Unreadable("a lab result needs valueQuantity.value")
                 return _row("lab", at, name=code[4:], value=float(qv), unit=(q or {}).get("unit"))
             value = r.get("valueInteger", qv)
             if not isinstance(value, int | float) or isinstance(value, bool):
-                raise ValueError("a score needs valueQuantity.value or valueInteger")
+                raise _Unreadable("a score needs valueQuantity.value or valueInteger")
             return _row("symptom", at, name=code, value=float(value))
     return "no GabaCare mapping for this Observation code"
 
@@ -356,7 +361,7 @@ def _read_statement(r: Mapping[str, Any], tz: tzinfo | None) -> dict[str, Any] |
     if status == "not-taken":
         return _row("dose", at, mg=mg or 0.0, status="skipped")
     if mg is None:
-        raise ValueError("a taken dose needs dosage[0].doseAndRate[0].doseQuantity in mg")
+        raise _Unreadable("a taken dose needs dosage[0].doseAndRate[0].doseQuantity in mg")
     return _row("dose", at, mg=mg, status="late" if late else "taken")
 
 
@@ -372,9 +377,9 @@ def _read_request(r: Mapping[str, Any]) -> dict[str, Any] | str:
             try:
                 spec = json.loads(x["valueString"])
             except json.JSONDecodeError:
-                raise ValueError("the plan-spec extension is not JSON") from None
+                raise _Unreadable("the plan-spec extension is not JSON") from None
             if not isinstance(spec, dict):
-                raise ValueError("the plan-spec extension is not an object")
+                raise _Unreadable("the plan-spec extension is not an object")
             return _row("plan", str(spec.get("start")), text=json.dumps(spec, sort_keys=True, separators=(",", ":")))
     med = identify_medication(r)
     if not med.is_gabapentin:
@@ -384,9 +389,9 @@ def _read_request(r: Mapping[str, Any]) -> dict[str, Any] | str:
     try:
         regimens = order_regimens(r, med)
     except UnreadableOrder as exc:
-        raise ValueError(str(exc)) from None
+        raise _Unreadable(str(exc)) from None
     if len(regimens) != 1:
-        raise ValueError("an order with several dosage steps needs GabaCare's plan-spec extension")
+        raise _Unreadable("an order with several dosage steps needs GabaCare's plan-spec extension")
     start = None
     for d in r.get("dosageInstruction") or []:
         bounds = ((d.get("timing") or {}).get("repeat") or {}).get("boundsPeriod") if isinstance(d, Mapping) else None
@@ -395,7 +400,7 @@ def _read_request(r: Mapping[str, Any]) -> dict[str, Any] | str:
     if start is None and isinstance(r.get("authoredOn"), str):
         start = r["authoredOn"][:10]
     if start is None:
-        raise ValueError("the order needs authoredOn or a boundsPeriod start")
+        raise _Unreadable("the order needs authoredOn or a boundsPeriod start")
     spec = {"source": "regimen", "start": start, "regimen": regimens[0].describe()}
     return _row("plan", start, text=json.dumps(spec, sort_keys=True, separators=(",", ":")))
 
@@ -449,7 +454,7 @@ def read_bundle(doc: Any, *, tz: tzinfo | None = None) -> BundleContent:
                 got = "the patient is chosen with --patient; profiles are not imported"
             else:
                 got = f"GabaCare does not import {rtype} resources"
-        except ValueError as exc:
+        except InputError as exc:  # the resource is refused (a built-in error would be a defect, not a problem row)
             problems.append((where, str(exc)))
             continue
         if isinstance(got, str):

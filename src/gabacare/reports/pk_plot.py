@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from gabacare.errors import InputError
 from gabacare.knowledge import Citation, load_monograph
 from gabacare.pk.model import Simulation
 from gabacare.pk.population import PopulationResult
@@ -30,7 +31,7 @@ def _figure() -> tuple[Any, Any]:
 
 def _check(path: Path) -> Path:
     if path.suffix.lower() not in SUFFIXES:
-        raise ValueError(f"plot file must end in .png or .svg, got {path.name!r}")
+        raise InputError(f"plot file must end in .png or .svg, got {path.name!r}")
     return path
 
 

@@ -6,9 +6,11 @@ its security headers (pure ASGI middleware, no framework state):
   before it is read (from ``Content-Length``) or as soon as the streamed body passes the limit; a JSON
   body holding a lone surrogate (``"\\udc80"``, text no database or file can store) is refused with 400.
 * :class:`ErrorGuardMiddleware` — sits inside the security headers middleware: an exception that
-  escapes a route becomes a problem response here (500 ``internal``, or 503 ``unavailable`` when
-  the journal database cannot be read or written: corrupt, read-only, locked), so the answer keeps the
-  security headers and the connection stays open. The log line names the exception type only, never
+  escapes a route becomes a problem response here, so the answer keeps the security headers and the
+  connection stays open. It maps by type: an error of the one tree (:mod:`gabacare.errors`) as the
+  route handlers do (a ``StorageError``, such as the journal's ``JournalStorageError`` for a corrupt,
+  read-only or locked database, is 503 ``unavailable``), a database driver's own error that was not
+  wrapped also 503, anything else 500 ``internal``. The log line names the exception type only, never
   request data.
 """
 
@@ -34,7 +36,7 @@ class BodyTooLarge(Exception):
     """The streamed request body passed the configured limit."""
 
 
-async def _problem(scope: Scope, receive: Receive, send: Send, status: int, slug: str, detail: str) -> None:
+async def _problem(scope: Scope, receive: Receive, send: Send, status: int, slug: str | None, detail: str) -> None:
     from starlette.requests import Request
 
     from gabacare.web.problems import problem_response
@@ -160,33 +162,35 @@ class ErrorGuardMiddleware:
             await _problem(scope, receive, send, status, slug, detail)
 
 
-def classify(exc: BaseException) -> tuple[int, str, str]:
+def classify(exc: BaseException) -> tuple[int, str | None, str]:
     """The status, problem slug and detail for an exception that escaped a route."""
     if isinstance(exc, BodyTooLarge):
         return 413, "too-large", "the request body is larger than this server accepts"
     if isinstance(exc, UnicodeEncodeError):
         return 400, "invalid-request", "the request holds text that is not valid (a lone surrogate)"
-    if _is_database_unavailable(exc):
+    from gabacare.errors import GabaCareError, StorageError
+
+    if isinstance(exc, StorageError) or _is_driver_error(exc):
         return (503, "unavailable",
                 "the journal database cannot be read or written (damaged, read-only or busy); "
                 "try again later or ask the administrator to restore it from a backup")
+    if isinstance(exc, GabaCareError):
+        from gabacare.web.problems import tree_problem
+
+        status, slug, detail = tree_problem(exc)
+        if status < 500:
+            return status, slug, detail
     return 500, "internal", "GabaCare hit an internal error; please report it."
 
 
-def _is_database_unavailable(exc: BaseException) -> bool:
+def _is_driver_error(exc: BaseException) -> bool:
+    """A database driver's own error (sqlite3, SQLAlchemy) that no adapter wrapped in a ``StorageError``."""
     import sqlite3
 
+    if isinstance(exc, sqlite3.DatabaseError):
+        return True
     try:
         from sqlalchemy.exc import DatabaseError, OperationalError
     except ImportError:  # pragma: no cover - sqlalchemy is a dependency
-        return isinstance(exc, sqlite3.DatabaseError)
-    from gabacare.errors import StorageError
-
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, (sqlite3.DatabaseError, DatabaseError, OperationalError, StorageError)):
-            return True
-        if type(seen).__name__ in {"JournalUnavailableError", "DatabaseUnavailableError"}:
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
+        return False
+    return isinstance(exc, DatabaseError | OperationalError)

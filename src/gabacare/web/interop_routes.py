@@ -93,14 +93,14 @@ def _local_zone() -> str:
           "content": {"application/fhir+json": {"schema": {"type": "object"}}}}, **_problems(401, 404, 422)})
 def fhir_export(request: Request, patient_id: int, user: CurrentUser = Depends(require_user)) -> Response:
     """The patient's journal as a FHIR R4B Bundle: Patient, plan, doses, scores, labs (``gabacare fhir export``)."""
-    import json
-
     from gabacare.interop.journal_fhir import export_bundle
+    from gabacare.serialize import dumps
 
     journal, actor, accounts = _open(request, user, patient_id)
     bundle = export_bundle(journal, patient_id)
     accounts.audit(actor, "export", patient_id, "patient", patient_id)
-    return Response(json.dumps(bundle, ensure_ascii=False), media_type="application/fhir+json",
+    # Always valid JSON (allow_nan=False): a non-finite number never reaches an EHR as NaN/Infinity.
+    return Response(dumps(bundle), media_type="application/fhir+json",
                     headers={"content-disposition": f'attachment; filename="gabacare-patient-{patient_id}.fhir.json"',
                              "cache-control": "no-store"})
 

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from fastapi import FastAPI, Request
     from starlette.responses import Response
 
-__all__ = ["PROBLEM_TYPES", "ProblemError", "install_problem_handlers", "problem_response", "wants_html"]
+__all__ = ["PROBLEM_TYPES", "ProblemError", "install_problem_handlers", "problem_response", "tree_problem", "wants_html"]
 
 log = logging.getLogger("gabacare.web")
 
@@ -113,6 +113,38 @@ def problem_response(request: Request, status: int, slug: str | None, detail: st
     return JSONResponse(body, status_code=status, headers=headers, media_type="application/problem+json")
 
 
+def tree_problem(exc: BaseException) -> tuple[int, str | None, str]:
+    """Status, problem slug and detail for an error of the one tree (:mod:`gabacare.errors`), by its type.
+
+    Input, not-found and conflict errors keep their message (it names the field and the rule, never a
+    patient's value); storage errors answer the ``unavailable`` text, access errors the status phrase,
+    and anything else (internal, or outside the tree) the ``internal`` text: never the message.
+
+    Examples
+    --------
+    >>> from gabacare.errors import InputError, InternalError, StorageError
+    >>> tree_problem(InputError("dose must be above 0 mg"))
+    (422, 'clinical-input', 'dose must be above 0 mg')
+    >>> tree_problem(StorageError("disk full"))[:2]
+    (503, 'unavailable')
+    >>> tree_problem(InternalError("bug"))[:2]
+    (500, 'internal')
+    >>> tree_problem(ValueError("not ours"))[:2]
+    (500, 'internal')
+    """
+    from gabacare.errors import http_status
+
+    status = http_status(exc)
+    slug = {422: "clinical-input", 503: "unavailable", 500: "internal"}.get(status)
+    if status in (404, 409, 422):
+        detail = " ".join(str(exc).split())
+    elif slug is not None:
+        detail = PROBLEM_TYPES[slug][1]
+    else:
+        detail = _title(status, None)
+    return status, slug, detail
+
+
 def _validation_errors(errors: Any) -> list[dict[str, Any]]:
     out = []
     for e in errors:
@@ -161,18 +193,9 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_gabacare(request: Request, exc: Exception) -> Response:
         # Any error of the one tree (gabacare/errors.py) not handled more specifically: mapped by type.
-        from gabacare.errors import http_status
-
-        status = http_status(exc)
+        status, slug, detail = tree_problem(exc)
         if status == 500:
             return await on_bug(request, exc)
-        slug = {422: "clinical-input", 503: "unavailable"}.get(status)
-        if status in (404, 409, 422):
-            detail = " ".join(str(exc).split())  # input, not-found and conflict messages name no patient value
-        elif slug is not None:
-            detail = PROBLEM_TYPES[slug][1]
-        else:
-            detail = _title(status, None)
         return problem_response(request, status, slug, detail)
 
     async def on_problem(request: Request, exc: Exception) -> Response:
