@@ -1,22 +1,22 @@
 """Clinical commands: crcl, limits, titrate, taper, check, interactions, symptoms, missed.
 
-Each command parses its options, calls one core function and renders the result. Core modules are
-imported inside the commands so that ``gabacare --help`` stays fast.
+Each command parses its options, calls one use case of :mod:`gabacare.app` (which reads and checks
+the inputs for every face) and renders the result: a Rich table, or with ``--json`` the result's
+contract JSON, the same object ``/api/v1/<command>`` answers. The application layer is imported
+inside the commands so that ``gabacare --help`` stays fast.
 """
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from gabacare._cli.common import JsonOpt, RiskChoice, SexChoice, citations_text, emit_json, fail, guard, notice, stdout_console
+from gabacare._cli.common import JsonOpt, RiskChoice, SexChoice, citations_text, emit_json, guard, notice, stdout_console
 
 if TYPE_CHECKING:
-    from gabacare.clinical.plan import Plan
-    from gabacare.clinical.units import CrCl
+    from gabacare.clinical import Plan
 
 __all__ = ["register"]
 
@@ -26,21 +26,6 @@ CrClOpt = Annotated[float | None, typer.Option("--crcl", help="Creatinine cleara
 class ScrUnitChoice(StrEnum):
     mg_dl = "mg/dL"
     umol_l = "umol/L"
-
-
-def _crcl(value: float | None) -> CrCl | None:
-    from gabacare.clinical.units import CrCl
-
-    return None if value is None else CrCl(value)
-
-
-def _parse_date(text: str | None) -> date:
-    if text is None:
-        return date.today()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        fail(f"--start must be a date like 2026-01-31, got {text!r}")
 
 
 def _footer(console: Any, citations: Any) -> None:
@@ -85,6 +70,19 @@ def _render_plan(plan: Plan) -> None:
     _footer(console, plan.citations)
 
 
+def _emit_plan(plan: Plan, crcl_value: float | None, *, json_out: bool, fhir: bool) -> None:
+    """A plan as one FHIR MedicationRequest (``--fhir``), its contract JSON (``--json``) or a table."""
+    if fhir:
+        from gabacare.clinical import CrCl
+        from gabacare.interop.fhir import plan_medication_request, validate_resource
+
+        emit_json(validate_resource(plan_medication_request(plan, crcl=None if crcl_value is None else CrCl(crcl_value))))
+    elif json_out:
+        emit_json(plan)
+    else:
+        _render_plan(plan)
+
+
 def crcl(
     age: Annotated[float, typer.Option("--age", help="Age in years (12 or older).")],
     sex: Annotated[SexChoice, typer.Option("--sex", help="female or male.")],
@@ -95,15 +93,13 @@ def crcl(
 ) -> None:
     """Creatinine clearance by Cockcroft-Gault (mL/min), label 2.3."""
     with guard():
-        from gabacare.clinical.renal import cockcroft_gault
-        from gabacare.clinical.units import SerumCreatinine
+        from gabacare.app import crcl as use_case
 
-        r = cockcroft_gault(age_years=age, sex=sex.value, weight_kg=weight_kg,
-                            scr=SerumCreatinine(scr, scr_unit.value))
+        answer = use_case(age=age, sex=sex.value, weight_kg=weight_kg, scr=scr, scr_unit=scr_unit.value)
         if json_out:
-            emit_json({"crcl_ml_min": round(r.crcl_ml_min, 1), "formula": r.formula, "scr_mg_dl": round(r.scr_mg_dl, 3),
-                       "citations": r.citations, "notice": notice()})
+            emit_json(answer)
             return
+        r = answer.result
         console = stdout_console()
         console.print(f"Creatinine clearance: [bold]{r.crcl_ml_min:.1f} mL/min[/bold] (Cockcroft-Gault)")
         console.print(f"[dim]{r.formula}; SCr {r.scr_mg_dl:.2f} mg/dL[/dim]")
@@ -122,26 +118,14 @@ def limits(
 ) -> None:
     """Daily dose range and regimen for a creatinine clearance (label 2.3)."""
     with guard():
-        from gabacare.clinical.renal import cockcroft_gault, renal_limits
-        from gabacare.clinical.units import CrCl, SerumCreatinine
+        from gabacare.app import limits as use_case
 
-        if crcl_value is None:
-            if None in (age, sex, weight_kg, scr):
-                fail("give --crcl, or all of --age, --sex, --weight-kg and --scr")
-            assert age is not None and sex is not None and weight_kg is not None and scr is not None
-            crcl_value = cockcroft_gault(age_years=age, sex=sex.value, weight_kg=weight_kg,
-                                         scr=SerumCreatinine(scr, scr_unit.value)).crcl_ml_min
-        lim = renal_limits(CrCl(crcl_value), hemodialysis=hemodialysis)
+        answer = use_case(crcl=crcl_value, age=age, sex=sex.value if sex else None, weight_kg=weight_kg, scr=scr,
+                          scr_unit=scr_unit.value, hemodialysis=hemodialysis)
         if json_out:
-            emit_json({
-                "crcl_ml_min": round(lim.crcl_ml_min, 1), "band": lim.band, "band_id": lim.band_id,
-                "min_daily_mg": lim.min_daily_mg, "max_daily_mg": lim.max_daily_mg, "doses_per_day": lim.doses_per_day,
-                "regimen_choices_mg": list(lim.columns_mg),
-                "hemodialysis_supplement_mg": list(lim.hemodialysis_supplement_mg)
-                if lim.hemodialysis_supplement_mg is not None else None,
-                "notes": list(lim.notes), "citations": lim.citations, "notice": notice(),
-            })
+            emit_json(answer)
             return
+        lim = answer.limits
         from rich.table import Table
 
         console = stdout_console()
@@ -177,16 +161,11 @@ def titrate_cmd(
 ) -> None:
     """Day-by-day up-titration plan in real capsules/tablets, capped by kidney function and 3600 mg/day."""
     with guard():
-        from gabacare.clinical.titration import titrate
+        from gabacare.app import titrate
 
-        plan = titrate(indication, start=_parse_date(start), target_mg=target_mg, crcl=_crcl(crcl_value),
-                       weight_kg=weight_kg, age_years=age)
-        if fhir:
-            from gabacare.interop.fhir import plan_medication_request, validate_resource
-
-            emit_json(validate_resource(plan_medication_request(plan, crcl=_crcl(crcl_value))))
-            return
-        emit_json(plan.to_json()) if json_out else _render_plan(plan)
+        plan = titrate(indication=indication, start=start, target_mg=target_mg, crcl=crcl_value, weight_kg=weight_kg,
+                       age=age)
+        _emit_plan(plan, crcl_value, json_out=json_out, fhir=fhir)
 
 
 def taper_cmd(
@@ -201,19 +180,11 @@ def taper_cmd(
 ) -> None:
     """Step-down plan: at least a week, never rising, ending at 0 mg, with withdrawal watch windows."""
     with guard():
-        from gabacare.clinical.regimen import parse_regimen
-        from gabacare.clinical.taper import taper
+        from gabacare.app import taper
 
-        if risk is not None and step_mg is not None:
-            fail("use either --risk (proportional steps) or --step-mg (linear steps), not both")
-        plan = taper(parse_regimen(from_regimen), start=_parse_date(start), risk=risk.value if risk else None,
-                     crcl=_crcl(crcl_value), step_mg=step_mg)
-        if fhir:
-            from gabacare.interop.fhir import plan_medication_request, validate_resource
-
-            emit_json(validate_resource(plan_medication_request(plan, crcl=_crcl(crcl_value))))
-            return
-        emit_json(plan.to_json()) if json_out else _render_plan(plan)
+        plan = taper(from_regimen=from_regimen, start=start, risk=risk.value if risk else None, crcl=crcl_value,
+                     step_mg=step_mg)
+        _emit_plan(plan, crcl_value, json_out=json_out, fhir=fhir)
 
 
 def check(
@@ -228,13 +199,11 @@ def check(
 ) -> None:
     """Check a regimen: daily and renal maximum, doses/day, epilepsy gap, real strengths, interactions."""
     with guard():
-        from gabacare.clinical.checks import check_regimen
-        from gabacare.clinical.regimen import parse_regimen
+        from gabacare.app import check as use_case
 
-        res = check_regimen(parse_regimen(regimen), crcl=_crcl(crcl_value), indication=indication,
-                            other_drugs=with_drugs or ())
+        res = use_case(regimen=regimen, crcl=crcl_value, indication=indication, with_drugs=with_drugs)
         if json_out:
-            emit_json(res.to_json())
+            emit_json(res)
             return
         console = stdout_console()
         head = "[green]OK[/green]" if res.ok else f"[red]{len(res.problems)} problem(s)[/red]"
@@ -256,11 +225,11 @@ def interactions(
 ) -> None:
     """Interactions with gabapentin by name or brand; unknown names are reported as unknown, never as safe."""
     with guard():
-        from gabacare.clinical.interactions import check_interactions
+        from gabacare.app import interactions as use_case
 
-        rep = check_interactions(drugs, age_years=age)
+        rep = use_case(drugs, age=age)
         if json_out:
-            emit_json(rep.to_json())
+            emit_json(rep)
             return
         from rich.table import Table
 
@@ -296,13 +265,11 @@ with crisis lines; a text with nothing urgent shows the red-flag checklist. --js
 (findings, negated, medicines, corrections, not_understood).
     """
     with guard():
-        from gabacare.clinical.triage import triage
+        from gabacare.app import symptoms as use_case
 
-        rep = triage(texts)
-        if not rep.results:
-            fail("give at least one symptom")
+        rep = use_case(texts)
         if json_out:
-            emit_json(rep.to_json())
+            emit_json(rep)
             return
         from rich.panel import Panel
 
@@ -352,13 +319,11 @@ def missed(
 ) -> None:
     """Missed-dose advice: take it now or skip it; never double."""
     with guard():
-        from gabacare.clinical.missed_dose import missed_dose_advice
-        from gabacare.clinical.regimen import parse_clock
+        from gabacare.app import missed as use_case
 
-        times = [parse_clock(t) for t in schedule.split(",") if t.strip()]
-        adv = missed_dose_advice(times, parse_clock(missed_at), parse_clock(now), epilepsy=epilepsy)
+        adv = use_case(schedule=schedule, missed_at=missed_at, now=now, epilepsy=epilepsy)
         if json_out:
-            emit_json(adv.to_json())
+            emit_json(adv)
             return
         console = stdout_console()
         word = ("[bold green]TAKE IT NOW[/bold green]" if adv.advice == "take_now" else

@@ -1,8 +1,9 @@
 """Patient-guide commands: compare (alternatives side by side) and ask (questions in your own words).
 
-Each command parses its arguments, calls one service of :mod:`gabacare.guide` and renders the
-result. Human output puts a recognised symptom first (an emergency in red above everything else),
-shows the citations with every answer and ends with the notice.
+Each command parses its arguments, calls one use case of :mod:`gabacare.app` (the same call the
+web's pages and API make) and renders the result. Human output puts a recognised symptom first (an
+emergency in red above everything else), shows the citations with every answer and ends with the
+notice.
 """
 
 from __future__ import annotations
@@ -11,12 +12,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from gabacare._cli.common import JsonOpt, citations_text, emit_json, fail, guard, notice, stdout_console
+from gabacare._cli.common import JsonOpt, citations_text, emit_json, guard, notice, stdout_console
 
 if TYPE_CHECKING:
-    from gabacare.clinical.interactions import InteractionReport
-    from gabacare.clinical.triage import TriageReport
-    from gabacare.guide.compare import Comparison
+    from gabacare.clinical import InteractionReport, TriageReport
+    from gabacare.guide import Comparison
 
 __all__ = ["register"]
 
@@ -75,13 +75,11 @@ def compare_cmd(
 ) -> None:
     """Gabapentin and its alternatives side by side, with guideline ranks and citations."""
     with guard():
-        from gabacare.guide.compare import compare, comparison_groups
+        from gabacare.app import compare
 
-        if not indication.strip():
-            fail(f"give --indication: one of {', '.join(comparison_groups())}")
-        result = compare(indication, drugs or ())
+        result = compare(indication, drugs)
         if json_out:
-            emit_json(result.to_json())
+            emit_json(result)
             return
         _render_comparison(result)
 
@@ -117,11 +115,11 @@ def ask_cmd(
 ) -> None:
     """Answer a question from GabaCare's cited patient guide (symptoms and interactions first)."""
     with guard():
-        from gabacare.guide.ask import ask
+        from gabacare.app import ask
 
-        result = ask(" ".join(question))
+        result = ask(question)
         if json_out:
-            emit_json(result.to_json())
+            emit_json(result)
             return
         from rich.panel import Panel
 

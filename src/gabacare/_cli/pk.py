@@ -1,6 +1,8 @@
 """PK commands: ``simulate`` (one typical patient) and ``simulate-population`` (virtual patients).
 
-NumPy and the PK engine are imported inside the commands so that ``gabacare --help`` stays fast.
+Each command parses its options, calls one use case of :mod:`gabacare.app` (which reads the regimen,
+days, output step, missed doses and dialysis sessions for every face) and renders the result. NumPy
+and the PK engine are imported only when a command runs, so that ``gabacare --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -13,8 +15,7 @@ import typer
 from gabacare._cli.common import DbOpt, JsonOpt, citations_text, emit_json, fail, guard, notice, stdout_console
 
 if TYPE_CHECKING:
-    from gabacare.clinical.regimen import DailyRegimen
-    from gabacare.pk.model import DialysisSession
+    from gabacare.app import PopulationAnswer
 
 __all__ = ["register"]
 
@@ -26,40 +27,9 @@ StepOpt = Annotated[float | None, typer.Option("--step-min", help="Output step i
 PlotOpt = Annotated[str | None, typer.Option("--plot", help="Also draw the curve to FILE (.png or .svg).",
                                              show_default=False)]
 DialysisOpt = Annotated[list[str] | None, typer.Option(
-    "--dialysis", help="A hemodialysis session starting at dayN@HH:MM, as long as the label's session; repeatable.",
+    "--dialysis", help="A hemodialysis session starting at dayN@HH:MM on a simulated day, as long as the label's "
+    "session; repeatable or comma-separated.",
     show_default=False)]
-
-
-def _settings(days: int | None, step_min: float | None) -> tuple[int, float]:
-    from gabacare.knowledge import load_monograph
-
-    pk = load_monograph().pk
-    return (pk.default_days if days is None else days), (pk.default_step_min if step_min is None else step_min)
-
-
-def _sessions(items: list[str] | None) -> list[DialysisSession]:
-    import re
-
-    from gabacare.clinical.regimen import parse_clock
-    from gabacare.knowledge import load_monograph
-    from gabacare.pk.model import DialysisSession
-
-    length = load_monograph().renal.hemodialysis_session_h
-    out = []
-    for item in items or []:
-        m = re.fullmatch(r"\s*d(?:ay)?\s*(\d+)\s*[@ ]\s*(\d{1,2}:\d{2})\s*", item, re.IGNORECASE)
-        if not m or int(m.group(1)) < 1:
-            fail(f"--dialysis takes dayN@HH:MM (e.g. day2@09:00), got {item!r}")
-        at = parse_clock(m.group(2))
-        start = (int(m.group(1)) - 1) * 24.0 + at.hour + at.minute / 60.0
-        out.append(DialysisSession(start, start + length))
-    return out
-
-
-def _regimen_doses(regimen: DailyRegimen, days: int, missed: list[str] | None) -> Any:
-    from gabacare.pk.dosing import parse_missed, regimen_doses
-
-    return regimen_doses(regimen, days, parse_missed(missed or [], regimen, days))
 
 
 def _footer(console: Any, citations: Any) -> None:
@@ -102,10 +72,6 @@ def simulate(
     summary.tmax_after_dose_h, with the dose's own time in summary.peak_dose_at_h).
     """
     with guard():
-        from gabacare.clinical.regimen import parse_regimen
-        from gabacare.knowledge import load_monograph
-        from gabacare.pk.model import simulate_doses
-
         if patient is not None:
             if regimen is not None:
                 fail("give either a REGIMEN or --patient, not both")
@@ -113,23 +79,18 @@ def simulate(
             return
         if regimen is None:
             fail("give a REGIMEN such as '300 mg TID', or --patient ID")
-        n_days, step = _settings(days, step_min)
-        reg = parse_regimen(regimen)
-        events = _regimen_doses(reg, n_days, missed)
-        crcl_value = load_monograph().pk.reference_crcl_ml_min if crcl is None else crcl
-        if step <= 0:
-            fail(f"--step-min must be more than 0, got {step:g}")
-        sim = simulate_doses(events, crcl=crcl_value, end_h=n_days * 24.0, step_h=step / 60.0,
-                             dialysis=_sessions(dialysis))
+        from gabacare.app import simulate as use_case
+
+        answer = use_case(regimen=regimen, crcl=crcl, days=days, step_min=step_min, missed=missed, dialysis=dialysis)
         if plot:
             from gabacare.reports.pk_plot import plot_simulation
 
-            plot_simulation(sim, plot, title=f"{reg.describe()}, CrCl {crcl_value:g} mL/min, {n_days} day(s)")
+            plot_simulation(answer.simulation, plot, title=f"{answer.regimen}, CrCl {answer.simulation.crcl_ml_min:g} "
+                            f"mL/min, {answer.days} day(s)")
         if json_out:
-            emit_json({**sim.to_json(), "regimen": reg.describe(), "days": n_days, "step_min": step,
-                       "plot": plot, "notice": notice()})
+            emit_json({**answer.to_json(), "plot": plot})
             return
-        _render_simulation(sim, reg.describe(), n_days, plot)
+        _render_simulation(answer.simulation, answer.regimen, answer.days, plot)
 
 
 def _simulate_patient(patient: int, crcl: float | None, step_min: float | None, from_date: str | None,
@@ -148,9 +109,9 @@ def _simulate_patient(patient: int, crcl: float | None, step_min: float | None, 
     start, end = day(from_date, "--from"), day(to_date, "--to")
     if start and end and start > end:
         fail("--from is after --to")
-    _n, step = _settings(None, step_min)
-    if step <= 0:
-        fail(f"--step-min must be more than 0, got {step:g}")
+    from gabacare.app.pk import output_step_min
+
+    step = output_step_min(step_min)
     result = simulate_patient(journal(db), patient, crcl=crcl, start=start, end=end, step_h=step / 60.0)
     label = f"patient {patient}: {result.doses} logged dose(s)"
     if plot:
@@ -197,26 +158,6 @@ def _render_simulation(sim: Any, regimen: str, days: int, plot: str | None) -> N
     _footer(console, sim.citations)
 
 
-def _crcl_distribution(crcl: float | None, mean: float | None, sd: float | None, crcl_range: str | None) -> Any:
-    from gabacare.knowledge import load_monograph
-    from gabacare.pk.population import CrClDistribution
-
-    given = [crcl is not None, mean is not None or sd is not None, crcl_range is not None]
-    if sum(given) > 1:
-        fail("give one of --crcl, --crcl-mean/--crcl-sd or --crcl-range")
-    if crcl_range is not None:
-        low, _sep, high = crcl_range.partition("-")
-        try:
-            return CrClDistribution.uniform(float(low), float(high))
-        except ValueError:
-            fail(f"--crcl-range takes LOW-HIGH in mL/min (e.g. 30-90), got {crcl_range!r}")
-    if mean is not None or sd is not None:
-        if mean is None:
-            fail("--crcl-sd needs --crcl-mean")
-        return CrClDistribution.normal(mean, 0.0 if sd is None else sd)
-    return CrClDistribution.fixed(load_monograph().pk.reference_crcl_ml_min if crcl is None else crcl)
-
-
 def simulate_population(
     regimen: RegimenArg,
     n: Annotated[int | None, typer.Option("--n", help="Number of virtual patients (default: knowledge base [pk]).",
@@ -246,21 +187,13 @@ def simulate_population(
     (--crcl-mean/--crcl-sd) or uniform (--crcl-range). Use --seed for a reproducible run.
     """
     with guard():
-        from gabacare.clinical.regimen import parse_regimen
-        from gabacare.knowledge import load_monograph
-        from gabacare.pk.dosing import regimen_doses
-        from gabacare.pk.population import simulate_population as run
+        from gabacare.app import simulate_population as use_case
 
-        pk = load_monograph().pk
-        n_days, step = _settings(days, step_min)
-        if step <= 0:
-            fail(f"--step-min must be more than 0, got {step:g}")
-        reg = parse_regimen(regimen)
-        dist = _crcl_distribution(crcl, crcl_mean, crcl_sd, crcl_range)
-        n_patients = pk.population_default_n if n is None else n
-        events = regimen_doses(reg, n_days)
-        kwargs: dict[str, Any] = dict(n=n_patients, crcl=dist, end_h=n_days * 24.0, step_h=step / 60.0, seed=seed,
-                                      threshold_mg_per_l=threshold, dialysis=_sessions(dialysis))
+        def run(progress: Any = None) -> PopulationAnswer:
+            return use_case(regimen=regimen, n=n, crcl=crcl, crcl_mean=crcl_mean, crcl_sd=crcl_sd,
+                            crcl_range=crcl_range, days=days, step_min=step_min, seed=seed,
+                            threshold_mg_per_l=threshold, dialysis=dialysis, progress=progress)
+
         if sys.stderr.isatty():
             from rich.console import Console
             from rich.progress import Progress
@@ -271,18 +204,17 @@ def simulate_population(
                 def report(done: int, total: int) -> None:
                     bar.update(task, completed=done, total=total)
 
-                res = run(events, progress=report, **kwargs)
+                answer = run(report)
         else:
-            res = run(events, **kwargs)
+            answer = run()
         if plot:
             from gabacare.reports.pk_plot import plot_population
 
-            plot_population(res, plot, title=f"{reg.describe()}: {n_patients} virtual patients")
+            plot_population(answer.result, plot, title=f"{answer.regimen}: {answer.result.n} virtual patients")
         if json_out:
-            emit_json({**res.to_json(), "regimen": reg.describe(), "days": n_days, "step_min": step, "plot": plot,
-                       "notice": notice()})
+            emit_json({**answer.to_json(), "plot": plot})
             return
-        _render_population(res, reg.describe(), n_days, plot)
+        _render_population(answer.result, answer.regimen, answer.days, plot)
 
 
 def _render_population(res: Any, regimen: str, days: int, plot: str | None) -> None:

@@ -1,7 +1,9 @@
 """JSON API ``/api/v1``: one route per CLI command, same parameters, same JSON keys (docs/cli-contract.md).
 
-Every route parses (FastAPI/pydantic), calls one :mod:`gabacare.web.services` function and returns
-the result's contract JSON. Errors are RFC 9457 problems (:mod:`gabacare.web.problems`).
+Every route parses (FastAPI/pydantic), calls one use case of :mod:`gabacare.app` (the function the
+CLI command calls) and returns the result's contract JSON. Errors are RFC 9457 problems
+(:mod:`gabacare.web.problems`); an input the application layer refuses is a ``clinical-input`` 422
+with the same one-line message the CLI prints.
 
 =====================================  ==========================================
 route                                  CLI
@@ -14,17 +16,17 @@ route                                  CLI
 ``GET|POST /api/v1/interactions``      ``gabacare interactions``
 ``POST /api/v1/symptoms``              ``gabacare symptoms`` (POST only: symptoms stay out of URLs)
 ``GET  /api/v1/missed``                ``gabacare missed``
+``GET  /api/v1/simulate``              ``gabacare simulate``
 =====================================  ==========================================
 """
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
-from gabacare.web import services
+from gabacare import app
 from gabacare.web.schemas import (
     CheckIn,
     CheckOut,
@@ -61,10 +63,6 @@ Sex = Literal["female", "male"]
 ScrUnit = Literal["mg/dL", "umol/L"]
 
 
-def _today(start: date | None) -> date:
-    return start if start is not None else date.today()
-
-
 @router.get("/crcl", response_model=None, responses={200: {"model": CrClOut}, **_GET_ERRORS})
 def crcl(
     age: Annotated[float, Query(description="Age in years (12 or older).")],
@@ -74,7 +72,7 @@ def crcl(
     scr_unit: Annotated[ScrUnit, Query()] = "mg/dL",
 ) -> Any:
     """Creatinine clearance by Cockcroft-Gault (mL/min), label 2.3."""
-    return jsonable(services.crcl_json(services.crcl(age=age, sex=sex, weight_kg=weight_kg, scr=scr, scr_unit=scr_unit)))
+    return jsonable(app.crcl(age=age, sex=sex, weight_kg=weight_kg, scr=scr, scr_unit=scr_unit))
 
 
 @router.get("/limits", response_model=None, responses={200: {"model": LimitsOut}, **_GET_ERRORS})
@@ -88,14 +86,13 @@ def limits(
     hemodialysis: Annotated[bool, Query(description="Add the post-dialysis supplement.")] = False,
 ) -> Any:
     """Daily dose range and regimen for a CrCl (or the inputs to estimate one), label 2.3."""
-    _, lim = services.limits(crcl_ml_min=crcl, age=age, sex=sex, weight_kg=weight_kg, scr=scr, scr_unit=scr_unit,
-                             hemodialysis=hemodialysis)
-    return jsonable(services.limits_json(lim))
+    return jsonable(app.limits(crcl=crcl, age=age, sex=sex, weight_kg=weight_kg, scr=scr, scr_unit=scr_unit,
+                               hemodialysis=hemodialysis))
 
 
 def _titrate(body: TitrateIn) -> Any:
-    return jsonable(services.titrate(indication=body.indication, start=_today(body.start), target_mg=body.target_mg,
-                                     crcl=body.crcl, weight_kg=body.weight_kg, age=body.age))
+    return jsonable(app.titrate(indication=body.indication, start=body.start, target_mg=body.target_mg, crcl=body.crcl,
+                                weight_kg=body.weight_kg, age=body.age))
 
 
 @router.post("/titrate", response_model=None, responses={200: {"model": PlanOut}, **_BODY_ERRORS})
@@ -111,8 +108,8 @@ def titrate_get(params: Annotated[TitrateIn, Query()]) -> Any:
 
 
 def _taper(body: TaperIn) -> Any:
-    return jsonable(services.taper(from_regimen=body.from_regimen, start=_today(body.start), risk=body.risk,
-                                   crcl=body.crcl, step_mg=body.step_mg))
+    return jsonable(app.taper(from_regimen=body.from_regimen, start=body.start, risk=body.risk, crcl=body.crcl,
+                              step_mg=body.step_mg))
 
 
 @router.post("/taper", response_model=None, responses={200: {"model": PlanOut}, **_BODY_ERRORS})
@@ -128,8 +125,8 @@ def taper_get(params: Annotated[TaperIn, Query()]) -> Any:
 
 
 def _check(body: CheckIn) -> Any:
-    return jsonable(services.check(regimen=body.regimen, crcl=body.crcl, indication=body.indication,
-                                   with_drugs=body.with_drugs))
+    return jsonable(app.check(regimen=body.regimen, crcl=body.crcl, indication=body.indication,
+                              with_drugs=body.with_drugs))
 
 
 @router.post("/check", response_model=None, responses={200: {"model": CheckOut}, **_BODY_ERRORS})
@@ -145,7 +142,7 @@ def check_get(params: Annotated[CheckIn, Query()]) -> Any:
 
 
 def _interactions(body: InteractionsIn) -> Any:
-    return jsonable(services.interactions(body.drugs, age=body.age))
+    return jsonable(app.interactions(body.drugs, age=body.age))
 
 
 @router.post("/interactions", response_model=None, responses={200: {"model": InteractionsOut}, **_BODY_ERRORS})
@@ -163,7 +160,7 @@ def interactions_get(params: Annotated[InteractionsIn, Query()]) -> Any:
 @router.post("/symptoms", response_model=None, responses={200: {"model": SymptomsOut}, **_BODY_ERRORS})
 def symptoms(body: SymptomsIn) -> Any:
     """Triage symptoms: emergency / contact prescriber / expected; emergencies first."""
-    return jsonable(services.symptoms(body.symptoms))
+    return jsonable(app.symptoms(body.symptoms))
 
 
 @router.get("/missed", response_model=None, responses={200: {"model": MissedOut}, **_GET_ERRORS})
@@ -174,7 +171,7 @@ def missed(
     epilepsy: Annotated[bool, Query(description="Add the epilepsy 12-hour note.")] = False,
 ) -> Any:
     """Missed-dose advice: take it now or skip it; never double."""
-    return jsonable(services.missed(schedule=schedule, missed_at=missed, now=now, epilepsy=epilepsy))
+    return jsonable(app.missed(schedule=schedule, missed_at=missed, now=now, epilepsy=epilepsy))
 
 
 @router.get("/simulate", response_model=None, responses={200: {"model": SimulateOut}, **_GET_ERRORS})
@@ -184,8 +181,9 @@ def simulate(
     days: Annotated[int | None, Query(description="Days to simulate (default and maximum: knowledge base [pk]).")] = None,
     step_min: Annotated[float | None, Query(description="Output step in minutes (default hourly).")] = None,
     missed: Annotated[list[str], Query(description="A dose left out: its number (5) or dayN@HH:MM; repeatable.")] = [],  # noqa: B006
-    dialysis: Annotated[list[str], Query(description="A hemodialysis session starting at dayN@HH:MM; repeatable.")] = [],  # noqa: B006
+    dialysis: Annotated[list[str], Query(description="A hemodialysis session starting at dayN@HH:MM on a simulated day; "
+                                                      "repeatable or comma-separated.")] = [],  # noqa: B006
 ) -> Any:
     """Concentration-time curve of one typical patient on a regimen, with a summary of the last day."""
-    return jsonable(services.simulate(regimen=regimen, crcl=crcl, days=days, step_min=step_min, missed=missed,
-                                      dialysis=dialysis))
+    return jsonable(app.simulate(regimen=regimen, crcl=crcl, days=days, step_min=step_min, missed=missed,
+                                 dialysis=dialysis))

@@ -1,7 +1,7 @@
 """The patient guide on the web: topic pages, alternatives side by side, the search box, and their JSON API.
 
-Pages (Jinja2, ``templates/guide/``) and API routes each parse, call one :mod:`gabacare.guide`
-service and render it:
+Pages (Jinja2, ``templates/guide/``) and API routes each parse, call :mod:`gabacare.guide` (topics) or
+one use case of :mod:`gabacare.app` (``compare``, ``ask``: the same calls the CLI makes) and render it:
 
 =====================================  =========================================  =========================
 route                                  what                                       CLI
@@ -86,14 +86,15 @@ def guide_topic(request: Request, topic_id: str) -> Response:
 
 @router.get("/compare", response_class=HTMLResponse)
 def compare_page(request: Request, indication: str = "", drugs: Annotated[list[str], Query()] = []) -> Response:  # noqa: B006
-    from gabacare.guide import compare, comparison_groups
+    from gabacare.app import compare
+    from gabacare.guide import comparison_groups
 
     ctx: dict[str, Any] = {"groups": [(g, compare(g).title) for g in comparison_groups()], "active": "compare",
                            "indication": indication, "result": None, "error": None, "lines": _LINE_LABELS}
     if not indication.strip():
         return _page(request, "guide/compare.html", ctx)
     try:
-        ctx["result"] = compare(indication, [d for d in drugs if d.strip()])
+        ctx["result"] = compare(indication, drugs)
     except ClinicalInputError as exc:
         ctx["error"] = _refused(exc)
         return _page(request, "guide/compare.html", ctx, 422)
@@ -102,7 +103,7 @@ def compare_page(request: Request, indication: str = "", drugs: Annotated[list[s
 
 @router.get("/search", response_class=HTMLResponse)
 def search_page(request: Request, q: str = "") -> Response:
-    from gabacare.guide import ask
+    from gabacare.app import ask
 
     ctx: dict[str, Any] = {"q": q, "result": None, "error": None, "active": "search"}
     if not q.strip():
@@ -129,9 +130,9 @@ def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
                                                        **_problems(422)})
 def ask_api(q: Annotated[str, Query(description="A question in your own words.")]) -> Any:
     """Answer a question from the cited guide: triage and interactions when it names them (``gabacare ask``)."""
-    from gabacare.guide import ask
+    from gabacare.app import ask
 
-    return jsonable(ask(q).to_json())
+    return jsonable(ask(q))
 
 
 @api_router.get("/compare", response_model=None, responses={200: _object("Same keys as `gabacare compare --json`."),
@@ -141,9 +142,9 @@ def compare_api(
     drugs: Annotated[list[str], Query(description="Medicines to compare with gabapentin; repeatable.")] = [],  # noqa: B006
 ) -> Any:
     """Gabapentin and its alternatives with guideline ranks and citations (``gabacare compare``)."""
-    from gabacare.guide import compare
+    from gabacare.app import compare
 
-    return jsonable(compare(indication, [d for d in drugs if d.strip()]).to_json())
+    return jsonable(compare(indication, drugs))
 
 
 @api_router.get("/topics", response_model=None, responses={200: _object("The topics: id, title, summary.")})

@@ -1,11 +1,12 @@
 """Server-rendered pages: home, the planners and symptom triage (Jinja2; HTMX enhances).
 
-Each planner has ``GET /plan/<name>`` (the empty form) and ``POST /plan/<name>`` (form → one
-:mod:`gabacare.web.services` call → page). Without JavaScript the POST answers the whole page; with
-HTMX (``HX-Request: true``) only the result partial ``planners/_<name>_result.html``, swapped into
-``#result``. Refused input answers 422 with the message: the whole page with the form as it was
-filled in, or for HTMX (configured in ``base.html`` to swap 4xx answers) the result partial with the
-alert. Forms carry a CSRF token (:mod:`.security`).
+Each planner has ``GET /plan/<name>`` (the empty form) and ``POST /plan/<name>`` (the form's texts
+as they came → one :mod:`gabacare.app` use case, which reads them as it reads the CLI's and the API's
+inputs → page). Without JavaScript the POST answers the whole page; with HTMX (``HX-Request: true``)
+only the result partial ``planners/_<name>_result.html``, swapped into ``#result``. Refused input
+answers 422 with the message: the whole page with the form as it was filled in, or for HTMX
+(configured in ``base.html`` to swap 4xx answers) the result partial with the alert. Forms carry a
+CSRF token (:mod:`.security`).
 
 Forms post rather than get so that health data (symptoms, kidney function) never sits in a URL,
 a browser history or an access log.
@@ -19,9 +20,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from gabacare import app
 from gabacare.clinical.errors import ClinicalInputError
 from gabacare.knowledge import load_monograph
-from gabacare.web import services
 from gabacare.web.problems import PROBLEM_TYPES
 from gabacare.web.security import require_csrf
 
@@ -40,27 +41,6 @@ PLANNERS: tuple[tuple[str, str, str, str], ...] = (
     ("/symptoms", "symptoms", "Symptoms", "Is a symptom an emergency, a reason to call, or expected?"),
     ("/plan/missed", "missed", "Missed dose", "Take it now or skip it; never double."),
 )
-
-
-def _num(text: str, what: str) -> float | None:
-    """A form number, or None for an empty field; anything else is refused with the field's name."""
-    t = text.strip().replace(",", ".")
-    if not t:
-        return None
-    try:
-        return float(t)
-    except ValueError:
-        raise ClinicalInputError(f"{what} must be a number, got {text.strip()!r}") from None
-
-
-def _date(text: str, what: str) -> date:
-    t = text.strip()
-    if not t:
-        return date.today()
-    try:
-        return date.fromisoformat(t)
-    except ValueError:
-        raise ClinicalInputError(f"{what} must be a date like 2026-01-31, got {t!r}") from None
 
 
 def _render(request: Request, name: str, form: dict[str, Any], *, result: Any = None, error: str | None = None,
@@ -121,9 +101,8 @@ def titrate_submit(request: Request, indication: Text = "", target_mg: Text = ""
     form = {"indication": indication, "target_mg": target_mg, "crcl": crcl, "start": start, "weight_kg": weight_kg,
             "age": age}
     try:
-        plan = services.titrate(indication=indication, start=_date(start, "Start date"),
-                                target_mg=_num(target_mg, "Target dose"), crcl=_num(crcl, "Creatinine clearance"),
-                                weight_kg=_num(weight_kg, "Weight"), age=_num(age, "Age"))
+        plan = app.titrate(indication=indication, start=start, target_mg=target_mg, crcl=crcl, weight_kg=weight_kg,
+                           age=age)
     except ClinicalInputError as exc:
         return _render(request, "titrate", form, error=_refused(exc))
     return _render(request, "titrate", form, result=plan)
@@ -141,8 +120,7 @@ def taper_submit(request: Request, from_regimen: Text = "", risk: Text = "", crc
                  step_mg: Text = "") -> Response:
     form = {"from_regimen": from_regimen, "risk": risk, "crcl": crcl, "start": start, "step_mg": step_mg}
     try:
-        plan = services.taper(from_regimen=from_regimen, start=_date(start, "Start date"), risk=risk or None,
-                              crcl=_num(crcl, "Creatinine clearance"), step_mg=_num(step_mg, "Step"))
+        plan = app.taper(from_regimen=from_regimen, start=start, risk=risk, crcl=crcl, step_mg=step_mg)
     except ClinicalInputError as exc:
         return _render(request, "taper", form, error=_refused(exc))
     return _render(request, "taper", form, result=plan)
@@ -161,13 +139,11 @@ def kidneys_submit(request: Request, crcl: Text = "", age: Text = "", sex: Text 
     form = {"crcl": crcl, "age": age, "sex": sex, "weight_kg": weight_kg, "scr": scr, "scr_unit": scr_unit,
             "hemodialysis": hemodialysis}
     try:
-        estimate, lim = services.limits(
-            crcl_ml_min=_num(crcl, "Creatinine clearance"), age=_num(age, "Age"), sex=sex or None,
-            weight_kg=_num(weight_kg, "Weight"), scr=_num(scr, "Serum creatinine"), scr_unit=scr_unit,
-            hemodialysis=bool(hemodialysis))
+        answer = app.limits(crcl=crcl, age=age, sex=sex, weight_kg=weight_kg, scr=scr, scr_unit=scr_unit,
+                            hemodialysis=bool(hemodialysis))
     except ClinicalInputError as exc:
         return _render(request, "kidneys", form, error=_refused(exc))
-    return _render(request, "kidneys", form, result=lim, estimate=estimate)
+    return _render(request, "kidneys", form, result=answer.limits, estimate=answer.estimate)
 
 
 # --- regimen check -----------------------------------------------------------------------------
@@ -182,8 +158,7 @@ def check_submit(request: Request, regimen: Text = "", crcl: Text = "", indicati
                  with_drugs: Text = "") -> Response:
     form = {"regimen": regimen, "crcl": crcl, "indication": indication, "with_drugs": with_drugs}
     try:
-        res = services.check(regimen=regimen, crcl=_num(crcl, "Creatinine clearance"), indication=indication or None,
-                             with_drugs=services.split_list(with_drugs))
+        res = app.check(regimen=regimen, crcl=crcl, indication=indication, with_drugs=with_drugs)
     except ClinicalInputError as exc:
         return _render(request, "check", form, error=_refused(exc))
     return _render(request, "check", form, result=res)
@@ -200,7 +175,7 @@ def interactions_page(request: Request) -> Response:
 def interactions_submit(request: Request, drugs: Text = "", age: Text = "") -> Response:
     form = {"drugs": drugs, "age": age}
     try:
-        rep = services.interactions(services.split_list(drugs), age=_num(age, "Age"))
+        rep = app.interactions(drugs, age=age)
     except ClinicalInputError as exc:
         return _render(request, "interactions", form, error=_refused(exc))
     return _render(request, "interactions", form, result=rep)
@@ -217,7 +192,7 @@ def symptoms_page(request: Request) -> Response:
 def symptoms_submit(request: Request, symptoms: Text = "") -> Response:
     form = {"symptoms": symptoms}
     try:
-        rep = services.symptoms(services.split_list(symptoms))
+        rep = app.symptoms(symptoms)
     except ClinicalInputError as exc:
         return _render(request, "symptoms", form, error=_refused(exc))
     return _render(request, "symptoms", form, result=rep)
@@ -234,7 +209,7 @@ def missed_page(request: Request) -> Response:
 def missed_submit(request: Request, schedule: Text = "", missed: Text = "", now: Text = "", epilepsy: Text = "") -> Response:
     form = {"schedule": schedule, "missed": missed, "now": now, "epilepsy": epilepsy}
     try:
-        adv = services.missed(schedule=schedule, missed_at=missed, now=now, epilepsy=bool(epilepsy))
+        adv = app.missed(schedule=schedule, missed_at=missed, now=now, epilepsy=bool(epilepsy))
     except ClinicalInputError as exc:
         return _render(request, "missed", form, error=_refused(exc))
     return _render(request, "missed", form, result=adv)

