@@ -115,3 +115,60 @@ def test_downgrade_to_0001_and_back_keeps_journal_rows(empty_engine: Engine) -> 
     assert _counts(empty_engine)["entries"] == 1
     migrate(empty_engine)
     assert _counts(empty_engine)["entry_revisions"] == 1
+
+
+def test_0003_derives_each_old_dose_slot_as_the_old_code_did(empty_engine: Engine) -> None:
+    """Rows stored by the old Today page (the issue 18 taps, on 300 mg TID) get the slot the old
+    code showed them under (nearest time, taken first, then skipped): the old record, kept as it was
+    read, now explicit and correctable. Every row gets a distinct uid; nothing is lost."""
+    from gabacare.journal.sql import SqlJournalRepository
+
+    _alembic(empty_engine, "upgrade", "0002")
+    day = date(2026, 6, 1)
+    with empty_engine.begin() as conn:
+        conn.execute(text("INSERT INTO patients (id, name, created_at) VALUES (1, 'Ada', :t)"), {"t": T0})
+        conn.execute(text("INSERT INTO plans (id, patient_id, kind, label, start_date, end_date, continues, spec, "
+                          "warnings, created_at) VALUES (1, 1, 'maintenance', '300 mg TID', :d, :d, true, '{}', "
+                          "'[]', :t)"), {"d": day, "t": T0})
+        for hh in (7, 14, 21):
+            conn.execute(text("INSERT INTO plan_doses (plan_id, at, mg) VALUES (1, :t, 300)"),
+                         {"t": datetime(2026, 6, 1, hh)})
+        rows = [(1, datetime(2026, 6, 3, 7), "taken"), (2, datetime(2026, 6, 3, 8, 44), "skipped"),
+                (3, datetime(2026, 6, 3, 8, 44), "taken"), (4, datetime(2026, 5, 30, 9), "taken"),
+                (5, datetime(2026, 6, 4, 14, 10), "late")]
+        for entry_id, at, status in rows:
+            conn.execute(text("INSERT INTO entries (id, patient_id, kind, at, mg, status, version, recorded_at) "
+                              "VALUES (:i, 1, 'dose', :t, 300, :s, 1, :t)"), {"i": entry_id, "t": at, "s": status})
+        conn.execute(text("INSERT INTO entries (id, patient_id, kind, at, text, version, recorded_at) "
+                          "VALUES (6, 1, 'note', :t, 'n', 1, :t)"), {"t": T0})
+    migrate(empty_engine)
+    repo = SqlJournalRepository(empty_engine)
+    got = {e.id: e for e in repo.list_entries(1)}
+    assert {i: got[i].data.slot for i in got} == {
+        1: datetime(2026, 6, 3, 7), 3: datetime(2026, 6, 3, 14), 2: datetime(2026, 6, 3, 21),  # as shown before
+        4: None,  # before the plan: an extra dose, as before
+        5: datetime(2026, 6, 4, 14), 6: None}
+    assert not any(e.data.prn for e in got.values())
+    uids = [e.uid for e in got.values()]
+    assert len(set(uids)) == 6 and all(len(u) == 36 and u[14] == "4" for u in uids)
+    with empty_engine.connect() as conn:
+        assert compare_metadata_clean(conn)
+
+
+def compare_metadata_clean(conn: object) -> bool:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    return compare_metadata(MigrationContext.configure(conn), Base.metadata) == []  # type: ignore[arg-type]
+
+
+def test_downgrade_to_0002_drops_the_new_columns_and_keeps_rows(empty_engine: Engine) -> None:
+    _alembic(empty_engine, "upgrade", "0001")
+    _fill_at_0001(empty_engine)
+    migrate(empty_engine)
+    _alembic(empty_engine, "downgrade", "0002")
+    with empty_engine.connect() as conn:
+        assert not {"slot", "prn", "uid", "deleted_at"} & {c["name"] for c in inspect(conn).get_columns("entries")}
+    assert _counts(empty_engine)["entry_revisions"] == 1
+    migrate(empty_engine)
+    assert _counts(empty_engine)["entries"] == 1

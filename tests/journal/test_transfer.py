@@ -33,7 +33,7 @@ def test_export_import_export_is_identical(any_journal: Journal, fmt: str) -> No
     a = _fill(any_journal)
     first = any_journal.export(a, fmt)  # type: ignore[arg-type]
     b = any_journal.add_patient("Copy").id
-    assert any_journal.import_text(b, first, fmt) == {"entries": 9, "plans": 2}  # type: ignore[arg-type]
+    assert any_journal.import_text(b, first, fmt) == {"entries": 9, "plans": 2, "already_present": 0}  # type: ignore[arg-type]
     assert any_journal.export(b, fmt) == first  # type: ignore[arg-type]
     assert [p.plan for p in any_journal.plans(b)] == [p.plan for p in any_journal.plans(a)]
     assert [e.data for e in any_journal.entries(b)] == [e.data for e in any_journal.entries(a)]
@@ -70,4 +70,4 @@ def test_json_import_reports_every_bad_row_with_its_line(mem_journal: Journal) -
 def test_import_accepts_an_export_with_no_rows(mem_journal: Journal) -> None:
     a = mem_journal.add_patient("Ada").id
     for fmt in ("csv", "json"):
-        assert mem_journal.import_text(a, mem_journal.export(a, fmt), fmt) == {"entries": 0, "plans": 0}  # type: ignore[arg-type]
+        assert mem_journal.import_text(a, mem_journal.export(a, fmt), fmt) == {"entries": 0, "plans": 0, "already_present": 0}  # type: ignore[arg-type]

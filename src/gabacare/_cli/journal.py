@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
@@ -92,13 +92,13 @@ def _date(text: str | None, flag: str) -> date | None:
         fail(f"{flag} must be a date like 2026-01-31")
 
 
-def _at(text: str | None) -> datetime | None:
+def _at(text: str | None, flag: str = "--at") -> datetime | None:
     if text is None:
         return None
     try:
         return datetime.fromisoformat(text)
     except ValueError:
-        fail("--at must be an ISO date and time like 2026-01-31T08:00")
+        fail(f"{flag} must be an ISO date and time like 2026-01-31T08:00")
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -115,7 +115,8 @@ def _entry_json(e: Entry) -> dict[str, Any]:
     return {"id": e.id, "patient": e.patient_id, "kind": d.kind, "at": _iso(d.at), "mg": d.mg, "status": d.status,
             "name": d.name, "value": d.value, "unit": d.unit, "text": d.text, "urgency": d.urgency,
             "version": e.version, "recorded_at": _iso(e.recorded_at), "warnings": list(e.warnings),
-            "problem": e.problem}
+            "problem": e.problem, "slot": _iso(d.slot), "prn": d.prn, "uid": e.uid or None,
+            "deleted": e.deleted_at is not None}
 
 
 def _invalid_json(items: Sequence[InvalidEntry]) -> list[dict[str, Any]]:
@@ -132,7 +133,8 @@ def _describe(e: Entry) -> str:
     if e.problem is not None:
         return f"[red]invalid {shown(d.kind)} entry[/red] ({shown(e.problem)}; correct it with `gabacare log edit`)"
     if d.kind == "dose":
-        return f"dose {_number(d.mg)} mg ({shown(d.status)})"
+        answers = " as needed" if d.prn else (f" for the {d.slot:%Y-%m-%d %H:%M} dose" if d.slot else "")
+        return f"dose {_number(d.mg)} mg ({shown(d.status)}){answers}"
     if d.kind == "symptom":
         return f"{shown(d.name)} {_number(d.value)}"
     if d.kind == "lab":
@@ -263,12 +265,19 @@ def log_dose(
     mg: Annotated[float, typer.Option("--mg", help="mg actually taken (the planned mg when skipped).")],
     at: AtOpt = None,
     status: Annotated[StatusChoice, typer.Option("--status", help="taken, late or skipped.")] = StatusChoice.taken,
+    slot: Annotated[str | None, typer.Option(
+        "--slot", help="The planned dose this answers (ISO time, e.g. 2026-01-01T07:00; default: the planned dose "
+        "of that day closest to --at, unless it is answered already).", show_default=False)] = None,
+    prn: Annotated[bool, typer.Option("--prn", help="An as-needed dose, apart from the plan's schedule.")] = False,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Log a dose: taken, late or skipped."""
+    """Log a dose: taken (when: --at, default now), late or skipped; --slot says which planned dose it
+    answers, --prn logs an as-needed dose apart from the schedule."""
     with _guard():
-        _logged(open_journal(db).log_dose(patient, mg, at=_at(at), status=status.value), json_out)
+        planned = _at(slot, "--slot")
+        _logged(open_journal(db).log_dose(patient, mg, at=_at(at), status=status.value, slot=planned, prn=prn),
+                json_out)
 
 
 def log_symptom(
@@ -401,7 +410,41 @@ def log_edit(
             changes["text"] = text
         if not changes:
             fail("nothing to change: give --at, --mg, --status, --score or --text")
-        _logged(open_journal(db).edit_entry(patient, entry_id, **changes), json_out)
+        entry = open_journal(db).edit_entry(patient, entry_id, **changes)
+        _audit(db, "update", patient, entry_id)
+        if json_out:
+            emit_json(_entry_json(entry))
+            return
+        console = stdout_console()
+        console.print(f"Entry #{entry.id} is now version {entry.version} ({entry.at:%Y-%m-%d %H:%M}: "
+                      f"{_describe(entry)}); `gabacare log history` shows every version.")
+        for w in entry.warnings:
+            console.print(f"[bold yellow]! {shown(w)}[/bold yellow]")
+
+
+def log_delete(
+    patient: PatientOpt,
+    entry_id: Annotated[int, typer.Argument(help="Entry id (from `log ... --json`, `today --json` or `export`).")],
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Delete an entry; its versions stay in its history (`gabacare log history`)."""
+    with _guard():
+        entry = open_journal(db).delete_entry(patient, entry_id)
+        _audit(db, "delete", patient, entry_id)
+        if json_out:
+            emit_json(_entry_json(entry))
+            return
+        stdout_console().print(f"Deleted entry #{entry.id} (version {entry.version}; `gabacare log history` "
+                               "shows every version).")
+
+
+def _audit(db: str | None, action: Literal["update", "delete"], patient: int, entry_id: int) -> None:
+    """The audit row of a change made on the command line (the local operator; ids only)."""
+    from gabacare.composition import accounts
+    from gabacare.journal.accounts_model import Actor
+
+    accounts(db).audit(Actor.cli(), action, patient, "entry", entry_id)
 
 
 def log_history(
@@ -432,12 +475,14 @@ def today(
     with _guard():
         v = open_journal(db).today(patient, on=_date(on, "--date"))
         doses = [{"time": f"{d.at:%H:%M}", "at": _iso(d.at), "mg": d.mg, "status": d.status,
-                  "taken_at": _iso(d.taken_at), "taken_mg": d.taken_mg, "on_time": d.on_time} for d in v.doses]
+                  "taken_at": _iso(d.taken_at), "taken_mg": d.taken_mg, "on_time": d.on_time, "entry": d.entry_id}
+                 for d in v.doses]
         if json_out:
             emit_json({"date": v.date, "plan": None if v.plan_kind is None else
                        {"kind": v.plan_kind, "label": v.plan_label},
                        "planned_mg": v.planned_mg, "taken_mg": v.taken_mg, "doses": doses,
                        "extra_doses": [_entry_json(e) for e in v.extra_doses],
+                       "prn_doses": [_entry_json(e) for e in v.prn_doses],
                        "entries": [_entry_json(e) for e in v.entries],
                        "invalid_entries": _invalid_json(v.invalid_entries)})
             return
@@ -458,6 +503,8 @@ def today(
             console.print(table)
         for e in v.extra_doses:
             console.print(f"Extra dose at {e.at:%H:%M}: {_number(e.data.mg)} mg")
+        for e in v.prn_doses:
+            console.print(f"As-needed dose at {e.at:%H:%M}: {_number(e.data.mg)} mg")
         others = [e for e in v.entries if e.kind != "dose"]
         for e in others:
             console.print(f"{e.at:%H:%M} {_describe(e)}")
@@ -481,7 +528,7 @@ def adherence(
             emit_json({"patient": patient, "from": r.start, "to": r.end, **{
                 k: getattr(r, k) for k in ("adherence_pct", "scheduled", "taken", "on_time_pct", "on_time", "extra",
                                            "skipped", "on_time_window_min", "planned_mg", "taken_mg",
-                                           "longest_missed_streak")},
+                                           "longest_missed_streak", "prn_doses", "prn_mg")},
                 "missed_streaks": [{"first": _iso(s.first), "last": _iso(s.last), "doses": s.doses}
                                    for s in r.missed_streaks],
                 "days": r.days, "weeks": r.weeks, "invalid_entries": _invalid_json(r.invalid_entries)})
@@ -493,7 +540,8 @@ def adherence(
         on_time = "n/a" if r.on_time_pct is None else f"{r.on_time_pct:g}%"
         console.print(f"[bold]{r.start} to {r.end}[/bold]: {r.taken}/{r.scheduled} scheduled doses taken ({pct}); "
                       f"on time (±{r.on_time_window_min} min) {on_time}; longest missed streak "
-                      f"{r.longest_missed_streak} dose(s); taken {r.taken_mg:g} of {r.planned_mg:g} mg planned.")
+                      f"{r.longest_missed_streak} dose(s); taken {r.taken_mg:g} of {r.planned_mg:g} mg planned"
+                      + (f" (as-needed doses apart: {r.prn_doses}, {r.prn_mg:g} mg)." if r.prn_doses else "."))
         table = Table(title="By week")
         for col in ("Week of", "Scheduled", "Taken", "Adherence", "On time"):
             table.add_column(col)
@@ -625,10 +673,14 @@ def import_(
             fail("the file is not UTF-8 text; nothing imported")
         except (FileNotFoundError, IsADirectoryError):
             fail(f"cannot read {term_safe(file)}: no such file")
+        added = counts["entries"] + counts["plans"]
         if json_out:
-            emit_json({"patient": patient, "format": kind, "imported": counts})
+            emit_json({"patient": patient, "format": kind, "added": added,
+                       "already_present": counts["already_present"],
+                       "imported": {"entries": counts["entries"], "plans": counts["plans"]}})
         else:
-            stdout_console().print(f"Imported {counts['entries']} entries and {counts['plans']} plan(s).")
+            stdout_console().print(f"Imported {counts['entries']} entries and {counts['plans']} plan(s); "
+                                   f"{counts['already_present']} already present.")
 
 
 def register(app: typer.Typer) -> None:
@@ -650,6 +702,7 @@ def register(app: typer.Typer) -> None:
     log_app.command("lab")(log_lab)
     log_app.command("note")(log_note)
     log_app.command("edit")(log_edit)
+    log_app.command("delete")(log_delete)
     log_app.command("history")(log_history)
     app.add_typer(log_app, name="log")
 

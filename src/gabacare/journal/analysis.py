@@ -1,16 +1,21 @@
 """Journal analysis (pure functions over entries and the plan's schedule).
 
-* :func:`match_doses` pairs scheduled doses with logged doses on the same day (nearest first).
+* :func:`match_doses` pairs each scheduled dose with the dose entry that answers it: the entry whose
+  stored ``slot`` is that dose's date and time (never the nearest entry in time).
 * :func:`adherence` -- per day and per ISO week: scheduled vs taken, on time within a window,
-  missed-dose streaks, and mg actually taken vs planned.
+  missed-dose streaks, mg actually taken vs planned, and as-needed (PRN) doses apart.
 * :func:`trends` -- each score's daily mean and trailing rolling mean.
 * :func:`dose_response` -- score vs daily mg taken, and scores before/after each plan step,
   including the withdrawal watch window after a dose reduction (knowledge base ``[withdrawal]``).
 
-Definitions (also in the CLI help): ``adherence_pct`` = scheduled doses that were taken (at any
-hour of their day) ÷ scheduled doses due so far; ``on_time_pct`` = scheduled doses taken within
-``window`` of their time ÷ the same denominator (``None`` when nothing was due). A ``late`` dose
-counts as taken but never as on time; ``skipped`` counts as not taken.
+Definitions (also in the CLI help): ``adherence_pct`` = scheduled doses that were taken (whatever
+the hour) ÷ scheduled doses due so far (a dose is due once its time has come, or once it has been
+answered, taken or skipped, ahead of time); ``on_time_pct`` = scheduled doses taken (the moment
+stored in ``at``) within ``window`` of their time ÷ the same denominator (``None`` when nothing was
+due). A ``late`` dose counts as taken but never as on time; ``skipped`` counts as not taken. A dose
+answering no scheduled dose (no slot, a slot the plan does not call for, or a second answer to one
+slot) is an ``extra`` dose; an as-needed dose (``prn``) is neither: it is counted in ``prn_doses``.
+``taken_mg`` is every mg actually taken, as-needed doses included (``prn_mg`` of it).
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ __all__ = [
     "TrendPoint",
     "WeekAdherence",
     "adherence",
+    "dose_day",
     "dose_response",
     "match_doses",
     "pct",
@@ -50,49 +56,55 @@ def pct(part: int, whole: int) -> float | None:
     return None if whole == 0 else round(settings.PCT * part / whole, 1)
 
 
+_TAKEN = ("taken", "late")
+
+
 @dataclass(frozen=True)
 class DoseMatch:
-    """A scheduled dose and the logged dose attributed to it (None when none was)."""
+    """A scheduled dose, the taken dose that answers it (None when none does) and, when none was
+    taken, the entry that skipped it."""
 
     scheduled: ScheduledDose
     logged: Entry | None
     on_time: bool
+    skipped: Entry | None = None
+
+    @property
+    def answered(self) -> bool:
+        return self.logged is not None or self.skipped is not None
+
+
+def dose_day(e: Entry) -> date:
+    """The day a dose entry counts on: its slot's day (the planned dose it answers), else the day taken."""
+    return (e.data.slot or e.data.at).date()
 
 
 def match_doses(
     scheduled: Sequence[ScheduledDose], logged: Sequence[Entry], *, window: timedelta
 ) -> tuple[list[DoseMatch], list[Entry]]:
-    """Pair each day's scheduled doses with that day's logged doses, closest in time first.
+    """Pair each scheduled dose with the dose entry whose stored ``slot`` is its date and time.
 
-    Returns the matches in schedule order and the logged doses left over (extra doses).
+    ``logged`` are dose entries (any status; as-needed ones are left out here). When several answer
+    one slot, a taken (or late) one wins over a skipped one, then the first recorded (lowest id).
+    Returns the matches in schedule order and the taken doses that answer none of ``scheduled``
+    (extra doses: no slot, a slot not scheduled, or a second answer to a slot), by time.
     """
-    by_day_s: dict[date, list[ScheduledDose]] = defaultdict(list)
-    by_day_l: dict[date, list[Entry]] = defaultdict(list)
-    for s in scheduled:
-        by_day_s[s.at.date()].append(s)
-    for e in logged:
-        by_day_l[e.at.date()].append(e)
-    matched: dict[int, Entry] = {}
-    extra: list[Entry] = []
-    index = {id(s): i for i, s in enumerate(scheduled)}
-    for day in sorted(set(by_day_s) | set(by_day_l)):
-        ss, ll = by_day_s.get(day, []), by_day_l.get(day, [])
-        pairs = sorted(((abs(s.at - e.at), si, li) for si, s in enumerate(ss) for li, e in enumerate(ll)),
-                       key=lambda p: (p[0], p[1], p[2]))
-        used_s: set[int] = set()
-        used_l: set[int] = set()
-        for _, si, li in pairs:
-            if si in used_s or li in used_l:
-                continue
-            used_s.add(si)
-            used_l.add(li)
-            matched[index[id(ss[si])]] = ll[li]
-        extra.extend(e for li, e in enumerate(ll) if li not in used_l)
+    by_slot: dict[datetime, list[Entry]] = defaultdict(list)
+    for e in sorted(logged, key=lambda e: e.id):
+        if e.data.slot is not None and not e.data.prn:
+            by_slot[e.data.slot].append(e)
+    used: set[int] = set()
     out = []
-    for i, s in enumerate(scheduled):
-        got = matched.get(i)
+    for s in scheduled:
+        answers = [e for e in by_slot.get(s.at, ()) if e.id not in used]
+        got = next((e for e in answers if e.data.status in _TAKEN), None)
+        skip = None if got is not None else next((e for e in answers if e.data.status == "skipped"), None)
+        for answer in (got, skip):
+            if answer is not None:
+                used.add(answer.id)
         on_time = got is not None and got.data.status == "taken" and abs(got.at - s.at) <= window
-        out.append(DoseMatch(s, got, on_time))
+        out.append(DoseMatch(s, got, on_time, skip))
+    extra = [e for e in logged if e.id not in used and not e.data.prn and e.data.status in _TAKEN]
     return out, sorted(extra, key=lambda e: (e.at, e.id))
 
 
@@ -147,6 +159,10 @@ class AdherenceReport:
     weeks: tuple[WeekAdherence, ...]
     invalid_entries: tuple[InvalidEntry, ...] = ()
     """Stored dose entries left out because today's rules refuse them (the services fill this in)."""
+    prn_doses: int = 0
+    """As-needed doses taken in the period (counted apart: never scheduled, taken or extra)."""
+    prn_mg: float = 0.0
+    """mg of those as-needed doses (included in ``taken_mg``)."""
 
 
 def adherence(
@@ -158,15 +174,22 @@ def adherence(
     now: datetime,
     window: timedelta = settings.ON_TIME_WINDOW,
 ) -> AdherenceReport:
-    """Adherence from ``start`` to ``end`` inclusive; doses due after ``now`` are not counted yet.
+    """Adherence from ``start`` to ``end`` inclusive; doses due after ``now`` are not counted yet
+    (unless already answered: taken or skipped ahead of time).
 
-    ``doses`` are dose entries (any status) in the period; ``scheduled`` the plan's doses in it.
-    They must be valid (``Entry.problem`` is None): the services leave invalid stored entries out.
+    ``doses`` are dose entries (any status) counting on the period's days (:func:`dose_day`; a
+    wider list is filtered); ``scheduled`` the plan's doses in it. They must be valid
+    (``Entry.problem`` is None): the services leave invalid stored entries out.
     """
-    due = [s for s in scheduled if start <= s.at.date() <= end and s.at <= now]
-    logged = [e for e in doses if e.kind == "dose" and start <= e.at.date() <= end]
-    taken_logged = [e for e in logged if e.data.status in ("taken", "late")]
-    matches, extra = match_doses(due, taken_logged, window=window)
+    in_period = [s for s in scheduled if start <= s.at.date() <= end]
+    all_logged = [e for e in doses if e.kind == "dose"]
+    logged = [e for e in all_logged if not e.data.prn and start <= dose_day(e) <= end]
+    prn = [e for e in all_logged if e.data.prn and e.data.status in _TAKEN and start <= e.at.date() <= end]
+    matched, _ = match_doses(in_period, [e for e in all_logged if not e.data.prn], window=window)
+    matches = [m for m in matched if m.scheduled.at <= now or m.answered]
+    used = {m.logged.id for m in matched if m.logged is not None}
+    extra = [e for e in logged if e.data.status in _TAKEN and e.id not in used]
+    taken_logged = [e for e in all_logged if e.data.status in _TAKEN and start <= e.at.date() <= end]
 
     per_day: dict[date, list[int]] = {d: [0, 0, 0, 0] for d in days(start, end)}  # sched, taken, on time, extra
     planned_mg: dict[date, float] = defaultdict(float)
@@ -180,7 +203,7 @@ def adherence(
         if start <= s.at.date() <= end:
             planned_mg[s.at.date()] += s.mg
     for e in extra:
-        per_day[e.at.date()][3] += 1
+        per_day[dose_day(e)][3] += 1
     for e in taken_logged:
         taken_mg[e.at.date()] += e.data.mg or 0.0
     day_rows = tuple(
@@ -211,6 +234,7 @@ def adherence(
     return AdherenceReport(
         start=start, end=end, scheduled=n_sched, taken=n_taken, on_time=n_on_time, extra=len(extra),
         skipped=sum(1 for e in logged if e.data.status == "skipped"),
+        prn_doses=len(prn), prn_mg=sum(e.data.mg or 0.0 for e in prn),
         adherence_pct=pct(n_taken, n_sched), on_time_pct=pct(n_on_time, n_sched),
         on_time_window_min=int(window.total_seconds() // 60),
         planned_mg=sum(planned_mg.values()), taken_mg=sum(taken_mg.values()),

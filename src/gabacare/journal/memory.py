@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import threading
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -22,7 +23,7 @@ from gabacare.journal.accounts_model import (
 )
 from gabacare.journal.errors import UnknownEntryError, UnknownPatientError
 from gabacare.journal.model import Entry, EntryData, EntryKind, NewPatient, NewPlan, Patient, StoredPlan
-from gabacare.journal.repository import JournalRepository, Progress
+from gabacare.journal.repository import BatchEntry, JournalRepository, Progress
 
 __all__ = ["InMemoryAccountRepository", "InMemoryJournalRepository"]
 
@@ -76,19 +77,27 @@ class InMemoryJournalRepository(JournalRepository):
             self._patient(patient_id)
             return [p for _, p in sorted(self._plans.items()) if p.patient_id == patient_id]
 
-    def add_entry(self, patient_id: int, data: EntryData, *, recorded_at: datetime) -> Entry:
+    def add_entry(self, patient_id: int, data: EntryData, *, recorded_at: datetime, uid: str | None = None) -> Entry:
         with self._lock:
             self._patient(patient_id)
-            entry = Entry(self._new_id("entry"), patient_id, 1, recorded_at, data)
+            uid = uid or str(uuid.uuid4())
+            if uid in self._uids(patient_id):
+                from gabacare.journal.errors import JournalStorageError
+
+                raise JournalStorageError("the journal database refused the operation (IntegrityError)")
+            entry = Entry(self._new_id("entry"), patient_id, 1, recorded_at, data, uid=uid)
             self._entries[entry.id] = entry
             return entry
+
+    def _uids(self, patient_id: int) -> set[str]:
+        return {e.uid for e in self._entries.values() if e.patient_id == patient_id}
 
     def add_batch(
         self,
         patient_id: int,
         *,
         plans: Iterable[NewPlan] = (),
-        entries: Iterable[EntryData] = (),
+        entries: Iterable[BatchEntry] = (),
         recorded_at: datetime,
         progress: Progress | None = None,
     ) -> int:
@@ -97,10 +106,15 @@ class InMemoryJournalRepository(JournalRepository):
             next_ids = copy.copy(self._next)
             new_plans: dict[int, StoredPlan] = {}
             new_entries: dict[int, Entry] = {}
-            for i, data in enumerate(entries, start=1):
-                eid = next_ids["entry"]
-                next_ids["entry"] += 1
-                new_entries[eid] = Entry(eid, patient_id, 1, recorded_at, data)
+            seen = self._uids(patient_id)
+            for i, item in enumerate(entries, start=1):
+                uid, data = (str(uuid.uuid4()), item) if isinstance(item, EntryData) else item
+                uid = uid or str(uuid.uuid4())
+                if uid not in seen:
+                    seen.add(uid)
+                    eid = next_ids["entry"]
+                    next_ids["entry"] += 1
+                    new_entries[eid] = Entry(eid, patient_id, 1, recorded_at, data, uid=uid)
                 if progress is not None and i % settings.IMPORT_CHUNK_ROWS == 0:
                     progress(i)
             for plan in plans:  # after the entries: see JournalRepository.add_batch
@@ -125,17 +139,17 @@ class InMemoryJournalRepository(JournalRepository):
             self._patient(patient_id)
             found = [
                 e for e in self._entries.values()
-                if e.patient_id == patient_id
+                if e.patient_id == patient_id and e.deleted_at is None
                 and (start is None or e.data.at >= start)
                 and (end is None or e.data.at < end)
                 and (kinds is None or e.data.kind in kinds)
             ]
             return sorted(found, key=lambda e: (e.data.at, e.id))
 
-    def _entry(self, patient_id: int, entry_id: int) -> Entry:
+    def _entry(self, patient_id: int, entry_id: int, *, deleted: bool = False) -> Entry:
         self._patient(patient_id)
         entry = self._entries.get(entry_id)
-        if entry is None or entry.patient_id != patient_id:
+        if entry is None or entry.patient_id != patient_id or (entry.deleted_at is not None and not deleted):
             raise UnknownEntryError(entry_id)
         return entry
 
@@ -151,15 +165,23 @@ class InMemoryJournalRepository(JournalRepository):
             self._entries[entry_id] = new
             return new
 
+    def delete_entry(self, patient_id: int, entry_id: int, *, recorded_at: datetime) -> Entry:
+        with self._lock:
+            old = self._entry(patient_id, entry_id)
+            new = replace(old, version=old.version + 1, recorded_at=recorded_at, deleted_at=recorded_at)
+            self._history.setdefault(entry_id, []).append(old)
+            self._entries[entry_id] = new
+            return new
+
     def entry_history(self, patient_id: int, entry_id: int) -> list[Entry]:
         with self._lock:
-            current = self._entry(patient_id, entry_id)
+            current = self._entry(patient_id, entry_id, deleted=True)
             return [*self._history.get(entry_id, []), current]
 
     def count_entries(self, patient_id: int) -> int:
         with self._lock:
             self._patient(patient_id)
-            return sum(1 for e in self._entries.values() if e.patient_id == patient_id)
+            return sum(1 for e in self._entries.values() if e.patient_id == patient_id and e.deleted_at is None)
 
 
 class InMemoryAccountRepository(AccountRepository):

@@ -240,13 +240,18 @@ class EntryData:
     """What an entry says. Which fields apply depends on ``kind``:
 
     ========== ==================================================================
-    dose        ``mg``, ``status`` (taken, late, skipped)
+    dose        ``mg``, ``status`` (taken, late, skipped), ``slot``, ``prn``
     symptom     ``name`` (scale), ``value`` (score 0-10, or a count for count scales)
     trigger     ``text`` (a free tag)
     side_effect ``text``; ``urgency`` and ``advice`` come from the core's triage
     lab         ``name`` (test), ``value``, ``unit``
     note        ``text``
     ========== ==================================================================
+
+    A dose records two facts: ``slot``, the planned dose it answers (the plan's date and time; None
+    for an as-needed dose, ``prn``, or a dose no plan called for), and ``at``, the moment it was taken.
+    A skipped dose is dated at its slot. Adherence matches doses to the plan by ``slot``, never by
+    the nearest time.
     """
 
     kind: EntryKind
@@ -258,17 +263,26 @@ class EntryData:
     unit: str | None = None
     text: str | None = None
     urgency: str | None = None
+    slot: datetime | None = None
+    prn: bool = False
 
 
 @dataclass(frozen=True)
 class Entry:
-    """A stored entry: its current ``version`` (1 when never edited) and when it was recorded."""
+    """A stored entry: its current ``version`` (1 when never edited) and when it was recorded.
+
+    ``uid`` is its stable identity across exports and imports (a UUID; re-importing an entry with a
+    uid the patient already has adds nothing). ``deleted_at`` is set on the version that deleted it
+    (deleted entries stay in their history, and out of every view).
+    """
 
     id: int
     patient_id: int
     version: int
     recorded_at: datetime
     data: EntryData = field(repr=False)
+    uid: str = ""
+    deleted_at: datetime | None = None
 
     @property
     def kind(self) -> EntryKind:
@@ -369,9 +383,43 @@ _FOREIGN_FIELDS: dict[str, tuple[str, ...]] = {
 """Fields an entry of each kind never holds once validated."""
 
 
+def _moment(value: datetime, what: str) -> datetime:
+    """``value`` as naive local time within the journal's years, or ``JournalInputError``."""
+    limits = load_monograph().journal_limits
+    if value.tzinfo is not None:
+        try:
+            value = to_local_naive(value)
+        except (OverflowError, OSError, ValueError):
+            raise JournalInputError(f"{what} is out of range") from None
+    if not limits.earliest_year <= value.year <= settings.MAX_ENTRY_YEAR:
+        if value.year < limits.earliest_year:
+            raise JournalInputError(f"{what} must be in {limits.earliest_year} or later")
+        raise JournalInputError(f"{what} must be before the year {settings.MAX_ENTRY_YEAR + 1}")
+    return value
+
+
+def _dose_slot(at: datetime, status: str, slot: Any, prn: Any) -> tuple[datetime, datetime | None, bool]:
+    """The dose's (time, slot, prn) after the slot rules: a PRN dose answers no slot and is taken,
+    a skipped dose is dated at its slot, and a taken dose lies within ``MAX_SLOT_DISTANCE`` of it."""
+    if not isinstance(prn, bool):
+        raise JournalInputError("prn must be true or false")
+    if slot is None:
+        return at, None, prn
+    if prn:
+        raise JournalInputError("an as-needed (PRN) dose answers no planned dose: give no slot")
+    if not isinstance(slot, datetime):
+        raise JournalInputError("the dose's slot (the planned dose it answers) must be a date and time")
+    slot = _moment(slot, "the dose's slot")
+    if status == "skipped":
+        return slot, slot, False
+    if abs(at - slot) > settings.MAX_SLOT_DISTANCE:
+        raise JournalInputError("a dose is taken within a day of the planned dose it answers")
+    return at, slot, False
+
+
 def check_entry_fields(
     kind: str, at: Any, mg: Any = None, status: Any = None, name: Any = None, value: Any = None, unit: Any = None,
-    text: Any = None, urgency: Any = None,
+    text: Any = None, urgency: Any = None, slot: Any = None, prn: Any = False,
 ) -> EntryData:
     """The normalised entry these fields make, or ``JournalInputError`` naming the rule broken.
 
@@ -383,15 +431,9 @@ def check_entry_fields(
         raise JournalInputError(f"entry kind must be one of {', '.join(ENTRY_KINDS)}")
     if not isinstance(at, datetime):
         raise JournalInputError("entry time must be a date and time")
-    if at.tzinfo is not None:
-        try:
-            at = to_local_naive(at)
-        except (OverflowError, OSError, ValueError):
-            raise JournalInputError("entry time is out of range") from None
-    if not limits.earliest_year <= at.year <= settings.MAX_ENTRY_YEAR:
-        if at.year < limits.earliest_year:
-            raise JournalInputError(f"entry time must be in {limits.earliest_year} or later")
-        raise JournalInputError(f"entry time must be before the year {settings.MAX_ENTRY_YEAR + 1}")
+    at = _moment(at, "entry time")
+    if kind != "dose" and (slot is not None or prn):
+        raise JournalInputError("only a dose has a slot or is as-needed (PRN)")
     if kind == "dose":
         mg = _finite(mg, "dose mg")
         if mg < 0:
@@ -405,7 +447,10 @@ def check_entry_fields(
             raise JournalInputError(f"dose status must be one of {', '.join(DOSE_STATUSES)}")
         if mg == 0 and status != "skipped":
             raise JournalInputError("a taken or late dose needs more than 0 mg")
-        return EntryData("dose", at, mg=mg, status=status)
+        if prn is True and status == "skipped":
+            raise JournalInputError("an as-needed (PRN) dose is logged when taken, never skipped")
+        at, slot, prn = _dose_slot(at, status, slot, prn)
+        return EntryData("dose", at, mg=mg, status=status, slot=slot, prn=prn)
     if kind == "symptom":
         scale = normalize_name(name or "", "scale name")
         score = _finite(value, "score")
@@ -441,7 +486,7 @@ def check_entry_fields(
 def _check_entry(data: EntryData) -> EntryData:
     """Every rule of :func:`validate_entry` except the clock's (shared with :func:`entry_problem`)."""
     return check_entry_fields(data.kind, data.at, data.mg, data.status, data.name, data.value, data.unit, data.text,
-                              data.urgency)
+                              data.urgency, data.slot, data.prn)
 
 
 def validate_entry(data: EntryData, *, now: datetime) -> EntryData:
@@ -512,3 +557,10 @@ def validate_patient(p: NewPatient, *, today: date) -> NewPatient:
 def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """[start 00:00, end+1 00:00) as datetimes."""
     return datetime.combine(start, time(0, 0)), datetime.combine(end + timedelta(days=1), time(0, 0))
+
+
+def dose_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """The times of the dose entries that may answer a planned dose from ``start`` to ``end``: the
+    days around them too (a dose is taken within ``settings.MAX_SLOT_DISTANCE`` of its slot)."""
+    spread = timedelta(days=math.ceil(settings.MAX_SLOT_DISTANCE / timedelta(days=1)))
+    return day_bounds(start - spread, end + spread)

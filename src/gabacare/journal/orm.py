@@ -106,12 +106,16 @@ class _EntryColumns:
     urgency: Mapped[str | None] = mapped_column(String(24))
     version: Mapped[int] = mapped_column(Integer)
     recorded_at: Mapped[datetime] = mapped_column(DateTime)
+    # migration 0003: the planned dose a dose answers (None: as-needed or unplanned), and as-needed
+    slot: Mapped[datetime | None] = mapped_column(DateTime)
+    prn: Mapped[bool] = mapped_column(Boolean)
 
 
 class EntryRow(_EntryColumns, Base):
     __tablename__ = "entries"
     __table_args__ = (
         Index("ix_entries_patient_at", "patient_id", "at"),
+        Index("uq_entries_patient_uid", "patient_id", "uid", unique=True),
         CheckConstraint(KIND_CHECK, name="kind"),
         CheckConstraint(STATUS_CHECK, name="status"),
         CheckConstraint(MG_CHECK, name="mg"),
@@ -119,6 +123,9 @@ class EntryRow(_EntryColumns, Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    # migration 0003: the stable id an export carries (a UUID, unique per patient), and the deletion
+    uid: Mapped[str] = mapped_column(String(36))
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class EntryRevisionRow(_EntryColumns, Base):

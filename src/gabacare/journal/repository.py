@@ -10,7 +10,11 @@ Rules every adapter keeps:
 * ``add_batch`` writes plans and entries in a single transaction (imports are all or nothing); it
   reads ``entries`` once, in order, as it writes them (a generator streaming an import file works,
   and an exception it raises rolls everything back), and only then reads ``plans``;
-* ``update_entry`` keeps the superseded version (``entry_history`` returns every version);
+* ``update_entry`` and ``delete_entry`` keep the superseded version (``entry_history`` returns every
+  version, a deleted entry's too); a deleted entry is left out of ``list_entries``, ``get_entry``
+  and ``count_entries``;
+* every entry has a ``uid`` unique per patient; ``add_batch`` skips an entry whose uid the patient
+  already has (a deleted entry's included) and counts only the entries it added;
 * entries come back ordered by ``(at, id)``; plans by ``id``;
 * an unknown patient raises :class:`~gabacare.journal.errors.UnknownPatientError`.
 """
@@ -23,10 +27,13 @@ from datetime import datetime
 
 from gabacare.journal.model import Entry, EntryData, EntryKind, NewPatient, NewPlan, Patient, StoredPlan
 
-__all__ = ["JournalRepository", "Progress"]
+__all__ = ["BatchEntry", "JournalRepository", "Progress"]
 
 Progress = Callable[[int], None]
-"""Called with the number of rows written so far during ``add_batch`` (inside the transaction)."""
+"""Called with the number of rows read so far during ``add_batch`` (inside the transaction)."""
+
+BatchEntry = EntryData | tuple[str | None, EntryData]
+"""An entry for ``add_batch``: its data, or ``(uid, data)`` to keep the uid an export carried."""
 
 
 class JournalRepository(abc.ABC):
@@ -53,8 +60,8 @@ class JournalRepository(abc.ABC):
         """The patient's plans, oldest first."""
 
     @abc.abstractmethod
-    def add_entry(self, patient_id: int, data: EntryData, *, recorded_at: datetime) -> Entry:
-        """Store one entry (already validated) and return it with its id."""
+    def add_entry(self, patient_id: int, data: EntryData, *, recorded_at: datetime, uid: str | None = None) -> Entry:
+        """Store one entry (already validated) and return it with its id (and ``uid``, new when not given)."""
 
     @abc.abstractmethod
     def add_batch(
@@ -62,11 +69,12 @@ class JournalRepository(abc.ABC):
         patient_id: int,
         *,
         plans: Iterable[NewPlan] = (),
-        entries: Iterable[EntryData] = (),
+        entries: Iterable[BatchEntry] = (),
         recorded_at: datetime,
         progress: Progress | None = None,
     ) -> int:
-        """Store entries, then plans, in one transaction; return the number of entries written.
+        """Store entries, then plans, in one transaction; return the number of entries added (an entry
+        whose uid the patient already has is skipped).
 
         ``entries`` is iterated once, while writing (memory stays flat for a streamed import), and
         ``plans`` only after it is exhausted, so a parser may collect the plans it meets into the list
@@ -91,6 +99,10 @@ class JournalRepository(abc.ABC):
     @abc.abstractmethod
     def update_entry(self, patient_id: int, entry_id: int, data: EntryData, *, recorded_at: datetime) -> Entry:
         """Replace an entry's content, keeping the previous version in its history."""
+
+    @abc.abstractmethod
+    def delete_entry(self, patient_id: int, entry_id: int, *, recorded_at: datetime) -> Entry:
+        """Delete an entry: its next version (``deleted_at`` set) ends its life; the history keeps every version."""
 
     @abc.abstractmethod
     def entry_history(self, patient_id: int, entry_id: int) -> list[Entry]:

@@ -42,6 +42,7 @@ from gabacare.journal.model import (
     StoredPlan,
     check_entry_fields,
     day_bounds,
+    dose_bounds,
     to_local_naive,
     validate_entry,
     validate_patient,
@@ -114,12 +115,16 @@ class LabResult:
 
 @dataclass(frozen=True)
 class TodayDose:
+    """A planned dose of the day (``at``: its slot) and what answers it: ``entry_id`` (None when
+    nothing does yet), ``taken_at`` (the moment taken; for a skipped dose its slot)."""
+
     at: datetime
     mg: float
     status: Literal["taken", "late", "skipped", "missed", "due", "upcoming"]
     taken_at: datetime | None
     taken_mg: float | None
     on_time: bool
+    entry_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +140,7 @@ class TodayView:
     extra_doses: tuple[Entry, ...]
     entries: tuple[Entry, ...]
     invalid_entries: tuple[InvalidEntry, ...] = ()
+    prn_doses: tuple[Entry, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -262,6 +268,31 @@ def _parse_num(value: Any, what: str) -> float | None:
     return number
 
 
+def _parse_bool(value: Any, what: str) -> bool:
+    """A flag as exported: JSON true/false/null, CSV ``true`` or empty (``1``/``0`` too)."""
+    if value is None or value is False:
+        return False
+    if value is True:
+        return True
+    if isinstance(value, str) and value.strip().lower() in ("true", "1", "false", "0", ""):
+        return value.strip().lower() in ("true", "1")
+    raise JournalInputError(f"{what} must be true or false")
+
+
+def _parse_uid(value: Any) -> str | None:
+    """An entry's stable id as exported (a UUID, written in its canonical form), or None."""
+    import uuid
+
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str) or len(value) > 64:
+        raise JournalInputError("uid must be a UUID")
+    try:
+        return str(uuid.UUID(value.strip()))
+    except ValueError:
+        raise JournalInputError("uid must be a UUID") from None
+
+
 def _parse_str(value: Any, what: str) -> str | None:
     if value is None or isinstance(value, str):
         return value
@@ -376,11 +407,58 @@ class Journal:
     def _at(self, at: datetime | None) -> datetime:
         return to_local_naive(at) if at is not None else self.clock().replace(microsecond=0)
 
-    def log_dose(self, patient_id: int, mg: float, *, at: datetime | None = None, status: DoseStatus = "taken") -> Entry:
-        """Log a dose event (taken, late or skipped) with the mg actually taken."""
+    def log_dose(
+        self, patient_id: int, mg: float, *, at: datetime | None = None, status: DoseStatus = "taken",
+        slot: datetime | None = None, prn: bool = False,
+    ) -> Entry:
+        """Log a dose event (taken, late or skipped) with the mg actually taken.
+
+        ``at`` is the moment it was taken (default now); ``slot`` the planned dose it answers, which
+        must be one of the plan's doses and not answered yet. Without a slot (and not ``prn``), the
+        planned dose of ``at``'s day closest to ``at`` is the slot, unless another entry answers it
+        already (then this is an extra dose, with no slot). A skipped dose is dated at its slot. ``prn``: an as-needed dose,
+        answering no planned dose.
+        """
         if status not in DOSE_STATUSES:
             raise JournalInputError(f"dose status must be one of {', '.join(DOSE_STATUSES)}")
-        return self._add(patient_id, EntryData("dose", self._at(at), mg=mg, status=status))
+        if prn and slot is not None:
+            raise JournalInputError("an as-needed (PRN) dose answers no planned dose: give no slot")
+        when = self._at(at)
+        if slot is not None:
+            slot = to_local_naive(slot)
+            if at is None and status == "skipped":
+                when = slot
+        data = self._prepare(EntryData("dose", when, mg=mg, status=status, slot=slot, prn=prn))
+        self.repo.get_patient(patient_id)
+        if not prn:
+            data = replace(data, slot=self._slot_for(patient_id, data, wanted=data.slot))
+            if data.status == "skipped" and data.slot is not None:
+                data = replace(data, at=data.slot)
+        return self.repo.add_entry(patient_id, data, recorded_at=self.clock())
+
+    def _slot_for(self, patient_id: int, data: EntryData, *, wanted: datetime | None,
+                  ignore: int | None = None) -> datetime | None:
+        """The slot a new dose answers: ``wanted`` checked (a planned dose nothing answers yet), or
+        the planned dose of the day closest to ``data.at`` (ties: the earlier), None when another
+        entry answers it already or nothing is planned that day.
+
+        ``ignore`` is the entry being edited (its own answer does not count)."""
+        day = (wanted or data.at).date()
+        planned = [d.at for d in scheduled_doses(self.repo.list_plans(patient_id), day, day)]
+        lo, hi = day_bounds(day - timedelta(days=1), day + timedelta(days=1))
+        answered = {e.data.slot: e.id for e in self.repo.list_entries(patient_id, start=lo, end=hi, kinds=["dose"])
+                    if e.data.slot is not None and e.id != ignore}
+        if wanted is not None:
+            if wanted not in planned:
+                raise JournalInputError("the slot is not one of the plan's doses on that day")
+            if wanted in answered:
+                raise JournalInputError(f"that planned dose already has an entry (#{answered[wanted]}): "
+                                        "edit or delete it instead")
+            return wanted
+        if not planned:
+            return None
+        nearest = min(planned, key=lambda p: (abs(p - data.at), p))
+        return None if nearest in answered else nearest
 
     def log_symptom(self, patient_id: int, scale: str, score: float, *, at: datetime | None = None) -> Entry:
         """Log a symptom score (0-10; a whole count for count scales such as ``spasm_count``)."""
@@ -457,17 +535,48 @@ class Journal:
                             tuple(regimens), tuple(dict.fromkeys(citations))), None
 
     def edit_entry(self, patient_id: int, entry_id: int, **changes: Any) -> Entry:
-        """Change fields of an entry (``at``, ``mg``, ``status``, ``name``, ``value``, ``unit``, ``text``).
+        """Change fields of an entry (``at``, ``mg``, ``status``, ``name``, ``value``, ``unit``, ``text``,
+        and for a dose ``slot`` and ``prn``) under the rules a new entry meets (``[journal_limits]``).
 
-        The previous version is kept: :meth:`history` returns every version.
+        The previous version is kept: :meth:`history` returns every version. A dose keeps the slot it
+        answers unless ``slot`` is given (checked like :meth:`log_dose`'s); skipping it dates it at
+        its slot; taking a skipped dose without a new ``at`` records it as taken now.
         """
-        allowed = {"at", "mg", "status", "name", "value", "unit", "text"}
+        allowed = {"at", "mg", "status", "name", "value", "unit", "text", "slot", "prn"}
         bad = set(changes) - allowed
         if bad:
             raise JournalInputError(f"cannot edit field(s) {', '.join(sorted(bad))}")
+        for key in ("at", "slot"):
+            if isinstance(changes.get(key), datetime):
+                changes[key] = to_local_naive(changes[key])
         current = self.repo.get_entry(patient_id, entry_id)
-        data = self._prepare(replace(current.data, **changes))
+        base = current.data
+        if base.kind == "dose":
+            if changes.get("prn"):
+                changes.setdefault("slot", None)
+            if (changes.get("status") in ("taken", "late") and base.status == "skipped" and "at" not in changes):
+                changes["at"] = self.clock().replace(microsecond=0)
+        data = self._prepare(replace(base, **changes))
+        if data.kind == "dose" and "slot" in changes and data.slot is not None:
+            self._slot_for(patient_id, data, wanted=data.slot, ignore=entry_id)
         return self.repo.update_entry(patient_id, entry_id, data, recorded_at=self.clock())
+
+    def get_entry(self, patient_id: int, entry_id: int) -> Entry:
+        """The current version of one of the patient's entries (``UnknownEntryError``: none, or deleted)."""
+        return self.repo.get_entry(patient_id, entry_id)
+
+    def revert_entry(self, patient_id: int, entry_id: int) -> Entry:
+        """Undo the last edit: a new version with the content of the version before the current one
+        (``JournalInputError`` for an entry never edited: delete it instead)."""
+        versions = self.repo.entry_history(patient_id, entry_id)
+        if len(versions) < 2 or versions[-1].deleted_at is not None:
+            raise JournalInputError("this entry has no earlier version to go back to")
+        return self.repo.update_entry(patient_id, entry_id, versions[-2].data, recorded_at=self.clock())
+
+    def delete_entry(self, patient_id: int, entry_id: int) -> Entry:
+        """Delete an entry (its owner's correction or an "undo"): it leaves every view, and its
+        history keeps every version; the returned version has ``deleted_at`` set."""
+        return self.repo.delete_entry(patient_id, entry_id, recorded_at=self.clock())
 
     def history(self, patient_id: int, entry_id: int) -> list[Entry]:
         return self.repo.entry_history(patient_id, entry_id)
@@ -523,30 +632,34 @@ class Journal:
         return start, end
 
     def today(self, patient_id: int, *, on: date | None = None) -> TodayView:
-        """What is due on a day (default today), what was taken, and what else was logged."""
+        """What is due on a day (default today), what was taken, and what else was logged.
+
+        Each planned dose shows the entry that answers it (its stored slot); a dose taken outside the
+        on-time window after its time shows as late. As-needed doses are listed apart.
+        """
         now = self.clock()
         day = on or now.date()
         plans = self.repo.list_plans(patient_id)
-        lo, hi = day_bounds(day, day)
-        entries, invalid = _split(self.repo.list_entries(patient_id, start=lo, end=hi), self._limit())
+        lo, hi = day_bounds(day - timedelta(days=1), day + timedelta(days=1))
+        around, invalid = _split(self.repo.list_entries(patient_id, start=lo, end=hi), self._limit())
+        entries = [e for e in around if e.at.date() == day]
+        invalid = tuple(i for i in invalid if i.at is None or i.at.date() == day)
         sched = scheduled_doses(plans, day, day)
-        doses = [e for e in entries if e.kind == "dose"]
-        taken = [e for e in doses if e.data.status in ("taken", "late")]
-        matches, extra = analysis.match_doses(sched, taken, window=settings.ON_TIME_WINDOW)
-        skipped_left = [e for e in doses if e.data.status == "skipped"]
-        unmatched = [m.scheduled for m in matches if m.logged is None]
-        skip_matches, _ = analysis.match_doses(unmatched, skipped_left, window=settings.ON_TIME_WINDOW)
-        skipped_at = {id(m.scheduled): m.logged for m in skip_matches if m.logged is not None}
+        doses = [e for e in around if e.kind == "dose" and analysis.dose_day(e) == day]
+        matches, extra = analysis.match_doses(sched, [e for e in doses if not e.data.prn],
+                                              window=settings.ON_TIME_WINDOW)
+        taken = [e for e in entries if e.kind == "dose" and e.data.status in ("taken", "late")]
         rows: list[TodayDose] = []
         for m in matches:
             s = m.scheduled
             if m.logged is not None:
-                status: Any = "late" if m.logged.data.status == "late" else "taken"
-                rows.append(TodayDose(s.at, s.mg, status, m.logged.at, m.logged.data.mg, m.on_time))
+                late = m.logged.data.status == "late" or m.logged.at > s.at + settings.ON_TIME_WINDOW
+                status: Any = "late" if late else "taken"
+                rows.append(TodayDose(s.at, s.mg, status, m.logged.at, m.logged.data.mg, m.on_time, m.logged.id))
                 continue
-            skip = skipped_at.get(id(s))
+            skip = m.skipped
             if skip is not None:
-                rows.append(TodayDose(s.at, s.mg, "skipped", skip.at, skip.data.mg, False))
+                rows.append(TodayDose(s.at, s.mg, "skipped", skip.at, skip.data.mg, False, skip.id))
             elif s.at + settings.ON_TIME_WINDOW < now:
                 rows.append(TodayDose(s.at, s.mg, "missed", None, None, False))
             elif s.at - settings.ON_TIME_WINDOW <= now:
@@ -558,14 +671,16 @@ class Journal:
             date=day, plan_kind=plan.plan.kind if plan else None, plan_label=plan.plan.label if plan else None,
             planned_mg=sum(s.mg for s in sched), taken_mg=sum(e.data.mg or 0.0 for e in taken),
             doses=tuple(rows), extra_doses=tuple(extra), entries=tuple(entries), invalid_entries=invalid,
+            prn_doses=tuple(e for e in doses if e.data.prn),
         )
 
     def adherence(self, patient_id: int, *, start: date | None = None, end: date | None = None) -> analysis.AdherenceReport:
         """Adherence over a period (default: from the first plan or entry to today)."""
         start, end = self._period(patient_id, start, end)
         plans = self.repo.list_plans(patient_id)
-        lo, hi = day_bounds(start, end)
+        lo, hi = dose_bounds(start, end)
         doses, invalid = _split(self.repo.list_entries(patient_id, start=lo, end=hi, kinds=["dose"]), self._limit())
+        invalid = tuple(i for i in invalid if i.at is None or start <= i.at.date() <= end)
         report = analysis.adherence(scheduled_doses(plans, start, end), doses, start=start, end=end, now=self.clock())
         return replace(report, invalid_entries=invalid)
 
@@ -618,7 +733,7 @@ class Journal:
 
     def _row(
         self, fields: dict[str, Any], now: datetime, triaged: dict[str, str | None] | None = None,
-    ) -> EntryData | NewPlan:
+    ) -> tuple[str | None, EntryData] | NewPlan:
         """One import row as a validated entry or plan (``now``: the import's clock)."""
         get = fields.get
         kind = get("kind")
@@ -631,13 +746,15 @@ class Journal:
                 raise JournalInputError("a plan row's 'at' must equal its spec's start date")
             return build_plan(spec)[0]
         # Text fields go as read: check_entry_fields checks the ones the kind uses (and drops the rest).
-        mg, value = get("mg"), get("value")
+        mg, value, slot = get("mg"), get("value"), get("slot")
         data = check_entry_fields(kind, _parse_at(get("at")), None if mg is None else _parse_num(mg, "mg"),
                                   get("status"), get("name"), None if value is None else _parse_num(value, "value"),
-                                  get("unit"), get("text"))
+                                  get("unit"), get("text"), slot=None if slot is None else _parse_at(slot, "slot"),
+                                  prn=_parse_bool(get("prn"), "prn"))
         if data.at > now + settings.FUTURE_TOLERANCE:
             raise JournalInputError(_FUTURE_PROBLEM)
-        return self._derive(data, triaged) if kind in ("side_effect", "lab") else data
+        uid = _parse_uid(get("uid"))
+        return uid, self._derive(data, triaged) if kind in ("side_effect", "lab") else data
 
     def import_text(
         self, patient_id: int, text: str, fmt: transfer.Format, *, progress: Progress | None = None
@@ -651,14 +768,25 @@ class Journal:
     ) -> dict[str, int]:
         """Read, validate and write an export row by row in one transaction: all rows or nothing.
 
+        Returns the counts added (``entries``, ``plans``) and ``already_present``: the rows the
+        patient's journal already holds, which are not added again (an entry whose ``uid`` the
+        patient has, deleted ones included; a plan whose spec equals one of the patient's plans
+        that this import has not matched yet). Importing the same file twice adds nothing.
+
         Memory stays flat and the work is linear in the file's size. Rows are written while the file
         is read; the first bad row stops the writing but not the reading, and at the end any bad row
         raises ``ImportValidationError`` listing them with their line numbers (the first
         ``settings.IMPORT_MAX_PROBLEMS``, and how many there were), which rolls the transaction back.
         Open files with ``newline=""`` so text keeps its carriage returns.
         """
+        from collections import Counter
+
         self.repo.get_patient(patient_id)
         plans: list[NewPlan] = []
+        # a multiset: a file that sets the same plan twice (A, B, A) re-imports as present twice
+        known_plans = Counter(p.plan.spec.to_text() for p in self.repo.list_plans(patient_id))
+        plans_present = 0
+        read = 0
         problems: list[tuple[int, str]] = []
         bad = 0
         from gabacare.clinical.errors import ClinicalInputError
@@ -666,8 +794,8 @@ class Journal:
         now = self.clock()
         triaged: dict[str, str | None] = {}
 
-        def rows() -> Iterator[EntryData]:
-            nonlocal bad
+        def rows() -> Iterator[tuple[str | None, EntryData]]:
+            nonlocal bad, plans_present, read
             for row in transfer.iter_rows(source, fmt, stats=stats):
                 message = row.problem
                 if message is None:
@@ -677,8 +805,14 @@ class Journal:
                         message = str(exc)
                     else:
                         if isinstance(item, NewPlan):
-                            plans.append(item)
+                            spec_text = item.spec.to_text()
+                            if known_plans[spec_text] > 0:
+                                known_plans[spec_text] -= 1
+                                plans_present += 1
+                            else:
+                                plans.append(item)
                         elif not bad:
+                            read += 1
                             yield item
                         continue
                 bad += 1
@@ -690,7 +824,7 @@ class Journal:
         # add_batch reads ``plans`` after the rows are exhausted (JournalRepository.add_batch).
         written = self.repo.add_batch(patient_id, plans=plans, entries=rows(), recorded_at=self.clock(),
                                       progress=progress)
-        return {"entries": written, "plans": len(plans)}
+        return {"entries": written, "plans": len(plans), "already_present": read - written + plans_present}
 
 
 def _crcl_cap() -> float:

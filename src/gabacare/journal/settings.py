@@ -25,6 +25,7 @@ __all__ = [
     "MAX_COUNT_PER_DAY",
     "MAX_ENTRY_YEAR",
     "MAX_NAME_CHARS",
+    "MAX_SLOT_DISTANCE",
     "MAX_TEXT_CHARS",
     "ON_TIME_WINDOW",
     "PASSWORD_MAX_CHARS",
@@ -59,6 +60,10 @@ ON_TIME_WINDOW: Final = timedelta(hours=1)
 
 FUTURE_TOLERANCE: Final = timedelta(days=1)
 """Entries may be dated at most this far ahead of now (clock skew, time zones); later is refused."""
+
+MAX_SLOT_DISTANCE: Final = timedelta(days=1)
+"""A dose is taken at most this far from the planned dose (its slot) it answers: a dose further away
+answers another planned dose, or none (then it is an extra dose, or an as-needed one)."""
 
 MAX_ENTRY_YEAR: Final = 9000
 """Latest year a stored entry may carry (the clock-free bound for rows already stored): beyond it a

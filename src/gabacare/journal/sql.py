@@ -10,6 +10,7 @@ Handles patient data: rows are never logged (``echo`` stays off) and errors carr
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
@@ -65,7 +66,7 @@ from gabacare.journal.orm import (
     ShareLinkRow,
     UserRow,
 )
-from gabacare.journal.repository import JournalRepository, Progress
+from gabacare.journal.repository import BatchEntry, JournalRepository, Progress
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine, RowMapping
@@ -74,7 +75,7 @@ __all__ = ["SqlAccountRepository", "SqlJournalRepository"]
 
 _Status = DoseStatus | None
 _ENTRIES = cast(Table, EntryRow.__table__)
-_CONTENT = ("kind", "at", "mg", "status", "name", "value", "unit", "text", "urgency")
+_CONTENT = ("kind", "at", "mg", "status", "name", "value", "unit", "text", "urgency", "slot", "prn")
 
 
 _KINDS = frozenset(ENTRY_KINDS)
@@ -91,13 +92,26 @@ def _content(data: EntryData) -> dict[str, Any]:
     return {k: getattr(data, k) for k in _CONTENT}
 
 
-def _entry(row: RowMapping | EntryRow, *, entry_id: int, patient_id: int) -> Entry:
-    get = row.__getitem__ if not isinstance(row, EntryRow) else row.__getattribute__
+def _entry(row: RowMapping | EntryRow, *, entry_id: int, patient_id: int, uid: str | None = None) -> Entry:
+    """An entry from a row of ``entries`` or ``entry_revisions`` (which has no ``uid``: pass the entry's)."""
+    def get(key: str) -> Any:
+        return getattr(row, key, None) if isinstance(row, EntryRow) else row.get(key)
+
     data = EntryData(
         kind=cast(EntryKind, get("kind")), at=get("at"), mg=get("mg"), status=cast(_Status, get("status")),
         name=get("name"), value=get("value"), unit=get("unit"), text=get("text"), urgency=get("urgency"),
+        slot=get("slot"), prn=bool(get("prn")),
     )
-    return Entry(entry_id, patient_id, int(get("version")), get("recorded_at"), data)
+    return Entry(entry_id, patient_id, int(get("version")), get("recorded_at"), data,
+                 uid=uid if uid is not None else (get("uid") or ""), deleted_at=get("deleted_at"))
+
+
+def _uid_and_data(item: EntryData | tuple[str | None, EntryData]) -> tuple[str, EntryData]:
+    """An ``add_batch`` item as (uid, data): a bare ``EntryData`` gets a new uid."""
+    if isinstance(item, EntryData):
+        return str(uuid.uuid4()), item
+    uid, data = item
+    return uid or str(uuid.uuid4()), data
 
 
 def _patient(row: PatientRow) -> Patient:
@@ -199,20 +213,21 @@ class SqlJournalRepository(JournalRepository):
                 for r in rows
             ]
 
-    def add_entry(self, patient_id: int, data: EntryData, *, recorded_at: datetime) -> Entry:
+    def add_entry(self, patient_id: int, data: EntryData, *, recorded_at: datetime, uid: str | None = None) -> Entry:
+        uid = uid or str(uuid.uuid4())
         with self._tx() as s:
             self._check_patient(s, patient_id)
-            row = EntryRow(patient_id=patient_id, version=1, recorded_at=recorded_at, **_content(data))
+            row = EntryRow(patient_id=patient_id, version=1, recorded_at=recorded_at, uid=uid, **_content(data))
             s.add(row)
             s.flush()
-            return Entry(row.id, patient_id, 1, recorded_at, data)
+            return Entry(row.id, patient_id, 1, recorded_at, data, uid=uid)
 
     def add_batch(
         self,
         patient_id: int,
         *,
         plans: Iterable[NewPlan] = (),
-        entries: Iterable[EntryData] = (),
+        entries: Iterable[BatchEntry] = (),
         recorded_at: datetime,
         progress: Progress | None = None,
     ) -> int:
@@ -231,21 +246,25 @@ class SqlJournalRepository(JournalRepository):
 
     @staticmethod
     def _insert_entries(
-        s: Session, patient_id: int, entries: Iterable[EntryData], recorded_at: datetime, progress: Progress | None
+        s: Session, patient_id: int, entries: Iterable[BatchEntry], recorded_at: datetime, progress: Progress | None
     ) -> int:
-        """Portable path: SQLAlchemy ``executemany`` a chunk at a time."""
-        it, written = iter(entries), 0
+        """Portable path: one SQLAlchemy insert per entry whose uid is new."""
+        it, written, read = iter(entries), 0, 0
         while chunk := list(islice(it, settings.IMPORT_CHUNK_ROWS)):
-            s.execute(insert(_ENTRIES), [{"patient_id": patient_id, "version": 1, "recorded_at": recorded_at,
-                                          **_content(d)} for d in chunk])
-            written += len(chunk)
+            for uid, d in map(_uid_and_data, chunk):
+                taken = s.scalar(select(EntryRow.id).where(EntryRow.patient_id == patient_id, EntryRow.uid == uid))
+                if taken is None:
+                    s.execute(insert(_ENTRIES), [{"patient_id": patient_id, "version": 1, "recorded_at": recorded_at,
+                                                  "uid": uid, **_content(d)}])
+                    written += 1
+            read += len(chunk)
             if progress is not None:
-                progress(written)
+                progress(read)
         return written
 
     @staticmethod
     def _sqlite_entries(
-        s: Session, patient_id: int, entries: Iterable[EntryData], recorded_at: datetime, progress: Progress | None
+        s: Session, patient_id: int, entries: Iterable[BatchEntry], recorded_at: datetime, progress: Progress | None
     ) -> int:
         """SQLite bulk path: the driver's own ``executemany`` with tuples, a chunk at a time, on the
         session's connection (same transaction).
@@ -259,6 +278,10 @@ class SqlJournalRepository(JournalRepository):
         rules: SQLite 3.40 evaluates ``kind IN (...)`` by building a temporary index per row, which
         made the constraints cost four times the rest of the insert (measured: 15.8 vs 3.4 µs/row).
         SEE: https://www.sqlite.org/pragma.html#pragma_ignore_check_constraints
+
+        An entry whose ``uid`` the patient already has is skipped (``ON CONFLICT DO NOTHING`` on the
+        unique index): the count returned is of the rows actually added.
+        SEE: https://www.sqlite.org/lang_upsert.html
         """
         from sqlalchemy import DateTime
 
@@ -268,47 +291,63 @@ class SqlJournalRepository(JournalRepository):
         def stamp(moment: datetime) -> Any:
             return process(moment) if process is not None else moment
 
-        columns = ("patient_id", "version", "recorded_at", *_CONTENT)
-        sql = f"INSERT INTO entries ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        columns = ("patient_id", "version", "recorded_at", "uid", *_CONTENT)
+        sql = (f"INSERT INTO entries ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
+               "ON CONFLICT (patient_id, uid) DO NOTHING")
         recorded = stamp(recorded_at)
-        it, written = iter(entries), 0
+
+        def moment(at: datetime | None) -> Any:
+            if at is None:
+                return None
+            return at.isoformat(" ", "microseconds") if at.tzinfo is None else stamp(at)
+
+        it, written, read = iter(entries), 0, 0
         raw: Any = conn.connection.driver_connection  # sqlite3.Connection, inside the session's transaction
         raw.execute("PRAGMA ignore_check_constraints=ON")
         try:
             while chunk := list(islice(it, settings.IMPORT_CHUNK_ROWS)):
                 rows = []
-                for d in chunk:
+                for uid, d in map(_uid_and_data, chunk):
                     _check_row(d)
-                    at = d.at
-                    rows.append((patient_id, 1, recorded, d.kind,
-                                 at.isoformat(" ", "microseconds") if at.tzinfo is None else stamp(at),
-                                 d.mg, d.status, d.name, d.value, d.unit, d.text, d.urgency))
-                raw.executemany(sql, rows)
-                written += len(rows)
+                    rows.append((patient_id, 1, recorded, uid, d.kind, moment(d.at), d.mg, d.status, d.name,
+                                 d.value, d.unit, d.text, d.urgency, moment(d.slot), d.prn))
+                written += raw.executemany(sql, rows).rowcount
+                read += len(rows)
                 if progress is not None:
-                    progress(written)
+                    progress(read)
         finally:
             raw.execute("PRAGMA ignore_check_constraints=OFF")
         return written
 
     @staticmethod
     def _copy_entries(
-        s: Session, patient_id: int, entries: Iterable[EntryData], recorded_at: datetime, progress: Progress | None
+        s: Session, patient_id: int, entries: Iterable[BatchEntry], recorded_at: datetime, progress: Progress | None
     ) -> int:
-        """PostgreSQL bulk path: ``COPY ... FROM STDIN`` on the session's own connection (same transaction)."""
-        columns = ("patient_id", "version", "recorded_at", *_CONTENT)
+        """PostgreSQL bulk path: ``COPY ... FROM STDIN`` on the session's own connection (same transaction)
+        into a temporary table, then one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` (COPY itself
+        cannot skip the uids the patient already has); returns the rows actually added."""
+        columns = ("patient_id", "version", "recorded_at", "uid", *_CONTENT)
+        names = ", ".join(columns)
         raw: Any = s.connection().connection.driver_connection
         chunk = settings.IMPORT_CHUNK_ROWS
-        written = 0
-        with raw.cursor() as cur, cur.copy(f"COPY entries ({', '.join(columns)}) FROM STDIN") as copy:
-            for d in entries:
-                copy.write_row((patient_id, 1, recorded_at, d.kind, d.at, d.mg, d.status, d.name, d.value, d.unit,
-                                d.text, d.urgency))  # the order of _CONTENT
-                written += 1
-                if progress is not None and written % chunk == 0:
-                    progress(written)
-        if progress is not None and written % chunk:
-            progress(written)
+        read = 0
+        with raw.cursor() as cur:
+            cur.execute(f"CREATE TEMPORARY TABLE gabacare_import ON COMMIT DROP AS SELECT {names} FROM entries "
+                        "WITH NO DATA")
+            cur.execute("ALTER TABLE gabacare_import ADD COLUMN seq bigint")
+            with cur.copy(f"COPY gabacare_import ({names}, seq) FROM STDIN") as copy:
+                for uid, d in map(_uid_and_data, entries):
+                    copy.write_row((patient_id, 1, recorded_at, uid, d.kind, d.at, d.mg, d.status, d.name, d.value,
+                                    d.unit, d.text, d.urgency, d.slot, d.prn, read))  # the order of _CONTENT
+                    read += 1
+                    if progress is not None and read % chunk == 0:
+                        progress(read)
+            cur.execute(f"INSERT INTO entries ({names}) SELECT {names} FROM gabacare_import ORDER BY seq "
+                        "ON CONFLICT (patient_id, uid) DO NOTHING")
+            written = int(cur.rowcount)
+            cur.execute("DROP TABLE gabacare_import")
+        if progress is not None and read % chunk:
+            progress(read)
         return written
 
     def list_entries(
@@ -322,7 +361,7 @@ class SqlJournalRepository(JournalRepository):
         t = EntryRow.__table__
         with self._read() as s:
             self._check_patient(s, patient_id)
-            q = select(t).where(t.c.patient_id == patient_id)
+            q = select(t).where(t.c.patient_id == patient_id, t.c.deleted_at.is_(None))
             if start is not None:
                 q = q.where(t.c.at >= start)
             if end is not None:
@@ -333,8 +372,12 @@ class SqlJournalRepository(JournalRepository):
             return [_entry(r, entry_id=r["id"], patient_id=patient_id) for r in s.execute(q).mappings()]
 
     @staticmethod
-    def _entry_row(s: Session, patient_id: int, entry_id: int, *, lock: bool = False) -> EntryRow:
+    def _entry_row(
+        s: Session, patient_id: int, entry_id: int, *, lock: bool = False, deleted: bool = False
+    ) -> EntryRow:
         q = select(EntryRow).where(EntryRow.id == entry_id, EntryRow.patient_id == patient_id)
+        if not deleted:
+            q = q.where(EntryRow.deleted_at.is_(None))
         row = s.scalars(q.with_for_update() if lock else q).first()
         if row is None:
             raise UnknownEntryError(entry_id)
@@ -346,29 +389,44 @@ class SqlJournalRepository(JournalRepository):
             return _entry(self._entry_row(s, patient_id, entry_id), entry_id=entry_id, patient_id=patient_id)
 
     def update_entry(self, patient_id: int, entry_id: int, data: EntryData, *, recorded_at: datetime) -> Entry:
+        return self._new_version(patient_id, entry_id, data, recorded_at=recorded_at, delete=False)
+
+    def delete_entry(self, patient_id: int, entry_id: int, *, recorded_at: datetime) -> Entry:
+        return self._new_version(patient_id, entry_id, None, recorded_at=recorded_at, delete=True)
+
+    def _new_version(
+        self, patient_id: int, entry_id: int, data: EntryData | None, *, recorded_at: datetime, delete: bool
+    ) -> Entry:
+        """Keep the current version in ``entry_revisions``, then write the next one (one transaction)."""
         with self._tx() as s:
             self._check_patient(s, patient_id)
             old = self._entry_row(s, patient_id, entry_id, lock=True)
             snapshot = {k: getattr(old, k) for k in (*_CONTENT, "version", "recorded_at")}
             s.execute(insert(EntryRevisionRow), [{"entry_id": entry_id, **snapshot}])
             version = old.version + 1
+            content = _content(data) if data is not None else {}
             s.execute(update(EntryRow).where(EntryRow.id == entry_id)
-                      .values(version=version, recorded_at=recorded_at, **_content(data)))
-            return Entry(entry_id, patient_id, version, recorded_at, data)
+                      .values(version=version, recorded_at=recorded_at, deleted_at=recorded_at if delete else None,
+                              **content))
+            kept = data if data is not None else _entry(old, entry_id=entry_id, patient_id=patient_id).data
+            return Entry(entry_id, patient_id, version, recorded_at, kept, uid=old.uid,
+                         deleted_at=recorded_at if delete else None)
 
     def entry_history(self, patient_id: int, entry_id: int) -> list[Entry]:
         t = EntryRevisionRow.__table__
         with self._read() as s:
             self._check_patient(s, patient_id)
-            current = _entry(self._entry_row(s, patient_id, entry_id), entry_id=entry_id, patient_id=patient_id)
+            row = self._entry_row(s, patient_id, entry_id, deleted=True)
+            current = _entry(row, entry_id=entry_id, patient_id=patient_id)
             q = select(t).where(t.c.entry_id == entry_id).order_by(t.c.version)
-            old = [_entry(r, entry_id=entry_id, patient_id=patient_id) for r in s.execute(q).mappings()]
+            old = [_entry(r, entry_id=entry_id, patient_id=patient_id, uid=row.uid) for r in s.execute(q).mappings()]
             return [*old, current]
 
     def count_entries(self, patient_id: int) -> int:
         with self._read() as s:
             self._check_patient(s, patient_id)
-            n = s.scalar(select(func.count()).select_from(EntryRow).where(EntryRow.patient_id == patient_id))
+            n = s.scalar(select(func.count()).select_from(EntryRow)
+                         .where(EntryRow.patient_id == patient_id, EntryRow.deleted_at.is_(None)))
             return int(n or 0)
 
     def close(self) -> None:

@@ -1,9 +1,12 @@
 """CSV and JSON export/import of a patient's journal (entries and plan specs) that round-trip exactly.
 
-Row model (both formats): ``kind, at, mg, status, name, value, unit, text``. A plan is a row of
-kind ``plan`` whose ``at`` is its start date and whose ``text`` is its spec (compact JSON); the plan's
-schedule is re-derived from the spec on import. Derived fields (a side effect's triage urgency)
-are not exported; import derives them again.
+Row model (both formats): ``kind, at, mg, status, name, value, unit, text, slot, prn, uid``. A plan
+is a row of kind ``plan`` whose ``at`` is its start date and whose ``text`` is its spec (compact
+JSON); the plan's schedule is re-derived from the spec on import. Derived fields (a side effect's
+triage urgency) are not exported; import derives them again. A dose's ``slot`` is the planned dose it
+answers (empty for none) and ``prn`` marks an as-needed dose (CSV: ``true`` or empty). ``uid`` is the
+entry's stable id: an import skips an entry whose uid the patient already has, so importing the
+same file twice adds nothing (version 1 files, and rows without a uid, get new uids).
 
 Export (:func:`write`, :func:`dump`) writes row by row to a text stream. Import (:func:`iter_rows`)
 reads a text stream row by row: memory stays flat and the work is linear in the file's size (line
@@ -57,9 +60,11 @@ __all__ = [
 ]
 
 Format = Literal["csv", "json"]
-COLUMNS = ("kind", "at", "mg", "status", "name", "value", "unit", "text")
+COLUMNS = ("kind", "at", "mg", "status", "name", "value", "unit", "text", "slot", "prn", "uid")
 FORMAT_NAME = "gabacare-journal"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+_READABLE_VERSIONS = (1, 2)
+"""Version 1 had no ``slot``, ``prn`` or ``uid``; it reads as version 2 without them."""
 _NUMERIC = ("mg", "value")
 _TEXT_COLUMNS = tuple(c for c in COLUMNS if c not in _NUMERIC)
 _COLUMN_SET = frozenset(COLUMNS)
@@ -133,11 +138,13 @@ def _num_text(value: float | None) -> str:
 def _rows(plans: Sequence[StoredPlan], entries: Sequence[Entry]) -> Iterator[dict[str, Any]]:
     for p in plans:
         yield {"kind": "plan", "at": p.plan.spec.start.isoformat(), "mg": None, "status": None, "name": None,
-               "value": None, "unit": None, "text": p.plan.spec.to_text()}
+               "value": None, "unit": None, "text": p.plan.spec.to_text(), "slot": None, "prn": None, "uid": None}
     for e in entries:
         d = e.data
         yield {"kind": d.kind, "at": d.at.isoformat(), "mg": d.mg, "status": d.status, "name": d.name,
-               "value": d.value, "unit": d.unit, "text": d.text}
+               "value": d.value, "unit": d.unit, "text": d.text,
+               "slot": None if d.slot is None else d.slot.isoformat(), "prn": True if d.prn else None,
+               "uid": e.uid or None}
 
 
 def _csv_cell(text: str) -> str:
@@ -167,7 +174,8 @@ def write(
         raise JournalInputError("format must be csv or json")
     out.write(",".join(COLUMNS) + "\n")
     for r in _rows(plans, entries):
-        cells = [_num_text(r[c]) if c in _NUMERIC else _csv_cell(protect_cell(r[c] or "")) for c in COLUMNS]
+        cells = [_num_text(r[c]) if c in _NUMERIC else _csv_cell(protect_cell("true" if r[c] is True else r[c] or ""))
+                 for c in COLUMNS]
         out.write(",".join(cells) + "\n")
         n += 1
     return n
@@ -345,8 +353,9 @@ def _json_row(line: int, item: Any) -> RawRow:
 def _check_header(key: str, value: Any) -> None:
     if key == "format" and value != FORMAT_NAME:
         raise ImportValidationError([(1, f"not a GabaCare journal export (expected \"format\": \"{FORMAT_NAME}\")")])
-    if key == "version" and (isinstance(value, bool) or value != FORMAT_VERSION):
-        raise ImportValidationError([(1, f"unsupported export version (this GabaCare reads {FORMAT_VERSION})")])
+    if key == "version" and (isinstance(value, bool) or value not in _READABLE_VERSIONS):
+        raise ImportValidationError([(1, "unsupported export version (this GabaCare reads "
+                                         f"{' and '.join(map(str, _READABLE_VERSIONS))})")])
 
 
 def _rows_array(r: _JsonReader, stats: ParseStats) -> Iterator[RawRow]:

@@ -149,6 +149,9 @@ class AdherenceSection:
     planned_mg: float
     taken_mg: float
     weeks: tuple[WeekRow, ...]
+    prn_doses: int = 0
+    """As-needed doses in the period, counted apart (their mg are in ``taken_mg``)."""
+    prn_mg: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -384,7 +387,9 @@ def build_report(
     entries = journal.entries(patient_id, start=start, end=end)
     age = patient.age_on(end)
 
-    doses = [e for e in entries if e.kind == "dose"]
+    # A dose counts on the day of the planned dose it answers (its slot), which may lie a day away
+    # from when it was taken: read the days around the period too (analysis.adherence filters).
+    doses = journal.entries(patient_id, start=start - timedelta(days=1), end=end + timedelta(days=1), kinds=["dose"])
     adh = analysis.adherence(scheduled_doses(plans, start, end), doses, start=start, end=end, now=now)
     trends = journal.trends(patient_id, start=start, end=end)
     in_force = plan_in_force(plans, end)
@@ -408,6 +413,7 @@ def build_report(
             adh.on_time_window_min, adh.longest_missed_streak, adh.planned_mg, adh.taken_mg,
             tuple(WeekRow(x.week_start, x.scheduled, x.taken, x.on_time, x.adherence_pct, x.on_time_pct)
                   for x in adh.weeks),
+            adh.prn_doses, adh.prn_mg,
         ),
         daily_mg=tuple(DailyDose(d.date, d.planned_mg, d.taken_mg) for d in adh.days),
         window_days=trends.window_days,
