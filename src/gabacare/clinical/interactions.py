@@ -109,11 +109,33 @@ class InteractionReport:
         }
 
 
+_FILLER = frozenset({"my", "his", "her", "some", "a", "few", "couple", "of", "the", "on", "and", "other", "any"})
+
+
+def _class_named(name: str) -> InteractionClass | None:
+    """The class a word for the whole class names ("benzos", "opiates": ``language.toml``
+    ``[class_words]``), or ``None``."""
+    from gabacare.knowledge.language import load_language
+
+    table = load_language().class_words
+    if table is None:
+        return None
+    words = tuple(w for w in re.findall(r"[a-z]+", name.lower()) if w not in _FILLER)
+    wanted = {tuple(re.findall(r"[a-z]+", k.lower())): v for k, v in table.words.items()}.get(words)
+    return next((c for c in load_monograph().interaction_classes if c.id == wanted), None)
+
+
 def _one(name: str) -> InteractionResult:
     reading = read_name(name)
     ingredients = reading.ingredients
     classes = [c for c in (_class_of(i) for i in ingredients) if c is not None]
     typed = " ".join(name.split())
+    if not ingredients:
+        named = _class_named(name)
+        if named is not None:
+            # A whole class ("benzos"): no ingredient, but the class's warning applies.
+            return InteractionResult(name, True, (), named.id, named.title, named.severity, named.action, named.effect,
+                                     named.advice, tuple(named.citations), reading, (named.id,), named.sedating)
     if not classes:
         advice = (
             f"GabaCare has no interaction record for {typed!r}"

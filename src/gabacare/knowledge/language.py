@@ -28,13 +28,16 @@ from gabacare.knowledge.monograph import (
 )
 
 __all__ = [
+    "ClassWords",
     "Combination",
     "CrisisLine",
     "Language",
     "Lexicon",
     "MedicineContext",
     "RedFlag",
+    "Resolved",
     "Sign",
+    "Variants",
     "english_rank",
     "english_words",
     "language_cited_source_ids",
@@ -48,6 +51,30 @@ class Normalise(_Cited):
     words: dict[str, str]
     spellings: dict[str, str]
     unstemmed: tuple[str, ...] = ()
+    # Slips by sound that the edit-distance corrector cannot reach or sends elsewhere ("tung").
+    sound_alike: dict[str, str] = Field(default_factory=dict)
+    # Symbols that stand for a word ("rash + temp"): read as that word.
+    symbols: dict[str, str] = Field(default_factory=dict)
+
+
+class Variants(_Cited):
+    """One word family of the lexicon's grammar: a lexicon wording with ``written`` ("lips gone
+    puffy") is also read with each of ``also`` ("going puffy", "keeps going puffy"), unless the next
+    word is in ``not_before`` ("gone away" is not a change of state)."""
+
+    written: str
+    also: tuple[str, ...] = Field(min_length=1)
+    not_before: tuple[str, ...] = ()
+
+
+class Resolved(_Cited):
+    """A sign told as over and the same function said normal now ("throat felt tight for a second
+    ... swallowing fine now"): only for the signs listed in ``functions``, and only when both are said."""
+
+    over: tuple[str, ...] = Field(min_length=1)
+    normal: tuple[str, ...] = Field(min_length=1)
+    functions: dict[str, tuple[str, ...]]
+    reach: int = Field(default=3, ge=1, le=6)
 
 
 class Spelling(_Cited):
@@ -97,6 +124,12 @@ class MedicineContext(_Cited):
     ambiguous: tuple[str, ...] = ()
     use_words: tuple[str, ...] = ()
     reach: int = Field(default=3, ge=1, le=8)
+
+
+class ClassWords(_Cited):
+    """Words for a whole class of medicines ("benzos") -> interaction class id."""
+
+    words: dict[str, str]
 
 
 class RedFlag(_Cited):
@@ -159,6 +192,9 @@ class Language(_Frozen):
     crisis_lines: tuple[CrisisLine, ...] = Field(min_length=1)
     combinations: tuple[Combination, ...] = ()
     medicine_context: MedicineContext | None = None
+    variants: tuple[Variants, ...] = ()
+    class_words: ClassWords | None = None
+    resolved: Resolved | None = None
     lexicon: Lexicon
 
     def sign(self, sign_id: str) -> Sign:
@@ -203,6 +239,12 @@ def build_language(raw: dict[str, Any], raw_lexicon: dict[str, Any]) -> Language
             for ref in group:
                 if ref not in classes and ref not in sign_ids:
                     problems.append(f"combination {combo.id!r}: unknown sign or class {ref!r}")
+    if lang.class_words is not None:
+        known_classes = {c.id for c in m.interaction_classes}
+        problems += [f"class_words: {w!r} -> unknown class {c!r}" for w, c in lang.class_words.words.items()
+                     if c not in known_classes]
+    if lang.resolved is not None:
+        problems += [f"resolved: unknown sign {sid!r}" for sid in lang.resolved.functions if sid not in sign_ids]
     if lang.spelling.english_words_source not in m.sources or lang.semantic.model_source not in m.sources:
         problems.append("spelling.english_words_source and semantic.model_source must name sources")
     if problems:

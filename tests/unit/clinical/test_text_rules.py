@@ -151,3 +151,104 @@ def test_emergency_families(text: str) -> None:
 )
 def test_near_misses_of_the_families_are_not_emergencies(text: str) -> None:
     assert _urgency(text) != "emergency"
+
+
+# --- sound-alike slips and symbols (language.toml [normalise.sound_alike], [normalise.symbols]) ---
+
+@pytest.mark.parametrize("text", [
+    "my tung is swelling up", "tounge feels huge and swollen", "throat feels tite and closing",
+    "bad chest pane going down my arm", "crushing chest pane", "lips & tongue swollen",
+])
+def test_sound_alike_slips_and_symbols_reach_the_sign(text: str) -> None:
+    assert _urgency(text) == "emergency"
+
+
+@pytest.mark.parametrize("text", ["rash + temp", "rash & a high temp", "spotty rash + im burning up"])
+def test_a_symbol_joins_a_combination(text: str) -> None:
+    assert _urgency(text) == "emergency"
+
+
+# --- change-of-state verbs: a wording written with "gone" is read in every tense (language.toml
+# [[variants]]), but not "gone away" / "going to" ---
+
+@pytest.mark.parametrize("text", [
+    "his breathing keeps going funny", "her lips are going blue", "my face went all puffy",
+    "breathing is getting shallow", "lips turning blue",
+])
+def test_change_of_state_in_any_tense(text: str) -> None:
+    assert _urgency(text) == "emergency"
+
+
+@pytest.mark.parametrize("text", ["the swelling is going away", "im going to bed early, a bit dizzy"])
+def test_movement_and_ending_are_not_a_change_of_state(text: str) -> None:
+    assert _urgency(text) != "emergency"
+
+
+# --- families from held-out v2 misses: oxygen readings, flu-like fever with a rash, peeling skin,
+# a count of high-strength tablets, repeated doses, a liquid drunk by mistake ---
+
+@pytest.mark.parametrize("text", [
+    "sats are 84 on the finger thing", "watch says my oxygen is low and dropping", "o2 in the 80s",
+    "rash and i feel like im coming down with flu", "spotty rash and feel like ive got the flu",
+    "the skin on my back is peeling", "peeling skin all over his chest", "her face is peeling",
+    "necked five 800s", "swallowed four 600s with a beer",
+    "dad keeps taking his tablets again because he forgets", "mum may have had 4 lots today",
+    "toddler drank a load of my gabapentin", "he swallowed half the bottle of my oral solution",
+    "drank my medicine thinking it was juice",
+])
+def test_more_emergency_families(text: str) -> None:
+    assert _urgency(text) == "emergency"
+
+
+@pytest.mark.parametrize("text", [
+    "i take three 600s a day", "i took two 300s this morning", "drank a lot of water with my tablets",
+    "woke up not sure where i was, bit muddled", "cant lift my arms above my head, my muscles ache so much",
+])
+def test_near_misses_of_the_new_families(text: str) -> None:
+    assert _urgency(text) != "emergency"
+
+
+@pytest.mark.parametrize("text", ["cant lift my arm, it just drops", "he can not raise his arm suddenly"])
+def test_one_arm_that_will_not_lift_is_still_a_stroke_sign(text: str) -> None:
+    assert _urgency(text) == "emergency"
+
+
+# --- resolved: over AND normal now, only for the listed signs (language.toml [resolved]) ---
+
+@pytest.mark.parametrize("text", [
+    "my throat felt tight for a second but it was just a crumb, I'm swallowing fine now",
+    "couldnt breathe for a moment, it went down the wrong way, breathing is fine now",
+    "throat closed up for a few seconds, it was only a bit of toast, swallowing normally now",
+])
+def test_a_symptom_over_with_the_function_normal_now_is_resolved(text: str) -> None:
+    assert _urgency(text) != "emergency"
+
+
+@pytest.mark.parametrize("text", [
+    "my throat felt tight for a second",  # over, but nothing said about now
+    "throat is tight, swallowing fine",  # not said to be over
+    "throat felt tight for a second and now i cant swallow",
+    "he stopped breathing for a few seconds but he is breathing fine now",  # never for breathing that stopped
+    "had a fit for a minute but he is fine now",
+])
+def test_resolved_needs_both_and_never_for_the_gravest_signs(text: str) -> None:
+    assert _urgency(text) == "emergency"
+
+
+# --- words for a whole class of medicines (language.toml [class_words]) ---
+
+@pytest.mark.parametrize(("typed", "klass"), [
+    ("benzos", "benzodiazepines"), ("opiates", "opioids"), ("my opioid painkillers", "opioids"),
+    ("barbs", "barbiturates"), ("z drugs", "z-drugs"),
+])
+def test_class_words_carry_the_class_warning(typed: str, klass: str) -> None:
+    from gabacare.clinical import check_interactions
+
+    r = check_interactions([typed]).results[0]
+    assert r.known and r.class_id == klass and r.ingredients == ()
+
+
+def test_benzos_with_an_opioid_get_the_combination_warning() -> None:
+    from gabacare.clinical import check_interactions
+
+    assert check_interactions(["benzos", "oxycodone"]).warnings

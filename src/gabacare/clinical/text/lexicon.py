@@ -79,17 +79,44 @@ class _Compiled:
     alone: dict[tuple[str, ...], str] = field(default_factory=dict)  # whole-sentence phrases
 
 
+_Rule = tuple[tuple[str, ...], tuple[tuple[str, ...], ...], frozenset[str]]
+
+
+def _variant_rules() -> tuple[_Rule, ...]:
+    """``language.toml`` ``[[variants]]`` as stems: (written, also, not before)."""
+    return tuple(
+        (stem_phrase(v.written), tuple(stem_phrase(a) for a in v.also),
+         frozenset(s for w in v.not_before for s in stem_phrase(w)))
+        for v in load_language().variants
+    )
+
+
+def with_variants(stems: tuple[str, ...], rules: Sequence[_Rule]) -> list[tuple[str, ...]]:
+    """A lexicon wording and its grammatical variants: the first word-family member followed by a
+    state ("gone puffy") is replaced by each other member ("going puffy", "keep go puffy")."""
+    out = [stems]
+    for written, also, stop in rules:
+        n = len(written)
+        for i in range(len(stems) - n):
+            if stems[i:i + n] == written and stems[i + n] not in stop:
+                out += [stems[:i] + a + stems[i + n:] for a in also]
+                break
+    return list(dict.fromkeys(out))
+
+
 def _build() -> dict[str, Any]:
     lang = load_language()
+    rules = _variant_rules()
     by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
     patterns = []
     for sign in lang.lexicon.signs:
         for phrase in sign.phrases:
-            stems = stem_phrase(phrase)
-            if stems:
-                by_first.setdefault(stems[0], []).append((stems, sign.id))
+            for stems in with_variants(stem_phrase(phrase), rules):
+                if stems:
+                    by_first.setdefault(stems[0], []).append((stems, sign.id))
         for pattern in sign.patterns:
-            groups = [[list(s) for s in (stem_phrase(alt) for alt in group.split("|")) if s] for group in pattern]
+            groups = [[list(v) for s in (stem_phrase(alt) for alt in group.split("|")) if s for v in with_variants(s, rules)]
+                      for group in pattern]
             patterns.append([sign.id, groups])
     # The adverse effects' own phrases (gabapentin.toml) are read too, as signs named after the effect
     # ("effect:dress"); they take no part in combination rules, which name lexicon signs.

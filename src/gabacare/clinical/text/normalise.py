@@ -49,14 +49,26 @@ def questions(text: str) -> list[bool]:
 
 
 def tokenise(sentence: str) -> list[str]:
-    """The raw word tokens of one sentence (letters, digits, inner apostrophes), commas kept."""
-    return _TOKEN.findall(_clean(sentence))
+    """The raw word tokens of one sentence (letters, digits, inner apostrophes), commas kept;
+    a symbol that stands for a word (``[normalise.symbols]``: "rash + temp") becomes that word."""
+    text = _clean(sentence)
+    for symbol, word in _symbols():
+        if symbol in text:
+            text = text.replace(symbol, f" {word} ")
+    return _TOKEN.findall(text)
+
+
+@cache
+def _symbols() -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(load_language().normalise.symbols.items(), key=lambda kv: -len(kv[0])))
 
 
 @cache
 def _maps() -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
     n = load_language().normalise
-    return {k: tuple(v.split()) for k, v in n.words.items()}, dict(n.spellings)
+    words = {k: tuple(v.split()) for k, v in n.sound_alike.items()}
+    words.update({k: tuple(v.split()) for k, v in n.words.items()})
+    return words, dict(n.spellings)
 
 
 def normalise_words(tokens: list[str]) -> list[tuple[str, str]]:

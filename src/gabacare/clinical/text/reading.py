@@ -214,6 +214,58 @@ def _combinations(affirmed: Sequence[Finding]) -> list[Finding]:
     return out
 
 
+@cache
+def _resolved_rules() -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...], dict[str, frozenset[str]], int] | None:
+    r = load_language().resolved
+    if r is None:
+        return None
+
+    def stems(phrase: str) -> tuple[str, ...]:
+        return tuple(stem(w) for _, w in normalise_words(tokenise(phrase)) if w != COMMA)
+
+    functions = {sid: frozenset(stem(w) for w in words) for sid, words in r.functions.items()}
+    return tuple(stems(p) for p in r.over), tuple(stems(p) for p in r.normal), functions, r.reach
+
+
+def _contains(seq: Sequence[str], phrase: tuple[str, ...]) -> bool:
+    n = len(phrase)
+    return any(tuple(seq[i:i + n]) == phrase for i in range(len(seq) - n + 1))
+
+
+def _normal_now(stems: Sequence[str], function: frozenset[str], normal: Sequence[tuple[str, ...]], reach: int) -> bool:
+    """Whether the function is said to work normally: "swallowing fine", "breathing is ok now"
+    (not "not swallowing fine")."""
+    for i, s in enumerate(stems):
+        if s in function and "not" not in stems[max(0, i - 2):i]:
+            after = stems[i + 1:i + 1 + reach + 1]
+            if any(_contains(after, p) for p in normal):
+                return True
+    return False
+
+
+def _resolved(findings: Sequence[Finding], sentence_stems: Sequence[Sequence[str]]) -> list[Finding]:
+    """Signs told as over, with the same function said normal now, read as resolved (negated):
+    ``language.toml`` ``[resolved]`` (both must be said; only the listed signs)."""
+    rules = _resolved_rules()
+    if rules is None:
+        return list(findings)
+    over, normal, functions, reach = rules
+    everything = [s for sentence in sentence_stems for s in sentence]
+    out = []
+    over_in: set[tuple[int, str | None]] = set()  # (sentence, effect) of the resolved signs
+    for f in findings:
+        function = functions.get(f.id)
+        if (f.kind == "sign" and not f.negated and function and f.sentence < len(sentence_stems)
+                and any(_contains(sentence_stems[f.sentence], p) for p in over)
+                and _normal_now(everything, function, normal, reach)):
+            f = replace(f, negated=True)
+            over_in.add((f.sentence, f.effect))
+        out.append(f)
+    # The effect's own phrase read over the same words ("effect:anaphylaxis-angioedema") goes with it.
+    return [replace(f, negated=True) if f.kind == "sign" and f.id.startswith(EFFECT_SIGN) and not f.negated
+            and (f.sentence, f.effect) in over_in else f for f in out]
+
+
 def _clauses(words: Sequence[str]) -> list[tuple[int, int]]:
     """(start, end) word spans split at commas and "but" (the net compares one thought at a time)."""
     spans, start = [], 0
@@ -257,6 +309,7 @@ def read_text(text: str, *, net: bool = True) -> Reading:
     asked = questions(text)
     answers = _answers()
     split = sentences(text)
+    sentence_stems: list[list[str]] = [[] for _ in split]
     for s_index, sentence in enumerate(split):
         pairs = normalise_words(tokenise(sentence))
         if not pairs:
@@ -265,6 +318,7 @@ def read_text(text: str, *, net: bool = True) -> Reading:
         corrections.extend((pairs[i][1], w) for i, w in enumerate(words) if w != pairs[i][1])
         all_words.extend(words)
         stems = [stem(w) for w in words]
+        sentence_stems[s_index] = stems
         matches: list[Match] = find_signs(stems)
         meds = _medicines(words)
         inert = {p for m in matches for p in m.positions} | {p for pos, _, _ in meds for p in pos}
@@ -304,6 +358,7 @@ def read_text(text: str, *, net: bool = True) -> Reading:
             clause_texts.append((s_index, " ".join(chunk), hit or negated_here, denies))
             if not hit:
                 unread.append(_typed(pairs, range(start, end)).replace(" ,", ","))
+    findings = _resolved(findings, sentence_stems)
     # Keep one finding per (kind, id, negated) - the first place it was read.
     seen: set[tuple[str, str, bool]] = set()
     unique = []
