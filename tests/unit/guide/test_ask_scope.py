@@ -59,3 +59,24 @@ def test_topic_vocabulary_and_emergencies_read_now(question: str, topic: str) ->
 def test_a_possible_emergency_from_the_net_does_not_choose_the_topic() -> None:
     # The net may say "may be an overdose" for a general question; only rules raise a topic.
     assert _top("when should i go to a&e on gabapentin") == "emergencies"
+
+
+# Whether or how to do something is a question, not a report (synonyms.toml [general_questions]).
+@pytest.mark.parametrize("question", [
+    "is it ok to open the capsule if i cant swallow it", "can i take all my gaba at once before bed",
+    "is it safe to crush them if she can't swallow tablets", "how do i take it if i cannot swallow capsules",
+])
+def test_how_to_questions_are_not_emergencies(question: str) -> None:
+    assert not ask(question).emergency
+
+
+@pytest.mark.parametrize("question", [
+    "is it ok to take it, i cant breathe", "can i take it if my lips are swelling right now",
+])
+def test_a_symptom_now_beside_a_how_to_question_is_still_triaged(question: str) -> None:
+    assert ask(question).emergency
+
+
+@pytest.mark.parametrize("question", ["how much does a prescription cost in scotland", "how long does a cold last"])
+def test_everyday_questions_get_no_topic(question: str) -> None:
+    assert ask(question).answers == ()
