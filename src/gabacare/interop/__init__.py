@@ -5,7 +5,7 @@ Modules::
     codes.py         coding systems and the RxNorm table for other medicines
     fhir.py          plans as one MedicationRequest; R4B validation (fhir.resources imported lazily)
     journal_fhir.py  a patient's journal as a Bundle; reading Bundles back (all or nothing)
-    cds.py           CDS Hooks discovery, hook handling, feedback
+    cds/             CDS Hooks: discovery, hook handling (medication, dosage, patient facts, cards), feedback
     cds_request.py   typed, bounded reading of a hook request (drafts, dosages, prefetch) before any work
     fhir_client.py   the outbound FHIR reads: allow-listed servers, public addresses, one deadline, size cap
     cds_auth.py      JWT bearer verification for CDS clients (PyJWT imported lazily)

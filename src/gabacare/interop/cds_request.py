@@ -403,16 +403,8 @@ def _prefetch_medications(prefetch: Mapping[str, Any], limits: CdsLimits) -> int
     return texts
 
 
-def read_hook_request(hook: str, request: Any) -> HookRequest:
-    """Read and bound one hook request for the service answering ``hook`` (module docstring).
-
-    Raises
-    ------
-    CdsRequestError
-        400 naming the field at fault (shape, range or count); never for an order GabaCare merely
-        cannot read (that gets an info card).
-    """
-    limits = cds_limits()
+def _envelope(hook: str, request: Any) -> _Envelope:
+    """The request's envelope, typed: the hook it is for, its instance and the patient."""
     if not isinstance(request, Mapping):
         raise CdsRequestError("the request body must be a JSON object")
     if not isinstance(request.get("hook"), str) or not str(request.get("hook")).strip():
@@ -425,33 +417,29 @@ def read_hook_request(hook: str, request: Any) -> HookRequest:
         raise _refusal(exc, "request") from None
     if not env.hookInstance.strip():
         raise CdsRequestError("request.hookInstance is required and must be a non-empty string")
-    patient_id = env.context.patientId.strip().removeprefix("Patient/")
-    if not patient_id:
-        raise CdsRequestError("context.patientId is required and must be a non-empty string")
-    prefetch = env.prefetch or {}
+    return env
+
+
+def _check_counts(hook: str, env: _Envelope, limits: CdsLimits) -> None:
+    """The counts that scale work, before anything is read: draft orders and selections."""
     bundle = env.context.draftOrders
-    where = "context.draftOrders"
-    # The counts first (cheap), then one pass over all the text, then the resources one by one.
-    if hook != "patient-view":
-        if bundle is None:
-            raise CdsRequestError("context.draftOrders is required and must be a FHIR Bundle")
-        entries = bundle.get("entry")
-        if isinstance(entries, list) and len(entries) > limits.max_draft_orders:
-            raise CdsRequestError(f"{where}.entry has more than {limits.max_draft_orders} draft orders",
-                                  code="too-costly")
-        selections = env.context.selections
-        if hook == "order-select" and selections is not None and len(selections) > limits.max_draft_orders:
-            raise CdsRequestError(f"context.selections has more than {limits.max_draft_orders} references",
-                                  code="too-costly")
-    if has_lone_surrogate(request):
-        raise CdsRequestError("the request holds text with a lone surrogate (\\ud800-\\udfff), which is not valid text")
-    auth = env.fhirAuthorization.model_dump(exclude_none=True) if env.fhirAuthorization else None
-    base = HookRequest(hook, env.hookInstance.strip(), patient_id, env.fhirServer, auth, prefetch, [], [])
-    texts = _prefetch_medications(prefetch, limits)
-    if hook == "patient-view" or bundle is None:
-        return base
+    if bundle is None:
+        raise CdsRequestError("context.draftOrders is required and must be a FHIR Bundle")
+    entries = bundle.get("entry")
+    if isinstance(entries, list) and len(entries) > limits.max_draft_orders:
+        raise CdsRequestError(f"context.draftOrders.entry has more than {limits.max_draft_orders} draft orders",
+                              code="too-costly")
+    selections = env.context.selections
+    if hook == "order-select" and selections is not None and len(selections) > limits.max_draft_orders:
+        raise CdsRequestError(f"context.selections has more than {limits.max_draft_orders} references",
+                              code="too-costly")
+
+
+def _drafts(bundle: Mapping[str, Any], limits: CdsLimits) -> tuple[list[dict[str, Any]], int]:
+    """The draft resources (OperationOutcomes and non-resources left out) and their medication texts."""
     drafts: list[dict[str, Any]] = []
-    for at, resource in _bundle_entries(bundle, where, limits):
+    texts = 0
+    for at, resource in _bundle_entries(bundle, "context.draftOrders", limits):
         if not isinstance(resource, Mapping) or not isinstance(resource.get("resourceType"), str):
             continue
         if resource.get("resourceType") == "OperationOutcome":
@@ -459,14 +447,47 @@ def read_hook_request(hook: str, request: Any) -> HookRequest:
         if is_medication(resource):
             texts += _name_texts(_medication(resource, at, limits))
         drafts.append(dict(resource))
-    if texts > limits.max_name_texts:
+    return drafts, texts
+
+
+def _selected(env: _Envelope, drafts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """order-select: the drafts its ``selections`` name (by id)."""
+    selections = env.context.selections
+    if selections is None:
+        raise CdsRequestError("context.selections is required for order-select and must be a list of references")
+    wanted = {s.strip().split("/")[-1] for s in selections}
+    return [d for d in drafts if isinstance(d.get("id"), str) and d["id"].strip() in wanted]
+
+
+def read_hook_request(hook: str, request: Any) -> HookRequest:
+    """Read and bound one hook request for the service answering ``hook`` (module docstring).
+
+    Raises
+    ------
+    CdsRequestError
+        400 naming the field at fault (shape, range or count); never for an order GabaCare merely
+        cannot read (that gets an info card).
+    """
+    limits = cds_limits()
+    env = _envelope(hook, request)
+    patient_id = env.context.patientId.strip().removeprefix("Patient/")
+    if not patient_id:
+        raise CdsRequestError("context.patientId is required and must be a non-empty string")
+    prefetch = env.prefetch or {}
+    # The counts first (cheap), then one pass over all the text, then the resources one by one.
+    if hook != "patient-view":
+        _check_counts(hook, env, limits)
+    if has_lone_surrogate(request):
+        raise CdsRequestError("the request holds text with a lone surrogate (\\ud800-\\udfff), which is not valid text")
+    auth = env.fhirAuthorization.model_dump(exclude_none=True) if env.fhirAuthorization else None
+    instance = env.hookInstance.strip()
+    texts = _prefetch_medications(prefetch, limits)
+    bundle = env.context.draftOrders
+    if hook == "patient-view" or bundle is None:
+        return HookRequest(hook, instance, patient_id, env.fhirServer, auth, prefetch, [], [])
+    drafts, draft_texts = _drafts(bundle, limits)
+    if texts + draft_texts > limits.max_name_texts:
         raise CdsRequestError(f"the request holds more than {limits.max_name_texts} medication texts to read",
                               code="too-costly")
-    judged = drafts
-    if hook == "order-select":
-        selections = env.context.selections
-        if selections is None:
-            raise CdsRequestError("context.selections is required for order-select and must be a list of references")
-        wanted = {s.strip().split("/")[-1] for s in selections}
-        judged = [d for d in drafts if isinstance(d.get("id"), str) and d["id"].strip() in wanted]
-    return HookRequest(hook, base.instance, patient_id, env.fhirServer, auth, prefetch, drafts, judged)
+    judged = _selected(env, drafts) if hook == "order-select" else drafts
+    return HookRequest(hook, instance, patient_id, env.fhirServer, auth, prefetch, drafts, judged)

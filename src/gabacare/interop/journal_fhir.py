@@ -405,6 +405,19 @@ def _read_request(r: Mapping[str, Any]) -> dict[str, Any] | str:
     return _row("plan", start, text=json.dumps(spec, sort_keys=True, separators=(",", ":")))
 
 
+def _read_resource(r: Mapping[str, Any], rtype: Any, tz: tzinfo | None) -> dict[str, Any] | str:
+    """One validated resource as a journal row, or why it is skipped; :class:`_Unreadable` if refused."""
+    if rtype == "Observation":
+        return _read_observation(r, tz)
+    if rtype == "MedicationStatement":
+        return _read_statement(r, tz)
+    if rtype == "MedicationRequest":
+        return _read_request(r)
+    if rtype == "Patient":
+        return "the patient is chosen with --patient; profiles are not imported"
+    return f"GabaCare does not import {rtype} resources"
+
+
 def read_bundle(doc: Any, *, tz: tzinfo | None = None) -> BundleContent:
     """Read a Bundle into journal rows (pure): every resource validated, every problem and skip reported."""
     problems: list[tuple[str, str]] = []
@@ -444,16 +457,7 @@ def read_bundle(doc: Any, *, tz: tzinfo | None = None) -> BundleContent:
                 continue
             seen.add(key)
         try:
-            if rtype == "Observation":
-                got: dict[str, Any] | str = _read_observation(r, tz)
-            elif rtype == "MedicationStatement":
-                got = _read_statement(r, tz)
-            elif rtype == "MedicationRequest":
-                got = _read_request(r)
-            elif rtype == "Patient":
-                got = "the patient is chosen with --patient; profiles are not imported"
-            else:
-                got = f"GabaCare does not import {rtype} resources"
+            got = _read_resource(r, rtype, tz)
         except InputError as exc:  # the resource is refused (a built-in error would be a defect, not a problem row)
             problems.append((where, str(exc)))
             continue
