@@ -17,6 +17,9 @@ route                                               CLI
 ``GET /api/v1/patients/{id}/adherence``             ``gabacare adherence``
 ``GET /api/v1/patients/{id}/trends``                ``gabacare trends``
 ``GET /api/v1/patients/{id}/entries``               (the entries of a period)
+``PATCH /api/v1/patients/{id}/entries/{entry}``      ``gabacare log edit``
+``DELETE /api/v1/patients/{id}/entries/{entry}``     ``gabacare log delete``
+``GET /api/v1/patients/{id}/entries/{entry}/history`` ``gabacare log history``
 ``GET /api/v1/patients/{id}/export``                ``gabacare export``
 ==================================================  ===================================
 """
@@ -138,6 +141,19 @@ class _At(_In):
 class DoseIn(_At):
     mg: float = Field(description="mg actually taken (the planned mg when skipped).")
     status: Literal["taken", "late", "skipped"] = "taken"
+    slot: datetime | None = Field(None, description="The planned dose this answers (default: the planned dose of "
+                                                    "that day closest to `at`, unless it is answered already).")
+    prn: bool = Field(False, description="An as-needed dose, apart from the plan's schedule.")
+
+
+class EntryPatch(_In):
+    """``gabacare log edit`` as JSON: the fields to change (at least one)."""
+
+    at: datetime | None = Field(None, description="When (ISO date and time).")
+    mg: float | None = Field(None, description="A dose's mg.")
+    status: Literal["taken", "late", "skipped"] | None = Field(None, description="A dose's status.")
+    score: float | None = Field(None, description="A symptom's score or a lab's value.")
+    text: str | None = Field(None, description="A note's, trigger's or side effect's text.")
 
 
 class SymptomIn(_At):
@@ -209,6 +225,12 @@ class EntriesOut(_Out):
     entries: list[EntryOut]
 
 
+class HistoryOut(_Out):
+    id: int
+    patient: int
+    versions: list[EntryOut]
+
+
 class ExportOut(_Out):
     patient: int
     format: str
@@ -235,7 +257,8 @@ def entry_json(e: Entry) -> dict[str, Any]:
     return {"id": e.id, "patient": e.patient_id, "kind": d.kind, "at": _iso(d.at), "mg": d.mg, "status": d.status,
             "name": d.name, "value": d.value, "unit": d.unit, "text": d.text, "urgency": d.urgency,
             "version": e.version, "recorded_at": _iso(e.recorded_at), "warnings": list(e.warnings),
-            "problem": e.problem}
+            "problem": e.problem, "slot": _iso(d.slot), "prn": d.prn, "uid": e.uid or None,
+            "deleted": e.deleted_at is not None}
 
 
 def invalid_json(items: Sequence[InvalidEntry]) -> list[dict[str, Any]]:
@@ -351,7 +374,7 @@ def _logged(request: Request, user: CurrentUser, patient_id: int) -> tuple[Journ
 def log_dose(request: Request, patient_id: int, body: DoseIn, user: User) -> Any:
     """Log a dose: taken, late or skipped (``gabacare log dose --json``)."""
     journal, audit = _logged(request, user, patient_id)
-    entry = journal.log_dose(patient_id, body.mg, at=body.at, status=body.status)
+    entry = journal.log_dose(patient_id, body.mg, at=body.at, status=body.status, slot=body.slot, prn=body.prn)
     audit(entry)
     return entry_json(entry)
 
@@ -418,10 +441,11 @@ def today(request: Request, patient_id: int, user: User,
     _period(on, on)
     v = _read(request, user, patient_id, "entry").today(patient_id, on=on)
     doses = [{"time": f"{d.at:%H:%M}", "at": _iso(d.at), "mg": d.mg, "status": d.status, "taken_at": _iso(d.taken_at),
-              "taken_mg": d.taken_mg, "on_time": d.on_time} for d in v.doses]
+              "taken_mg": d.taken_mg, "on_time": d.on_time, "entry": d.entry_id} for d in v.doses]
     return jsonable({"date": v.date, "plan": None if v.plan_kind is None else {"kind": v.plan_kind, "label": v.plan_label},
                      "planned_mg": v.planned_mg, "taken_mg": v.taken_mg, "doses": doses,
                      "extra_doses": [entry_json(e) for e in v.extra_doses],
+                     "prn_doses": [entry_json(e) for e in v.prn_doses],
                      "entries": [entry_json(e) for e in v.entries],
                      "invalid_entries": invalid_json(v.invalid_entries)})
 
@@ -433,7 +457,8 @@ def adherence(request: Request, patient_id: int, user: User, start: From = None,
     r = _read(request, user, patient_id, "entry").adherence(patient_id, start=start, end=end)
     return jsonable({"patient": patient_id, "from": r.start, "to": r.end, **{
         k: getattr(r, k) for k in ("adherence_pct", "scheduled", "taken", "on_time_pct", "on_time", "extra", "skipped",
-                                   "on_time_window_min", "planned_mg", "taken_mg", "longest_missed_streak")},
+                                   "on_time_window_min", "planned_mg", "taken_mg", "longest_missed_streak",
+                                   "prn_doses", "prn_mg")},
         "missed_streaks": [{"first": _iso(s.first), "last": _iso(s.last), "doses": s.doses} for s in r.missed_streaks],
         "days": r.days, "weeks": r.weeks, "invalid_entries": invalid_json(r.invalid_entries)})
 
@@ -469,6 +494,43 @@ def entries(request: Request, patient_id: int, user: User, start: From = None, e
     invalid = [i for i in journal.invalid_entries(patient_id, start=start, end=end) if not kind or i.kind in kind]
     return {"patient": patient_id, "from": jsonable(start), "to": jsonable(end), "entries": [entry_json(e) for e in found],
             "invalid_entries": invalid_json(invalid)}
+
+
+@router.patch("/{patient_id}/entries/{entry_id}", response_model=None, dependencies=[Depends(require_csrf)],
+              responses={200: {"model": EntryOut}, **_WRITE})
+def edit_entry(request: Request, patient_id: int, entry_id: int, body: EntryPatch, user: User) -> Any:
+    """Correct an entry; answers its new version, the previous one kept (``gabacare log edit --json``).
+
+    Values are checked as for a new entry (``[journal_limits]``: 422). An entry that is not this
+    patient's, or deleted, answers 404 like an unknown one (the CLI exits 2)."""
+    from gabacare.journal.errors import JournalInputError
+
+    journal, accounts, actor = _scope(request, user, patient_id, write=True)
+    changes: dict[str, Any] = {k: v for k, v in (("at", body.at), ("mg", body.mg), ("status", body.status),
+                                                  ("value", body.score), ("text", body.text)) if v is not None}
+    if not changes:
+        raise JournalInputError("nothing to change: give at, mg, status, score or text")
+    entry = journal.edit_entry(patient_id, known_id(entry_id), **changes)
+    accounts.audit(actor, "update", patient_id, "entry", entry.id)
+    return entry_json(entry)
+
+
+@router.delete("/{patient_id}/entries/{entry_id}", response_model=None, dependencies=[Depends(require_csrf)],
+               responses={200: {"model": EntryOut}, **_problems(401, 403, 404, 422)})
+def delete_entry(request: Request, patient_id: int, entry_id: int, user: User) -> Any:
+    """Delete an entry; answers its last version, ``deleted`` true (``gabacare log delete --json``)."""
+    journal, accounts, actor = _scope(request, user, patient_id, write=True)
+    entry = journal.delete_entry(patient_id, known_id(entry_id))
+    accounts.audit(actor, "delete", patient_id, "entry", entry.id)
+    return entry_json(entry)
+
+
+@router.get("/{patient_id}/entries/{entry_id}/history", response_model=None, responses={200: {"model": HistoryOut},
+                                                                                        **_READ})
+def entry_history(request: Request, patient_id: int, entry_id: int, user: User) -> Any:
+    """Every version of an entry, oldest first (``gabacare log history --json``)."""
+    versions = _read(request, user, patient_id, "entry").history(patient_id, known_id(entry_id))
+    return {"id": entry_id, "patient": patient_id, "versions": [entry_json(v) for v in versions]}
 
 
 @router.get("/{patient_id}/export", response_model=None, responses={200: {"model": ExportOut}, **_READ})

@@ -13,8 +13,11 @@ actors anyway). The token travels in the query string, which the access log neve
 route                                       what
 ==========================================  ============================================
 ``GET|POST /patients``                      the account's patients; add one
-``GET /patients/{id}/today``                what is due today, one-tap taken/skipped
+``GET /patients/{id}/today``                what is due today, one-tap taken/skipped, as-needed doses
 ``POST /patients/{id}/doses``               log a dose (the buttons; HTMX answers the list)
+``POST /patients/{id}/entries/{e}/edit``    change when a dose was taken (or its mg)
+``POST /patients/{id}/entries/{e}/undo``    undo the last change: delete a new entry, revert an edit
+``POST /patients/{id}/entries/{e}/delete``  delete an entry
 ``GET /patients/{id}/log``                  forms: scores, trigger, side effect, lab, note
 ``POST /patients/{id}/{kind}``              ``symptoms``, ``triggers``, ``side-effects``, ``labs``, ``notes``
 ``GET|POST /patients/{id}/plan``            the plan in force (with citations); set a new one
@@ -32,7 +35,7 @@ route                                       what
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -177,44 +180,138 @@ def patient_home(request: Request, patient_id: int, user: CurrentUser = Depends(
 
 # -- today --------------------------------------------------------------------------------------
 
-def _today_ctx(journal: Journal, patient_id: int) -> dict[str, Any]:
+def _today_ctx(journal: Journal, patient_id: int, saved: int | None = None, done: str | None = None) -> dict[str, Any]:
+    """The day's view; ``saved``: the entry just made or changed (its "undo" form), ``done``: what was just done."""
+    from gabacare.journal.errors import UnknownEntryError
+
     view = journal.today(patient_id)
-    return {"day": view, "now": journal.clock()}
+    entry = None
+    if saved is not None:
+        try:
+            entry = journal.get_entry(patient_id, saved)
+        except UnknownEntryError:  # deleted since, or not this patient's: no banner
+            entry = None
+    return {"day": view, "now": journal.clock(), "saved_entry": entry, "done": done}
+
+
+_DONE = {"undone": "Undone.", "deleted": "Entry deleted.", "changed": "Changed."}
 
 
 @router.get("/patients/{patient_id}/today", response_class=HTMLResponse)
-def today(request: Request, patient_id: int, user: CurrentUser = Depends(page_user)) -> Response:
+def today(request: Request, patient_id: int, saved: int | None = None, done: str | None = None,
+          user: CurrentUser = Depends(page_user)) -> Response:
     journal, view = _read(request, user, patient_id, "entry")
-    return _page(request, "journal/today.html", view, "today", **_today_ctx(journal, patient_id))
+    ok = saved if saved is not None and 0 < saved <= 2**62 else None
+    return _page(request, "journal/today.html", view, "today",
+                 **_today_ctx(journal, patient_id, ok, _DONE.get(done or "")))
+
+
+def _taken_at(journal: Journal, text: str, day: date) -> datetime | None:
+    """A "taken at HH:MM" field as a moment on ``day`` (None when empty); refused when later than now."""
+    from gabacare.journal.errors import JournalInputError
+
+    t = text.strip()
+    if not t:
+        return None
+    try:
+        moment = datetime.fromisoformat(t) if "T" in t else datetime.combine(day, time.fromisoformat(t))
+    except ValueError:
+        raise JournalInputError("the time taken must be a time like 08:30") from None
+    if moment > journal.clock() + timedelta(minutes=1):
+        raise JournalInputError("the time taken is later than now")
+    return moment
+
+
+def _after_change(request: Request, journal: Journal, patient_id: int, entry_id: int | None, done: str | None) -> Response:
+    """Post/Redirect/Get to the day (HTMX: the dose list in place), with the "undo" of ``entry_id``."""
+    if _is_htmx(request):
+        view = View(journal.get_patient(patient_id), f"/patients/{patient_id}", "", False)
+        return render(request, "journal/_today_doses.html",
+                      {"view": view, **_today_ctx(journal, patient_id, entry_id, _DONE.get(done or ""))})
+    query = f"?saved={entry_id}" if entry_id is not None else (f"?done={done}" if done else "")
+    if entry_id is not None and done:
+        query += f"&done={done}"
+    return RedirectResponse(f"/patients/{patient_id}/today{query}", status_code=303)
 
 
 @router.post("/patients/{patient_id}/doses", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
 def dose_log(request: Request, patient_id: int, status: Text = "taken", mg: Text = "", scheduled: Text = "",
-             user: CurrentUser = Depends(page_user)) -> Response:
+             taken_at: Text = "", user: CurrentUser = Depends(page_user)) -> Response:
+    """A tap: the dose answers the planned dose ``scheduled`` (its slot) and was taken now, or at
+    ``taken_at`` (HH:MM); ``status=prn`` logs an as-needed dose apart from the schedule."""
     from gabacare.journal.errors import JournalInputError
-    from gabacare.journal.settings import ON_TIME_WINDOW
 
     journal, accounts, actor = _scope(request, user, patient_id, write=True)
-    if status not in ("taken", "skipped"):
-        raise JournalInputError("dose status must be taken or skipped")
+    if status not in ("taken", "skipped", "prn"):
+        raise JournalInputError("dose status must be taken, skipped or prn")
     amount = _num(mg, "dose mg")
     if amount is None:
         raise JournalInputError("dose mg is required")
-    now = journal.clock().replace(microsecond=0)
     try:
-        planned_at = datetime.fromisoformat(scheduled.strip()) if scheduled.strip() else None
+        slot = datetime.fromisoformat(scheduled.strip()) if scheduled.strip() else None
     except ValueError:
         raise JournalInputError("the scheduled time must be an ISO date and time") from None
-    # "Taken" confirms the dose as planned: at its scheduled time when that has come (or is within the
-    # on-time window), else now. "Skipped" is recorded at the scheduled time.
-    at = now if planned_at is None or planned_at > now + ON_TIME_WINDOW else planned_at
-    entry = journal.log_dose(patient_id, amount, at=at, status=status)  # type: ignore[arg-type]
+    if status != "prn" and slot is None:
+        raise JournalInputError("a taken or skipped dose answers a planned dose: the scheduled time is required")
+    at = _taken_at(journal, taken_at, (slot or journal.clock()).date()) if status != "skipped" else None
+    entry = journal.log_dose(patient_id, amount, at=at, status="skipped" if status == "skipped" else "taken",
+                             slot=None if status == "prn" else slot, prn=status == "prn")
     accounts.audit(actor, "create", patient_id, "entry", entry.id)
-    if _is_htmx(request):
-        view = View(journal.get_patient(patient_id), f"/patients/{patient_id}", "", False)
-        return render(request, "journal/_today_doses.html", {"view": view, **_today_ctx(journal, patient_id),
-                                                             "saved": status})
-    return RedirectResponse(f"/patients/{patient_id}/today", status_code=303)
+    return _after_change(request, journal, patient_id, entry.id, None)
+
+
+@router.post("/patients/{patient_id}/entries/{entry_id}/edit", response_class=HTMLResponse,
+             dependencies=[Depends(require_csrf)])
+def entry_edit(request: Request, patient_id: int, entry_id: int, taken_at: Text = "", mg: Text = "",
+               user: CurrentUser = Depends(page_user)) -> Response:
+    """Change when a dose was taken ("taken at 08:30", on the day it was taken) or its mg."""
+    from gabacare.journal.errors import JournalInputError
+
+    journal, accounts, actor = _scope(request, user, patient_id, write=True)
+    current = journal.get_entry(patient_id, known_id(entry_id))
+    changes: dict[str, Any] = {}
+    moment = _taken_at(journal, taken_at, current.at.date())
+    if moment is not None and moment != current.at:
+        changes["at"] = moment
+    amount = _num(mg, "dose mg")
+    if amount is not None and amount != current.data.mg:
+        changes["mg"] = amount
+    if not changes:
+        raise JournalInputError("nothing to change: give the time taken or the mg")
+    entry = journal.edit_entry(patient_id, entry_id, **changes)
+    accounts.audit(actor, "update", patient_id, "entry", entry.id)
+    return _after_change(request, journal, patient_id, entry.id, "changed")
+
+
+@router.post("/patients/{patient_id}/entries/{entry_id}/undo", response_class=HTMLResponse,
+             dependencies=[Depends(require_csrf)])
+def entry_undo(request: Request, patient_id: int, entry_id: int, version: Text = "",
+               user: CurrentUser = Depends(page_user)) -> Response:
+    """Undo the change just made: a new entry (version 1) is deleted, an edit reverted to the version
+    before it (a new version with the old content). ``version`` must still be the entry's current
+    version (an undo never reverts a later change)."""
+    from gabacare.journal.errors import JournalInputError
+
+    journal, accounts, actor = _scope(request, user, patient_id, write=True)
+    current = journal.get_entry(patient_id, known_id(entry_id))
+    if version.strip() != str(current.version):
+        raise JournalInputError("this entry changed since: open Today again to see it")
+    if current.version == 1:
+        journal.delete_entry(patient_id, entry_id)
+        accounts.audit(actor, "delete", patient_id, "entry", entry_id)
+    else:
+        journal.revert_entry(patient_id, entry_id)
+        accounts.audit(actor, "update", patient_id, "entry", entry_id)
+    return _after_change(request, journal, patient_id, None, "undone")
+
+
+@router.post("/patients/{patient_id}/entries/{entry_id}/delete", response_class=HTMLResponse,
+             dependencies=[Depends(require_csrf)])
+def entry_delete(request: Request, patient_id: int, entry_id: int, user: CurrentUser = Depends(page_user)) -> Response:
+    journal, accounts, actor = _scope(request, user, patient_id, write=True)
+    journal.delete_entry(patient_id, known_id(entry_id))
+    accounts.audit(actor, "delete", patient_id, "entry", entry_id)
+    return _after_change(request, journal, patient_id, None, "deleted")
 
 
 # -- log ----------------------------------------------------------------------------------------
