@@ -6,18 +6,58 @@ No I/O, no clock, no globals beyond the read-only knowledge base.
 False
 """
 
-from gabacare.clinical.checks import CheckResult, Problem, check_regimen
-from gabacare.clinical.errors import ClinicalInputError, RegimenParseError
-from gabacare.clinical.interactions import InteractionReport, InteractionResult, check_interactions
-from gabacare.clinical.missed_dose import MissedDoseAdvice, missed_dose_advice
-from gabacare.clinical.pills import PillPlan, Unit, pill_plan
-from gabacare.clinical.plan import Plan, PlanDay, PlannedDose, PlanStep, maintenance_plan
-from gabacare.clinical.regimen import DailyRegimen, Dose, parse_regimen
-from gabacare.clinical.renal import CrClResult, RenalLimits, cockcroft_gault, renal_limits
+from typing import TYPE_CHECKING, Any
+
+# Two functions share their module's name: imported now, so that a later `import
+# gabacare.clinical.taper` (which would set the package attribute to the module) cannot shadow them.
 from gabacare.clinical.taper import taper
-from gabacare.clinical.titration import titrate
 from gabacare.clinical.triage import TriageReport, TriageResult, triage
-from gabacare.clinical.units import CrCl, Milligrams, SerumCreatinine
+
+if TYPE_CHECKING:  # the names below, for type checkers; at run time they load on first use
+    from gabacare.clinical.checks import CheckResult, Problem, check_regimen
+    from gabacare.clinical.errors import ClinicalInputError, RegimenParseError
+    from gabacare.clinical.interactions import InteractionReport, InteractionResult, check_interactions
+    from gabacare.clinical.missed_dose import MissedDoseAdvice, missed_dose_advice
+    from gabacare.clinical.pills import PillPlan, Unit, pill_plan
+    from gabacare.clinical.plan import Plan, PlanDay, PlannedDose, PlanStep, maintenance_plan
+    from gabacare.clinical.regimen import DailyRegimen, Dose, parse_regimen
+    from gabacare.clinical.renal import CrClResult, RenalLimits, cockcroft_gault, renal_limits
+    from gabacare.clinical.titration import titrate
+    from gabacare.clinical.units import CrCl, Milligrams, SerumCreatinine
+
+# name -> module: each submodule is imported on first use (PEP 562), so `gabacare symptoms` does not
+# load the dosing, taper and plan engines it never calls.
+_LAZY = {
+    "CheckResult": "gabacare.clinical.checks",
+    "ClinicalInputError": "gabacare.clinical.errors",
+    "CrCl": "gabacare.clinical.units",
+    "CrClResult": "gabacare.clinical.renal",
+    "DailyRegimen": "gabacare.clinical.regimen",
+    "Dose": "gabacare.clinical.regimen",
+    "InteractionReport": "gabacare.clinical.interactions",
+    "InteractionResult": "gabacare.clinical.interactions",
+    "Milligrams": "gabacare.clinical.units",
+    "MissedDoseAdvice": "gabacare.clinical.missed_dose",
+    "PillPlan": "gabacare.clinical.pills",
+    "Plan": "gabacare.clinical.plan",
+    "PlanDay": "gabacare.clinical.plan",
+    "PlanStep": "gabacare.clinical.plan",
+    "PlannedDose": "gabacare.clinical.plan",
+    "Problem": "gabacare.clinical.checks",
+    "RegimenParseError": "gabacare.clinical.errors",
+    "RenalLimits": "gabacare.clinical.renal",
+    "SerumCreatinine": "gabacare.clinical.units",
+    "Unit": "gabacare.clinical.pills",
+    "check_interactions": "gabacare.clinical.interactions",
+    "check_regimen": "gabacare.clinical.checks",
+    "cockcroft_gault": "gabacare.clinical.renal",
+    "maintenance_plan": "gabacare.clinical.plan",
+    "missed_dose_advice": "gabacare.clinical.missed_dose",
+    "parse_regimen": "gabacare.clinical.regimen",
+    "pill_plan": "gabacare.clinical.pills",
+    "renal_limits": "gabacare.clinical.renal",
+    "titrate": "gabacare.clinical.titration",
+}
 
 __all__ = [
     "CheckResult",
@@ -54,3 +94,18 @@ __all__ = [
     "titrate",
     "triage",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

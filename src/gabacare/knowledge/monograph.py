@@ -50,7 +50,7 @@ class KnowledgeBaseError(InternalError, ValueError):
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class Citation(_Frozen):
