@@ -5,6 +5,14 @@ CLI command calls) and returns the result's contract JSON. Errors are RFC 9457 p
 (:mod:`gabacare.web.problems`); an input the application layer refuses is a ``clinical-input`` 422
 with the same one-line message the CLI prints.
 
+The answer is serialised once, to bytes (:func:`gabacare.serialize.dump_bytes`). The routes whose
+work is small and bounded (crcl, limits, titrate, missed: at most a few milliseconds of arithmetic)
+are ``async`` and run on the event loop: handing them to a worker thread cost more CPU (about
+0.7 ms a request) than the work itself. Taper, check, interactions, symptoms and simulate can take
+tens of milliseconds (long plans, many names, the text pipeline, PK curves), so they stay plain
+functions, run in the thread pool, where the time budget (:mod:`gabacare.web.budget`) can still
+answer for them.
+
 =====================================  ==========================================
 route                                  CLI
 =====================================  ==========================================
@@ -75,7 +83,7 @@ ScrUnit = Literal["mg/dL", "umol/L"]
 
 
 @router.get("/crcl", response_model=None, responses={200: {"model": CrClOut}, **_GET_ERRORS})
-def crcl(
+async def crcl(
     age: Annotated[float, Query(description="Age in years (12 or older).")],
     sex: Annotated[Sex, Query()],
     weight_kg: Annotated[float, Query(description="Actual body weight in kg.")],
@@ -87,7 +95,7 @@ def crcl(
 
 
 @router.get("/limits", response_model=None, responses={200: {"model": LimitsOut}, **_GET_ERRORS})
-def limits(
+async def limits(
     crcl: Crcl = None,
     age: float | None = None,
     sex: Sex | None = None,
@@ -98,29 +106,29 @@ def limits(
 ) -> Response:
     """Daily dose range and regimen for a CrCl (or the inputs to estimate one), label 2.3."""
     return _json(app.limits(crcl=crcl, age=age, sex=sex, weight_kg=weight_kg, scr=scr, scr_unit=scr_unit,
-                               hemodialysis=hemodialysis))
+                            hemodialysis=hemodialysis))
 
 
 def _titrate(body: TitrateIn) -> Response:
     return _json(app.titrate(indication=body.indication, start=body.start, target_mg=body.target_mg, crcl=body.crcl,
-                                weight_kg=body.weight_kg, age=body.age))
+                             weight_kg=body.weight_kg, age=body.age))
 
 
 @router.post("/titrate", response_model=None, responses={200: {"model": PlanOut}, **_BODY_ERRORS})
-def titrate_post(body: TitrateIn) -> Response:
+async def titrate_post(body: TitrateIn) -> Response:
     """Day-by-day up-titration plan in real capsules/tablets, capped by kidney function."""
     return _titrate(body)
 
 
 @router.get("/titrate", response_model=None, responses={200: {"model": PlanOut}, **_GET_ERRORS})
-def titrate_get(params: Annotated[TitrateIn, Query()]) -> Response:
+async def titrate_get(params: Annotated[TitrateIn, Query()]) -> Response:
     """The same plan as ``POST /titrate``, from query parameters."""
     return _titrate(params)
 
 
 def _taper(body: TaperIn) -> Response:
     return _json(app.taper(from_regimen=body.from_regimen, start=body.start, risk=body.risk, crcl=body.crcl,
-                              step_mg=body.step_mg))
+                           step_mg=body.step_mg))
 
 
 @router.post("/taper", response_model=None, responses={200: {"model": PlanOut}, **_BODY_ERRORS})
@@ -137,7 +145,7 @@ def taper_get(params: Annotated[TaperIn, Query()]) -> Response:
 
 def _check(body: CheckIn) -> Response:
     return _json(app.check(regimen=body.regimen, crcl=body.crcl, indication=body.indication,
-                              with_drugs=body.with_drugs))
+                           with_drugs=body.with_drugs))
 
 
 @router.post("/check", response_model=None, responses={200: {"model": CheckOut}, **_BODY_ERRORS})
@@ -175,7 +183,7 @@ def symptoms(body: SymptomsIn) -> Response:
 
 
 @router.get("/missed", response_model=None, responses={200: {"model": MissedOut}, **_GET_ERRORS})
-def missed(
+async def missed(
     schedule: Annotated[str, Query(description="Dose times, e.g. 08:00,14:00,21:00.")],
     missed: Annotated[str, Query(description="Time of the missed dose (HH:MM).")],
     now: Annotated[str, Query(description="The time now (HH:MM).")],
@@ -197,4 +205,4 @@ def simulate(
 ) -> Response:
     """Concentration-time curve of one typical patient on a regimen, with a summary of the last day."""
     return _json(app.simulate(regimen=regimen, crcl=crcl, days=days, step_min=step_min, missed=missed,
-                                 dialysis=dialysis))
+                              dialysis=dialysis))
