@@ -2,7 +2,7 @@
 
 Each text goes through the one text pipeline (:func:`gabacare.clinical.text.read_text`): signs in
 lay words, negation with its scope, medicines named beside them, combination rules, and the
-semantic safety net that can only escalate. Urgency and advice come from the knowledge base
+backstop and the semantic safety net, which can only escalate. Urgency and advice come from the knowledge base
 ``[[adverse_effects]]`` (label sections 5 and 6, fda-dsc-2019, nhs-999); the reading rules from
 ``language.toml`` and ``lexicon.toml``.
 
@@ -21,7 +21,7 @@ from functools import cache
 
 from gabacare.clinical.text import Reading, read_text
 from gabacare.knowledge import Citation, load_monograph
-from gabacare.knowledge.language import CrisisLine, RedFlag, load_language
+from gabacare.knowledge.language import BackstopConcept, CrisisLine, RedFlag, load_language
 from gabacare.knowledge.monograph import AdverseEffect
 
 __all__ = ["URGENCY_ORDER", "TriageReport", "TriageResult", "triage"]
@@ -74,7 +74,8 @@ class TriageResult:
             out["medicines"] = [{"ingredient": f.id, "words": f.words, "classes": [c.removeprefix("class:") for c in f.refs
                                  if not c.endswith("*sedating")]} for f in r.medicines]
             out["possible_emergency"] = [
-                {"effect": f.effect, "title": titles.get(f.effect or ""), "words": f.words, "score": f.score}
+                {"effect": f.effect, "title": titles.get(f.effect or ""), "words": f.words, "score": f.score,
+                 "via": "backstop" if f.kind == "backstop" else "semantic-net"}
                 for f in r.possible
             ]
             out["corrections"] = {typed: read for typed, read in r.corrections}
@@ -110,6 +111,12 @@ class TriageReport:
 @cache
 def _effects() -> dict[str, AdverseEffect]:
     return {e.id: e for e in load_monograph().adverse_effects}
+
+
+@cache
+def _backstop_concepts() -> dict[str, BackstopConcept]:
+    b = load_language().backstop
+    return {c.id: c for c in b.concepts} if b is not None else {}
 
 
 @cache
@@ -151,6 +158,12 @@ def _result(text: str, reading: Reading) -> TriageResult:
     elif top.kind == "semantic":
         advice = t.possible_emergency_advice.format(title=effect.title.lower(), advice=advice)
         rule = "semantic-net"
+    elif top.kind == "backstop":
+        concept = _backstop_concepts().get(top.id)
+        means = concept.means if concept is not None else effect.title.lower()
+        advice = t.possible_emergency_advice.format(title=means, advice=advice)
+        extra.extend(concept.citations if concept is not None else ())
+        rule = "backstop"
     # The checklist goes with texts read as nothing worse than expected; a contact-the-prescriber
     # advice already says when to call emergency services.
     flags = lang.red_flags if top.urgency == "expected" else ()

@@ -28,6 +28,8 @@ from gabacare.knowledge.monograph import (
 )
 
 __all__ = [
+    "Backstop",
+    "BackstopConcept",
     "ClassWords",
     "Combination",
     "CrisisLine",
@@ -98,6 +100,8 @@ class Negation(_Cited):
     list_connectors: tuple[str, ...] = ()
     list_item_words: int = Field(default=3, ge=1, le=6)
     list_breakers: tuple[str, ...] = ()
+    # Clinical denials whose comma list needs no closing "or" ("denies SI, SOB, chest pain").
+    list_triggers: tuple[str, ...] = ()
 
 
 class Indication(_Cited):
@@ -174,6 +178,31 @@ class Sign(_Cited):
         return value
 
 
+class BackstopConcept(_Cited):
+    """One emergency concept of the backstop: red-flag words that, said and not denied in a clause
+    the rules rated below emergency, raise "this may be an emergency if it means ``means``".
+    Each pattern is a list of word groups ("a|b|c"), all present in one clause; a group of one
+    pattern may be a single group (any of its words suffices)."""
+
+    id: str
+    effect: str
+    means: str
+    patterns: tuple[tuple[str, ...], ...] = Field(min_length=1)
+    # A clause holding any of these phrases is not this concept ("blood test", "fit and well").
+    unless: tuple[str, ...] = ()
+
+
+class Backstop(_Cited):
+    """"When unsure, escalate": the red-flag stems of every emergency concept (gabacare-policy)."""
+
+    # Words a multi-word alternative may skip between its words ("can not i breathe").
+    gap: int = Field(default=1, ge=0, le=3)
+    # A question that starts with one of these asks about a risk, it does not report one
+    # ("will stopping cause seizures?").
+    question_cues: tuple[str, ...] = ()
+    concepts: tuple[BackstopConcept, ...] = Field(min_length=1)
+
+
 class Lexicon(_Frozen):
     signs: tuple[Sign, ...] = Field(min_length=1)
 
@@ -195,6 +224,7 @@ class Language(_Frozen):
     variants: tuple[Variants, ...] = ()
     class_words: ClassWords | None = None
     resolved: Resolved | None = None
+    backstop: Backstop | None = None
     lexicon: Lexicon
 
     def sign(self, sign_id: str) -> Sign:
@@ -245,6 +275,9 @@ def build_language(raw: dict[str, Any], raw_lexicon: dict[str, Any]) -> Language
                      if c not in known_classes]
     if lang.resolved is not None:
         problems += [f"resolved: unknown sign {sid!r}" for sid in lang.resolved.functions if sid not in sign_ids]
+    if lang.backstop is not None:
+        problems += [f"backstop {c.id!r}: {c.effect!r} is not an emergency effect" for c in lang.backstop.concepts
+                     if c.effect not in emergency]
     if lang.spelling.english_words_source not in m.sources or lang.semantic.model_source not in m.sources:
         problems.append("spelling.english_words_source and semantic.model_source must name sources")
     if problems:

@@ -6,6 +6,9 @@ Triggers come from ``language.toml`` ``[negation]`` (sources chapman-2001, harke
 * a *post* trigger ("has gone down", "went away") negates what precedes it;
 * a *pseudo* trigger ("not sure", "no one", "will not stop") looks like a negation but is not: its
   words neither negate nor start a scope - several of them say the symptom is present;
+* a clinical denial ("denies", "nil", "no c/o": ``list_triggers``) carries over a comma list to
+  the end of the sentence ("denies SI, SOB, chest pain"); other triggers only into a list closed by
+  "or"/"nor";
 * a scope ends at a comma, a *terminate* word ("but", "and my", "still"), the sentence end, or
   ``negation.window`` words.
 
@@ -49,9 +52,15 @@ def _triggers() -> dict[str, tuple[tuple[tuple[str, ...], str], ...]]:
     return {k: tuple(v) for k, v in index.items()}
 
 
-def _list_items(words: Sequence[str], comma: int, stops: set[int]) -> set[int]:
+@cache
+def _list_triggers() -> frozenset[tuple[str, ...]]:
+    return frozenset(tuple(t.split()) for t in load_language().negation.list_triggers)
+
+
+def _list_items(words: Sequence[str], comma: int, stops: set[int], open_list: bool = False) -> set[int]:
     """Positions of the items of a list that continues a negation past ``comma`` ("no rash, fever
-    or swelling"), or none when what follows is not such a list."""
+    or swelling"), or none when what follows is not such a list. After a clinical denial trigger
+    (``open_list``: "denies SI, SOB, chest pain") the list needs no closing "or"."""
     n = load_language().negation
     connectors, breakers = set(n.list_connectors), set(n.list_breakers)
     items: list[list[int]] = []
@@ -66,7 +75,7 @@ def _list_items(words: Sequence[str], comma: int, stops: set[int]) -> set[int]:
         j += 1
     items.append(current)
     words_of = [[words[k] for k in item if words[k] not in connectors] for item in items]
-    if not items or not any(words[k] in connectors for k in items[-1]):
+    if not items or not (open_list or any(words[k] in connectors for k in items[-1])):
         return set()  # a list ends with "or"/"nor"; anything else is a new statement
     if any(not w or len(w) > n.list_item_words or w[0] in breakers for w in words_of):
         return set()
@@ -86,6 +95,7 @@ def negation_scopes(words: Sequence[str], inert: Iterable[int] = ()) -> Scopes:
     [1]
     """
     window = load_language().negation.window
+    lists = _list_triggers()
     blocked = set(inert)
     index = _triggers()
     candidates = [
@@ -118,7 +128,7 @@ def negation_scopes(words: Sequence[str], inert: Iterable[int] = ()) -> Scopes:
                 negated.add(j)
                 j += 1
             if j < len(words) and words[j] == COMMA:
-                negated.update(_list_items(words, j, stops))
+                negated.update(_list_items(words, j, stops, tuple(words[start:end]) in lists))
         elif kind == "post":
             j = start - 1
             while j >= 0 and j >= start - window and j not in stops:

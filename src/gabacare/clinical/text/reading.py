@@ -7,6 +7,7 @@
          -> signs (lexicon.toml) and medicines (medicines.toml) found        lexicon.py, drug_names.py
          -> negation with its scope (NegEx/ConText triggers)                 negation.py
          -> combination rules (language.toml)                               here
+         -> the backstop's red-flag words, where the rules read no emergency   backstop.py
          -> the semantic safety net, only where nothing urgent was read      semantic.py
 
 Pure and deterministic for a given knowledge base (the net reads packaged weights once). Third-person
@@ -23,6 +24,7 @@ from itertools import product
 from typing import Literal
 
 from gabacare.clinical.drug_names import known_names, plural_key
+from gabacare.clinical.text.backstop import RedFlagHit, is_risk_question, red_flags
 from gabacare.clinical.text.lexicon import EFFECT_SIGN, Match, find_signs, stem
 from gabacare.clinical.text.negation import negation_scopes
 from gabacare.clinical.text.normalise import COMMA, normalise_words, questions, sentences, tokenise
@@ -33,7 +35,7 @@ from gabacare.knowledge.language import SEDATING_CLASS, load_language
 
 __all__ = ["Finding", "Reading", "corrector", "read_text"]
 
-Kind = Literal["sign", "medicine", "combination", "semantic"]
+Kind = Literal["sign", "medicine", "combination", "semantic", "backstop"]
 _URGENCY_RANK = {"emergency": 0, "contact_prescriber": 1, "expected": 2}
 
 
@@ -42,7 +44,8 @@ class Finding:
     """Something read in the text.
 
     ``kind`` is ``sign`` (lexicon), ``medicine`` (an ingredient; ``refs`` holds its class refs),
-    ``combination`` (a rule over other findings) or ``semantic`` (the net's "may be"). ``effect``
+    ``combination`` (a rule over other findings), ``backstop`` (red-flag words the rules left below
+    emergency: "may be", ``id`` is the backstop concept) or ``semantic`` (the net's "may be"). ``effect``
     is the adverse-effect id whose urgency and advice apply (``None`` for a medicine).
     """
 
@@ -91,7 +94,7 @@ class Reading:
     def ranked(self) -> list[Finding]:
         """Affirmed signs, combinations and net hits with an urgency, most urgent first
         (at equal urgency a combination before a single sign, a rule before the net)."""
-        order = {"combination": 0, "sign": 1, "semantic": 2}
+        order = {"combination": 0, "sign": 1, "backstop": 2, "semantic": 3}
         items = [f for f in (*self.combinations, *self.affirmed, *self.possible) if f.effect]
         return sorted(items, key=lambda f: (_URGENCY_RANK[f.urgency or "expected"], order.get(f.kind, 3)))
 
@@ -279,7 +282,7 @@ def _clauses(words: Sequence[str]) -> list[tuple[int, int]]:
     return spans
 
 
-def read_text(text: str, *, net: bool = True) -> Reading:
+def read_text(text: str, *, net: bool = True, backstop: bool = True) -> Reading:
     """Read one free text (a symptom line, a journal note, a question).
 
     Parameters
@@ -288,6 +291,9 @@ def read_text(text: str, *, net: bool = True) -> Reading:
         What the person typed, any length the caller accepts.
     net
         Allow the semantic safety net (loaded lazily) where the rules read nothing urgent.
+    backstop
+        Allow the backstop (``language.toml`` ``[backstop]``): red-flag words said and not denied
+        where the rules read no emergency give "this may be an emergency". It only escalates.
 
     Examples
     --------
@@ -310,6 +316,7 @@ def read_text(text: str, *, net: bool = True) -> Reading:
     answers = _answers()
     split = sentences(text)
     sentence_stems: list[list[str]] = [[] for _ in split]
+    flags: list[tuple[int, RedFlagHit, str]] = []  # (sentence, backstop hit, the words that said it)
     for s_index, sentence in enumerate(split):
         pairs = normalise_words(tokenise(sentence))
         if not pairs:
@@ -358,6 +365,10 @@ def read_text(text: str, *, net: bool = True) -> Reading:
             clause_texts.append((s_index, " ".join(chunk), hit or negated_here, denies))
             if not hit:
                 unread.append(_typed(pairs, range(start, end)).replace(" ,", ","))
+        if backstop and not (asked[s_index] and is_risk_question(words)):
+            denied = {p for f, m in zip(here, matches, strict=False) if f.negated for p in m.positions}
+            flags.extend((s_index, h, _typed(pairs, h.positions))
+                         for h in red_flags(words, stems, _clauses(words), inert, denied))
     findings = _resolved(findings, sentence_stems)
     # Keep one finding per (kind, id, negated) - the first place it was read.
     seen: set[tuple[str, str, bool]] = set()
@@ -374,9 +385,29 @@ def read_text(text: str, *, net: bool = True) -> Reading:
     combos = _combinations(affirmed)
     reading = Reading(text, tuple(all_words), tuple(dict.fromkeys(corrections)), tuple(unique), tuple(combos),
                       experiencer="other" if other else "self", unread=tuple(unread))
-    if not net or reading.urgency == "emergency":
+    if reading.urgency == "emergency":
+        return reading
+    if flags:
+        reading = _with_backstop(reading, flags)
+        if reading.urgency == "emergency":
+            return reading
+    if not net:
         return reading
     return _with_net(reading, clause_texts)
+
+
+def _with_backstop(reading: Reading, flags: Sequence[tuple[int, RedFlagHit, str]]) -> Reading:
+    """Red-flag words the rules left below emergency: "this may be an emergency" (only escalates).
+    Resolved or denied signs never get here (their words are denied)."""
+    denied = {(f.sentence, f.effect) for f in reading.findings if f.negated and f.kind == "sign"}
+    found: dict[str, Finding] = {}
+    for sentence, hit, words in flags:
+        if (sentence, hit.effect) in denied:
+            continue  # the rules read this emergency's sign in the sentence as denied or over
+        found.setdefault(hit.concept, Finding("backstop", hit.concept, hit.effect, words, sentence=sentence))
+    if not found:
+        return reading
+    return replace(reading, possible=(*reading.possible, *found.values()), net="not needed")
 
 
 def _with_net(reading: Reading, clauses: Sequence[tuple[int, str, bool, bool]]) -> Reading:

@@ -1,0 +1,135 @@
+"""Step 6 of reading: the backstop - "when unsure, escalate" (``language.toml`` ``[backstop]``).
+
+For every emergency concept the data lists red-flag words ("breathe", "swollen" + "lips", "by
+mistake" + "took"). :func:`red_flags` finds them in one sentence, clause by clause, and keeps those
+that are said and not denied: the words of a matched alternative are never negation triggers (in
+"can not breathe" the negation *is* the red flag), every other word goes through the same NegEx /
+ConText scopes as the lexicon. The reader adds a hit only when the rules rated the whole text below
+emergency; it can only escalate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from gabacare.clinical.text.lexicon import stem_phrase
+from gabacare.clinical.text.negation import negation_scopes
+from gabacare.clinical.text.normalise import COMMA, normalise_words, tokenise
+from gabacare.knowledge.language import load_language
+
+__all__ = ["RedFlagHit", "red_flags"]
+
+
+@dataclass(frozen=True)
+class RedFlagHit:
+    """A backstop concept said in a clause: its id, effect, and the word positions that said it."""
+
+    concept: str
+    effect: str
+    positions: tuple[int, ...]
+
+
+# (concept id, effect, patterns: groups of alternatives as stems, unless phrases as stems)
+_Concept = tuple[str, str, tuple[tuple[tuple[tuple[str, ...], ...], ...], ...], tuple[tuple[str, ...], ...]]
+
+
+@cache
+def _concepts() -> tuple[tuple[_Concept, ...], int, tuple[tuple[str, ...], ...]]:
+    b = load_language().backstop
+    if b is None:
+        return (), 0, ()
+    out: list[_Concept] = []
+    for c in b.concepts:
+        patterns = tuple(
+            tuple(tuple(stem_phrase(alt) for alt in group.split("|") if stem_phrase(alt)) for group in pattern)
+            for pattern in c.patterns
+        )
+        out.append((c.id, c.effect, patterns, tuple(stem_phrase(u) for u in c.unless)))
+    cues = tuple(tuple(w for _, w in normalise_words(tokenise(q))) for q in b.question_cues)
+    return tuple(out), b.gap, cues
+
+
+def _find(stems: Sequence[str], start: int, end: int, phrase: tuple[str, ...], gap: int) -> list[tuple[int, ...]]:
+    """Occurrences of ``phrase`` in ``stems[start:end]``; up to ``gap`` words may sit between two of
+    its words ("can not i breathe")."""
+    found = []
+    for i in range(start, end):
+        if stems[i] != phrase[0]:
+            continue
+        positions = [i]
+        j = i + 1
+        for word in phrase[1:]:
+            k = j
+            while k < min(end, j + gap + 1) and stems[k] != word and stems[k] != COMMA:
+                k += 1
+            if k >= end or stems[k] != word:
+                break
+            positions.append(k)
+            j = k + 1
+        else:
+            found.append(tuple(positions))
+    return found
+
+
+def _contains(stems: Sequence[str], start: int, end: int, phrase: tuple[str, ...]) -> bool:
+    n = len(phrase)
+    return any(tuple(stems[i:i + n]) == phrase for i in range(start, end - n + 1))
+
+
+def is_risk_question(words: Sequence[str]) -> bool:
+    """Whether a question sentence asks about a risk ("will stopping cause seizures?") rather than
+    reporting something ("why can not i breathe?")."""
+    _, _, cues = _concepts()
+    return any(tuple(words[:len(c)]) == c for c in cues if c)
+
+
+def red_flags(words: Sequence[str], stems: Sequence[str], clauses: Iterable[tuple[int, int]],
+              inert: Iterable[int] = (), denied: Iterable[int] = ()) -> list[RedFlagHit]:
+    """Backstop concepts said, and not denied, in one sentence.
+
+    ``words``/``stems`` are the sentence's normalised words and their stems, ``clauses`` its
+    (start, end) clause spans, ``inert`` the positions of the rules' findings (never triggers) and
+    ``denied`` the positions of findings the rules read as denied or resolved (never a red flag).
+
+    Examples
+    --------
+    >>> from gabacare.clinical.text.lexicon import stem
+    >>> w = "why can not i breathe properly".split()
+    >>> [h.concept for h in red_flags(w, [stem(x) for x in w], [(0, len(w))])]
+    ['breathing']
+    >>> w = "i can breathe fine".split()
+    >>> red_flags(w, [stem(x) for x in w], [(0, len(w))])
+    []
+    """
+    concepts, gap, _ = _concepts()
+    denied_at = set(denied)
+    candidates: list[tuple[str, str, list[list[tuple[int, ...]]]]] = []
+    for start, end in clauses:
+        for cid, effect, patterns, unless in concepts:
+            if any(_contains(stems, start, end, u) for u in unless):
+                continue
+            for pattern in patterns:
+                per_group = [[occ for alt in group for occ in _find(stems, start, end, alt, gap)] for group in pattern]
+                if all(per_group):
+                    candidates.append((cid, effect, per_group))
+    if not candidates:
+        return []
+    owned = {p for _, _, groups in candidates for group in groups for occ in group for p in occ}
+    scopes = negation_scopes(words, set(inert) | owned)
+    out: list[RedFlagHit] = []
+    seen: set[str] = set()
+    for cid, effect, groups in candidates:
+        if cid in seen:
+            continue
+        chosen = []
+        for group in groups:
+            said = [occ for occ in group if not any(p in scopes.negated or p in denied_at for p in occ)]
+            if not said:
+                break
+            chosen.append(said[0])
+        else:
+            seen.add(cid)
+            out.append(RedFlagHit(cid, effect, tuple(sorted(p for occ in chosen for p in occ))))
+    return out
