@@ -11,7 +11,11 @@ units: words that decorate a name without changing the ingredient). Steps, all p
 3. a word still unknown is compared with every known name (optimal string alignment distance; one
    edit up to ``fuzzy_long_length`` letters, two from there, none under ``fuzzy_min_length``). One
    closest reading -> the name is read that way and flagged (``guessed``: "did you mean ...?");
-   several readings with different ingredients -> nothing is guessed, the candidates are offered.
+   several readings with different ingredients -> nothing is guessed, the candidates are offered;
+4. a text with nothing read at all is compared whole ("milk of magnesa"), then by its sound
+   (``language.toml`` ``[name_sounds]``: voice-to-text and sound-alike spellings, "valley um",
+   "trauma doll", "sarah quell" -> valium, tramadol, seroquel): one reading with one ingredient set
+   is a guess, flagged like step 3.
 
 Nothing here decides a dose: a guess is always shown to the person as a question.
 """
@@ -26,6 +30,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from gabacare.knowledge import load_monograph
+from gabacare.knowledge.language import load_language
 
 __all__ = ["NameReading", "known_names", "plural_key", "read_name"]
 
@@ -119,8 +124,77 @@ def _fuzzy(word: str) -> tuple[list[str], set[tuple[str, ...]]]:
     if not hits:
         return [], set()
     best = min(int(h[1]) for h in hits)
-    names = [str(h[0]) for h in hits if int(h[1]) == best]
-    return names, {idx.flat_ingredients[int(h[2])] for h in hits if int(h[1]) == best}
+    closest = [h for h in hits if int(h[1]) == best]
+    sets = {idx.flat_ingredients[int(h[2])] for h in closest}
+    if len(sets) > 1:
+        # Equally close spellings: the one that also sounds the same wins ("codine": codeine, not lodine).
+        key = sound_key(word)
+        same = [h for h in closest if sound_key(str(h[0])) == key]
+        if len({idx.flat_ingredients[int(h[2])] for h in same}) == 1:
+            closest = same
+    return [str(h[0]) for h in closest], {idx.flat_ingredients[int(h[2])] for h in closest}
+
+
+@cache
+def _sound_rules() -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...], int]:
+    s = load_language().name_sounds
+    if s is None:
+        return (), (), 0
+    return tuple(tuple(r.split("=")) for r in s.initial), tuple(tuple(r.split("=")) for r in s.rules), s.min_key  # type: ignore[misc]
+
+
+def sound_key(word: str) -> str:
+    """A coarse key of how a name sounds (``language.toml`` ``[name_sounds]``): letter groups that
+    sound alike written one way, vowels after the first letter dropped, repeats collapsed.
+
+    >>> sound_key("valley um") == sound_key("valium")
+    True
+    """
+    initial, rules, _ = _sound_rules()
+    w = "".join(c for c in word.lower() if c.isalpha())
+    for a, b in initial:
+        if w.startswith(a):
+            w = b + w[len(a):]
+            break
+    for a, b in rules:
+        w = w.replace(a, b)
+    if not w:
+        return ""
+    out = w[0]
+    for c in w[1:]:
+        if c not in "aeiouy" and c != out[-1]:
+            out += c
+    return out
+
+
+@cache
+def _sound_index() -> dict[str, set[tuple[str, ...]]]:
+    idx = _index()
+    table: dict[str, set[tuple[str, ...]]] = {}
+    for name, ingredients in zip(idx.flat, idx.flat_ingredients, strict=True):
+        table.setdefault(sound_key(name), set()).add(ingredients)
+    return table
+
+
+def _whole(words: list[str]) -> tuple[str, tuple[str, ...]] | None:
+    """A text nothing was read in, compared whole: by spelling, then by sound (one reading only)."""
+    alpha = [w for w in words if w.isalpha()]
+    if not alpha:
+        return None
+    run = " ".join(alpha)
+    names, sets = _fuzzy(run)
+    if len(sets) == 1:
+        return names[0], next(iter(sets))
+    _, _, min_key = _sound_rules()
+    key = sound_key(run)
+    if min_key and len(key) >= min_key:
+        found = _sound_index().get(key, set())
+        if len(found) == 1:
+            ingredients = next(iter(found))
+            name = next(n for n, i in zip(_index().flat, _index().flat_ingredients, strict=True)
+                        if i == ingredients and sound_key(n) == key)
+            return name, ingredients
+    return None
 
 
 def read_name(text: str) -> NameReading:
@@ -182,5 +256,13 @@ def read_name(text: str) -> NameReading:
                 pending.append(word)
             i += 1
     settle()
+    if not ingredients:
+        whole = _whole(words)
+        if whole is not None:
+            name, found = whole
+            guessed.append((" ".join(w for w in words if w.isalpha()), name))
+            ingredients.extend(found)
+            offers.insert(0, name)
+            unread.clear()
     return NameReading(text, tuple(dict.fromkeys(ingredients)), tuple(matched), tuple(guessed),
                        tuple(dict.fromkeys(offers)), tuple(unread))

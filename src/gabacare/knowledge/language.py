@@ -203,6 +203,16 @@ class Backstop(_Cited):
     concepts: tuple[BackstopConcept, ...] = Field(min_length=1)
 
 
+class NameSounds(_Cited):
+    """How a medicine name sounds, for voice-to-text and sound-alike spellings: ``initial`` and
+    ``rules`` are "letters=sound" rewrites (initial: at the start only), applied in order; keys
+    shorter than ``min_key`` letters are never compared."""
+
+    initial: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+    min_key: int = Field(default=4, ge=2, le=10)
+
+
 class Lexicon(_Frozen):
     signs: tuple[Sign, ...] = Field(min_length=1)
 
@@ -225,6 +235,7 @@ class Language(_Frozen):
     class_words: ClassWords | None = None
     resolved: Resolved | None = None
     backstop: Backstop | None = None
+    name_sounds: NameSounds | None = None
     lexicon: Lexicon
 
     def sign(self, sign_id: str) -> Sign:

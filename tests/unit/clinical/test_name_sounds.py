@@ -1,0 +1,43 @@
+"""Medicine names typed by voice or by ear (``language.toml`` ``[name_sounds]``), INN/US name pairs,
+and a sound tie-break between equally close spellings. Wordings are our own."""
+
+from __future__ import annotations
+
+import pytest
+
+from gabacare.clinical import check_interactions
+from gabacare.clinical.drug_names import read_name, sound_key
+
+
+@pytest.mark.parametrize(("typed", "ingredient"), [
+    ("tram a doll", "tramadol"), ("clona pin", "clonazepam"), ("val yum", "diazepam"),
+    ("lorry zapam", "lorazepam"), ("zanacks", "alprazolam"), ("hydro codone", "hydrocodone"),
+])
+def test_sound_alike_names_are_read_as_a_guess(typed: str, ingredient: str) -> None:
+    r = read_name(typed)
+    assert r.ingredients == (ingredient,)
+    assert r.guessed, "a sound-alike reading is always a guess shown as 'did you mean'"
+
+
+def test_equally_close_spellings_are_settled_by_sound() -> None:
+    assert read_name("codene").ingredients == ("codeine",)
+
+
+@pytest.mark.parametrize("typed", ["zzzz", "the blue ones", "my water tablet"])
+def test_nothing_is_guessed_from_nothing(typed: str) -> None:
+    assert not read_name(typed).ingredients
+
+
+def test_the_sound_key_ignores_spaces_vowels_and_spelling_of_sounds() -> None:
+    assert sound_key("fenna barb") == sound_key("phenobarb")
+    assert sound_key("xanax")[0] == sound_key("zanacks")[0]
+
+
+@pytest.mark.parametrize(("us", "inn"), [("meperidine", "pethidine"), ("meclizine", "meclozine")])
+def test_us_names_read_as_the_international_name(us: str, inn: str) -> None:
+    assert read_name(f"{us} 25 mg tab").ingredients == (inn,)
+
+
+def test_a_sound_alike_opioid_still_gets_its_warning() -> None:
+    r = check_interactions(["tram a doll"]).results[0]
+    assert "opioids" in r.classes
