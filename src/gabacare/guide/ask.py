@@ -633,10 +633,20 @@ def _triage_boost(guide: Guide, found: TriageReport | None) -> dict[str, float]:
     s = guide.search
     if found is None or not found.emergency or not s.triage_topic_boost:
         return {}
-    # Only what the rules read: the semantic net's "may be" can fire on a general question.
-    effects = [r.effect_id for r in found.results if r.urgency == "emergency" and r.effect_id and r.rule != "semantic-net"]
+    # Only what the rules read: the net's and the backstop's "may be" can fire on a general question.
+    effects = [r.effect_id for r in found.results
+               if r.urgency == "emergency" and r.effect_id and r.rule not in ("semantic-net", "backstop")]
     topics = [s.triage_topics.get(e, s.emergency_topic) for e in effects]
     return {t: s.triage_topic_boost for t in topics[:1] if t}
+
+
+def _class_boost(guide: Guide, interactions: InteractionReport | None) -> dict[str, float]:
+    """The topic about a named medicine's class ("whisky" -> alcohol and sedatives), with its boost."""
+    s = guide.search
+    if interactions is None or not s.class_topic_boost:
+        return {}
+    topics = [s.class_topics[r.class_id] for r in interactions.results if r.class_id in s.class_topics]
+    return {t: s.class_topic_boost for t in topics[:1]}
 
 
 def ask(question: str) -> AskResult:
@@ -691,7 +701,8 @@ def ask(question: str) -> AskResult:
         ranked: list[_Ranked] = []  # only medicines the guide does not cover ("is metformin good for ...")
         retrieval = HYBRID if sem is not None else KEYWORDS_ONLY
     elif sem is not None and qvec is not None:
-        ranked = _rank_hybrid(idx, sem, reading, [qvec], _triage_boost(guide, found_triage), anchored)
+        boost = _class_boost(guide, interactions) | _triage_boost(guide, found_triage)
+        ranked = _rank_hybrid(idx, sem, reading, [qvec], boost, anchored)
         retrieval = HYBRID
     else:
         ranked = _rank_keywords(idx, reading) if anchored else []

@@ -190,6 +190,10 @@ class SearchSettings(_Cited):
     triage_topic_boost: float = Field(default=0.0, ge=0, le=1)
     triage_topics: dict[str, str] = Field(default_factory=dict)
     emergency_topic: str | None = None
+    # A question that names alcohol or another sedative ("can grandad have his whisky", "with my
+    # amitriptyline") raises the topic about that class by `class_topic_boost`: class id -> topic.
+    class_topic_boost: float = Field(default=0.0, ge=0, le=1)
+    class_topics: dict[str, str] = Field(default_factory=dict)
     # Questions about other things (pets, colds, travel, other medicines alone), compared by meaning:
     # an unanchored question closer to one of them than to every topic's texts, by `off_topic_margin`,
     # gets no answer.
