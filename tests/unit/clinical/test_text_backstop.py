@@ -45,6 +45,8 @@ ESCALATES = [
     ("crushing chest pains since an hour", "chest-pain"),
     ("grandad collapsed in the garden and is out cold", "unresponsive"),
     ("ulcers in my mouth so bad i cant drink", "mouth-sores"),
+    ("the night nurse gave him a double lot of his capsules", "overdose"),
+    ("pt swallowed ?40 caps, found by neighbour", "overdose"),
 ]
 
 
@@ -89,6 +91,9 @@ NEAR_MISSES = [
     "nil SOB, chest pain or rash",
     "Pt c/o mild dizziness. Denies SI, SH, seizures.",
     "fell in the garden, no head injury, GCS 15",
+    "I took my evening dose by mistake an hour early",
+    "honestly i could sleep forever on these",
+    "my wrist aches from knitting",
 ]
 
 
@@ -135,6 +140,10 @@ def test_a_long_rambling_message_is_read_to_its_end() -> None:
                          "talked about the weather", "came home and had a cup of tea"] * 4)
     text = f"{chatter}, then after the new tablet my tongue felt swollen and thick, anyway sorry to bother you"
     assert _urgency(text) == "emergency"
+
+
+def test_a_question_mark_glued_to_a_number_is_shorthand_not_a_sentence_end() -> None:
+    assert _urgency("Pt took ?25 tabs, time unknown") == "emergency"
 
 
 def test_contractions_with_would() -> None:

@@ -18,7 +18,9 @@ from gabacare.knowledge.language import load_language
 __all__ = ["COMMA", "normalise_words", "questions", "sentences", "tokenise"]
 
 COMMA = ","
-_SENTENCE_END = re.compile(r"[.!?;\n\r]+")
+# A "?" glued to the next word ("took ?30 caps", "?overdose") is clinical shorthand for "possibly",
+# not the end of a question.
+_SENTENCE_END = re.compile(r"(?:[.!;\n\r]|\?(?![a-z0-9]))+")
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)*|,")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "“": '"', "”": '"'})
 
@@ -33,13 +35,17 @@ def _clean(text: str) -> str:
 
 
 def sentences(text: str) -> list[str]:
-    """Split cleaned, lower-cased text into sentences (empty ones dropped)."""
+    """Split cleaned, lower-cased text into sentences (empty ones dropped).
+
+    >>> sentences("Pt took ?30 caps. Drowsy?")
+    ['pt took ?30 caps', 'drowsy']
+    """
     return [s.strip() for s in _SENTENCE_END.split(_clean(text)) if s.strip()]
 
 
 def questions(text: str) -> list[bool]:
     """For each sentence of :func:`sentences`, whether it ended with a question mark."""
-    parts = re.split(r"([.!?;\n\r]+)", _clean(text))
+    parts = re.split(f"({_SENTENCE_END.pattern})", _clean(text))
     out: list[bool] = []
     for i in range(0, len(parts), 2):
         if parts[i].strip():
