@@ -47,6 +47,9 @@ ESCALATES = [
     ("ulcers in my mouth so bad i cant drink", "mouth-sores"),
     ("the night nurse gave him a double lot of his capsules", "overdose"),
     ("pt swallowed ?40 caps, found by neighbour", "overdose"),
+    ("not breathing", "not-breathing"),
+    ("OD'd on my nerve tablets", "overdose"),
+    ("my girlfriend has been cutting again", "self-harm"),
 ]
 
 
@@ -94,6 +97,8 @@ NEAR_MISSES = [
     "I took my evening dose by mistake an hour early",
     "honestly i could sleep forever on these",
     "my wrist aches from knitting",
+    "I've been cutting down my dose slowly",
+    "not breathing badly at all, just sleepy",
 ]
 
 

@@ -61,10 +61,10 @@ def _find(stems: Sequence[str], start: int, end: int, phrase: tuple[str, ...], g
         positions = [i]
         j = i + 1
         for word in phrase[1:]:
-            k = j
-            while k < min(end, j + gap + 1) and stems[k] != word and stems[k] != COMMA:
+            k, limit = j, min(end, j + gap + 1)
+            while k < limit and stems[k] != word and stems[k] != COMMA:
                 k += 1
-            if k >= end or stems[k] != word:
+            if k >= limit or stems[k] != word:
                 break
             positions.append(k)
             j = k + 1
@@ -98,7 +98,10 @@ def red_flags(words: Sequence[str], stems: Sequence[str], clauses: Iterable[tupl
     >>> from gabacare.clinical.text.lexicon import stem
     >>> w = "why can not i breathe properly".split()
     >>> [h.concept for h in red_flags(w, [stem(x) for x in w], [(0, len(w))])]
-    ['breathing']
+    ['breathing', 'not-breathing']
+    >>> w = "no problems with breathing".split()  # two words apart: not "no breathing"
+    >>> red_flags(w, [stem(x) for x in w], [(0, len(w))])
+    []
     >>> w = "i can breathe fine".split()
     >>> red_flags(w, [stem(x) for x in w], [(0, len(w))])
     []

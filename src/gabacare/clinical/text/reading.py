@@ -399,11 +399,12 @@ def read_text(text: str, *, net: bool = True, backstop: bool = True) -> Reading:
 def _with_backstop(reading: Reading, flags: Sequence[tuple[int, RedFlagHit, str]]) -> Reading:
     """Red-flag words the rules left below emergency: "this may be an emergency" (only escalates).
     Resolved or denied signs never get here (their words are denied)."""
-    denied = {(f.sentence, f.effect) for f in reading.findings if f.negated and f.kind == "sign"}
+    denied = [f for f in reading.findings if f.negated and f.kind == "sign"]
     found: dict[str, Finding] = {}
     for sentence, hit, words in flags:
-        if (sentence, hit.effect) in denied:
-            continue  # the rules read this emergency's sign in the sentence as denied or over
+        said = set(words.split())
+        if any(f.sentence == sentence and (f.effect == hit.effect or said & set(f.words.split())) for f in denied):
+            continue  # the rules read this sign in the sentence as denied or over
         found.setdefault(hit.concept, Finding("backstop", hit.concept, hit.effect, words, sentence=sentence))
     if not found:
         return reading
