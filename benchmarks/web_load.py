@@ -12,7 +12,7 @@ ratios against the baseline, ``GET /healthz`` (routing, middleware and JSON, no 
   (session lookup, ownership check, an audit row written, the day's schedule matched to logged doses).
   The server's database is a fresh demo journal (``gabacare.web.demo.seed_demo``) in a temporary folder.
 
-    .venv/bin/python benchmarks/web_load.py [--requests 2000] [--concurrency 8]
+    .venv/bin/python benchmarks/web_load.py [--requests 2000] [--concurrency 8] [--only api]
 
 The server runs in one process (uvicorn, one worker), as ``make run`` serves it; the load
 generator shares the machine, so absolute figures depend on it: read the ratios.
@@ -36,6 +36,7 @@ from typing import Any
 
 ROUNDS = 5
 TITRATE_BODY = {"indication": "postherpetic-neuralgia", "target_mg": 1800, "start": "2026-03-02"}
+CHECK_BODY = {"regimen": "600 mg TID", "crcl": 45, "with": ["oxycodone"]}
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,18 @@ class Result:
     p50_ms: float
     p99_ms: float
     errors: int
+    server_cpu_s: float
+    client_cpu_s: float
+
+    @property
+    def cpu_ms(self) -> float:
+        """Server CPU time (user + system) per request, in milliseconds."""
+        return self.server_cpu_s * 1000 / self.requests
+
+    @property
+    def client_cpu_ms(self) -> float:
+        """The load generator's own CPU time per request, in milliseconds."""
+        return self.client_cpu_s * 1000 / self.requests
 
     @property
     def rps(self) -> float:
@@ -82,71 +95,168 @@ def start_server(port: int, log: Path) -> subprocess.Popen[bytes]:
     raise SystemExit(f"server did not start:\n{log.read_text()}")
 
 
+def server_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far (``/proc/<pid>/stat`` fields 14 and 15)."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) ": field 3 is fields[0]
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages and the CPU count, as ``uptime`` shows them."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} on {os.cpu_count()} CPUs"
+
+
 def percentile(sorted_values: list[float], q: float) -> float:
     index = min(len(sorted_values) - 1, max(0, round(q * (len(sorted_values) - 1))))
     return sorted_values[index]
 
 
-async def run_round(base: str, method: str, path: str, requests: int, concurrency: int, latencies: list[float],
-                    **kwargs: Any) -> tuple[float, int]:
-    """One burst of ``requests`` against one target; returns (seconds, errors) and extends ``latencies``."""
+class RawConnection:
+    """One keep-alive HTTP/1.1 connection that sends one prepared request again and again.
+
+    NOTE: the load generator shares the 2 CPUs with the server, so it must cost far less than the
+    server per request: httpx's client took about 6 ms of CPU per request here (the server under
+    test about 1-3 ms), so it, not the server, set the pace. httpx still does the set-up (sign-in,
+    CSRF token); the measured requests are written as bytes and read back by Content-Length.
+    """
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> None:
+        self.reader, self.writer, self.request = reader, writer, request
+
+    async def send(self) -> int:
+        """Send the request, read the whole response; return its status code."""
+        self.writer.write(self.request)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head[9:12])
+        length = re.search(rb"\r\ncontent-length: *(\d+)", head, re.IGNORECASE)
+        if length:
+            await self.reader.readexactly(int(length.group(1)))
+        elif re.search(rb"\r\ntransfer-encoding: *chunked", head, re.IGNORECASE):
+            while size := int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16):
+                await self.reader.readexactly(size + 2)
+            await self.reader.readuntil(b"\r\n")
+        return status
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+def raw_request(method: str, path: str, host: str, cookies: dict[str, str], json_body: Any = None,
+                data: dict[str, str] | None = None, headers: dict[str, str] | None = None) -> bytes:
+    """The bytes of one HTTP/1.1 request with its cookies, and a JSON or form body."""
+    import json
+    from urllib.parse import urlencode
+
+    lines = [f"{method} {path} HTTP/1.1", f"host: {host}", "accept: */*"]
+    lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+    if cookies:
+        lines.append("cookie: " + "; ".join(f"{k}={v}" for k, v in cookies.items()))
+    body = b""
+    if json_body is not None:
+        body = json.dumps(json_body).encode()
+        lines.append("content-type: application/json")
+    elif data is not None:
+        body = urlencode(data).encode()
+        lines.append("content-type: application/x-www-form-urlencoded")
+    if body or method == "POST":
+        lines.append(f"content-length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+async def open_client(base: str, method: str, path: str, **kwargs: Any) -> RawConnection:
+    """Set one client up (sign-in, CSRF cookie and token with httpx), open its connection, warm it up."""
     import httpx
 
+    extra = dict(kwargs)
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        if extra.pop("signed_in", False):  # the demo account's session cookie goes with every request
+            from gabacare.web.demo import DEMO_EMAIL, DEMO_PASSWORD
+
+            page = await client.get("/account/sign-in")
+            token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+            await client.post("/account/sign-in", data={"email": DEMO_EMAIL, "password": DEMO_PASSWORD,
+                                                        "csrf_token": token.group(1) if token else ""})
+        if "form" in extra:  # a form needs the page's CSRF cookie and token first
+            page = await client.get(path)
+            token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+            extra["data"] = {**extra.pop("form"), "csrf_token": token.group(1) if token else ""}
+        cookies = {name: value for name, value in client.cookies.items()}
+    host, port = base.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    conn = RawConnection(reader, writer, raw_request(method, path, f"{host}:{port}", cookies,
+                                                     json_body=extra.get("json"), data=extra.get("data"),
+                                                     headers=extra.get("headers")))
+    for _ in range(3):  # warm-up of this connection, not measured
+        if (status := await conn.send()) != 200:
+            raise SystemExit(f"{method} {path}: the warm-up request failed (status {status})")
+    return conn
+
+
+async def run_round(base: str, server_pid: int, method: str, path: str, requests: int, concurrency: int,
+                    latencies: list[float], **kwargs: Any) -> tuple[float, int, float, float]:
+    """One burst of ``requests`` against one target, after every client is set up and warmed up.
+
+    Returns (seconds, errors, server CPU seconds, load generator CPU seconds) of the measured
+    requests only, and extends ``latencies``.
+    """
     errors = 0
     per_client = [requests // concurrency + (1 if i < requests % concurrency else 0) for i in range(concurrency)]
+    # One client after another: the server lets only a few password checks run at once.
+    conns = [await open_client(base, method, path, **kwargs) for n in per_client if n]
 
-    async def client_loop(n: int) -> None:
+    async def client_loop(conn: RawConnection, n: int) -> None:
         nonlocal errors
-        async with httpx.AsyncClient(base_url=base, timeout=30) as client:
-            extra = dict(kwargs)
-            if extra.pop("signed_in", False):  # the demo account's session cookie stays in this client
-                from gabacare.web.demo import DEMO_EMAIL, DEMO_PASSWORD
+        for _ in range(n):
+            t0 = time.perf_counter()
+            status = await conn.send()
+            latencies.append((time.perf_counter() - t0) * 1000)
+            errors += status != 200
 
-                page = await client.get("/account/sign-in")
-                token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-                await client.post("/account/sign-in", data={"email": DEMO_EMAIL, "password": DEMO_PASSWORD,
-                                                            "csrf_token": token.group(1) if token else ""})
-            if "form" in extra:  # a form needs the page's CSRF cookie and token first
-                page = await client.get(path)
-                token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-                extra["data"] = {**extra.pop("form"), "csrf_token": token.group(1) if token else ""}
-            for _ in range(3):  # warm-up of this connection, not measured
-                await client.request(method, path, **extra)
-            for _ in range(n):
-                t0 = time.perf_counter()
-                r = await client.request(method, path, **extra)
-                latencies.append((time.perf_counter() - t0) * 1000)
-                errors += r.status_code != 200
-
-    t0 = time.perf_counter()
-    await asyncio.gather(*(client_loop(n) for n in per_client if n))
-    return time.perf_counter() - t0, errors
+    cpu0, own0, t0 = server_cpu_seconds(server_pid), time.process_time(), time.perf_counter()
+    await asyncio.gather(*(client_loop(conn, n) for conn, n in zip(conns, per_client, strict=False)))
+    took = time.perf_counter() - t0
+    cpu, own = server_cpu_seconds(server_pid) - cpu0, time.process_time() - own0
+    for conn in conns:
+        conn.close()
+    return took, errors, cpu, own
 
 
-async def main_async(args: argparse.Namespace, base: str) -> list[Result]:
+async def main_async(args: argparse.Namespace, base: str, server_pid: int) -> list[Result]:
     targets = [
         ("GET /healthz (baseline)", "GET", "/healthz", {}),
         ("POST /api/v1/titrate", "POST", "/api/v1/titrate", {"json": TITRATE_BODY}),
+        ("GET /api/v1/limits", "GET", "/api/v1/limits?crcl=45", {}),
+        ("POST /api/v1/check", "POST", "/api/v1/check", {"json": CHECK_BODY}),
         ("GET /plan/titrate (page)", "GET", "/plan/titrate", {}),
         ("POST /plan/titrate (HTMX)", "POST", "/plan/titrate",
          {"form": {k: str(v) for k, v in TITRATE_BODY.items()}, "headers": {"hx-request": "true"}}),
         ("GET /patients/1/today", "GET", "/patients/1/today", {"signed_in": True}),
     ]
+    if args.only:
+        targets = targets[:1] + [t for t in targets[1:] if any(word.lower() in t[0].lower() for word in args.only)]
     # NOTE: the targets take turns in ROUNDS short bursts, so that load from elsewhere on the machine
     # falls on all of them alike instead of on whichever happened to run at the time.
     latencies: dict[str, list[float]] = {name: [] for name, *_ in targets}
     seconds = dict.fromkeys(latencies, 0.0)
     errors = dict.fromkeys(latencies, 0)
+    cpu = dict.fromkeys(latencies, 0.0)
+    client_cpu = dict.fromkeys(latencies, 0.0)
     per_round = max(1, args.requests // ROUNDS)
     for _ in range(ROUNDS):
         for name, method, path, kwargs in targets:
-            took, failed = await run_round(base, method, path, per_round, args.concurrency, latencies[name], **kwargs)
+            took, failed, server_cpu, own_cpu = await run_round(base, server_pid, method, path, per_round,
+                                                                args.concurrency, latencies[name], **kwargs)
+            cpu[name] += server_cpu
+            client_cpu[name] += own_cpu
             seconds[name] += took
             errors[name] += failed
     results = []
     for name in latencies:
         lat = sorted(latencies[name])
-        results.append(Result(name, len(lat), seconds[name], percentile(lat, 0.50), percentile(lat, 0.99), errors[name]))
+        results.append(Result(name, len(lat), seconds[name], percentile(lat, 0.50), percentile(lat, 0.99), errors[name],
+                              cpu[name], client_cpu[name]))
     return results
 
 
@@ -154,25 +264,32 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=2000, help="requests per target (default 2000)")
     parser.add_argument("--concurrency", type=int, default=8, help="concurrent clients (default 8)")
+    parser.add_argument("--only", nargs="+", metavar="WORD", help="only the targets whose name holds one of these words")
     args = parser.parse_args()
     if args.requests < 1 or args.concurrency < 1:
         parser.error("--requests and --concurrency must be at least 1")
 
     port = free_port()
+    load_before = load_average()
     with tempfile.TemporaryDirectory(prefix="gabacare-bench-") as tmp:
         log = Path(tmp) / "server.log"
         proc = start_server(port, log)
         try:
-            results = asyncio.run(main_async(args, f"http://127.0.0.1:{port}"))
+            results = asyncio.run(main_async(args, f"http://127.0.0.1:{port}", proc.pid))
         finally:
             proc.terminate()
             proc.wait(timeout=10)
     base = results[0]
-    print(f"{args.requests} requests per target, {args.concurrency} concurrent clients, one uvicorn worker on 127.0.0.1\n")
-    print(f"{'target':28} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'rps ÷ base':>11} {'p50 × base':>11}")
+    print(f"{args.requests} requests per target, {args.concurrency} concurrent clients, one uvicorn worker on 127.0.0.1")
+    print(f"before: {load_before}\nafter:  {load_average()}\n")
+    print(f"{'target':28} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'CPU ms':>7} {'errors':>6} {'rps ÷ base':>10} "
+          f"{'p50 × base':>10} {'p99 × base':>10} {'CPU × base':>10} {'gen CPU ms':>10}")
     for r in results:
-        print(f"{r.name:28} {r.rps:9.0f} {r.p50_ms:8.2f} {r.p99_ms:8.2f} {r.errors:7d} {r.rps / base.rps:11.2f} "
-              f"{r.p50_ms / base.p50_ms:11.2f}")
+        print(f"{r.name:28} {r.rps:7.0f} {r.p50_ms:7.2f} {r.p99_ms:7.2f} {r.cpu_ms:7.3f} {r.errors:6d} "
+              f"{r.rps / base.rps:10.2f} {r.p50_ms / base.p50_ms:10.2f} {r.p99_ms / base.p99_ms:10.2f} "
+              f"{r.cpu_ms / base.cpu_ms if base.cpu_ms else float('nan'):10.2f} {r.client_cpu_ms:10.3f}")
+    print("\nCPU ms: the server process's user + system CPU time per measured request (/proc/<pid>/stat, "
+          f"{1000 / os.sysconf('SC_CLK_TCK'):g} ms ticks); gen CPU ms: the load generator's own.")
     return 1 if any(r.errors for r in results) else 0
 
 
