@@ -4,6 +4,7 @@ Quality (``tests/eval/data``; the held-out split is never used for tuning):
 
 * symptoms: recall and precision per urgency, the false-emergency rate on non-emergency texts,
   missed emergencies and emergencies raised on denied symptoms, for the dev and held-out splits;
+  what the backstop alone adds (emergencies only it caught, false emergencies only it raised);
 * medicine names: share resolved to the right ingredients, share in the right class;
 * questions: top-1 topic accuracy of ``gabacare ask`` ("none" rows: no answer is right).
 
@@ -41,6 +42,7 @@ def _splits(name: str) -> tuple[str, ...]:
 
 def _quality(show: bool) -> None:
     from gabacare.clinical import check_interactions, triage
+    from gabacare.clinical.text import read_text
     from gabacare.guide import ask
 
     print("== symptoms (urgency) ==")
@@ -52,6 +54,12 @@ def _quality(show: bool) -> None:
               f"emergencies on denied symptoms={len(s.negated_emergencies)}")
         for u in corpus.URGENCIES:
             print(f"    {u:<19} recall={s.recall(u):.3f} precision={s.precision(u):.3f}")
+        # The backstop alone: what the same texts give without it (it can only escalate).
+        plain = corpus.score_symptoms(rows, lambda t: read_text(t, backstop=False).urgency)
+        rescued = len(set(plain.missed_emergencies) - set(s.missed_emergencies))
+        cost = len(set(s.false_emergencies) - set(plain.false_emergencies))
+        print(f"    backstop alone: emergencies caught={rescued} false emergencies raised={cost}/{s.non_emergency} "
+              f"(FER cost {cost / max(1, s.non_emergency):.3f})")
         if show and split != "heldout":  # held-out rows are measured, never read
             for t in s.missed_emergencies:
                 print("    MISSED:", t)

@@ -33,13 +33,15 @@ class RedFlagHit:
 
 # (concept id, effect, patterns: groups of alternatives as stems, unless phrases as stems)
 _Concept = tuple[str, str, tuple[tuple[tuple[tuple[str, ...], ...], ...], ...], tuple[tuple[str, ...], ...]]
+# first stem of an alternative -> (concept index, pattern index, group index, the alternative's stems)
+_FirstIndex = dict[str, tuple[tuple[int, int, int, tuple[str, ...]], ...]]
 
 
 @cache
-def _concepts() -> tuple[tuple[_Concept, ...], int, tuple[tuple[str, ...], ...]]:
+def _concepts() -> tuple[tuple[_Concept, ...], int, tuple[tuple[str, ...], ...], _FirstIndex]:
     b = load_language().backstop
     if b is None:
-        return (), 0, ()
+        return (), 0, (), {}
     out: list[_Concept] = []
     for c in b.concepts:
         patterns = tuple(
@@ -48,29 +50,29 @@ def _concepts() -> tuple[tuple[_Concept, ...], int, tuple[tuple[str, ...], ...]]
         )
         out.append((c.id, c.effect, patterns, tuple(stem_phrase(u) for u in c.unless)))
     cues = tuple(tuple(w for _, w in normalise_words(tokenise(q))) for q in b.question_cues)
-    return tuple(out), b.gap, cues
+    first: dict[str, list[tuple[int, int, int, tuple[str, ...]]]] = {}
+    for ci, (_, _, patterns, _) in enumerate(out):
+        for pi, pattern in enumerate(patterns):
+            for gi, group in enumerate(pattern):
+                for alt in group:
+                    first.setdefault(alt[0], []).append((ci, pi, gi, alt))
+    return tuple(out), b.gap, cues, {k: tuple(v) for k, v in first.items()}
 
 
-def _find(stems: Sequence[str], start: int, end: int, phrase: tuple[str, ...], gap: int) -> list[tuple[int, ...]]:
-    """Occurrences of ``phrase`` in ``stems[start:end]``; up to ``gap`` words may sit between two of
-    its words ("can not i breathe")."""
-    found = []
-    for i in range(start, end):
-        if stems[i] != phrase[0]:
-            continue
-        positions = [i]
-        j = i + 1
-        for word in phrase[1:]:
-            k, limit = j, min(end, j + gap + 1)
-            while k < limit and stems[k] != word and stems[k] != COMMA:
-                k += 1
-            if k >= limit or stems[k] != word:
-                break
-            positions.append(k)
-            j = k + 1
-        else:
-            found.append(tuple(positions))
-    return found
+def _at(stems: Sequence[str], i: int, end: int, phrase: tuple[str, ...], gap: int) -> tuple[int, ...] | None:
+    """Positions of ``phrase`` starting at ``i`` (before ``end``); up to ``gap`` words may sit
+    between two of its words ("can not i breathe"), never a comma."""
+    positions = [i]
+    j = i + 1
+    for word in phrase[1:]:
+        k, limit = j, min(end, j + gap + 1)
+        while k < limit and stems[k] != word and stems[k] != COMMA:
+            k += 1
+        if k >= limit or stems[k] != word:
+            return None
+        positions.append(k)
+        j = k + 1
+    return tuple(positions)
 
 
 def _contains(stems: Sequence[str], start: int, end: int, phrase: tuple[str, ...]) -> bool:
@@ -81,7 +83,7 @@ def _contains(stems: Sequence[str], start: int, end: int, phrase: tuple[str, ...
 def is_risk_question(words: Sequence[str]) -> bool:
     """Whether a question sentence asks about a risk ("will stopping cause seizures?") rather than
     reporting something ("why can not i breathe?")."""
-    _, _, cues = _concepts()
+    _, _, cues, _ = _concepts()
     return any(tuple(words[:len(c)]) == c for c in cues if c)
 
 
@@ -106,32 +108,37 @@ def red_flags(words: Sequence[str], stems: Sequence[str], clauses: Iterable[tupl
     >>> red_flags(w, [stem(x) for x in w], [(0, len(w))])
     []
     """
-    concepts, gap, _ = _concepts()
+    concepts, gap, _, first = _concepts()
     denied_at = set(denied)
     candidates: list[tuple[str, str, list[list[tuple[int, ...]]]]] = []
     for start, end in clauses:
-        for cid, effect, patterns, unless in concepts:
-            if any(_contains(stems, start, end, u) for u in unless):
+        # Every alternative said in the clause, by (concept, pattern, group): one pass over its words.
+        said: dict[tuple[int, int], dict[int, list[tuple[int, ...]]]] = {}
+        for i in range(start, end):
+            for ci, pi, gi, alt in first.get(stems[i], ()):
+                occ = _at(stems, i, end, alt, gap)
+                if occ is not None:
+                    said.setdefault((ci, pi), {}).setdefault(gi, []).append(occ)
+        for (ci, pi), groups in said.items():
+            cid, effect, patterns, unless = concepts[ci]
+            if len(groups) < len(patterns[pi]) or any(_contains(stems, start, end, u) for u in unless):
                 continue
-            for pattern in patterns:
-                per_group = [[occ for alt in group for occ in _find(stems, start, end, alt, gap)] for group in pattern]
-                if all(per_group):
-                    candidates.append((cid, effect, per_group))
+            candidates.append((cid, effect, [groups[g] for g in range(len(patterns[pi]))]))
     if not candidates:
         return []
-    owned = {p for _, _, groups in candidates for group in groups for occ in group for p in occ}
+    owned = {p for _, _, occurrences in candidates for group in occurrences for occ in group for p in occ}
     scopes = negation_scopes(words, set(inert) | owned)
     out: list[RedFlagHit] = []
     seen: set[str] = set()
-    for cid, effect, groups in candidates:
+    for cid, effect, occurrences in candidates:
         if cid in seen:
             continue
         chosen = []
-        for group in groups:
-            said = [occ for occ in group if not any(p in scopes.negated or p in denied_at for p in occ)]
-            if not said:
+        for group in occurrences:
+            kept = [occ for occ in group if not any(p in scopes.negated or p in denied_at for p in occ)]
+            if not kept:
                 break
-            chosen.append(said[0])
+            chosen.append(kept[0])
         else:
             seen.add(cid)
             out.append(RedFlagHit(cid, effect, tuple(sorted(p for occ in chosen for p in occ))))

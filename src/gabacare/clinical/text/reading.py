@@ -316,7 +316,8 @@ def read_text(text: str, *, net: bool = True, backstop: bool = True) -> Reading:
     answers = _answers()
     split = sentences(text)
     sentence_stems: list[list[str]] = [[] for _ in split]
-    flags: list[tuple[int, RedFlagHit, str]] = []  # (sentence, backstop hit, the words that said it)
+    # Sentences for the backstop, read only if the rules find no emergency in the whole text.
+    later: list[tuple[int, list[tuple[str, str]], list[str], list[str], set[int], set[int]]] = []
     for s_index, sentence in enumerate(split):
         pairs = normalise_words(tokenise(sentence))
         if not pairs:
@@ -367,8 +368,7 @@ def read_text(text: str, *, net: bool = True, backstop: bool = True) -> Reading:
                 unread.append(_typed(pairs, range(start, end)).replace(" ,", ","))
         if backstop and not (asked[s_index] and is_risk_question(words)):
             denied = {p for f, m in zip(here, matches, strict=False) if f.negated for p in m.positions}
-            flags.extend((s_index, h, _typed(pairs, h.positions))
-                         for h in red_flags(words, stems, _clauses(words), inert, denied))
+            later.append((s_index, pairs, words, stems, inert, denied))
     findings = _resolved(findings, sentence_stems)
     # Keep one finding per (kind, id, negated) - the first place it was read.
     seen: set[tuple[str, str, bool]] = set()
@@ -387,6 +387,8 @@ def read_text(text: str, *, net: bool = True, backstop: bool = True) -> Reading:
                       experiencer="other" if other else "self", unread=tuple(unread))
     if reading.urgency == "emergency":
         return reading
+    flags = [(i, h, _typed(pairs, h.positions)) for i, pairs, words, stems, inert, denied in later
+             for h in red_flags(words, stems, _clauses(words), inert, denied)]
     if flags:
         reading = _with_backstop(reading, flags)
         if reading.urgency == "emergency":
