@@ -99,6 +99,9 @@ NEAR_MISSES = [
     "my wrist aches from knitting",
     "I've been cutting down my dose slowly",
     "not breathing badly at all, just sleepy",
+    "i'm swallowing the capsules ok now",
+    "hard to swallow the tablets, can i open them?",
+    "my son scratched his wrist on a fence",
 ]
 
 
