@@ -1,12 +1,16 @@
 """The JSON API answers byte for byte as before its speed work (issue 14, item 7).
 
-``data/api_golden.json`` holds, for each request below, the status, the content type and the exact
-body text that the API gave before the serialisation and response path were made faster (generated
-from the code of commit b272c4e). Any change to the bytes, even to spacing or key order, fails here.
-Every body must also be strict JSON (no NaN or Infinity).
+Two checks, for each request below:
 
-To regenerate after a deliberate contract change (and say so in the commit):
-``GABACARE_REGEN_GOLDEN=1 .venv/bin/pytest tests/web/test_api_bytes_golden.py``.
+* against the old response path, run now: the route's result through ``jsonable``, FastAPI's
+  ``jsonable_encoder`` and ``JSONResponse`` (what the routes returned before they returned bytes).
+  Status, content type, length and body must be identical. This holds whatever the knowledge base says.
+* against ``data/api_golden.json``: status, content type and body text as the API gave them before
+  the change (generated from the code of commit 1f54862). Where the old path itself now answers
+  differently (the knowledge base or the rules changed since), that entry is not compared; when all
+  have drifted, regenerate it: ``GABACARE_REGEN_GOLDEN=1 .venv/bin/pytest tests/web/test_api_bytes_golden.py``.
+
+Every body must also be strict JSON (no NaN or Infinity).
 """
 
 from __future__ import annotations
@@ -17,7 +21,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
+
+import gabacare.web.api as api
+from gabacare.serialize import jsonable
 
 GOLDEN = Path(__file__).parent / "data" / "api_golden.json"
 
@@ -78,19 +88,49 @@ def _key(method: str, path: str, params: dict[str, Any] | None, body: Any) -> st
 def _answer(client: TestClient, method: str, path: str, params: dict[str, Any] | None, body: Any) -> dict[str, Any]:
     extra: dict[str, Any] = {} if body is None else {"json": body}
     r = client.request(method, path, params=params, **extra)
-    return {"status": r.status_code, "content_type": r.headers.get("content-type"), "body": r.text}
+    return {"status": r.status_code, "content_type": r.headers.get("content-type"), "body": r.text,
+            "length": r.headers.get("content-length")}
 
 
-def test_api_answers_are_byte_identical_to_the_golden_sample(client: TestClient) -> None:
-    answers = {_key(*req): _answer(client, *req) for req in REQUESTS}
+def _old_path(result: Any) -> JSONResponse:
+    """How the routes answered before: a dict, walked by FastAPI, dumped by ``JSONResponse``."""
+    return JSONResponse(jsonable_encoder(jsonable(result)))
+
+
+def _answers(client: TestClient) -> dict[str, dict[str, Any]]:
+    return {_key(*req): _answer(client, *req) for req in REQUESTS}
+
+
+def _old_answers(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> dict[str, dict[str, Any]]:
+    with monkeypatch.context() as patch:
+        patch.setattr(api, "_json", _old_path)
+        with TestClient(app, base_url="http://testserver") as old_client:
+            return _answers(old_client)
+
+
+def test_api_answers_are_byte_identical_to_the_old_response_path(client: TestClient, app: FastAPI,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    new, old = _answers(client), _old_answers(app, monkeypatch)
+    for key, answer in new.items():
+        assert answer == old[key], key
+
+
+def test_api_answers_are_byte_identical_to_the_golden_sample(client: TestClient, app: FastAPI,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    answers = {k: {f: v for f, v in a.items() if f != "length"} for k, a in _answers(client).items()}
     if os.environ.get("GABACARE_REGEN_GOLDEN"):
         GOLDEN.parent.mkdir(exist_ok=True)
         GOLDEN.write_text(json.dumps(answers, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         pytest.skip("golden sample regenerated")
     golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
     assert set(answers) == set(golden), "the request list and the golden sample differ: regenerate deliberately"
+    old = _old_answers(app, monkeypatch)
+    drifted = [key for key in golden if {f: v for f, v in old[key].items() if f != "length"} != golden[key]]
+    if len(drifted) == len(golden):
+        pytest.skip("every golden answer has changed content since it was taken: regenerate it")
     for key, answer in answers.items():
-        assert answer == golden[key], key
+        if key not in drifted:
+            assert answer == golden[key], key
 
 
 def test_every_golden_body_is_strict_json() -> None:
