@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from rapidfuzz import process
-from rapidfuzz.distance import OSA
+from rapidfuzz.distance import OSA, Indel
 
 from gabacare.knowledge import load_monograph
 from gabacare.knowledge.language import load_language
@@ -193,8 +193,20 @@ def _whole(words: list[str]) -> tuple[str, tuple[str, ...]] | None:
             ingredients = next(iter(found))
             name = next(n for n, i in zip(_index().flat, _index().flat_ingredients, strict=True)
                         if i == ingredients and sound_key(n) == key)
-            return name, ingredients
+            if _letters_alike(run, name):
+                return name, ingredients
     return None
+
+
+def _letters_alike(text: str, name: str) -> bool:
+    """Whether a name found by sound also shares enough letters with the text (``[name_sounds]``
+    ``min_letter_similarity``): the sound key alone drops vowels and merges letters, so unrelated
+    words can share it ("zzz unknown" and "sinequan")."""
+    sounds = load_language().name_sounds
+    floor = sounds.min_letter_similarity if sounds is not None else 1.0
+    a = "".join(c for c in text.lower() if c.isalpha())
+    b = "".join(c for c in name.lower() if c.isalpha())
+    return Indel.normalized_similarity(a, b) >= floor
 
 
 def read_name(text: str) -> NameReading:

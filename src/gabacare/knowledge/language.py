@@ -206,11 +206,14 @@ class Backstop(_Cited):
 class NameSounds(_Cited):
     """How a medicine name sounds, for voice-to-text and sound-alike spellings: ``initial`` and
     ``rules`` are "letters=sound" rewrites (initial: at the start only), applied in order; keys
-    shorter than ``min_key`` letters are never compared."""
+    shorter than ``min_key`` letters are never compared, and a name found by sound is offered only
+    when its letters are at least ``min_letter_similarity`` alike (0-1, normalised Indel similarity)
+    with the text's, so unrelated words that happen to share consonants are never read as a medicine."""
 
     initial: tuple[str, ...] = ()
     rules: tuple[str, ...] = ()
     min_key: int = Field(default=4, ge=2, le=10)
+    min_letter_similarity: float = Field(default=0.5, ge=0.0, le=1.0)
 
 
 class Lexicon(_Frozen):

@@ -41,3 +41,11 @@ def test_us_names_read_as_the_international_name(us: str, inn: str) -> None:
 def test_a_sound_alike_opioid_still_gets_its_warning() -> None:
     r = check_interactions(["tram a doll"]).results[0]
     assert "opioids" in r.classes
+
+
+@pytest.mark.parametrize("typed", ["zzz-unknown", "zzz unknown", "tuna can"])
+def test_words_sharing_only_consonants_with_a_name_stay_unknown(typed: str) -> None:
+    # "zzz unknown" has the sound key of "sinequan" but almost none of its letters: an unknown
+    # that is reported as unknown, never a medicine made up from a shared consonant skeleton.
+    r = read_name(typed)
+    assert not r.ingredients, (typed, r)
