@@ -98,7 +98,7 @@ def test_taken_at_edit_undo_and_delete_without_javascript(app: FastAPI, page: tu
 
         t = token(c.get(f"/patients/{pid}/today").text)
         r = c.post(f"/patients/{pid}/entries/{entry_id}/edit", data={"csrf_token": t, "taken_at": "07:40"})
-        assert r.status_code == 200 and "Changed." in r.text and "Undo this change" in r.text
+        assert r.status_code == 200 and "Changed: the 07:00 dose taken at" in r.text and "Undo this change" in r.text
         assert today(app, pid)[0] == ("07:00", "taken", "07:40") and stored(app, pid, entry_id).version == 2
 
         r = c.post(f"/patients/{pid}/entries/{entry_id}/undo", data={"csrf_token": t, "version": "2"})
