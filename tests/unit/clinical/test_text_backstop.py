@@ -50,6 +50,12 @@ ESCALATES = [
     ("not breathing", "not-breathing"),
     ("OD'd on my nerve tablets", "overdose"),
     ("my girlfriend has been cutting again", "self-harm"),
+    ("big blisters on her legs and ulcers inside her cheeks", "mouth-sores"),
+    ("found the baby with one of my capsules in his hand, it was chewed", "overdose"),
+    ("our kids got into my meds while I was asleep", "overdose"),
+    ("I think I misread the strength on the box and took too much", "overdose"),
+    ("his face has dropped on the left and he can't lift his arm", "stroke"),
+    ("mum has weakness on one side since breakfast", "stroke"),
 ]
 
 
@@ -102,6 +108,10 @@ NEAR_MISSES = [
     "i'm swallowing the capsules ok now",
     "hard to swallow the tablets, can i open them?",
     "my son scratched his wrist on a fence",
+    "a blister on my heel from new boots and a mouth ulcer",
+    "my kid has a cold and I feel sleepy",
+    "I misread the appointment letter",
+    "the grandchild asked what my tablets are for",
 ]
 
 
