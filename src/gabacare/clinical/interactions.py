@@ -109,7 +109,9 @@ class InteractionReport:
         }
 
 
-_FILLER = frozenset({"my", "his", "her", "some", "a", "few", "couple", "of", "the", "on", "and", "other", "any"})
+# Words around a class word that do not change the class ("my benzos", "antipsychotic meds").
+_FILLER = frozenset({"my", "his", "her", "some", "a", "few", "couple", "of", "the", "on", "and", "other", "any",
+                     "meds", "med", "medication", "medications", "medicine", "medicines", "drugs", "drug"})
 
 
 def _class_named(name: str) -> InteractionClass | None:
@@ -121,7 +123,8 @@ def _class_named(name: str) -> InteractionClass | None:
     if table is None:
         return None
     words = tuple(w for w in re.findall(r"[a-z]+", name.lower()) if w not in _FILLER)
-    wanted = {tuple(re.findall(r"[a-z]+", k.lower())): v for k, v in table.words.items()}.get(words)
+    wanted = {tuple(w for w in re.findall(r"[a-z]+", k.lower()) if w not in _FILLER): v
+              for k, v in table.words.items()}.get(words)
     return next((c for c in load_monograph().interaction_classes if c.id == wanted), None)
 
 

@@ -12,6 +12,7 @@ from gabacare.clinical.drug_names import read_name, sound_key
 @pytest.mark.parametrize(("typed", "ingredient"), [
     ("tram a doll", "tramadol"), ("clona pin", "clonazepam"), ("val yum", "diazepam"),
     ("lorry zapam", "lorazepam"), ("zanacks", "alprazolam"), ("hydro codone", "hydrocodone"),
+    ("gabble pentin", "gabapentin"), ("gobblepentin", "gabapentin"),
 ])
 def test_sound_alike_names_are_read_as_a_guess(typed: str, ingredient: str) -> None:
     r = read_name(typed)
@@ -49,3 +50,24 @@ def test_words_sharing_only_consonants_with_a_name_stay_unknown(typed: str) -> N
     # that is reported as unknown, never a medicine made up from a shared consonant skeleton.
     r = read_name(typed)
     assert not r.ingredients, (typed, r)
+
+
+@pytest.mark.parametrize("word", ["table", "bible", "noble"])
+def test_a_syllabic_ble_alone_is_no_medicine(word: str) -> None:
+    assert read_name(word).ingredients == ()
+
+
+@pytest.mark.parametrize(("typed", "klass"), [
+    ("antihistamine meds", None), ("drowsy antihistamine", "sedating-antihistamines"),
+    ("his antipsychotic medication", "antipsychotics"), ("my benzo meds", "benzodiazepines"),
+])
+def test_a_class_word_with_a_medicine_noun_names_the_class(typed: str, klass: str | None) -> None:
+    r = check_interactions([typed]).results[0]
+    assert (r.classes[0] if r.classes else None) == klass
+
+
+@pytest.mark.parametrize(("typed", "ingredient"), [
+    ("klonie", "clonazepam"), ("temmies", "temazepam"), ("goon sack", "alcohol"), ("milk of mag", "magnesium hydroxide"),
+])
+def test_street_and_short_names(typed: str, ingredient: str) -> None:
+    assert ingredient in read_name(typed).ingredients
