@@ -618,18 +618,51 @@ class Journal:
         return [(e.at, e.data.mg or 0.0) for e in doses if e.data.status in ("taken", "late")]
 
     # -- views and analysis -----------------------------------------------------------------------
-    def _period(self, patient_id: int, start: date | None, end: date | None) -> tuple[date, date]:
+    def period(self, patient_id: int, start: date | None, end: date | None) -> tuple[date, date]:
+        """The period a view covers (adherence, trends, the doctor's report), so every request does
+        bounded work (``[journal_limits] max_period_days``, gabacare-policy).
+
+        - No ``start``: from the patient's first plan or valid entry (today when there is none), and
+          at most the last ``max_period_days`` days before ``end``.
+        - A ``start`` before the first record is moved to it (nothing is there to count), never past
+          ``end``.
+        - No ``end``: today, or ``start`` when that is later (a plan that has not begun).
+        - ``start`` after ``end``, or an explicit period longer than ``max_period_days`` once moved,
+          raises :class:`JournalInputError` with the reason.
+        """
+        from gabacare.knowledge import load_monograph
+
+        limits = load_monograph().journal_limits
         today = self.clock().date()
+        if start is not None and end is not None and start > end:
+            raise JournalInputError("the period's start (--from) is after its end (--to)")
+        first = self._first_record(patient_id)
+        explicit = start is not None
         if start is None:
-            firsts = [p.plan.start for p in self.repo.list_plans(patient_id)]
-            limit = self._limit()
-            first_entry = next((e for e in self.repo.list_entries(patient_id) if _problem(e, limit) is None), None)
-            firsts += [first_entry.at.date()] if first_entry is not None else []
-            start = min(firsts, default=end or today)
+            start = first if first is not None else (end or today)
+        elif first is not None and start < first:
+            start = min(first, end) if end is not None else first
         end = end or max(today, start)
         if start > end:
             raise JournalInputError("the period's start (--from) is after its end (--to)")
+        span = (end - start).days + 1
+        if span > limits.max_period_days:
+            if explicit:
+                raise JournalInputError(
+                    f"a period can cover at most {limits.max_period_days} days (this one covers {span} from the "
+                    "first record); choose a shorter one")
+            start = end - timedelta(days=limits.max_period_days - 1)
         return start, end
+
+    _period = period  # the name the views below were written with
+
+    def _first_record(self, patient_id: int) -> date | None:
+        """The day of the patient's first plan or first valid entry, or ``None`` when there is neither."""
+        firsts = [p.plan.start for p in self.repo.list_plans(patient_id)]
+        limit = self._limit()
+        first_entry = next((e for e in self.repo.list_entries(patient_id) if _problem(e, limit) is None), None)
+        firsts += [first_entry.at.date()] if first_entry is not None else []
+        return min(firsts, default=None)
 
     def today(self, patient_id: int, *, on: date | None = None) -> TodayView:
         """What is due on a day (default today), what was taken, and what else was logged.

@@ -172,6 +172,9 @@ class JournalLimits(_Frozen):
     earliest_year: int = Field(ge=1900, le=2100)
     earliest_source: str
     earliest_note: str
+    max_period_days: int = Field(gt=0, le=36600)
+    max_period_source: str
+    max_period_note: str
 
     @model_validator(mode="after")
     def _ordered(self) -> JournalLimits:

@@ -35,7 +35,6 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 from gabacare.journal import analysis, settings
-from gabacare.journal.errors import JournalInputError
 from gabacare.journal.schedule import plan_in_force, scheduled_doses
 from gabacare.knowledge import Citation, load_monograph
 
@@ -368,7 +367,8 @@ def build_report(
     patient_id
         The patient; an unknown id raises ``UnknownPatientError`` (a ``LookupError``).
     start, end
-        The period; ``start`` after ``end`` raises ``JournalInputError``.
+        The period, bounded by :meth:`Journal.period` (moved to the first record; longer than
+        ``[journal_limits] max_period_days`` or ``start`` after ``end`` raises ``JournalInputError``).
     now
         Doses scheduled after ``now`` are not yet counted as due (adherence).
     medicines
@@ -380,9 +380,10 @@ def build_report(
     DoctorReport
         Pure data; render with :func:`gabacare.reports.render.render_html` or ``render_pdf``.
     """
-    if start > end:
-        raise JournalInputError("the period's start (--from) is after its end (--to)")
     patient = journal.get_patient(patient_id)
+    # Bounded work: a start before the first record is moved to it; a period over the journal's
+    # maximum span is refused (Journal.period, [journal_limits] max_period_days).
+    start, end = journal.period(patient_id, start, end)
     plans = journal.plans(patient_id)
     entries = journal.entries(patient_id, start=start, end=end)
     age = patient.age_on(end)

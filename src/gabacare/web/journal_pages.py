@@ -497,7 +497,8 @@ def _chart(journal: Journal, patient_id: int, name: str, start: str | None, end:
     elif name.startswith("score-"):
         trend = next((t for t in report.trends if t.scale == name.removeprefix("score-")), None)
         if trend is not None:
-            svg = charts.score_chart(trend, report.plan_changes, start=first, end=last, window_days=report.window_days)
+            svg = charts.score_chart(trend, report.plan_changes, start=report.start, end=report.end,
+                                     window_days=report.window_days)
     if svg is None:
         raise ProblemError(404, None, "No such chart for this period.")
     head = '<?xml version="1.0" encoding="utf-8"?>\n'
