@@ -179,8 +179,8 @@ def _sound_index() -> dict[str, set[tuple[str, ...]]]:
 def _whole(words: list[str]) -> tuple[str, tuple[str, ...]] | None:
     """A text nothing was read in, compared whole: by spelling, then by sound (one reading only)."""
     alpha = [w for w in words if w.isalpha()]
-    if not alpha:
-        return None
+    if not alpha or all(w in _index().decoration for w in alpha):
+        return None  # only forms, units and words for any medicine ("my meds"): nothing to compare
     run = " ".join(alpha)
     names, sets = _fuzzy(run)
     if len(sets) == 1:

@@ -44,7 +44,7 @@ def test_a_sound_alike_opioid_still_gets_its_warning() -> None:
     assert "opioids" in r.classes
 
 
-@pytest.mark.parametrize("typed", ["zzz-unknown", "zzz unknown", "tuna can"])
+@pytest.mark.parametrize("typed", ["zzz-unknown", "zzz unknown", "tuna can", "meds", "my meds"])
 def test_words_sharing_only_consonants_with_a_name_stay_unknown(typed: str) -> None:
     # "zzz unknown" has the sound key of "sinequan" but almost none of its letters: an unknown
     # that is reported as unknown, never a medicine made up from a shared consonant skeleton.
