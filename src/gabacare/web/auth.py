@@ -35,7 +35,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from gabacare.web.deps import CurrentUser, bearer_token, get_current_user
 from gabacare.web.problems import ProblemError
-from gabacare.web.security import require_csrf
+from gabacare.web.security import SESSION_COOKIE, require_csrf
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -46,7 +46,6 @@ if TYPE_CHECKING:
 
 __all__ = ["SESSION_COOKIE", "JournalAuth", "JournalWeb", "install", "known_id", "render", "router", "set_session_cookie"]
 
-SESSION_COOKIE = "gabacare_session"
 _SIGN_IN_FAILED = "The e-mail address or the password is not right."  # the same words whichever it was
 
 router = APIRouter(include_in_schema=False)

@@ -20,14 +20,14 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from gabacare.web.security import PRIVATE_PREFIXES
+
 __all__ = ["APP_COLOR", "PRIVATE_PREFIXES", "router", "shell_files"]
 
 router = APIRouter()
 
 #: The brand colour (the icon's background, the browser's toolbar on a phone).
 APP_COLOR = "#0172ad"
-#: Paths whose answers carry health data or account state: never stored by the service worker.
-PRIVATE_PREFIXES = ("/patients", "/account", "/api/", "/share", "/cds-services", "/fhir")
 
 
 @cache

@@ -31,7 +31,9 @@ __all__ = [
     "CSRF_COOKIE",
     "CSRF_FIELD",
     "CSRF_HEADER",
+    "PRIVATE_PREFIXES",
     "SECURITY_HEADERS",
+    "SESSION_COOKIE",
     "CsrfSigner",
     "RateDecision",
     "SecurityMiddleware",
@@ -41,6 +43,11 @@ __all__ = [
 ]
 
 CSRF_COOKIE = "gabacare_csrf"
+#: Paths whose answers carry health data or account state: never stored by a browser, a proxy or the
+#: service worker (``Cache-Control: no-store``; after sign-out, Back shows nothing private).
+PRIVATE_PREFIXES = ("/patients", "/account", "/api/", "/share", "/cds-services", "/fhir")
+#: The sign-in session cookie (set by web/auth.py).
+SESSION_COOKIE = "gabacare_session"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -120,14 +127,20 @@ class SecurityMiddleware:
             nonce = CsrfSigner.new_nonce()
         # Scripts calling the API or the CDS Hooks service, and static files, get no cookie: only
         # pages carry forms.
-        fresh = fresh and not str(scope.get("path", "")).startswith(("/api/", "/static/", "/cds-services"))
+        path = str(scope.get("path", ""))
+        fresh = fresh and not path.startswith(("/api/", "/static/", "/cds-services"))
         scope.setdefault("state", {})["csrf_nonce"] = nonce
+        # A private path, or any page seen while signed in, is never stored (the route may say more).
+        private = path.startswith(PRIVATE_PREFIXES) or (
+            not path.startswith("/static/") and _cookie_value(scope.get("headers", []), SESSION_COOKIE) is not None)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {k.lower() for k, _ in headers}
                 headers.extend((k.encode(), v.encode()) for k, v in SECURITY_HEADERS if k.encode() not in present)
+                if private and b"cache-control" not in present:
+                    headers.append((b"cache-control", b"private, no-store"))
                 if fresh:
                     cookie = f"{CSRF_COOKIE}={nonce}; Path=/; HttpOnly; SameSite=Strict"
                     headers.append((b"set-cookie", (cookie + ("; Secure" if self.secure_cookies else "")).encode()))

@@ -15,7 +15,7 @@ from functools import cache
 
 from gabacare.knowledge.language import load_language
 
-__all__ = ["COMMA", "normalise_words", "questions", "sentences", "tokenise"]
+__all__ = ["COMMA", "normalise_words", "questions", "sentences", "sound_alike_slips", "tokenise"]
 
 COMMA = ","
 # A "?" glued to the next word ("took ?30 caps", "?overdose") is clinical shorthand for "possibly",
@@ -75,6 +75,13 @@ def _maps() -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
     words = {k: tuple(v.split()) for k, v in n.sound_alike.items()}
     words.update({k: tuple(v.split()) for k, v in n.words.items()})
     return words, dict(n.spellings)
+
+
+@cache
+def sound_alike_slips() -> frozenset[str]:
+    """The typed slips ``[normalise.sound_alike]`` rewrites ("tounge"): shown to the reader as
+    corrections, like the spelling corrector's, because they change what was typed."""
+    return frozenset(load_language().normalise.sound_alike)
 
 
 def normalise_words(tokens: list[str]) -> list[tuple[str, str]]:

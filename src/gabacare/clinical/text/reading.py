@@ -27,7 +27,7 @@ from gabacare.clinical.drug_names import known_names, plural_key
 from gabacare.clinical.text.backstop import RedFlagHit, is_risk_question, red_flags
 from gabacare.clinical.text.lexicon import EFFECT_SIGN, Match, find_signs, stem
 from gabacare.clinical.text.negation import negation_scopes
-from gabacare.clinical.text.normalise import COMMA, normalise_words, questions, sentences, tokenise
+from gabacare.clinical.text.normalise import COMMA, normalise_words, questions, sentences, sound_alike_slips, tokenise
 from gabacare.clinical.text.semantic import semantic_net, unavailable_reason
 from gabacare.clinical.text.vocabulary import corrector
 from gabacare.knowledge import load_monograph
@@ -323,6 +323,8 @@ def read_text(text: str, *, net: bool = True, backstop: bool = True) -> Reading:
         if not pairs:
             continue
         words = [fix.correct(w) if w.isalpha() else w for _, w in pairs]
+        slips = sound_alike_slips()
+        corrections.extend((typed.strip("'"), n) for typed, n in pairs if typed.strip("'") in slips)
         corrections.extend((pairs[i][1], w) for i, w in enumerate(words) if w != pairs[i][1])
         all_words.extend(words)
         stems = [stem(w) for w in words]
