@@ -177,6 +177,24 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from gabacare import __version__
+
+        typer.echo(f"gabacare {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", help="Print GabaCare's version and exit.",
+                                 callback=_print_version, is_eager=True),
+) -> None:
+    """The options every command shares are on the commands; this adds ``--version``."""
+
+
 _clinical.register(app)
 _journal.register(app)
 _pk.register(app)

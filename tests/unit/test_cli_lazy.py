@@ -59,3 +59,14 @@ def test_the_lazy_mapping_keeps_typers_names_and_order() -> None:
     assert set(GROUPS) <= set(lazy)
     assert "nosuch" not in lazy and lazy.get("nosuch") is None
     assert lazy["titrate"].name == "titrate" and next(iter(lazy)) == "crcl"
+
+
+def test_version_prints_the_installed_version_and_exits_0() -> None:
+    import subprocess
+    import sys
+
+    from gabacare import __version__
+
+    r = subprocess.run([sys.executable, "-c", "from gabacare.cli import main; main()", "--version"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and r.stdout == f"gabacare {__version__}\n" and r.stderr == ""
