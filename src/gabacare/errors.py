@@ -48,7 +48,13 @@ __all__ = [
 
 
 class GabaCareError(Exception):
-    """Base of every error GabaCare raises on purpose."""
+    """Base of every error GabaCare raises on purpose.
+
+    ``cli_exit`` overrides the CLI exit code its branch gives (e.g. a damaged journal file is a
+    storage error, 503 on the web, but on the command line the user must act on the file: exit 2).
+    """
+
+    cli_exit: int | None = None
 
 
 class InputError(GabaCareError, ValueError):
@@ -76,7 +82,11 @@ class InternalError(GabaCareError):
 
 
 def exit_code(exc: BaseException) -> int:
-    """The CLI exit code for an error: 2 for the caller's input (and unknown ids), else 1."""
+    """The CLI exit code for an error: its ``cli_exit`` if it sets one, else 2 for the caller's input
+    (and unknown ids, refused access, conflicts), 1 for everything else."""
+    override = getattr(exc, "cli_exit", None)
+    if isinstance(override, int):
+        return override
     return 2 if isinstance(exc, InputError | NotFoundError | ConflictError | AccessError) else 1
 
 

@@ -35,15 +35,14 @@ def _raising(exc: BaseException) -> Callable[..., object]:
 
 
 def _break_crcl(monkeypatch: pytest.MonkeyPatch, exc: BaseException) -> None:
-    """Make the core behind ``gabacare crcl`` raise ``exc`` (the command looks it up when it runs)."""
-    import importlib
+    """Make the use case behind ``gabacare crcl`` raise ``exc`` (the command looks it up when it runs).
 
-    monkeypatch.setattr("gabacare.clinical.renal.cockcroft_gault", _raising(exc))
-    try:
-        app_layer = importlib.import_module("gabacare.app")
-    except ImportError:  # the application layer is not there yet: the command calls the core itself
-        return
-    monkeypatch.setattr(app_layer, "crcl", _raising(exc), raising=False)
+    The application layer is imported first: importing it while the core is patched would bind the
+    patched function into it for the rest of the session (the next test would meet it).
+    """
+    import gabacare.app as app_layer
+
+    monkeypatch.setattr(app_layer, "crcl", _raising(exc))
 
 
 def test_a_builtin_value_error_inside_a_command_is_a_defect_not_bad_input(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -135,3 +134,16 @@ def test_interop_errors_sit_on_the_tree() -> None:
     assert issubclass(CdsAuthError, AccessError) and issubclass(FhirFetchError, StorageError)
     for cls in (UnreadableOrder, CdsRequestError, FhirResourceError, BundleImportError, CdsAuthError, FhirFetchError):
         assert issubclass(cls, GabaCareError)
+
+
+def test_the_tree_itself_gives_the_exit_codes_and_statuses_of_the_journal_errors() -> None:
+    # The rule lives in errors.py (a class's cli_exit), not in a face: a damaged journal file is a
+    # storage error (503 on the web) that the user must fix (exit 2); refused access is an access error.
+    from gabacare.errors import exit_code, http_status
+    from gabacare.journal.accounts_model import AccessDenied
+    from gabacare.journal.errors import JournalCorruptError, JournalReadOnlyError
+
+    assert (exit_code(JournalCorruptError("damaged")), http_status(JournalCorruptError("damaged"))) == (2, 503)
+    assert (exit_code(JournalReadOnlyError("read-only")), http_status(JournalReadOnlyError("read-only"))) == (1, 503)
+    assert isinstance(AccessDenied(), AccessError) and exit_code(AccessDenied()) == 2
+    assert isinstance(AccessDenied(), LookupError)  # still caught where unknown ids are

@@ -151,7 +151,7 @@ def guard() -> Iterator[None]:
     except (typer.Exit, typer.Abort, _click_error()):
         raise
     except GabaCareError as exc:
-        fail(_message(exc), _exit_code(exc, exit_code))
+        fail(_message(exc), exit_code(exc))
     except OSError as exc:
         fail(f"{exc.strerror or exc}", 1)
     except Exception as exc:
@@ -165,14 +165,6 @@ def _click_error() -> type[Exception]:
 
 def _message(exc: BaseException) -> str:
     return str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
-
-
-def _exit_code(exc: BaseException, by_type: Callable[[BaseException], int]) -> int:
-    from gabacare.journal.errors import JournalCorruptError  # lazy: keeps `gabacare --help` fast
-
-    if isinstance(exc, JournalCorruptError):  # a storage error, but the user must act on the file: like bad input
-        return 2
-    return by_type(exc)
 
 
 def stdout_console() -> Any:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, get_args
 
+from gabacare.errors import AccessError
 from gabacare.journal.errors import JournalError, JournalInputError
 
 __all__ = [
@@ -72,7 +73,7 @@ class EmailTakenError(AccountInputError):
         super().__init__("an account with this e-mail address already exists")
 
 
-class AccessDenied(JournalError, LookupError):
+class AccessDenied(JournalError, AccessError, LookupError):
     """The actor may not do this to that patient (or link, or token).
 
     Raised alike for "no such id" and "not yours", so ids cannot be probed: faces answer 404.

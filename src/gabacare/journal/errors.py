@@ -86,3 +86,5 @@ class JournalReadOnlyError(JournalStorageError):
 
 class JournalCorruptError(JournalStorageError):
     """The journal file is damaged or is not a GabaCare journal (SQLite's "not a database", "malformed")."""
+
+    cli_exit = 2  # the user must act on the file (restore a backup, point --db elsewhere): like bad input

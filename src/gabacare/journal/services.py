@@ -654,8 +654,6 @@ class Journal:
             start = end - timedelta(days=limits.max_period_days - 1)
         return start, end
 
-    _period = period  # the name the views below were written with
-
     def _first_record(self, patient_id: int) -> date | None:
         """The day of the patient's first plan or first valid entry, or ``None`` when there is neither."""
         firsts = [p.plan.start for p in self.repo.list_plans(patient_id)]
@@ -709,7 +707,7 @@ class Journal:
 
     def adherence(self, patient_id: int, *, start: date | None = None, end: date | None = None) -> analysis.AdherenceReport:
         """Adherence over a period (default: from the first plan or entry to today)."""
-        start, end = self._period(patient_id, start, end)
+        start, end = self.period(patient_id, start, end)
         plans = self.repo.list_plans(patient_id)
         lo, hi = dose_bounds(start, end)
         doses, invalid = _split(self.repo.list_entries(patient_id, start=lo, end=hi, kinds=["dose"]), self._limit())
@@ -724,7 +722,7 @@ class Journal:
         """Rolling means of each score and the dose-response view over a period."""
         from gabacare.knowledge import load_monograph
 
-        start, end = self._period(patient_id, start, end)
+        start, end = self.period(patient_id, start, end)
         plans = self.repo.list_plans(patient_id)
         lo, hi = day_bounds(start, end)
         entries, invalid = _split(self.repo.list_entries(patient_id, start=lo, end=hi, kinds=["symptom", "dose"]),
