@@ -70,14 +70,11 @@ class TimeBudgetMiddleware:
         segment = str(scope.get("path", "/")).split("/")[1:2]
         log.warning("request over its %.3g s time budget (/%s...)", self.seconds, segment[0] if segment else "")
 
-        from starlette.requests import Request
+        from gabacare.web.guards import send_problem
 
-        from gabacare.web.problems import problem_response
-
-        response = problem_response(
-            Request(scope, receive), 503, "too-slow",
+        await send_problem(
+            scope, receive, send, 503, "too-slow",
             f"the request took longer than the {self.seconds:g} s this server allows for one answer; "
             "nothing more will be sent for it. Ask for less at once (e.g. a shorter period), then try again.",
             headers={"Retry-After": "5"},
         )
-        await response(scope, receive, send)

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["BodyGuardMiddleware", "BodyTooLarge", "ErrorGuardMiddleware", "has_lone_surrogate"]
+__all__ = ["BodyGuardMiddleware", "BodyTooLarge", "ErrorGuardMiddleware", "has_lone_surrogate", "send_problem"]
 
 log = logging.getLogger("gabacare.web.errors")
 
@@ -36,12 +36,14 @@ class BodyTooLarge(Exception):
     """The streamed request body passed the configured limit."""
 
 
-async def _problem(scope: Scope, receive: Receive, send: Send, status: int, slug: str | None, detail: str) -> None:
+async def send_problem(scope: Scope, receive: Receive, send: Send, status: int, slug: str | None, detail: str, *,
+                       headers: dict[str, str] | None = None) -> None:
+    """Answer a problem from ASGI middleware (no route, no framework state): JSON or the HTML page."""
     from starlette.requests import Request
 
     from gabacare.web.problems import problem_response
 
-    response = problem_response(Request(scope, receive), status, slug, detail)
+    response = problem_response(Request(scope, receive), status, slug, detail, headers=headers)
     await response(scope, receive, send)
 
 
@@ -74,10 +76,10 @@ class BodyGuardMiddleware:
             try:
                 declared = int(length)
             except ValueError:
-                await _problem(scope, receive, send, 400, "invalid-request", "the Content-Length header is not a number")
+                await send_problem(scope, receive, send, 400, "invalid-request", "the Content-Length header is not a number")
                 return
             if declared > limit:
-                await _problem(scope, receive, send, 413, "too-large",
+                await send_problem(scope, receive, send, 413, "too-large",
                                f"the request body is larger than the {limit} bytes this server accepts")
                 return
         ctype = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
@@ -93,7 +95,7 @@ class BodyGuardMiddleware:
                 chunk = message.get("body", b"")
                 size += len(chunk)
                 if size > limit:
-                    await _problem(scope, receive, send, 413, "too-large",
+                    await send_problem(scope, receive, send, 413, "too-large",
                                    f"the request body is larger than the {limit} bytes this server accepts")
                     return
                 chunks.append(chunk)
@@ -104,7 +106,7 @@ class BodyGuardMiddleware:
             except (ValueError, RecursionError):
                 decoded = None  # not JSON: the route answers with its own 4xx
             if has_lone_surrogate(decoded):
-                await _problem(scope, receive, send, 400, "invalid-request",
+                await send_problem(scope, receive, send, 400, "invalid-request",
                                "the request holds text with a lone surrogate (\\ud800-\\udfff), which is not valid text")
                 return
             sent = False
@@ -159,7 +161,7 @@ class ErrorGuardMiddleware:
             status, slug, detail = classify(exc)
             if status >= 500:
                 log.error("%s on %s %s: %s", status, scope.get("method"), scope.get("path"), type(exc).__name__)
-            await _problem(scope, receive, send, status, slug, detail)
+            await send_problem(scope, receive, send, status, slug, detail)
 
 
 def classify(exc: BaseException) -> tuple[int, str | None, str]:
