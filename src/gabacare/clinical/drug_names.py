@@ -32,7 +32,7 @@ from rapidfuzz.distance import OSA, Indel
 from gabacare.knowledge import load_monograph
 from gabacare.knowledge.language import load_language
 
-__all__ = ["NameReading", "known_names", "plural_key", "read_name"]
+__all__ = ["NameReading", "filler_words", "known_names", "plural_key", "read_name"]
 
 _WORD = re.compile(r"[a-z]+|\d+(?:[.,]\d+)?[a-zµ%/]*")
 _CONNECTORS = frozenset({"and", "with", "w", "plus", "of", "in", "per", "a", "the", "my", "some", "generic", "brand"})
@@ -207,6 +207,12 @@ def _letters_alike(text: str, name: str) -> bool:
     a = "".join(c for c in text.lower() if c.isalpha())
     b = "".join(c for c in name.lower() if c.isalpha())
     return Indel.normalized_similarity(a, b) >= floor
+
+
+def filler_words() -> frozenset[str]:
+    """Words that never name a medicine: salts, release words, forms, units, words for any medicine
+    (``medicines.toml``) and connectors ("my", "of")."""
+    return _index().decoration
 
 
 def read_name(text: str) -> NameReading:

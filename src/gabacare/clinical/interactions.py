@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gabacare.clinical.drug_names import NameReading, read_name
+from gabacare.clinical.drug_names import NameReading, filler_words, read_name
 from gabacare.knowledge import Citation, load_monograph
 from gabacare.knowledge.monograph import InteractionClass
 
@@ -109,9 +109,9 @@ class InteractionReport:
         }
 
 
-# Words around a class word that do not change the class ("my benzos", "antipsychotic meds").
-_FILLER = frozenset({"my", "his", "her", "some", "a", "few", "couple", "of", "the", "on", "and", "other", "any",
-                     "meds", "med", "medication", "medications", "medicine", "medicines", "drugs", "drug"})
+# Words around a class word that do not change the class ("his benzos", "antipsychotic meds"): these,
+# and every word that never names a medicine (drug_names.filler_words: forms, "meds", "my", ...).
+_AROUND_CLASS_WORDS = frozenset({"his", "her", "few", "couple", "on", "other", "any"})
 
 
 def _class_named(name: str) -> InteractionClass | None:
@@ -122,8 +122,9 @@ def _class_named(name: str) -> InteractionClass | None:
     table = load_language().class_words
     if table is None:
         return None
-    words = tuple(w for w in re.findall(r"[a-z]+", name.lower()) if w not in _FILLER)
-    wanted = {tuple(w for w in re.findall(r"[a-z]+", k.lower()) if w not in _FILLER): v
+    filler = _AROUND_CLASS_WORDS | filler_words()
+    words = tuple(w for w in re.findall(r"[a-z]+", name.lower()) if w not in filler)
+    wanted = {tuple(w for w in re.findall(r"[a-z]+", k.lower()) if w not in filler): v
               for k, v in table.words.items()}.get(words)
     return next((c for c in load_monograph().interaction_classes if c.id == wanted), None)
 
