@@ -130,6 +130,7 @@ def _cold(runs: int) -> None:
     cmds = {
         "gabacare --help": [exe, "--help"],
         "symptoms (emergency, rules only)": [exe, "symptoms", "my lips are swollen", "--json"],
+        "symptoms (rules only, Rich panel)": [exe, "symptoms", "my lips are swollen"],
         "symptoms (expected, net loads)": [exe, "symptoms", "feeling a bit dizzy today", "--json"],
         "symptoms (unrecognised, net loads)": [exe, "symptoms", "purple elephants dancing", "--json"],
     }

@@ -32,20 +32,35 @@ services and the core; nothing below it imports it, and the faces do not call th
 modules themselves. The journal's use cases are not here yet (issue #14).
 """
 
-from gabacare.app.clinical import (
-    CrClAnswer,
-    LimitsAnswer,
-    check,
-    crcl,
-    interactions,
-    limits,
-    missed,
-    symptoms,
-    taper,
-    titrate,
-)
-from gabacare.app.guide import ask, compare
-from gabacare.app.pk import PopulationAnswer, SimulationAnswer, simulate, simulate_population
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # at run time each module loads on first use (PEP 562): a command loads only its own
+    from gabacare.app.clinical import (
+        CrClAnswer,
+        LimitsAnswer,
+        check,
+        crcl,
+        interactions,
+        limits,
+        missed,
+        symptoms,
+        taper,
+        titrate,
+    )
+    from gabacare.app.guide import ask, compare
+    from gabacare.app.pk import PopulationAnswer, SimulationAnswer, simulate, simulate_population
+
+_CLINICAL = ("CrClAnswer", "LimitsAnswer", "check", "crcl", "interactions", "limits", "missed", "symptoms", "taper",
+             "titrate")
+#: name -> the module that defines it
+_LAZY = {name: "gabacare.app.clinical" for name in _CLINICAL} | {
+    "ask": "gabacare.app.guide",
+    "compare": "gabacare.app.guide",
+    "PopulationAnswer": "gabacare.app.pk",
+    "SimulationAnswer": "gabacare.app.pk",
+    "simulate": "gabacare.app.pk",
+    "simulate_population": "gabacare.app.pk",
+}
 
 __all__ = [
     "CrClAnswer",
@@ -65,3 +80,18 @@ __all__ = [
     "taper",
     "titrate",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -10,32 +10,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from gabacare import clinical
 from gabacare.app._inputs import blank_to_none, items, number, plan_start
-from gabacare.clinical import (
-    CheckResult,
-    CrCl,
-    CrClResult,
-    InteractionReport,
-    MissedDoseAdvice,
-    Plan,
-    RenalLimits,
-    SerumCreatinine,
-    TriageReport,
-    check_interactions,
-    check_regimen,
-    cockcroft_gault,
-    missed_dose_advice,
-    parse_regimen,
-    renal_limits,
-    triage,
-)
-from gabacare.clinical import taper as _taper
-from gabacare.clinical import titrate as _titrate
 from gabacare.clinical.errors import ClinicalInputError
-from gabacare.clinical.regimen import parse_clock
-from gabacare.knowledge import load_monograph
+
+if TYPE_CHECKING:
+    from gabacare.clinical import (
+        CheckResult,
+        CrCl,
+        CrClResult,
+        InteractionReport,
+        MissedDoseAdvice,
+        Plan,
+        RenalLimits,
+        TriageReport,
+    )
+
+# NOTE: the core's names are read from the lazy package (``clinical.<name>``) when a use case runs, so
+# importing this module (as ``gabacare symptoms`` does) loads only the engine that the command calls.
 
 __all__ = [
     "SCR_UNITS",
@@ -59,6 +53,12 @@ SCR_UNITS = ("mg/dL", "umol/L")
 Number = float | str | None
 
 
+def _notice() -> str:
+    from gabacare.knowledge import load_monograph
+
+    return load_monograph().notice_text
+
+
 @dataclass(frozen=True)
 class CrClAnswer:
     """A Cockcroft-Gault estimate (``gabacare crcl``)."""
@@ -69,7 +69,7 @@ class CrClAnswer:
         """Contract keys: ``crcl_ml_min`` (and ``formula``, ``scr_mg_dl``, ``citations``, ``notice``)."""
         r = self.result
         return {"crcl_ml_min": round(r.crcl_ml_min, 1), "formula": r.formula, "scr_mg_dl": round(r.scr_mg_dl, 3),
-                "citations": list(r.citations), "notice": load_monograph().notice_text}
+                "citations": list(r.citations), "notice": _notice()}
 
 
 @dataclass(frozen=True)
@@ -89,13 +89,13 @@ class LimitsAnswer:
             "min_daily_mg": lim.min_daily_mg, "max_daily_mg": lim.max_daily_mg, "doses_per_day": lim.doses_per_day,
             "regimen_choices_mg": list(lim.columns_mg),
             "hemodialysis_supplement_mg": None if supplement is None else list(supplement),
-            "notes": list(lim.notes), "citations": list(lim.citations), "notice": load_monograph().notice_text,
+            "notes": list(lim.notes), "citations": list(lim.citations), "notice": _notice(),
         }
 
 
 def _crcl(value: Number) -> CrCl | None:
     ml_min = number(value, "Creatinine clearance")
-    return None if ml_min is None else CrCl(ml_min)
+    return None if ml_min is None else clinical.CrCl(ml_min)
 
 
 def _estimate(age: Number, sex: str | None, weight_kg: Number, scr: Number, scr_unit: str, *,
@@ -112,7 +112,7 @@ def _estimate(age: Number, sex: str | None, weight_kg: Number, scr: Number, scr_
     unit = scr_unit.strip() or "mg/dL"
     if unit not in SCR_UNITS:
         raise ClinicalInputError(f"serum creatinine unit must be mg/dL or umol/L, got {unit!r}")
-    return cockcroft_gault(age_years=a, sex=s, weight_kg=w, scr=SerumCreatinine(c, unit))  # type: ignore[arg-type]
+    return clinical.cockcroft_gault(age_years=a, sex=s, weight_kg=w, scr=clinical.SerumCreatinine(c, unit))  # type: ignore[arg-type]
 
 
 def crcl(*, age: Number, sex: str | None, weight_kg: Number, scr: Number, scr_unit: str = "mg/dL") -> CrClAnswer:
@@ -154,7 +154,7 @@ def limits(*, crcl: Number = None, age: Number = None, sex: str | None = None, w
         if estimate is None:
             raise ClinicalInputError(needed)
         given = estimate.crcl
-    return LimitsAnswer(renal_limits(given, hemodialysis=hemodialysis), estimate)
+    return LimitsAnswer(clinical.renal_limits(given, hemodialysis=hemodialysis), estimate)
 
 
 def titrate(*, indication: str, start: date | str | None = None, target_mg: Number = None, crcl: Number = None,
@@ -163,7 +163,7 @@ def titrate(*, indication: str, start: date | str | None = None, target_mg: Numb
 
     ``start`` is day 1 (a date or ISO text between 1900 and 2999; default today).
     """
-    return _titrate(indication, start=plan_start(start), target_mg=number(target_mg, "Target dose"),
+    return clinical.titrate(indication, start=plan_start(start), target_mg=number(target_mg, "Target dose"),
                     crcl=_crcl(crcl), weight_kg=number(weight_kg, "Weight"), age_years=number(age, "Age"))
 
 
@@ -176,8 +176,8 @@ def taper(*, from_regimen: str, start: date | str | None = None, risk: str | Non
     risk_name, step = blank_to_none(risk), number(step_mg, "Step")
     if risk_name is not None and step is not None:
         raise ClinicalInputError("use either risk (proportional steps) or step_mg (linear steps), not both")
-    regimen = parse_regimen(from_regimen)
-    return _taper(regimen, start=plan_start(start), risk=risk_name, crcl=_crcl(crcl), step_mg=step)
+    regimen = clinical.parse_regimen(from_regimen)
+    return clinical.taper(regimen, start=plan_start(start), risk=risk_name, crcl=_crcl(crcl), step_mg=step)
 
 
 def check(*, regimen: str, crcl: Number = None, indication: str | None = None,
@@ -191,7 +191,7 @@ def check(*, regimen: str, crcl: Number = None, indication: str | None = None,
     >>> check(regimen="600 mg TID", crcl="25").ok
     False
     """
-    return check_regimen(parse_regimen(regimen), crcl=_crcl(crcl), indication=blank_to_none(indication),
+    return clinical.check_regimen(clinical.parse_regimen(regimen), crcl=_crcl(crcl), indication=blank_to_none(indication),
                          other_drugs=tuple(items(with_drugs)))
 
 
@@ -203,12 +203,12 @@ def interactions(drugs: str | Sequence[str], *, age: Number = None) -> Interacti
     names = items(drugs)
     if not names:
         raise ClinicalInputError("give at least one medicine name")
-    return check_interactions(names, age_years=number(age, "Age"))
+    return clinical.check_interactions(names, age_years=number(age, "Age"))
 
 
 def symptoms(texts: str | Sequence[str]) -> TriageReport:
     """Triage symptom texts in the patient's words; emergencies first."""
-    report = triage(items(texts))
+    report = clinical.triage(items(texts))
     if not report.results:
         raise ClinicalInputError("give at least one symptom")
     return report
@@ -224,5 +224,7 @@ def missed(*, schedule: str | Sequence[str], missed_at: str, now: str, epilepsy:
     >>> missed(schedule="08:00, 20:00", missed_at="08:00", now="17:00").advice
     'skip'
     """
+    from gabacare.clinical.regimen import parse_clock
+
     times = [parse_clock(t) for t in items(schedule)]
-    return missed_dose_advice(times, parse_clock(missed_at), parse_clock(now), epilepsy=epilepsy)
+    return clinical.missed_dose_advice(times, parse_clock(missed_at), parse_clock(now), epilepsy=epilepsy)

@@ -2,16 +2,14 @@
 
 No I/O, no clock, no globals beyond the read-only knowledge base.
 
+>>> from gabacare.clinical import CrCl, check_regimen, parse_regimen  # each name loads on first use
 >>> check_regimen(parse_regimen("600 mg TID"), crcl=CrCl(25)).ok
 False
 """
 
+import sys
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
-
-# Two functions share their module's name: imported now, so that a later `import
-# gabacare.clinical.taper` (which would set the package attribute to the module) cannot shadow them.
-from gabacare.clinical.taper import taper
-from gabacare.clinical.triage import TriageReport, TriageResult, triage
 
 if TYPE_CHECKING:  # the names below, for type checkers; at run time they load on first use
     from gabacare.clinical.checks import CheckResult, Problem, check_regimen
@@ -22,11 +20,13 @@ if TYPE_CHECKING:  # the names below, for type checkers; at run time they load o
     from gabacare.clinical.plan import Plan, PlanDay, PlannedDose, PlanStep, maintenance_plan
     from gabacare.clinical.regimen import DailyRegimen, Dose, parse_regimen
     from gabacare.clinical.renal import CrClResult, RenalLimits, cockcroft_gault, renal_limits
+    from gabacare.clinical.taper import taper
     from gabacare.clinical.titration import titrate
+    from gabacare.clinical.triage import TriageReport, TriageResult, triage
     from gabacare.clinical.units import CrCl, Milligrams, SerumCreatinine
 
 # name -> module: each submodule is imported on first use (PEP 562), so `gabacare symptoms` does not
-# load the dosing, taper and plan engines it never calls.
+# load the dosing, taper and plan engines it never calls, and the other commands not the text pipeline.
 _LAZY = {
     "CheckResult": "gabacare.clinical.checks",
     "ClinicalInputError": "gabacare.clinical.errors",
@@ -47,6 +47,8 @@ _LAZY = {
     "RegimenParseError": "gabacare.clinical.errors",
     "RenalLimits": "gabacare.clinical.renal",
     "SerumCreatinine": "gabacare.clinical.units",
+    "TriageReport": "gabacare.clinical.triage",
+    "TriageResult": "gabacare.clinical.triage",
     "Unit": "gabacare.clinical.pills",
     "check_interactions": "gabacare.clinical.interactions",
     "check_regimen": "gabacare.clinical.checks",
@@ -56,8 +58,18 @@ _LAZY = {
     "parse_regimen": "gabacare.clinical.regimen",
     "pill_plan": "gabacare.clinical.pills",
     "renal_limits": "gabacare.clinical.renal",
+    "taper": "gabacare.clinical.taper",
     "titrate": "gabacare.clinical.titration",
+    "triage": "gabacare.clinical.triage",
 }
+
+# Two functions share their module's name: ``gabacare.clinical.taper`` and ``gabacare.clinical.triage``
+# are the functions (as ``from gabacare.clinical import taper`` has always given), never the modules.
+# Importing a submodule makes the import system set the package attribute of that name to the module
+# (``setattr(package, "taper", module)``), whenever and by whoever it is imported; the package's class
+# below drops exactly that assignment, so the name stays unset until first use and then resolves, through
+# ``__getattr__``, to the function. The modules themselves stay in ``sys.modules`` as always.
+_SHADOWED = frozenset({"taper", "triage"})
 
 __all__ = [
     "CheckResult",
@@ -109,3 +121,15 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
+
+
+class _Package(ModuleType):
+    """This package's module type: a submodule named like a function never replaces the function."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _SHADOWED and isinstance(value, ModuleType):
+            return  # the import system binding the submodule: ``__getattr__`` gives the function instead
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

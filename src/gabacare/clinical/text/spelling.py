@@ -46,7 +46,6 @@ class Corrector:
     """
 
     def __init__(self, vocabulary: Sequence[str]) -> None:
-        self._english = english_words()
         spelling = load_language().spelling
         self._min = spelling.min_length
         self._two = spelling.two_edits_min_length
@@ -58,7 +57,9 @@ class Corrector:
         return word in self._known
 
     def _correct(self, word: str) -> str:
-        if len(word) < self._min or not word.isalpha() or word in self._known or word in self._english:
+        # The English list (82k words, ~25 ms to load) is read only when a word needs it: a text whose
+        # words are all short or already known (most symptom texts) never loads it.
+        if len(word) < self._min or not word.isalpha() or word in self._known or word in english_words():
             return word
         limit = 2 if len(word) >= self._two else 1
         hits = process.extract(word, self._vocab, scorer=OSA.distance, score_cutoff=limit, limit=8)
