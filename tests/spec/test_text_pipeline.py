@@ -177,7 +177,7 @@ def test_nothing_urgent_always_shows_the_red_flags_and_what_was_not_understood()
 
 
 def test_without_the_semantic_net_the_rules_still_work(monkeypatch):
-    monkeypatch.setattr(semantic_module, "_files", lambda: (_ for _ in ()).throw(FileNotFoundError("gone")))
+    monkeypatch.setattr(semantic_module, "model_files", lambda: (_ for _ in ()).throw(FileNotFoundError("gone")))
     monkeypatch.setattr(semantic_module, "_state", {})
     (r,) = triage(["feeling a bit dizzy today"]).results
     assert r.urgency == "expected"

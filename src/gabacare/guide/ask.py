@@ -47,7 +47,7 @@ from gabacare.clinical.interactions import InteractionReport, check_interactions
 from gabacare.clinical.triage import TriageReport, triage
 from gabacare.knowledge import Citation, load_monograph
 from gabacare.knowledge.guide_data import GeneralQuestionCues, Guide, load_guide
-from gabacare.knowledge.language import english_words
+from gabacare.knowledge.language import english_words, load_topic_model
 
 if TYPE_CHECKING:
     import numpy as np
@@ -388,6 +388,7 @@ class _Semantic:
         # of the question is in the topic (computing one twice in two threads is harmless).
         self._guide = guide
         self._paragraphs: dict[str, NDArray[np.float32]] = {}
+        self._topic_weights: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None
 
     def _project(self, vectors: NDArray[np.float32]) -> NDArray[np.float32]:
         xp = self._np
@@ -407,6 +408,21 @@ class _Semantic:
         """Topic id -> the highest cosine between the question and the topic's texts."""
         best = self._np.maximum.reduceat(self._anchors @ question, self._starts)
         return {t: float(v) for t, v in zip(self.topic_ids, best, strict=True)}
+
+    def topic_probabilities(self, question: NDArray[np.float32]) -> dict[str, float]:
+        """Topic id -> the topic model's probability for the (projected) question vector; empty when
+        the model was fitted to other vectors or other topics (then it is not used)."""
+        xp = self._np
+        model = load_topic_model()
+        if model.dimensions != question.shape[0] or set(model.topics) != set(self.topic_ids):
+            return {}
+        if self._topic_weights is None:
+            self._topic_weights = (xp.asarray(model.weights, dtype=xp.float64), xp.asarray(model.bias, dtype=xp.float64))
+        weights, bias = self._topic_weights
+        z = question.astype(xp.float64) @ weights + bias
+        p = xp.exp(z - z.max())
+        p /= p.sum()
+        return {t: float(v) for t, v in zip(model.topics, p, strict=True)}
 
     def off_topic(self, question: NDArray[np.float32]) -> float:
         """The highest cosine between the question and the off-topic examples (-1 when none)."""
@@ -564,6 +580,13 @@ def _corrected_text(text: str, reading: Interpretation) -> str:
     return _TOKEN.sub(lambda m: fixes.get(m.group(0), m.group(0)), text.lower().replace("’", "'").replace("‘", "'"))
 
 
+def question_vector(question: str) -> NDArray[np.float32] | None:
+    """The question's projected sentence vector exactly as :func:`ask` computes it (the input of the
+    topic model, for ``scripts/train_topic_model.py``); ``None`` when the embeddings cannot load."""
+    sem = _semantic()
+    return sem.vector(_corrected_text(question, interpret(question))) if sem is not None else None
+
+
 def _rank_keywords(idx: _Index, reading: Interpretation) -> list[_Ranked]:
     """(topic, score, keyword score, None) best first: bm25 alone (when the embeddings are unavailable)."""
     s = idx.guide.search
@@ -580,7 +603,8 @@ def _rank_hybrid(idx: _Index, sem: _Semantic, reading: Interpretation,
     ``questions`` are the question's embeddings (as typed, and with the patient phrases read as
     the topics' words); a topic's meaning score is the best of them. ``boost`` adds to a topic's
     combined score (the topic that answers an emergency read now). A question not ``anchored`` to
-    the medicine needs ``min_combined_unanchored`` and cannot pass on keywords alone.
+    the medicine needs ``min_combined_unanchored`` and cannot pass on keywords alone. A topic that
+    passes gets the topic model's weighted probability added (``topic_model.toml``).
     """
     s = idx.guide.search
     keyword = dict(idx.search(reading.terms)) if reading.terms else {}
@@ -591,6 +615,8 @@ def _rank_hybrid(idx: _Index, sem: _Semantic, reading: Interpretation,
         return []  # closer to a question about something else than to any topic
     boost = boost or {}
     floor = s.min_combined if anchored else max(s.min_combined, s.min_combined_unanchored)
+    learned = sem.topic_probabilities(questions[0])
+    learned_weight = load_topic_model().weight if learned else 0.0
     ranked = []
     for topic_id, cos in meaning.items():
         kw = keyword.get(topic_id, 0.0)
@@ -599,7 +625,8 @@ def _rank_hybrid(idx: _Index, sem: _Semantic, reading: Interpretation,
         strong_words = anchored and kw >= s.min_keyword_alone
         if topic_id not in boost and ((combined < floor and not strong_words) or (kw <= 0 and cos < s.min_semantic_alone)):
             continue
-        ranked.append((topic_id, combined, kw, cos))
+        # The topic model only re-orders topics that passed on their own: it never makes an answer.
+        ranked.append((topic_id, combined + learned_weight * learned.get(topic_id, 0.0), kw, cos))
     ranked.sort(key=lambda item: -item[1])
     if not ranked:
         return []

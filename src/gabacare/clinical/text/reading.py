@@ -31,7 +31,7 @@ from gabacare.clinical.text.normalise import COMMA, normalise_words, questions, 
 from gabacare.clinical.text.semantic import semantic_net, unavailable_reason
 from gabacare.clinical.text.vocabulary import corrector
 from gabacare.knowledge import load_monograph
-from gabacare.knowledge.language import SEDATING_CLASS, load_language
+from gabacare.knowledge.language import SEDATING_CLASS, load_emergency_model, load_language
 
 __all__ = ["Finding", "Reading", "corrector", "read_text"]
 
@@ -77,6 +77,10 @@ class Reading:
     experiencer: Literal["self", "other"] = "self"
     unread: tuple[str, ...] = ()
     net: str = "not needed"
+    # The text as the semantic net's emergency model reads it (normalised words, what
+    # ``scripts/train_emergency_net.py`` fits the model to); empty when the text denies or reassures
+    # about anything, because a whole-text model cannot tell "swollen" from "not swollen".
+    net_text: str = ""
 
     @property
     def affirmed(self) -> tuple[Finding, ...]:
@@ -385,8 +389,13 @@ def read_text(text: str, *, net: bool = True, backstop: bool = True) -> Reading:
     unique = [f for f in unique if not (f.negated and (f.kind, f.id) in affirmed_ids)]
     affirmed = [f for f in unique if not f.negated]
     combos = _combinations(affirmed)
+    whole = " ".join(c for _, c, _, _ in clause_texts)
+    reassured = load_language().semantic.reassured_by
+    denies_any = (any(denies for *_, denies in clause_texts) or any(f.negated for f in unique)
+                  or any(w in reassured for w in whole.split()))
+    net_text = "" if denies_any else whole
     reading = Reading(text, tuple(all_words), tuple(dict.fromkeys(corrections)), tuple(unique), tuple(combos),
-                      experiencer="other" if other else "self", unread=tuple(unread))
+                      experiencer="other" if other else "self", unread=tuple(unread), net_text=net_text)
     if reading.urgency == "emergency":
         return reading
     flags = [(i, h, _typed(pairs, h.positions)) for i, pairs, words, stems, inert, denied in later
@@ -416,6 +425,8 @@ def _with_backstop(reading: Reading, flags: Sequence[tuple[int, RedFlagHit, str]
 
 
 def _with_net(reading: Reading, clauses: Sequence[tuple[int, str, bool, bool]]) -> Reading:
+    """Two checks, each only escalating: each clause against the emergency descriptions (cosine),
+    then the undenied text through the emergency model (a probability)."""
     s = load_language().semantic
     long_enough = [(i, c, understood) for i, c, understood, denies in clauses
                    if not denies and len(c.split()) >= s.min_words]
@@ -423,7 +434,8 @@ def _with_net(reading: Reading, clauses: Sequence[tuple[int, str, bool, bool]]) 
     # A clause with an expected-only finding is checked too: the net may see more in it.
     todo += [(i, c) for i, c, understood in long_enough
              if understood and not any(f.negated for f in reading.findings if f.sentence == i)]
-    if not todo:
+    whole = reading.net_text if len(reading.net_text.split()) >= s.min_words else ""
+    if not todo and not whole:
         return reading
     model = semantic_net()
     if model is None:
@@ -433,6 +445,15 @@ def _with_net(reading: Reading, clauses: Sequence[tuple[int, str, bool, bool]]) 
         hit = model.closest(clause)
         if hit.score >= s.threshold:
             possible.append(Finding("semantic", hit.sign, hit.effect, clause, sentence=sentence, score=round(hit.score, 3)))
+    # The model is asked only when the rules read no sign at all: fitted to whole texts, it cannot
+    # overrule a reading ("I have a rash" is not the rash-with-fever emergency).
+    if whole and not possible and reading.urgency is None:
+        probability = model.emergency_probability(whole)
+        if probability >= load_emergency_model().threshold:
+            # Named by the closest emergency description, so the advice says what it may mean.
+            hit = model.closest(whole)
+            first = min((i for i, _c, _u, denies in clauses if not denies), default=0)
+            possible.append(Finding("semantic", hit.sign, hit.effect, whole, sentence=first,
+                                    score=round(probability, 3)))
     possible.sort(key=lambda f: -(f.score or 0.0))
     return replace(reading, possible=tuple(possible), net="used")
-

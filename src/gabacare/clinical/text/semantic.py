@@ -21,13 +21,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gabacare.knowledge import load_monograph
-from gabacare.knowledge.language import load_language
+from gabacare.knowledge.language import EmergencyModel, load_emergency_model, load_language
 
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-__all__ = ["NetHit", "SemanticNet", "semantic_net", "unavailable_reason"]
+__all__ = ["NetHit", "SemanticNet", "model_files", "semantic_net", "unavailable_reason"]
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class NetHit:
 class SemanticNet:
     """Mean-pooled static embeddings over the emergency descriptions (immutable once built)."""
 
-    def __init__(self, weights: Path, tokenizer: Path) -> None:
+    def __init__(self, weights: Path, tokenizer: Path, *, emergency_model: bool = True) -> None:
         from safetensors.numpy import load_file
         from tokenizers import Tokenizer
 
@@ -56,6 +56,8 @@ class SemanticNet:
         rows = [(s.id, s.effect, d) for s in lang.lexicon.signs if s.effect in emergency for d in s.descriptions]
         self._rows = rows
         self._matrix = self.embed([d for _, _, d in rows])
+        if emergency_model:  # a model that does not fit these vectors fails the load, not a later text
+            self._emergency()
 
     def embed(self, texts: list[str]) -> NDArray[np.float32]:
         """Unit vectors, one row per text (an empty text gives a zero row)."""
@@ -69,6 +71,20 @@ class SemanticNet:
                 out[i] = v / norm if norm else v
         return out
 
+    def emergency_probability(self, text: str) -> float:
+        """P(emergency | text) from the emergency model (``emergency_net.toml``) over this text's vector."""
+        import numpy as np
+
+        model = self._emergency()
+        z = float(np.dot(self.embed([text])[0], np.asarray(model.weights, dtype=np.float32))) + model.bias
+        return 1.0 / (1.0 + float(np.exp(-z)))
+
+    def _emergency(self) -> EmergencyModel:
+        model = load_emergency_model()
+        if model.dimensions != self._table.shape[1]:
+            raise ValueError("the emergency model was fitted to vectors of another size")
+        return model
+
     def closest(self, clause: str) -> NetHit:
         """The emergency description most similar to ``clause``."""
         scores = self._matrix @ self.embed([clause])[0]
@@ -81,7 +97,8 @@ _lock = threading.Lock()
 _state: dict[str, Any] = {}
 
 
-def _files() -> tuple[Path, Path]:
+def model_files() -> tuple[Path, Path]:
+    """The static embedding weights and tokenizer inside the installed ``wordllama`` wheel."""
     spec = importlib.util.find_spec("wordllama")
     if spec is None or not spec.submodule_search_locations:
         raise FileNotFoundError("the wordllama package (which holds the embedding weights) is not installed")
@@ -95,7 +112,7 @@ def semantic_net() -> SemanticNet | None:
     with _lock:
         if "net" not in _state:
             try:
-                _state["net"] = SemanticNet(*_files())
+                _state["net"] = SemanticNet(*model_files())
                 _state["reason"] = None
             except Exception as exc:
                 _state["net"] = None

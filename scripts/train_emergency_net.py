@@ -1,0 +1,171 @@
+"""Fit the semantic net's emergency model and write ``knowledge/data/emergency_net.toml``.
+
+    .venv/bin/python scripts/train_emergency_net.py            # fit, report, write the file
+    .venv/bin/python scripts/train_emergency_net.py --check    # fit and report; exit 1 if the file differs
+
+What it does, and why:
+* The texts are the **development** splits of ``tests/eval/data/symptoms_*.toml`` (never the held-out
+  split), each read by the same pipeline the app uses (``read_text(..., net=False).net_text``: the
+  normalised text; texts that deny something are left out, as the app never gives them to the
+  model), then turned into the static sentence
+  vector of the semantic net (WordLlama, 256 numbers).
+* The model is an L2-penalised logistic regression, emergency versus everything else, fitted by
+  Newton's method (a few iterations; the problem is convex, so the answer does not depend on a seed).
+* The app asks the model only about texts in which the rules read no sign at all (never to overrule a
+  reading: fitted to whole texts, it would take "I have a rash" for the rash-with-fever emergency).
+* Its threshold is set on **out-of-fold** scores: each development split is scored by a model fitted
+  to the other splits (each split has its own author, so this is how a new author's texts fare). The
+  threshold is the lowest score whose out-of-fold false-emergency rate, counted on non-emergency
+  texts the rules do not already call an emergency, stays within ``--target-fer``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.eval import corpus  # noqa: E402
+
+from gabacare.clinical.text.reading import read_text  # noqa: E402
+from gabacare.clinical.text.semantic import SemanticNet, model_files  # noqa: E402
+
+QUESTION_TOPICS_LEFT_OUT = ("emergencies", "overdose")
+OUT = ROOT / "src" / "gabacare" / "knowledge" / "data" / "emergency_net.toml"
+
+
+def fit(x: np.ndarray, y: np.ndarray, l2: float, iterations: int = 25) -> np.ndarray:
+    """Weights (last one the bias, not penalised) of the L2 logistic regression, by Newton's method."""
+    x1 = np.hstack([x, np.ones((len(x), 1))])
+    w = np.zeros(x1.shape[1])
+    penalty = l2 * np.r_[np.ones(x.shape[1]), 0.0]
+    for _ in range(iterations):
+        p = 1.0 / (1.0 + np.exp(-(x1 @ w)))
+        grad = x1.T @ (p - y) + penalty * w
+        hess = (x1 * (p * (1 - p))[:, None]).T @ x1 + np.diag(penalty)
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if float(np.abs(step).max()) < 1e-10:
+            break
+    return w
+
+
+def probability(w: np.ndarray, x: np.ndarray) -> np.ndarray:
+    out: np.ndarray = 1.0 / (1.0 + np.exp(-(x @ w[:-1] + w[-1])))
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--l2", type=float, default=3.0, help="L2 penalty (default 3.0)")
+    parser.add_argument("--target-fer", type=float, default=0.02,
+                        help="out-of-fold false-emergency rate the threshold allows (default 0.02)")
+    parser.add_argument("--min-threshold", type=float, default=0.7,
+                        help="the threshold is never below this probability (default 0.7)")
+    parser.add_argument("--check", action="store_true", help="do not write; exit 1 if the file would change")
+    args = parser.parse_args()
+
+    # Built without the emergency model: this script is what makes it.
+    net = SemanticNet(*model_files(), emergency_model=False)
+    texts, labels, groups, rules, eligible = [], [], [], [], []
+    skipped_negatives = skipped_false = 0
+    for split in corpus.splits("symptoms")[:-1]:  # development splits only: the last is held out
+        for row in corpus.load("symptoms", split):
+            reading = read_text(row["text"], net=False)
+            if not reading.net_text:  # a text that denies something is never given to the model
+                if row["urgency"] != "emergency":
+                    skipped_negatives += 1
+                    skipped_false += reading.urgency == "emergency"
+                continue
+            texts.append(reading.net_text)
+            labels.append(row["urgency"] == "emergency")
+            groups.append(split)
+            rules.append(reading.urgency == "emergency")
+            eligible.append(reading.urgency is None)  # the app asks the model only when the rules read no sign
+    # Questions about the medicine (the questions corpus, development splits) are everyday texts that
+    # report no emergency: without them the model, fitted to symptom reports only, half of which are
+    # emergencies, would call any unfamiliar text ("what is the population of canada") one. They teach
+    # it the everyday; the threshold is still set on symptom texts only. Topics whose questions
+    # describe an emergency (emergencies, overdose) are left out.
+    everyday = []
+    for split in corpus.splits("questions")[:-1]:
+        for row in corpus.load("questions", split):
+            if row["topic"] not in QUESTION_TOPICS_LEFT_OUT:
+                reading = read_text(row["text"], net=False)
+                if reading.net_text and reading.urgency != "emergency":
+                    everyday.append(reading.net_text)
+    x = net.embed(texts).astype(np.float64)
+    x_everyday = net.embed(everyday).astype(np.float64)
+    y = np.asarray(labels, dtype=float)
+    g = np.asarray(groups)
+    by_rules = np.asarray(rules)
+    asked = np.asarray(eligible)
+
+    oof = np.zeros(len(y))
+    for split in dict.fromkeys(groups):
+        test = g == split
+        train_x = np.vstack([x[~test], x_everyday])
+        train_y = np.r_[y[~test], np.zeros(len(x_everyday))]
+        oof[test] = probability(fit(train_x, train_y, args.l2), x[test])
+    negatives = (y == 0) & ~by_rules & asked
+    scores = np.sort(oof[negatives])
+    # Counted over every non-emergency text of the splits, as the benchmark counts it.
+    non_emergency = int((y == 0).sum()) + skipped_negatives
+    allowed = int(np.floor(args.target_fer * non_emergency))
+    threshold = float(scores[-allowed - 1]) + 1e-6 if allowed < len(scores) else float(scores[-1]) + 1e-6
+    # Never below a floor: the budget alone, spent on the few texts the rules cannot read, would let
+    # the model call most unreadable texts ("12 34 56", "the swelling is going away") an emergency.
+    threshold = round(max(threshold, args.min_threshold), 4)
+    flagged = (oof >= threshold) & asked
+    fer = float((((y == 0) & (flagged | by_rules)).sum() + skipped_false) / non_emergency)
+    missed_by_rules = (y == 1) & ~by_rules
+    recall_alone = float(flagged[(y == 1) & asked].mean()) if ((y == 1) & asked).any() else 0.0
+    print(f"texts={len(y)} emergencies={int(y.sum())} splits={len(set(groups))} everyday questions={len(everyday)} "
+          f"l2={args.l2}")
+    print(f"threshold={threshold} out-of-fold: recall on the emergencies the rules read no sign in={recall_alone:.3f} "
+          f"false-emergency rate with the rules={fer:.3f} "
+          f"emergencies the rules miss caught={int((missed_by_rules & flagged).sum())}/{int(missed_by_rules.sum())}")
+
+    provenance = (f"tests/eval/data symptoms development splits ({', '.join(dict.fromkeys(groups))}) and "
+                  f"{len(everyday)} everyday questions (questions development splits, topics other than "
+                  f"{' and '.join(QUESTION_TOPICS_LEFT_OUT)})")
+    w = fit(np.vstack([x, x_everyday]), np.r_[y, np.zeros(len(x_everyday))], args.l2)
+    weights = ", ".join(f"{v:.6f}" for v in w[:-1])
+    text = f'''# GENERATED by scripts/train_emergency_net.py: do not edit by hand; re-run the script instead.
+#
+# The semantic net's emergency model: a logistic regression over the static sentence vector
+# (WordLlama l2_supercat, 256 numbers) of a text without its denying clauses, fitted to the
+# development splits of tests/eval/data (never the held-out split). It can only escalate: above the
+# threshold, a text the rules rate below emergency gets "this may be an emergency".
+# How the threshold is chosen and what it costs: docs/text-understanding.md.
+
+[model]
+source = "gabacare-eval"
+model_source = "wordllama"
+trained_on = "{provenance}"
+texts = {len(y)}
+l2 = {args.l2}
+target_fer = {args.target_fer}
+threshold = {threshold}
+out_of_fold_recall = {recall_alone:.4f}
+out_of_fold_fer = {fer:.4f}
+dimensions = {x.shape[1]}
+bias = {w[-1]:.6f}
+weights = [{weights}]
+'''
+    if args.check:
+        same = OUT.exists() and OUT.read_text(encoding="utf-8") == text
+        print("emergency_net.toml is up to date" if same else "emergency_net.toml differs from a fresh fit")
+        return 0 if same else 1
+    OUT.write_text(text, encoding="utf-8")
+    print(f"wrote {OUT.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

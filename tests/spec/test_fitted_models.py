@@ -1,0 +1,128 @@
+"""The two fitted models in the knowledge base: the semantic net's emergency model and ask's topic
+model (``emergency_net.toml``, ``topic_model.toml``, written by ``scripts/train_*.py``).
+
+What must hold whatever the numbers: the emergency model only ever escalates, never reads a text
+that denies or reassures, and says what the escalation may mean; the topic model is fitted to the
+guide's own topics and vectors; bad files fail the load with a knowledge-base error.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gabacare.clinical import triage
+from gabacare.clinical.text import read_text
+from gabacare.clinical.text.semantic import semantic_net
+from gabacare.guide import ask
+from gabacare.knowledge import KnowledgeBaseError
+from gabacare.knowledge import language as language_module
+from gabacare.knowledge.guide_data import load_guide
+from gabacare.knowledge.language import load_emergency_model, load_topic_model
+
+RANK = {"emergency": 0, "contact_prescriber": 1, "expected": 2, None: 3}
+
+
+def test_the_emergency_model_fits_the_net_and_cites_its_corpus():
+    model = load_emergency_model()
+    net = semantic_net()
+    assert net is not None
+    assert len(model.weights) == model.dimensions == net.embed(["x"]).shape[1]
+    assert model.source == "gabacare-eval" and 0 < model.threshold < 1
+    assert "heldout" not in model.trained_on
+    assert model.out_of_fold_fer <= model.target_fer + 0.01
+
+
+@pytest.mark.parametrize("text", [
+    "my lips are not swollen and breathing ok",
+    "no fever, no rash, breathing normal",
+    "took my tablets, all fine, obs stable",
+    "I only took the one dose, checked the box",
+])
+def test_a_text_that_denies_or_reassures_never_reaches_the_model(text):
+    assert read_text(text).net_text == ""
+
+
+def test_an_undenied_text_reaches_the_model_as_its_normalised_words():
+    assert read_text("Can't keep my eyes open").net_text == "can not keep my eyes open"
+
+
+def test_the_model_is_asked_only_when_the_rules_read_no_sign_and_then_names_what_it_may_mean():
+    model = load_emergency_model()
+    net = semantic_net()
+    assert net is not None
+    read = read_text("I have a rash", net=False)
+    # A reading the rules made is never overruled, however the whole text scores.
+    assert read.urgency == "contact_prescriber" and read_text("I have a rash").urgency == "contact_prescriber"
+    texts = ["he has gone a funny colour and is gurgling", "she is floppy and I can hardly rouse her",
+             "my face is big. my lips are big. it feels wrong", "ODd on my gabapentin"]
+    unread = [t for t in texts if read_text(t, net=False).urgency is None and read_text(t, net=False).net_text]
+    assert unread
+    above = [t for t in unread if net.emergency_probability(read_text(t, net=False).net_text) >= model.threshold]
+    assert above, "at least one unreadable emergency is above the threshold"
+    for t in above:
+        r = read_text(t)
+        hits = [f for f in r.possible if f.kind == "semantic"]
+        assert r.urgency == "emergency" and hits and hits[0].effect and hits[0].score is not None
+        (result,) = triage([t]).results
+        assert result.to_json()["urgency"] == "emergency"
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=st.text(alphabet=st.sampled_from(list("abcdefghijklmnopqrstuvwxyz ,.'")), max_size=80))
+def test_the_model_never_lowers_what_the_rules_read(text):
+    assert RANK[read_text(text).urgency] <= RANK[read_text(text, net=False).urgency]
+
+
+def test_the_topic_model_covers_exactly_the_guides_topics():
+    model = load_topic_model()
+    assert set(model.topics) == {t.id for t in load_guide().topics}
+    assert len(model.weights) == model.dimensions and all(len(r) == len(model.topics) for r in model.weights)
+    assert "heldout" not in model.trained_on
+    # The weight was chosen because it helped out of fold, or it is zero.
+    assert model.out_of_fold_top1_with >= model.out_of_fold_top1_without
+
+
+def test_ask_adds_the_topic_models_weighted_probability_and_answers_without_it(monkeypatch):
+    ask_module = __import__("sys").modules["gabacare.guide.ask"]
+    question = "can physio replace the capsules"
+    model = load_topic_model()
+    sem = ask_module._semantic()
+    vector = ask_module.question_vector(question)
+    assert sem is not None and vector is not None
+    probability = sem.topic_probabilities(vector)
+    assert abs(sum(probability.values()) - 1) < 1e-9
+    with_model = {a.topic: a.score for a in ask(question).answers}
+    monkeypatch.setattr(ask_module, "load_topic_model", lambda: model.model_copy(update={"weight": 0.0}))
+    without = {a.topic: a.score for a in ask(question).answers}
+    assert without  # keywords and meaning alone still answer
+    shared = with_model.keys() & without.keys()
+    assert shared
+    for topic in shared:
+        assert with_model[topic] - without[topic] == pytest.approx(model.weight * probability[topic], abs=1e-9)
+
+
+@pytest.mark.parametrize(("name", "loader", "broken"), [
+    ("emergency_net.toml", "load_emergency_model", {"model": {"source": "gabacare-eval", "model_source": "wordllama",
+                                                              "dimensions": 3, "weights": [1.0, 2.0], "bias": 0.0,
+                                                              "threshold": 0.5, "l2": 1.0, "target_fer": 0.02,
+                                                              "trained_on": "x", "texts": 1, "out_of_fold_recall": 0.5,
+                                                              "out_of_fold_fer": 0.01}}),
+    ("topic_model.toml", "load_topic_model", {"model": {"source": "gabacare-eval", "model_source": "wordllama",
+                                                        "topics": ["a", "b"], "dimensions": 1, "weights": [[1.0]],
+                                                        "bias": [0.0, 0.0], "weight": 0.1, "l2": 1.0,
+                                                        "trained_on": "x", "questions": 1,
+                                                        "out_of_fold_top1_without": 0.5,
+                                                        "out_of_fold_top1_with": 0.6}}),
+])
+def test_a_model_file_of_the_wrong_shape_fails_the_load(monkeypatch, name, loader, broken):
+    original = language_module._read_toml
+    monkeypatch.setattr(language_module, "_read_toml", lambda n: broken if n == name else original(n))
+    load = getattr(language_module, loader)
+    load.cache_clear()
+    try:
+        with pytest.raises(KnowledgeBaseError, match=name):
+            load()
+    finally:
+        load.cache_clear()
