@@ -99,6 +99,7 @@ class Negation(_Cited):
     pre: tuple[str, ...] = Field(min_length=1)
     post: tuple[str, ...]
     pseudo: tuple[str, ...]
+    reported_questions: tuple[str, ...] = ()
     terminate: tuple[str, ...]
     answers: tuple[str, ...] = ()
     list_connectors: tuple[str, ...] = ()

@@ -150,6 +150,11 @@ def _is_reason(words: Sequence[str], first: int) -> bool:
 
 
 @cache
+def _reported_questions() -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(w for _, w in normalise_words(tokenise(a))) for a in load_language().negation.reported_questions)
+
+
+@cache
 def _answers() -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(w for _, w in normalise_words(tokenise(a))) for a in load_language().negation.answers)
 
@@ -317,6 +322,7 @@ def read_text(text: str, *, net: bool = True, backstop: bool = True) -> Reading:
     other = False
     unread: list[str] = []
     asked = questions(text)
+    reported = _reported_questions()
     answers = _answers()
     split = sentences(text)
     sentence_stems: list[list[str]] = [[] for _ in split]
@@ -348,6 +354,8 @@ def read_text(text: str, *, net: bool = True, backstop: bool = True) -> Reading:
             for ing in ingredients:
                 here.append(Finding("medicine", ing, None, _typed(pairs, positions), neg, s_index, refs.get(ing, ())))
         # "Thoughts of self-harm? No, none at all": a question answered no denies what it named.
+        if not asked[s_index] and any(tuple(words[i:i + len(r)]) == r for r in reported for i in range(len(words))):
+            asked[s_index] = True  # "the GP asked if I had ..." reports a question
         if asked[s_index] and s_index + 1 < len(split):
             following = [w for _, w in normalise_words(tokenise(split[s_index + 1]))]
             if any(tuple(following[:len(a)]) == a for a in answers):
