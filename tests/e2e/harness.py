@@ -39,10 +39,13 @@ def free_port() -> int:
 class LiveServer:
     """``gabacare serve`` on a free loopback port, for as long as the ``with`` block lasts."""
 
-    def __init__(self, env: dict[str, str] | None = None, startup_timeout_s: float = 30.0) -> None:
+    def __init__(self, env: dict[str, str] | None = None, startup_timeout_s: float = 30.0,
+                 args: tuple[str, ...] = (), secret_key: str | None = "e2e-secret-key-0123456789abcdef") -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.extra_env = env or {}
+        self.args = args
+        self.secret_key = secret_key
         self.startup_timeout_s = startup_timeout_s
         self._dir = Path(tempfile.mkdtemp(prefix="gabacare-e2e-"))
         self.log_path = self._dir / "server.log"
@@ -56,10 +59,12 @@ class LiveServer:
         return "\n".join(lines[-tail:])
 
     def __enter__(self) -> LiveServer:
-        env = {**os.environ, "GABACARE_SECRET_KEY": "e2e-secret-key-0123456789abcdef", "PYTHONUNBUFFERED": "1",
-               **self.extra_env}
+        env = {k: v for k, v in os.environ.items() if k != "GABACARE_SECRET_KEY"}
+        env.update({"PYTHONUNBUFFERED": "1", **self.extra_env})
+        if self.secret_key is not None:
+            env["GABACARE_SECRET_KEY"] = self.secret_key
         cmd = [sys.executable, "-c", "from gabacare.cli import main; main()", "serve", "--host", "127.0.0.1",
-               "--port", str(self.port)]
+               "--port", str(self.port), *self.args]
         with self.log_path.open("wb") as log:
             self._proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=self._dir)
         deadline = time.monotonic() + self.startup_timeout_s

@@ -19,9 +19,16 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on (loopback by default).")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port.")] = 8000,
     log_level: Annotated[str, typer.Option("--log-level", help="critical, error, warning, info or debug.")] = "info",
+    workers: Annotated[int, typer.Option(
+        "--workers", min=1, max=64,
+        help="Worker processes, each a full copy of the app sharing the port and the database. With more than "
+             "one, every worker signs forms with the same key ($GABACARE_SECRET_KEY, else one made for this run).",
+    )] = 1,
 ) -> None:
     """Serve GabaCare in the browser at http://HOST:PORT (Ctrl+C stops it)."""
     import logging
+    import os
+    import secrets
 
     try:
         import uvicorn
@@ -34,8 +41,17 @@ def serve(
         fail(f"--log-level must be one of critical, error, warning, info, debug; got {log_level!r}")
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     typer.echo(f"GabaCare on http://{host}:{port}  (Ctrl+C to stop)", err=True)
-    uvicorn.run(create_app(), host=host, port=port, access_log=False, log_level=log_level.lower(),
-                server_header=False, proxy_headers=False)
+    options = {"host": host, "port": port, "access_log": False, "log_level": log_level.lower(),
+               "server_header": False, "proxy_headers": False}
+    if workers == 1:
+        uvicorn.run(create_app(), **options)  # type: ignore[arg-type]
+        return
+    # Each worker process builds its own app from the factory; they must agree on the key that signs
+    # forms, or a form served by one worker is refused by the next ("form expired or forged"). The key
+    # reaches the workers through the environment they inherit, never the command line.
+    os.environ.setdefault("GABACARE_SECRET_KEY", secrets.token_urlsafe(32))
+    typer.echo(f"  {workers} worker processes", err=True)
+    uvicorn.run("gabacare.web:create_app", factory=True, workers=workers, **options)  # type: ignore[arg-type]
 
 
 def demo_seed(
