@@ -294,7 +294,9 @@ def test_reads_writes_and_exports_are_audited(japp: FastAPI, owner: tuple[TestCl
     assert ("user", "create", "patient") in actions and ("user", "create", "plan") in actions
     assert ("user", "read", "entry") in actions and ("user", "export", "report") in actions
     page = client.get(f"/patients/{pid}/audit").text
-    assert "export" in page and "account #" in page
+    assert "export" in page
+    # The owner reads "you", not an account number, and the times are local, not UTC.
+    assert ">you<" in page and "account #" not in page and "Times are UTC" not in page
 
 
 # -- share links --------------------------------------------------------------------------------

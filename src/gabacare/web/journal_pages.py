@@ -627,10 +627,15 @@ def share_revoke(request: Request, patient_id: int, link_id: int, user: CurrentU
 
 @router.get("/patients/{patient_id}/audit", response_class=HTMLResponse)
 def audit_page(request: Request, patient_id: int, user: CurrentUser = Depends(page_user)) -> Response:
+    from gabacare.web.audit_view import audit_rows
+
     _journal, view = _read(request, user, patient_id, "audit_log")
-    entries = journal_web(request).accounts().audit_log(user.account, patient_id)[::-1]
+    records = journal_web(request).accounts().audit_log(user.account, patient_id)
+    rows = audit_rows(records, viewer_id=user.id)
+    zone = rows[0].first.strftime("%Z (UTC%z)") if rows else ""
     return render(request, "journal/audit.html", {"view": view, "patient": view.patient, "tab": "audit",
-                                                  "active": "journal", "entries": entries[:500], "total": len(entries)})
+                                                  "active": "journal", "rows": rows[:500], "total": len(rows),
+                                                  "records": len(records), "zone": zone})
 
 
 # -- the read-only view of a share link ---------------------------------------------------------
