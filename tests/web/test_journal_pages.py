@@ -357,3 +357,14 @@ def test_api_tokens_are_shown_once_listed_and_revocable(owner: tuple[TestClient,
     client.post(f"/account/tokens/{token_id}/revoke", data={"csrf_token": form_token(listing)})
     assert client.get(f"/api/v1/patients/{pid}/today", headers=headers).status_code == 401
     assert "revoked" in client.get("/account/tokens").text
+
+
+def test_the_share_page_gives_a_qr_code_a_copy_button_and_warns_about_a_local_address(
+        owner: tuple[TestClient, int]) -> None:
+    client, pid = owner
+    page = client.get(f"/patients/{pid}/share").text
+    r = client.post(f"/patients/{pid}/share", data={"csrf_token": form_token(page), "days": "2"})
+    assert 'data-copy="#new-link"' in r.text and 'src="data:image/svg+xml' in r.text
+    assert "http://testserver/shared?token=" in r.text
+    # "testserver" is a name other machines may resolve: no loopback warning (loopback: test_share_view.py).
+    assert "only works on this computer" not in r.text

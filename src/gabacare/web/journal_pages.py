@@ -585,10 +585,12 @@ def _share_page(request: Request, patient_id: int, user: CurrentUser, *, created
     accounts = journal_web(request).accounts()
     links = accounts.share_links_of(user.account, known_id(patient_id))  # AccessDenied → 404
     view = View(journal_web(request).journal().get_patient(patient_id), f"/patients/{patient_id}", "", False)
+    from gabacare.web.share_view import share_address
+
+    address = share_address(request.app.state.settings.public_base_url, str(request.base_url), created)
     return render(request, "journal/share.html", {
         "view": view, "patient": view.patient, "tab": "share", "active": "journal", "links": links,
-        "now": accounts.clock(), "created": created, "error": error,
-        "base_url": str(request.base_url).rstrip("/")}, status_code)
+        "now": accounts.clock(), "created": created, "error": error, "address": address}, status_code)
 
 
 @router.get("/patients/{patient_id}/share", response_class=HTMLResponse)

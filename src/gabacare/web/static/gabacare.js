@@ -15,3 +15,18 @@ if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () { /* the site works without it */ });
   });
 }
+
+// Copy buttons (the share link): shown only where the clipboard can be written; the text stays
+// selectable without them.
+document.querySelectorAll("[data-copy]").forEach(function (button) {
+  if (!navigator.clipboard) { return; }
+  button.hidden = false;
+  button.addEventListener("click", function () {
+    var source = document.querySelector(button.getAttribute("data-copy"));
+    if (!source) { return; }
+    navigator.clipboard.writeText(source.textContent.trim()).then(function () {
+      var done = button.parentElement.querySelector("[data-copied]");
+      if (done) { done.hidden = false; }
+    });
+  });
+});
