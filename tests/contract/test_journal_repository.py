@@ -9,7 +9,7 @@ import pytest
 
 from gabacare.journal.errors import UnknownEntryError, UnknownPatientError
 from gabacare.journal.memory import InMemoryJournalRepository
-from gabacare.journal.model import EntryData, NewPatient, NewPlan, PlanSpec, ScheduledDose
+from gabacare.journal.model import EntryData, NewPatient, NewPlan, NewQuestionnaire, PlanSpec, ScheduledDose
 from gabacare.journal.repository import JournalRepository
 
 T0 = datetime(2026, 3, 1, 8, 0)
@@ -161,3 +161,43 @@ def test_editing_keeps_every_version(repo: JournalRepository) -> None:
     assert repo.count_entries(pid) == 1
     with pytest.raises(UnknownEntryError):
         repo.entry_history(pid, 12345)
+
+
+# -- questionnaires (migration 0004) ---------------------------------------------------------------
+
+def _q(hours: int, instrument: str = "gad7", answers: tuple[int, ...] = (1,) * 7) -> NewQuestionnaire:
+    return NewQuestionnaire(instrument, T0 + timedelta(hours=hours), answers, sum(answers), "mild", False)
+
+
+def test_questionnaires_round_trip_in_time_order_per_patient(repo: JournalRepository) -> None:
+    a, b = _patient(repo), _patient(repo, "Bo")
+    late = repo.add_questionnaire(a, _q(5), recorded_at=REC)
+    early = repo.add_questionnaire(a, NewQuestionnaire("phq9", T0, (0,) * 8 + (1,), 1, "minimal", True), recorded_at=REC)
+    repo.add_questionnaire(b, _q(1), recorded_at=REC)
+    got = repo.list_questionnaires(a)
+    assert [q.id for q in got] == [early.id, late.id]
+    assert got[0].data == early.data and got[0].uid == early.uid and got[0].recorded_at == REC
+    assert got[0].data.emergency is True and got[0].data.answers == (0,) * 8 + (1,)
+    assert [q.id for q in repo.list_questionnaires(a, start=T0 + timedelta(hours=1))] == [late.id]
+    assert [q.id for q in repo.list_questionnaires(a, end=T0 + timedelta(hours=5))] == [early.id]
+    with pytest.raises(UnknownPatientError):
+        repo.add_questionnaire(999, _q(1), recorded_at=REC)
+    with pytest.raises(UnknownPatientError):
+        repo.list_questionnaires(999)
+
+
+def test_batch_questionnaires_skip_known_uids_and_roll_back_with_the_batch(repo: JournalRepository) -> None:
+    pid = _patient(repo)
+    kept = repo.add_questionnaire(pid, _q(1), recorded_at=REC)
+    added = repo.add_batch(pid, entries=[ALL_KINDS[2]], recorded_at=REC,
+                           questionnaires=[(kept.uid, _q(1)), (None, _q(2)), ("5f0c3d7e-1111-4222-8333-444455556666", _q(3))])
+    assert added == 3  # one entry and two new questionnaires
+    assert len(repo.list_questionnaires(pid)) == 3
+
+    def boom() -> Iterator[EntryData]:
+        yield ALL_KINDS[3]
+        raise RuntimeError("the import failed half-way")
+
+    with pytest.raises(RuntimeError):
+        repo.add_batch(pid, entries=boom(), recorded_at=REC, questionnaires=[(None, _q(4))])
+    assert len(repo.list_questionnaires(pid)) == 3 and repo.count_entries(pid) == 1

@@ -25,6 +25,9 @@ use case                   returns                                   faces
 :func:`simulate_population` :class:`PopulationAnswer`                ``simulate-population``
 :func:`compare`            ``guide.Comparison``                      ``compare``, ``/api/v1/compare``, page
 :func:`ask`                ``guide.AskResult``                       ``ask``, ``/api/v1/ask``, search page
+:func:`log_questionnaire`  ``journal.LoggedQuestionnaire``           ``questionnaire log``, ``POST …/questionnaires``
+:func:`list_questionnaires` :class:`QuestionnaireList`               ``questionnaire list``, ``GET …/questionnaires``
+:func:`taper_watch`        :class:`TaperWatchAnswer`                 ``taper-watch``, ``GET …/taper-watch``
 =========================  ========================================  ===================================
 
 Layering (import-linter, ``pyproject.toml``): this package sits under the faces and above the
@@ -49,6 +52,13 @@ if TYPE_CHECKING:  # at run time each module loads on first use (PEP 562): a com
     )
     from gabacare.app.guide import ask, compare
     from gabacare.app.pk import PopulationAnswer, SimulationAnswer, simulate, simulate_population
+    from gabacare.app.questionnaires import (
+        QuestionnaireList,
+        TaperWatchAnswer,
+        list_questionnaires,
+        log_questionnaire,
+        taper_watch,
+    )
 
 _CLINICAL = ("CrClAnswer", "LimitsAnswer", "check", "crcl", "interactions", "limits", "missed", "symptoms", "taper",
              "titrate")
@@ -60,24 +70,34 @@ _LAZY = {name: "gabacare.app.clinical" for name in _CLINICAL} | {
     "SimulationAnswer": "gabacare.app.pk",
     "simulate": "gabacare.app.pk",
     "simulate_population": "gabacare.app.pk",
+    "QuestionnaireList": "gabacare.app.questionnaires",
+    "TaperWatchAnswer": "gabacare.app.questionnaires",
+    "list_questionnaires": "gabacare.app.questionnaires",
+    "log_questionnaire": "gabacare.app.questionnaires",
+    "taper_watch": "gabacare.app.questionnaires",
 }
 
 __all__ = [
     "CrClAnswer",
     "LimitsAnswer",
     "PopulationAnswer",
+    "QuestionnaireList",
     "SimulationAnswer",
+    "TaperWatchAnswer",
     "ask",
     "check",
     "compare",
     "crcl",
     "interactions",
     "limits",
+    "list_questionnaires",
+    "log_questionnaire",
     "missed",
     "simulate",
     "simulate_population",
     "symptoms",
     "taper",
+    "taper_watch",
     "titrate",
 ]
 

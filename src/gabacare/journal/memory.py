@@ -22,8 +22,18 @@ from gabacare.journal.accounts_model import (
     User,
 )
 from gabacare.journal.errors import UnknownEntryError, UnknownPatientError
-from gabacare.journal.model import Entry, EntryData, EntryKind, NewPatient, NewPlan, Patient, StoredPlan
-from gabacare.journal.repository import BatchEntry, JournalRepository, Progress
+from gabacare.journal.model import (
+    Entry,
+    EntryData,
+    EntryKind,
+    NewPatient,
+    NewPlan,
+    NewQuestionnaire,
+    Patient,
+    StoredPlan,
+    StoredQuestionnaire,
+)
+from gabacare.journal.repository import BatchEntry, BatchQuestionnaire, JournalRepository, Progress
 
 __all__ = ["InMemoryAccountRepository", "InMemoryJournalRepository"]
 
@@ -37,7 +47,8 @@ class InMemoryJournalRepository(JournalRepository):
         self._plans: dict[int, StoredPlan] = {}
         self._entries: dict[int, Entry] = {}
         self._history: dict[int, list[Entry]] = {}
-        self._next = {"patient": 1, "plan": 1, "entry": 1}
+        self._questionnaires: dict[int, StoredQuestionnaire] = {}
+        self._next = {"patient": 1, "plan": 1, "entry": 1, "questionnaire": 1}
 
     def _patient(self, patient_id: int) -> Patient:
         try:
@@ -100,6 +111,7 @@ class InMemoryJournalRepository(JournalRepository):
         entries: Iterable[BatchEntry] = (),
         recorded_at: datetime,
         progress: Progress | None = None,
+        questionnaires: Iterable[BatchQuestionnaire] = (),
     ) -> int:
         with self._lock:
             self._patient(patient_id)
@@ -121,11 +133,47 @@ class InMemoryJournalRepository(JournalRepository):
                 pid = next_ids["plan"]
                 next_ids["plan"] += 1
                 new_plans[pid] = StoredPlan(pid, patient_id, recorded_at, plan)
+            new_qs: dict[int, StoredQuestionnaire] = {}
+            seen_q = self._questionnaire_uids(patient_id)
+            for q_uid, q in questionnaires:
+                q_uid = q_uid or str(uuid.uuid4())
+                if q_uid not in seen_q:
+                    seen_q.add(q_uid)
+                    qid = next_ids["questionnaire"]
+                    next_ids["questionnaire"] += 1
+                    new_qs[qid] = StoredQuestionnaire(qid, patient_id, q_uid, recorded_at, q)
             # NOTE: nothing above touched shared state, so an exception leaves the store unchanged.
             self._plans.update(new_plans)
             self._entries.update(new_entries)
+            self._questionnaires.update(new_qs)
             self._next = next_ids
-            return len(new_entries)
+            return len(new_entries) + len(new_qs)
+
+    def _questionnaire_uids(self, patient_id: int) -> set[str]:
+        return {q.uid for q in self._questionnaires.values() if q.patient_id == patient_id}
+
+    def add_questionnaire(
+        self, patient_id: int, data: NewQuestionnaire, *, recorded_at: datetime, uid: str | None = None,
+    ) -> StoredQuestionnaire:
+        with self._lock:
+            self._patient(patient_id)
+            uid = uid or str(uuid.uuid4())
+            if uid in self._questionnaire_uids(patient_id):
+                from gabacare.journal.errors import JournalStorageError
+
+                raise JournalStorageError("the journal database refused the operation (IntegrityError)")
+            stored = StoredQuestionnaire(self._new_id("questionnaire"), patient_id, uid, recorded_at, data)
+            self._questionnaires[stored.id] = stored
+            return stored
+
+    def list_questionnaires(
+        self, patient_id: int, *, start: datetime | None = None, end: datetime | None = None,
+    ) -> list[StoredQuestionnaire]:
+        with self._lock:
+            self._patient(patient_id)
+            found = [q for q in self._questionnaires.values() if q.patient_id == patient_id
+                     and (start is None or q.at >= start) and (end is None or q.at < end)]
+        return sorted(found, key=lambda q: (q.at, q.id))
 
     def list_entries(
         self,

@@ -38,6 +38,7 @@ __all__ = [
     "InvalidEntry",
     "NewPatient",
     "NewPlan",
+    "NewQuestionnaire",
     "Patient",
     "PlanKind",
     "PlanSource",
@@ -45,7 +46,9 @@ __all__ = [
     "ScheduledDose",
     "Sex",
     "StoredPlan",
+    "StoredQuestionnaire",
     "check_entry_fields",
+    "check_moment",
     "check_text",
     "entry_problem",
     "entry_warnings",
@@ -320,6 +323,47 @@ class InvalidEntry:
         return cls(entry.id, str(entry.data.kind), at, problem or entry.problem or "invalid")
 
 
+@dataclass(frozen=True)
+class NewQuestionnaire:
+    """A completed, scored questionnaire as stored (``questionnaires`` table, migration 0004).
+
+    ``instrument`` is an id of ``questionnaires.toml`` (``phq9``, ``gad7``, ``penn_spasm``,
+    ``pain_nrs``, ``pgic``); ``answers`` one whole number per item answered, in item order;
+    ``total`` (points) and ``severity`` (the band's key) are what
+    :func:`gabacare.clinical.questionnaires.score` gave when it was logged, and ``emergency`` its
+    emergency flag (PHQ-9 item 9 above zero). ``at`` is when it was completed (naive local time).
+    The journal scores the answers again whenever it reads them back (the scoring rules are data);
+    the stored total and severity record what the patient was told.
+    """
+
+    instrument: str
+    at: datetime
+    answers: tuple[int, ...]
+    total: int
+    severity: str
+    emergency: bool
+
+    def answers_text(self) -> str:
+        """The answers as stored and exported: ``"0,1,2"``."""
+        return ",".join(str(a) for a in self.answers)
+
+
+@dataclass(frozen=True)
+class StoredQuestionnaire:
+    """A stored questionnaire: its id, ``uid`` (stable across export and import, like an entry's) and
+    when it was recorded. Questionnaires are never edited: a new answer is a new questionnaire."""
+
+    id: int
+    patient_id: int
+    uid: str
+    recorded_at: datetime
+    data: NewQuestionnaire = field(repr=False)
+
+    @property
+    def at(self) -> datetime:
+        return self.data.at
+
+
 def to_local_naive(moment: datetime) -> datetime:
     """Aware datetimes become naive local time; naive ones are taken as local already."""
     if moment.tzinfo is not None:
@@ -396,6 +440,14 @@ def _moment(value: datetime, what: str) -> datetime:
             raise JournalInputError(f"{what} must be in {limits.earliest_year} or later")
         raise JournalInputError(f"{what} must be before the year {settings.MAX_ENTRY_YEAR + 1}")
     return value
+
+
+def check_moment(value: Any, what: str) -> datetime:
+    """``value`` as naive local time within the journal's years (``[journal_limits]``), or
+    ``JournalInputError`` naming ``what`` (never the value). The clock's rule is the caller's."""
+    if not isinstance(value, datetime):
+        raise JournalInputError(f"{what} must be a date and time")
+    return _moment(value, what)
 
 
 def _dose_slot(at: datetime, status: str, slot: Any, prn: Any) -> tuple[datetime, datetime | None, bool]:

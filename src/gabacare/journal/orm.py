@@ -33,6 +33,7 @@ __all__ = [
     "PatientRow",
     "PlanDoseRow",
     "PlanRow",
+    "QuestionnaireRow",
     "SessionRow",
     "ShareLinkRow",
     "UserRow",
@@ -136,6 +137,28 @@ class EntryRevisionRow(_EntryColumns, Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), index=True)
+
+
+class QuestionnaireRow(Base):
+    """A completed questionnaire (migration 0004): never edited; ``uid`` unique per patient like an entry's."""
+
+    __tablename__ = "questionnaires"
+    __table_args__ = (
+        Index("ix_questionnaires_patient_at", "patient_id", "at"),
+        Index("uq_questionnaires_patient_uid", "patient_id", "uid", unique=True),
+        CheckConstraint("total >= 0", name="total"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    uid: Mapped[str] = mapped_column(String(36))
+    at: Mapped[datetime] = mapped_column(DateTime)
+    instrument: Mapped[str] = mapped_column(String(40))
+    answers: Mapped[str] = mapped_column(String(200))
+    total: Mapped[int] = mapped_column(Integer)
+    severity: Mapped[str] = mapped_column(String(40))
+    emergency: Mapped[bool] = mapped_column(Boolean)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 # -- accounts (migration 0002); account times are naive UTC ------------------------------------------

@@ -16,6 +16,9 @@ Rules every adapter keeps:
 * every entry has a ``uid`` unique per patient; ``add_batch`` skips an entry whose uid the patient
   already has (a deleted entry's included) and counts only the entries it added;
 * entries come back ordered by ``(at, id)``; plans by ``id``;
+* questionnaires (:class:`~gabacare.journal.model.StoredQuestionnaire`) are never edited; each has a
+  ``uid`` unique per patient, and ``add_batch`` skips one whose uid the patient already has; they come
+  back ordered by ``(at, id)``;
 * an unknown patient raises :class:`~gabacare.journal.errors.UnknownPatientError`.
 """
 
@@ -25,15 +28,28 @@ import abc
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
-from gabacare.journal.model import Entry, EntryData, EntryKind, NewPatient, NewPlan, Patient, StoredPlan
+from gabacare.journal.model import (
+    Entry,
+    EntryData,
+    EntryKind,
+    NewPatient,
+    NewPlan,
+    NewQuestionnaire,
+    Patient,
+    StoredPlan,
+    StoredQuestionnaire,
+)
 
-__all__ = ["BatchEntry", "JournalRepository", "Progress"]
+__all__ = ["BatchEntry", "BatchQuestionnaire", "JournalRepository", "Progress"]
 
 Progress = Callable[[int], None]
 """Called with the number of rows read so far during ``add_batch`` (inside the transaction)."""
 
 BatchEntry = EntryData | tuple[str | None, EntryData]
 """An entry for ``add_batch``: its data, or ``(uid, data)`` to keep the uid an export carried."""
+
+BatchQuestionnaire = tuple[str | None, NewQuestionnaire]
+"""A questionnaire for ``add_batch``: ``(uid, data)`` (uid None: a new one)."""
 
 
 class JournalRepository(abc.ABC):
@@ -72,9 +88,10 @@ class JournalRepository(abc.ABC):
         entries: Iterable[BatchEntry] = (),
         recorded_at: datetime,
         progress: Progress | None = None,
+        questionnaires: Iterable[BatchQuestionnaire] = (),
     ) -> int:
-        """Store entries, then plans, in one transaction; return the number of entries added (an entry
-        whose uid the patient already has is skipped).
+        """Store entries, then plans and questionnaires, in one transaction; return the number of entries
+        and questionnaires added (one whose uid the patient already has is skipped).
 
         ``entries`` is iterated once, while writing (memory stays flat for a streamed import), and
         ``plans`` only after it is exhausted, so a parser may collect the plans it meets into the list
@@ -107,6 +124,18 @@ class JournalRepository(abc.ABC):
     @abc.abstractmethod
     def entry_history(self, patient_id: int, entry_id: int) -> list[Entry]:
         """Every version of an entry, oldest first (the last one is current)."""
+
+    @abc.abstractmethod
+    def add_questionnaire(
+        self, patient_id: int, data: NewQuestionnaire, *, recorded_at: datetime, uid: str | None = None,
+    ) -> StoredQuestionnaire:
+        """Store one scored questionnaire (already validated); a new ``uid`` when none is given."""
+
+    @abc.abstractmethod
+    def list_questionnaires(
+        self, patient_id: int, *, start: datetime | None = None, end: datetime | None = None,
+    ) -> list[StoredQuestionnaire]:
+        """The questionnaires with ``start <= at < end``, ordered by ``(at, id)``."""
 
     @abc.abstractmethod
     def count_entries(self, patient_id: int) -> int:

@@ -35,12 +35,15 @@ from gabacare.journal.model import (
     InvalidEntry,
     NewPatient,
     NewPlan,
+    NewQuestionnaire,
     Patient,
     PlanSpec,
     ScheduledDose,
     Sex,
     StoredPlan,
+    StoredQuestionnaire,
     check_entry_fields,
+    check_moment,
     day_bounds,
     dose_bounds,
     to_local_naive,
@@ -51,12 +54,14 @@ from gabacare.journal.repository import JournalRepository, Progress
 from gabacare.journal.schedule import plan_in_force, planned_daily_mg, scheduled_doses
 
 if TYPE_CHECKING:
+    from gabacare.clinical.questionnaires import QuestionnaireResult
     from gabacare.journal.kidney import KidneyFunction
 
 __all__ = [
     "ExportResult",
     "Journal",
     "LabResult",
+    "LoggedQuestionnaire",
     "PlanResult",
     "RenalRecheck",
     "SideEffectResult",
@@ -91,6 +96,24 @@ class SideEffectResult:
     advice: str
     emergency: bool
     citations: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class LoggedQuestionnaire:
+    """A stored questionnaire and the core's scoring of it (advice, crisis lines, citations).
+
+    ``to_json()``: the ``questionnaire score`` keys (``instrument``, ``total``, ``severity``,
+    ``emergency``, ``advice``, ``citations``, ``crisis_lines``, ``notice``…) plus the stored row's
+    ``id``, ``patient``, ``uid``, ``at`` (when it was completed) and ``recorded_at``.
+    """
+
+    stored: StoredQuestionnaire
+    result: QuestionnaireResult
+
+    def to_json(self) -> dict[str, object]:
+        s = self.stored
+        return {**self.result.to_json(), "id": s.id, "patient": s.patient_id, "uid": s.uid,
+                "at": s.at.isoformat(), "recorded_at": s.recorded_at.isoformat()}
 
 
 @dataclass(frozen=True)
@@ -223,7 +246,7 @@ def build_plan(spec: PlanSpec) -> tuple[NewPlan, Any]:
     return new, plan
 
 
-_KINDS = frozenset(("plan", *ENTRY_KINDS))
+_KINDS = frozenset(("plan", "questionnaire", *ENTRY_KINDS))
 _TRIAGE_MEMO_TEXTS = 1000
 """Distinct side-effect texts an import remembers the triage of (bounds its memory)."""
 
@@ -489,6 +512,43 @@ class Journal:
         return SideEffectResult(entry, result.recognized, result.urgency, result.advice,
                                 result.urgency == "emergency", tuple(result.citations))
 
+    def _scored(self, instrument: str, answers: Sequence[int], at: datetime) -> tuple[NewQuestionnaire, Any]:
+        """Score ``answers`` with the core and check ``at`` (not in the future): the row to store and the result."""
+        from gabacare.clinical.questionnaires import score
+
+        result = score(instrument, answers)
+        when = check_moment(at, "questionnaire time")
+        if when > self.clock() + settings.FUTURE_TOLERANCE:
+            raise JournalInputError("questionnaire time is in the future (more than a day ahead of now)")
+        return NewQuestionnaire(result.instrument, when, result.answers, result.total, result.severity,
+                                result.emergency), result
+
+    def log_questionnaire(
+        self, patient_id: int, instrument: str, answers: Sequence[int], *, at: datetime | None = None,
+    ) -> LoggedQuestionnaire:
+        """Score a completed questionnaire (:func:`gabacare.clinical.questionnaires.score`) and store it.
+
+        ``at`` is when it was completed (default now). An unknown instrument, the wrong number of
+        answers or an answer out of range raise ``ClinicalInputError``, an unknown patient
+        ``UnknownPatientError``, a time out of range ``JournalInputError``: in each case nothing is
+        stored. PHQ-9 item 9 above zero is stored with ``emergency`` true, and the result carries the
+        emergency advice and the crisis lines.
+        """
+        data, result = self._scored(instrument, answers, self._at(at))
+        self.repo.get_patient(patient_id)
+        stored = self.repo.add_questionnaire(patient_id, data, recorded_at=self.clock())
+        return LoggedQuestionnaire(stored, result)
+
+    def questionnaires(
+        self, patient_id: int, *, start: datetime | None = None, end: datetime | None = None,
+    ) -> list[LoggedQuestionnaire]:
+        """The patient's questionnaires with ``start <= at < end``, oldest first, each scored again by
+        today's rules (the stored total and severity are what the patient was told when logging)."""
+        from gabacare.clinical.questionnaires import score
+
+        return [LoggedQuestionnaire(q, score(q.data.instrument, q.data.answers))
+                for q in self.repo.list_questionnaires(patient_id, start=start, end=end)]
+
     def log_lab(
         self, patient_id: int, test: str, value: float, *, unit: str | None = None, at: datetime | None = None
     ) -> LabResult:
@@ -753,7 +813,8 @@ class Journal:
             raise JournalInputError("format must be csv or json")
         entries, invalid = _split(self.repo.list_entries(patient_id), self._limit())
         rows = transfer.write(self.repo.list_plans(patient_id), entries, fmt, out,
-                              invalid_entries=[i.id for i in invalid])
+                              invalid_entries=[i.id for i in invalid],
+                              questionnaires=self.repo.list_questionnaires(patient_id))
         return ExportResult(rows, invalid)
 
     def export(self, patient_id: int, fmt: transfer.Format) -> str:
@@ -764,8 +825,8 @@ class Journal:
 
     def _row(
         self, fields: dict[str, Any], now: datetime, triaged: dict[str, str | None] | None = None,
-    ) -> tuple[str | None, EntryData] | NewPlan:
-        """One import row as a validated entry or plan (``now``: the import's clock)."""
+    ) -> tuple[str | None, EntryData] | tuple[str | None, NewQuestionnaire] | NewPlan:
+        """One import row as a validated entry, questionnaire or plan (``now``: the import's clock)."""
         get = fields.get
         kind = get("kind")
         if type(kind) is not str or kind not in _KINDS:  # a spelling people type: "Side-effect", " dose"
@@ -776,6 +837,8 @@ class Journal:
             if at is None or at.strip() != spec.start.isoformat():
                 raise JournalInputError("a plan row's 'at' must equal its spec's start date")
             return build_plan(spec)[0]
+        if kind == "questionnaire":
+            return _parse_uid(get("uid")), self._questionnaire_row(fields, now)
         # Text fields go as read: check_entry_fields checks the ones the kind uses (and drops the rest).
         mg, value, slot = get("mg"), get("value"), get("slot")
         data = check_entry_fields(kind, _parse_at(get("at")), None if mg is None else _parse_num(mg, "mg"),
@@ -786,6 +849,22 @@ class Journal:
             raise JournalInputError(_FUTURE_PROBLEM)
         uid = _parse_uid(get("uid"))
         return uid, self._derive(data, triaged) if kind in ("side_effect", "lab") else data
+
+    @staticmethod
+    def _questionnaire_row(fields: dict[str, Any], now: datetime) -> NewQuestionnaire:
+        """An exported questionnaire row (``name`` the instrument, ``text`` the answers, ``value`` the
+        total) scored again; a total that does not match the answers is refused."""
+        from gabacare.clinical.questionnaires import parse_answers, score
+
+        instrument = _parse_str(fields.get("name"), "questionnaire instrument (name)") or ""
+        result = score(instrument.strip(), parse_answers(_parse_str(fields.get("text"), "answers (text)") or ""))
+        total = _parse_num(fields.get("value"), "questionnaire total (value)")
+        if total is not None and total != result.total:
+            raise JournalInputError("questionnaire total (value) does not match its answers")
+        at = check_moment(_parse_at(fields.get("at")), "questionnaire time")
+        if at > now + settings.FUTURE_TOLERANCE:
+            raise JournalInputError("questionnaire time is in the future (more than a day ahead of now)")
+        return NewQuestionnaire(result.instrument, at, result.answers, result.total, result.severity, result.emergency)
 
     def import_text(
         self, patient_id: int, text: str, fmt: transfer.Format, *, progress: Progress | None = None
@@ -799,10 +878,10 @@ class Journal:
     ) -> dict[str, int]:
         """Read, validate and write an export row by row in one transaction: all rows or nothing.
 
-        Returns the counts added (``entries``, ``plans``) and ``already_present``: the rows the
-        patient's journal already holds, which are not added again (an entry whose ``uid`` the
-        patient has, deleted ones included; a plan whose spec equals one of the patient's plans
-        that this import has not matched yet). Importing the same file twice adds nothing.
+        Returns the counts added (``entries``: entries and questionnaires; ``plans``) and
+        ``already_present``: the rows the patient's journal already holds, which are not added again
+        (an entry or questionnaire whose ``uid`` the patient has, deleted ones included; a plan whose
+        spec equals one of the patient's plans that this import has not matched yet). Importing the same file twice adds nothing.
 
         Memory stays flat and the work is linear in the file's size. Rows are written while the file
         is read; the first bad row stops the writing but not the reading, and at the end any bad row
@@ -814,6 +893,7 @@ class Journal:
 
         self.repo.get_patient(patient_id)
         plans: list[NewPlan] = []
+        questionnaires: list[tuple[str | None, NewQuestionnaire]] = []
         # a multiset: a file that sets the same plan twice (A, B, A) re-imports as present twice
         known_plans = Counter(p.plan.spec.to_text() for p in self.repo.list_plans(patient_id))
         plans_present = 0
@@ -844,7 +924,11 @@ class Journal:
                                 plans.append(item)
                         elif not bad:
                             read += 1
-                            yield item
+                            uid, data = item
+                            if isinstance(data, NewQuestionnaire):  # written after the entries
+                                questionnaires.append((uid, data))
+                            else:
+                                yield uid, data
                         continue
                 bad += 1
                 if len(problems) < settings.IMPORT_MAX_PROBLEMS:
@@ -854,7 +938,7 @@ class Journal:
 
         # add_batch reads ``plans`` after the rows are exhausted (JournalRepository.add_batch).
         written = self.repo.add_batch(patient_id, plans=plans, entries=rows(), recorded_at=self.clock(),
-                                      progress=progress)
+                                      progress=progress, questionnaires=questionnaires)
         return {"entries": written, "plans": len(plans), "already_present": read - written + plans_present}
 
 

@@ -47,12 +47,14 @@ from gabacare.journal.model import (
     EntryKind,
     NewPatient,
     NewPlan,
+    NewQuestionnaire,
     Patient,
     PlanKind,
     PlanSpec,
     ScheduledDose,
     Sex,
     StoredPlan,
+    StoredQuestionnaire,
 )
 from gabacare.journal.orm import (
     ApiTokenRow,
@@ -62,11 +64,12 @@ from gabacare.journal.orm import (
     PatientRow,
     PlanDoseRow,
     PlanRow,
+    QuestionnaireRow,
     SessionRow,
     ShareLinkRow,
     UserRow,
 )
-from gabacare.journal.repository import BatchEntry, JournalRepository, Progress
+from gabacare.journal.repository import BatchEntry, BatchQuestionnaire, JournalRepository, Progress
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine, RowMapping
@@ -112,6 +115,18 @@ def _uid_and_data(item: EntryData | tuple[str | None, EntryData]) -> tuple[str, 
         return str(uuid.uuid4()), item
     uid, data = item
     return uid or str(uuid.uuid4()), data
+
+
+def _questionnaire(row: QuestionnaireRow) -> StoredQuestionnaire:
+    answers = tuple(int(a) for a in row.answers.split(",") if a)
+    data = NewQuestionnaire(row.instrument, row.at, answers, row.total, row.severity, bool(row.emergency))
+    return StoredQuestionnaire(row.id, row.patient_id, row.uid, row.recorded_at, data)
+
+
+def _questionnaire_row(patient_id: int, uid: str, data: NewQuestionnaire, recorded_at: datetime) -> QuestionnaireRow:
+    return QuestionnaireRow(patient_id=patient_id, uid=uid, at=data.at, instrument=data.instrument,
+                            answers=data.answers_text(), total=data.total, severity=data.severity,
+                            emergency=data.emergency, recorded_at=recorded_at)
 
 
 def _patient(row: PatientRow) -> Patient:
@@ -230,6 +245,7 @@ class SqlJournalRepository(JournalRepository):
         entries: Iterable[BatchEntry] = (),
         recorded_at: datetime,
         progress: Progress | None = None,
+        questionnaires: Iterable[BatchQuestionnaire] = (),
     ) -> int:
         with self._tx() as s:
             self._check_patient(s, patient_id)
@@ -242,7 +258,37 @@ class SqlJournalRepository(JournalRepository):
                 written = self._insert_entries(s, patient_id, entries, recorded_at, progress)
             for plan in plans:  # after the entries: see JournalRepository.add_batch
                 self._insert_plan(s, patient_id, plan, recorded_at)
+            seen = set(s.scalars(select(QuestionnaireRow.uid).where(QuestionnaireRow.patient_id == patient_id)))
+            for q_uid, q in questionnaires:
+                q_uid = q_uid or str(uuid.uuid4())
+                if q_uid not in seen:
+                    seen.add(q_uid)
+                    s.add(_questionnaire_row(patient_id, q_uid, q, recorded_at))
+                    written += 1
             return written
+
+    def add_questionnaire(
+        self, patient_id: int, data: NewQuestionnaire, *, recorded_at: datetime, uid: str | None = None,
+    ) -> StoredQuestionnaire:
+        uid = uid or str(uuid.uuid4())
+        with self._tx() as s:
+            self._check_patient(s, patient_id)
+            row = _questionnaire_row(patient_id, uid, data, recorded_at)
+            s.add(row)
+            s.flush()
+            return StoredQuestionnaire(row.id, patient_id, uid, recorded_at, data)
+
+    def list_questionnaires(
+        self, patient_id: int, *, start: datetime | None = None, end: datetime | None = None,
+    ) -> list[StoredQuestionnaire]:
+        with self._read() as s:
+            self._check_patient(s, patient_id)
+            q = select(QuestionnaireRow).where(QuestionnaireRow.patient_id == patient_id)
+            if start is not None:
+                q = q.where(QuestionnaireRow.at >= start)
+            if end is not None:
+                q = q.where(QuestionnaireRow.at < end)
+            return [_questionnaire(r) for r in s.scalars(q.order_by(QuestionnaireRow.at, QuestionnaireRow.id))]
 
     @staticmethod
     def _insert_entries(

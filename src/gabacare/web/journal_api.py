@@ -21,7 +21,12 @@ route                                               CLI
 ``DELETE /api/v1/patients/{id}/entries/{entry}``     ``gabacare log delete``
 ``GET /api/v1/patients/{id}/entries/{entry}/history`` ``gabacare log history``
 ``GET /api/v1/patients/{id}/export``                ``gabacare export``
+``GET|POST /api/v1/patients/{id}/questionnaires``   ``gabacare questionnaire list|log``
+``GET /api/v1/patients/{id}/taper-watch``           ``gabacare taper-watch``
 ==================================================  ===================================
+
+Questionnaires are audited with the resource word ``entry`` and no resource id (the audit vocabulary
+is a database CHECK; a ``questionnaire`` word is a later migration).
 """
 
 from __future__ import annotations
@@ -173,6 +178,38 @@ class LabIn(_At):
     value: float = Field(description="The result.")
     test: str = Field("creatinine", description="Lab test (creatinine re-runs the renal check).")
     unit: str | None = Field(None, description="mg/dL or umol/L for creatinine (default mg/dL).")
+
+
+class QuestionnaireIn(_At):
+    """``gabacare questionnaire log`` as JSON."""
+
+    instrument: str = Field(description="phq9, gad7, penn_spasm, pain_nrs or pgic.")
+    answers: list[int] = Field(description="The answers in item order, whole numbers.", max_length=64)
+
+
+class QuestionnaireOut(_Out):
+    id: int
+    patient: int
+    instrument: str
+    total: int
+    severity: str
+    emergency: bool
+    advice: str
+    citations: list[dict[str, Any]]
+
+
+class QuestionnairesOut(_Out):
+    patient: int
+    questionnaires: list[QuestionnaireOut]
+
+
+class TaperWatchOut(_Out):
+    proposal: str | None
+    step: dict[str, Any] | None
+    window: dict[str, Any] | None
+    evidence: list[dict[str, Any]]
+    citations: list[dict[str, Any]]
+    notice: str
 
 
 class EntryOut(_Out):
@@ -539,3 +576,36 @@ def export(request: Request, patient_id: int, user: User,
     """The patient's plans and entries as CSV or JSON text, re-importable (``gabacare export --json``)."""
     text = _read(request, user, patient_id, "entry", "export").export(patient_id, fmt)
     return {"patient": patient_id, "format": fmt, "out": None, "bytes": len(text.encode("utf-8")), "content": text}
+
+
+# -- questionnaires and the withdrawal watch -----------------------------------------------------
+
+@router.post("/{patient_id}/questionnaires", response_model=None, status_code=201,
+             dependencies=[Depends(require_csrf)], responses={201: {"model": QuestionnaireOut}, **_WRITE})
+def log_questionnaire(request: Request, patient_id: int, body: QuestionnaireIn, user: User) -> Any:
+    """Score a completed questionnaire and store it (``gabacare questionnaire log --json``); PHQ-9 item 9
+    above zero answers ``emergency`` true with the crisis lines."""
+    from gabacare.app.questionnaires import log_questionnaire as log
+
+    journal, accounts, actor = _scope(request, user, patient_id, write=True)
+    logged = log(journal, patient_id, body.instrument, body.answers, at=body.at)
+    accounts.audit(actor, "create", patient_id, "entry")
+    return jsonable(logged)
+
+
+@router.get("/{patient_id}/questionnaires", response_model=None,
+            responses={200: {"model": QuestionnairesOut}, **_READ})
+def list_questionnaires(request: Request, patient_id: int, user: User) -> Any:
+    """The stored questionnaires, oldest first (``gabacare questionnaire list --json``)."""
+    from gabacare.app.questionnaires import list_questionnaires as listed
+
+    return jsonable(listed(_read(request, user, patient_id, "entry"), patient_id))
+
+
+@router.get("/{patient_id}/taper-watch", response_model=None, responses={200: {"model": TaperWatchOut}, **_READ})
+def taper_watch(request: Request, patient_id: int, user: User) -> Any:
+    """The withdrawal watch after the latest taper step (``gabacare taper-watch --json``); ``proposal``
+    null with a ``reason`` when there is no taper step to watch."""
+    from gabacare.app.questionnaires import taper_watch as watch
+
+    return jsonable(watch(_read(request, user, patient_id, "entry"), patient_id))
