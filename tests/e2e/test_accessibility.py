@@ -31,7 +31,7 @@ EXPANSIONS: dict[str, list[str]] = {
 #: GET routes that are not HTML pages (downloads, pictures, probes).
 NOT_PAGES = {"/healthz", "/manifest.webmanifest", "/sw.js", "/patients/{patient_id}/reminders.ics",
              "/patients/{patient_id}/charts/{name}.svg", "/patients/{patient_id}/report.{fmt}",
-             "/shared/charts/{name}.svg", "/shared/report.{fmt}"}
+             "/shared/charts/{name}.svg", "/shared/report.{fmt}", "/patients/{patient_id}/export.{fmt}"}
 #: Journal pages that show a signed-in user's patient (or a share link's): not audited here yet; they
 #: need a signed-in browser session with a patient (see the report). Without one they answer the
 #: sign-in or error page, which the unparametrised routes already cover.

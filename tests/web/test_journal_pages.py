@@ -368,3 +368,20 @@ def test_the_share_page_gives_a_qr_code_a_copy_button_and_warns_about_a_local_ad
     assert "http://testserver/shared?token=" in r.text
     # "testserver" is a name other machines may resolve: no loopback warning (loopback: test_share_view.py).
     assert "only works on this computer" not in r.text
+
+
+def test_the_report_page_links_every_export_and_each_link_downloads(owner: tuple[TestClient, int]) -> None:
+    client, pid = owner
+    page = client.get(f"/patients/{pid}/report").text
+    links = re.findall(r'<a href="([^"]+)" download', page)
+    assert {f"/patients/{pid}/export.csv", f"/patients/{pid}/export.json", f"/api/v1/patients/{pid}/fhir",
+            f"/patients/{pid}/reminders.ics"} <= set(links)
+    csv_file = client.get(f"/patients/{pid}/export.csv")
+    assert csv_file.status_code == 200 and "attachment" in csv_file.headers["content-disposition"]
+    assert csv_file.headers["cache-control"].startswith("private")  # a private answer, never cached
+    json_file = client.get(f"/patients/{pid}/export.json")
+    assert json_file.status_code == 200 and json_file.json()
+    fhir = client.get(f"/api/v1/patients/{pid}/fhir")
+    assert fhir.status_code == 200 and fhir.json()["resourceType"] == "Bundle"
+    assert client.get(f"/patients/{pid}/reminders.ics").status_code in (200, 409)  # 409: no plan yet
+    assert client.get(f"/patients/{pid}/export.xml").status_code == 422

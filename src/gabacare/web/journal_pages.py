@@ -578,6 +578,19 @@ def report_download(request: Request, patient_id: int, fmt: Literal["pdf", "html
     return _report_file(journal, patient_id, fmt, start, end)
 
 
+# -- your data, to take with you ------------------------------------------------------------------
+
+@router.get("/patients/{patient_id}/export.{fmt}")
+def export_download(request: Request, patient_id: int, fmt: Literal["csv", "json"],
+                    user: CurrentUser = Depends(page_user)) -> Response:
+    """The journal as a file the patient keeps (the same text as ``gabacare export``; re-importable)."""
+    journal, _view = _read(request, user, patient_id, "entry", "export")
+    text = journal.export(patient_id, fmt)
+    media = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"
+    return Response(text, media_type=media, headers={
+        "content-disposition": f'attachment; filename="gabacare-patient-{patient_id}.{fmt}"'})
+
+
 # -- share links --------------------------------------------------------------------------------
 
 def _share_page(request: Request, patient_id: int, user: CurrentUser, *, created: str | None = None,
