@@ -385,3 +385,19 @@ def test_the_report_page_links_every_export_and_each_link_downloads(owner: tuple
     assert fhir.status_code == 200 and fhir.json()["resourceType"] == "Bundle"
     assert client.get(f"/patients/{pid}/reminders.ics").status_code in (200, 409)  # 409: no plan yet
     assert client.get(f"/patients/{pid}/export.xml").status_code == 422
+
+
+def test_today_shows_the_withdrawal_watch_during_a_taper_and_not_otherwise(japp: FastAPI,
+                                                                          owner: tuple[TestClient, int]) -> None:
+    from gabacare.journal.model import PlanSpec
+
+    client, pid = owner
+    assert "Withdrawal watch" not in client.get(f"/patients/{pid}/today").text  # a titration: nothing to watch
+    journal = japp.state.journal_web.journal()
+    now = journal.clock()
+    journal.set_plan(pid, PlanSpec("taper", (now - timedelta(days=1)).date(), regimen="300 mg TID"))
+    calm = client.get(f"/patients/{pid}/today").text
+    assert "Withdrawal watch: Continue as planned" in calm and "never a change to your plan" in calm
+    journal.log_symptom(pid, "sweating", 8, at=now - timedelta(minutes=30))
+    page = client.get(f"/patients/{pid}/today").text
+    assert "Withdrawal watch: Go back to the previous step" in page and "sweating (severe)" in page

@@ -191,7 +191,12 @@ def _today_ctx(journal: Journal, patient_id: int, saved: int | None = None, done
             entry = journal.get_entry(patient_id, saved)
         except UnknownEntryError:  # deleted since, or not this patient's: no banner
             entry = None
-    return {"day": view, "now": journal.clock(), "saved_entry": entry, "done": done}
+    from gabacare.app.questionnaires import taper_watch
+
+    # The withdrawal watch, shown only while a taper step is being watched (a proposal for the prescriber).
+    watch = taper_watch(journal, patient_id)
+    return {"day": view, "now": journal.clock(), "saved_entry": entry, "done": done,
+            "watch": watch.result}
 
 
 _DONE = {"undone": "Undone.", "deleted": "Entry deleted.", "changed": "Changed."}
