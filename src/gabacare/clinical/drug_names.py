@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, Indel
@@ -74,8 +75,7 @@ class _Index:
     flat_ingredients: tuple[tuple[str, ...], ...]
 
 
-@cache
-def _index() -> _Index:
+def _build_index() -> dict[str, Any]:
     m = load_monograph()
     names: dict[tuple[str, ...], tuple[str, ...]] = {}
     for cls in m.interaction_classes:
@@ -91,9 +91,25 @@ def _index() -> _Index:
     w = m.name_words
     decoration = {d for group in (w.salts, w.release, w.forms, w.units) for item in group for d in _words(item)}
     decoration |= _CONNECTORS
-    flat = tuple(sorted(" ".join(k) for k in names if all(t.isalpha() for t in k)))
-    return _Index(names, max(len(k) for k in names), frozenset(decoration), flat,
-                  tuple(names[tuple(f.split())] for f in flat))
+    flat = sorted(" ".join(k) for k in names if all(t.isalpha() for t in k))
+    position = {k: i for i, k in enumerate(names)}
+    # Lists only (JSON has no tuples): the cache keeps values that survive a JSON round trip.
+    return {"names": [[list(k), list(v)] for k, v in names.items()], "decoration": sorted(decoration),
+            "flat": flat, "flat_names": [position[tuple(f.split())] for f in flat]}
+
+
+@cache
+def _index() -> _Index:
+    """The known names and decoration words (cached across processes: reading ~5,000 names and
+    words costs a new process ~10 ms)."""
+    from gabacare.knowledge import monograph
+    from gabacare.knowledge.cache import derived
+
+    raw = derived("drug-names", monograph.MONOGRAPH_FILES, (__file__, monograph.__file__), _build_index)
+    names = {tuple(k): tuple(v) for k, v in raw["names"]}
+    ingredients = list(names.values())
+    return _Index(names, max(map(len, names)), frozenset(raw["decoration"]), tuple(raw["flat"]),
+                  tuple(ingredients[i] for i in raw["flat_names"]))
 
 
 def plural_key(words: tuple[str, ...], names: dict[tuple[str, ...], tuple[str, ...]]) -> tuple[str, ...] | None:

@@ -7,20 +7,33 @@ code that derives from them, so a changed lexicon or compiler is never served st
 (no writable cache directory, a damaged file) falls back to building in memory: the cache can only
 save time, never change a result. ``GABACARE_CACHE=off`` disables it; ``GABACARE_CACHE_DIR``
 moves it. Nothing from a journal is ever written here.
+
+:func:`validated_model` keeps a validated pydantic model the same way (its fields as JSON, rebuilt
+without validation on a hit). The cache holds JSON only, never anything that could run code.
 """
 
 from __future__ import annotations
 
+import functools
+import gc
 import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from types import UnionType
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
-__all__ = ["derived"]
+if TYPE_CHECKING:
+    from pydantic.main import BaseModel
+
+__all__ = ["derived", "gc_paused", "validated_model"]
+
+M = TypeVar("M", bound="BaseModel")
 
 
 def _directory() -> Path | None:
@@ -44,13 +57,32 @@ def _key(name: str, data_files: Sequence[str], code_files: Sequence[str]) -> str
     return h.hexdigest()[:32]
 
 
+# Each installation (a checkout, a virtual environment) keeps its own files: two versions used side
+# by side must not delete each other's on every run. Its own earlier versions are deleted when a new
+# one is written; other installations' files only once unused for a while (they may be gone).
+_INSTALL = hashlib.sha256(str(Path(__file__).resolve().parent).encode()).hexdigest()[:8]
+_OTHER_INSTALLS_KEPT_S = 30 * 24 * 3600
+
+
+def _forget_old_versions(folder: Path, name: str, keep: Path) -> None:
+    now = time.time()
+    for old in folder.glob(f"{name}-*.json"):
+        if old == keep:
+            continue
+        try:
+            if old.name.startswith(f"{name}-{_INSTALL}-") or now - old.stat().st_mtime > _OTHER_INSTALLS_KEPT_S:
+                old.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
 def derived(name: str, data_files: Sequence[str], code_files: Sequence[str], build: Callable[[], Any]) -> Any:
     """``build()``'s JSON-serialisable result, cached for these data files and this code."""
     try:
         folder = _directory()
         if folder is None:
             return build()
-        path = folder / f"{name}-{_key(name, data_files, code_files)}.json"
+        path = folder / f"{name}-{_INSTALL}-{_key(name, data_files, code_files)}.json"
         if path.is_file():
             with path.open(encoding="utf-8") as fh:
                 return json.load(fh)
@@ -67,9 +99,132 @@ def derived(name: str, data_files: Sequence[str], code_files: Sequence[str], bui
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(encoded)
         os.replace(tmp, path)  # atomic: a reader sees the old file or the whole new one
-        for old in folder.glob(f"{name}-*.json"):  # earlier versions of the same data
-            if old != path:
-                old.unlink(missing_ok=True)
+        _forget_old_versions(folder, name, path)
     except (OSError, TypeError, ValueError):
         pass
     return value
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection meanwhile: turning a cache into thousands of small objects would
+    otherwise trigger collections that walk the whole heap (the reference counts still free them)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _jsonable(value: Any) -> Any:
+    """A validated model as plain JSON values: each model as its explicitly set fields (so that
+    :func:`_constructed` restores the same ``model_fields_set``), tuples and sets as lists."""
+    from pydantic.main import BaseModel  # (the package resolves its names lazily: slower per call)
+
+    if isinstance(value, BaseModel):
+        return {n: _jsonable(getattr(value, n)) for n in type(value).model_fields if n in value.model_fields_set}
+    if isinstance(value, (tuple, list)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (frozenset, set)):
+        return sorted(_jsonable(v) for v in value)
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    raise TypeError(f"not cacheable: {type(value).__name__}")
+
+
+_Convert = Callable[[Any], Any]
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+@functools.cache
+def _converter(annotation: Any) -> _Convert:
+    """A function turning :func:`_jsonable`'s form of a field of this type back into the value the
+    validated field held (built once per type: the knowledge base has thousands of values)."""
+    from pydantic.main import BaseModel  # (the package resolves its names lazily: slower per call)
+
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Union or origin is UnionType:
+        inner = [a for a in args if a is not type(None)]
+        if len(inner) != 1 or len(args) != 2:
+            raise TypeError(f"not rebuildable: {annotation!r}")
+        convert = _converter(inner[0])
+        return _identity if convert is _identity else (lambda v: None if v is None else convert(v))
+    if origin is Annotated:
+        return _converter(args[0])
+    if annotation in (str, int, float, bool) or origin is Literal:
+        return _identity
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        item = _converter(args[0])
+        return tuple if item is _identity else (lambda v: tuple(map(item, v)))
+    if origin is tuple and args and Ellipsis not in args:
+        items = tuple(_converter(a) for a in args)
+
+        def fixed(v: Any) -> Any:
+            if len(v) != len(items):
+                raise ValueError(f"{annotation!r}: {len(v)} items")
+            return tuple(f(x) for f, x in zip(items, v, strict=True))
+
+        return fixed
+    if origin in (list, frozenset, set) and len(args) == 1:
+        item, kind = _converter(args[0]), origin
+        return kind if item is _identity else (lambda v: kind(map(item, v)))
+    if origin is dict and len(args) == 2 and args[0] is str:
+        item = _converter(args[1])
+        return dict if item is _identity else (lambda v: {k: item(x) for k, x in v.items()})
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        model = annotation
+        return lambda v: _constructed(model, v)
+    raise TypeError(f"not rebuildable: {annotation!r}")
+
+
+@functools.cache
+def _field_converters(cls: type[BaseModel]) -> dict[str, _Convert]:
+    annotations: dict[str, Any] = {n: f.annotation for n, f in cls.model_fields.items()}
+    return {n: _converter(a) for n, a in annotations.items()}
+
+
+def _constructed(cls: type[M], data: dict[str, Any]) -> M:
+    fields = _field_converters(cls)
+    if not fields.keys() >= data.keys():
+        raise ValueError(f"{cls.__name__}: unknown fields {sorted(set(data) - set(fields))}")
+    return cls.model_construct(**{n: convert(data[n]) for n, convert in fields.items() if n in data})
+
+
+def validated_model(name: str, model: type[M], data_files: Sequence[str], code_files: Sequence[str],
+                    build: Callable[[], M]) -> M:
+    """``build()``'s validated model, validated once per version of its data and code.
+
+    Validating the knowledge base with pydantic costs every new process tens of milliseconds (most
+    of it building the validators). The first process validates and keeps the result's fields as
+    JSON (:func:`derived`); later ones rebuild the same objects with ``model_construct``, which
+    skips validation: safe only because the key covers the data files, the models' code
+    (``code_files``), this module and pydantic's version, so the JSON is always the validated result
+    of these very files. Anything unexpected in the cached JSON falls back to ``build()``."""
+    import pydantic.version
+
+    made: list[M] = []
+
+    def build_fields() -> Any:
+        made.append(build())
+        try:
+            return {"fields": _jsonable(made[0])}
+        except TypeError:
+            return None  # cached as "not cacheable": later processes validate as before
+
+    code = (*code_files, __file__, pydantic.version.__file__)
+    with gc_paused():
+        cached = derived(name, data_files, code, build_fields)
+        if made:
+            return made[0]
+        try:
+            return _constructed(model, cached["fields"])
+        except (KeyError, TypeError, ValueError, AttributeError):
+            pass
+    return build()

@@ -10,8 +10,6 @@ medicine classes and effects, every source id resolves. A broken file fails fast
 :class:`~gabacare.knowledge.KnowledgeBaseError`.
 """
 
-from __future__ import annotations
-
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -356,8 +354,17 @@ def build_language(raw: dict[str, Any], raw_lexicon: dict[str, Any]) -> Language
 
 @cache
 def load_language() -> Language:
-    """Load and validate ``language.toml`` with ``lexicon.toml`` once per process."""
-    return build_language(_read_toml("language.toml"), _read_toml("lexicon.toml"))
+    """Load and validate ``language.toml`` with ``lexicon.toml`` once per process (validated once per
+    version of the files and code: :func:`gabacare.knowledge.cache.validated_model`)."""
+    from gabacare.knowledge import monograph
+    from gabacare.knowledge.cache import validated_model
+
+    def build() -> Language:
+        return build_language(_read_toml("language.toml"), _read_toml("lexicon.toml"))
+
+    # Validated against the monograph too: its files and code are part of the key.
+    files = ("language.toml", "lexicon.toml", *monograph.MONOGRAPH_FILES, "sources.toml")
+    return validated_model("language", Language, files, (__file__, monograph.__file__), build)
 
 
 @cache

@@ -10,8 +10,8 @@ Errors::
                                 (raised at load time: a broken file fails fast)
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here or in language.py: pydantic would then compile and
+# evaluate every field's annotation string when the classes are defined (~15 ms of each cold start).
 import itertools
 import re
 import tomllib
@@ -84,7 +84,7 @@ class _Cited(_Frozen):
     section: str | None = None
 
     @model_validator(mode="after")
-    def _has_source(self) -> _Cited:
+    def _has_source(self) -> "_Cited":
         if not self.source and not self.sources:
             raise ValueError("every fact needs a 'source' (or 'sources')")
         return self
@@ -177,7 +177,7 @@ class JournalLimits(_Frozen):
     max_period_note: str
 
     @model_validator(mode="after")
-    def _ordered(self) -> JournalLimits:
+    def _ordered(self) -> "JournalLimits":
         if self.warn_dose_mg > self.max_dose_mg:
             raise ValueError("journal_limits: warn_dose_mg must not exceed max_dose_mg")
         return self
@@ -265,7 +265,7 @@ class Indication(_Cited):
     max_gap_rule: bool = False
 
     @model_validator(mode="after")
-    def _rule_complete(self) -> Indication:
+    def _rule_complete(self) -> "Indication":
         if self.kind == "scheme" and (
             not self.scheme_daily_mg or len(self.scheme_daily_mg) != len(self.scheme_doses_per_day)
         ):
@@ -323,7 +323,7 @@ class RenalBand(_Cited):
     columns_mg: tuple[int, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _consistent(self) -> RenalBand:
+    def _consistent(self) -> "RenalBand":
         daily = [c * self.doses_per_day for c in self.columns_mg]
         if daily[0] != self.min_daily_mg or daily[-1] != self.max_daily_mg:
             raise ValueError(f"band {self.id}: columns × doses/day must span min_daily_mg..max_daily_mg")
@@ -370,7 +370,7 @@ class Renal(_Cited):
     hemodialysis: Hemodialysis
 
     @model_validator(mode="after")
-    def _ordered(self) -> Renal:
+    def _ordered(self) -> "Renal":
         lows = [b.crcl_min for b in self.bands]
         if lows != sorted(lows, reverse=True):
             raise ValueError("renal bands must run from the highest CrCl down")
@@ -594,7 +594,7 @@ class PKRenalGroup(_Cited):
         return points
 
     @model_validator(mode="after")
-    def _consistent(self) -> PKRenalGroup:
+    def _consistent(self) -> "PKRenalGroup":
         top = float("inf") if self.crcl_max_ml_min is None else self.crcl_max_ml_min
         if not self.crcl_min_ml_min < top:
             raise ValueError(f"renal group {self.name!r}: crcl_min_ml_min must be below crcl_max_ml_min")
@@ -673,7 +673,7 @@ class PK(_Cited):
     simulation_note: str
 
     @model_validator(mode="after")
-    def _falling(self) -> PK:
+    def _falling(self) -> "PK":
         doses = [p.daily_mg for p in self.bioavailability]
         fractions = [p.fraction for p in self.bioavailability]
         if doses != sorted(doses) or fractions != sorted(fractions, reverse=True):
@@ -760,7 +760,8 @@ class Monograph(_Frozen):
     interaction_classes: tuple[InteractionClass, ...]
     names: Names
     combination_warnings: tuple[CombinationWarning, ...] = ()
-    name_words: NameWords = NameWords(source="gabacare-policy")
+    # Constructed, not validated: validating here would build the validators of every class at import.
+    name_words: NameWords = NameWords.model_construct(source="gabacare-policy")
     adverse_effects: tuple[AdverseEffect, ...]
     triage: Triage
     pk: PK
@@ -870,8 +871,16 @@ def build_monograph(raw: dict[str, Any], raw_sources: dict[str, Any]) -> Monogra
 def load_monograph() -> Monograph:
     """Load and validate the bundled knowledge base once; raise :class:`KnowledgeBaseError` if broken.
 
+    Validated once per version of the data files and this module: later processes rebuild the
+    validated objects from the cache (:func:`gabacare.knowledge.cache.validated_model`).
+
     >>> m = load_monograph()
     >>> (m.limits.max_daily_mg, m.limits.max_daily_citation.render())
     (3600, 'label §2.1, 2.2')
     """
-    return build_monograph(read_raw_monograph(), _read_toml("sources.toml"))
+    from gabacare.knowledge.cache import validated_model
+
+    def build() -> Monograph:
+        return build_monograph(read_raw_monograph(), _read_toml("sources.toml"))
+
+    return validated_model("monograph", Monograph, (*MONOGRAPH_FILES, "sources.toml"), (__file__,), build)

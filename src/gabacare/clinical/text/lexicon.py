@@ -10,7 +10,7 @@ English stemmer: "swelling", "swells" -> "swell"), so the data is written in nat
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from itertools import product
@@ -20,7 +20,7 @@ import Stemmer  # PyStemmer: the C build of the Snowball stemmers (imports in ~1
 
 from gabacare.clinical.text.normalise import normalise_words, tokenise
 from gabacare.knowledge import load_monograph
-from gabacare.knowledge.cache import derived
+from gabacare.knowledge.cache import derived, gc_paused
 from gabacare.knowledge.language import load_language
 
 __all__ = ["EFFECT_SIGN", "Match", "find_signs", "stem", "stem_phrase"]
@@ -67,13 +67,44 @@ class Match:
     positions: tuple[int, ...]
 
 
+_Groups = tuple[tuple[tuple[str, ...], ...], ...]
+
+
+class _Patterns(dict[int, tuple[str, _Groups]]):
+    """Pattern index -> (sign, groups of alternatives), turned from the cached JSON lists into tuples
+    when a sentence first holds a stem of the pattern's first group (most patterns never are)."""
+
+    def __init__(self, raw: list[list[Any]]) -> None:
+        super().__init__()
+        self._raw = raw
+
+    def __missing__(self, k: int) -> tuple[str, _Groups]:
+        sign, groups = self._raw[k]
+        value = (sign, tuple(tuple(_split(alt) for alt in group) for group in groups))
+        self[k] = value
+        return value
+
+
+class _Firsts(dict[int, tuple[frozenset[str], ...]]):
+    """Pattern index -> per group, the first stems of its alternatives (built on first use)."""
+
+    def __init__(self, patterns: _Patterns) -> None:
+        super().__init__()
+        self._patterns = patterns
+
+    def __missing__(self, k: int) -> tuple[frozenset[str], ...]:
+        value = tuple(frozenset(alt[0] for alt in group if alt) for group in self._patterns[k][1])
+        self[k] = value
+        return value
+
+
 @dataclass(frozen=True)
 class _Compiled:
     phrases: dict[str, tuple[tuple[tuple[str, ...], str], ...]]  # first stem -> (stems, sign id)
-    patterns: tuple[tuple[str, tuple[tuple[tuple[str, ...], ...], ...]], ...]  # (sign, groups of alternatives)
+    patterns: Mapping[int, tuple[str, _Groups]]  # pattern index -> (sign, groups of alternatives)
     window: int
     # Per pattern, per group: the first stems of its alternatives (a quick "could it match?" test).
-    firsts: tuple[tuple[frozenset[str], ...], ...] = ()
+    firsts: Mapping[int, tuple[frozenset[str], ...]] = field(default_factory=dict)
     # First stem of any alternative of a pattern's first group -> the patterns (by index).
     by_first_group: dict[str, tuple[int, ...]] = field(default_factory=dict)
     alone: dict[tuple[str, ...], str] = field(default_factory=dict)  # whole-sentence phrases
@@ -104,7 +135,7 @@ def with_variants(stems: tuple[str, ...], rules: Sequence[_Rule]) -> list[tuple[
     return list(dict.fromkeys(out))
 
 
-def _build() -> dict[str, Any]:
+def _build_lists() -> dict[str, Any]:
     lang = load_language()
     rules = _variant_rules()
     by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
@@ -131,22 +162,50 @@ def _build() -> dict[str, Any]:
     return {"phrases": phrases, "patterns": patterns, "alone": alone}
 
 
+# The cache holds each wording's stems as one space-separated string (a fifth less JSON and a third
+# of the decoding time of a list per wording); a stem that is empty or holds a space (none does: a
+# stem is a word) keeps its wording a list.
+_Stems = str | list[str]
+
+
+def _joined(stems: list[str]) -> _Stems:
+    return " ".join(stems) if stems and all(s and " " not in s for s in stems) else stems
+
+
+def _split(stems: _Stems) -> tuple[str, ...]:
+    return tuple(stems.split(" ") if isinstance(stems, str) else stems)
+
+
+def _first(stems: _Stems) -> str:
+    return stems.split(" ", 1)[0] if isinstance(stems, str) else stems[0]
+
+
+def _build() -> dict[str, Any]:
+    raw = _build_lists()
+    return {
+        "phrases": {k: [[_joined(stems), sign] for stems, sign in v] for k, v in raw["phrases"].items()},
+        "patterns": [[sign, [[_joined(alt) for alt in group] for group in groups]] for sign, groups in raw["patterns"]],
+        "alone": raw["alone"],
+    }
+
+
 @cache
 def _compiled() -> _Compiled:
     from gabacare.clinical.text import normalise, spelling, vocabulary
 
     code = (__file__, normalise.__file__, spelling.__file__, vocabulary.__file__)
-    raw = derived("text-lexicon", vocabulary.DATA_FILES, code, _build)
-    phrases = {k: tuple((tuple(stems), sign) for stems, sign in v) for k, v in raw["phrases"].items()}
-    patterns = tuple((sign, tuple(tuple(tuple(alt) for alt in group) for group in groups)) for sign, groups in raw["patterns"])
-    firsts = tuple(tuple(frozenset(alt[0] for alt in group if alt) for group in groups) for _, groups in patterns)
-    index: dict[str, list[int]] = {}
-    for k, groups in enumerate(firsts):
-        for stem_ in groups[0]:
-            index.setdefault(stem_, []).append(k)
-    by_first = {s: tuple(v) for s, v in index.items()}
-    alone = {tuple(stems): sign for stems, sign in raw["alone"]}
-    return _Compiled(phrases, patterns, load_language().clauses.pattern_window, firsts, by_first, alone)
+    with gc_paused():  # ~10k small lists and tuples: no collector passes over the whole heap meanwhile
+        raw = derived("text-lexicon", vocabulary.DATA_FILES, code, _build)
+        phrases = {k: tuple((_split(stems), sign) for stems, sign in v) for k, v in raw["phrases"].items()}
+        # Patterns become tuples when first needed; only their first groups' first stems are read now.
+        patterns = _Patterns(raw["patterns"])
+        index: dict[str, list[int]] = {}
+        for k, (_, groups) in enumerate(raw["patterns"]):
+            for stem_ in sorted({_first(alt) for alt in groups[0] if alt}):
+                index.setdefault(stem_, []).append(k)
+        by_first = {s: tuple(v) for s, v in index.items()}
+        alone = {tuple(stems): sign for stems, sign in raw["alone"]}
+    return _Compiled(phrases, patterns, load_language().clauses.pattern_window, _Firsts(patterns), by_first, alone)
 
 
 def _occurrences(stems: Sequence[str], where: dict[str, list[int]],
