@@ -107,12 +107,13 @@ def report(
             fmt = SUFFIXES.get(out.suffix.lower())
             if fmt is None:
                 fail("--out must end in .pdf or .html")
+        from gabacare.app.report import doctor_report
         from gabacare.composition import journal
-        from gabacare.reports.doctor_report import build_report, default_period
+        from gabacare.reports.doctor_report import default_period
 
         now = datetime.now().replace(microsecond=0)
         first, last = default_period(last or now.date(), first)
-        r = build_report(journal(db), patient, start=first, end=last, now=now, medicines=medicine or ())
+        r = doctor_report(journal(db), patient, start=first, end=last, now=now, medicines=medicine or ())
         if out is not None:
             from gabacare.reports.render import render_html, render_pdf
 

@@ -39,6 +39,7 @@ from gabacare.journal.schedule import plan_in_force, scheduled_doses
 from gabacare.knowledge import Citation, load_monograph
 
 if TYPE_CHECKING:
+    from gabacare.clinical.taper_watch import WatchResult
     from gabacare.journal.model import Entry, InvalidEntry, Patient, StoredPlan
     from gabacare.journal.services import Journal
 
@@ -298,6 +299,8 @@ class DoctorReport:
     notice: str
     invalid_entries: tuple[InvalidEntry, ...] = ()
     """Entries of the period left out because today's rules refuse them (by id, with the rule)."""
+    watch: WatchResult | None = None
+    """The withdrawal watch over the latest taper step (``gabacare.app.report``), None outside a taper."""
 
     @property
     def emergencies(self) -> tuple[SideEffectRow, ...]:
@@ -310,13 +313,14 @@ class DoctorReport:
         groups: list[Iterable[Citation]] = [
             *(s.citations for s in self.side_effects), *(p.citations for p in self.plans),
             self.withdrawal_citations if any(c.direction == "down" for c in self.plan_changes) else (),
-            self.medicines.citations, self.renal.citations,
+            self.medicines.citations, self.renal.citations, self.watch.citations if self.watch else (),
         ]
         return tuple(dict.fromkeys(c for g in groups for c in g))
 
     def to_json(self) -> dict[str, Any]:
         """One JSON-ready object: every field, plus ``emergency``, ``emergencies`` and ``citations``."""
-        out = {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+        out = {f.name: _plain(getattr(self, f.name)) for f in fields(self) if f.name != "watch"}
+        out["watch"] = _plain(self.watch.to_json()) if self.watch is not None else None
         out["from"] = out.pop("start")
         out["to"] = out.pop("end")
         out["emergency"] = bool(self.emergencies)

@@ -559,10 +559,11 @@ def _report_form(request: Request, journal: Journal, view: View) -> Response:
 
 
 def _report_file(journal: Journal, patient_id: int, fmt: str, start: str | None, end: str | None) -> Response:
-    from gabacare.reports import MEDIA_TYPES, build_report, render_html, render_pdf
+    from gabacare.app.report import doctor_report
+    from gabacare.reports import MEDIA_TYPES, render_html, render_pdf
 
     first, last = _period(journal, start, end)
-    report = build_report(journal, patient_id, start=first, end=last, now=journal.clock())
+    report = doctor_report(journal, patient_id, start=first, end=last, now=journal.clock())
     content: bytes | str = render_pdf(report) if fmt == "pdf" else render_html(report)
     filename = f"gabacare-report-{first.isoformat()}-to-{last.isoformat()}.{fmt}"
     return Response(content, media_type=MEDIA_TYPES[fmt], headers={

@@ -1,0 +1,32 @@
+"""The doctor's report use case: the report over a period, with the withdrawal watch when a taper
+step is being watched, the same for the CLI (``gabacare report``) and the web (report downloads).
+
+The report itself is built by :func:`gabacare.reports.doctor_report.build_report`; the watch by
+:func:`gabacare.app.questionnaires.taper_watch`. Both read the same journal; nothing is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gabacare.journal.services import Journal
+    from gabacare.reports.doctor_report import DoctorReport
+
+__all__ = ["doctor_report"]
+
+
+def doctor_report(journal: Journal, patient_id: int, *, start: date, end: date, now: datetime,
+                  medicines: Sequence[str] = ()) -> DoctorReport:
+    """The report for ``start``..``end`` (inclusive) as of ``now`` (naive local time), with the watch.
+
+    Raises the journal's errors (unknown patient, a period the journal refuses) unchanged.
+    """
+    from gabacare.app.questionnaires import taper_watch
+    from gabacare.reports.doctor_report import build_report
+
+    report = build_report(journal, patient_id, start=start, end=end, now=now, medicines=medicines)
+    return replace(report, watch=taper_watch(journal, patient_id).result)
