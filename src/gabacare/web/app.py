@@ -4,7 +4,9 @@ security and problem handlers.
 Seams for later work (journal, accounts):
 
 * ``app.state.settings`` (:class:`WebSettings`), ``app.state.templates`` (Jinja2), ``app.state.csrf``
-  (:class:`CsrfSigner`), ``app.state.signin_limiter`` (:class:`SignInRateLimiter`). Password
+  (:class:`CsrfSigner`), ``app.state.signin_limiter`` and ``address_limiter`` (a
+  :class:`SignInRateLimiter`, or its database twin when a database is named: see
+  :mod:`gabacare.web.shared_state`). Password
   hashing belongs to :class:`gabacare.journal.accounts.Accounts`.
 * :mod:`gabacare.web.deps`: ``get_current_user`` / ``require_user`` and the ``app.state.auth``
   backend they ask; a journal-backed backend replaces the anonymous one.
@@ -86,7 +88,8 @@ def create_app(settings: WebSettings | None = None, *, routers: Sequence[APIRout
     from gabacare.web.deps import AnonymousAuth
     from gabacare.web.guards import BodyGuardMiddleware, ErrorGuardMiddleware
     from gabacare.web.problems import install_problem_handlers
-    from gabacare.web.security import CsrfSigner, SecurityMiddleware, SignInRateLimiter, csrf_token
+    from gabacare.web.security import CsrfSigner, SecurityMiddleware, csrf_token
+    from gabacare.web.shared_state import shared_state
 
     settings = settings or WebSettings()
     monograph = load_monograph()
@@ -102,8 +105,12 @@ def create_app(settings: WebSettings | None = None, *, routers: Sequence[APIRout
     )
     app.state.settings = settings
     app.state.csrf = CsrfSigner(settings.secret_key.get_secret_value(), settings.csrf_max_age_s)
-    app.state.signin_limiter = SignInRateLimiter(settings.signin_attempts, settings.signin_window_s)
-    app.state.address_limiter = SignInRateLimiter(settings.signin_attempts_per_address, settings.signin_window_s)
+    # The throttle, the CDS jti list and CDS feedback: in the database when one is named (shared by every
+    # worker and host using it), else in memory; opened on first use (web/shared_state.py).
+    shared = shared_state(settings)
+    app.state.shared_state = shared
+    app.state.signin_limiter = shared.signin_limiter
+    app.state.address_limiter = shared.address_limiter
     app.state.password_checks = threading.BoundedSemaphore(settings.password_checks_at_once)
     app.state.auth = AnonymousAuth()
 
@@ -118,7 +125,7 @@ def create_app(settings: WebSettings | None = None, *, routers: Sequence[APIRout
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
-    cds_routes.install(app)  # /cds-services: CDS Hooks 2.0 (and their CORS)
+    cds_routes.install(app, seen_jti=shared.seen_jti, feedback=shared.feedback)  # /cds-services: CDS Hooks 2.0
     guide_pages.install(app)  # /guide, /compare, /search and /api/v1/ask|compare|topics
     app.include_router(interop_routes.router)  # FHIR Bundle and reminders .ics downloads
     app.include_router(pwa.router)  # manifest, service worker, offline page

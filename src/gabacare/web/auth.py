@@ -229,16 +229,19 @@ def sign_in(request: Request, email: Text = "", password: Text = "", next: Text 
     form = {"email": email, "next": _safe_next(next)}
     # Two limits: this account from this address, and this address whatever the e-mail (so trying many
     # addresses is slowed too).
-    decisions = [limiter.check(key), by_address.check(address)]
+    # Charge the attempt before the (slow) password check, checking and recording in one step (one
+    # transaction when the throttle is in the database), so concurrent attempts, on this process or
+    # another, cannot all pass the check before any failure is recorded; a success takes it back.
+    decisions = [limiter.charge(key), by_address.charge(address)]
     if not all(d.allowed for d in decisions):
+        if decisions[0].allowed:
+            limiter.refund(key)
+        if decisions[1].allowed:
+            by_address.refund(address)
         wait = max(1, math.ceil(max(d.retry_after_s for d in decisions)))
         error = f"Too many failed sign-ins. Wait {wait} seconds, then try again."
         return render(request, "account/sign_in.html", {"form": form, "error": error, "active": "account"}, 429,
                       headers={"retry-after": str(wait)})
-    # Charge the attempt before the (slow) password check, so concurrent attempts cannot all pass the
-    # check above before any failure is recorded; a success takes the charge back.
-    limiter.failed(key)
-    by_address.failed(address)
     accounts = journal_web(request).accounts()
     with password_check(request):
         user = accounts.authenticate(email, password)

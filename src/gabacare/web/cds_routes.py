@@ -53,7 +53,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -69,7 +69,8 @@ if TYPE_CHECKING:
     from gabacare.journal.services import Journal
     from gabacare.web.settings import WebSettings
 
-__all__ = ["CdsCorsMiddleware", "CdsState", "SeenTokenIds", "install", "journal_summary", "load_patient_links", "router"]
+__all__ = ["CdsCorsMiddleware", "CdsState", "SeenTokenIds", "TokenIdLedger", "install",
+           "journal_summary", "load_patient_links", "router"]
 
 router = APIRouter(tags=["cds-hooks"])
 PREFIX = "/cds-services"
@@ -77,11 +78,19 @@ log = logging.getLogger("gabacare.web.cds")
 
 
 # -- state --------------------------------------------------------------------------------------------
+class TokenIdLedger(Protocol):
+    """Where accepted ``jti`` values are kept: ``claim`` adds one and says whether it was new."""
+
+    def claim(self, value: str) -> bool: ...
+
+
 class SeenTokenIds(MutableSet[str]):
     """The ``jti`` values accepted in the last ``ttl_s`` seconds (single use within a token's lifetime).
 
     Tokens living longer than ``ttl_s`` are refused by the route, so forgetting an id after ``ttl_s``
-    never lets a still-valid token be replayed. In memory and per process, like the sign-in limiter.
+    never lets a still-valid token be replayed. In memory and per process (tests, a single process);
+    ``create_app`` gives :class:`gabacare.web.shared_state.SqlSeenTokenIds` instead when a database
+    is named, shared by every process using it. :meth:`claim` is the test-and-add the routes use.
     """
 
     def __init__(self, ttl_s: float, clock: Callable[[], float] = time.monotonic) -> None:
@@ -114,6 +123,15 @@ class SeenTokenIds(MutableSet[str]):
         with self._lock:
             self._seen[value] = self._clock() + self.ttl_s
 
+    def claim(self, value: str) -> bool:
+        """Add ``value``; True when it was not there, False when it was (a replay). Atomic."""
+        with self._lock:
+            self._prune()
+            if value in self._seen:
+                return False
+            self._seen[value] = self._clock() + self.ttl_s
+            return True
+
     def discard(self, value: str) -> None:
         with self._lock:
             self._seen.pop(value, None)
@@ -133,7 +151,7 @@ class CdsState:
     issuers: tuple[str, ...]
     jwks: Mapping[str, Any]
     max_age_s: int
-    seen_jti: SeenTokenIds
+    seen_jti: TokenIdLedger
     feedback: FeedbackStore
     fhir_client: FhirClient | None
     summary_provider: SummaryProvider | None
@@ -178,13 +196,16 @@ def _check_token(request: Request, path: str) -> JSONResponse | None:
             return _refused("the token's issuer is not on the allow-list")
         issuers, jwks = (issuer,), state.issuer_keys[issuer]
     try:
-        claims = verify_cds_jwt(token, audience=state.base_url + path, issuers=issuers, jwks=jwks,
-                                seen_jti=state.seen_jti)
+        claims = verify_cds_jwt(token, audience=state.base_url + path, issuers=issuers, jwks=jwks)
     except CdsAuthError as exc:
         return _refused(str(exc))
     exp = claims.get("exp")
     if not isinstance(exp, int | float) or exp - time.time() > state.max_age_s:
         return _refused(f"the token lives longer than the {state.max_age_s} s this service accepts")
+    # Single use: one atomic claim (with the database ledger, one INSERT on a primary key), never a
+    # look-up then an add, so two processes given one token cannot both accept it.
+    if not state.seen_jti.claim(claims["jti"]):
+        return _refused("the token's jti was already used")
     return None
 
 
@@ -450,8 +471,11 @@ def _fhir_client(settings: WebSettings) -> FhirClient | None:
     return FhirClient(policy)
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI, *, seen_jti: TokenIdLedger | None = None, feedback: FeedbackStore | None = None) -> None:
     """Add the CDS Hooks routes, their state and their CORS handling to ``app`` (from ``create_app``).
+
+    ``seen_jti`` and ``feedback`` are the stores the composition root chose (the database's when one is
+    named); by default, in memory.
 
     Logs a warning at start-up when JWT verification is off (development) or on but not configured
     (every call refused until it is).
@@ -464,8 +488,9 @@ def install(app: FastAPI) -> None:
     state = CdsState(
         require_jwt=settings.cds_require_jwt, base_url=settings.public_base_url, issuers=settings.cds_issuers,
         jwks=jwks, issuer_keys=issuer_keys, max_age_s=settings.cds_jwt_max_age_s,
-        seen_jti=SeenTokenIds(settings.cds_jwt_max_age_s),
-        feedback=InMemoryFeedbackStore(max_records=settings.cds_feedback_max_records),
+        seen_jti=seen_jti if seen_jti is not None else SeenTokenIds(settings.cds_jwt_max_age_s),
+        feedback=feedback if feedback is not None else InMemoryFeedbackStore(
+            max_records=settings.cds_feedback_max_records),
         fhir_client=_fhir_client(settings), max_body_bytes=min(settings.cds_max_body_bytes, settings.max_body_bytes),
         executor=ThreadPoolExecutor(settings.cds_max_concurrent_calls, thread_name_prefix="gabacare-cds"),
         summary_provider=None if links is None else _provider(links, getattr(settings, "db", None),

@@ -8,7 +8,8 @@
   field or ``X-CSRF-Token`` header) unsigns to the cookie's nonce and is younger than
   ``csrf_max_age_s``. Requests that authenticate with ``Authorization: Bearer`` (scripts) carry no
   ambient credentials and are exempt.
-* :class:`SignInRateLimiter`: failed sign-ins per key in a sliding window, in memory.
+* :class:`SignInRateLimiter`: failed sign-ins per key in a sliding window, in memory (its database
+  twin, shared by every process, is :class:`gabacare.web.shared_state.SqlSignInRateLimiter`).
 """
 
 from __future__ import annotations
@@ -191,8 +192,10 @@ class RateDecision:
 class SignInRateLimiter:
     """At most ``attempts`` failures per key (e.g. account + address) within ``window_s`` seconds.
 
-    In memory and per process: enough for the local-first single server; a deployment with several
-    workers needs a shared store behind the same three methods. ``clock`` is injectable for tests.
+    In memory and per process: used when no database is named (the local-first single server) and in
+    tests. With a database named, ``create_app`` installs
+    :class:`gabacare.web.shared_state.SqlSignInRateLimiter` behind the same methods, shared by
+    every worker and host. ``clock`` is injectable for tests.
     """
 
     def __init__(self, attempts: int, window_s: float, clock: Callable[[], float] = time.monotonic) -> None:
@@ -222,6 +225,17 @@ class SignInRateLimiter:
             if len(q) < self.attempts:
                 return RateDecision(True, 0.0)
             return RateDecision(False, max(0.0, self.window_s - (now - q[0])))
+
+    def charge(self, key: str) -> RateDecision:
+        """``check`` and, when allowed, ``failed`` in one step (concurrent attempts cannot all pass the
+        check before any is recorded); a success takes the charge back with ``refund`` or ``succeeded``."""
+        with self._lock:
+            now = self._clock()
+            q = self._recent(key, now)
+            if len(q) >= self.attempts:
+                return RateDecision(False, max(0.0, self.window_s - (now - q[0])))
+            self._failures.setdefault(key, q).append(now)
+            return RateDecision(True, 0.0)
 
     def failed(self, key: str) -> None:
         """Record a failed sign-in for ``key``."""

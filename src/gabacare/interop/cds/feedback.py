@@ -1,6 +1,7 @@
 """CDS Hooks feedback (``POST /cds-services/{id}/feedback``): validated, bounded, stored idempotently
-through a :class:`FeedbackStore` port (an in-memory adapter here; the composition root may give one
-backed by the database).
+through a :class:`FeedbackStore` port (an in-memory adapter here, per process; when a database is
+named the composition root gives :class:`gabacare.web.shared_state.SqlFeedbackStore`, shared by every
+process using it).
 """
 
 from __future__ import annotations
