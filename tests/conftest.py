@@ -31,7 +31,8 @@ settings.register_profile("wide", max_examples=3_000, deadline=None, suppress_he
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 PG_DB = "gabacare_test"
-JOURNAL_TABLES = "entry_revisions, entries, plan_doses, plans, patients, audit_log, share_links, api_tokens, sessions, users"
+JOURNAL_TABLES = ("entry_revisions, entries, questionnaires, plan_doses, plans, patients, audit_log, share_links, api_tokens, "
+                  "sessions, users, web_signin_failures, web_seen_jti, web_cds_feedback")
 
 
 def _pg_bindir() -> Path | None:

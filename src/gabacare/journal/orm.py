@@ -11,6 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Column,
     Date,
     DateTime,
     Float,
@@ -19,12 +20,16 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
+    "WEB_CDS_FEEDBACK",
+    "WEB_SEEN_JTI",
+    "WEB_SIGNIN_FAILURES",
     "ApiTokenRow",
     "AuditRow",
     "Base",
@@ -242,3 +247,31 @@ class AuditRow(Base):
     patient_id: Mapped[int | None] = mapped_column(Integer)
     resource_kind: Mapped[str] = mapped_column(String(12))
     resource_id: Mapped[int | None] = mapped_column(Integer)
+
+
+# -- the web tier's shared state (migration 0005; gabacare.web.shared_state reads and writes them) --------
+# Times are wall-clock seconds (floats): they only order and expire rows. Keys are SHA-256 digests, so no
+# e-mail address, token id or feedback key is stored in the clear.
+WEB_SIGNIN_FAILURES = Table(
+    "web_signin_failures", Base.metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("scope", String(32), nullable=False),
+    Column("key_digest", String(64), nullable=False),
+    Column("at", Float, nullable=False),
+    Index("ix_web_signin_failures_key", "scope", "key_digest", "at"),
+    Index("ix_web_signin_failures_at", "scope", "at"),
+)
+WEB_SEEN_JTI = Table(
+    "web_seen_jti", Base.metadata,
+    Column("jti_digest", String(64), primary_key=True),
+    Column("expires_at", Float, nullable=False),
+    Index("ix_web_seen_jti_expires_at", "expires_at"),
+)
+WEB_CDS_FEEDBACK = Table(
+    "web_cds_feedback", Base.metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key_digest", String(64), nullable=False),
+    Column("record", Text, nullable=False),
+    Column("stored_at", Float, nullable=False),
+    UniqueConstraint("key_digest", name="uq_web_cds_feedback_key_digest"),
+)

@@ -54,36 +54,18 @@ _tables_lock = threading.Lock()
 
 
 def tables() -> Any:
-    """The three tables as SQLAlchemy Core objects (``.failures``, ``.seen_jti``, ``.feedback``, ``.metadata``);
-    the same shape as migration 0005 (tests create them with ``metadata.create_all``)."""
+    """The three tables as SQLAlchemy Core objects (``.failures``, ``.seen_jti``, ``.feedback``, ``.metadata``),
+    defined once with the journal's models (:mod:`gabacare.journal.orm`, migration 0005)."""
     global _tables
     with _tables_lock:
         if _tables is None:
-            import sqlalchemy as sa
-
-            md = sa.MetaData()
+            from gabacare.journal import orm
 
             class _T:
-                metadata = md
-                failures = sa.Table(
-                    "web_signin_failures", md,
-                    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-                    sa.Column("scope", sa.String(32), nullable=False),
-                    sa.Column("key_digest", sa.String(64), nullable=False),
-                    sa.Column("at", sa.Float, nullable=False),
-                    sa.Index("ix_web_signin_failures_key", "scope", "key_digest", "at"),
-                    sa.Index("ix_web_signin_failures_at", "scope", "at"))
-                seen_jti = sa.Table(
-                    "web_seen_jti", md,
-                    sa.Column("jti_digest", sa.String(64), primary_key=True),
-                    sa.Column("expires_at", sa.Float, nullable=False),
-                    sa.Index("ix_web_seen_jti_expires_at", "expires_at"))
-                feedback = sa.Table(
-                    "web_cds_feedback", md,
-                    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-                    sa.Column("key_digest", sa.String(64), nullable=False, unique=True),
-                    sa.Column("record", sa.Text, nullable=False),
-                    sa.Column("stored_at", sa.Float, nullable=False))
+                metadata = orm.Base.metadata
+                failures = orm.WEB_SIGNIN_FAILURES
+                seen_jti = orm.WEB_SEEN_JTI
+                feedback = orm.WEB_CDS_FEEDBACK
 
             _tables = _T
         return _tables

@@ -32,7 +32,7 @@ def upgrade() -> None:
         sa.Column("scope", sa.String(32), nullable=False),
         sa.Column("key_digest", sa.String(64), nullable=False),
         sa.Column("at", sa.Float(), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
+        sa.PrimaryKeyConstraint("id", name="pk_web_signin_failures"),
     )
     op.create_index("ix_web_signin_failures_key", "web_signin_failures", ["scope", "key_digest", "at"])
     op.create_index("ix_web_signin_failures_at", "web_signin_failures", ["scope", "at"])
@@ -40,7 +40,7 @@ def upgrade() -> None:
         "web_seen_jti",
         sa.Column("jti_digest", sa.String(64), nullable=False),
         sa.Column("expires_at", sa.Float(), nullable=False),
-        sa.PrimaryKeyConstraint("jti_digest"),
+        sa.PrimaryKeyConstraint("jti_digest", name="pk_web_seen_jti"),
     )
     op.create_index("ix_web_seen_jti_expires_at", "web_seen_jti", ["expires_at"])
     op.create_table(
@@ -49,8 +49,8 @@ def upgrade() -> None:
         sa.Column("key_digest", sa.String(64), nullable=False),
         sa.Column("record", sa.Text(), nullable=False),
         sa.Column("stored_at", sa.Float(), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("key_digest"),
+        sa.PrimaryKeyConstraint("id", name="pk_web_cds_feedback"),
+        sa.UniqueConstraint("key_digest", name="uq_web_cds_feedback_key_digest"),
     )
 
 
