@@ -179,3 +179,64 @@ def test_cli_export_import_and_reminders(tmp_path: Path) -> None:
                                "entry": [{"resource": {"resourceType": "Observation", "status": "final"}}]}))
     res = runner.invoke(app, ["fhir", "import", str(bad), "--patient", str(other), "--db", db])
     assert res.exit_code == 2 and "nothing imported" in res.output
+
+
+# -- questionnaires: QuestionnaireResponse + its score Observation ----------------------------------
+
+def _with_questionnaires() -> tuple[Journal, int]:
+    j, pid = _journal()
+    j.log_questionnaire(pid, "phq9", [1, 2, 0, 1, 0, 0, 1, 0, 0], at=datetime(2026, 1, 4, 10, 0))
+    j.log_questionnaire(pid, "gad7", [2, 1, 1, 0, 0, 1, 0], at=datetime(2026, 1, 5, 10, 0))
+    j.log_questionnaire(pid, "penn_spasm", [1, 3], at=datetime(2026, 1, 6, 10, 0))
+    return j, pid
+
+
+def test_questionnaires_export_as_valid_responses_with_loinc_coded_scores() -> None:
+    j, pid = _with_questionnaires()
+    bundle = export_bundle(j, pid, tz=TZ)
+    validate_resource(bundle)
+    responses = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "QuestionnaireResponse"]
+    scores = [e["resource"] for e in bundle["entry"] if "derivedFrom" in e["resource"]]
+    assert [r["questionnaire"] for r in responses] == ["urn:gabacare:questionnaire:phq9",
+                                                        "urn:gabacare:questionnaire:gad7",
+                                                        "urn:gabacare:questionnaire:penn_spasm"]
+    assert [a["answer"][0]["valueInteger"] for a in responses[0]["item"]] == [1, 2, 0, 1, 0, 0, 1, 0, 0]
+    assert responses[0]["item"][0]["text"]  # the item's own wording travels with the answer
+    assert [s["valueInteger"] for s in scores] == [q.stored.data.total for q in j.questionnaires(pid)]
+    assert [s["valueInteger"] for s in scores][:2] == [5, 5]  # PHQ-9 and GAD-7 totals, by hand
+    assert scores[0]["code"]["coding"][0] == {**scores[0]["code"]["coding"][0], "system": "http://loinc.org",
+                                               "code": "44261-6"}
+    assert scores[1]["code"]["coding"][0]["code"] == "70274-6"
+    assert scores[2]["code"]["coding"][0]["system"] == "urn:gabacare:questionnaire-score"  # no LOINC code published
+    for r in (*responses, *scores):
+        validate_resource(r)
+
+
+def test_questionnaires_round_trip_losslessly_and_once() -> None:
+    j, pid = _with_questionnaires()
+    first = export_bundle(j, pid, tz=TZ)
+    j2, pid2 = _journal()
+    import_bundle(j2, pid2, json.loads(json.dumps(first)), tz=TZ)
+    def seen(jj: Journal, p: int) -> list[tuple[str, tuple[int, ...], datetime, int, str]]:
+        return [(q.stored.data.instrument, q.stored.data.answers, q.stored.at, q.stored.data.total, q.stored.uid)
+                for q in jj.questionnaires(p)]
+    assert seen(j2, pid2) == seen(j, pid)
+    import_bundle(j2, pid2, json.loads(json.dumps(first)), tz=TZ)  # the same file again adds nothing
+    assert len(j2.questionnaires(pid2)) == 3
+    assert _content(export_bundle(j2, pid2, tz=TZ)) == _content(first)
+
+
+def test_a_foreign_or_broken_questionnaire_response_is_skipped_or_refused() -> None:
+    j, pid = _journal()
+    base = {"resourceType": "QuestionnaireResponse", "status": "completed", "authored": "2026-01-04T10:00:00+01:00",
+            "subject": {"reference": "Patient/1"}}
+    foreign = {**base, "questionnaire": "http://example.org/Questionnaire/sf36",
+               "item": [{"linkId": "1", "answer": [{"valueInteger": 1}]}]}
+    bad = {**base, "questionnaire": "urn:gabacare:questionnaire:phq9",
+           "item": [{"linkId": str(i), "answer": [{"valueInteger": 7}]} for i in range(9)]}
+    doc = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": foreign}]}
+    report = import_bundle(j, pid, doc, tz=TZ)
+    assert report.skipped and "GabaCare's own questionnaires" in report.skipped[0][1]
+    with pytest.raises(BundleImportError):
+        import_bundle(j, pid, {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": bad}]}, tz=TZ)
+    assert j.questionnaires(pid) == []

@@ -80,6 +80,12 @@ ENTRY_SYSTEM = "urn:gabacare:journal-entry"
 _COUNT_SCALES = frozenset({"spasm_count"})
 _CREATININE_UNITS = {LOINC_CREATININE_MASS: "mg/dL", LOINC_CREATININE_MOLES: "umol/L"}
 _ACCEPTED_TYPES = frozenset({"collection", "searchset", "batch", "transaction"})
+#: A completed questionnaire: QuestionnaireResponse.questionnaire is this prefix + the instrument id
+#: (``questionnaires.toml``); its identifier (this system) carries the journal's uid.
+QUESTIONNAIRE_CANONICAL = "urn:gabacare:questionnaire:"
+QUESTIONNAIRE_SYSTEM = "urn:gabacare:questionnaire-response"
+#: The score of an instrument without a LOINC code (the Penn spasm scale, PGIC) is coded here.
+QUESTIONNAIRE_SCORE_SYSTEM = "urn:gabacare:questionnaire-score"
 
 
 class BundleImportError(InputError):
@@ -182,6 +188,30 @@ def _statement(entry: Entry, subject: str, plan_ref: str | None, tz: tzinfo | No
     return st
 
 
+def _questionnaire_resources(q: Any, subject: str, tz: tzinfo | None) -> list[dict[str, Any]]:
+    """A stored questionnaire as a QuestionnaireResponse (the answers) and an Observation (the score,
+    LOINC-coded where ``questionnaires.toml`` has the code, ``derivedFrom`` the response)."""
+    from gabacare.knowledge.questionnaires import load_questionnaires
+
+    inst = load_questionnaires().instrument(q.data.instrument)
+    rid = f"questionnaire-{q.id}"
+    items = [{"linkId": str(i + 1), "text": item.label, "answer": [{"valueInteger": a}]}
+             for i, (item, a) in enumerate(zip(inst.items, q.data.answers, strict=False))]
+    response = {"resourceType": "QuestionnaireResponse", "id": rid,
+                "identifier": {"system": QUESTIONNAIRE_SYSTEM, "value": q.uid},
+                "questionnaire": QUESTIONNAIRE_CANONICAL + inst.id, "status": "completed",
+                "subject": {"reference": subject}, "authored": _stamp(q.at, tz), "item": items}
+    code = ({"system": LOINC, "code": inst.loinc_total} if inst.loinc_total
+            else {"system": QUESTIONNAIRE_SCORE_SYSTEM, "code": inst.id})
+    score = {"resourceType": "Observation", "id": f"{rid}-score", "status": "final",
+             "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey"}]}],
+             "code": {"coding": [{**code, "display": f"{inst.title} total score"}], "text": f"{inst.title} total"},
+             "subject": {"reference": subject}, "effectiveDateTime": _stamp(q.at, tz),
+             "valueInteger": q.data.total,
+             "derivedFrom": [{"reference": f"QuestionnaireResponse/{rid}"}]}
+    return [response, score]
+
+
 def journal_bundle(
     patient: Patient,
     plan: StoredPlan | None,
@@ -189,8 +219,10 @@ def journal_bundle(
     *,
     now: datetime,
     tz: tzinfo | None = None,
+    questionnaires: Sequence[Any] = (),
 ) -> dict[str, Any]:
-    """The Bundle (type collection, R4B JSON) of one patient's profile, plan in force and entries (pure)."""
+    """The Bundle (type collection, R4B JSON) of one patient's profile, plan in force, entries and
+    completed questionnaires (``StoredQuestionnaire``: a QuestionnaireResponse and its score) (pure)."""
     subject = f"Patient/{patient.id}"
     pat: dict[str, Any] = {"resourceType": "Patient", "id": str(patient.id),
                            "identifier": [{"system": "urn:gabacare:patient", "value": str(patient.id)}],
@@ -218,6 +250,8 @@ def journal_bundle(
             resources.append(_statement(e, subject, plan_ref, tz))
         else:
             resources.append(_observation(e, subject, tz))
+    for q in questionnaires:
+        resources.extend(_questionnaire_resources(q, subject, tz))
     if patient.weight_kg is not None:
         resources.append({"resourceType": "Observation", "id": "weight", "status": "final",
                           "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "vital-signs"}]}],
@@ -242,7 +276,8 @@ def export_bundle(journal: Any, patient_id: int, *, now: datetime | None = None,
     moment = now or journal.clock()
     patient = journal.get_patient(patient_id)
     plan = journal.active_plan(patient_id, on=moment.date() if isinstance(moment, datetime) else None)
-    return journal_bundle(patient, plan, journal.entries(patient_id), now=moment, tz=tz)
+    stored = [q.stored for q in journal.questionnaires(patient_id)]
+    return journal_bundle(patient, plan, journal.entries(patient_id), now=moment, tz=tz, questionnaires=stored)
 
 
 # -- import ---------------------------------------------------------------------------------------------
@@ -405,8 +440,41 @@ def _read_request(r: Mapping[str, Any]) -> dict[str, Any] | str:
     return _row("plan", start, text=json.dumps(spec, sort_keys=True, separators=(",", ":")))
 
 
+def _read_questionnaire(r: Mapping[str, Any], tz: tzinfo | None) -> dict[str, Any] | str:
+    """A QuestionnaireResponse of one of GabaCare's instruments as a ``questionnaire`` row (the journal
+    scores the answers again on import); any other questionnaire is skipped with the reason."""
+    from gabacare.clinical.questionnaires import score
+
+    canonical = str(r.get("questionnaire") or "")
+    if not canonical.startswith(QUESTIONNAIRE_CANONICAL):
+        return "only GabaCare's own questionnaires (PHQ-9, GAD-7, Penn spasm, pain 0-10, PGIC) are imported"
+    if r.get("status") not in ("completed", "amended"):
+        return "an unfinished questionnaire is not imported"
+    answers: list[int] = []
+    for item in r.get("item") or []:
+        values = [a.get("valueInteger") for a in (item.get("answer") or []) if isinstance(a, Mapping)]
+        if len(values) != 1 or not isinstance(values[0], int):
+            raise _Unreadable("each questionnaire item needs exactly one whole-number answer")
+        answers.append(values[0])
+    instrument = canonical.removeprefix(QUESTIONNAIRE_CANONICAL)
+    result = score(instrument, answers)  # an unknown instrument or answers out of range: ClinicalInputError
+    ident = r.get("identifier")
+    uid = ident.get("value") if isinstance(ident, Mapping) and ident.get("system") == QUESTIONNAIRE_SYSTEM else None
+    return _row("questionnaire", _local(r.get("authored"), tz, "authored"), name=result.instrument,
+                value=float(result.total), text=",".join(str(a) for a in result.answers), uid=uid)
+
+
+def _derived_from_a_response(r: Mapping[str, Any]) -> bool:
+    return any(isinstance(d, Mapping) and str(d.get("reference", "")).startswith("QuestionnaireResponse/")
+               for d in r.get("derivedFrom") or [])
+
+
 def _read_resource(r: Mapping[str, Any], rtype: Any, tz: tzinfo | None) -> dict[str, Any] | str:
     """One validated resource as a journal row, or why it is skipped; :class:`_Unreadable` if refused."""
+    if rtype == "QuestionnaireResponse":
+        return _read_questionnaire(r, tz)
+    if rtype == "Observation" and _derived_from_a_response(r):
+        return "a questionnaire's score is read again from its QuestionnaireResponse"
     if rtype == "Observation":
         return _read_observation(r, tz)
     if rtype == "MedicationStatement":
