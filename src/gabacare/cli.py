@@ -212,4 +212,12 @@ def main() -> None:
     runs the same Click command line. Typer's ``app()`` also installs its exception hook, which with
     ``pretty_exceptions_enable=False`` hands every exception to Python's own hook: nothing to keep.
     """
-    lazy_command(app)()
+    import gc
+
+    try:
+        lazy_command(app)()
+    finally:
+        # A command is one short process: the garbage collector's last passes over everything imported
+        # (the knowledge base, the lexicons) would only delay the exit. Objects are frozen, not leaked:
+        # the process ends here and the OS takes its memory back; files were closed by their owners.
+        gc.freeze()
