@@ -30,6 +30,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from fitted_file import write_or_check  # noqa: E402
 from tests.eval import corpus  # noqa: E402
 
 from gabacare.clinical.text.reading import read_text  # noqa: E402
@@ -158,13 +159,7 @@ dimensions = {x.shape[1]}
 bias = {w[-1]:.6f}
 weights = [{weights}]
 '''
-    if args.check:
-        same = OUT.exists() and OUT.read_text(encoding="utf-8") == text
-        print("emergency_net.toml is up to date" if same else "emergency_net.toml differs from a fresh fit")
-        return 0 if same else 1
-    OUT.write_text(text, encoding="utf-8")
-    print(f"wrote {OUT.relative_to(ROOT)}")
-    return 0
+    return write_or_check(OUT, text, check=args.check, root=ROOT)
 
 
 if __name__ == "__main__":

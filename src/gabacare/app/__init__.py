@@ -35,7 +35,9 @@ services and the core; nothing below it imports it, and the faces do not call th
 modules themselves. The journal's use cases are not here yet (issue #14).
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from gabacare._lazy import lazy_exports
 
 if TYPE_CHECKING:  # at run time each module loads on first use (PEP 562): a command loads only its own
     from gabacare.app.clinical import (
@@ -102,16 +104,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from importlib import import_module
-
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY, __all__)

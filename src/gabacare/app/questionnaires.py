@@ -26,6 +26,19 @@ what it needs:
   lowest level above none (text carries no rating).
 * **questionnaire scores** stored with :func:`log_questionnaire`.
 
+>>> from datetime import datetime
+>>> from gabacare.journal import InMemoryJournalRepository, Journal, PlanSpec
+>>> j = Journal(InMemoryJournalRepository(), lambda: datetime(2026, 3, 20, 12, 0))
+>>> pid = j.add_patient("Ada").id
+>>> logged = log_questionnaire(j, pid, "gad7", "2,1,1,0,0,1,0")
+>>> (logged.stored.data.total, logged.stored.data.severity)
+(5, 'mild')
+>>> taper_watch(j, pid).proposal is None  # no taper plan: nothing to watch
+True
+>>> _ = j.set_plan(pid, PlanSpec("taper", datetime(2026, 3, 19).date(), regimen="300 mg TID"))
+>>> taper_watch(j, pid).proposal
+'continue'
+
 Only entries from ``baseline_days`` before the step to the window's end are read (the core's window:
 ``[withdrawal] onset_min_h``..``onset_max_h`` after the step, mersfelder-2016, label 5.5).
 

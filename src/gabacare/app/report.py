@@ -3,6 +3,16 @@ step is being watched, the same for the CLI (``gabacare report``) and the web (r
 
 The report itself is built by :func:`gabacare.reports.doctor_report.build_report`; the watch by
 :func:`gabacare.app.questionnaires.taper_watch`. Both read the same journal; nothing is written.
+
+>>> from datetime import date, datetime
+>>> from gabacare.journal import InMemoryJournalRepository, Journal, PlanSpec
+>>> now = datetime(2026, 3, 20, 12, 0)
+>>> j = Journal(InMemoryJournalRepository(), lambda: now)
+>>> pid = j.add_patient("Ada").id
+>>> _ = j.set_plan(pid, PlanSpec("taper", date(2026, 3, 19), regimen="300 mg TID"))
+>>> r = doctor_report(j, pid, start=date(2026, 3, 13), end=date(2026, 3, 20), now=now)
+>>> (r.watch.proposal, r.to_json()["watch"]["proposal"])
+('continue', 'continue')
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ import sys
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from gabacare._lazy import lazy_exports
+
 if TYPE_CHECKING:  # the names below, for type checkers; at run time they load on first use
     from gabacare.clinical.checks import CheckResult, Problem, check_regimen
     from gabacare.clinical.errors import ClinicalInputError, RegimenParseError
@@ -108,19 +110,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from importlib import import_module
-
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY, __all__)
 
 
 class _Package(ModuleType):

@@ -10,9 +10,10 @@ medicine classes and effects, every source id resolves. A broken file fails fast
 :class:`~gabacare.knowledge.KnowledgeBaseError`.
 """
 
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import Field, ValidationError, field_validator
 
@@ -367,32 +368,36 @@ def load_language() -> Language:
     return validated_model("language", Language, files, (__file__, monograph.__file__), build)
 
 
+_M = TypeVar("_M", "EmergencyModel", "TopicModel")
+
+
+def _fitted(name: str, model_type: type[_M], shape_ok: Callable[[_M], bool], shape: str) -> _M:
+    """A fitted model's file (``[model]`` of ``name``), validated; its shape and both its sources
+    (the corpus it was fitted to, the embedding it reads) checked against the monograph."""
+    try:
+        model = model_type.model_validate(_read_toml(name)["model"])
+    except (ValidationError, KeyError) as exc:
+        raise KnowledgeBaseError(f"{name}: {exc}") from exc
+    sources = load_monograph().sources
+    if not shape_ok(model) or model.source not in sources or model.model_source not in sources:
+        raise KnowledgeBaseError(f"{name}: {shape}; sources must exist")
+    return model
+
+
 @cache
 def load_emergency_model() -> EmergencyModel:
     """The semantic net's emergency model (``emergency_net.toml``), validated against the monograph."""
-    try:
-        model = EmergencyModel.model_validate(_read_toml("emergency_net.toml")["model"])
-    except (ValidationError, KeyError) as exc:
-        raise KnowledgeBaseError(f"emergency_net.toml: {exc}") from exc
-    sources = load_monograph().sources
-    if len(model.weights) != model.dimensions or model.source not in sources or model.model_source not in sources:
-        raise KnowledgeBaseError("emergency_net.toml: weights must have `dimensions` numbers; sources must exist")
-    return model
+    return _fitted("emergency_net.toml", EmergencyModel, lambda m: len(m.weights) == m.dimensions,
+                   "weights must have `dimensions` numbers")
 
 
 @cache
 def load_topic_model() -> TopicModel:
     """``ask``'s topic model (``topic_model.toml``), its shape checked."""
-    try:
-        model = TopicModel.model_validate(_read_toml("topic_model.toml")["model"])
-    except (ValidationError, KeyError) as exc:
-        raise KnowledgeBaseError(f"topic_model.toml: {exc}") from exc
-    sources = load_monograph().sources
-    shape_ok = (len(model.weights) == model.dimensions and len(model.bias) == len(model.topics)
-                and all(len(row) == len(model.topics) for row in model.weights))
-    if not shape_ok or model.source not in sources or model.model_source not in sources:
-        raise KnowledgeBaseError("topic_model.toml: weights must be dimensions x topics; sources must exist")
-    return model
+    return _fitted("topic_model.toml", TopicModel,
+                   lambda m: (len(m.weights) == m.dimensions and len(m.bias) == len(m.topics)
+                              and all(len(row) == len(m.topics) for row in m.weights)),
+                   "weights must be dimensions x topics")
 
 
 @cache
