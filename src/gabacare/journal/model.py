@@ -124,6 +124,12 @@ class PlanSpec:
     # Where crcl_ml_min came from when the journal supplied it (the kidney values and their date).
     crcl_basis: str | None = None
 
+    def __post_init__(self) -> None:
+        # Checked at every construction, not only when read back: an unknown source would otherwise be
+        # built as a taper (the plan builder's last branch).
+        if self.source not in get_args(PlanSource):
+            raise JournalInputError("plan spec source must be regimen, titrate or taper")
+
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict without the empty options."""
         out: dict[str, Any] = {"source": self.source, "start": self.start.isoformat()}
@@ -145,9 +151,7 @@ class PlanSpec:
         unknown = set(raw) - {"source", "start", *_SPEC_OPTIONS}
         if unknown:
             raise JournalInputError(f"unknown plan spec field(s): {', '.join(sorted(unknown))}")
-        source = raw.get("source")
-        if source not in get_args(PlanSource):
-            raise JournalInputError("plan spec source must be regimen, titrate or taper")
+        source = raw.get("source")  # checked by __post_init__
         try:
             start = date.fromisoformat(str(raw.get("start")))
         except ValueError as exc:
