@@ -29,7 +29,7 @@ def test_a_taper_with_severe_sweating_puts_the_proposal_and_its_evidence_in_the_
     r = doctor_report(j, pid, start=NOW.date() - timedelta(days=7), end=NOW.date(), now=NOW)
     assert r.watch is not None and r.watch.proposal == "step_back"
     html = render_html(r)
-    assert "Withdrawal watch: go back to the previous step" in html and "sweating" in html
+    assert "Withdrawal watch: Go back to the previous step" in html and "severe" in html and "sweating" in html
     assert set(r.watch.citations) <= set(r.citations)  # its sources are in the report's source list
     body = json.loads(json.dumps(r.to_json()))
     assert body["watch"]["proposal"] == "step_back" and body["watch"]["evidence"]

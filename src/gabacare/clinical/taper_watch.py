@@ -97,6 +97,14 @@ class WatchEntry:
             raise ClinicalInputError(f"symptom level must be one of {words}; got {level[:_ECHO]!r}") from None
         return cls(at, "symptom", name, value, ref=ref)
 
+    @property
+    def level_word(self) -> str | None:
+        """A checklist symptom's level as its word (``questionnaires.toml`` ``levels``); None otherwise."""
+        levels = load_questionnaires().taper_watch.levels
+        if self.kind != "symptom" or self.value is None or not 0 <= self.value < len(levels):
+            return None
+        return levels[self.value]
+
     def to_json(self) -> dict[str, object]:
         return {"at": self.at, "kind": self.kind, "name": self.name, "value": self.value,
                 "emergency": self.emergency, "ref": self.ref}
@@ -138,6 +146,11 @@ class WatchResult:
     crisis_lines: tuple[CrisisLine, ...]
     citations: tuple[Citation, ...]
     notice: str
+
+    @property
+    def title(self) -> str:
+        """The proposal's heading where it is shown (``questionnaires.toml`` ``[taper_watch] titles``)."""
+        return load_questionnaires().taper_watch.titles[self.proposal]
 
     @property
     def severity(self) -> int:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from gabacare.knowledge.monograph import (
     Citation,
@@ -258,7 +258,16 @@ class TaperWatch(_Frozen):
     continue_message_source: str
     watching_note: str
     watching_note_source: str
+    titles: dict[str, str]
+    titles_source: str
     rules: tuple[WatchRule, ...] = Field(min_length=1)
+
+    @field_validator("titles")
+    @classmethod
+    def _a_title_per_proposal(cls, v: dict[str, str]) -> dict[str, str]:
+        if set(v) != set(PROPOSALS):
+            raise ValueError(f"titles must name exactly the proposals {', '.join(PROPOSALS)}")
+        return v
 
     def level_value(self, word: str) -> int:
         """``"moderate"`` → 2; ``KeyError`` for an unknown word."""
