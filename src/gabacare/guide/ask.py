@@ -583,8 +583,12 @@ def _corrected_text(text: str, reading: Interpretation) -> str:
 def question_vector(question: str) -> NDArray[np.float32] | None:
     """The question's projected sentence vector exactly as :func:`ask` computes it (the input of the
     topic model, for ``scripts/train_topic_model.py``); ``None`` when the embeddings cannot load."""
-    sem = _semantic()
-    return sem.vector(_corrected_text(question, interpret(question))) if sem is not None else None
+    return _question_vector(_semantic(), question, interpret(question))
+
+
+def _question_vector(sem: _Semantic | None, question: str, reading: Interpretation) -> NDArray[np.float32] | None:
+    # The meaning is read from the words as corrected ("alchohol" would embed as noise).
+    return sem.vector(_corrected_text(question, reading)) if sem is not None else None
 
 
 def _rank_keywords(idx: _Index, reading: Interpretation) -> list[_Ranked]:
@@ -721,8 +725,7 @@ def ask(question: str) -> AskResult:
     found_triage, general = _triage_now(text, reading)
     interactions = check_interactions(list(reading.medicines)) if reading.medicines else None
     sem = _semantic()
-    # The meaning is read from the words as corrected ("alchohol" would embed as noise).
-    qvec = sem.vector(_corrected_text(text, reading)) if sem is not None else None
+    qvec = _question_vector(sem, text, reading)
     anchored = _anchored(idx, reading, found_triage)
     if not anchored and reading.medicines:
         ranked: list[_Ranked] = []  # only medicines the guide does not cover ("is metformin good for ...")

@@ -460,8 +460,8 @@ def _with_net(reading: Reading, clauses: Sequence[tuple[int, str, bool, bool]]) 
         if probability >= load_emergency_model().threshold:
             # Named by the closest emergency description, so the advice says what it may mean.
             hit = model.closest(whole)
-            first = min((i for i, _c, _u, denies in clauses if not denies), default=0)
-            possible.append(Finding("semantic", hit.sign, hit.effect, whole, sentence=first,
+            # net_text is empty when any clause denies something, so here every clause counts.
+            possible.append(Finding("semantic", hit.sign, hit.effect, whole, sentence=clauses[0][0],
                                     score=round(probability, 3)))
     possible.sort(key=lambda f: -(f.score or 0.0))
     return replace(reading, possible=tuple(possible), net="used")
