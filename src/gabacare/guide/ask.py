@@ -630,7 +630,9 @@ def _rank_hybrid(idx: _Index, sem: _Semantic, reading: Interpretation,
         if topic_id not in boost and ((combined < floor and not strong_words) or (kw <= 0 and cos < s.min_semantic_alone)):
             continue
         # The topic model only re-orders topics that passed on their own: it never makes an answer.
-        ranked.append((topic_id, combined + learned_weight * learned.get(topic_id, 0.0), kw, cos))
+        # Divided by 1 + weight so the score stays a 0-1 figure (a constant factor keeps the order
+        # and the relative cut-off below).
+        ranked.append((topic_id, (combined + learned_weight * learned.get(topic_id, 0.0)) / (1 + learned_weight), kw, cos))
     ranked.sort(key=lambda item: -item[1])
     if not ranked:
         return []
