@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from typer.models import CommandInfo, TyperInfo
 
 from gabacare._cli import clinical as _clinical
+from gabacare._cli import estimate as _estimate
 from gabacare._cli import guide as _guide
 from gabacare._cli import interop as _interop
 from gabacare._cli import journal as _journal
@@ -203,6 +204,7 @@ _interop.register(app)
 _guide.register(app)
 _report.register(app)
 _questionnaire.register(app)
+_estimate.register(app)
 
 
 def main() -> None:

@@ -357,14 +357,19 @@ def log_side_effect(
 def log_lab(
     patient: PatientOpt,
     value: Annotated[float, typer.Option("--value", help="The result.")],
-    test: Annotated[str, typer.Option("--test", help="Lab test (creatinine re-runs the renal check).")] = "creatinine",
-    unit: Annotated[str | None, typer.Option("--unit", help="mg/dL or umol/L for creatinine (default mg/dL).",
+    test: Annotated[str, typer.Option("--test", help="Lab test: creatinine re-runs the renal check; gabapentin is a "
+                                      "measured level for `gabacare estimate`.")] = "creatinine",
+    unit: Annotated[str | None, typer.Option("--unit", help="mg/dL or umol/L for creatinine (default mg/dL); mg/L "
+                                             "(= ug/mL) or umol/L for a gabapentin level (default mg/L).",
                                              show_default=False)] = None,
     at: AtOpt = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Log a lab value; serum creatinine re-runs the renal check against the plan in force."""
+    """Log a lab value; serum creatinine re-runs the renal check against the plan in force, and a
+    gabapentin level (--test gabapentin, at the time the blood was taken) feeds `gabacare estimate`."""
+    from gabacare.journal.model import LEVEL_TEST
+
     with _guard():
         r = open_journal(db).log_lab(patient, test, value, unit=unit, at=_at(at))
         if json_out:
@@ -372,6 +377,9 @@ def log_lab(
             return
         console = stdout_console()
         _logged(r.entry, False)
+        if r.entry.data.name == LEVEL_TEST:
+            console.print(f"Measured level logged: see what it says with gabacare estimate --patient {patient}")
+            return
         if r.renal is None:
             console.print(f"Renal check not run: {r.renal_skipped}.")
             return

@@ -64,6 +64,17 @@ PlanKind = Literal["titration", "taper", "maintenance"]
 PlanSource = Literal["regimen", "titrate", "taper"]
 Sex = Literal["female", "male"]
 LabUnit = Literal["mg/dL", "umol/L"]
+LevelUnit = Literal["mg/L", "umol/L"]
+# A measured gabapentin level (issue 17): the names a lab or a person gives the test, stored as one,
+# and the spellings of its two units (mg/L = ug/mL = mcg/mL; umol/L is converted when the level is
+# read, with the molar mass in the knowledge base). The journal keeps the unit the lab reported.
+LEVEL_TEST = "gabapentin"
+_LEVEL_TEST_NAMES = frozenset({"gabapentin", "gabapentin_level", "gabapentin_levels", "gabapentin_concentration",
+                               "neurontin", "neurontin_level"})
+_LEVEL_UNITS: dict[str, str] = {
+    "mg/l": "mg/L", "ug/ml": "mg/L", "\u00b5g/ml": "mg/L", "\u03bcg/ml": "mg/L", "mcg/ml": "mg/L",
+    "umol/l": "umol/L", "\u00b5mol/l": "umol/L", "\u03bcmol/l": "umol/L", "micromol/l": "umol/L",
+}
 
 ENTRY_KINDS: tuple[str, ...] = get_args(EntryKind)
 DOSE_STATUSES: tuple[str, ...] = get_args(DoseStatus)
@@ -528,7 +539,12 @@ def check_entry_fields(
     if number > limits.max_lab_value:
         raise JournalInputError(f"lab value must be at most {limits.max_lab_value:g}")
     lab_unit = unit.strip() if isinstance(unit, str) else ""
-    if test == "creatinine":
+    if test in _LEVEL_TEST_NAMES:
+        test = LEVEL_TEST
+        lab_unit = _LEVEL_UNITS.get((lab_unit or "mg/L").lower().replace(" ", ""), "")
+        if not lab_unit:
+            raise JournalInputError("a gabapentin level's unit must be mg/L (the same as ug/mL) or umol/L")
+    elif test == "creatinine":
         lab_unit = lab_unit or "mg/dL"
         if lab_unit not in get_args(LabUnit):
             raise JournalInputError("creatinine unit must be mg/dL or umol/L")

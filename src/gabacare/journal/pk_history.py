@@ -17,7 +17,9 @@ from typing import Any
 from gabacare.journal.errors import JournalInputError
 from gabacare.journal.services import Journal
 
-__all__ = ["PatientSimulation", "simulate_patient"]
+__all__ = ["PatientSimulation", "hours_since", "patient_crcl", "simulate_patient"]
+
+SECONDS_PER_HOUR = 3600.0  # unit conversion
 
 
 @dataclass(frozen=True)
@@ -57,10 +59,8 @@ def simulate_patient(
 
     Raises ``JournalInputError`` when the patient has no taken doses in the period.
     """
-    from gabacare.knowledge import load_monograph
     from gabacare.pk.model import simulate_doses
 
-    pk = load_monograph().pk
     lo = datetime.combine(start, time(0, 0)) if start else None
     hi = datetime.combine(end + timedelta(days=1), time(0, 0)) if end else None
     events = journal.dose_events(patient_id, start=lo, end=hi)
@@ -68,20 +68,33 @@ def simulate_patient(
         raise JournalInputError("no taken doses logged for this patient in the period: nothing to simulate")
     origin = lo or datetime.combine(events[0][0].date(), time(0, 0))
     last_day = (hi or datetime.combine(events[-1][0].date() + timedelta(days=1), time(0, 0)))
-    end_h = (last_day - origin).total_seconds() / 3600
-    warnings: list[str] = []
-    if crcl is not None:
-        value, source = crcl, "given"
-    else:
-        kidney = journal.kidney_function(patient_id)  # the one "latest CrCl from the journal" rule
-        if kidney.crcl_ml_min is not None:
-            value, source = kidney.crcl_ml_min, "journal creatinine (Cockcroft-Gault)"
-        else:
-            value, source = pk.reference_crcl_ml_min, "reference (no creatinine in the journal)"
-            warnings.append(
-                f"No usable creatinine in the journal: the curve assumes normal kidney function "
-                f"(CrCl {pk.reference_crcl_ml_min:g} mL/min). Log a creatinine for a curve that fits this patient."
-            )
-    doses = [((at - origin).total_seconds() / 3600, mg) for at, mg in events]
+    end_h = hours_since(origin, last_day)
+    value, source, warnings = patient_crcl(journal, patient_id, crcl)
+    doses = [(hours_since(origin, at), mg) for at, mg in events]
     sim = simulate_doses(doses, crcl=value, end_h=end_h, step_h=step_h)
-    return PatientSimulation(sim, patient_id, origin, len(events), round(float(value), 1), source, tuple(warnings))
+    return PatientSimulation(sim, patient_id, origin, len(events), round(float(value), 1), source, warnings)
+
+
+def hours_since(origin: datetime, at: datetime) -> float:
+    """Hours from ``origin`` to ``at`` (the PK engine's time axis)."""
+    return (at - origin).total_seconds() / SECONDS_PER_HOUR
+
+
+def patient_crcl(journal: Journal, patient_id: int, crcl: float | None) -> tuple[float, str, tuple[str, ...]]:
+    """The CrCl (mL/min) a patient's curve or estimate uses, where it came from, and any warning.
+
+    The one given; else Cockcroft-Gault from the journal's latest creatinine and the profile
+    (:meth:`Journal.kidney_function`); else the knowledge base's reference CrCl for normal kidney
+    function (``[pk].reference_crcl_ml_min``), with a warning that says so.
+    """
+    from gabacare.knowledge import load_monograph
+
+    if crcl is not None:
+        return crcl, "given", ()
+    kidney = journal.kidney_function(patient_id)  # the one "latest CrCl from the journal" rule
+    if kidney.crcl_ml_min is not None:
+        return kidney.crcl_ml_min, "journal creatinine (Cockcroft-Gault)", ()
+    ref = load_monograph().pk.reference_crcl_ml_min
+    return ref, "reference (no creatinine in the journal)", (
+        f"No usable creatinine in the journal: normal kidney function is assumed (CrCl {ref:g} mL/min). "
+        "Log a creatinine for figures that fit this patient.",)

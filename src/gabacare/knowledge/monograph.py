@@ -705,8 +705,83 @@ class PK(_Cited):
         return Citation(source=self.simulation_source)
 
     @property
+    def population_summary_citation(self) -> Citation:
+        return Citation(source=self.population_summary_source)
+
+    @property
     def renal_study_citation(self) -> Citation:
         return Citation(source=self.renal_study_dose_source, section=self.renal_study_dose_section)
+
+
+class PKReferenceRange(_Cited):
+    """A population reference range for a measured level (mg/L) and the sample it applies to."""
+
+    low_mg_per_l: float = Field(gt=0)
+    high_mg_per_l: float = Field(gt=0)
+    sample: Literal["trough"]
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "PKReferenceRange":
+        if not self.low_mg_per_l < self.high_mg_per_l:
+            raise ValueError("a reference range needs low_mg_per_l < high_mg_per_l")
+        return self
+
+
+class PKEstimationSettings(_Cited):
+    """The estimator's settings (``[pk_population.settings]``, GabaCare choices)."""
+
+    interval_probability: float = Field(gt=0, lt=1)
+    prediction_samples: int = Field(ge=10, le=1_000_000)
+    prediction_seed: int = Field(ge=0)
+    optimizer_starts_sd: tuple[float, ...] = Field(min_length=1, max_length=10)
+    optimizer_max_iterations: int = Field(ge=1, le=10_000)
+    note: str = ""
+
+
+class PKPopulation(_Frozen):
+    """Population model for one patient's measured levels (``[pk_population]``, issue 17).
+
+    The typical values are the ``[pk]`` model's; this table adds the between-subject variability of
+    clearance (a CV: log-normal, omega^2 = ln(1 + CV^2)), the residual error of a level (a CV on the log
+    scale), the molar mass for umol/L levels, the trough reference range and the estimator's settings.
+    Each number names its source through its ``*_source`` key.
+    """
+
+    structure_note: str
+    structure_source: str
+    omega_cv_clearance: float = Field(gt=0, le=2)
+    omega_cv_clearance_source: str
+    omega_cv_clearance_note: str = ""
+    omega_other_source: str
+    omega_other_note: str = ""
+    residual_cv: float = Field(gt=0, le=2)
+    residual_cv_source: str
+    residual_cv_note: str = ""
+    molar_mass_g_per_mol: float = Field(gt=0)
+    molar_mass_source: str
+    reference_range: PKReferenceRange
+    settings: PKEstimationSettings
+
+    @property
+    def structure_citation(self) -> Citation:
+        return Citation(source=self.structure_source)
+
+    @property
+    def clearance_variability_citation(self) -> Citation:
+        return Citation(source=self.omega_cv_clearance_source)
+
+    @property
+    def other_variability_citation(self) -> Citation:
+        return Citation(source=self.omega_other_source)
+
+    @property
+    def residual_citation(self) -> Citation:
+        return Citation(source=self.residual_cv_source)
+
+    @property
+    def molar_mass_citation(self) -> Citation:
+        return Citation(source=self.molar_mass_source)
 
 
 class CdsLimits(_Cited):
@@ -765,6 +840,7 @@ class Monograph(_Frozen):
     adverse_effects: tuple[AdverseEffect, ...]
     triage: Triage
     pk: PK
+    pk_population: PKPopulation | None = None
     cds_limits: CdsLimits | None = None
 
     def source(self, citation: Citation) -> Source:

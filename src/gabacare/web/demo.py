@@ -3,7 +3,7 @@
 :func:`seed_demo` writes, relative to today: a titration plan for nerve-related muscle spasms that
 started :data:`DEMO_DAYS` days ago, the doses of every day so far (most on time, a few late or
 skipped), daily scores (spasm intensity, spasm count, sleep), a trigger, a side effect, a serum
-creatinine and a note. It is idempotent: when the demo account already owns a patient, nothing is
+creatinine, a measured gabapentin trough and a note. It is idempotent: when the demo account already owns a patient, nothing is
 written. The account is for trying GabaCare on one's own machine only; its password is public.
 
 Everything goes through the same services as the web app (``Accounts``, ``Journal``), so the demo
@@ -24,6 +24,8 @@ DEMO_NAME: Final = "Demo User"
 DEMO_PATIENT: Final = "Sam Example (demo)"
 DEMO_DAYS: Final = 21
 """How many days ago the demo titration started."""
+DEMO_LEVEL_MG_PER_L: Final = 4.4
+"""The demo patient's measured gabapentin trough (demo data, not a limit)."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,11 @@ def seed_demo(db: str | None = None, *, now: datetime | None = None) -> DemoSeed
     journal.log_trigger(pid, "cold weather", at=datetime.combine(first + timedelta(days=9), time(16, 0)))
     journal.log_side_effect(pid, "dizziness", at=datetime.combine(first + timedelta(days=4), time(10, 0)))
     journal.log_lab(pid, "creatinine", 0.9, unit="mg/dL", at=datetime.combine(first + timedelta(days=14), time(9, 0)))
+    # A measured trough (issue 17): drawn a quarter of an hour before the first dose, two days ago,
+    # a little above what the typical patient would have, so `gabacare estimate` has something to read.
+    level_day = moment.date() - timedelta(days=2)
+    first_due = journal.today(pid, on=level_day).doses[0].at
+    journal.log_lab(pid, "gabapentin", DEMO_LEVEL_MG_PER_L, unit="mg/L", at=first_due - timedelta(minutes=15))
     journal.log_note(pid, "Started the new dose step; a little drowsy in the afternoon.",
                      at=datetime.combine(first + timedelta(days=3), time(18, 0)))
     return DemoSeed(user.id, pid, True, doses, scores)

@@ -539,9 +539,34 @@ def _levels_page(request: Request, journal: Journal, view: View, days: int) -> R
         error = str(exc)
     else:
         svg = pk_curve_svg(sim)
+    measured, measured_svg, measured_error = _measured_levels(journal, view.patient.id)
     return render(request, "journal/levels.html", {
         "view": view, "patient": view.patient, "tab": "levels", "active": "journal", "sim": sim, "svg": svg,
-        "error": error, "days": days, "first": first, "last": last})
+        "error": error, "days": days, "first": first, "last": last,
+        "measured": measured, "measured_svg": measured_svg, "measured_error": measured_error})
+
+
+def _measured_levels(journal: Journal, patient_id: int) -> tuple[Any, str | None, str | None]:
+    """The estimate from the patient's measured gabapentin levels, its chart, or why there is none.
+
+    (None, None, None) when no level is logged: the page then only says how to log one.
+    """
+    from gabacare.app.estimate import estimate_patient
+    from gabacare.clinical.errors import ClinicalInputError
+    from gabacare.journal.errors import JournalInputError
+    from gabacare.journal.model import LEVEL_TEST
+    from gabacare.web.journal_svg import estimate_svg
+
+    if not any(e.data.name == LEVEL_TEST for e in journal.entries(patient_id, kinds=["lab"])):
+        return None, None, None
+    try:
+        answer = estimate_patient(journal, patient_id)
+    except (JournalInputError, ClinicalInputError) as exc:
+        return None, None, str(exc)
+    c = answer.curves()
+    svg = estimate_svg(c.t_h, c.population, c.individual, (c.low, c.high),
+                       [(lv.time_h, lv.mg_per_l) for lv in answer.levels], answer.origin)
+    return answer, svg, None
 
 
 @router.get("/patients/{patient_id}/levels", response_class=HTMLResponse)

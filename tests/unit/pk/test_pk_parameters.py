@@ -109,5 +109,5 @@ def test_every_bioavailability_row_and_renal_group_cites_its_own_source() -> Non
 def test_public_names_are_sorted_and_exist() -> None:
     assert gabacare.pk.__all__ == sorted(gabacare.pk.__all__)
     public = {name for name in vars(gabacare.pk) if not name.startswith("_")}
-    modules = {"calibration", "dosing", "model", "parameters", "population"}
+    modules = {"calibration", "dosing", "estimation", "model", "parameters", "population"}
     assert set(gabacare.pk.__all__) == public - modules
