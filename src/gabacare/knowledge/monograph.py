@@ -705,10 +705,6 @@ class PK(_Cited):
         return Citation(source=self.simulation_source)
 
     @property
-    def population_summary_citation(self) -> Citation:
-        return Citation(source=self.population_summary_source)
-
-    @property
     def renal_study_citation(self) -> Citation:
         return Citation(source=self.renal_study_dose_source, section=self.renal_study_dose_section)
 
