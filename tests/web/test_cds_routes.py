@@ -421,6 +421,41 @@ def test_patient_view_summarises_the_linked_journal(tmp_path: Path, monkeypatch:
         composition.close_stores()
 
 
+def test_patient_view_adds_a_card_for_a_measured_level(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from gabacare import composition
+    from gabacare.app.estimate import estimate_patient
+    from gabacare.journal.model import PlanSpec
+
+    url = f"sqlite:///{tmp_path / 'journal.db'}"
+    monkeypatch.setenv("GABACARE_DB", url)
+    journal = composition.journal(url)
+    patient = journal.add_patient("Level Patient", birth_date=date(1950, 1, 1), sex="female", weight_kg=60)
+    today = journal.clock().date()
+    first = datetime.combine(today - timedelta(days=4), datetime.min.time()).replace(hour=8)
+    journal.set_plan(patient.id, PlanSpec(source="regimen", start=first.date(), regimen="600 mg TID"))
+    for k in range(9):
+        journal.log_dose(patient.id, 600, at=first + timedelta(hours=8 * k))
+    journal.log_lab(patient.id, "creatinine", 1.3, unit="mg/dL", at=first)  # CrCl ~37 mL/min: 600 TID is above the band
+    journal.log_lab(patient.id, "gabapentin", 11.0, unit="mg/L", at=first + timedelta(hours=71, minutes=45))
+    expected = estimate_patient(journal, patient.id)
+    links = tmp_path / "links.json"
+    links.write_text(json.dumps({"ehr-9": patient.id}))
+    try:
+        with TestClient(_app(cds_require_jwt=False, cds_patient_links_file=links)) as c:
+            body = {"hook": "patient-view", "hookInstance": "0d9c3e5a-3c1b-4a7e-9f77-1b2c3d4e5f61",
+                    "context": {"userId": "Practitioner/prac-7", "patientId": "ehr-9"}}
+            answer = post(c, "gabacare-patient-view", body)
+            assert answer.status_code == 200, answer.text
+            summary_card, level_card = answer.json()["cards"]
+            assert "GabaCare journal" in summary_card["summary"]
+            assert "11.0 mg/L" in level_card["summary"] and "11.00 mg/L" in level_card["detail"]
+            assert expected.proposal is not None and expected.proposal.describe() in level_card["detail"]
+            assert level_card["indicator"] == "warning" and "above the label's maximum" in level_card["detail"]
+            assert "not a substitute" in level_card["detail"].lower()
+    finally:
+        composition.close_stores()
+
+
 def test_a_broken_links_file_stops_the_app_from_starting(tmp_path: Path) -> None:
     links = tmp_path / "links.json"
     links.write_text(json.dumps({"ehr-123": "not an id"}))

@@ -266,6 +266,33 @@ def test_charts_levels_and_the_report_download(owner: tuple[TestClient, int]) ->
     assert html.status_code == 200 and "<html" in html.text
 
 
+def test_a_measured_level_logged_in_the_browser_shows_on_the_levels_page(japp: FastAPI,
+                                                                        owner: tuple[TestClient, int]) -> None:
+    client, pid = owner
+    journal = japp.state.journal_web.journal()
+    first = datetime.now().replace(second=0, microsecond=0) - timedelta(days=3)
+    for k in range(6):
+        journal.log_dose(pid, 300, at=first + timedelta(hours=8 * k))
+    empty = client.get(f"/patients/{pid}/levels").text
+    assert "No measured gabapentin level yet" in empty
+    page = client.get(f"/patients/{pid}/log").text
+    assert 'id="f-level-value"' in page and page.count('id="f-value"') <= 1  # no duplicate ids between the forms
+    token = form_token(page)
+    no_time = client.post(f"/patients/{pid}/labs", data={"csrf_token": token, "test": "gabapentin", "value": "4",
+                                                          "unit": "mg/L"})
+    assert no_time.status_code == 422 and "the time the blood was taken" in no_time.text
+    bad_unit = client.post(f"/patients/{pid}/labs", data={"csrf_token": token, "test": "gabapentin", "value": "4",
+                                                           "unit": "mg/dL", "at": (first + timedelta(hours=47)).isoformat()})
+    assert bad_unit.status_code == 422
+    saved = client.post(f"/patients/{pid}/labs", data={"csrf_token": token, "test": "gabapentin", "value": "4",
+                                                        "unit": "mg/L", "at": (first + timedelta(hours=47)).isoformat()})
+    assert saved.status_code == 200 and "Gabapentin level saved" in saved.text
+    levels = client.get(f"/patients/{pid}/levels").text
+    assert "Measured levels" in levels and "<circle" in levels and "<polygon" in levels
+    assert "4.00 mg/L" in levels and ("Proposal for the prescriber" in levels or "No proposal" in levels)
+    assert levels.count('role="img"') == 2
+
+
 def test_every_patient_route_is_404_for_another_account(japp: FastAPI, owner: tuple[TestClient, int]) -> None:
     _, pid = owner
     with TestClient(japp) as other:

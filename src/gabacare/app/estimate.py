@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from gabacare.knowledge import Citation
     from gabacare.pk.estimation import Estimate, Params, RegimenPrediction
 
-__all__ = ["Curves", "EstimateAnswer", "LoggedLevel", "RegimenOption", "estimate_patient"]
+__all__ = ["Curves", "EstimateAnswer", "LoggedLevel", "RegimenOption", "estimate_patient", "measured_estimate"]
 
 Change = Literal["none", "increase", "decrease"]
 HOW_TO_LOG = ("log a measured level first, e.g. gabacare log lab --patient {pid} --test gabapentin --value 6.1 "
@@ -309,3 +309,18 @@ def estimate_patient(journal: Journal, patient_id: int, *, crcl: float | None = 
     citations = tuple(dict.fromkeys((*est.citations, *est.model.target.citations, *lim.citations)))
     return EstimateAnswer(patient_id, origin, value, source, warnings, est, levels, len(events), lim.band,
                           current, options, proposal, change, reason, citations, m.notice_text)
+
+
+def measured_estimate(journal: Journal, patient_id: int) -> tuple[EstimateAnswer | None, str | None]:
+    """For pages and reports: ``(answer, None)`` when a level is logged and an estimate can be made,
+    ``(None, why)`` when a level is logged but no estimate can be made (a level drawn before the first
+    dose), ``(None, None)`` when no level is logged."""
+    from gabacare.clinical.errors import ClinicalInputError
+    from gabacare.journal.model import LEVEL_TEST
+
+    if not any(e.data.name == LEVEL_TEST for e in journal.entries(patient_id, kinds=["lab"])):
+        return None, None
+    try:
+        return estimate_patient(journal, patient_id), None
+    except (JournalInputError, ClinicalInputError) as exc:
+        return None, str(exc)

@@ -301,6 +301,9 @@ class DoctorReport:
     """Entries of the period left out because today's rules refuse them (by id, with the rule)."""
     watch: WatchResult | None = None
     """The withdrawal watch over the latest taper step (``gabacare.app.report``), None outside a taper."""
+    levels: Any = None
+    """What the measured gabapentin levels say (``gabacare.app.estimate.EstimateAnswer``, set by
+    ``gabacare.app.report``), None when no level is logged."""
 
     @property
     def emergencies(self) -> tuple[SideEffectRow, ...]:
@@ -314,13 +317,15 @@ class DoctorReport:
             *(s.citations for s in self.side_effects), *(p.citations for p in self.plans),
             self.withdrawal_citations if any(c.direction == "down" for c in self.plan_changes) else (),
             self.medicines.citations, self.renal.citations, self.watch.citations if self.watch else (),
+            self.levels.citations if self.levels is not None else (),
         ]
         return tuple(dict.fromkeys(c for g in groups for c in g))
 
     def to_json(self) -> dict[str, Any]:
         """One JSON-ready object: every field, plus ``emergency``, ``emergencies`` and ``citations``."""
-        out = {f.name: _plain(getattr(self, f.name)) for f in fields(self) if f.name != "watch"}
+        out = {f.name: _plain(getattr(self, f.name)) for f in fields(self) if f.name not in ("watch", "levels")}
         out["watch"] = _plain(self.watch.to_json()) if self.watch is not None else None
+        out["levels"] = _plain(self.levels.to_json()) if self.levels is not None else None
         out["from"] = out.pop("start")
         out["to"] = out.pop("end")
         out["emergency"] = bool(self.emergencies)

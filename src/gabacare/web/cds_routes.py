@@ -397,7 +397,8 @@ def journal_summary(journal: Journal, patient_id: int, *, days: int) -> dict[str
 
     Keys: ``period``, ``adherence_pct`` (None when nothing was due), ``plan`` (label in force),
     ``trends`` (scale → "first → last rolling mean"), ``side_effects`` (distinct, newest first, at
-    most five) and ``emergencies`` (side effects the triage flagged as emergencies).
+    most five), ``emergencies`` (side effects the triage flagged as emergencies) and ``measured_level``
+    (the latest gabapentin level and what it says, or None).
     """
     today = journal.clock().date()
     start = today - timedelta(days=days - 1)
@@ -419,7 +420,28 @@ def journal_summary(journal: Journal, patient_id: int, *, days: int) -> dict[str
         "trends": trends,
         "side_effects": texts[:5],
         "emergencies": sum(1 for e in effects if e.data.urgency == "emergency"),
+        "measured_level": _measured_level(journal, patient_id),
     }
+
+
+def _measured_level(journal: Journal, patient_id: int) -> dict[str, Any] | None:
+    """The latest measured level and what it says (``gabacare estimate``), or None without one."""
+    from gabacare.app.estimate import measured_estimate
+
+    answer, _why = measured_estimate(journal, patient_id)
+    if answer is None:
+        return None
+    est, latest = answer.estimate, answer.levels[-1]
+    proposal = None
+    if answer.proposal is not None:
+        verb = {"none": "keep", "increase": "increase to", "decrease": "decrease to"}.get(answer.change or "", "consider")
+        p = answer.proposal.prediction
+        proposal = (f"{verb} {answer.proposal.describe()}, predicted trough {p.trough_mg_per_l:.1f} mg/L "
+                    f"({p.trough_interval[0]:.1f}-{p.trough_interval[1]:.1f})")
+    return {"at": latest.at.isoformat(timespec="minutes"), "measured_mg_per_l": latest.mg_per_l,
+            "cl_l_per_h": est.individual.cl_l_per_h, "cl_interval": est.cl_interval,
+            "typical_cl_l_per_h": est.population.cl_l_per_h, "proposal": proposal, "reason": answer.reason,
+            "warnings": list(answer.warnings), "citations": list(answer.citations)}
 
 
 def _provider(links: Mapping[str, int], db: str | None, days: int) -> SummaryProvider:

@@ -359,6 +359,7 @@ for _kind in LOG_KINDS:
 
 def _log_submit(request: Request, patient_id: int, kind: str, form: dict[str, str], user: CurrentUser) -> Response:
     from gabacare.journal.errors import JournalInputError
+    from gabacare.journal.model import LEVEL_TEST
 
     journal, accounts, actor = _scope(request, user, patient_id, write=True)
     view = View(journal.get_patient(patient_id), f"/patients/{patient_id}", "", False)
@@ -390,6 +391,14 @@ def _log_submit(request: Request, patient_id: int, kind: str, form: dict[str, st
         elif kind == "side-effects":
             result = journal.log_side_effect(patient_id, form.get("text", ""), at=at)
             ids, saved, ctx = [result.entry.id], "Side effect saved.", {"triage": result}
+        elif form.get("test") == LEVEL_TEST:
+            value = _num(form.get("value", ""), "gabapentin level")
+            if value is None:
+                raise JournalInputError("the level's value is required")
+            if at is None:
+                raise JournalInputError("give the time the blood was taken: the estimate depends on it")
+            lab = journal.log_lab(patient_id, LEVEL_TEST, value, unit=form.get("unit") or None, at=at)
+            ids, saved = [lab.entry.id], "Gabapentin level saved: see what it says on the Levels page."
         else:
             value = _num(form.get("value", ""), "creatinine")
             if value is None:
@@ -547,22 +556,13 @@ def _levels_page(request: Request, journal: Journal, view: View, days: int) -> R
 
 
 def _measured_levels(journal: Journal, patient_id: int) -> tuple[Any, str | None, str | None]:
-    """The estimate from the patient's measured gabapentin levels, its chart, or why there is none.
-
-    (None, None, None) when no level is logged: the page then only says how to log one.
-    """
-    from gabacare.app.estimate import estimate_patient
-    from gabacare.clinical.errors import ClinicalInputError
-    from gabacare.journal.errors import JournalInputError
-    from gabacare.journal.model import LEVEL_TEST
+    """The estimate from the patient's measured gabapentin levels, its chart, or why there is none."""
+    from gabacare.app.estimate import measured_estimate
     from gabacare.web.journal_svg import estimate_svg
 
-    if not any(e.data.name == LEVEL_TEST for e in journal.entries(patient_id, kinds=["lab"])):
-        return None, None, None
-    try:
-        answer = estimate_patient(journal, patient_id)
-    except (JournalInputError, ClinicalInputError) as exc:
-        return None, None, str(exc)
+    answer, why = measured_estimate(journal, patient_id)
+    if answer is None:
+        return None, None, why
     c = answer.curves()
     svg = estimate_svg(c.t_h, c.population, c.individual, (c.low, c.high),
                        [(lv.time_h, lv.mg_per_l) for lv in answer.levels], answer.origin)

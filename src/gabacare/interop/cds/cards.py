@@ -376,3 +376,29 @@ def journal_summary_card(instance: str, summary: Mapping[str, Any]) -> Card:
     body = "What the patient logged in GabaCare (patient-reported, not verified):\n\n" + "\n".join(lines or ["- nothing yet"])
     cites = [Citation(source="gabacare-policy")] if "gabacare-policy" in m.sources else []
     return card(instance, "journal-summary", text, indicator, body, cites, topic="journal-summary")
+
+
+def measured_level_card(instance: str, level: Mapping[str, Any]) -> Card:
+    """What the patient's measured gabapentin level says (``gabacare estimate``): their clearance with its
+    interval against the typical value, and the regimen proposed to the prescriber (info: a proposal,
+    never a change; warning when the plan in force is above the kidney maximum).
+
+    ``level`` is the ``measured_level`` of the journal summary: ``at``, ``measured_mg_per_l``,
+    ``cl_l_per_h``, ``cl_interval``, ``typical_cl_l_per_h``, ``proposal`` (text or None), ``reason``,
+    ``warnings`` and ``citations`` (``Citation`` values).
+    """
+    warnings = list(level.get("warnings") or [])
+    lo, hi = level["cl_interval"]
+    lines = [f"- Latest level: **{float(level['measured_mg_per_l']):.2f} mg/L** drawn {level['at']}",
+             f"- Clearance for this patient: {float(level['cl_l_per_h']):.2f} L/h (90% interval {float(lo):.2f}-"
+             f"{float(hi):.2f}); typical at this kidney function {float(level['typical_cl_l_per_h']):.2f} L/h"]
+    lines += [f"- **{w}**" for w in warnings]
+    proposal = level.get("proposal")
+    reason = level.get("reason", "")
+    lines.append(f"- Proposal: {proposal}. {reason}" if proposal else f"- No proposal. {reason}")
+    text = (f"Measured gabapentin level {float(level['measured_mg_per_l']):.1f} mg/L: "
+            + (f"proposal {proposal}" if proposal else "no regimen proposed"))
+    body = ("From the patient's GabaCare journal (doses patient-reported) and a population model:\n\n"
+            + "\n".join(lines))
+    return card(instance, "measured-level", text, "warning" if warnings else "info", body,
+                list(level.get("citations") or []), topic="measured-level")

@@ -17,6 +17,7 @@ from gabacare.interop.cds.cards import (
     dose_cards,
     interaction_cards,
     journal_summary_card,
+    measured_level_card,
     meds_not_checked_card,
     order_ref,
     renal_not_done_card,
@@ -96,7 +97,10 @@ def _patient_view(instance: str, patient_id: str, provider: SummaryProvider | No
         return []
     if not summary:
         return []
-    return [journal_summary_card(instance, summary)]
+    cards = [journal_summary_card(instance, summary)]
+    if summary.get("measured_level"):
+        cards.append(measured_level_card(instance, summary["measured_level"]))
+    return cards
 
 
 def _stopping(mr: Mapping[str, Any]) -> bool:
