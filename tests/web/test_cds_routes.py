@@ -456,6 +456,36 @@ def test_patient_view_adds_a_card_for_a_measured_level(tmp_path: Path, monkeypat
         composition.close_stores()
 
 
+def test_patient_view_adds_the_withdrawal_watch_during_a_taper(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from gabacare import composition
+    from gabacare.app.questionnaires import taper_watch
+    from gabacare.journal.model import PlanSpec
+
+    url = f"sqlite:///{tmp_path / 'journal.db'}"
+    monkeypatch.setenv("GABACARE_DB", url)
+    journal = composition.journal(url)
+    patient = journal.add_patient("Taper Patient")
+    now = journal.clock()
+    journal.set_plan(patient.id, PlanSpec("taper", (now - timedelta(days=1)).date(), regimen="300 mg TID"))
+    journal.log_symptom(patient.id, "sweating", 8, at=now - timedelta(minutes=30))
+    expected = taper_watch(journal, patient.id).result
+    links = tmp_path / "links.json"
+    links.write_text(json.dumps({"ehr-5": patient.id}))
+    try:
+        with TestClient(_app(cds_require_jwt=False, cds_patient_links_file=links)) as c:
+            body = {"hook": "patient-view", "hookInstance": "0d9c3e5a-3c1b-4a7e-9f77-1b2c3d4e5f62",
+                    "context": {"userId": "Practitioner/prac-7", "patientId": "ehr-5"}}
+            answer = post(c, "gabacare-patient-view", body)
+            assert answer.status_code == 200, answer.text
+            cards = answer.json()["cards"]
+            watch = next(card for card in cards if card["summary"].startswith("Withdrawal watch"))
+            assert expected is not None and expected.proposal == "step_back"
+            assert watch["summary"] == f"Withdrawal watch: {expected.title}" and watch["indicator"] == "warning"
+            assert "sweating" in watch["detail"] and "900 -> 600 mg/day" in watch["detail"]
+    finally:
+        composition.close_stores()
+
+
 def test_a_broken_links_file_stops_the_app_from_starting(tmp_path: Path) -> None:
     links = tmp_path / "links.json"
     links.write_text(json.dumps({"ehr-123": "not an id"}))

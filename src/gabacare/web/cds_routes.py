@@ -398,7 +398,8 @@ def journal_summary(journal: Journal, patient_id: int, *, days: int) -> dict[str
     Keys: ``period``, ``adherence_pct`` (None when nothing was due), ``plan`` (label in force),
     ``trends`` (scale → "first → last rolling mean"), ``side_effects`` (distinct, newest first, at
     most five), ``emergencies`` (side effects the triage flagged as emergencies) and ``measured_level``
-    (the latest gabapentin level and what it says, or None).
+    (the latest gabapentin level and what it says, or None), ``taper_watch`` (the withdrawal watch's
+    proposal over the latest taper step with its evidence, or None outside a taper).
     """
     today = journal.clock().date()
     start = today - timedelta(days=days - 1)
@@ -421,7 +422,25 @@ def journal_summary(journal: Journal, patient_id: int, *, days: int) -> dict[str
         "side_effects": texts[:5],
         "emergencies": sum(1 for e in effects if e.data.urgency == "emergency"),
         "measured_level": _measured_level(journal, patient_id),
+        "taper_watch": _taper_watch(journal, patient_id),
     }
+
+
+def _taper_watch(journal: Journal, patient_id: int) -> dict[str, Any] | None:
+    """The withdrawal watch over the latest taper step, or None outside a taper."""
+    from gabacare.app.questionnaires import taper_watch
+
+    w = taper_watch(journal, patient_id).result
+    if w is None:
+        return None
+    return {"proposal": w.proposal, "title": w.title, "message": w.message,
+            "step": {"at": w.step.at.isoformat(timespec="minutes"), "from_mg_per_day": w.step.from_mg_per_day,
+                     "to_mg_per_day": w.step.to_mg_per_day},
+            "window": {"start": w.window_start.isoformat(timespec="minutes"),
+                       "end": w.window_end.isoformat(timespec="minutes"), "complete": w.window_complete},
+            "evidence": [{"at": e.at.isoformat(timespec="minutes"), "name": (e.name or e.kind).replace("_", " "),
+                          "level": e.level_word or e.value} for e in w.evidence],
+            "citations": list(w.citations)}
 
 
 def _measured_level(journal: Journal, patient_id: int) -> dict[str, Any] | None:

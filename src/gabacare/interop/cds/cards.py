@@ -402,3 +402,25 @@ def measured_level_card(instance: str, level: Mapping[str, Any]) -> Card:
             + "\n".join(lines))
     return card(instance, "measured-level", text, "warning" if warnings else "info", body,
                 list(level.get("citations") or []), topic="measured-level")
+
+
+def taper_watch_card(instance: str, watch: Mapping[str, Any]) -> Card:
+    """The withdrawal watch over the latest taper step (``gabacare taper-watch``), with the entries
+    behind its proposal: info for "continue", warning for hold/slow/step back, critical for an emergency.
+
+    ``watch`` is the journal summary's ``taper_watch``: ``proposal``, ``title``, ``message``, ``step``
+    (``from_mg_per_day``, ``to_mg_per_day``, ``at``), ``window`` (``start``, ``end``, ``complete``),
+    ``evidence`` (``at``, ``name``, ``level``) and ``citations`` (``Citation`` values).
+    """
+    step, window = watch["step"], watch["window"]
+    lines = [f"- Step on {step['at']}: {float(step['from_mg_per_day']):g} -> {float(step['to_mg_per_day']):g} mg/day; "
+             f"watched {window['start']} to {window['end']}" + (" (still open)" if window.get("complete") is False else ""),
+             f"- {watch['message']}"]
+    lines += [f"  - {e['at']}: {e['name']}" + (f" ({e['level']})" if e.get("level") is not None else "")
+              for e in watch.get("evidence") or []]
+    indicator: Indicator = ("critical" if watch["proposal"] == "emergency"
+                            else "info" if watch["proposal"] == "continue" else "warning")
+    body = ("The withdrawal watch over the patient's GabaCare journal (patient-reported), a proposal for the "
+            "prescriber, never a change of the plan:\n\n" + "\n".join(lines))
+    return card(instance, "taper-watch", f"Withdrawal watch: {watch['title']}", indicator, body,
+                list(watch.get("citations") or []), topic="taper-watch")

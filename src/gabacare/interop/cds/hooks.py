@@ -18,6 +18,7 @@ from gabacare.interop.cds.cards import (
     interaction_cards,
     journal_summary_card,
     measured_level_card,
+    taper_watch_card,
     meds_not_checked_card,
     order_ref,
     renal_not_done_card,
@@ -98,6 +99,8 @@ def _patient_view(instance: str, patient_id: str, provider: SummaryProvider | No
     if not summary:
         return []
     cards = [journal_summary_card(instance, summary)]
+    if summary.get("taper_watch"):
+        cards.append(taper_watch_card(instance, summary["taper_watch"]))
     if summary.get("measured_level"):
         cards.append(measured_level_card(instance, summary["measured_level"]))
     return cards
