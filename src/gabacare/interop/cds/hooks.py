@@ -18,11 +18,11 @@ from gabacare.interop.cds.cards import (
     interaction_cards,
     journal_summary_card,
     measured_level_card,
-    taper_watch_card,
     meds_not_checked_card,
     order_ref,
     renal_not_done_card,
     stop_card,
+    taper_watch_card,
     unreadable_order_card,
 )
 from gabacare.interop.cds.discovery import SERVICES
