@@ -60,7 +60,8 @@ def demo_seed(
         show_default=False)] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object (for scripts).")] = False,
 ) -> None:
-    """Create the demo account and demo patient (three weeks of journal) unless they exist; demo use only."""
+    """Create the demo account and its two demo patients (one titrating, with three weeks of journal and a
+    measured level; one tapering, with a withdrawal flare) unless they exist; demo use only."""
     from gabacare._cli.common import emit_json, guard
     from gabacare.web.demo import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
 
@@ -69,7 +70,7 @@ def demo_seed(
     if json_out:
         emit_json({"email": DEMO_EMAIL, "password": DEMO_PASSWORD, "user_id": seeded.user_id,
                    "patient_id": seeded.patient_id, "created": seeded.created, "doses": seeded.doses,
-                   "scores": seeded.scores})
+                   "scores": seeded.scores, "taper_patient_id": seeded.taper_patient_id})
         return
     what = (f"created: {seeded.doses} doses and {seeded.scores} scores" if seeded.created else "already there")
     typer.echo(f"Demo journal {what}.\n"

@@ -1,4 +1,5 @@
-"""Demo data for ``make run``: one demo account owning one demo patient with three weeks of journal.
+"""Demo data for ``make run``: one demo account owning two demo patients: one titrating, with three
+weeks of journal, and one tapering, with a withdrawal flare after the latest step.
 
 :func:`seed_demo` writes, relative to today: a titration plan for nerve-related muscle spasms that
 started :data:`DEMO_DAYS` days ago, the doses of every day so far (most on time, a few late or
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Final
+from typing import Any, Final
 
 __all__ = ["DEMO_DAYS", "DEMO_EMAIL", "DEMO_PASSWORD", "DemoSeed", "seed_demo"]
 
@@ -24,6 +25,10 @@ DEMO_NAME: Final = "Demo User"
 DEMO_PATIENT: Final = "Sam Example (demo)"
 DEMO_DAYS: Final = 21
 """How many days ago the demo titration started."""
+DEMO_TAPER_PATIENT: Final = "Alex Example (demo, tapering)"
+DEMO_TAPER_REGIMEN: Final = "300 mg TID"
+"""The tapering demo patient's regimen before the taper (demo data)."""
+DEMO_TAPER_STEADY_DAYS: Final = 14
 DEMO_LEVEL_MG_PER_L: Final = 4.4
 """The demo patient's measured gabapentin trough (demo data, not a limit)."""
 
@@ -37,6 +42,8 @@ class DemoSeed:
     created: bool
     doses: int
     scores: int
+    taper_patient_id: int | None = None
+    """The second demo patient (tapering, with a withdrawal flare), when it was created."""
 
 
 def _score(day: int, start: float, end: float, wobble: float) -> float:
@@ -106,4 +113,39 @@ def seed_demo(db: str | None = None, *, now: datetime | None = None) -> DemoSeed
     journal.log_lab(pid, "gabapentin", DEMO_LEVEL_MG_PER_L, unit="mg/L", at=first_due - timedelta(minutes=15))
     journal.log_note(pid, "Started the new dose step; a little drowsy in the afternoon.",
                      at=datetime.combine(first + timedelta(days=3), time(18, 0)))
-    return DemoSeed(user.id, pid, True, doses, scores)
+    taper_pid, taper_doses, taper_scores = _tapering_patient(accounts, journal, user, moment)
+    return DemoSeed(user.id, pid, True, doses + taper_doses, scores + taper_scores, taper_pid)
+
+
+def _tapering_patient(accounts: Any, journal: Any, user: Any, moment: datetime) -> tuple[int, int, int]:
+    """A second demo patient, coming off gabapentin, with a withdrawal flare after the latest step.
+
+    Two weeks on a steady regimen, then a taper that started yesterday: since the step, a poor night
+    and heavy sweating are logged and a GAD-7 is filled in, so the withdrawal watch proposes going back
+    a step (Today page, report, share view, ``gabacare taper-watch``, the CDS patient-view card).
+    """
+    from gabacare.journal.model import PlanSpec
+
+    patient = accounts.create_patient_for(user, DEMO_TAPER_PATIENT, birth_date=date(moment.year - 44, 9, 3),
+                                          sex="male", weight_kg=81.0)
+    pid = patient.id
+    steady_from = moment.date() - timedelta(days=DEMO_TAPER_STEADY_DAYS)
+    taper_from = moment.date() - timedelta(days=1)
+    journal.set_plan(pid, PlanSpec("regimen", steady_from, regimen=DEMO_TAPER_REGIMEN))
+    journal.set_plan(pid, PlanSpec("taper", taper_from, regimen=DEMO_TAPER_REGIMEN))
+    doses = 0
+    for offset in range(DEMO_TAPER_STEADY_DAYS + 1):
+        for due in journal.today(pid, on=steady_from + timedelta(days=offset)).doses:
+            if due.at + timedelta(hours=1) > moment:
+                break
+            journal.log_dose(pid, due.mg, at=due.at + timedelta(minutes=10))
+            doses += 1
+    # The flare: in the last few hours, so inside the watch window (from 12 h after yesterday's step,
+    # label 5.5) whatever the time of day the demo is seeded.
+    flare = [("insomnia", 6.0, 210), ("sweating", 8.0, 150), ("anxiety", 6.0, 90)]
+    for scale, score, minutes_ago in flare:
+        journal.log_symptom(pid, scale, score, at=moment - timedelta(minutes=minutes_ago))
+    journal.log_note(pid, "Since the dose went down: awake half the night, soaked in sweat, on edge.",
+                     at=moment - timedelta(minutes=60))
+    scores = len(flare)
+    return pid, doses, scores
