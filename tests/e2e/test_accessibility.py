@@ -37,7 +37,9 @@ NOT_PAGES = {"/healthz", "/manifest.webmanifest", "/sw.js", "/patients/{patient_
 #: sign-in or error page, which the unparametrised routes already cover.
 SIGNED_IN_PAGES = {"/patients/{patient_id}", "/patients/{patient_id}/audit", "/patients/{patient_id}/levels",
                    "/patients/{patient_id}/log", "/patients/{patient_id}/plan", "/patients/{patient_id}/report",
-                   "/patients/{patient_id}/share", "/patients/{patient_id}/today", "/patients/{patient_id}/trends"}
+                   "/patients/{patient_id}/share", "/patients/{patient_id}/today", "/patients/{patient_id}/trends",
+                   # audited signed in as the demo account in test_demo_pages_a11y.py
+                   "/patients/{patient_id}/questionnaires", "/patients/{patient_id}/questionnaires/{instrument}"}
 JSON_PREFIXES = ("/api/", "/cds-services", "/static")
 
 #: Pages in a state worth auditing on their own (query strings: the answer is part of the page).
