@@ -151,7 +151,7 @@ def _render_watch(w: TaperWatchAnswer) -> None:
              "emergency": "bold white on red"}.get(r.proposal, "bold")
     console.print(f"Step {r.step.at:%Y-%m-%d %H:%M}: {r.step.from_mg_per_day:g} -> {r.step.to_mg_per_day:g} mg/day; "
                   f"watched {r.window_start:%Y-%m-%d %H:%M} to {r.window_end:%Y-%m-%d %H:%M}")
-    console.print(f"[{style}] {r.proposal.upper().replace('_', ' ')} [/] {shown(r.message)}")
+    console.print(f"[{style}] {shown(r.title)} [/] {shown(r.message)}")
     for line in r.crisis_lines:
         console.print(f"  [bold]{shown(line.number)}[/bold]  {shown(line.name)} ({shown(line.region)})")
     for reason in r.reasons:

@@ -176,14 +176,23 @@ def simulate_population(*, regimen: str, n: int | None = None, crcl: float | Non
                         crcl_mean: float | None = None, crcl_sd: float | None = None, crcl_range: str | None = None,
                         days: int | None = None, step_min: float | None = None, seed: int | None = None,
                         threshold_mg_per_l: float | None = None, dialysis: str | Sequence[str] | None = None,
-                        progress: Callable[[int, int], None] | None = None) -> PopulationAnswer:
+                        progress: Callable[[int, int], None] | None = None,
+                        dask: str | None = None) -> PopulationAnswer:
     """Percentiles (5th/50th/95th) over time for ``n`` virtual patients on a regimen text.
 
     ``n`` defaults to ``[pk].population_default_n``; ``progress(done, total)`` is called as patients finish.
+    ``dask`` is a Dask scheduler's address: the patients' chunks then run as tasks on that cluster (the
+    ``cluster`` extra), with the same result as a local run for the same seed. Without Dask installed it
+    raises :class:`gabacare.errors.InputError` (CLI exit 2).
     """
     from gabacare.pk import regimen_doses
     from gabacare.pk import simulate_population as run
 
+    runner = None
+    if dask is not None:
+        from gabacare.app._cluster import dask_runner
+
+        runner = dask_runner(dask)
     pk = load_monograph().pk
     reg = parse_regimen(regimen)
     n_days = _days(days)
@@ -193,5 +202,5 @@ def simulate_population(*, regimen: str, n: int | None = None, crcl: float | Non
     dist = crcl_distribution(crcl=crcl, crcl_mean=crcl_mean, crcl_sd=crcl_sd, crcl_range=crcl_range)
     result = run(events, n=pk.population_default_n if n is None else n, crcl=dist, end_h=n_days * 24.0,
                  step_h=step / 60.0, seed=seed, threshold_mg_per_l=threshold_mg_per_l, dialysis=sessions,
-                 progress=progress)
+                 progress=progress, runner=runner)
     return PopulationAnswer(result, reg.describe(), n_days, step)

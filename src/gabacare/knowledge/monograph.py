@@ -668,6 +668,15 @@ class PK(_Cited):
     population_chunk_patients: int = Field(gt=0)
     population_memory_budget_mb: int = Field(gt=0)
     population_crcl_floor_ml_min: float = Field(gt=0)
+    # streaming population summaries (gabacare.pk.population): exact below a size, else histograms
+    population_exact_max_values: int = Field(ge=0)
+    population_histogram_floor_mg_per_l: float = Field(gt=0)
+    population_histogram_ceiling_mg_per_l: float = Field(gt=0)
+    population_histogram_bins_per_octave: int = Field(ge=1, le=65536)  # a power of two
+    population_summary_max_mb: int = Field(gt=0)
+    population_task_patients: int = Field(gt=0, lt=2**31)  # one task's counts are 32-bit
+    population_summary_source: str
+    population_summary_note: str
     summary_step_min: float = Field(gt=0, le=60)
     simulation_source: str
     simulation_note: str
@@ -687,6 +696,10 @@ class PK(_Cited):
             raise ValueError("tmax_min_h must not exceed tmax_max_h")
         if self.default_days > self.max_days:
             raise ValueError("default_days must not exceed max_days")
+        if not self.population_histogram_floor_mg_per_l < self.population_histogram_ceiling_mg_per_l:
+            raise ValueError("population_histogram_floor_mg_per_l must be below its ceiling")
+        if self.population_histogram_bins_per_octave & (self.population_histogram_bins_per_octave - 1):
+            raise ValueError("population_histogram_bins_per_octave must be a power of two")
         means = [g.crcl_mean_ml_min for g in self.renal_groups if g.crcl_mean_ml_min is not None]
         if means != sorted(means, reverse=True):
             raise ValueError("renal_groups must be listed from the best kidney function to the worst")
@@ -703,6 +716,10 @@ class PK(_Cited):
     @property
     def simulation_citation(self) -> Citation:
         return Citation(source=self.simulation_source)
+
+    @property
+    def population_summary_citation(self) -> Citation:
+        return Citation(source=self.population_summary_source)
 
     @property
     def renal_study_citation(self) -> Citation:
