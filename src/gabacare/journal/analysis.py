@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from itertools import pairwise
 
@@ -305,6 +305,16 @@ class StepEffect:
     withdrawal_from: datetime | None
     withdrawal_until: datetime | None
     withdrawal_window: dict[str, float | None] | None
+    before_n: dict[str, int] = field(default_factory=dict)
+    after_n: dict[str, int] = field(default_factory=dict)
+    change_ci95: dict[str, float | None] = field(default_factory=dict)
+    """Half-width of the 95% interval of ``after - before`` (normal approximation, Welch's standard
+    error of a difference of two means); None with fewer than two scores on either side."""
+
+    def change(self, scale: str) -> float | None:
+        """``after - before`` for one scale (None when either side has no score)."""
+        b, a = self.before.get(scale), self.after.get(scale)
+        return None if a is None or b is None else round(a - b, 3)
 
 
 @dataclass(frozen=True)
@@ -328,10 +338,29 @@ def _fit(xs: Sequence[float], ys: Sequence[float]) -> tuple[float | None, float 
     return round(slope, 4), None if corr is None else round(corr, 4)
 
 
+def _between(symptoms: Sequence[Entry], scale: str, lo: datetime, hi: datetime) -> list[float]:
+    return [e.data.value for e in symptoms
+            if e.kind == "symptom" and e.data.name == scale and lo <= e.at < hi and e.data.value is not None]
+
+
 def _mean_between(symptoms: Sequence[Entry], scale: str, lo: datetime, hi: datetime) -> float | None:
-    values = [e.data.value for e in symptoms
-              if e.kind == "symptom" and e.data.name == scale and lo <= e.at < hi and e.data.value is not None]
+    values = _between(symptoms, scale, lo, hi)
     return round(sum(values) / len(values), 3) if values else None
+
+
+_Z95 = 1.959964  # standard normal quantile for a two-sided 95% interval (a statistical constant)
+
+
+def _ci95_of_change(before: Sequence[float], after: Sequence[float]) -> float | None:
+    """Half-width of the 95% interval of mean(after) - mean(before): z x sqrt(s1^2/n1 + s2^2/n2)."""
+    if len(before) < 2 or len(after) < 2:
+        return None
+
+    def var(xs: Sequence[float]) -> float:
+        m = sum(xs) / len(xs)
+        return sum((x - m) ** 2 for x in xs) / (len(xs) - 1)
+
+    return round(_Z95 * math.sqrt(var(before) / len(before) + var(after) / len(after)), 3)
 
 
 def dose_response(
@@ -367,12 +396,16 @@ def dose_response(
         down = cur < prev
         w_from = at + timedelta(hours=withdrawal_onset_min_h) if down else None
         w_until = at + timedelta(hours=withdrawal_onset_max_h) if down else None
+        before = {s: _between(symptoms, s, at - span, at) for s in names}
+        after = {s: _between(symptoms, s, at, at + span) for s in names}
         steps.append(StepEffect(
             at=at, from_mg=prev, to_mg=cur, direction="down" if down else "up",
-            before={s: _mean_between(symptoms, s, at - span, at) for s in names},
-            after={s: _mean_between(symptoms, s, at, at + span) for s in names},
+            before={s: round(sum(v) / len(v), 3) if v else None for s, v in before.items()},
+            after={s: round(sum(v) / len(v), 3) if v else None for s, v in after.items()},
             withdrawal_from=w_from, withdrawal_until=w_until,
             withdrawal_window=None if w_from is None or w_until is None else
             {s: _mean_between(symptoms, s, w_from, w_until) for s in names},
+            before_n={s: len(v) for s, v in before.items()}, after_n={s: len(v) for s, v in after.items()},
+            change_ci95={s: _ci95_of_change(before[s], after[s]) for s in names},
         ))
     return DoseResponse(tuple(scales), tuple(steps))

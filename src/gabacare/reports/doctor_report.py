@@ -119,6 +119,8 @@ class PlanChange:
     plan_label: str | None
     withdrawal_from: datetime | None
     withdrawal_until: datetime | None
+    effect: str | None = None
+    """One sentence on what the scores did in the days before and after the step (:func:`step_sentence`)."""
 
 
 @dataclass(frozen=True)
@@ -414,7 +416,7 @@ def build_report(
         plan_changes=tuple(
             PlanChange(s.at.date(), s.from_mg, s.to_mg, s.direction,
                        (p.plan.label if (p := plan_in_force(plans, s.at.date())) else None),
-                       s.withdrawal_from, s.withdrawal_until)
+                       s.withdrawal_from, s.withdrawal_until, step_sentence(s, trends.window_days))
             for s in trends.dose_response.steps if start <= s.at.date() <= end
         ),
         current_regimen=_regimen_text(in_force, end),
@@ -439,6 +441,36 @@ def build_report(
         notice=load_monograph().notice_text,
         invalid_entries=tuple(journal.invalid_entries(patient_id, start=start, end=end)),
     )
+
+
+def step_sentence(step: analysis.StepEffect, days: int) -> str | None:
+    """What each scale did around a dose step, in one sentence a clinician can read, or None when no
+    scale has scores on both sides.
+
+    >>> from datetime import datetime
+    >>> s = analysis.StepEffect(datetime(2026, 3, 1), 900, 1200, "up", {"spasm_count": 8.1}, {"spasm_count": 5.3},
+    ...                         None, None, None, {"spasm_count": 7}, {"spasm_count": 6}, {"spasm_count": 1.2})
+    >>> print(step_sentence(s, 7))  # doctest: +NORMALIZE_WHITESPACE
+    After 900 → 1200 mg/day, spasms per day fell from 8.1 to 5.3 (−2.8 ± 1.2, 95% interval; 7 and 6 scores)
+    in the 7 days before and after.
+    """
+    parts = []
+    for scale in sorted(step.before):
+        b, a, change = step.before.get(scale), step.after.get(scale), step.change(scale)
+        if a is None or b is None or change is None:
+            continue
+        what = "spasms per day" if scale == "spasm_count" else scale.replace("_", " ")
+        verb = "fell" if change < 0 else "rose" if change > 0 else "stayed"
+        ci = step.change_ci95.get(scale)
+        spread = f" ± {ci:.1f}, 95% interval" if ci is not None else ""
+        counts = f"{step.before_n.get(scale, 0)} and {step.after_n.get(scale, 0)} scores"
+        level = f"at {a:.1f}" if verb == "stayed" else f"from {b:.1f} to {a:.1f}"
+        sign = "−" if change < 0 else "+"
+        parts.append(f"{what} {verb} {level} ({sign}{abs(change):.1f}{spread}; {counts})")
+    if not parts:
+        return None
+    return (f"After {step.from_mg:g} → {step.to_mg:g} mg/day, " + "; ".join(parts)
+            + f" in the {days} days before and after.")
 
 
 def _plans(plans: Sequence[StoredPlan], start: date, end: date) -> tuple[PlanSummary, ...]:
