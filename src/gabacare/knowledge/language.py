@@ -106,6 +106,9 @@ class Negation(_Cited):
     list_breakers: tuple[str, ...] = ()
     # Clinical denials whose comma list needs no closing "or" ("denies SI, SOB, chest pain").
     list_triggers: tuple[str, ...] = ()
+    # Sign ids a *post* trigger ("fine now", "is ok now") never negates: getting better afterwards
+    # does not cancel their urgency (a seizure, an overdose, thoughts of self-harm).
+    post_never_negates: tuple[str, ...] = ()
 
 
 class Indication(_Cited):

@@ -252,3 +252,25 @@ def test_benzos_with_an_opioid_get_the_combination_warning() -> None:
     from gabacare.clinical import check_interactions
 
     assert check_interactions(["benzos", "oxycodone"]).warnings
+
+
+# -- [negation] post_never_negates: recovery afterwards does not cancel these emergencies --------------
+@pytest.mark.parametrize("text", [
+    "she had a seizure in the kitchen, she is fine now",
+    "he had a fit after lunch he is ok now",
+    "took the whole packet last night, feel fine now",
+])
+def test_getting_better_afterwards_does_not_cancel_a_seizure_or_an_overdose(text: str) -> None:
+    assert _urgency(text) == "emergency"
+
+
+@pytest.mark.parametrize("text", ["no fits, he is ok now", "the rash is fine now", "no seizures since the new dose"])
+def test_a_denial_before_still_negates_and_other_signs_still_resolve(text: str) -> None:
+    assert _urgency(text) != "emergency"
+
+
+@pytest.mark.parametrize(("typo", "word"), [("swolen", "swollen"), ("sweling", "swelling"), ("brething", "breathing")])
+def test_common_misspellings_of_emergency_words_are_not_taken_by_a_newer_lexicon_word(typo: str, word: str) -> None:
+    """A word added to a lexicon can sit one edit from a misspelt emergency word ("stolen" took
+    "swolen" once): the emergency word must still win."""
+    assert word in read_text(f"my lips are {typo}" if word != "breathing" else f"{typo} is hard").words

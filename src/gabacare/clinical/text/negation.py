@@ -35,6 +35,9 @@ class Scopes:
 
     negated: frozenset[int]
     triggers: tuple[tuple[int, int, str], ...]  # (start, end, kind) with kind pre|post|pseudo|terminate
+    # Positions negated by a *post* trigger alone ("had a fit, he is ok now"): the signs named in
+    # [negation] post_never_negates stay present there (recovery does not cancel their urgency).
+    post_only: frozenset[int] = frozenset()
 
 
 _ORDER = {"pseudo": 0, "pre": 1, "post": 1, "terminate": 2}
@@ -121,6 +124,7 @@ def negation_scopes(words: Sequence[str], inert: Iterable[int] = ()) -> Scopes:
         if kind == "terminate":
             stops.update(range(start, end))
     negated: set[int] = set()
+    by_post: set[int] = set()
     for start, end, kind in found:
         if kind == "pre":
             j = end
@@ -132,6 +136,6 @@ def negation_scopes(words: Sequence[str], inert: Iterable[int] = ()) -> Scopes:
         elif kind == "post":
             j = start - 1
             while j >= 0 and j >= start - window and j not in stops:
-                negated.add(j)
+                by_post.add(j)
                 j -= 1
-    return Scopes(frozenset(negated), tuple(found))
+    return Scopes(frozenset(negated | by_post), tuple(found), frozenset(by_post - negated))

@@ -326,6 +326,7 @@ def read_text(text: str, *, net: bool = True, backstop: bool = True) -> Reading:
     answers = _answers()
     split = sentences(text)
     sentence_stems: list[list[str]] = [[] for _ in split]
+    never_post = frozenset(load_language().negation.post_never_negates)
     # Sentences for the backstop, read only if the rules find no emergency in the whole text.
     later: list[tuple[int, list[tuple[str, str]], list[str], list[str], set[int], set[int]]] = []
     for s_index, sentence in enumerate(split):
@@ -346,7 +347,12 @@ def read_text(text: str, *, net: bool = True, backstop: bool = True) -> Reading:
         here: list[Finding] = []
         for m in matches:
             reason = _is_reason(words, min(m.positions))
-            neg = reason or any(p in scopes.negated for p in m.positions)
+            denied = [p for p in m.positions if p in scopes.negated]
+            # "Had a fit at breakfast, he is ok now": recovery does not cancel a seizure, an overdose
+            # or thoughts of self-harm ([negation] post_never_negates); a denial before them still does.
+            if denied and m.sign in never_post and all(p in scopes.post_only for p in denied):
+                denied = []
+            neg = reason or bool(denied)
             here.append(Finding("sign", m.sign, sign_effect[m.sign], _typed(pairs, m.positions), neg, s_index,
                                 reason=reason))
         for positions, _name, ingredients in meds:
