@@ -347,12 +347,12 @@ def read_text(text: str, *, net: bool = True, backstop: bool = True) -> Reading:
         here: list[Finding] = []
         for m in matches:
             reason = _is_reason(words, min(m.positions))
-            denied = [p for p in m.positions if p in scopes.negated]
+            negated_at = [p for p in m.positions if p in scopes.negated]
             # "Had a fit at breakfast, he is ok now": recovery does not cancel a seizure, an overdose
             # or thoughts of self-harm ([negation] post_never_negates); a denial before them still does.
-            if denied and m.sign in never_post and all(p in scopes.post_only for p in denied):
-                denied = []
-            neg = reason or bool(denied)
+            if negated_at and m.sign in never_post and all(p in scopes.post_only for p in negated_at):
+                negated_at = []
+            neg = reason or bool(negated_at)
             here.append(Finding("sign", m.sign, sign_effect[m.sign], _typed(pairs, m.positions), neg, s_index,
                                 reason=reason))
         for positions, _name, ingredients in meds:
