@@ -30,9 +30,15 @@ settings.register_profile("deep", max_examples=100_000, deadline=None,
 settings.register_profile("wide", max_examples=3_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+# No test may read or write the user's own journal (the user data directory): anything that opens the
+# default database gets a throwaway SQLite file instead. A leftover journal there, migrated by a newer
+# checkout, once made a request in an older clone fail with a 500 (alembic: unknown revision).
+if not os.environ.get("GABACARE_DB"):
+    os.environ["GABACARE_DB"] = f"sqlite:///{tempfile.mkdtemp(prefix='gabacare-tests-')}/journal.sqlite3"
+
 PG_DB = "gabacare_test"
 JOURNAL_TABLES = ("entry_revisions, entries, questionnaires, plan_doses, plans, patients, audit_log, share_links, api_tokens, "
-                  "sessions, users, web_signin_failures, web_seen_jti, web_cds_feedback")
+                  "sessions, users, web_signin_failures, web_seen_jti, web_cds_feedback, calendar_feeds")
 
 
 def _pg_bindir() -> Path | None:

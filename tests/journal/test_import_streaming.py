@@ -145,7 +145,7 @@ def test_csv_keeps_every_text_exactly_and_neutralises_formulas(any_journal: Jour
     a = any_journal.add_patient("A").id
     for i, t in enumerate(TEXTS):
         any_journal.log_note(a, t, at=datetime(2026, 6, 1, 8, i))
-    any_journal.log_lab(a, "gabapentin", 5, unit="-mg/L", at=datetime(2026, 6, 1, 9))
+    any_journal.log_lab(a, "vitamin_d", 5, unit="-mg/L", at=datetime(2026, 6, 1, 9))  # a free-text unit
     first = any_journal.export(a, "csv")
     import csv
 

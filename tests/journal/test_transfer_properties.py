@@ -31,7 +31,7 @@ entries = st.one_of(
     st.builds(lambda at, n: EntryData("symptom", at, name="spasm_count", value=float(n)), moments,
               st.integers(min_value=0, max_value=500)),
     st.builds(lambda at, t, k: EntryData(k, at, text=t), moments, texts, st.sampled_from(["note", "trigger"])),
-    st.builds(lambda at, v, unit: EntryData("lab", at, name="gabapentin", value=v, unit=unit), moments,
+    st.builds(lambda at, v, unit: EntryData("lab", at, name="vitamin_d", value=v, unit=unit), moments,
               st.floats(min_value=0.01, max_value=500, allow_nan=False), st.sampled_from(["mg/L", "-1 odd unit"])),
 )
 

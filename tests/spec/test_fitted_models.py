@@ -100,7 +100,10 @@ def test_ask_adds_the_topic_models_weighted_probability_and_answers_without_it(m
     shared = with_model.keys() & without.keys()
     assert shared
     for topic in shared:
-        assert with_model[topic] - without[topic] == pytest.approx(model.weight * probability[topic], abs=1e-9)
+        # ask reports (combined + weight x probability) / (1 + weight): a 0-1 score, the order unchanged.
+        expected = (without[topic] + model.weight * probability[topic]) / (1 + model.weight)
+        assert with_model[topic] == pytest.approx(expected, abs=1e-9)
+        assert 0 <= with_model[topic] <= 1
 
 
 @pytest.mark.parametrize(("name", "loader", "broken"), [
