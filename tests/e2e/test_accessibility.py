@@ -31,7 +31,8 @@ EXPANSIONS: dict[str, list[str]] = {
 #: GET routes that are not HTML pages (downloads, pictures, probes).
 NOT_PAGES = {"/healthz", "/manifest.webmanifest", "/sw.js", "/patients/{patient_id}/reminders.ics",
              "/patients/{patient_id}/charts/{name}.svg", "/patients/{patient_id}/report.{fmt}",
-             "/shared/charts/{name}.svg", "/shared/report.{fmt}", "/patients/{patient_id}/export.{fmt}"}
+             "/shared/charts/{name}.svg", "/shared/report.{fmt}", "/patients/{patient_id}/export.{fmt}",
+             "/feeds/{token}.ics"}
 #: Journal pages that show a signed-in user's patient (or a share link's): not audited here yet; they
 #: need a signed-in browser session with a patient (see the report). Without one they answer the
 #: sign-in or error page, which the unparametrised routes already cover.
@@ -39,7 +40,8 @@ SIGNED_IN_PAGES = {"/patients/{patient_id}", "/patients/{patient_id}/audit", "/p
                    "/patients/{patient_id}/log", "/patients/{patient_id}/plan", "/patients/{patient_id}/report",
                    "/patients/{patient_id}/share", "/patients/{patient_id}/today", "/patients/{patient_id}/trends",
                    # audited signed in as the demo account in test_demo_pages_a11y.py
-                   "/patients/{patient_id}/questionnaires", "/patients/{patient_id}/questionnaires/{instrument}"}
+                   "/patients/{patient_id}/questionnaires", "/patients/{patient_id}/questionnaires/{instrument}",
+                   "/patients/{patient_id}/missed"}
 JSON_PREFIXES = ("/api/", "/cds-services", "/static")
 
 #: Pages in a state worth auditing on their own (query strings: the answer is part of the page).

@@ -30,7 +30,16 @@ from __future__ import annotations
 import abc
 from datetime import datetime
 
-from gabacare.journal.accounts_model import ApiToken, AuditEntry, NewAuditEntry, NewUser, Session, ShareLink, User
+from gabacare.journal.accounts_model import (
+    ApiToken,
+    AuditEntry,
+    CalendarFeed,
+    NewAuditEntry,
+    NewUser,
+    Session,
+    ShareLink,
+    User,
+)
 from gabacare.journal.model import NewPatient, Patient
 
 __all__ = ["AccountRepository"]
@@ -141,6 +150,23 @@ class AccountRepository(abc.ABC):
     @abc.abstractmethod
     def revoke_share_link(self, link_id: int, *, at: datetime) -> None:
         """Mark a share link revoked (no-op when unknown or already revoked)."""
+
+    # -- calendar feeds ---------------------------------------------------------------------------
+    @abc.abstractmethod
+    def add_calendar_feed(self, patient_id: int, *, created_by: int, token_hash: str, created_at: datetime) -> CalendarFeed:
+        """Store a patient's new feed and revoke (at ``created_at``) any live one, in one transaction."""
+
+    @abc.abstractmethod
+    def find_calendar_feed(self, token_hash: str) -> CalendarFeed | None:
+        """The feed with that hash (revoked ones too: the caller decides), or None."""
+
+    @abc.abstractmethod
+    def live_calendar_feed(self, patient_id: int) -> CalendarFeed | None:
+        """The patient's feed that is not revoked, or None."""
+
+    @abc.abstractmethod
+    def revoke_calendar_feeds(self, patient_id: int, *, at: datetime) -> list[int]:
+        """Revoke the patient's live feed(s); return the ids revoked (empty when none was live)."""
 
     # -- audit ------------------------------------------------------------------------------------
     @abc.abstractmethod

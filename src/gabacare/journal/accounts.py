@@ -13,7 +13,9 @@ and a stored hash made with older parameters is replaced on the next successful 
 
 Access: an account (signed in, or through one of its API tokens) reads and writes the patients it
 owns; a share link reads its one patient until it expires or is revoked, and can never write; the
-``cli`` actor is the local operator. :meth:`Accounts.audit` records ids and vocabulary words only
+``cli`` actor is the local operator; a calendar feed reads its one patient's dose schedule through
+:meth:`Accounts.feed_actor` and nothing else (``require_access`` refuses it everything).
+:meth:`Accounts.audit` records ids and vocabulary words only
 (actor, action, patient id, resource kind and id), never journal contents. ``Accounts`` writes the
 audit entries for its own changes (patient created or claimed, share link created or revoked); the
 faces call :meth:`Accounts.audit` for each journal read, write and export they perform.
@@ -41,6 +43,8 @@ from gabacare.journal.accounts_model import (
     ApiToken,
     AuditAction,
     AuditEntry,
+    CalendarFeed,
+    FeedActor,
     NewAuditEntry,
     NewUser,
     ResourceKind,
@@ -324,8 +328,8 @@ class Accounts:
             if link is None or link.patient_id != patient_id or not link.active_at(self.clock()):
                 raise AccessDenied()
             return
-        if actor.user_id is None:
-            raise AccessDenied()
+        if actor.kind == "feed" or actor.user_id is None:
+            raise AccessDenied()  # a feed's only read is its schedule, checked by feed_actor()
         try:
             owner = self.repo.patient_owner(patient_id)
         except UnknownPatientError:
@@ -377,6 +381,46 @@ class Accounts:
         now = self.clock()
         self.repo.revoke_share_link(link_id, at=now)
         self._record(Actor.for_user(user), "revoke", link.patient_id, "share_link", link_id, now)
+
+    # -- calendar feeds ---------------------------------------------------------------------------
+    def create_calendar_feed(self, user: User, patient_id: int) -> tuple[str, CalendarFeed]:
+        """A new calendar feed address for one of ``user``'s patients; audited as a ``share``.
+
+        Any live feed of the patient is revoked in the same transaction (rotation: the old address
+        stops working at once). Returns the token (shown once; only its hash is stored) and the feed.
+        """
+        self.require_access(Actor.for_user(user), patient_id, write=True)
+        secret, digest = _new_secret()
+        now = self.clock()
+        feed = self.repo.add_calendar_feed(patient_id, created_by=user.id, token_hash=digest, created_at=now)
+        self._record(Actor.for_user(user), "share", patient_id, "calendar_feed", feed.id, now)
+        return secret, feed
+
+    def calendar_feed_of(self, user: User, patient_id: int) -> CalendarFeed | None:
+        """The live feed of one of ``user``'s patients, or None; ``AccessDenied`` for anyone else's."""
+        self.require_access(Actor.for_user(user), patient_id, write=True)
+        return self.repo.live_calendar_feed(patient_id)
+
+    def revoke_calendar_feed(self, user: User, patient_id: int) -> bool:
+        """Revoke the live feed of one of ``user``'s patients (False when there was none); audited."""
+        self.require_access(Actor.for_user(user), patient_id, write=True)
+        now = self.clock()
+        revoked = self.repo.revoke_calendar_feeds(patient_id, at=now)
+        for feed_id in revoked:
+            self._record(Actor.for_user(user), "revoke", patient_id, "calendar_feed", feed_id, now)
+        return bool(revoked)
+
+    def feed_actor(self, plaintext: str) -> FeedActor | None:
+        """The actor for a calendar-feed token, or None (unknown, malformed, revoked, or owner disabled)."""
+        if not _plausible_secret(plaintext):
+            return None
+        digest = _digest(plaintext)
+        feed = self.repo.find_calendar_feed(digest)
+        if feed is None or not hmac.compare_digest(feed.token_hash, digest) or not feed.active:
+            return None
+        if self._live_user(feed.created_by) is None:
+            return None
+        return FeedActor.for_feed(feed)
 
     # -- audit ------------------------------------------------------------------------------------
     def _record(

@@ -7,6 +7,9 @@ id, API token or share-link token is kept only as the hex SHA-256 of the random 
 (``*_hash`` fields, hidden from ``repr``); Argon2 password hashes stay inside the repository and
 the :class:`~gabacare.journal.accounts.Accounts` service.
 
+A calendar feed (:class:`CalendarFeed`) is a secret address a calendar app subscribes to: it reads
+one patient's dose schedule and nothing else, acting as a :class:`FeedActor`.
+
 Errors::
 
     JournalError
@@ -40,7 +43,9 @@ __all__ = [
     "ApiToken",
     "AuditAction",
     "AuditEntry",
+    "CalendarFeed",
     "EmailTakenError",
+    "FeedActor",
     "NewAuditEntry",
     "NewUser",
     "ResourceKind",
@@ -52,9 +57,9 @@ __all__ = [
 ]
 
 Role = Literal["patient", "clinician"]
-ActorKind = Literal["user", "token", "share", "cli"]
+ActorKind = Literal["user", "token", "share", "feed", "cli"]
 AuditAction = Literal["read", "create", "update", "delete", "export", "import", "share", "revoke"]
-ResourceKind = Literal["patient", "plan", "entry", "report", "share_link", "api_token", "audit_log"]
+ResourceKind = Literal["patient", "plan", "entry", "report", "share_link", "api_token", "audit_log", "calendar_feed"]
 
 ROLES: tuple[str, ...] = get_args(Role)
 ACTOR_KINDS: tuple[str, ...] = get_args(ActorKind)
@@ -158,6 +163,26 @@ class ShareLink:
 
 
 @dataclass(frozen=True)
+class CalendarFeed:
+    """A patient's calendar subscription address: it reads that patient's dose schedule, nothing else.
+
+    There is no expiry (a calendar app polls for months); it lasts until rotated or revoked. A
+    patient has at most one live feed: creating a new one revokes the old in the same transaction.
+    """
+
+    id: int
+    patient_id: int
+    created_by: int
+    token_hash: str = field(repr=False)
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+@dataclass(frozen=True)
 class NewAuditEntry:
     """One audit record before it is stored: ids and vocabulary words only, never journal contents."""
 
@@ -187,6 +212,7 @@ class Actor:
     user      the user's id                 the user's id
     token     the API token's id            the token's user id
     share     the share link's id           None
+    feed      the calendar feed's id        None
     cli       None                          None
     ========= ============================ ======================
 
@@ -221,3 +247,15 @@ class ShareActor(Actor):
     @classmethod
     def for_link(cls, link: ShareLink) -> ShareActor:
         return cls("share", link.id, None, patient_id=link.patient_id, expires_at=link.expires_at)
+
+
+@dataclass(frozen=True)
+class FeedActor(Actor):
+    """A calendar app reading one patient's dose schedule through a feed address; it has no user, so
+    :meth:`~gabacare.journal.accounts.Accounts.require_access` refuses it everything else."""
+
+    patient_id: int = field(kw_only=True)
+
+    @classmethod
+    def for_feed(cls, feed: CalendarFeed) -> FeedActor:
+        return cls("feed", feed.id, None, patient_id=feed.patient_id)

@@ -14,6 +14,7 @@ from gabacare.journal.account_repository import AccountRepository
 from gabacare.journal.accounts_model import (
     ApiToken,
     AuditEntry,
+    CalendarFeed,
     EmailTakenError,
     NewAuditEntry,
     NewUser,
@@ -247,8 +248,9 @@ class InMemoryAccountRepository(AccountRepository):
         self._tokens: dict[int, ApiToken] = {}
         self._owners: dict[int, int] = {}
         self._links: dict[int, ShareLink] = {}
+        self._feeds: dict[int, CalendarFeed] = {}
         self._audit: list[AuditEntry] = []
-        self._next = {"user": 1, "token": 1, "link": 1, "audit": 1}
+        self._next = {"user": 1, "token": 1, "link": 1, "feed": 1, "audit": 1}
 
     def _new_id(self, what: str) -> int:
         value = self._next[what]
@@ -390,6 +392,33 @@ class InMemoryAccountRepository(AccountRepository):
             found = self._links.get(link_id)
             if found is not None and found.revoked_at is None:
                 self._links[link_id] = replace(found, revoked_at=at)
+
+    # -- calendar feeds ---------------------------------------------------------------------------
+    def add_calendar_feed(self, patient_id: int, *, created_by: int, token_hash: str, created_at: datetime) -> CalendarFeed:
+        with self._lock:
+            self._journal._patient(patient_id)
+            self._revoke_feeds(patient_id, created_at)
+            feed = CalendarFeed(self._new_id("feed"), patient_id, created_by, token_hash, created_at)
+            self._feeds[feed.id] = feed
+            return feed
+
+    def find_calendar_feed(self, token_hash: str) -> CalendarFeed | None:
+        with self._lock:
+            return next((v for v in self._feeds.values() if v.token_hash == token_hash), None)
+
+    def live_calendar_feed(self, patient_id: int) -> CalendarFeed | None:
+        with self._lock:
+            return next((v for v in self._feeds.values() if v.patient_id == patient_id and v.active), None)
+
+    def _revoke_feeds(self, patient_id: int, at: datetime) -> list[int]:
+        live = [k for k, v in sorted(self._feeds.items()) if v.patient_id == patient_id and v.active]
+        for k in live:
+            self._feeds[k] = replace(self._feeds[k], revoked_at=at)
+        return live
+
+    def revoke_calendar_feeds(self, patient_id: int, *, at: datetime) -> list[int]:
+        with self._lock:
+            return self._revoke_feeds(patient_id, at)
 
     # -- audit ------------------------------------------------------------------------------------
     def append_audit(self, entry: NewAuditEntry) -> AuditEntry:

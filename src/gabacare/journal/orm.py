@@ -33,6 +33,7 @@ __all__ = [
     "ApiTokenRow",
     "AuditRow",
     "Base",
+    "CalendarFeedRow",
     "EntryRevisionRow",
     "EntryRow",
     "PatientRow",
@@ -169,10 +170,10 @@ class QuestionnaireRow(Base):
 # -- accounts (migration 0002); account times are naive UTC ------------------------------------------
 
 ROLE_CHECK = "role IN ('patient', 'clinician')"
-ACTOR_KIND_CHECK = "actor_kind IN ('user', 'token', 'share', 'cli')"
+ACTOR_KIND_CHECK = "actor_kind IN ('user', 'token', 'share', 'feed', 'cli')"  # 'feed': migration 0006
 ACTION_CHECK = "action IN ('read', 'create', 'update', 'delete', 'export', 'import', 'share', 'revoke')"
 RESOURCE_KIND_CHECK = ("resource_kind IN ('patient', 'plan', 'entry', 'report', 'share_link', 'api_token', "
-                       "'audit_log')")
+                       "'audit_log', 'calendar_feed')")  # 'calendar_feed' (and 16 characters): migration 0006
 
 
 class UserRow(Base):
@@ -225,6 +226,22 @@ class ShareLinkRow(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
+class CalendarFeedRow(Base):
+    """A patient's calendar subscription address (migration 0006): only the token's SHA-256 is kept.
+
+    Rotating revokes the live row and adds a new one; rows are kept (revoked) so the audit's feed ids resolve.
+    """
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
 class AuditRow(Base):
     """Append-only: ids and vocabulary words (checked) only, never journal contents.
 
@@ -245,7 +262,7 @@ class AuditRow(Base):
     actor_id: Mapped[int | None] = mapped_column(Integer)
     action: Mapped[str] = mapped_column(String(8))
     patient_id: Mapped[int | None] = mapped_column(Integer)
-    resource_kind: Mapped[str] = mapped_column(String(12))
+    resource_kind: Mapped[str] = mapped_column(String(16))
     resource_id: Mapped[int | None] = mapped_column(Integer)
 
 

@@ -11,6 +11,9 @@ from typing import Final
 
 __all__ = [
     "APP_NAME",
+    "CALENDAR_FEED_DAYS_AHEAD",
+    "CALENDAR_FEED_DAYS_BEHIND",
+    "CALENDAR_FEED_REFRESH",
     "COMMON_PASSWORDS",
     "COUNT_SCALES",
     "DB_ENV_VAR",
@@ -147,3 +150,17 @@ SESSION_MAX_TTL: Final = timedelta(days=30)
 
 SHARE_LINK_MAX_LIFETIME: Final = timedelta(days=30)
 """Longest a clinician's read-only share link may live before it must be issued again."""
+
+CALENDAR_FEED_DAYS_AHEAD: Final = 56
+"""Days of future doses a calendar feed carries, today included (GabaCare's policy, not a clinical
+fact): eight weeks covers a whole titration to the usual targets and several taper steps, while a
+calendar app, which re-reads the feed every few hours, always has the next weeks in hand even if it
+goes unrefreshed for a while. The feed is re-computed on each read, so later days appear as time passes."""
+
+CALENDAR_FEED_DAYS_BEHIND: Final = 7
+"""Days of past doses a calendar feed keeps (GabaCare's policy): last week's reminders stay visible in
+the calendar, while older ones drop out so the feed stays small."""
+
+CALENDAR_FEED_REFRESH: Final = timedelta(hours=4)
+"""How often a calendar feed asks to be re-read (``REFRESH-INTERVAL``, RFC 7986; ``X-PUBLISHED-TTL``):
+a hint only; each calendar app keeps its own schedule, often every few hours."""

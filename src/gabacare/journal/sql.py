@@ -28,6 +28,7 @@ from gabacare.journal.accounts_model import (
     ApiToken,
     AuditAction,
     AuditEntry,
+    CalendarFeed,
     EmailTakenError,
     NewAuditEntry,
     NewUser,
@@ -59,6 +60,7 @@ from gabacare.journal.model import (
 from gabacare.journal.orm import (
     ApiTokenRow,
     AuditRow,
+    CalendarFeedRow,
     EntryRevisionRow,
     EntryRow,
     PatientRow,
@@ -496,6 +498,10 @@ def _link(row: ShareLinkRow) -> ShareLink:
                      row.revoked_at)
 
 
+def _feed(row: CalendarFeedRow) -> CalendarFeed:
+    return CalendarFeed(row.id, row.patient_id, row.created_by, row.token_hash, row.created_at, row.revoked_at)
+
+
 def _audit(row: AuditRow) -> AuditEntry:
     return AuditEntry(row.at, cast(ActorKind, row.actor_kind), row.actor_id, cast(AuditAction, row.action),
                       row.patient_id, cast(ResourceKind, row.resource_kind), row.resource_id, id=row.id)
@@ -659,6 +665,44 @@ class SqlAccountRepository(AccountRepository):
         with self._tx() as s:
             s.execute(update(ShareLinkRow).where(ShareLinkRow.id == link_id, ShareLinkRow.revoked_at.is_(None))
                       .values(revoked_at=at))
+
+    # -- calendar feeds ---------------------------------------------------------------------------
+    @staticmethod
+    def _revoke_feeds(s: Session, patient_id: int, at: datetime) -> list[int]:
+        live = list(s.scalars(select(CalendarFeedRow.id).where(CalendarFeedRow.patient_id == patient_id,
+                                                                CalendarFeedRow.revoked_at.is_(None))))
+        if live:
+            s.execute(update(CalendarFeedRow).where(CalendarFeedRow.id.in_(live)).values(revoked_at=at))
+        return live
+
+    def add_calendar_feed(self, patient_id: int, *, created_by: int, token_hash: str, created_at: datetime) -> CalendarFeed:
+        with self._tx() as s:
+            SqlJournalRepository._check_patient(s, patient_id)
+            # NOTE: lock the patient row (PostgreSQL; SQLite serialises writers anyway) so two rotations
+            # racing cannot both leave a live feed.
+            s.execute(select(PatientRow.id).where(PatientRow.id == patient_id).with_for_update())
+            self._revoke_feeds(s, patient_id, created_at)
+            row = CalendarFeedRow(patient_id=patient_id, created_by=created_by, token_hash=token_hash,
+                                  created_at=created_at)
+            s.add(row)
+            s.flush()
+            return _feed(row)
+
+    def find_calendar_feed(self, token_hash: str) -> CalendarFeed | None:
+        with self._read() as s:
+            row = s.scalars(select(CalendarFeedRow).where(CalendarFeedRow.token_hash == token_hash)).first()
+            return None if row is None else _feed(row)
+
+    def live_calendar_feed(self, patient_id: int) -> CalendarFeed | None:
+        with self._read() as s:
+            row = s.scalars(select(CalendarFeedRow).where(CalendarFeedRow.patient_id == patient_id,
+                                                          CalendarFeedRow.revoked_at.is_(None))
+                            .order_by(CalendarFeedRow.id.desc())).first()
+            return None if row is None else _feed(row)
+
+    def revoke_calendar_feeds(self, patient_id: int, *, at: datetime) -> list[int]:
+        with self._tx() as s:
+            return self._revoke_feeds(s, patient_id, at)
 
     # -- audit ------------------------------------------------------------------------------------
     def append_audit(self, entry: NewAuditEntry) -> AuditEntry:

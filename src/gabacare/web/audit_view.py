@@ -40,6 +40,8 @@ def _who(entry: AuditEntry, viewer_id: int | None) -> str:
         return f"API token #{entry.actor_id}"
     if entry.actor_kind == "share":
         return f"share link #{entry.actor_id}"
+    if entry.actor_kind == "feed":
+        return f"calendar feed #{entry.actor_id}"
     return "command line"
 
 

@@ -336,7 +336,7 @@ def _install_problem_handlers(app: FastAPI) -> None:
 
 def install(app: FastAPI, settings: WebSettings) -> None:
     """Give ``app`` accounts and the journal (see the module docstring). ``create_app`` calls this."""
-    from gabacare.web import journal_api, journal_pages, questionnaire_pages
+    from gabacare.web import calendar_feed, journal_api, journal_pages, questionnaire_pages
 
     app.state.journal_web = JournalWeb(settings.db)
     app.state.auth = JournalAuth()
@@ -348,4 +348,5 @@ def install(app: FastAPI, settings: WebSettings) -> None:
     app.include_router(journal_pages.router)
     app.include_router(questionnaire_pages.router)
     app.include_router(journal_api.router)
+    app.include_router(calendar_feed.router)  # /feeds/{token}.ics: the calendar subscription
     _install_problem_handlers(app)

@@ -26,6 +26,7 @@ route                                       what
 ``GET /patients/{id}/levels``               the PK curve of the patient's own logged doses
 ``GET /patients/{id}/report``               choose a period; ``report.pdf`` / ``report.html`` download
 ``GET|POST /patients/{id}/share``           share links: create (expiring), list, revoke
+``POST /patients/{id}/calendar-feed``       the calendar feed: create or rotate (``…/revoke``: stop it)
 ``GET /patients/{id}/audit``                who read or changed what
 ``GET /shared``, ``/shared/charts/…``,      the read-only view of a share link
 ``/shared/report.{pdf,html}``
@@ -52,7 +53,7 @@ if TYPE_CHECKING:
     from gabacare.journal.model import Patient
     from gabacare.journal.services import Journal
 
-__all__ = ["SCORE_SCALES", "router"]
+__all__ = ["SCORE_SCALES", "router", "set_plan_from_form"]
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form()]
@@ -435,34 +436,64 @@ def plan_page(request: Request, patient_id: int, user: CurrentUser = Depends(pag
     return _plan_page(request, journal, view)
 
 
+def set_plan_from_form(request: Request, user: CurrentUser, patient_id: int, form: dict[str, str]) -> int:
+    """Store the plan a form describes as ``patient_id``'s plan in force from its start; the stored plan's id.
+
+    The journal's plan page and the planners' "save to my journal" both come here, so a form's texts
+    become a :class:`~gabacare.journal.model.PlanSpec` in one place. ``form`` holds the texts as they
+    came (a missing key is blank): ``source`` (``titrate``, ``taper`` or ``regimen``), ``start`` (blank:
+    today), ``crcl``; for a titration ``indication``, ``target_mg``, ``weight_kg``, ``age``; for a taper
+    ``from_regimen``, ``risk``, ``step_mg``; for a steady regimen ``regimen``. The write is audited.
+
+    Raises
+    ------
+    AccessDenied
+        ``user`` may not change the patient (answered 404, like an unknown id); nothing is read.
+    JournalInputError, ClinicalInputError
+        A field is malformed or the plan cannot be made; nothing is stored.
+    """
+    from gabacare.journal.errors import JournalInputError
+    from gabacare.journal.model import PlanSpec
+
+    journal, accounts, actor = _scope(request, user, patient_id, write=True)
+
+    def text(key: str) -> str | None:
+        return form.get(key, "").strip() or None
+
+    source = form.get("source", "")
+    first = _day(form.get("start"), "first day") or journal.clock().date()
+    crcl_value = _num(form.get("crcl", ""), "creatinine clearance")
+    if source == "titrate":
+        spec = PlanSpec("titrate", first, indication=text("indication"),
+                        target_mg=_num(form.get("target_mg", ""), "daily target"), crcl_ml_min=crcl_value,
+                        weight_kg=_num(form.get("weight_kg", ""), "weight"), age_years=_num(form.get("age", ""), "age"))
+    elif source == "taper":
+        spec = PlanSpec("taper", first, regimen=text("from_regimen"), risk=text("risk"),
+                        step_mg=_num(form.get("step_mg", ""), "taper step"), crcl_ml_min=crcl_value)
+    elif source == "regimen":
+        spec = PlanSpec("regimen", first, regimen=text("regimen"))
+    else:
+        raise JournalInputError("choose a titration, a taper or a steady regimen")
+    result = journal.set_plan(patient_id, spec)
+    accounts.audit(actor, "create", patient_id, "plan", result.stored.id)
+    return result.stored.id
+
+
 @router.post("/patients/{patient_id}/plan", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
 def plan_set(request: Request, patient_id: int, source: Text = "titrate", indication: Text = "", target_mg: Text = "",
              regimen: Text = "", from_regimen: Text = "", risk: Text = "", crcl: Text = "", start: Text = "",
              user: CurrentUser = Depends(page_user)) -> Response:
     from gabacare.clinical.errors import ClinicalInputError
     from gabacare.journal.errors import JournalInputError
-    from gabacare.journal.model import PlanSpec
 
-    journal, accounts, actor = _scope(request, user, patient_id, write=True)
-    view = View(journal.get_patient(patient_id), f"/patients/{patient_id}", "", False)
     form = {"source": source, "indication": indication, "target_mg": target_mg, "regimen": regimen,
             "from_regimen": from_regimen, "risk": risk, "crcl": crcl, "start": start}
     try:
-        first = _day(start, "first day") or journal.clock().date()
-        crcl_value = _num(crcl, "creatinine clearance")
-        if source == "titrate":
-            spec = PlanSpec("titrate", first, indication=indication or None, target_mg=_num(target_mg, "daily target"),
-                            crcl_ml_min=crcl_value)
-        elif source == "taper":
-            spec = PlanSpec("taper", first, regimen=from_regimen or None, risk=risk or None, crcl_ml_min=crcl_value)
-        elif source == "regimen":
-            spec = PlanSpec("regimen", first, regimen=regimen or None)
-        else:
-            raise JournalInputError("choose a titration, a taper or a steady regimen")
-        result = journal.set_plan(patient_id, spec)
+        set_plan_from_form(request, user, patient_id, form)
     except (JournalInputError, ClinicalInputError) as exc:
+        journal = journal_web(request).journal()
+        view = View(journal.get_patient(patient_id), f"/patients/{patient_id}", "", False)
         return _plan_page(request, journal, view, error=" ".join(str(exc).split()), form=form, status_code=422)
-    accounts.audit(actor, "create", patient_id, "plan", result.stored.id)
     return RedirectResponse(f"/patients/{patient_id}/plan", status_code=303)
 
 
@@ -625,16 +656,23 @@ def export_download(request: Request, patient_id: int, fmt: Literal["csv", "json
 # -- share links --------------------------------------------------------------------------------
 
 def _share_page(request: Request, patient_id: int, user: CurrentUser, *, created: str | None = None,
-                error: str | None = None, status_code: int = 200) -> Response:
+                error: str | None = None, status_code: int = 200, feed_token: str | None = None) -> Response:
     accounts = journal_web(request).accounts()
     links = accounts.share_links_of(user.account, known_id(patient_id))  # AccessDenied → 404
     view = View(journal_web(request).journal().get_patient(patient_id), f"/patients/{patient_id}", "", False)
-    from gabacare.web.share_view import share_address
+    from gabacare.journal import settings as journal_settings
+    from gabacare.web.share_view import feed_address, share_address
 
-    address = share_address(request.app.state.settings.public_base_url, str(request.base_url), created)
+    public_base = request.app.state.settings.public_base_url
+    address = share_address(public_base, str(request.base_url), created)
+    feed = accounts.calendar_feed_of(user.account, patient_id)
+    new_feed = None if feed_token is None else feed_address(public_base, str(request.base_url), feed_token)
     return render(request, "journal/share.html", {
         "view": view, "patient": view.patient, "tab": "share", "active": "journal", "links": links,
-        "now": accounts.clock(), "created": created, "error": error, "address": address}, status_code)
+        "now": accounts.clock(), "created": created, "error": error, "address": address, "feed": feed,
+        "new_feed": new_feed, "feed_days_ahead": journal_settings.CALENDAR_FEED_DAYS_AHEAD,
+        "feed_days_behind": journal_settings.CALENDAR_FEED_DAYS_BEHIND,
+        "feed_refresh_hours": int(journal_settings.CALENDAR_FEED_REFRESH.total_seconds() // 3600)}, status_code)
 
 
 @router.get("/patients/{patient_id}/share", response_class=HTMLResponse)
@@ -667,6 +705,20 @@ def share_revoke(request: Request, patient_id: int, link_id: int, user: CurrentU
         raise ProblemError(404, None, "Not found.")
     accounts.revoke_share_link(user.account, link_id)
     return RedirectResponse(f"/patients/{patient_id}/share", status_code=303)
+
+
+@router.post("/patients/{patient_id}/calendar-feed", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
+def calendar_feed_create(request: Request, patient_id: int, user: CurrentUser = Depends(page_user)) -> Response:
+    """Create the patient's calendar feed address, or rotate it (the old address stops working at once)."""
+    token, _feed = journal_web(request).accounts().create_calendar_feed(user.account, known_id(patient_id))
+    return _share_page(request, patient_id, user, feed_token=token)
+
+
+@router.post("/patients/{patient_id}/calendar-feed/revoke", dependencies=[Depends(require_csrf)])
+def calendar_feed_revoke(request: Request, patient_id: int, user: CurrentUser = Depends(page_user)) -> Response:
+    """Stop the patient's calendar feed (its address answers 404 from now on)."""
+    journal_web(request).accounts().revoke_calendar_feed(user.account, known_id(patient_id))
+    return RedirectResponse(f"/patients/{patient_id}/share#calendar", status_code=303)
 
 
 # -- audit log ----------------------------------------------------------------------------------

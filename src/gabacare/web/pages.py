@@ -10,21 +10,34 @@ CSRF token (:mod:`.security`).
 
 Forms post rather than get so that health data (symptoms, kidney function) never sits in a URL,
 a browser history or an access log.
+
+Flow into the journal (signed-in people): a titration or taper result offers "Save to my journal"
+(``POST /plan/titrate/save``, ``POST /plan/taper/save``: the planner's own inputs plus a patient the
+account may change, stored through the journal plan page's path,
+:func:`gabacare.web.journal_pages.set_plan_from_form`, then Post/Redirect/Get to that patient's plan
+page); ``GET /patients/{id}/missed`` is the missed-dose form filled from the patient's plan for today;
+the home page leads to the journal. A patient the account may not read (or, to save, change) answers
+404 like an unknown id.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from gabacare import app
 from gabacare.clinical.errors import ClinicalInputError
 from gabacare.knowledge import load_monograph
+from gabacare.web.auth import journal_web, known_id, page_user
+from gabacare.web.deps import CurrentUser, get_current_user
 from gabacare.web.problems import PROBLEM_TYPES
 from gabacare.web.security import require_csrf
+
+if TYPE_CHECKING:
+    from gabacare.journal.model import Patient
 
 __all__ = ["PLANNERS", "router"]
 
@@ -56,8 +69,24 @@ def _render(request: Request, name: str, form: dict[str, Any], *, result: Any = 
     return response
 
 
-def _refused(exc: ClinicalInputError) -> str:
+def _refused(exc: Exception) -> str:
     return " ".join(str(exc).split())
+
+
+def _person(user: CurrentUser | None) -> CurrentUser | None:
+    """``user`` when a person signed in with the browser (not an API token, not made up in a test)."""
+    if user is None or user.actor is None or user.actor.kind != "user":
+        return None
+    return user
+
+
+def _own_patients(request: Request, user: CurrentUser | None) -> list[Patient] | None:
+    """The patients a signed-in person can save a plan to (those the account owns), or None when
+    nobody is signed in (the page then offers sign-in instead)."""
+    person = _person(user)
+    if person is None:
+        return None
+    return journal_web(request).accounts().patients_of(person.account)
 
 
 @router.get("/healthz")
@@ -67,11 +96,19 @@ def healthz() -> JSONResponse:
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request) -> Response:
+def home(request: Request, user: CurrentUser | None = Depends(get_current_user)) -> Response:
+    """The tools, and the way into the journal: a signed-in person's patients (straight to Today when
+    there is one), else sign-up."""
     m = load_monograph()
     emergencies = [e for e in m.adverse_effects if e.urgency == "emergency"]
+    patients = _own_patients(request, user)
+    journal_link = None
+    if patients is not None:
+        journal_link = f"/patients/{patients[0].id}/today" if len(patients) == 1 else "/patients"
     response: Response = request.app.state.templates.TemplateResponse(
-        request, "index.html", {"planners": PLANNERS, "active": "home", "emergencies": emergencies})
+        request, "index.html", {"planners": PLANNERS, "active": "home", "emergencies": emergencies,
+                                "signed_in": patients is not None, "journal_link": journal_link,
+                                "patient_count": len(patients or ())})
     return response
 
 
@@ -95,17 +132,22 @@ def titrate_page(request: Request) -> Response:
     return _render(request, "titrate", {"start": date.today().isoformat()})
 
 
+def _titrate_plan(form: dict[str, str]) -> Any:
+    return app.titrate(indication=form["indication"], start=form["start"], target_mg=form["target_mg"],
+                       crcl=form["crcl"], weight_kg=form["weight_kg"], age=form["age"])
+
+
 @router.post("/plan/titrate", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
 def titrate_submit(request: Request, indication: Text = "", target_mg: Text = "", crcl: Text = "", start: Text = "",
-                   weight_kg: Text = "", age: Text = "") -> Response:
+                   weight_kg: Text = "", age: Text = "",
+                   user: CurrentUser | None = Depends(get_current_user)) -> Response:
     form = {"indication": indication, "target_mg": target_mg, "crcl": crcl, "start": start, "weight_kg": weight_kg,
             "age": age}
     try:
-        plan = app.titrate(indication=indication, start=start, target_mg=target_mg, crcl=crcl, weight_kg=weight_kg,
-                           age=age)
+        plan = _titrate_plan(form)
     except ClinicalInputError as exc:
         return _render(request, "titrate", form, error=_refused(exc))
-    return _render(request, "titrate", form, result=plan)
+    return _render(request, "titrate", form, result=plan, save_to=_own_patients(request, user))
 
 
 # --- taper -------------------------------------------------------------------------------------
@@ -115,15 +157,58 @@ def taper_page(request: Request) -> Response:
     return _render(request, "taper", {"start": date.today().isoformat()})
 
 
+def _taper_plan(form: dict[str, str]) -> Any:
+    return app.taper(from_regimen=form["from_regimen"], start=form["start"], risk=form["risk"], crcl=form["crcl"],
+                     step_mg=form["step_mg"])
+
+
 @router.post("/plan/taper", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
 def taper_submit(request: Request, from_regimen: Text = "", risk: Text = "", crcl: Text = "", start: Text = "",
-                 step_mg: Text = "") -> Response:
+                 step_mg: Text = "", user: CurrentUser | None = Depends(get_current_user)) -> Response:
     form = {"from_regimen": from_regimen, "risk": risk, "crcl": crcl, "start": start, "step_mg": step_mg}
     try:
-        plan = app.taper(from_regimen=from_regimen, start=start, risk=risk, crcl=crcl, step_mg=step_mg)
+        plan = _taper_plan(form)
     except ClinicalInputError as exc:
         return _render(request, "taper", form, error=_refused(exc))
-    return _render(request, "taper", form, result=plan)
+    return _render(request, "taper", form, result=plan, save_to=_own_patients(request, user))
+
+
+# --- save a titration or taper to the journal ----------------------------------------------------
+
+#: The planner fields each saveable planner posts back with the chosen patient.
+_SAVED_FIELDS: dict[str, tuple[str, ...]] = {
+    "titrate": ("indication", "target_mg", "crcl", "start", "weight_kg", "age"),
+    "taper": ("from_regimen", "risk", "crcl", "start", "step_mg"),
+}
+
+
+@router.post("/plan/{source}/save", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
+def plan_save(request: Request, source: Literal["titrate", "taper"], patient: Text = "", indication: Text = "",
+              target_mg: Text = "", crcl: Text = "", start: Text = "", weight_kg: Text = "", age: Text = "",
+              from_regimen: Text = "", risk: Text = "", step_mg: Text = "",
+              user: CurrentUser = Depends(page_user)) -> Response:
+    """Store the plan the planner just made (the same inputs) as the chosen patient's plan, then 303 to
+    that patient's plan page. Anonymous: 303 to sign-in; a patient the account may not change: 404;
+    bad input: the planner page with its result (when it can still be made) and the reason, 422."""
+    from gabacare.journal.errors import JournalInputError
+    from gabacare.web.journal_pages import set_plan_from_form
+
+    given = {"indication": indication, "target_mg": target_mg, "crcl": crcl, "start": start, "weight_kg": weight_kg,
+             "age": age, "from_regimen": from_regimen, "risk": risk, "step_mg": step_mg}
+    form = {key: given[key] for key in _SAVED_FIELDS[source]}
+    try:
+        if not patient.strip().isdigit():
+            raise JournalInputError("choose the patient whose journal gets this plan")
+        patient_id = known_id(int(patient.strip()))
+        set_plan_from_form(request, user, patient_id, {"source": source, **form})
+    except (JournalInputError, ClinicalInputError) as exc:
+        make = _titrate_plan if source == "titrate" else _taper_plan
+        try:
+            plan = make(form)
+        except ClinicalInputError:
+            plan = None
+        return _render(request, source, form, result=plan, error=_refused(exc), save_to=_own_patients(request, user))
+    return RedirectResponse(f"/patients/{patient_id}/plan", status_code=303)
 
 
 # --- kidneys (crcl + limits) -------------------------------------------------------------------
@@ -203,6 +288,43 @@ def symptoms_submit(request: Request, symptoms: Text = "") -> Response:
 @router.get("/plan/missed", response_class=HTMLResponse)
 def missed_page(request: Request) -> Response:
     return _render(request, "missed", {})
+
+
+@router.get("/patients/{patient_id}/missed", response_class=HTMLResponse)
+def missed_for_patient(request: Request, patient_id: int, user: CurrentUser = Depends(page_user)) -> Response:
+    """The missed-dose helper filled from the patient's plan for today: its dose times, the first dose
+    not taken yet as the missed one, the time now, and the epilepsy box when the plan is for epilepsy.
+    Nobody signed in: 303 to sign-in; a patient the account may not read: 404. The page answers the
+    helper's own form (``POST /plan/missed``); it lives under ``/patients`` because it shows the
+    patient's schedule, which neither the browser nor the service worker may store."""
+    return _render(request, "missed", _missed_prefill(request, user, patient_id), prefilled=True)
+
+
+def _missed_prefill(request: Request, user: CurrentUser, patient_id: int) -> dict[str, str]:
+    """The missed-dose form's fields from the patient's plan in force today (read through the journal)."""
+    jw = journal_web(request)
+    accounts = jw.accounts()
+    accounts.require_access(user.actor, known_id(patient_id), write=False)  # AccessDenied → 404
+    accounts.audit(user.actor, "read", patient_id, "plan")
+    journal = jw.journal()
+    day = journal.today(patient_id)
+    times = sorted({d.at.strftime("%H:%M") for d in day.doses})
+    not_taken = [d for d in day.doses if d.status in ("missed", "due")]
+    stored = journal.active_plan(patient_id)
+    return {"schedule": ", ".join(times), "missed": not_taken[0].at.strftime("%H:%M") if not_taken else "",
+            "now": journal.clock().strftime("%H:%M"),
+            "epilepsy": "1" if stored is not None and _for_epilepsy(stored.plan.spec.indication) else ""}
+
+
+def _for_epilepsy(indication: str | None) -> bool:
+    """Whether a plan's indication (an id or an alias, as stored) is one of the epilepsy indications."""
+    if not indication:
+        return False
+    try:
+        found = load_monograph().indication(indication)
+    except KeyError:  # a plan stored before an indication was renamed: not epilepsy as far as we know
+        return False
+    return found.id.startswith("epilepsy")
 
 
 @router.post("/plan/missed", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
