@@ -41,9 +41,7 @@ def _render(a: EstimateAnswer) -> None:
         console.print(f"[bold]No proposal.[/bold] {a.reason}")
     else:
         p = a.proposal.prediction
-        word = {"none": "keep", "increase": "increase to", "decrease": "decrease to"}.get(a.change or "", "consider")
-        console.print(f"[bold]Proposal to the prescriber: {word} {a.proposal.describe()}[/bold] "
-                      f"({a.proposal.pills} per dose)")
+        console.print(f"[bold]Proposal to the prescriber: {a.proposal_text}[/bold] ({a.proposal.pills} per dose)")
         console.print(f"  predicted trough {p.trough_mg_per_l:.2f} mg/L ({p.trough_interval[0]:.2f}-"
                       f"{p.trough_interval[1]:.2f}), peak {p.peak_mg_per_l:.2f} mg/L "
                       f"({p.peak_interval[0]:.2f}-{p.peak_interval[1]:.2f}). {a.reason}")

@@ -145,6 +145,15 @@ class EstimateAnswer:
     citations: tuple[Citation, ...]
     notice: str
 
+    @property
+    def proposal_text(self) -> str | None:
+        """The proposal in words, one place for every face: ``keep 600 mg three times a day (08:00,
+        14:00, 22:00)``, ``increase to …``, ``decrease to …`` (``consider …`` without a plan in force)."""
+        if self.proposal is None:
+            return None
+        verb = {"none": "keep", "increase": "increase to", "decrease": "decrease to"}.get(self.change or "", "consider")
+        return f"{verb} {self.proposal.describe()}"
+
     def curves(self, points: int = CURVE_POINTS) -> Curves:
         """The typical patient's and this patient's curves (mg/L) with this patient's band, from
         :data:`CURVE_BEFORE_H` hours before the first level to :data:`CURVE_AFTER_H` after the last

@@ -453,9 +453,8 @@ def _measured_level(journal: Journal, patient_id: int) -> dict[str, Any] | None:
     est, latest = answer.estimate, answer.levels[-1]
     proposal = None
     if answer.proposal is not None:
-        verb = {"none": "keep", "increase": "increase to", "decrease": "decrease to"}.get(answer.change or "", "consider")
         p = answer.proposal.prediction
-        proposal = (f"{verb} {answer.proposal.describe()}, predicted trough {p.trough_mg_per_l:.1f} mg/L "
+        proposal = (f"{answer.proposal_text}, predicted trough {p.trough_mg_per_l:.1f} mg/L "
                     f"({p.trough_interval[0]:.1f}-{p.trough_interval[1]:.1f})")
     return {"at": latest.at.isoformat(timespec="minutes"), "measured_mg_per_l": latest.mg_per_l,
             "cl_l_per_h": est.individual.cl_l_per_h, "cl_interval": est.cl_interval,
