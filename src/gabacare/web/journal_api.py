@@ -23,6 +23,7 @@ route                                               CLI
 ``GET /api/v1/patients/{id}/export``                ``gabacare export``
 ``GET|POST /api/v1/patients/{id}/questionnaires``   ``gabacare questionnaire list|log``
 ``GET /api/v1/patients/{id}/taper-watch``           ``gabacare taper-watch``
+``GET /api/v1/patients/{id}/estimate``              ``gabacare estimate``
 ==================================================  ===================================
 
 Questionnaires are audited with the resource word ``entry`` and no resource id (the audit vocabulary
@@ -201,6 +202,16 @@ class QuestionnaireOut(_Out):
 class QuestionnairesOut(_Out):
     patient: int
     questionnaires: list[QuestionnaireOut]
+
+
+class EstimateOut(_Out):
+    population: dict[str, Any]
+    individual: dict[str, Any]
+    interval: dict[str, Any]
+    levels: list[dict[str, Any]]
+    proposal: dict[str, Any] | None
+    citations: list[dict[str, Any]]
+    notice: str
 
 
 class TaperWatchOut(_Out):
@@ -609,3 +620,13 @@ def taper_watch(request: Request, patient_id: int, user: User) -> Any:
     from gabacare.app.questionnaires import taper_watch as watch
 
     return jsonable(watch(_read(request, user, patient_id, "entry"), patient_id))
+
+
+@router.get("/{patient_id}/estimate", response_model=None, responses={200: {"model": EstimateOut}, **_READ})
+def estimate(request: Request, patient_id: int, user: User, crcl: float | None = None) -> Any:
+    """What the measured gabapentin levels say (``gabacare estimate --json``): this patient's clearance
+    with its interval and a proposal within the renal band; 422 without a dose or a level (the detail
+    says what to log)."""
+    from gabacare.app.estimate import estimate_patient
+
+    return jsonable(estimate_patient(_read(request, user, patient_id, "entry"), patient_id, crcl=crcl))
