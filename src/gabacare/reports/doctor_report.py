@@ -124,6 +124,16 @@ class PlanChange:
 
 
 @dataclass(frozen=True)
+class DoseCheck:
+    """A logged dose, or a day's total, to check: when, the mg, and why (with the label's source)."""
+
+    at: datetime
+    mg: float
+    why: str
+    citation: Citation
+
+
+@dataclass(frozen=True)
 class WeekRow:
     """One ISO week (Monday start, clipped to the period) of adherence."""
 
@@ -303,6 +313,9 @@ class DoctorReport:
     """Entries of the period left out because today's rules refuse them (by id, with the rule)."""
     watch: WatchResult | None = None
     """The withdrawal watch over the latest taper step (``gabacare.app.report``), None outside a taper."""
+    dose_checks: tuple[DoseCheck, ...] = ()
+    """Doses accepted but worth a second look: a single dose above the label's largest, a day above
+    the label's maximum daily dose (issue 18: shown, never silently counted)."""
     levels: Any = None
     """What the measured gabapentin levels say (``gabacare.app.estimate.EstimateAnswer``, set by
     ``gabacare.app.report``), None when no level is logged."""
@@ -319,7 +332,7 @@ class DoctorReport:
             *(s.citations for s in self.side_effects), *(p.citations for p in self.plans),
             self.withdrawal_citations if any(c.direction == "down" for c in self.plan_changes) else (),
             self.medicines.citations, self.renal.citations, self.watch.citations if self.watch else (),
-            self.levels.citations if self.levels is not None else (),
+            self.levels.citations if self.levels is not None else (), (c.citation for c in self.dose_checks),
         ]
         return tuple(dict.fromkeys(c for g in groups for c in g))
 
@@ -440,7 +453,22 @@ def build_report(
         withdrawal_citations=tuple(w.citations),
         notice=load_monograph().notice_text,
         invalid_entries=tuple(journal.invalid_entries(patient_id, start=start, end=end)),
+        dose_checks=_dose_checks([e for e in doses if start <= e.at.date() <= end], adh.days),
     )
+
+
+def _dose_checks(doses: Sequence[Entry], days: Sequence[Any]) -> tuple[DoseCheck, ...]:
+    """Single doses with a warning (``Entry.warnings``: above the label's largest single dose) and days
+    whose taken total is above the label's maximum daily dose (``[limits].max_daily_mg``), by time."""
+    m = load_monograph()
+    out = [DoseCheck(e.at, e.data.mg or 0.0, w, m.journal_limits.warn_dose_citation)
+           for e in doses if e.data.status in ("taken", "late") for w in e.warnings]
+    top = m.limits.max_daily_mg
+    out += [DoseCheck(datetime.combine(d.date, datetime.min.time()), d.taken_mg,
+                      f"{d.taken_mg:g} mg taken on one day is more than the label's maximum of {top:g} mg/day: "
+                      "check the entries of that day", m.limits.max_daily_citation)
+            for d in days if d.taken_mg > top]
+    return tuple(sorted(out, key=lambda c: c.at))
 
 
 def step_sentence(step: analysis.StepEffect, days: int) -> str | None:
