@@ -15,6 +15,7 @@ from .test_accessibility import axe_violations
 
 PAGES = ["/patients/1/levels", "/patients/1/log", "/patients/1/questionnaires", "/patients/1/questionnaires/phq9",
          "/patients/1/questionnaires/penn_spasm", "/patients/1/questionnaires/pgic", "/patients/2/today",
+         "/account/password",
          # issue 18 item 8: the home page signed in, the missed-dose helper filled from a plan, the exports
          "/", "/patients/1/missed", "/patients/1/report"]
 

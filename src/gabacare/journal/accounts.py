@@ -185,6 +185,20 @@ class Accounts:
             self.repo.set_password_hash(user.id, self.hasher.hash(password))
         return user
 
+    def change_password(self, user: User, current: str, new: str) -> None:
+        """Replace the password after checking the current one; every session of the account ends
+        (the caller starts a fresh one for the browser that asked). ``AccountInputError`` names the
+        rule broken (wrong current password, a weak new one); nothing changes then."""
+        found = self.repo.find_user(user.email)
+        if (not isinstance(current, str) or len(current) > settings.PASSWORD_MAX_CHARS or found is None
+                or not self._verify(found[1], current)):
+            raise AccountInputError("the current password is not right")
+        check_password(new, email=user.email, display_name=user.display_name)
+        if self._verify(found[1], new):
+            raise AccountInputError("the new password must differ from the current one")
+        self.repo.set_password_hash(user.id, self.hasher.hash(new))
+        self.repo.revoke_sessions_of(user.id, at=self.clock())
+
     def _live_user(self, user_id: int | None) -> User | None:
         user = None if user_id is None else self.repo.get_user(user_id)
         return None if user is None or user.disabled else user

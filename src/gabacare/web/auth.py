@@ -283,6 +283,36 @@ def page_user(request: Request, user: CurrentUser | None = Depends(get_current_u
     return user
 
 
+# -- password change ----------------------------------------------------------------------------
+
+@router.get("/account/password", response_class=HTMLResponse)
+def password_page(request: Request, user: CurrentUser = Depends(page_user)) -> Response:
+    return render(request, "account/password.html", {"active": "account", "user": user, "error": None, "saved": False})
+
+
+@router.post("/account/password", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
+def password_change(request: Request, current: Text = "", new: Text = "", repeat: Text = "",
+                    user: CurrentUser = Depends(page_user)) -> Response:
+    """Change the password: the current one is checked, every other session ends, and this browser
+    gets a fresh session (so a stolen session cookie stops working too)."""
+    from gabacare.journal.accounts_model import AccountInputError
+    from gabacare.journal.settings import SESSION_TTL
+
+    accounts = journal_web(request).accounts()
+    try:
+        if new != repeat:
+            raise AccountInputError("the two new passwords are not the same")
+        accounts.change_password(user.account, current, new)
+    except AccountInputError as exc:
+        return render(request, "account/password.html", {"active": "account", "user": user,
+                                                         "error": _sentence(str(exc)), "saved": False}, 422)
+    session_id, _ = accounts.start_session(user.account)
+    response = render(request, "account/password.html", {"active": "account", "user": user, "error": None,
+                                                         "saved": True})
+    set_session_cookie(request, response, session_id, int(SESSION_TTL.total_seconds()))
+    return response
+
+
 def _tokens_page(request: Request, user: CurrentUser, *, created: str | None = None, error: str | None = None,
                  status_code: int = 200) -> Response:
     tokens = journal_web(request).accounts().tokens_of(user.account)
