@@ -198,7 +198,8 @@ def test_feedback_is_stored_once_and_capped_like_in_memory(engine: sa.engine.Eng
 
 
 # -- the composition root -----------------------------------------------------------------------------------
-def test_the_app_uses_the_database_only_when_one_is_named(tmp_path: Path) -> None:
+def test_the_app_uses_the_database_only_when_one_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GABACARE_DB", raising=False)  # tests/conftest.py names a throwaway one for every test
     unnamed = shared_state(WebSettings(secret_key="k" * 32))
     assert not unnamed.shared and isinstance(unnamed.seen_jti, SeenTokenIds)
     assert not shared_state(WebSettings(secret_key="k" * 32, db="memory://")).shared
