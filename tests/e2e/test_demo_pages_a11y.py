@@ -17,7 +17,9 @@ PAGES = ["/patients/1/levels", "/patients/1/log", "/patients/1/questionnaires", 
          "/patients/1/questionnaires/penn_spasm", "/patients/1/questionnaires/pgic", "/patients/2/today",
          "/account/password",
          # issue 18 item 8: the home page signed in, the missed-dose helper filled from a plan, the exports
-         "/", "/patients/1/missed", "/patients/1/report"]
+         "/", "/patients/1/missed", "/patients/1/report",
+         # issue 18 item 4: deleting a patient or the account (the pages only; nothing is posted)
+         "/patients/1/delete", "/account/delete"]
 
 
 @pytest.fixture

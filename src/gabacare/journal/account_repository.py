@@ -22,6 +22,7 @@ PostgreSQL adapters. Rules every adapter keeps:
 * revoking keeps the first revocation time (revoking twice changes nothing);
 * the audit log is append-only: no method changes or deletes an audit entry, and entries
   outlive the patient they name (no foreign key on ``audit_log.patient_id``);
+* deleting a patient or an account removes its rows in one transaction and leaves the audit rows;
 * a patient id that does not exist raises :class:`~gabacare.journal.errors.UnknownPatientError`.
 """
 
@@ -167,6 +168,22 @@ class AccountRepository(abc.ABC):
     @abc.abstractmethod
     def revoke_calendar_feeds(self, patient_id: int, *, at: datetime) -> list[int]:
         """Revoke the patient's live feed(s); return the ids revoked (empty when none was live)."""
+
+    # -- deletion -----------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def delete_patient(self, patient_id: int) -> None:
+        """Delete every row of one patient in one transaction; ``UnknownPatientError`` when there is none.
+
+        Gone afterwards: the patient, its entries and their revisions, plans and plan doses,
+        questionnaires, share links and calendar feeds. Kept: the audit log's rows naming the patient
+        (ids, vocabulary words and times only, no clinical data: who did what, when).
+        """
+
+    @abc.abstractmethod
+    def delete_user(self, user_id: int) -> None:
+        """Delete an account in one transaction: every patient it owns (as :meth:`delete_patient`), its
+        sessions, API tokens, the share links and calendar feeds it made, and the user row. The audit
+        log's rows (``actor_id`` is a plain number) stay. An unknown id is a no-op."""
 
     # -- audit ------------------------------------------------------------------------------------
     @abc.abstractmethod

@@ -19,6 +19,10 @@ owns; a share link reads its one patient until it expires or is revoked, and can
 (actor, action, patient id, resource kind and id), never journal contents. ``Accounts`` writes the
 audit entries for its own changes (patient created or claimed, share link created or revoked); the
 faces call :meth:`Accounts.audit` for each journal read, write and export they perform.
+
+Deletion: :meth:`Accounts.delete_patient` (the owner, confirming with the patient's name) and
+:meth:`Accounts.delete_account` (confirming with the password) remove every row of the patient or
+account; the audit log keeps its rows (ids, words and times only), which record that it happened.
 """
 
 from __future__ import annotations
@@ -84,6 +88,11 @@ def _new_secret() -> tuple[str, str]:
 
 def _plausible_secret(secret: object) -> bool:
     return isinstance(secret, str) and 0 < len(secret) <= _MAX_SECRET_CHARS
+
+
+def _folded(name: str) -> str:
+    """A name compared for confirmation: spacing and letter case do not count."""
+    return " ".join(name.split()).casefold()
 
 
 def normalize_email(email: str) -> str:
@@ -435,6 +444,63 @@ class Accounts:
         if self._live_user(feed.created_by) is None:
             return None
         return FeedActor.for_feed(feed)
+
+    # -- deletion -----------------------------------------------------------------------------------
+    def _erase_patient(self, user: User, patient_id: int) -> None:
+        actor = Actor.for_user(user)
+        now = self.clock()
+        # Revoke first (each audited), so that even a deletion that fails midway leaves no live way in.
+        for link in self.repo.list_share_links(patient_id):
+            if link.revoked_at is None:
+                self.repo.revoke_share_link(link.id, at=now)
+                self._record(actor, "revoke", patient_id, "share_link", link.id, now)
+        for feed_id in self.repo.revoke_calendar_feeds(patient_id, at=now):
+            self._record(actor, "revoke", patient_id, "calendar_feed", feed_id, now)
+        self.repo.delete_patient(patient_id)
+        self._record(actor, "delete", patient_id, "patient", patient_id, now)
+
+    def delete_patient(self, user: User, patient_id: int, confirm_name: str) -> None:
+        """Delete one of ``user``'s patients and everything recorded about them; audited.
+
+        ``confirm_name`` must be the patient's name as typed by the owner (spacing and letter case
+        aside), else ``AccountInputError`` and nothing changes. Another account's patient, or an
+        unknown id, raises ``AccessDenied``. The patient's live share links and calendar feed are
+        revoked first; then, in one transaction, the patient, entries and their revisions, plans and
+        plan doses, questionnaires, share links and calendar feeds are deleted. The audit log keeps
+        its rows naming the patient: they hold ids, action words and times (who did what, when),
+        never clinical data, and they are the record that the deletion happened.
+        """
+        self.require_access(Actor.for_user(user), patient_id, write=True)
+        patient = next((p for p in self.repo.list_patients_of(user.id) if p.id == patient_id), None)
+        if patient is None:
+            raise AccessDenied()
+        if not isinstance(confirm_name, str) or _folded(confirm_name) != _folded(patient.name):
+            raise AccountInputError("the name typed is not the patient's name; nothing was deleted")
+        self._erase_patient(user, patient_id)
+
+    def delete_account(self, user: User, password: str) -> None:
+        """Delete ``user``'s account after checking its password; audited.
+
+        Order, chosen so that a failure part-way leaves nothing usable: the account is disabled (its
+        sessions, API tokens, share links and feeds stop working at once), each owned patient is
+        erased as by :meth:`delete_patient`, then one transaction deletes the sessions, API tokens,
+        share links, feeds and the user row. The user row is deleted rather than kept anonymised:
+        no foreign key points from the audit log at ``users`` (``actor_id`` is a plain number), so the
+        audit rows survive without it. A wrong password raises ``AccountInputError``; nothing changes.
+        """
+        found = self.repo.find_user(user.email)
+        if (not isinstance(password, str) or len(password) > settings.PASSWORD_MAX_CHARS or found is None
+                or found[0].id != user.id or not self._verify(found[1], password)):
+            raise AccountInputError("the password is not right; nothing was deleted")
+        now = self.clock()
+        self.repo.set_disabled(user.id, True)
+        self.repo.revoke_sessions_of(user.id, at=now)
+        for token in self.repo.list_tokens(user.id):
+            self.repo.revoke_token(token.id, at=now)
+        for patient in self.repo.list_patients_of(user.id):
+            self._erase_patient(user, patient.id)
+        self.repo.delete_user(user.id)
+        self._record(Actor.for_user(user), "delete", None, "account", user.id, self.clock())
 
     # -- audit ------------------------------------------------------------------------------------
     def _record(

@@ -59,7 +59,8 @@ __all__ = [
 Role = Literal["patient", "clinician"]
 ActorKind = Literal["user", "token", "share", "feed", "cli"]
 AuditAction = Literal["read", "create", "update", "delete", "export", "import", "share", "revoke"]
-ResourceKind = Literal["patient", "plan", "entry", "report", "share_link", "api_token", "audit_log", "calendar_feed"]
+ResourceKind = Literal["patient", "plan", "entry", "report", "share_link", "api_token", "audit_log", "calendar_feed",
+                      "account"]  # "account": migration 0007 (an account deleted)
 
 ROLES: tuple[str, ...] = get_args(Role)
 ACTOR_KINDS: tuple[str, ...] = get_args(ActorKind)

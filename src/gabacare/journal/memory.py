@@ -420,6 +420,36 @@ class InMemoryAccountRepository(AccountRepository):
         with self._lock:
             return self._revoke_feeds(patient_id, at)
 
+    # -- deletion -----------------------------------------------------------------------------------
+    def _delete_patient_rows(self, patient_id: int) -> None:
+        j = self._journal
+        gone = [k for k, e in j._entries.items() if e.patient_id == patient_id]
+        for k in gone:
+            del j._entries[k]
+            j._history.pop(k, None)
+        j._plans = {k: v for k, v in j._plans.items() if v.patient_id != patient_id}
+        j._questionnaires = {k: v for k, v in j._questionnaires.items() if v.patient_id != patient_id}
+        self._links = {k: v for k, v in self._links.items() if v.patient_id != patient_id}
+        self._feeds = {k: v for k, v in self._feeds.items() if v.patient_id != patient_id}
+        self._owners.pop(patient_id, None)
+        del j._patients[patient_id]
+
+    def delete_patient(self, patient_id: int) -> None:
+        with self._lock:
+            self._journal._patient(patient_id)
+            self._delete_patient_rows(patient_id)
+
+    def delete_user(self, user_id: int) -> None:
+        with self._lock:
+            for pid in [p for p, owner in self._owners.items() if owner == user_id]:
+                self._delete_patient_rows(pid)
+            self._links = {k: v for k, v in self._links.items() if v.created_by != user_id}
+            self._feeds = {k: v for k, v in self._feeds.items() if v.created_by != user_id}
+            self._sessions = {k: v for k, v in self._sessions.items() if v.user_id != user_id}
+            self._tokens = {k: v for k, v in self._tokens.items() if v.user_id != user_id}
+            self._users.pop(user_id, None)
+            self._hashes.pop(user_id, None)
+
     # -- audit ------------------------------------------------------------------------------------
     def append_audit(self, entry: NewAuditEntry) -> AuditEntry:
         with self._lock:

@@ -173,7 +173,8 @@ ROLE_CHECK = "role IN ('patient', 'clinician')"
 ACTOR_KIND_CHECK = "actor_kind IN ('user', 'token', 'share', 'feed', 'cli')"  # 'feed': migration 0006
 ACTION_CHECK = "action IN ('read', 'create', 'update', 'delete', 'export', 'import', 'share', 'revoke')"
 RESOURCE_KIND_CHECK = ("resource_kind IN ('patient', 'plan', 'entry', 'report', 'share_link', 'api_token', "
-                       "'audit_log', 'calendar_feed')")  # 'calendar_feed' (and 16 characters): migration 0006
+                       "'audit_log', 'calendar_feed', 'account')")  # 'calendar_feed' (and 16 characters): 0006;
+# 'account' (an account deleted): migration 0007
 
 
 class UserRow(Base):

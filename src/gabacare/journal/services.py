@@ -382,6 +382,12 @@ class Journal:
     def plans(self, patient_id: int) -> list[StoredPlan]:
         return self.repo.list_plans(patient_id)
 
+    def record_counts(self, patient_id: int) -> dict[str, int]:
+        """How many ``entries`` (current ones), ``plans`` and ``questionnaires`` the patient has
+        (what deleting the patient would remove; numbers only, no contents)."""
+        return {"entries": self.repo.count_entries(patient_id), "plans": len(self.repo.list_plans(patient_id)),
+                "questionnaires": len(self.repo.list_questionnaires(patient_id))}
+
     def active_plan(self, patient_id: int, on: date | None = None) -> StoredPlan | None:
         """The plan in force on ``on`` (default: today)."""
         return plan_in_force(self.repo.list_plans(patient_id), on or self.clock().date())

@@ -17,7 +17,7 @@ from datetime import datetime
 from itertools import islice
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -703,6 +703,40 @@ class SqlAccountRepository(AccountRepository):
     def revoke_calendar_feeds(self, patient_id: int, *, at: datetime) -> list[int]:
         with self._tx() as s:
             return self._revoke_feeds(s, patient_id, at)
+
+    # -- deletion -----------------------------------------------------------------------------------
+    @staticmethod
+    def _delete_patient_rows(s: Session, patient_ids: list[int]) -> None:
+        # NOTE: child rows are deleted explicitly, children first, rather than left to ON DELETE CASCADE:
+        # SQLite enforces foreign keys only when a connection turns them on, and the result must not
+        # depend on that. ``audit_log`` is deliberately absent: its rows outlive the patient.
+        if not patient_ids:
+            return
+        entry_ids = select(EntryRow.id).where(EntryRow.patient_id.in_(patient_ids))
+        plan_ids = select(PlanRow.id).where(PlanRow.patient_id.in_(patient_ids))
+        s.execute(delete(EntryRevisionRow).where(EntryRevisionRow.entry_id.in_(entry_ids)))
+        s.execute(delete(EntryRow).where(EntryRow.patient_id.in_(patient_ids)))
+        s.execute(delete(PlanDoseRow).where(PlanDoseRow.plan_id.in_(plan_ids)))
+        s.execute(delete(PlanRow).where(PlanRow.patient_id.in_(patient_ids)))
+        s.execute(delete(QuestionnaireRow).where(QuestionnaireRow.patient_id.in_(patient_ids)))
+        s.execute(delete(ShareLinkRow).where(ShareLinkRow.patient_id.in_(patient_ids)))
+        s.execute(delete(CalendarFeedRow).where(CalendarFeedRow.patient_id.in_(patient_ids)))
+        s.execute(delete(PatientRow).where(PatientRow.id.in_(patient_ids)))
+
+    def delete_patient(self, patient_id: int) -> None:
+        with self._tx() as s:
+            SqlJournalRepository._check_patient(s, patient_id)
+            self._delete_patient_rows(s, [patient_id])
+
+    def delete_user(self, user_id: int) -> None:
+        with self._tx() as s:
+            owned = list(s.scalars(select(PatientRow.id).where(PatientRow.owner_user_id == user_id)))
+            self._delete_patient_rows(s, owned)
+            s.execute(delete(ShareLinkRow).where(ShareLinkRow.created_by == user_id))
+            s.execute(delete(CalendarFeedRow).where(CalendarFeedRow.created_by == user_id))
+            s.execute(delete(SessionRow).where(SessionRow.user_id == user_id))
+            s.execute(delete(ApiTokenRow).where(ApiTokenRow.user_id == user_id))
+            s.execute(delete(UserRow).where(UserRow.id == user_id))
 
     # -- audit ------------------------------------------------------------------------------------
     def append_audit(self, entry: NewAuditEntry) -> AuditEntry:

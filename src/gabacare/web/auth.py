@@ -16,7 +16,8 @@
   and the "My journal" navigation item.
 
 Pages here: ``GET|POST /account/sign-up``, ``GET|POST /account/sign-in``, ``POST /account/sign-out``,
-``GET|POST /account/tokens`` and ``POST /account/tokens/{id}/revoke``. Every form carries a CSRF
+``GET|POST /account/tokens``, ``POST /account/tokens/{id}/revoke`` and ``GET|POST /account/delete``
+(the password, then ``Accounts.delete_account``; the browser is signed out). Every form carries a CSRF
 token. Failed sign-ins are counted per e-mail and address (:class:`SignInRateLimiter`); past the limit
 the answer is 429 with ``Retry-After``. Sign-in errors never say whether the e-mail exists.
 """
@@ -340,6 +341,38 @@ def token_create(request: Request, name: Text = "", user: CurrentUser = Depends(
 def token_revoke(request: Request, token_id: int, user: CurrentUser = Depends(page_user)) -> Response:
     journal_web(request).accounts().revoke_token(user.account, known_id(token_id))  # AccessDenied → 404
     return RedirectResponse("/account/tokens", status_code=303)
+
+
+# -- account deletion ---------------------------------------------------------------------------
+
+def _delete_page(request: Request, user: CurrentUser, *, error: str | None = None, status_code: int = 200) -> Response:
+    patients = journal_web(request).accounts().patients_of(user.account)
+    return render(request, "account/delete.html", {"active": "account", "user": user, "patients": patients,
+                                                   "error": error}, status_code)
+
+
+@router.get("/account/delete", response_class=HTMLResponse)
+def delete_page(request: Request, user: CurrentUser = Depends(page_user)) -> Response:
+    """What deleting the account removes, each journal's export to keep first, and the password form."""
+    return _delete_page(request, user)
+
+
+@router.post("/account/delete", dependencies=[Depends(require_csrf)])
+def delete_account(request: Request, password: Text = "", user: CurrentUser = Depends(page_user)) -> Response:
+    """Delete the account (``Accounts.delete_account``), sign this browser out and go home with a message;
+    a wrong password answers 422 and nothing is deleted."""
+    from gabacare.journal.accounts_model import AccountInputError
+
+    accounts = journal_web(request).accounts()
+    try:
+        with password_check(request):
+            accounts.delete_account(user.account, password)
+    except AccountInputError as exc:
+        return _delete_page(request, user, error=_sentence(str(exc)), status_code=422)
+    response = RedirectResponse("/?deleted=account", status_code=303)
+    settings: WebSettings = request.app.state.settings
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=settings.secure_cookies)
+    return response
 
 
 # -- wiring -------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ route                                       what
 ``GET|POST /patients/{id}/share``           share links: create (expiring), list, revoke
 ``POST /patients/{id}/calendar-feed``       the calendar feed: create or rotate (``…/revoke``: stop it)
 ``GET /patients/{id}/audit``                who read or changed what
+``GET|POST /patients/{id}/delete``          delete the patient (export offered first; type the name)
 ``GET /shared``, ``/shared/charts/…``,      the read-only view of a share link
 ``/shared/report.{pdf,html}``
 ==========================================  ============================================
@@ -719,6 +720,43 @@ def calendar_feed_revoke(request: Request, patient_id: int, user: CurrentUser = 
     """Stop the patient's calendar feed (its address answers 404 from now on)."""
     journal_web(request).accounts().revoke_calendar_feed(user.account, known_id(patient_id))
     return RedirectResponse(f"/patients/{patient_id}/share#calendar", status_code=303)
+
+
+# -- deleting a patient ---------------------------------------------------------------------------
+
+def _delete_page(request: Request, journal: Journal, accounts: Accounts, user: CurrentUser, patient_id: int, *,
+                 error: str | None = None, status_code: int = 200) -> Response:
+    view = View(journal.get_patient(patient_id), f"/patients/{patient_id}", "", False)
+    links = accounts.share_links_of(user.account, patient_id)
+    counts: dict[str, int | bool] = {
+        **journal.record_counts(patient_id),
+        "links": sum(1 for link in links if link.active_at(accounts.clock())),
+        "feed": accounts.calendar_feed_of(user.account, patient_id) is not None}
+    return render(request, "journal/delete.html", {"view": view, "patient": view.patient, "tab": "delete",
+                                                   "active": "journal", "counts": counts, "error": error},
+                  status_code)
+
+
+@router.get("/patients/{patient_id}/delete", response_class=HTMLResponse)
+def patient_delete_page(request: Request, patient_id: int, user: CurrentUser = Depends(page_user)) -> Response:
+    """What deleting the patient removes, the exports to keep first, and the form to confirm (owner only)."""
+    journal, accounts, actor = _scope(request, user, patient_id, write=True)
+    accounts.audit(actor, "read", patient_id, "patient")
+    return _delete_page(request, journal, accounts, user, patient_id)
+
+
+@router.post("/patients/{patient_id}/delete", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
+def patient_delete(request: Request, patient_id: int, confirm_name: Text = "",
+                   user: CurrentUser = Depends(page_user)) -> Response:
+    """Delete the patient (``Accounts.delete_patient``); a name that does not match answers 422, nothing deleted."""
+    from gabacare.journal.accounts_model import AccountInputError
+
+    journal, accounts, _actor = _scope(request, user, patient_id, write=True)
+    try:
+        accounts.delete_patient(user.account, patient_id, confirm_name)
+    except AccountInputError as exc:
+        return _delete_page(request, journal, accounts, user, patient_id, error=str(exc), status_code=422)
+    return RedirectResponse("/patients?deleted=patient", status_code=303)
 
 
 # -- audit log ----------------------------------------------------------------------------------
