@@ -274,3 +274,14 @@ def test_common_misspellings_of_emergency_words_are_not_taken_by_a_newer_lexicon
     """A word added to a lexicon can sit one edit from a misspelt emergency word ("stolen" took
     "swolen" once): the emergency word must still win."""
     assert word in read_text(f"my lips are {typo}" if word != "breathing" else f"{typo} is hard").words
+
+
+@pytest.mark.parametrize("text", ["I took my dose at 08:30", "took my evening dose at 9:45, all fine"])
+def test_a_clock_time_is_not_a_count_of_tablets(text: str) -> None:
+    """"08:30" is one token: its minutes are not read as "took ... 30 (tablets)"."""
+    assert "overdose" not in {f.id for f in read_text(text).findings}
+    assert _urgency(text) != "emergency"
+
+
+def test_a_count_next_to_a_clock_time_is_still_read() -> None:
+    assert _urgency("took 30 tablets at 07:00") == "emergency"

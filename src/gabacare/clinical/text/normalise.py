@@ -20,6 +20,7 @@ __all__ = ["COMMA", "normalise_words", "questions", "sentences", "sound_alike_sl
 COMMA = ","
 # A "?" glued to the next word ("took ?30 caps", "?overdose") is clinical shorthand for "possibly",
 # not the end of a question.
+_CLOCK = re.compile(r"\b(\d{1,2}):(\d{2})\b")
 _SENTENCE_END = re.compile(r"(?:[.!;\n\r]|\?(?![a-z0-9]))+")
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)*|,")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "“": '"', "”": '"'})
@@ -57,7 +58,9 @@ def questions(text: str) -> list[bool]:
 def tokenise(sentence: str) -> list[str]:
     """The raw word tokens of one sentence (letters, digits, inner apostrophes), commas kept;
     a symbol that stands for a word (``[normalise.symbols]``: "rash + temp") becomes that word."""
-    text = _clean(sentence)
+    # A clock time is one token ("08:30" -> "08h30"): split at the colon, its minutes read as a count
+    # ("took my tablets at 7:30" is not "took ... 30 tablets").
+    text = _CLOCK.sub(r"\1h\2", _clean(sentence))
     for symbol, word in _symbols():
         if symbol in text:
             text = text.replace(symbol, f" {word} ")
