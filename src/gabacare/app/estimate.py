@@ -225,35 +225,35 @@ def _levels(journal: Journal, patient_id: int, origin: datetime) -> tuple[Logged
     return tuple(out)
 
 
-def _options(regimens: Sequence[tuple[float, ...]], est: Estimate) -> tuple[RegimenOption, ...]:
-    """The band's regimens (equal doses) at the knowledge base's clock times, predicted in one call."""
+def _predicted(schedules: Sequence[tuple[tuple[time, ...], float]], est: Estimate) -> tuple[RegimenOption, ...]:
+    """Regimens of equal doses at clock times, each with its pills, predicted in one call."""
     from gabacare.clinical.pills import pill_plan
-    from gabacare.clinical.regimen import format_time, schedule_times
+    from gabacare.clinical.regimen import format_time
     from gabacare.pk.estimation import Regimen, predict_regimens
 
-    clocks = [schedule_times(len(r)) for r in regimens]
-    predictions = predict_regimens(est, [Regimen(tuple(t.hour + t.minute / 60 for t in clock), r)
-                                         for r, clock in zip(regimens, clocks, strict=True)])
-    return tuple(RegimenOption(len(r), r[0], pill_plan(r[0]).describe(), tuple(format_time(t) for t in clock), p)
-                 for r, clock, p in zip(regimens, clocks, predictions, strict=True))
+    predictions = predict_regimens(est, [Regimen(tuple(t.hour + t.minute / 60 for t in clock), (mg,) * len(clock))
+                                         for clock, mg in schedules])
+    return tuple(RegimenOption(len(clock), mg, pill_plan(mg).describe(), tuple(format_time(t) for t in clock), p)
+                 for (clock, mg), p in zip(schedules, predictions, strict=True))
+
+
+def _options(regimens: Sequence[tuple[float, ...]], est: Estimate) -> tuple[RegimenOption, ...]:
+    """The band's regimens (equal doses) at the knowledge base's clock times."""
+    from gabacare.clinical.regimen import schedule_times
+
+    return _predicted([(schedule_times(len(r)), r[0]) for r in regimens], est)
 
 
 def _current(journal: Journal, patient_id: int, on: date, est: Estimate) -> RegimenOption | None:
-    """The plan in force today as a regimen option, when its doses are equal (else None)."""
-    from gabacare.pk.estimation import Regimen, predict_regimens
-
+    """The plan in force on ``on`` as a regimen option, when its doses are equal (else None)."""
     stored = journal.active_plan(patient_id, on)
     if stored is None:
         return None
     doses = stored.plan.doses_on(on)
     if not doses or len({d.mg for d in doses}) != 1:
         return None
-    times = tuple(d.at.hour + d.at.minute / 60 for d in doses)
-    (prediction,) = predict_regimens(est, [Regimen(times, tuple(d.mg for d in doses))])
-    from gabacare.clinical.pills import pill_plan
-
-    return RegimenOption(len(doses), doses[0].mg, pill_plan(doses[0].mg).describe(),
-                         tuple(d.at.strftime("%H:%M") for d in doses), prediction)
+    (current,) = _predicted([(tuple(d.at.time() for d in doses), doses[0].mg)], est)
+    return current
 
 
 def _propose(current: RegimenOption | None, options: Sequence[RegimenOption]) -> tuple[RegimenOption | None,
