@@ -170,3 +170,17 @@ def test_a_plan_above_the_renal_maximum_is_never_kept_even_with_a_trough_in_rang
     assert a.proposal is not None and a.proposal is not a.current and a.change == "decrease"
     assert a.proposal.daily_mg <= lim.max_daily_mg and a.proposal.doses_per_day == lim.doses_per_day
     assert any(f"{lim.max_daily_mg:g} mg/day" in w for w in a.warnings)
+
+
+@pytest.mark.parametrize("crcl", ["0", "-5", "nan", "1e9", "lots"])
+def test_cli_estimate_refuses_an_implausible_crcl_with_exit_2(tmp_path, crcl: str) -> None:
+    db = f"sqlite:///{tmp_path}/e.db"
+    run = CliRunner().invoke
+    assert run(app, ["patient", "add", "Ada", "--db", db]).exit_code == 0
+    for k in range(3):
+        at = (START + timedelta(hours=8 * k)).isoformat(timespec="minutes")
+        assert run(app, ["log", "dose", "--patient", "1", "--mg", "300", "--at", at, "--db", db]).exit_code == 0
+    assert run(app, ["log", "lab", "--patient", "1", "--test", "gabapentin", "--value", "2", "--at",
+                     "2026-11-14T07:45", "--db", db]).exit_code == 0
+    out = run(app, ["estimate", "--patient", "1", "--crcl", crcl, "--db", db])
+    assert out.exit_code == 2 and "Traceback" not in out.output

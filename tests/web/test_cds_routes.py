@@ -421,6 +421,24 @@ def test_patient_view_summarises_the_linked_journal(tmp_path: Path, monkeypatch:
         composition.close_stores()
 
 
+def _linked_patient_view(tmp_path: Path, patient_id: int) -> list[dict[str, Any]]:
+    """The patient-view cards for a GabaCare patient linked as "ehr-1" (the journal's stores closed after)."""
+    from gabacare import composition
+
+    links = tmp_path / "links.json"
+    links.write_text(json.dumps({"ehr-1": patient_id}))
+    try:
+        with TestClient(_app(cds_require_jwt=False, cds_patient_links_file=links)) as c:
+            body = {"hook": "patient-view", "hookInstance": "0d9c3e5a-3c1b-4a7e-9f77-1b2c3d4e5f61",
+                    "context": {"userId": "Practitioner/prac-7", "patientId": "ehr-1"}}
+            answer = post(c, "gabacare-patient-view", body)
+            assert answer.status_code == 200, answer.text
+            cards: list[dict[str, Any]] = answer.json()["cards"]
+            return cards
+    finally:
+        composition.close_stores()
+
+
 def test_patient_view_adds_a_card_for_a_measured_level(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from gabacare import composition
     from gabacare.app.estimate import estimate_patient
@@ -438,22 +456,12 @@ def test_patient_view_adds_a_card_for_a_measured_level(tmp_path: Path, monkeypat
     journal.log_lab(patient.id, "creatinine", 1.3, unit="mg/dL", at=first)  # CrCl ~37 mL/min: 600 TID is above the band
     journal.log_lab(patient.id, "gabapentin", 11.0, unit="mg/L", at=first + timedelta(hours=71, minutes=45))
     expected = estimate_patient(journal, patient.id)
-    links = tmp_path / "links.json"
-    links.write_text(json.dumps({"ehr-9": patient.id}))
-    try:
-        with TestClient(_app(cds_require_jwt=False, cds_patient_links_file=links)) as c:
-            body = {"hook": "patient-view", "hookInstance": "0d9c3e5a-3c1b-4a7e-9f77-1b2c3d4e5f61",
-                    "context": {"userId": "Practitioner/prac-7", "patientId": "ehr-9"}}
-            answer = post(c, "gabacare-patient-view", body)
-            assert answer.status_code == 200, answer.text
-            summary_card, level_card = answer.json()["cards"]
-            assert "GabaCare journal" in summary_card["summary"]
-            assert "11.0 mg/L" in level_card["summary"] and "11.00 mg/L" in level_card["detail"]
-            assert expected.proposal is not None and expected.proposal.describe() in level_card["detail"]
-            assert level_card["indicator"] == "warning" and "above the label's maximum" in level_card["detail"]
-            assert "not a substitute" in level_card["detail"].lower()
-    finally:
-        composition.close_stores()
+    summary_card, level_card = _linked_patient_view(tmp_path, patient.id)
+    assert "GabaCare journal" in summary_card["summary"]
+    assert "11.0 mg/L" in level_card["summary"] and "11.00 mg/L" in level_card["detail"]
+    assert expected.proposal is not None and expected.proposal.describe() in level_card["detail"]
+    assert level_card["indicator"] == "warning" and "above the label's maximum" in level_card["detail"]
+    assert "not a substitute" in level_card["detail"].lower()
 
 
 def test_patient_view_adds_the_withdrawal_watch_during_a_taper(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -469,21 +477,11 @@ def test_patient_view_adds_the_withdrawal_watch_during_a_taper(tmp_path: Path, m
     journal.set_plan(patient.id, PlanSpec("taper", (now - timedelta(days=1)).date(), regimen="300 mg TID"))
     journal.log_symptom(patient.id, "sweating", 8, at=now - timedelta(minutes=30))
     expected = taper_watch(journal, patient.id).result
-    links = tmp_path / "links.json"
-    links.write_text(json.dumps({"ehr-5": patient.id}))
-    try:
-        with TestClient(_app(cds_require_jwt=False, cds_patient_links_file=links)) as c:
-            body = {"hook": "patient-view", "hookInstance": "0d9c3e5a-3c1b-4a7e-9f77-1b2c3d4e5f62",
-                    "context": {"userId": "Practitioner/prac-7", "patientId": "ehr-5"}}
-            answer = post(c, "gabacare-patient-view", body)
-            assert answer.status_code == 200, answer.text
-            cards = answer.json()["cards"]
-            watch = next(card for card in cards if card["summary"].startswith("Withdrawal watch"))
-            assert expected is not None and expected.proposal == "step_back"
-            assert watch["summary"] == f"Withdrawal watch: {expected.title}" and watch["indicator"] == "warning"
-            assert "sweating" in watch["detail"] and "900 -> 600 mg/day" in watch["detail"]
-    finally:
-        composition.close_stores()
+    cards = _linked_patient_view(tmp_path, patient.id)
+    watch = next(card for card in cards if card["summary"].startswith("Withdrawal watch"))
+    assert expected is not None and expected.proposal == "step_back"
+    assert watch["summary"] == f"Withdrawal watch: {expected.title}" and watch["indicator"] == "warning"
+    assert "sweating" in watch["detail"] and "900 -> 600 mg/day" in watch["detail"]
 
 
 def test_a_broken_links_file_stops_the_app_from_starting(tmp_path: Path) -> None:
