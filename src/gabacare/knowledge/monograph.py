@@ -13,6 +13,7 @@ Errors::
 # No ``from __future__ import annotations`` here or in language.py: pydantic would then compile and
 # evaluate every field's annotation string when the classes are defined (~15 ms of each cold start).
 import itertools
+import math
 import re
 import tomllib
 from collections.abc import Iterator, Mapping
@@ -189,6 +190,26 @@ class JournalLimits(_Frozen):
     @property
     def warn_dose_citation(self) -> Citation:
         return Citation(source=self.warn_dose_source, section=self.warn_dose_section)
+
+
+class Supply(_Frozen):
+    """Plausibility of a pick-up of pills (``[supply]``): one pick-up covers at most ``max_supply_days``
+    days (GabaCare policy, ``max_supply_note`` says why); with the label's maximum daily dose this
+    bounds its count per strength (:meth:`max_count`)."""
+
+    max_supply_days: int = Field(gt=0, le=400)
+    max_supply_source: str
+    max_supply_note: str
+    max_count_rule: str
+
+    @property
+    def citation(self) -> Citation:
+        return Citation(source=self.max_supply_source)
+
+    def max_count(self, strength_mg: float, max_daily_mg: float) -> int:
+        """The largest plausible count (pieces) of one pick-up of ``strength_mg`` mg units: enough for
+        ``max_supply_days`` days at ``max_daily_mg`` mg/day, rounded up."""
+        return math.ceil(self.max_supply_days * max_daily_mg / strength_mg)
 
 
 class Schedule(_Cited):
@@ -837,6 +858,7 @@ class Monograph(_Frozen):
     other_products: OtherProducts
     limits: Limits
     journal_limits: JournalLimits
+    supply: Supply
     schedule: Schedule
     indications: tuple[Indication, ...] = Field(min_length=1)
     evidence: tuple[Evidence, ...] = ()
