@@ -17,6 +17,7 @@ from gabacare.journal.accounts_model import NewAuditEntry, Session
 from gabacare.journal.errors import UnknownPatientError
 from gabacare.journal.model import NewPatient
 from gabacare.journal.orm import Base
+from gabacare.journal.pickups import NewPickUp
 
 from .test_account_repository import HASH_A, HASH_B, T0, Store, _user, store
 from .test_journal_repository import ALL_KINDS, REC, _plan, _q
@@ -34,6 +35,7 @@ PATIENT_ROWS = {
     "questionnaires": "SELECT count(*) FROM questionnaires WHERE patient_id = :p",
     "share_links": "SELECT count(*) FROM share_links WHERE patient_id = :p",
     "calendar_feeds": "SELECT count(*) FROM calendar_feeds WHERE patient_id = :p",
+    "pickups": "SELECT count(*) FROM pickups WHERE patient_id = :p",
 }
 #: Tables with no patient rows: accounts (checked by the account test), the web tier's keyed digests,
 #: Alembic's bookkeeping, and the audit log, which keeps its rows on purpose (ids and words, no contents).
@@ -58,6 +60,7 @@ def _fill(store: Store, email: str, name: str, hashes: tuple[str, str]) -> Fille
     j.update_entry(pid, entries[0].id, ALL_KINDS[0], recorded_at=REC + timedelta(minutes=1))  # a revision
     plan = j.add_plan(pid, _plan(), created_at=REC)
     j.add_questionnaire(pid, _q(1), recorded_at=REC)
+    j.add_pickup(pid, NewPickUp(T0, 300, 90), recorded_at=REC)
     a.add_share_link(pid, created_by=uid, token_hash=hashes[0], created_at=T0, expires_at=T0 + timedelta(days=1))
     a.add_calendar_feed(pid, created_by=uid, token_hash=hashes[1], created_at=T0)
     a.append_audit(NewAuditEntry(T0, "user", uid, "create", pid, "patient", pid))
@@ -107,6 +110,7 @@ def test_deleting_a_patient_removes_every_row_but_keeps_the_audit(store: Store) 
     assert len(store.journal.entry_history(kept.patient_id, kept.entry_ids[0])) == 2
     assert [p.id for p in store.journal.list_plans(kept.patient_id)] == kept.plan_ids
     assert len(store.journal.list_questionnaires(kept.patient_id)) == 1
+    assert len(store.journal.list_pickups(kept.patient_id)) == 1
     assert len(store.accounts.list_share_links(kept.patient_id)) == 1
     assert store.accounts.live_calendar_feed(kept.patient_id) is not None
     counts = _sql_counts(store, kept)

@@ -201,3 +201,41 @@ def test_batch_questionnaires_skip_known_uids_and_roll_back_with_the_batch(repo:
     with pytest.raises(RuntimeError):
         repo.add_batch(pid, entries=boom(), recorded_at=REC, questionnaires=[(None, _q(4))])
     assert len(repo.list_questionnaires(pid)) == 3 and repo.count_entries(pid) == 1
+
+
+# -- pick-ups of pills (issue 15, refills; migration 0008) -------------------------------------------------
+
+
+def test_pickups_round_trip_in_time_order_per_patient(repo: JournalRepository) -> None:
+    from gabacare.journal.pickups import NewPickUp
+
+    pid, other = _patient(repo), _patient(repo, "Bo")
+    late = repo.add_pickup(pid, NewPickUp(T0 + timedelta(days=30), 300, 90), recorded_at=REC)
+    early = repo.add_pickup(pid, NewPickUp(T0, 800, 45), recorded_at=REC, uid="11111111-1111-4111-8111-111111111111")
+    repo.add_pickup(other, NewPickUp(T0, 100, 10), recorded_at=REC)
+    got = repo.list_pickups(pid)
+    assert [p.id for p in got] == [early.id, late.id]
+    assert got[0].data == NewPickUp(T0, 800, 45) and got[0].uid == "11111111-1111-4111-8111-111111111111"
+    assert (got[1].patient_id, got[1].recorded_at, len(got[1].uid)) == (pid, REC, 36)
+    assert [p.data.count for p in repo.list_pickups(other)] == [10]
+
+
+def test_a_pickup_uid_is_unique_per_patient_and_nothing_half_writes(repo: JournalRepository) -> None:
+    from gabacare.journal.errors import JournalStorageError
+    from gabacare.journal.pickups import NewPickUp
+
+    pid = _patient(repo)
+    uid = "22222222-2222-4222-8222-222222222222"
+    repo.add_pickup(pid, NewPickUp(T0, 300, 90), recorded_at=REC, uid=uid)
+    with pytest.raises(JournalStorageError):
+        repo.add_pickup(pid, NewPickUp(T0, 400, 30), recorded_at=REC, uid=uid)
+    assert [p.data.strength_mg for p in repo.list_pickups(pid)] == [300]
+
+
+def test_pickups_of_an_unknown_patient_are_refused(repo: JournalRepository) -> None:
+    from gabacare.journal.pickups import NewPickUp
+
+    with pytest.raises(UnknownPatientError):
+        repo.add_pickup(999, NewPickUp(T0, 300, 90), recorded_at=REC)
+    with pytest.raises(UnknownPatientError):
+        repo.list_pickups(999)

@@ -46,7 +46,7 @@ def test_0006_audit_rows_survive_0007_and_back(empty_engine: Engine) -> None:
 
     migrate(empty_engine)
 
-    assert HEAD_REVISION == "0007" and _audit(empty_engine) == before
+    assert HEAD_REVISION >= "0007" and _audit(empty_engine) == before
     with empty_engine.connect() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD_REVISION
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []

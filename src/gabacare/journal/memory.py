@@ -34,6 +34,7 @@ from gabacare.journal.model import (
     StoredPlan,
     StoredQuestionnaire,
 )
+from gabacare.journal.pickups import NewPickUp, StoredPickUp
 from gabacare.journal.repository import BatchEntry, BatchQuestionnaire, JournalRepository, Progress
 
 __all__ = ["InMemoryAccountRepository", "InMemoryJournalRepository"]
@@ -49,7 +50,8 @@ class InMemoryJournalRepository(JournalRepository):
         self._entries: dict[int, Entry] = {}
         self._history: dict[int, list[Entry]] = {}
         self._questionnaires: dict[int, StoredQuestionnaire] = {}
-        self._next = {"patient": 1, "plan": 1, "entry": 1, "questionnaire": 1}
+        self._pickups: dict[int, StoredPickUp] = {}
+        self._next = {"patient": 1, "plan": 1, "entry": 1, "questionnaire": 1, "pickup": 1}
 
     def _patient(self, patient_id: int) -> Patient:
         try:
@@ -226,6 +228,24 @@ class InMemoryJournalRepository(JournalRepository):
         with self._lock:
             current = self._entry(patient_id, entry_id, deleted=True)
             return [*self._history.get(entry_id, []), current]
+
+    def add_pickup(self, patient_id: int, data: NewPickUp, *, recorded_at: datetime, uid: str | None = None) -> StoredPickUp:
+        with self._lock:
+            self._patient(patient_id)
+            uid = uid or str(uuid.uuid4())
+            if any(p.uid == uid for p in self._pickups.values() if p.patient_id == patient_id):
+                from gabacare.journal.errors import JournalStorageError
+
+                raise JournalStorageError("the journal database refused the operation (IntegrityError)")
+            stored = StoredPickUp(self._new_id("pickup"), patient_id, uid, recorded_at, data)
+            self._pickups[stored.id] = stored
+            return stored
+
+    def list_pickups(self, patient_id: int) -> list[StoredPickUp]:
+        with self._lock:
+            self._patient(patient_id)
+            found = [p for p in self._pickups.values() if p.patient_id == patient_id]
+        return sorted(found, key=lambda p: (p.data.picked_up_at, p.id))
 
     def count_entries(self, patient_id: int) -> int:
         with self._lock:
@@ -429,6 +449,7 @@ class InMemoryAccountRepository(AccountRepository):
             j._history.pop(k, None)
         j._plans = {k: v for k, v in j._plans.items() if v.patient_id != patient_id}
         j._questionnaires = {k: v for k, v in j._questionnaires.items() if v.patient_id != patient_id}
+        j._pickups = {k: v for k, v in j._pickups.items() if v.patient_id != patient_id}
         self._links = {k: v for k, v in self._links.items() if v.patient_id != patient_id}
         self._feeds = {k: v for k, v in self._feeds.items() if v.patient_id != patient_id}
         self._owners.pop(patient_id, None)

@@ -37,6 +37,7 @@ __all__ = [
     "EntryRevisionRow",
     "EntryRow",
     "PatientRow",
+    "PickUpRow",
     "PlanDoseRow",
     "PlanRow",
     "QuestionnaireRow",
@@ -164,6 +165,26 @@ class QuestionnaireRow(Base):
     total: Mapped[int] = mapped_column(Integer)
     severity: Mapped[str] = mapped_column(String(40))
     emergency: Mapped[bool] = mapped_column(Boolean)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class PickUpRow(Base):
+    """A pick-up of pills (migration 0008): never edited; ``uid`` unique per patient like an entry's."""
+
+    __tablename__ = "pickups"
+    __table_args__ = (
+        Index("ix_pickups_patient_at", "patient_id", "picked_up_at"),
+        Index("uq_pickups_patient_uid", "patient_id", "uid", unique=True),
+        CheckConstraint("count > 0", name="count"),
+        CheckConstraint("strength_mg > 0", name="strength_mg"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    uid: Mapped[str] = mapped_column(String(36))
+    picked_up_at: Mapped[datetime] = mapped_column(DateTime)
+    strength_mg: Mapped[int] = mapped_column(Integer)
+    count: Mapped[int] = mapped_column(Integer)
     recorded_at: Mapped[datetime] = mapped_column(DateTime)
 
 

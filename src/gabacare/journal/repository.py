@@ -19,6 +19,8 @@ Rules every adapter keeps:
 * questionnaires (:class:`~gabacare.journal.model.StoredQuestionnaire`) are never edited; each has a
   ``uid`` unique per patient, and ``add_batch`` skips one whose uid the patient already has; they come
   back ordered by ``(at, id)``;
+* pick-ups of pills (:class:`~gabacare.journal.pickups.StoredPickUp`) are never edited; each has a ``uid``
+  unique per patient; they come back ordered by ``(picked_up_at, id)``;
 * an unknown patient raises :class:`~gabacare.journal.errors.UnknownPatientError`.
 """
 
@@ -39,6 +41,7 @@ from gabacare.journal.model import (
     StoredPlan,
     StoredQuestionnaire,
 )
+from gabacare.journal.pickups import NewPickUp, StoredPickUp
 
 __all__ = ["BatchEntry", "BatchQuestionnaire", "JournalRepository", "Progress"]
 
@@ -136,6 +139,14 @@ class JournalRepository(abc.ABC):
         self, patient_id: int, *, start: datetime | None = None, end: datetime | None = None,
     ) -> list[StoredQuestionnaire]:
         """The questionnaires with ``start <= at < end``, ordered by ``(at, id)``."""
+
+    @abc.abstractmethod
+    def add_pickup(self, patient_id: int, data: NewPickUp, *, recorded_at: datetime, uid: str | None = None) -> StoredPickUp:
+        """Store one pick-up of pills (already validated); a new ``uid`` when none is given."""
+
+    @abc.abstractmethod
+    def list_pickups(self, patient_id: int) -> list[StoredPickUp]:
+        """The patient's pick-ups, ordered by ``(picked_up_at, id)``."""
 
     @abc.abstractmethod
     def count_entries(self, patient_id: int) -> int:

@@ -64,6 +64,7 @@ from gabacare.journal.orm import (
     EntryRevisionRow,
     EntryRow,
     PatientRow,
+    PickUpRow,
     PlanDoseRow,
     PlanRow,
     QuestionnaireRow,
@@ -71,6 +72,7 @@ from gabacare.journal.orm import (
     ShareLinkRow,
     UserRow,
 )
+from gabacare.journal.pickups import NewPickUp, StoredPickUp
 from gabacare.journal.repository import BatchEntry, BatchQuestionnaire, JournalRepository, Progress
 
 if TYPE_CHECKING:
@@ -129,6 +131,11 @@ def _questionnaire_row(patient_id: int, uid: str, data: NewQuestionnaire, record
     return QuestionnaireRow(patient_id=patient_id, uid=uid, at=data.at, instrument=data.instrument,
                             answers=data.answers_text(), total=data.total, severity=data.severity,
                             emergency=data.emergency, recorded_at=recorded_at)
+
+
+def _pickup(row: PickUpRow) -> StoredPickUp:
+    return StoredPickUp(row.id, row.patient_id, row.uid, row.recorded_at,
+                        NewPickUp(row.picked_up_at, row.strength_mg, row.count))
 
 
 def _patient(row: PatientRow) -> Patient:
@@ -470,6 +477,22 @@ class SqlJournalRepository(JournalRepository):
             old = [_entry(r, entry_id=entry_id, patient_id=patient_id, uid=row.uid) for r in s.execute(q).mappings()]
             return [*old, current]
 
+    def add_pickup(self, patient_id: int, data: NewPickUp, *, recorded_at: datetime, uid: str | None = None) -> StoredPickUp:
+        uid = uid or str(uuid.uuid4())
+        with self._tx() as s:
+            self._check_patient(s, patient_id)
+            row = PickUpRow(patient_id=patient_id, uid=uid, picked_up_at=data.picked_up_at,
+                            strength_mg=data.strength_mg, count=data.count, recorded_at=recorded_at)
+            s.add(row)
+            s.flush()
+            return _pickup(row)
+
+    def list_pickups(self, patient_id: int) -> list[StoredPickUp]:
+        with self._read() as s:
+            self._check_patient(s, patient_id)
+            q = select(PickUpRow).where(PickUpRow.patient_id == patient_id).order_by(PickUpRow.picked_up_at, PickUpRow.id)
+            return [_pickup(r) for r in s.scalars(q)]
+
     def count_entries(self, patient_id: int) -> int:
         with self._read() as s:
             self._check_patient(s, patient_id)
@@ -719,6 +742,7 @@ class SqlAccountRepository(AccountRepository):
         s.execute(delete(PlanDoseRow).where(PlanDoseRow.plan_id.in_(plan_ids)))
         s.execute(delete(PlanRow).where(PlanRow.patient_id.in_(patient_ids)))
         s.execute(delete(QuestionnaireRow).where(QuestionnaireRow.patient_id.in_(patient_ids)))
+        s.execute(delete(PickUpRow).where(PickUpRow.patient_id.in_(patient_ids)))
         s.execute(delete(ShareLinkRow).where(ShareLinkRow.patient_id.in_(patient_ids)))
         s.execute(delete(CalendarFeedRow).where(CalendarFeedRow.patient_id.in_(patient_ids)))
         s.execute(delete(PatientRow).where(PatientRow.id.in_(patient_ids)))
