@@ -34,6 +34,7 @@ from gabacare._cli import journal as _journal
 from gabacare._cli import pk as _pk
 from gabacare._cli import questionnaire as _questionnaire
 from gabacare._cli import report as _report
+from gabacare._cli import supply as _supply
 from gabacare._cli import web as _web
 
 __all__ = ["app", "lazy_command", "main"]
@@ -198,6 +199,7 @@ def _root(
 
 _clinical.register(app)
 _journal.register(app)
+_supply.register(app)  # after the journal: adds `log pickup` to its `log` group
 _pk.register(app)
 _web.register(app)
 _interop.register(app)

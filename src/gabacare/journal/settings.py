@@ -34,6 +34,9 @@ __all__ = [
     "PASSWORD_MAX_CHARS",
     "PASSWORD_MIN_CHARS",
     "PCT",
+    "PICKUP_LIST_DAYS",
+    "REFILL_LEAD_DAYS",
+    "REFILL_LEAD_DAYS_MAX",
     "ROLLING_WINDOW_DAYS",
     "SCORE_MAX",
     "SCORE_MIN",
@@ -43,6 +46,8 @@ __all__ = [
     "SHARE_LINK_MAX_LIFETIME",
     "SQLITE_BUSY_TIMEOUT_MS",
     "STEP_COMPARE_DAYS",
+    "SUPPLY_HISTORY_DAYS",
+    "SUPPLY_HORIZON_DAYS",
     "TOKEN_NAME_MAX_CHARS",
 ]
 
@@ -111,6 +116,27 @@ IMPORT_MAX_PROBLEMS: Final = 1000
 
 PCT: Final = 100.0
 """Scale factor from a fraction to a percentage."""
+
+REFILL_LEAD_DAYS: Final = 7
+"""Default days between the refill reminder and the run-out date (GabaCare's policy, not a clinical
+fact): a week covers a prescription request, the pharmacy ordering the strength in and a weekend.
+A patient may choose 0 to :data:`REFILL_LEAD_DAYS_MAX` days."""
+
+REFILL_LEAD_DAYS_MAX: Final = 60
+"""Longest refill lead time accepted (days): beyond two months a reminder says nothing about running out."""
+
+SUPPLY_HORIZON_DAYS: Final = 366
+"""How far ahead the run-out date is looked for (days, today included): the walk over the plan's doses
+is bounded; a stock that lasts longer is reported as lasting at least until the last day looked at."""
+
+SUPPLY_HISTORY_DAYS: Final = 366
+"""How far back pick-ups and taken doses are counted (days): bounds the work of each request. A pick-up
+covers at most ``[supply] max_supply_days`` (100) days at the label's maximum daily dose; pills kept
+for longer than a year are not tracked (log a new pick-up with the count in hand)."""
+
+PICKUP_LIST_DAYS: Final = 28
+"""Days of planned doses the pick-up list covers (four weeks, a common pack and prescription length;
+GabaCare's policy), or up to the end of a plan that ends sooner (a taper)."""
 
 
 # -- accounts (web sign-in, API tokens, share links) ------------------------------------------------
