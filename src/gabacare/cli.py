@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from typer import _click as click  # Typer bundles its own Click
     from typer.models import CommandInfo, TyperInfo
 
+from gabacare._cli import backup as _backup
 from gabacare._cli import clinical as _clinical
 from gabacare._cli import estimate as _estimate
 from gabacare._cli import guide as _guide
@@ -207,6 +208,7 @@ _guide.register(app)
 _report.register(app)
 _questionnaire.register(app)
 _estimate.register(app)
+_backup.register(app)
 
 
 def main() -> None:
