@@ -23,8 +23,9 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Literal, TextIO, get_args
 
+from gabacare.errors import ConflictError
 from gabacare.journal import analysis, settings, transfer
-from gabacare.journal.errors import ImportValidationError, JournalInputError
+from gabacare.journal.errors import ImportValidationError, JournalError, JournalInputError
 from gabacare.journal.model import (
     DOSE_STATUSES,
     ENTRY_KINDS,
@@ -58,6 +59,7 @@ if TYPE_CHECKING:
     from gabacare.journal.kidney import KidneyFunction
 
 __all__ = [
+    "ClientIdConflictError",
     "ExportResult",
     "Journal",
     "LabResult",
@@ -72,6 +74,11 @@ __all__ = [
 ]
 
 Clock = Callable[[], datetime]
+
+
+class ClientIdConflictError(JournalError, ConflictError):
+    """A client id (an entry's ``uid``) the patient already used for an entry that is no longer
+    where a resend of the same tap would find it (deleted, or moved to another day): 409, nothing written."""
 
 
 def _local_now() -> datetime:
@@ -452,6 +459,12 @@ class Journal:
             raise JournalInputError(f"dose status must be one of {', '.join(DOSE_STATUSES)}")
         if prn and slot is not None:
             raise JournalInputError("an as-needed (PRN) dose answers no planned dose: give no slot")
+        return self.repo.add_entry(patient_id, self._dose_data(patient_id, mg, at=at, status=status, slot=slot, prn=prn),
+                                   recorded_at=self.clock())
+
+    def _dose_data(self, patient_id: int, mg: float, *, at: datetime | None, status: DoseStatus,
+                   slot: datetime | None, prn: bool) -> EntryData:
+        """A dose entry checked and with the slot it answers (see :meth:`log_dose`), not yet stored."""
         when = self._at(at)
         if slot is not None:
             slot = to_local_naive(slot)
@@ -463,7 +476,55 @@ class Journal:
             data = replace(data, slot=self._slot_for(patient_id, data, wanted=data.slot))
             if data.status == "skipped" and data.slot is not None:
                 data = replace(data, at=data.slot)
-        return self.repo.add_entry(patient_id, data, recorded_at=self.clock())
+        return data
+
+    def log_dose_once(
+        self, patient_id: int, mg: float, *, client_id: str, at: datetime | None = None,
+        status: DoseStatus = "taken", slot: datetime | None = None, prn: bool = False,
+    ) -> tuple[Entry, bool]:
+        """:meth:`log_dose` that a client may send again: ``client_id`` (a UUID the client made, e.g. a
+        phone's offline queue) becomes the entry's ``uid``, and a second call with the same id adds nothing.
+
+        Returns ``(entry, created)``: the new entry and True, or the patient's entry that already has
+        this uid and False (looked for on the dose's day and the days either side, so the work is
+        bounded). The uid is unique per patient only: another patient's entry is never looked at.
+        An id the patient already used for an entry not found there (deleted since, or another
+        day's) raises :class:`ClientIdConflictError` (409) and writes nothing. A malformed id raises
+        ``JournalInputError``.
+        """
+        try:
+            uid = _parse_uid(client_id)
+        except JournalInputError:
+            uid = None
+        if uid is None:
+            raise JournalInputError("the client_id must be a UUID")
+        around = to_local_naive(slot) if slot is not None else self._at(at)
+        found = self._entry_with_uid(patient_id, uid, around)
+        if found is not None:
+            return found, False
+        if status not in DOSE_STATUSES:
+            raise JournalInputError(f"dose status must be one of {', '.join(DOSE_STATUSES)}")
+        if prn and slot is not None:
+            raise JournalInputError("an as-needed (PRN) dose answers no planned dose: give no slot")
+        data = self._dose_data(patient_id, mg, at=at, status=status, slot=slot, prn=prn)
+        # add_batch skips a uid the patient already has (deleted entries' included) in the same
+        # transaction as the insert: two sends racing each other cannot both add.
+        if self.repo.add_batch(patient_id, entries=[(uid, data)], recorded_at=self.clock()) == 1:
+            added = self._entry_with_uid(patient_id, uid, data.at)
+            if added is not None:
+                return added, True
+        found = self._entry_with_uid(patient_id, uid, around)
+        if found is not None:  # a concurrent send of the same tap won
+            return found, False
+        raise ClientIdConflictError("this client_id was already used for an entry that has since been changed "
+                                    "or deleted; nothing was added")
+
+    def _entry_with_uid(self, patient_id: int, uid: str, around: datetime) -> Entry | None:
+        """The patient's dose entry with ``uid`` dated the day of ``around`` or a day either side."""
+        day = around.date()
+        lo, hi = day_bounds(day - timedelta(days=1), day + timedelta(days=1))
+        return next((e for e in self.repo.list_entries(patient_id, start=lo, end=hi, kinds=["dose"]) if e.uid == uid),
+                    None)
 
     def _slot_for(self, patient_id: int, data: EntryData, *, wanted: datetime | None,
                   ignore: int | None = None) -> datetime | None:

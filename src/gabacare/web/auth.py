@@ -268,6 +268,7 @@ def sign_out(request: Request) -> Response:
     response = RedirectResponse("/", status_code=303)
     settings: WebSettings = request.app.state.settings
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=settings.secure_cookies)
+    response.headers["clear-site-data"] = '"cache"'  # the Today page the service worker stored (web/pwa.py)
     return response
 
 

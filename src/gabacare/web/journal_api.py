@@ -32,10 +32,11 @@ is a database CHECK; a ``questionnaire`` word is a later migration).
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from gabacare.web.auth import journal_web, known_id
@@ -64,6 +65,7 @@ def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     text = {400: "Malformed JSON body.", 401: "Not signed in: send a bearer API token.",
             403: "Session request without a valid X-CSRF-Token header.",
             404: "No such patient for this account (other accounts' patients look the same).",
+            409: "The client_id was already used for an entry since deleted or moved to another day.",
             422: "Input refused (journal-input, clinical-input) or invalid (validation)."}
     return {s: {"model": Problem, "description": text[s], "content": {"application/problem+json": {}}} for s in statuses}
 
@@ -150,6 +152,9 @@ class DoseIn(_At):
     slot: datetime | None = Field(None, description="The planned dose this answers (default: the planned dose of "
                                                     "that day closest to `at`, unless it is answered already).")
     prn: bool = Field(False, description="An as-needed dose, apart from the plan's schedule.")
+    client_id: uuid.UUID | None = Field(None, description=(
+        "A UUID the client made for this dose (an offline queue's): it becomes the entry's `uid`, and sending "
+        "the same one again answers 200 with the entry already logged, adding nothing."))
 
 
 class EntryPatch(_In):
@@ -418,11 +423,21 @@ def _logged(request: Request, user: CurrentUser, patient_id: int) -> tuple[Journ
 
 
 @router.post("/{patient_id}/doses", response_model=None, status_code=201, dependencies=[Depends(require_csrf)],
-             responses={201: {"model": EntryOut}, **_WRITE})
-def log_dose(request: Request, patient_id: int, body: DoseIn, user: User) -> Any:
-    """Log a dose: taken, late or skipped (``gabacare log dose --json``)."""
+             responses={201: {"model": EntryOut}, 200: {"model": EntryOut, "description": "Sent again with the same "
+                        "`client_id`: the entry logged the first time; nothing added."}, **_WRITE, **_problems(409)})
+def log_dose(request: Request, response: Response, patient_id: int, body: DoseIn, user: User) -> Any:
+    """Log a dose: taken, late or skipped (``gabacare log dose --json``). With ``client_id``, a resend
+    answers 200 and the entry logged the first time (``Journal.log_dose_once``); 409 when that id was
+    used for an entry since deleted or moved to another day."""
     journal, audit = _logged(request, user, patient_id)
-    entry = journal.log_dose(patient_id, body.mg, at=body.at, status=body.status, slot=body.slot, prn=body.prn)
+    if body.client_id is None:
+        entry = journal.log_dose(patient_id, body.mg, at=body.at, status=body.status, slot=body.slot, prn=body.prn)
+    else:
+        entry, created = journal.log_dose_once(patient_id, body.mg, client_id=str(body.client_id), at=body.at,
+                                               status=body.status, slot=body.slot, prn=body.prn)
+        if not created:
+            response.status_code = 200
+            return entry_json(entry)
     audit(entry)
     return entry_json(entry)
 

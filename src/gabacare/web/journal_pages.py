@@ -243,9 +243,12 @@ def _after_change(request: Request, journal: Journal, patient_id: int, entry_id:
 
 @router.post("/patients/{patient_id}/doses", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
 def dose_log(request: Request, patient_id: int, status: Text = "taken", mg: Text = "", scheduled: Text = "",
-             taken_at: Text = "", user: CurrentUser = Depends(page_user)) -> Response:
+             taken_at: Text = "", client_id: Text = "", user: CurrentUser = Depends(page_user)) -> Response:
     """A tap: the dose answers the planned dose ``scheduled`` (its slot) and was taken now, or at
-    ``taken_at`` (HH:MM); ``status=prn`` logs an as-needed dose apart from the schedule."""
+    ``taken_at`` (HH:MM, or an ISO date and time); ``status=prn`` logs an as-needed dose apart from the
+    schedule. ``client_id`` (optional, a UUID the page made; the offline queue sends it) makes the tap
+    safe to send again: the entry gets it as its uid, and a second send answers the same entry, adding
+    nothing (``Journal.log_dose_once``)."""
     from gabacare.journal.errors import JournalInputError
 
     journal, accounts, actor = _scope(request, user, patient_id, write=True)
@@ -260,10 +263,17 @@ def dose_log(request: Request, patient_id: int, status: Text = "taken", mg: Text
         raise JournalInputError("the scheduled time must be an ISO date and time") from None
     if status != "prn" and slot is None:
         raise JournalInputError("a taken or skipped dose answers a planned dose: the scheduled time is required")
+    if len(client_id) > 64:  # bounded before any parsing
+        raise JournalInputError("the client_id must be a UUID")
     at = _taken_at(journal, taken_at, (slot or journal.clock()).date()) if status != "skipped" else None
-    entry = journal.log_dose(patient_id, amount, at=at, status="skipped" if status == "skipped" else "taken",
-                             slot=None if status == "prn" else slot, prn=status == "prn")
-    accounts.audit(actor, "create", patient_id, "entry", entry.id)
+    args: dict[str, Any] = {"at": at, "status": "skipped" if status == "skipped" else "taken",
+                            "slot": None if status == "prn" else slot, "prn": status == "prn"}
+    if client_id.strip():
+        entry, created = journal.log_dose_once(patient_id, amount, client_id=client_id, **args)
+    else:
+        entry, created = journal.log_dose(patient_id, amount, **args), True
+    if created:
+        accounts.audit(actor, "create", patient_id, "entry", entry.id)
     return _after_change(request, journal, patient_id, entry.id, None)
 
 

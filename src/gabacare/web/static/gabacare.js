@@ -30,3 +30,10 @@ document.querySelectorAll("[data-copy]").forEach(function (button) {
     });
   });
 });
+
+// The offline queue (static/offline-queue.js) is sent at every journal page load, not only Today's.
+if (/^\/patients\/\d+\//.test(location.pathname) && !document.querySelector('script[src="/static/offline-queue.js"]')) {
+  var queueScript = document.createElement("script");
+  queueScript.src = "/static/offline-queue.js";
+  document.head.appendChild(queueScript);
+}
