@@ -192,6 +192,8 @@ def decrypt(data: bytes, passphrase: str) -> bytes:
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     passphrase = _check_passphrase(passphrase, new=False)
+    if not data:
+        raise BackupInputError("the backup file is empty; nothing was restored")
     if len(data) < len(MAGIC) or data[:len(MAGIC)] != MAGIC:
         raise BackupInputError("this is not a GabaCare backup file (it does not start with the backup's mark)")
     if len(data) < HEADER.size + 16:  # 16: GCM's tag

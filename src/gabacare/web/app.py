@@ -83,13 +83,14 @@ def create_app(settings: WebSettings | None = None, *, routers: Sequence[APIRout
 
     from gabacare import __version__
     from gabacare.knowledge import load_monograph
-    from gabacare.web import api, auth, cds_routes, guide_pages, interop_routes, pages, pwa
+    from gabacare.web import api, auth, backup_pages, cds_routes, guide_pages, interop_routes, pages, pwa
     from gabacare.web.budget import TimeBudgetMiddleware
     from gabacare.web.deps import AnonymousAuth
     from gabacare.web.guards import BodyGuardMiddleware, ErrorGuardMiddleware
     from gabacare.web.problems import install_problem_handlers
     from gabacare.web.security import CsrfSigner, SecurityMiddleware, csrf_token
     from gabacare.web.shared_state import shared_state
+    from gabacare.web.supply_routes import router as supply_router
 
     settings = settings or WebSettings()
     monograph = load_monograph()
@@ -123,6 +124,7 @@ def create_app(settings: WebSettings | None = None, *, routers: Sequence[APIRout
     app.state.templates = templates
 
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    app.include_router(supply_router)  # refills (issue 15): /api/v1/patients/{id}/supply|pickups and pages
     app.include_router(api.router)
     app.include_router(pages.router)
     cds_routes.install(app, seen_jti=shared.seen_jti, feedback=shared.feedback)  # /cds-services: CDS Hooks 2.0
@@ -130,6 +132,7 @@ def create_app(settings: WebSettings | None = None, *, routers: Sequence[APIRout
     app.include_router(interop_routes.router)  # FHIR Bundle and reminders .ics downloads
     app.include_router(pwa.router)  # manifest, service worker, offline page
     auth.install(app, settings)  # accounts, the journal pages and /api/v1/patients
+    app.include_router(backup_pages.router)  # /account/backup: encrypted backup and restore
     for extra in routers:
         app.include_router(extra)
     install_problem_handlers(app)

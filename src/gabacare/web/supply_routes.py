@@ -1,0 +1,147 @@
+"""Refills in the API and the browser (issue 15): pills on hand, the run-out date, pick-ups.
+
+==============================================  ==========================================
+route                                           what
+==============================================  ==========================================
+``GET /api/v1/patients/{id}/supply``            ``gabacare supply --json`` (``?lead_days=``)
+``POST /api/v1/patients/{id}/pickups``          ``gabacare log pickup --json`` (201)
+``GET /patients/{id}/supply``                   the page: pills on hand and the pick-up form
+``GET /patients/{id}/supply/section``           the "Pills on hand" section (Today loads it)
+``POST /patients/{id}/pickups``                 the pick-up form (redirects to the page)
+==============================================  ==========================================
+
+Every route asks :meth:`Accounts.require_access` first (another account's patient and an unknown id
+answer the same 404) and audits with ids only (resource word ``entry``: the audit vocabulary is a
+database CHECK). Bad input answers 422 with a problem body (API) or the form again with the reason.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from gabacare.journal import settings as journal_settings
+from gabacare.web.auth import journal_web, known_id, page_user, render
+from gabacare.web.deps import CurrentUser, require_user
+from gabacare.web.schemas import Problem
+from gabacare.web.security import require_csrf
+
+if TYPE_CHECKING:
+    from gabacare.journal.accounts import Accounts
+    from gabacare.journal.accounts_model import Actor
+    from gabacare.journal.services import Journal
+
+__all__ = ["router"]
+
+router = APIRouter()
+User = Annotated[CurrentUser, Depends(require_user)]
+PageUser = Annotated[CurrentUser, Depends(page_user)]
+LeadDays = Annotated[int | None, Query(ge=0, le=journal_settings.REFILL_LEAD_DAYS_MAX,
+                                       description="Days before the run-out date for the refill reminder "
+                                                   f"(default {journal_settings.REFILL_LEAD_DAYS}).")]
+
+
+def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    text = {400: "Malformed JSON body.", 401: "Not signed in: send a bearer API token.",
+            403: "Session request without a valid X-CSRF-Token header.",
+            404: "No such patient for this account (other accounts' patients look the same).",
+            422: "Input refused (journal-input) or invalid (validation)."}
+    return {s: {"model": Problem, "description": text[s], "content": {"application/problem+json": {}}} for s in statuses}
+
+
+class PickUpIn(BaseModel):
+    """``gabacare log pickup`` as JSON."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    strength_mg: int = Field(description="mg per piece: one of the capsules (100, 300, 400) or tablets (600, 800).")
+    count: int = Field(description="Whole pieces collected (at most a plausible supply, see the knowledge base).")
+    at: datetime | None = Field(None, description="When they were collected (ISO date and time; default now).")
+
+
+def _scope(request: Request, user: CurrentUser, patient_id: int, *, write: bool) -> tuple[Journal, Accounts, Actor]:
+    jw = journal_web(request)
+    accounts = jw.accounts()
+    accounts.require_access(user.actor, known_id(patient_id), write=write)
+    return jw.journal(), accounts, user.actor
+
+
+# -- API ------------------------------------------------------------------------------------------
+
+@router.get("/api/v1/patients/{patient_id}/supply", tags=["journal"], response_model=None,
+            responses=_problems(401, 404, 422))
+def supply_api(request: Request, patient_id: int, user: User, lead_days: LeadDays = None) -> Any:
+    """Pills on hand per strength, run-out date, refill reminder and pick-up list (``gabacare supply --json``)."""
+    from gabacare.journal.refills import supply
+
+    journal, accounts, actor = _scope(request, user, patient_id, write=False)
+    accounts.audit(actor, "read", patient_id, "entry")
+    return supply(journal, patient_id, lead_days=lead_days).to_json()
+
+
+@router.post("/api/v1/patients/{patient_id}/pickups", tags=["journal"], response_model=None, status_code=201,
+             dependencies=[Depends(require_csrf)], responses=_problems(400, 401, 403, 404, 422))
+def pickup_api(request: Request, patient_id: int, body: PickUpIn, user: User) -> Any:
+    """Log pills collected (``gabacare log pickup --json``); an implausible strength or count answers 422."""
+    from gabacare.journal.refills import log_pickup
+
+    journal, accounts, actor = _scope(request, user, patient_id, write=True)
+    stored = log_pickup(journal, patient_id, body.strength_mg, body.count, at=body.at)
+    accounts.audit(actor, "create", patient_id, "entry")
+    return stored.to_json()
+
+
+# -- pages ----------------------------------------------------------------------------------------
+
+def _ctx(request: Request, journal: Journal, patient_id: int, **extra: Any) -> dict[str, Any]:
+    from gabacare.journal.refills import pickup_limits, supply
+
+    patient = journal.get_patient(patient_id)
+    view = {"patient": patient, "base": f"/patients/{patient_id}", "query": "", "read_only": False}
+    return {"view": view, "patient": patient, "tab": "today", "active": "journal",
+            "supply": supply(journal, patient_id), "limits": pickup_limits(),
+            "now": journal.clock().strftime("%Y-%m-%dT%H:%M"), "error": None, "form": {}, "saved": False, **extra}
+
+
+@router.get("/patients/{patient_id}/supply", response_class=HTMLResponse, include_in_schema=False)
+def supply_page(request: Request, patient_id: int, user: PageUser, saved: int = 0) -> Response:
+    journal, accounts, actor = _scope(request, user, patient_id, write=False)
+    accounts.audit(actor, "read", patient_id, "entry")
+    return render(request, "journal/supply.html", _ctx(request, journal, patient_id, saved=saved == 1))
+
+
+@router.get("/patients/{patient_id}/supply/section", response_class=HTMLResponse, include_in_schema=False)
+def supply_section(request: Request, patient_id: int, user: PageUser) -> Response:
+    journal, accounts, actor = _scope(request, user, patient_id, write=False)
+    accounts.audit(actor, "read", patient_id, "entry")
+    return render(request, "journal/_supply_section.html", _ctx(request, journal, patient_id))
+
+
+@router.post("/patients/{patient_id}/pickups", response_class=HTMLResponse, include_in_schema=False,
+             dependencies=[Depends(require_csrf)])
+def pickup_form(request: Request, patient_id: int, user: PageUser, strength_mg: Annotated[str, Form()] = "",
+                count: Annotated[str, Form()] = "", at: Annotated[str, Form()] = "") -> Response:
+    from gabacare.journal.errors import JournalInputError
+    from gabacare.journal.refills import log_pickup
+
+    journal, accounts, actor = _scope(request, user, patient_id, write=True)
+    form = {"strength_mg": strength_mg, "count": count, "at": at}
+    try:
+        try:
+            strength, pieces = int(strength_mg.strip()), int(count.strip())
+        except ValueError:
+            raise JournalInputError("choose a strength and give the count as a whole number of pills") from None
+        try:
+            when = datetime.fromisoformat(at.strip()) if at.strip() else None
+        except ValueError:
+            raise JournalInputError("the pick-up time must be a date and time") from None
+        log_pickup(journal, patient_id, strength, pieces, at=when)
+    except JournalInputError as exc:
+        return render(request, "journal/supply.html", _ctx(request, journal, patient_id, error=str(exc), form=form),
+                      status_code=422)
+    accounts.audit(actor, "create", patient_id, "entry")
+    return RedirectResponse(f"/patients/{patient_id}/supply?saved=1", status_code=303)
