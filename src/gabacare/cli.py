@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from typer import _click as click  # Typer bundles its own Click
     from typer.models import CommandInfo, TyperInfo
 
+from gabacare._cli import account as _account
 from gabacare._cli import backup as _backup
 from gabacare._cli import clinical as _clinical
 from gabacare._cli import estimate as _estimate
@@ -208,6 +209,7 @@ _guide.register(app)
 _report.register(app)
 _questionnaire.register(app)
 _estimate.register(app)
+_account.register(app)
 _backup.register(app)
 
 

@@ -87,6 +87,20 @@ class AccountRepository(abc.ABC):
     def revoke_sessions_of(self, user_id: int, *, at: datetime) -> int:
         """Revoke every live session of an account; return how many were revoked."""
 
+    @abc.abstractmethod
+    def extend_session(self, id_hash: str, expires_at: datetime) -> None:
+        """Move a live session's end to ``expires_at`` (a sliding session); no-op when unknown or revoked."""
+
+    # -- password-reset codes ---------------------------------------------------------------------
+    @abc.abstractmethod
+    def add_reset_code(self, code_hash: str, expires_at: datetime) -> None:
+        """Keep a one-time reset code's hash (the hash binds it to its account) until ``expires_at``."""
+
+    @abc.abstractmethod
+    def take_reset_code(self, code_hash: str, *, now: datetime) -> bool:
+        """Remove the code with that hash; True only when it was there and not expired at ``now``. One
+        atomic step: of two callers taking the same code, at most one gets True."""
+
     # -- API tokens -------------------------------------------------------------------------------
     @abc.abstractmethod
     def add_token(self, user_id: int, name: str, token_hash: str, *, created_at: datetime) -> ApiToken:

@@ -20,6 +20,16 @@ owns; a share link reads its one patient until it expires or is revoked, and can
 audit entries for its own changes (patient created or claimed, share link created or revoked); the
 faces call :meth:`Accounts.audit` for each journal read, write and export they perform.
 
+Sliding sessions: a session started with a lifetime longer than ``settings.SESSION_TTL`` ("stay signed
+in on this device") is renewed by :meth:`Accounts.renew_session` to the same lifetime after each use,
+at most once per ``every`` (the web layer names both); an ordinary session ends when it was set to.
+
+Password reset for local installs: whoever runs the machine gets a one-time code from
+:meth:`Accounts.issue_reset_code` (the CLI prints it); :meth:`Accounts.reset_password` takes the
+e-mail, the code and a new password. Only the code's SHA-256, bound to the account id, is stored,
+with its expiry; taking it is one atomic delete, so it works once. The same refusal is given for an
+unknown e-mail, a wrong, used or expired code, so a reset never tells which it was.
+
 Deletion: :meth:`Accounts.delete_patient` (the owner, confirming with the patient's name) and
 :meth:`Accounts.delete_account` (confirming with the password) remove every row of the patient or
 account; the audit log keeps its rows (ids, words and times only), which record that it happened.
@@ -32,6 +42,7 @@ import hmac
 import re
 import secrets
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -71,6 +82,14 @@ _EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _MAX_SECRET_CHARS = 256  # far above token_urlsafe(32)'s 43 characters; longer input is not ours
 
 MAX_STORED_ID = 2**63 - 1  # the largest id a SQL BIGINT column can hold
+
+# A reset code is read off a terminal and typed into a phone: Crockford's base-32 letters (no I, L, O,
+# U to misread), 16 of them (80 random bits, far beyond what the sign-in limiter lets anyone try in
+# the code's lifetime), shown as four groups of four.
+_CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_CODE_CHARS = 16
+_CODE_GROUP = 4
+_RESET_REFUSED = "the e-mail address or the code is not right, or the code has expired or was already used"
 
 
 def _utc_now() -> datetime:
@@ -243,6 +262,26 @@ class Accounts:
             return None
         return self._live_user(found.user_id)
 
+    def renew_session(self, session_id: str, ttl: timedelta, every: timedelta) -> Session | None:
+        """Slide a "stay signed in" session: when it is live, was started longer than
+        ``settings.SESSION_TTL`` and was last renewed at least ``every`` ago, its end moves to
+        now + ``ttl`` (at most ``settings.SESSION_MAX_TTL``) and the renewed session is returned, else
+        None. The last renewal is read off the session itself (its end less ``ttl``), so no column is
+        needed and renewing costs one write per ``every``, not one per request."""
+        if not timedelta(0) < ttl <= settings.SESSION_MAX_TTL:
+            raise AccountInputError(f"a session lasts more than 0 and at most {settings.SESSION_MAX_TTL.days} days")
+        if not _plausible_secret(session_id):
+            return None
+        digest = _digest(session_id)
+        found = self.repo.get_session(digest)
+        now = self.clock()
+        if found is None or not found.active_at(now) or found.expires_at - found.created_at <= settings.SESSION_TTL:
+            return None
+        if now + ttl - found.expires_at < every:
+            return None
+        self.repo.extend_session(digest, now + ttl)
+        return replace(found, expires_at=now + ttl)
+
     def end_session(self, session_id: str) -> None:
         """Revoke a session (sign out); unknown ids are ignored."""
         if _plausible_secret(session_id):
@@ -251,6 +290,65 @@ class Accounts:
     def end_all_sessions(self, user: User) -> int:
         """Revoke every live session of ``user`` ("sign out everywhere"); return how many."""
         return self.repo.revoke_sessions_of(user.id, at=self.clock())
+
+    # -- password reset by a printed code ---------------------------------------------------------
+    @staticmethod
+    def _code_hash(user: User | None, code: str) -> str:
+        # Bound to the account by id, e-mail and creation time (an id SQLite reuses after a deletion does
+        # not inherit a code). "r:" keeps these apart from the other single-use hashes sharing their table
+        # (see the SQL adapter).
+        who = f"{user.id}|{user.email}|{user.created_at.isoformat()}" if user else "-"
+        return "r:" + hashlib.sha256(f"gabacare-reset|{who}|{code}".encode()).hexdigest()[:62]
+
+    @staticmethod
+    def _normal_code(code: object) -> str:
+        """The code as issued: letter case, spaces and hyphens do not count; look-alikes read as Crockford does."""
+        if not isinstance(code, str) or len(code) > 4 * _CODE_CHARS:
+            return ""
+        plain = "".join(code.split()).replace("-", "").upper()
+        return plain.translate(str.maketrans("OIL", "011"))
+
+    def issue_reset_code(self, email: str, ttl: timedelta) -> tuple[User, str, datetime]:
+        """A one-time code that resets the password of the account with ``email`` within ``ttl``.
+
+        Returns the account, the code to show once (``XXXX-XXXX-XXXX-XXXX``; only its hash is kept) and
+        when it expires (naive UTC).
+        ``AccountInputError`` for an unknown or disabled account: the caller is whoever runs the machine,
+        who may know which accounts exist.
+        """
+        if ttl <= timedelta(0):
+            raise AccountInputError("a reset code must last more than 0 seconds")
+        found = self.repo.find_user(normalize_email(email))
+        if found is None or found[0].disabled:
+            raise AccountInputError("no account uses this e-mail address")
+        user = found[0]
+        code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(_CODE_CHARS))
+        expires_at = self.clock() + ttl
+        self.repo.add_reset_code(self._code_hash(user, code), expires_at)
+        shown = "-".join(code[i:i + _CODE_GROUP] for i in range(0, _CODE_CHARS, _CODE_GROUP))
+        return user, shown, expires_at
+
+    def reset_password(self, email: str, code: str, new: str) -> User:
+        """Set a new password with a code from :meth:`issue_reset_code`; every session of the account
+        ends (the caller starts one for the browser that asked) and the code is spent.
+
+        ``AccountInputError``: a weak new password (the code is not spent then, so it can be tried with a
+        better one), or one sentence for every other refusal (unknown e-mail, wrong, used or expired code).
+        """
+        try:
+            address = normalize_email(email)
+        except AccountInputError:
+            raise AccountInputError(_RESET_REFUSED) from None
+        found = self.repo.find_user(address)
+        user = None if found is None or found[0].disabled else found[0]
+        check_password(new, email=address, display_name=user.display_name if user else "")
+        digest = self._code_hash(user, self._normal_code(code))  # the same work for an unknown account
+        taken = self.repo.take_reset_code(digest, now=self.clock())
+        if user is None or not taken:
+            raise AccountInputError(_RESET_REFUSED)
+        self.repo.set_password_hash(user.id, self.hasher.hash(new))
+        self.repo.revoke_sessions_of(user.id, at=self.clock())
+        return user
 
     # -- API tokens -------------------------------------------------------------------------------
     def create_api_token(self, user: User, name: str) -> tuple[str, ApiToken]:

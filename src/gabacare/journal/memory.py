@@ -265,6 +265,7 @@ class InMemoryAccountRepository(AccountRepository):
         self._users: dict[int, User] = {}
         self._hashes: dict[int, str] = {}
         self._sessions: dict[str, Session] = {}
+        self._reset_codes: dict[str, datetime] = {}  # code hash -> expiry
         self._tokens: dict[int, ApiToken] = {}
         self._owners: dict[int, int] = {}
         self._links: dict[int, ShareLink] = {}
@@ -329,6 +330,23 @@ class InMemoryAccountRepository(AccountRepository):
             for key in live:
                 self._sessions[key] = replace(self._sessions[key], revoked_at=at)
             return len(live)
+
+    def extend_session(self, id_hash: str, expires_at: datetime) -> None:
+        with self._lock:
+            found = self._sessions.get(id_hash)
+            if found is not None and found.revoked_at is None:
+                self._sessions[id_hash] = replace(found, expires_at=expires_at)
+
+    # -- password-reset codes ---------------------------------------------------------------------
+    def add_reset_code(self, code_hash: str, expires_at: datetime) -> None:
+        with self._lock:
+            self._reset_codes[code_hash] = expires_at
+
+    def take_reset_code(self, code_hash: str, *, now: datetime) -> bool:
+        with self._lock:
+            for stale in [h for h, until in self._reset_codes.items() if until <= now]:
+                del self._reset_codes[stale]
+            return self._reset_codes.pop(code_hash, None) is not None
 
     # -- API tokens -------------------------------------------------------------------------------
     def add_token(self, user_id: int, name: str, token_hash: str, *, created_at: datetime) -> ApiToken:

@@ -597,6 +597,36 @@ class SqlAccountRepository(AccountRepository):
                              .values(revoked_at=at))
             return int(cast(Any, done).rowcount)
 
+    def extend_session(self, id_hash: str, expires_at: datetime) -> None:
+        with self._tx() as s:
+            s.execute(update(SessionRow).where(SessionRow.id_hash == id_hash, SessionRow.revoked_at.is_(None))
+                      .values(expires_at=expires_at))
+
+    # -- password-reset codes ---------------------------------------------------------------------
+    # Kept in the single-use list of migration 0005 (web_seen_jti: a hash and an expiry, which is all a
+    # code needs), so no migration. The hash Accounts passes starts with "r:", which no SHA-256 hex
+    # digest of a CDS token id does: a token id can never be made to look like a code.
+    def add_reset_code(self, code_hash: str, expires_at: datetime) -> None:
+        from datetime import UTC
+
+        from gabacare.journal.orm import WEB_SEEN_JTI
+
+        with self._tx() as s:
+            s.execute(insert(WEB_SEEN_JTI).values(jti_digest=code_hash,
+                                                  expires_at=expires_at.replace(tzinfo=UTC).timestamp()))
+
+    def take_reset_code(self, code_hash: str, *, now: datetime) -> bool:
+        from datetime import UTC
+
+        from gabacare.journal.orm import WEB_SEEN_JTI
+
+        t = WEB_SEEN_JTI
+        with self._tx() as s:
+            now_s = now.replace(tzinfo=UTC).timestamp()
+            done = s.execute(delete(t).where(t.c.jti_digest == code_hash, t.c.expires_at > now_s))
+            s.execute(delete(t).where(t.c.jti_digest.like("r:%"), t.c.expires_at <= now_s))  # spent codes go
+            return int(cast(Any, done).rowcount) == 1
+
     # -- API tokens -------------------------------------------------------------------------------
     def add_token(self, user_id: int, name: str, token_hash: str, *, created_at: datetime) -> ApiToken:
         with self._tx() as s:

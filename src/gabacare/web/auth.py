@@ -15,7 +15,18 @@
 * the routers of this module, :mod:`gabacare.web.journal_pages` and :mod:`gabacare.web.journal_api`,
   and the "My journal" navigation item.
 
+Sessions: "stay signed in on this device" (a box on sign-in) starts a session of
+``web.settings.SESSION_REMEMBER_TTL`` that slides: :class:`JournalAuth` renews it on use, at most once
+per ``SESSION_RENEW_EVERY``, and :class:`SessionRenewalMiddleware` sends the cookie again with the new
+lifetime. Without the box a session lasts ``journal.settings.SESSION_TTL`` from sign-in.
+
+Forms: a page form whose CSRF token is only old (:class:`gabacare.web.security.CsrfExpired`) is
+answered 403 with ``account/form_expired.html``: what was typed (never a password or a code) in a form
+with a fresh token and "Send again", posting to the same address. Forms are signed with
+:func:`gabacare.web.settings.form_key` (kept next to a SQLite journal), so a restart keeps them valid.
+
 Pages here: ``GET|POST /account/sign-up``, ``GET|POST /account/sign-in``, ``POST /account/sign-out``,
+``GET|POST /account/reset`` (a printed one-time code, ``gabacare account reset-code``, and a new password),
 ``GET|POST /account/tokens``, ``POST /account/tokens/{id}/revoke`` and ``GET|POST /account/delete``
 (the password, then ``Accounts.delete_account``; the browser is signed out). Every form carries a CSRF
 token. Failed sign-ins are counted per e-mail and address (:class:`SignInRateLimiter`); past the limit
@@ -36,10 +47,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from gabacare.web.deps import CurrentUser, bearer_token, get_current_user
 from gabacare.web.problems import ProblemError
-from gabacare.web.security import SESSION_COOKIE, require_csrf
+from gabacare.web.security import SESSION_COOKIE, CsrfExpired, require_csrf
+from gabacare.web.settings import RESET_CODE_TTL, SESSION_REMEMBER_TTL, SESSION_RENEW_EVERY
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
     from gabacare.journal.accounts import Accounts
     from gabacare.journal.services import Journal
@@ -124,10 +137,15 @@ class JournalAuth:
             session_id = request.cookies.get(SESSION_COOKIE)
             if not session_id:
                 return None
-            account = journal_web(request).accounts().session_user(session_id)
+            accounts = journal_web(request).accounts()
+            account = accounts.session_user(session_id)
             if account is None:
                 return None
             user, actor = account, Actor.for_user(account)
+            # A "stay signed in" session slides (at most one write per SESSION_RENEW_EVERY); the cookie is
+            # sent again with the new lifetime by SessionRenewalMiddleware.
+            if accounts.renew_session(session_id, SESSION_REMEMBER_TTL, SESSION_RENEW_EVERY) is not None:
+                request.state.renewed_session = session_id
         return CurrentUser(user.id, user.display_name, user.role, False, actor=actor, account=user)
 
 
@@ -143,6 +161,36 @@ def set_session_cookie(request: Request, response: Response, session_id: str, ma
     settings: WebSettings = request.app.state.settings
     response.set_cookie(SESSION_COOKIE, session_id, max_age=max_age_s, path="/", httponly=True, samesite="lax",
                         secure=settings.secure_cookies)
+
+
+class SessionRenewalMiddleware:
+    """Sends the session cookie again, with ``SESSION_REMEMBER_TTL`` to live, on a response to a request
+    whose "stay signed in" session was just renewed (``request.state.renewed_session``), unless the
+    route itself set or cleared that cookie (sign-in, sign-out, password change, deletion)."""
+
+    def __init__(self, app: ASGIApp, *, secure_cookies: bool = False) -> None:
+        self.app = app
+        self.secure_cookies = secure_cookies
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_renewed(message: Message) -> None:
+            renewed = scope.get("state", {}).get("renewed_session")
+            if message["type"] == "http.response.start" and renewed:
+                headers = list(message.get("headers", []))
+                mine = f"{SESSION_COOKIE}=".encode()
+                if not any(k.lower() == b"set-cookie" and v.startswith(mine) for k, v in headers):
+                    # The session id is token_urlsafe: cookie-safe as it is.
+                    cookie = (f"{SESSION_COOKIE}={renewed}; Max-Age={int(SESSION_REMEMBER_TTL.total_seconds())}; "
+                              "Path=/; HttpOnly; SameSite=lax" + ("; Secure" if self.secure_cookies else ""))
+                    headers.append((b"set-cookie", cookie.encode("latin-1")))
+                    message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_renewed)
 
 
 def render(request: Request, template: str, context: dict[str, Any], status_code: int = 200,
@@ -212,50 +260,117 @@ def password_check(request: Request) -> Iterator[None]:
         slots.release()
 
 
+def _sign_in_form(request: Request, form: dict[str, Any], error: str | None = None, status_code: int = 200,
+                  headers: dict[str, str] | None = None) -> Response:
+    return render(request, "account/sign_in.html", {"form": form, "error": error, "active": "account",
+                                                    "remember_days": SESSION_REMEMBER_TTL.days}, status_code, headers)
+
+
 @router.get("/account/sign-in", response_class=HTMLResponse)
 def sign_in_page(request: Request, next: str = "/patients") -> Response:
-    return render(request, "account/sign_in.html", {"form": {"next": _safe_next(next)}, "error": None,
-                                                    "active": "account"})
+    return _sign_in_form(request, {"next": _safe_next(next)})
 
 
-@router.post("/account/sign-in", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
-def sign_in(request: Request, email: Text = "", password: Text = "", next: Text = "/patients") -> Response:
-    from gabacare.journal.settings import SESSION_TTL
+@dataclass(frozen=True)
+class _Attempt:
+    """One sign-in-like attempt charged to both limiters (this account from this address, and this address)."""
+
+    key: str
+    address: str
+
+
+def _charge_attempt(request: Request, email: str) -> tuple[_Attempt, int | None]:
+    """Charge an attempt before the (slow) secret check, checking and recording in one step (one
+    transaction when the throttle is in the database), so concurrent attempts, on this process or
+    another, cannot all pass the check before any failure is recorded; a success takes it back.
+    Returns the attempt and, when refused, the seconds to wait."""
     from gabacare.web.security import SignInRateLimiter
 
     limiter: SignInRateLimiter = request.app.state.signin_limiter
     by_address: SignInRateLimiter = request.app.state.address_limiter
     address = request.client.host if request.client else "-"
-    key = f"{email.strip().lower()}|{address}"
-    form = {"email": email, "next": _safe_next(next)}
+    attempt = _Attempt(f"{email.strip().lower()}|{address}", address)
+    decisions = [limiter.charge(attempt.key), by_address.charge(address)]
+    if all(d.allowed for d in decisions):
+        return attempt, None
+    if decisions[0].allowed:
+        limiter.refund(attempt.key)
+    if decisions[1].allowed:
+        by_address.refund(address)
+    return attempt, max(1, math.ceil(max(d.retry_after_s for d in decisions)))
+
+
+def _attempt_succeeded(request: Request, attempt: _Attempt) -> None:
+    request.app.state.signin_limiter.succeeded(attempt.key)
+    request.app.state.address_limiter.refund(attempt.address)
+
+
+@router.post("/account/sign-in", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
+def sign_in(request: Request, email: Text = "", password: Text = "", next: Text = "/patients",
+            remember: Text = "") -> Response:
+    """Sign in; with ``remember`` ("stay signed in on this device") the session lasts
+    ``SESSION_REMEMBER_TTL`` from its last use, else ``SESSION_TTL`` from now."""
+    from gabacare.journal.settings import SESSION_TTL
+
+    form = {"email": email, "next": _safe_next(next), "remember": bool(remember)}
     # Two limits: this account from this address, and this address whatever the e-mail (so trying many
     # addresses is slowed too).
-    # Charge the attempt before the (slow) password check, checking and recording in one step (one
-    # transaction when the throttle is in the database), so concurrent attempts, on this process or
-    # another, cannot all pass the check before any failure is recorded; a success takes it back.
-    decisions = [limiter.charge(key), by_address.charge(address)]
-    if not all(d.allowed for d in decisions):
-        if decisions[0].allowed:
-            limiter.refund(key)
-        if decisions[1].allowed:
-            by_address.refund(address)
-        wait = max(1, math.ceil(max(d.retry_after_s for d in decisions)))
+    attempt, wait = _charge_attempt(request, email)
+    if wait is not None:
         error = f"Too many failed sign-ins. Wait {wait} seconds, then try again."
-        return render(request, "account/sign_in.html", {"form": form, "error": error, "active": "account"}, 429,
-                      headers={"retry-after": str(wait)})
+        return _sign_in_form(request, form, error, 429, headers={"retry-after": str(wait)})
     accounts = journal_web(request).accounts()
     with password_check(request):
         user = accounts.authenticate(email, password)
     if user is None:
-        return render(request, "account/sign_in.html", {"form": form, "error": _SIGN_IN_FAILED, "active": "account"},
-                      401)
-    limiter.succeeded(key)
-    by_address.refund(address)
+        return _sign_in_form(request, form, _SIGN_IN_FAILED, 401)
+    _attempt_succeeded(request, attempt)
     old = request.cookies.get(SESSION_COOKIE)
     if old:
         accounts.end_session(old)  # a new session id at every sign-in: no fixation
-    session_id, _ = accounts.start_session(user)
+    ttl = SESSION_REMEMBER_TTL if remember else SESSION_TTL
+    session_id, _ = accounts.start_session(user, ttl)
     response = RedirectResponse(_safe_next(next), status_code=303)
+    set_session_cookie(request, response, session_id, int(ttl.total_seconds()))
+    return response
+
+
+# -- password reset by a printed one-time code --------------------------------------------------
+
+def _reset_form(request: Request, email: str = "", error: str | None = None, status_code: int = 200,
+                headers: dict[str, str] | None = None) -> Response:
+    return render(request, "account/reset.html", {"form": {"email": email}, "error": error, "active": "account",
+                                                  "code_minutes": int(RESET_CODE_TTL.total_seconds() // 60)},
+                  status_code, headers)
+
+
+@router.get("/account/reset", response_class=HTMLResponse)
+def reset_page(request: Request) -> Response:
+    return _reset_form(request)
+
+
+@router.post("/account/reset", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
+def reset(request: Request, email: Text = "", code: Text = "", new: Text = "", repeat: Text = "") -> Response:
+    """Set a new password with a one-time code (``Accounts.reset_password``): counted by the sign-in
+    limiters like a password, every session of the account ended, this browser signed in."""
+    from gabacare.journal.accounts_model import AccountInputError
+    from gabacare.journal.settings import SESSION_TTL
+
+    attempt, wait = _charge_attempt(request, email)
+    if wait is not None:
+        error = f"Too many failed attempts. Wait {wait} seconds, then try again."
+        return _reset_form(request, email, error, 429, headers={"retry-after": str(wait)})
+    accounts = journal_web(request).accounts()
+    try:
+        if new != repeat:
+            raise AccountInputError("the two new passwords are not the same")
+        with password_check(request):  # hashing the new password is Argon2id: the same bounded slots
+            user = accounts.reset_password(email, code, new)
+    except AccountInputError as exc:
+        return _reset_form(request, email, _sentence(str(exc)), 422)
+    _attempt_succeeded(request, attempt)
+    session_id, _ = accounts.start_session(user)
+    response = RedirectResponse("/patients", status_code=303)
     set_session_cookie(request, response, session_id, int(SESSION_TTL.total_seconds()))
     return response
 
@@ -381,7 +496,7 @@ def delete_account(request: Request, password: Text = "", user: CurrentUser = De
 def _install_problem_handlers(app: FastAPI) -> None:
     from gabacare.journal.accounts_model import AccessDenied
     from gabacare.journal.errors import JournalInputError, UnknownEntryError, UnknownPatientError
-    from gabacare.web.problems import PROBLEM_TYPES, problem_response
+    from gabacare.web.problems import PROBLEM_TYPES, problem_response, wants_html
 
     PROBLEM_TYPES.setdefault("journal-input", (
         "Journal input refused", "The journal refused an entry that is missing, malformed or implausible. "
@@ -393,17 +508,38 @@ def _install_problem_handlers(app: FastAPI) -> None:
     async def refused(request: Request, exc: Exception) -> Response:
         return problem_response(request, 422, "journal-input", _sentence(str(exc)))
 
+    async def form_expired(request: Request, exc: Exception) -> Response:
+        # The typed fields come back in a form with a fresh token (web/security.py says why 403); an HTMX
+        # request gets the section alone, swapped where its answer would have gone.
+        assert isinstance(exc, CsrfExpired)
+        if not wants_html(request):
+            return problem_response(request, exc.status, exc.slug, exc.detail)
+        action = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        context = {"fields": exc.fields, "secrets": exc.secrets, "files": exc.files, "action": action,
+                   "active": "account"}
+        partial = request.headers.get("hx-request") == "true"
+        return render(request, "account/_form_expired.html" if partial else "account/form_expired.html", context,
+                      exc.status)
+
     for kind in (AccessDenied, UnknownPatientError, UnknownEntryError):
         app.add_exception_handler(kind, not_found)
     app.add_exception_handler(JournalInputError, refused)
+    app.add_exception_handler(CsrfExpired, form_expired)
 
 
 def install(app: FastAPI, settings: WebSettings) -> None:
     """Give ``app`` accounts and the journal (see the module docstring). ``create_app`` calls this."""
     from gabacare.web import calendar_feed, journal_api, journal_pages, questionnaire_pages
+    from gabacare.web.security import CsrfSigner
+    from gabacare.web.settings import form_key
 
     app.state.journal_web = JournalWeb(settings.db)
     app.state.auth = JournalAuth()
+    # Forms are signed with the key kept beside the journal (or GABACARE_SECRET_KEY), so a restart leaves
+    # open forms valid; retired keys are recognised so their forms come back as "send again".
+    app.state.csrf = CsrfSigner(form_key(settings), settings.csrf_max_age_s,
+                                previous_keys=tuple(k.get_secret_value() for k in settings.previous_secret_keys))
+    app.add_middleware(SessionRenewalMiddleware, secure_cookies=settings.secure_cookies)
     templates = app.state.templates
     templates.env.globals["account_of"] = account_of
     nav = templates.env.globals.setdefault("nav_items", [])

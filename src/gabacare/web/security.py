@@ -8,6 +8,15 @@
   field or ``X-CSRF-Token`` header) unsigns to the cookie's nonce and is younger than
   ``csrf_max_age_s``. Requests that authenticate with ``Authorization: Bearer`` (scripts) carry no
   ambient credentials and are exempt.
+* A page form whose token is only *old* (signed here or with a retired key, bound to this browser's
+  nonce, but past ``csrf_max_age_s``) is not lost: :func:`require_csrf` raises :class:`CsrfExpired`
+  carrying what was typed, and the pages answer 403 with that input in a form with a fresh token and
+  a "Send again" button (web/auth.py). 403 rather than 409: nothing was done, exactly as for any
+  refused CSRF check, so clients that treat 403 as "refused, not stored" stay right; the page is the
+  difference. Password and code fields are never echoed, files cannot be, and a token that does not
+  unsign, or unsigns to another browser's nonce, is refused as before without echoing anything (an
+  attacker cannot make a victim's browser show a pre-filled form: the nonce cookie is HttpOnly and
+  SameSite=Strict).
 * :class:`SignInRateLimiter`: failed sign-ins per key in a sliding window, in memory (its database
   twin, shared by every process, is :class:`gabacare.web.shared_state.SqlSignInRateLimiter`).
 """
@@ -20,21 +29,26 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from starlette.requests import Request
+
+from gabacare.journal.settings import SESSION_MAX_TTL
+from gabacare.web.problems import ProblemError
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = [
     "CSRF_COOKIE",
+    "CSRF_COOKIE_MAX_AGE_S",
     "CSRF_FIELD",
     "CSRF_HEADER",
     "PRIVATE_PREFIXES",
     "SECURITY_HEADERS",
     "SESSION_COOKIE",
+    "CsrfExpired",
     "CsrfSigner",
     "RateDecision",
     "SecurityMiddleware",
@@ -44,6 +58,9 @@ __all__ = [
 ]
 
 CSRF_COOKIE = "gabacare_csrf"
+#: The nonce cookie outlives a browser restart for as long as the longest ("stay signed in") session,
+#: so a form left open on a trusted device still matches its browser when it is sent.
+CSRF_COOKIE_MAX_AGE_S = int(SESSION_MAX_TTL.total_seconds())
 #: Paths whose answers carry health data or account state: never stored by a browser, a proxy or the
 #: service worker (``Cache-Control: no-store``; after sign-out, Back shows nothing private).
 PRIVATE_PREFIXES = ("/patients", "/account", "/api/", "/share", "/cds-services", "/fhir")
@@ -67,11 +84,26 @@ SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
 )
 
 
-class CsrfSigner:
-    """Signs a browser's CSRF nonce into form tokens and checks them back."""
+CsrfVerdict = Literal["ok", "expired", "forged"]
 
-    def __init__(self, secret_key: str, max_age_s: int) -> None:
-        self._serializer = URLSafeTimedSerializer(secret_key, salt="gabacare-csrf")
+
+class CsrfSigner:
+    """Signs a browser's CSRF nonce into form tokens and checks them back.
+
+    ``secret_key`` signs; ``previous_keys`` (retired keys, e.g. after a rotation) are only recognised,
+    so a form made before the rotation is answered as expired (re-shown, sent again) rather than
+    forged. ``clock`` (seconds since the epoch) is injectable for tests.
+    """
+
+    def __init__(self, secret_key: str, max_age_s: int, *, previous_keys: tuple[str, ...] = (),
+                 clock: Callable[[], float] = time.time) -> None:
+        class _Signer(TimestampSigner):
+            def get_timestamp(self) -> int:
+                return int(clock())
+
+        self._serializer = URLSafeTimedSerializer(secret_key, salt="gabacare-csrf", signer=_Signer)
+        self._retired = (URLSafeTimedSerializer(list(previous_keys), salt="gabacare-csrf", signer=_Signer)
+                         if previous_keys else None)
         self.max_age_s = max_age_s
 
     @staticmethod
@@ -82,15 +114,34 @@ class CsrfSigner:
         """A form token bound to ``nonce`` (the cookie's value)."""
         return self._serializer.dumps(nonce)
 
-    def valid(self, token: str | None, nonce: str | None) -> bool:
-        """True when ``token`` was signed here, is not expired and carries ``nonce``."""
+    def verdict(self, token: str | None, nonce: str | None) -> CsrfVerdict:
+        """``ok`` for a token signed here, younger than ``max_age_s``, carrying ``nonce``; ``expired``
+        for one that carries ``nonce`` under a valid signature but is too old or signed with a retired
+        key; ``forged`` for anything else (missing, bad signature, another browser's nonce)."""
         if not token or not nonce:
-            return False
+            return "forged"
         try:
             signed = self._serializer.loads(token, max_age=self.max_age_s)
-        except (SignatureExpired, BadSignature):
-            return False
-        return isinstance(signed, str) and secrets.compare_digest(signed, nonce)
+            fresh = True
+        except SignatureExpired:
+            signed, fresh = self._serializer.loads(token), False  # the signature is good, only the age is not
+        except BadSignature:
+            signed, fresh = self._retired_payload(token), False
+        if not isinstance(signed, str) or not secrets.compare_digest(signed, nonce):
+            return "forged"
+        return "ok" if fresh else "expired"
+
+    def _retired_payload(self, token: str) -> object:
+        if self._retired is None:
+            return None
+        try:
+            return self._retired.loads(token)
+        except BadSignature:
+            return None
+
+    def valid(self, token: str | None, nonce: str | None) -> bool:
+        """True when ``token`` was signed here, is not expired and carries ``nonce``."""
+        return self.verdict(token, nonce) == "ok"
 
 
 def _cookie_value(headers: list[tuple[bytes, bytes]], name: str) -> str | None:
@@ -143,7 +194,7 @@ class SecurityMiddleware:
                 if private and b"cache-control" not in present:
                     headers.append((b"cache-control", b"private, no-store"))
                 if fresh:
-                    cookie = f"{CSRF_COOKIE}={nonce}; Path=/; HttpOnly; SameSite=Strict"
+                    cookie = f"{CSRF_COOKIE}={nonce}; Path=/; Max-Age={CSRF_COOKIE_MAX_AGE_S}; HttpOnly; SameSite=Strict"
                     headers.append((b"set-cookie", (cookie + ("; Secure" if self.secure_cookies else "")).encode()))
                 message = {**message, "headers": headers}
             await send(message)
@@ -157,19 +208,69 @@ def csrf_token(request: Request) -> str:
     return signer.token_for(request.state.csrf_nonce)
 
 
+#: Form fields never shown back on the "send again" page: passwords (sign-in, sign-up, password change,
+#: deletion), one-time reset codes and share tokens. Any field whose name contains "password" is dropped too.
+SECRET_FIELDS = frozenset({"password", "current", "new", "repeat", "code", "token", CSRF_FIELD})
+#: Bounds on what a "send again" page carries back (the body itself is bounded by max_body_bytes): a
+#: larger form is refused as before rather than echoed, since echoing part of it would change what is sent.
+RESEND_MAX_FIELDS = 200
+RESEND_MAX_CHARS = 64 * 1024
+
+
+class CsrfExpired(ProblemError):
+    """A page form whose CSRF token is only old: ``fields`` are what was typed, in order, for the "send
+    again" page; ``secrets`` names the password and code fields left out (to be typed again), ``files``
+    the file fields (which cannot be put back into a form)."""
+
+    def __init__(self, fields: list[tuple[str, str]], secrets: list[str], files: list[str]) -> None:
+        super().__init__(403, "csrf", "This form was open too long to be accepted as it was. Check what you "
+                         "typed and send it again.")
+        self.fields = fields
+        self.secrets = secrets
+        self.files = files
+
+
+def _is_secret(name: str) -> bool:
+    return name in SECRET_FIELDS or "password" in name.lower()
+
+
+def _resend_fields(form: object) -> tuple[list[tuple[str, str]], list[str], list[str]] | None:
+    """The form's text fields without secrets, the secret and the file fields' names; None when too big."""
+    items = form.multi_items() if hasattr(form, "multi_items") else []
+    fields: list[tuple[str, str]] = []
+    secret_names: list[str] = []
+    files: list[str] = []
+    size = 0
+    for name, value in items:
+        if name == CSRF_FIELD:
+            continue
+        if not isinstance(value, str):  # a file cannot be put back into a form
+            files.append(name)
+        elif _is_secret(name):
+            if name not in secret_names:
+                secret_names.append(name)
+        else:
+            size += len(name) + len(value)
+            fields.append((name, value))
+        if len(fields) > RESEND_MAX_FIELDS or size > RESEND_MAX_CHARS:
+            return None
+    return fields, secret_names, files
+
+
 async def require_csrf(request: Request) -> None:
     """FastAPI dependency: refuse an unsafe request without a valid CSRF token (403 problem).
 
     Safe methods and Bearer-authenticated requests pass. The token may come as the form field
-    ``csrf_token`` or the ``X-CSRF-Token`` header.
+    ``csrf_token`` or the ``X-CSRF-Token`` header. A form field token that is only old
+    (:meth:`CsrfSigner.verdict` ``expired``) raises :class:`CsrfExpired` with the typed fields, so a
+    page can offer to send them again; every other failure raises the plain ``csrf`` problem.
     """
-    from gabacare.web.problems import ProblemError
-
     if request.method in _SAFE_METHODS:
         return
     if request.headers.get("authorization", "").lower().startswith("bearer "):
         return
     token = request.headers.get(CSRF_HEADER)
+    form = None
     if token is None:
         ctype = request.headers.get("content-type", "")
         if ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
@@ -177,8 +278,14 @@ async def require_csrf(request: Request) -> None:
             value = form.get(CSRF_FIELD)
             token = value if isinstance(value, str) else None
     signer: CsrfSigner = request.app.state.csrf
-    if not signer.valid(token, getattr(request.state, "csrf_nonce", None)):
-        raise ProblemError(403, "csrf", "This form has expired or did not come from GabaCare. Reload the page and send it again.")
+    verdict = signer.verdict(token, getattr(request.state, "csrf_nonce", None))
+    if verdict == "ok":
+        return
+    if verdict == "expired" and form is not None:
+        kept = _resend_fields(form)
+        if kept is not None:
+            raise CsrfExpired(*kept)
+    raise ProblemError(403, "csrf", "This form has expired or did not come from GabaCare. Reload the page and send it again.")
 
 
 @dataclass(frozen=True)
