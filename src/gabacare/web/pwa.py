@@ -13,7 +13,7 @@
   it when it sees the sign-out form sent, and the sign-out answer carries ``Clear-Site-Data:
   "cache"``), when the server answers the Today address with a redirect (session ended) and when a
   new release replaces the caches. A session that simply expires leaves the copy on the phone until
-  the next sign-in or sign-out: that is said on the Today page and in docs/pwa.md.
+  the next sign-in or sign-out: that is said in docs/pwa.md.
 * **The offline queue** (``static/offline-queue.js``): a dose tap made without a connection (or
   whose send fails on the network) is kept in the browser's IndexedDB with a client-made UUID, shown
   as "saved on this phone, not yet sent", and sent when the connection returns (the ``online``
