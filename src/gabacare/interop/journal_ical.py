@@ -9,15 +9,21 @@ and a web download update each other in a calendar.
 The feed (:func:`feed_reminders`) covers a window that moves with the day
 (``settings.CALENDAR_FEED_DAYS_BEHIND`` back, ``settings.CALENDAR_FEED_DAYS_AHEAD`` ahead), with
 whatever plan is in force on each day, one event per dose; its UIDs depend on the patient and the
-dose's slot only, so a new plan (a taper, a changed step) updates the slots it keeps in place.
+dose's slot only, so a new plan (a taper, a changed step) updates the slots it keeps in place. Once a
+pick-up of pills is logged, the feed also carries the refill reminder (:func:`refill_event`): one
+event whose UID depends on the patient only, so a new pick-up or a changed plan moves it rather than
+adding another.
 
 Handles patient data: nothing here logs; errors name the rule, never the values.
 """
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
 
 from gabacare.interop.fhir import DoseDay
 from gabacare.interop.ical import reminders_ics
@@ -26,7 +32,13 @@ from gabacare.journal.errors import JournalInputError
 from gabacare.journal.schedule import scheduled_doses
 from gabacare.journal.services import Journal
 
-__all__ = ["FeedReminders", "PatientReminders", "feed_reminders", "patient_reminders"]
+if TYPE_CHECKING:
+    from gabacare.journal.refills import SupplyView
+
+__all__ = ["FeedReminders", "PatientReminders", "feed_reminders", "patient_reminders", "refill_event", "refill_uid"]
+
+
+_REFILL_NAMESPACE = uuid.UUID("0b9a7f52-3c1d-4e8a-b6f2-5d4c3b2a1908")  # GabaCare refill reminders (never change)
 
 
 @dataclass(frozen=True)
@@ -89,7 +101,57 @@ def feed_reminders(journal: Journal, patient_id: int, *, tz: str, stamp: datetim
     today = journal.clock().date()
     start = today - timedelta(days=settings.CALENDAR_FEED_DAYS_BEHIND)
     end = today + timedelta(days=settings.CALENDAR_FEED_DAYS_AHEAD - 1)
-    data = reminders_ics(_schedule(journal, patient_id, start, end), owner=f"patient-{patient_id}-feed", tz=tz,
-                         stamp=stamp or datetime.now(UTC).replace(microsecond=0), per_dose=True,
-                         refresh=settings.CALENDAR_FEED_REFRESH, name="Gabapentin doses")
+    from gabacare.interop.ical import plan_calendar
+    from gabacare.journal.refills import supply
+
+    owner = f"patient-{patient_id}-feed"
+    when = stamp or datetime.now(UTC).replace(microsecond=0)
+    cal = plan_calendar(_schedule(journal, patient_id, start, end), owner=owner, tz=tz, stamp=when, per_dose=True,
+                        refresh=settings.CALENDAR_FEED_REFRESH, name="Gabapentin doses")
+    refill = refill_event(supply(journal, patient_id), owner=owner, tz=tz, stamp=when)
+    if refill is not None:
+        cal.add_component(refill)
+    data = bytes(cal.to_ical())
     return FeedReminders(data, data.count(b"BEGIN:VEVENT"), start, end)
+
+
+def refill_uid(owner: str) -> str:
+    """The one stable UID of ``owner``'s refill reminder (it moves; it is never duplicated)."""
+    return f"{uuid.uuid5(_REFILL_NAMESPACE, f'{owner}|refill')}@gabacare"
+
+
+def refill_event(view: SupplyView, *, owner: str, tz: str, stamp: datetime) -> Any:
+    """The refill reminder as a VEVENT (an ``icalendar.Event``) with a display alarm, or None when no
+    run-out date is in sight (no pick-up logged, or enough pills for every planned dose looked at).
+
+    It falls on the reminder date (the run-out date less the lead time; today when that has passed) at
+    ``settings.REFILL_REMINDER_AT`` local time, and says the run-out date. ``SEQUENCE`` follows the
+    content, so a moved reminder is a newer version of the same event.
+    """
+    from zoneinfo import ZoneInfo
+
+    from icalendar import Alarm, Event
+
+    from gabacare.journal.refills import reminder_day
+
+    day, f = reminder_day(view), view.forecast
+    if day is None or f.run_out is None:
+        return None
+    ev = Event()
+    summary = f"Refill gabapentin: pills run out on {f.run_out.isoformat()}"
+    description = (f"Pills on hand: {', '.join(f'{s.count:g} x {s.strength_mg:g} mg' for s in f.on_hand)}. "
+                   f"On {f.run_out.isoformat()} the plan's doses can no longer be made from them: ask for the "
+                   f"prescription and collect the pills before then.")
+    ev.add("uid", refill_uid(owner))
+    ev.add("dtstamp", stamp.astimezone(UTC) if stamp.tzinfo else stamp.replace(tzinfo=UTC))
+    ev.add("dtstart", datetime.combine(day, settings.REFILL_REMINDER_AT, tzinfo=ZoneInfo(tz)))
+    ev.add("duration", timedelta(0))
+    ev.add("summary", summary)
+    ev.add("description", description)
+    ev.add("sequence", int(hashlib.sha256(f"{day}|{summary}|{description}".encode()).hexdigest()[:6], 16))
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", summary)
+    alarm.add("trigger", timedelta(0))
+    ev.add_component(alarm)
+    return ev

@@ -6,7 +6,7 @@ what is here is GabaCare's own bookkeeping policy for the journal.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Final
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "PICKUP_LIST_DAYS",
     "REFILL_LEAD_DAYS",
     "REFILL_LEAD_DAYS_MAX",
+    "REFILL_REMINDER_AT",
     "ROLLING_WINDOW_DAYS",
     "SCORE_MAX",
     "SCORE_MIN",
@@ -124,6 +125,10 @@ A patient may choose 0 to :data:`REFILL_LEAD_DAYS_MAX` days."""
 
 REFILL_LEAD_DAYS_MAX: Final = 60
 """Longest refill lead time accepted (days): beyond two months a reminder says nothing about running out."""
+
+REFILL_REMINDER_AT: Final = time(9, 0)
+"""Local clock time of the refill reminder in the calendar feed (GabaCare's policy): during pharmacy
+and surgery hours, so the prescription can be asked for the same day."""
 
 SUPPLY_HORIZON_DAYS: Final = 366
 """How far ahead the run-out date is looked for (days, today included): the walk over the plan's doses
