@@ -1,6 +1,7 @@
 """Installable and offline in real Chromium: the service worker installs, the app shell and the public
 pages already opened work with the network switched off, a page never opened shows the offline page
-(with the emergency checklist), and account or journal pages are never stored by the worker."""
+(with the emergency checklist), and account pages are never stored by the worker (of the journal it
+stores only a patient's Today page: tests/e2e/test_offline_queue.py)."""
 
 from __future__ import annotations
 
