@@ -37,8 +37,10 @@ def doctor_report(journal: Journal, patient_id: int, *, start: date, end: date, 
     """
     from gabacare.app.estimate import measured_estimate
     from gabacare.app.questionnaires import taper_watch
+    from gabacare.journal.refills import supply
     from gabacare.reports.doctor_report import build_report
 
     report = build_report(journal, patient_id, start=start, end=end, now=now, medicines=medicines)
     levels, _why = measured_estimate(journal, patient_id)
-    return replace(report, watch=taper_watch(journal, patient_id).result, levels=levels)
+    return replace(report, watch=taper_watch(journal, patient_id).result, levels=levels,
+                   supply=supply(journal, patient_id, on=now))

@@ -319,6 +319,10 @@ class DoctorReport:
     levels: Any = None
     """What the measured gabapentin levels say (``gabacare.app.estimate.EstimateAnswer``, set by
     ``gabacare.app.report``), None when no level is logged."""
+    supply: Any = None
+    """Pills on hand, the run-out date, the refill reminder and the pick-up list
+    (``gabacare.journal.refills.SupplyView``, set by ``gabacare.app.report``; JSON key ``supply``),
+    None when the report was built without it."""
 
     @property
     def emergencies(self) -> tuple[SideEffectRow, ...]:
@@ -333,14 +337,16 @@ class DoctorReport:
             self.withdrawal_citations if any(c.direction == "down" for c in self.plan_changes) else (),
             self.medicines.citations, self.renal.citations, self.watch.citations if self.watch else (),
             self.levels.citations if self.levels is not None else (), (c.citation for c in self.dose_checks),
+            self.supply.forecast.citations if self.supply is not None and self.supply.forecast.tracked else (),
         ]
         return tuple(dict.fromkeys(c for g in groups for c in g))
 
     def to_json(self) -> dict[str, Any]:
         """One JSON-ready object: every field, plus ``emergency``, ``emergencies`` and ``citations``."""
-        out = {f.name: _plain(getattr(self, f.name)) for f in fields(self) if f.name not in ("watch", "levels")}
+        out = {f.name: _plain(getattr(self, f.name)) for f in fields(self) if f.name not in ("watch", "levels", "supply")}
         out["watch"] = _plain(self.watch.to_json()) if self.watch is not None else None
         out["levels"] = _plain(self.levels.to_json()) if self.levels is not None else None
+        out["supply"] = _plain(self.supply.to_json()) if self.supply is not None else None
         out["from"] = out.pop("start")
         out["to"] = out.pop("end")
         out["emergency"] = bool(self.emergencies)
