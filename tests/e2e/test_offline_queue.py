@@ -56,10 +56,8 @@ def _until(predicate: Any, what: str, timeout_s: float = 10.0) -> None:
         clock.sleep(0.1)
 
 
-def test_tap_offline_reload_offline_reconnect_one_entry(browser: Any, queue_server: tuple[LiveServer, str]) -> None:
-    server, db = queue_server
-    if not time(0, 10) < datetime.now().time() < time(23, 50):
-        pytest.skip("too close to midnight for a day's Today page")
+def _patient_on_a_plan(browser: Any, server: LiveServer, email: str) -> tuple[Any, Any, list[str], int]:
+    """A phone-sized context signed up as ``email`` with one patient on 300 mg TID since last week."""
     # The browser keeps the host's time zone, like the server: a tap's time means the same to both.
     ctx = browser.new_context(base_url=server.url, viewport=PHONE, locale="en-GB")
     ctx.set_default_timeout(15_000)
@@ -68,7 +66,7 @@ def test_tap_offline_reload_offline_reconnect_one_entry(browser: Any, queue_serv
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto("/account/sign-up")
     page.get_by_label("Your name").fill("Queue")
-    page.get_by_label("E-mail address").fill("queue@example.org")
+    page.get_by_label("E-mail address").fill(email)
     page.get_by_label("Password").fill("a long enough secret")
     page.get_by_role("button", name="Create the account").click()
     page.get_by_label(re.compile(r"^Name")).fill("Queue Patient")
@@ -79,6 +77,14 @@ def test_tap_offline_reload_offline_reconnect_one_entry(browser: Any, queue_serv
                          data={"source": "regimen", "regimen": "300 mg TID",
                                "start": (date.today() - timedelta(days=7)).isoformat()})
     assert r.ok, r.text()
+    return ctx, page, errors, pid
+
+
+def test_tap_offline_reload_offline_reconnect_one_entry(browser: Any, queue_server: tuple[LiveServer, str]) -> None:
+    server, db = queue_server
+    if not time(0, 10) < datetime.now().time() < time(23, 50):
+        pytest.skip("too close to midnight for a day's Today page")
+    ctx, page, errors, pid = _patient_on_a_plan(browser, server, "queue@example.org")
     today = f"/patients/{pid}/today"
 
     # Online: the worker installs and, once it controls the page, stores the Today page it fetches.
@@ -156,5 +162,42 @@ def test_tap_offline_reload_offline_reconnect_one_entry(browser: Any, queue_serv
     page.wait_for_url(re.compile(r"/$"))
     _until(lambda: page.evaluate(TODAY_COPIES) == [], "the stored Today page to be deleted")
     assert not any(p.startswith("/patients") for p in page.evaluate(ALL_STORED))
+    assert errors == [], errors
+    ctx.close()
+
+
+def test_a_tap_whose_send_fails_on_the_network_is_queued_and_sent_once(browser: Any,
+                                                                      queue_server: tuple[LiveServer, str]) -> None:
+    """Online, but the send never gets an answer (the connection drops mid-tap): the same tap, with
+    the client id it was sent with, waits on the phone and is sent at the next page load; had the
+    lost send reached the server, the resend would still log it once."""
+    server, db = queue_server
+    if not time(0, 10) < datetime.now().time() < time(23, 50):
+        pytest.skip("too close to midnight for a day's Today page")
+    ctx, page, errors, pid = _patient_on_a_plan(browser, server, "queue-lost@example.org")
+    page.goto(f"/patients/{pid}/today")
+    # The context's routes hold the service worker's sends (Background Sync) too.
+    lost = re.compile(r".*/(patients/\d+/doses|pwa/csrf-token)$")
+    ctx.route(lost, lambda route: route.abort("internetdisconnected"))
+    last = page.locator("li.dose").last
+    last.get_by_role("button", name=re.compile("^Skipped")).click()
+    queue = page.locator("#offline-queue")
+    expect(queue.locator("li")).to_have_count(1)
+    expect(queue.locator("li")).to_contain_text("Skipped: the 21:00 dose (300 mg)")
+    expect(queue.locator("li")).to_contain_text("saved on this phone, not yet sent")
+    expect(last.locator(".queued-badge")).to_have_text("skipped: saved on this phone, not yet sent")
+    assert _doses(db, pid) == []
+    queued = page.evaluate("GabaCareQueue.all()")
+    ctx.unroute(lost)
+
+    page.reload()  # every page load sends what waits
+    _until(lambda: len(_doses(db, pid)) == 1, "the queued skip to reach the server")
+    expect(page.locator("#offline-queue")).to_be_hidden()
+    expect(page.locator("li.dose").last.locator(".badge").first).to_have_text("skipped")
+    page.reload()
+    clock.sleep(0.5)
+    doses = _doses(db, pid)
+    assert len(doses) == 1 and doses[0].data.status == "skipped", doses
+    assert [doses[0].uid] == [q["id"] for q in queued], "sent with the id of the lost send"
     assert errors == [], errors
     ctx.close()

@@ -235,11 +235,15 @@
     });
   }
 
-  function sendNow() {
+  // reconnected: the `online` event (a stored copy on screen is then replaced by the server's page;
+  // never at load, where a server that is down would make it a loop).
+  function sendNow(reconnected) {
     if (navigator.onLine === false) { return; }
     flush().then(function (result) {
-      if (result.sent > 0 && document.getElementById("offline-queue")) {
-        location.reload(); // the server's Today, with what was just sent
+      var copy = document.getElementById("offline-copy");
+      var stale = reconnected === true && copy && !copy.hidden && !result.failed;
+      if ((result.sent > 0 && document.getElementById("offline-queue")) || stale) {
+        location.reload(); // the server's Today, with what was just sent (or in place of the stored copy)
       } else {
         render();
       }
@@ -272,7 +276,7 @@
     if (form instanceof HTMLFormElement && form.hasAttribute("data-queue")) { enqueue(form); }
   });
   document.addEventListener("htmx:afterSwap", function () { render(); });
-  window.addEventListener("online", sendNow);
+  window.addEventListener("online", function () { sendNow(true); });
   if (navigator.serviceWorker) {
     navigator.serviceWorker.addEventListener("message", function (event) {
       if (event.data && event.data.gabacare === "queue-sent") {
@@ -281,8 +285,8 @@
     });
   }
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", function () { render().then(sendNow); });
+    document.addEventListener("DOMContentLoaded", function () { render().then(function () { sendNow(false); }); });
   } else {
-    render().then(sendNow);
+    render().then(function () { sendNow(false); });
   }
 }(typeof self !== "undefined" ? self : this));
