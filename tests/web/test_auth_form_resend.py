@@ -178,3 +178,19 @@ def test_verdicts() -> None:
     assert later.verdict(token[:-2] + "xx", nonce) == "forged"
     assert CsrfSigner("o" * 32, 60, previous_keys=("k" * 32,)).verdict(token, nonce) == "expired"
     assert CsrfSigner("o" * 32, 60).verdict(token, nonce) == "forged"
+
+
+def test_signed_out_meanwhile_the_page_says_sign_in_in_another_tab_and_the_resend_then_works(rapp: FastAPI) -> None:
+    email = f"r-{uuid.uuid4().hex[:8]}@example.org"
+    with TestClient(rapp, base_url="http://testserver") as c:
+        sign_up(c, email)
+        pid = add_patient(c)
+        c.get(f"/patients/{pid}/log")
+        c.post("/account/sign-out", data={"csrf_token": form_token(c.get("/patients").text)})  # the session ends
+        r = c.post(f"/patients/{pid}/side-effects", data={"csrf_token": old_token(c), "text": "a rash"}, headers=HTML)
+        assert r.status_code == 403 and "You were signed out meanwhile" in r.text
+        action, fields = resend_form(r.text)
+        token = form_token(c.get("/account/sign-in").text)  # "another tab": same browser, same nonce
+        c.post("/account/sign-in", data={"csrf_token": token, "email": email, "password": PASSWORD})
+        assert c.post(action, data=fields, headers=HTML).status_code == 200
+        assert side_effects(rapp, pid) == ["a rash"]

@@ -146,3 +146,14 @@ def test_renew_session_rules() -> None:
     assert accounts.renew_session(remembered, SESSION_REMEMBER_TTL, SESSION_RENEW_EVERY) is None  # revoked
     with pytest.raises(AccountInputError):
         accounts.renew_session(remembered, timedelta(days=365), SESSION_RENEW_EVERY)
+
+
+def test_a_password_change_keeps_the_stay_signed_in_choice(sapp: FastAPI, clock: Clock) -> None:
+    for remember, ttl in ((True, SESSION_REMEMBER_TTL), (False, SESSION_TTL)):
+        c, _ = _signed_in(sapp, remember=remember)
+        page = c.get("/account/password").text
+        new = "another long secret phrase 42"
+        r = c.post("/account/password", data={"csrf_token": form_token(page), "current": PASSWORD, "new": new,
+                                              "repeat": new})
+        cookies = _session_cookie(r.headers)
+        assert r.status_code == 200 and len(cookies) == 1 and f"Max-Age={int(ttl.total_seconds())}" in cookies[0]

@@ -282,6 +282,14 @@ class Accounts:
         self.repo.extend_session(digest, now + ttl)
         return replace(found, expires_at=now + ttl)
 
+    def remembered(self, session_id: str) -> bool:
+        """True when ``session_id`` names a "stay signed in" session (started longer than
+        ``settings.SESSION_TTL``), live or not: a fresh session replacing it keeps that choice."""
+        if not _plausible_secret(session_id):
+            return False
+        found = self.repo.get_session(_digest(session_id))
+        return found is not None and found.expires_at - found.created_at > settings.SESSION_TTL
+
     def end_session(self, session_id: str) -> None:
         """Revoke a session (sign out); unknown ids are ignored."""
         if _plausible_secret(session_id):

@@ -423,10 +423,12 @@ def password_change(request: Request, current: Text = "", new: Text = "", repeat
     except AccountInputError as exc:
         return render(request, "account/password.html", {"active": "account", "user": user,
                                                          "error": _sentence(str(exc)), "saved": False}, 422)
-    session_id, _ = accounts.start_session(user.account)
+    # The fresh session keeps this browser's "stay signed in" choice.
+    ttl = SESSION_REMEMBER_TTL if accounts.remembered(request.cookies.get(SESSION_COOKIE, "")) else SESSION_TTL
+    session_id, _ = accounts.start_session(user.account, ttl)
     response = render(request, "account/password.html", {"active": "account", "user": user, "error": None,
                                                          "saved": True})
-    set_session_cookie(request, response, session_id, int(SESSION_TTL.total_seconds()))
+    set_session_cookie(request, response, session_id, int(ttl.total_seconds()))
     return response
 
 
@@ -515,8 +517,13 @@ def _install_problem_handlers(app: FastAPI) -> None:
         if not wants_html(request):
             return problem_response(request, exc.status, exc.slug, exc.detail)
         action = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        # Signed out meanwhile (the session ended too): signing in in another tab keeps this page, and its
+        # token, valid; the pages that sign in, up or reset need no session.
+        signed_out = (account_of(request) is None
+                      and request.url.path not in ("/account/sign-in", "/account/sign-up", "/account/reset")
+                      and request.url.path.startswith(("/patients", "/account")))
         context = {"fields": exc.fields, "secrets": exc.secrets, "files": exc.files, "action": action,
-                   "active": "account"}
+                   "active": "account", "signed_out": signed_out}
         partial = request.headers.get("hx-request") == "true"
         return render(request, "account/_form_expired.html" if partial else "account/form_expired.html", context,
                       exc.status)
