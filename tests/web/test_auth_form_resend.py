@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gabacare.web import WebSettings, create_app
 from gabacare.web.security import CSRF_COOKIE, CsrfSigner
@@ -194,3 +196,23 @@ def test_signed_out_meanwhile_the_page_says_sign_in_in_another_tab_and_the_resen
         c.post("/account/sign-in", data={"csrf_token": token, "email": email, "password": PASSWORD})
         assert c.post(action, data=fields, headers=HTML).status_code == 200
         assert side_effects(rapp, pid) == ["a rash"]
+
+
+_NAMES = st.sampled_from(["text", "note", "password", "new_password", "current", "new", "repeat", "code", "token",
+                          "csrf_token", "slot", "status", "Password2"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_NAMES, st.text(max_size=40)), max_size=30))
+def test_what_comes_back_is_every_text_field_in_order_and_no_secret(items: list[tuple[str, str]]) -> None:
+    from starlette.datastructures import FormData
+
+    from gabacare.web.security import _is_secret, _resend_fields
+
+    kept = _resend_fields(FormData(items))
+    assert kept is not None
+    fields, secret_names, files = kept
+    assert fields == [(n, v) for n, v in items if n != "csrf_token" and not _is_secret(n)]
+    assert all(_is_secret(n) for n in secret_names) and files == []
+    assert not any("password" in n.lower() or n in ("current", "new", "repeat", "code", "token", "csrf_token")
+                   for n, _ in fields)

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from gabacare.cli import app as cli_app
@@ -159,3 +161,13 @@ def test_only_a_hash_of_the_code_is_stored(rapp: FastAPI, db_file: Path) -> None
     engine.dispose()
     assert rows and all(r.startswith("r:") for r in rows)
     assert not any(code.replace("-", "") in r or code in r for r in rows)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="0123456789ABCDEFGHJKMNPQRSTVWXYZ", min_size=16, max_size=16),
+       st.lists(st.sampled_from(["", " ", "-", "  "]), min_size=4, max_size=4), st.booleans())
+def test_a_code_is_read_whatever_its_case_and_separators(code: str, seps: list[str], lower: bool) -> None:
+    from gabacare.journal.accounts import Accounts
+
+    typed = "".join(sep + code[i:i + 4] for sep, i in zip(seps, range(0, 16, 4), strict=True))
+    assert Accounts._normal_code(typed.lower() if lower else typed) == code
