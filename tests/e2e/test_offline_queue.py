@@ -201,3 +201,36 @@ def test_a_tap_whose_send_fails_on_the_network_is_queued_and_sent_once(browser: 
     assert [doses[0].uid] == [q["id"] for q in queued], "sent with the id of the lost send"
     assert errors == [], errors
     ctx.close()
+
+
+def test_a_tap_the_server_refuses_is_shown_as_not_saved_and_can_be_removed(browser: Any,
+                                                                           queue_server: tuple[LiveServer, str]) -> None:
+    """A queued "taken earlier" whose time turns out later than the server's clock is refused (422)
+    when sent: the page says it was not saved, never that it was, and it can be removed."""
+    server, db = queue_server
+    later = datetime.now() + timedelta(hours=2)
+    if later.date() != date.today() or datetime.now().time() < time(0, 10):
+        pytest.skip("too close to midnight for a time later today")
+    ctx, page, errors, pid = _patient_on_a_plan(browser, server, "queue-refused@example.org")
+    page.goto(f"/patients/{pid}/today")
+    first = page.locator("li.dose").first
+    first.locator("summary").click()
+    ctx.set_offline(True)
+    try:
+        first.get_by_label("Taken at").fill(later.strftime("%H:%M"))
+        first.get_by_role("button", name=re.compile("^Save")).click()
+        expect(page.locator("#offline-queue li")).to_contain_text("saved on this phone, not yet sent")
+    finally:
+        ctx.set_offline(False)
+    refused = page.locator("#offline-queue li")
+    expect(refused).to_contain_text("not saved, the server refused it")
+    expect(refused).to_contain_text("later than now")
+    expect(first.locator(".queued-badge")).to_have_count(0)  # the dose can be tapped again
+    expect(first.get_by_role("button", name=re.compile("^Taken"))).to_be_visible()
+    assert axe_violations(page) == []
+    assert _doses(db, pid) == []
+    refused.get_by_role("button", name="Remove from this phone").click()
+    expect(page.locator("#offline-queue")).to_be_hidden()
+    assert page.evaluate("GabaCareQueue.all()") == []
+    assert errors == [], errors
+    ctx.close()

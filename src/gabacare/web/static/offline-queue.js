@@ -222,6 +222,10 @@
       var badge = li.querySelector(".queued-badge");
       if (!item) {
         if (badge) { badge.remove(); }
+        li.querySelectorAll("[data-queue-hidden]").forEach(function (el) {
+          el.hidden = false;
+          el.removeAttribute("data-queue-hidden");
+        });
         return;
       }
       if (!badge) {
@@ -231,7 +235,9 @@
         var what = li.querySelector(".dose-what");
         (what || li).appendChild(badge);
       }
-      li.querySelectorAll(".dose-actions, details").forEach(function (el) { el.hidden = true; });
+      li.querySelectorAll(".dose-actions, details").forEach(function (el) {
+        if (!el.hidden) { el.hidden = true; el.setAttribute("data-queue-hidden", ""); }
+      });
     });
   }
 
