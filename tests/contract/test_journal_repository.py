@@ -239,3 +239,22 @@ def test_pickups_of_an_unknown_patient_are_refused(repo: JournalRepository) -> N
         repo.add_pickup(999, NewPickUp(T0, 300, 90), recorded_at=REC)
     with pytest.raises(UnknownPatientError):
         repo.list_pickups(999)
+
+
+def test_add_batch_writes_pickups_once_and_all_or_nothing(repo: JournalRepository) -> None:
+    from gabacare.journal.pickups import NewPickUp
+
+    pid = _patient(repo)
+    ups = [("33333333-3333-4333-8333-333333333333", NewPickUp(T0, 300, 90)), (None, NewPickUp(T0, 800, 30))]
+    assert repo.add_batch(pid, entries=ALL_KINDS[:1], pickups=ups, recorded_at=REC) == 3
+    assert [(p.data.strength_mg, p.data.count) for p in repo.list_pickups(pid)] == [(300, 90), (800, 30)]
+    # again: the pick-up with a uid is present; one without a uid is new each time
+    assert repo.add_batch(pid, pickups=ups[:1], recorded_at=REC) == 0
+
+    def boom():
+        yield ALL_KINDS[2]
+        raise RuntimeError("the file broke off")
+
+    with pytest.raises(RuntimeError):
+        repo.add_batch(pid, entries=boom(), pickups=[(None, NewPickUp(T0, 100, 5))], recorded_at=REC)
+    assert len(repo.list_pickups(pid)) == 2

@@ -128,3 +128,33 @@ def test_cli_unknown_patient_exits_2(sqlite_url: str) -> None:
     assert "unknown patient" in _run(sqlite_url, "supply", "--patient", "42", code=2)
     assert "unknown patient" in _run(sqlite_url, "log", "pickup", "--patient", "42", "--strength", "300",
                                      "--count", "30", code=2)
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_pickups_travel_in_the_export_and_import_once(mem_journal: Journal, fmt: str) -> None:
+    from gabacare.journal.memory import InMemoryJournalRepository
+
+    pid = _patient_on_300_tid(mem_journal, NOW.date())
+    first = log_pickup(mem_journal, pid, 300, 90, at=datetime(2026, 6, 30, 6, 0))
+    text = mem_journal.export(pid, fmt)  # type: ignore[arg-type]
+    assert "pickup" in text
+    other = Journal(InMemoryJournalRepository(), clock=lambda: NOW)
+    copy = other.add_patient("Ada").id
+    assert other.import_text(copy, text, fmt)["entries"] == 1  # type: ignore[arg-type]
+    assert other.import_text(copy, text, fmt)["entries"] == 0  # the uid is kept: nothing twice
+    (got,) = other.repo.list_pickups(copy)
+    assert (got.uid, got.data) == (first.uid, first.data)
+    assert other.export(copy, fmt) == text  # type: ignore[arg-type]
+    assert supply(other, copy).forecast.run_out == supply(mem_journal, pid).forecast.run_out
+
+
+def test_an_implausible_pickup_row_refuses_the_whole_import(mem_journal: Journal) -> None:
+    from gabacare.journal.errors import ImportValidationError
+
+    pid = mem_journal.add_patient("Ada").id
+    text = ("kind,at,mg,status,name,value,unit,text,slot,prn,uid\n"
+            "note,2026-06-01T08:00:00,,,,,,hello,,,\n"
+            "pickup,2026-06-01T09:00:00,250,,,90,,,,,\n")
+    with pytest.raises(ImportValidationError, match="line 3: strength must be one of"):
+        mem_journal.import_text(pid, text, "csv")
+    assert mem_journal.entries(pid) == [] and mem_journal.repo.list_pickups(pid) == []

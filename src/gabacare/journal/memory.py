@@ -35,7 +35,7 @@ from gabacare.journal.model import (
     StoredQuestionnaire,
 )
 from gabacare.journal.pickups import NewPickUp, StoredPickUp
-from gabacare.journal.repository import BatchEntry, BatchQuestionnaire, JournalRepository, Progress
+from gabacare.journal.repository import BatchEntry, BatchPickUp, BatchQuestionnaire, JournalRepository, Progress
 
 __all__ = ["InMemoryAccountRepository", "InMemoryJournalRepository"]
 
@@ -115,6 +115,7 @@ class InMemoryJournalRepository(JournalRepository):
         recorded_at: datetime,
         progress: Progress | None = None,
         questionnaires: Iterable[BatchQuestionnaire] = (),
+        pickups: Iterable[BatchPickUp] = (),
     ) -> int:
         with self._lock:
             self._patient(patient_id)
@@ -145,12 +146,22 @@ class InMemoryJournalRepository(JournalRepository):
                     qid = next_ids["questionnaire"]
                     next_ids["questionnaire"] += 1
                     new_qs[qid] = StoredQuestionnaire(qid, patient_id, q_uid, recorded_at, q)
+            new_ups: dict[int, StoredPickUp] = {}
+            seen_up = {p.uid for p in self._pickups.values() if p.patient_id == patient_id}
+            for p_uid, up in pickups:
+                p_uid = p_uid or str(uuid.uuid4())
+                if p_uid not in seen_up:
+                    seen_up.add(p_uid)
+                    uid_id = next_ids["pickup"]
+                    next_ids["pickup"] += 1
+                    new_ups[uid_id] = StoredPickUp(uid_id, patient_id, p_uid, recorded_at, up)
             # NOTE: nothing above touched shared state, so an exception leaves the store unchanged.
             self._plans.update(new_plans)
             self._entries.update(new_entries)
             self._questionnaires.update(new_qs)
+            self._pickups.update(new_ups)
             self._next = next_ids
-            return len(new_entries) + len(new_qs)
+            return len(new_entries) + len(new_qs) + len(new_ups)
 
     def _questionnaire_uids(self, patient_id: int) -> set[str]:
         return {q.uid for q in self._questionnaires.values() if q.patient_id == patient_id}

@@ -43,7 +43,7 @@ from gabacare.journal.model import (
 )
 from gabacare.journal.pickups import NewPickUp, StoredPickUp
 
-__all__ = ["BatchEntry", "BatchQuestionnaire", "JournalRepository", "Progress"]
+__all__ = ["BatchEntry", "BatchPickUp", "BatchQuestionnaire", "JournalRepository", "Progress"]
 
 Progress = Callable[[int], None]
 """Called with the number of rows read so far during ``add_batch`` (inside the transaction)."""
@@ -53,6 +53,9 @@ BatchEntry = EntryData | tuple[str | None, EntryData]
 
 BatchQuestionnaire = tuple[str | None, NewQuestionnaire]
 """A questionnaire for ``add_batch``: ``(uid, data)`` (uid None: a new one)."""
+
+BatchPickUp = tuple[str | None, NewPickUp]
+"""A pick-up of pills for ``add_batch``: ``(uid, data)`` (uid None: a new one)."""
 
 
 class JournalRepository(abc.ABC):
@@ -92,9 +95,10 @@ class JournalRepository(abc.ABC):
         recorded_at: datetime,
         progress: Progress | None = None,
         questionnaires: Iterable[BatchQuestionnaire] = (),
+        pickups: Iterable[BatchPickUp] = (),
     ) -> int:
-        """Store entries, then plans and questionnaires, in one transaction; return the number of entries
-        and questionnaires added (one whose uid the patient already has is skipped).
+        """Store entries, then plans, questionnaires and pick-ups, in one transaction; return the number of
+        entries, questionnaires and pick-ups added (one whose uid the patient already has is skipped).
 
         ``entries`` is iterated once, while writing (memory stays flat for a streamed import), and
         ``plans`` only after it is exhausted, so a parser may collect the plans it meets into the list

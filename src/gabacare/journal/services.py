@@ -51,6 +51,7 @@ from gabacare.journal.model import (
     validate_entry,
     validate_patient,
 )
+from gabacare.journal.pickups import NewPickUp, validate_pickup
 from gabacare.journal.repository import JournalRepository, Progress
 from gabacare.journal.schedule import plan_in_force, planned_daily_mg, scheduled_doses
 
@@ -881,7 +882,8 @@ class Journal:
         entries, invalid = _split(self.repo.list_entries(patient_id), self._limit())
         rows = transfer.write(self.repo.list_plans(patient_id), entries, fmt, out,
                               invalid_entries=[i.id for i in invalid],
-                              questionnaires=self.repo.list_questionnaires(patient_id))
+                              questionnaires=self.repo.list_questionnaires(patient_id),
+                              pickups=self.repo.list_pickups(patient_id))
         return ExportResult(rows, invalid)
 
     def export(self, patient_id: int, fmt: transfer.Format) -> str:
@@ -892,8 +894,8 @@ class Journal:
 
     def _row(
         self, fields: dict[str, Any], now: datetime, triaged: dict[str, str | None] | None = None,
-    ) -> tuple[str | None, EntryData] | tuple[str | None, NewQuestionnaire] | NewPlan:
-        """One import row as a validated entry, questionnaire or plan (``now``: the import's clock)."""
+    ) -> tuple[str | None, EntryData] | tuple[str | None, NewQuestionnaire] | tuple[str | None, NewPickUp] | NewPlan:
+        """One import row as a validated entry, questionnaire, pick-up or plan (``now``: the import's clock)."""
         get = fields.get
         kind = get("kind")
         if type(kind) is not str or kind not in _KINDS:  # a spelling people type: "Side-effect", " dose"
@@ -914,6 +916,11 @@ class Journal:
                                   prn=_parse_bool(get("prn"), "prn"))
         if data.at > now + settings.FUTURE_TOLERANCE:
             raise JournalInputError(_FUTURE_PROBLEM)
+        if kind == "pickup":  # mg: the strength, value: the count (transfer.py)
+            strength, count = _parse_num(get("mg"), "strength (mg)"), _parse_num(get("value"), "count (value)")
+            pickup = validate_pickup(NewPickUp(_parse_at(get("at")), strength, count),  # type: ignore[arg-type]
+                                     now=now, tolerance=settings.FUTURE_TOLERANCE)
+            return _parse_uid(get("uid")), pickup
         uid = _parse_uid(get("uid"))
         return uid, self._derive(data, triaged) if kind in ("side_effect", "lab") else data
 
@@ -945,7 +952,7 @@ class Journal:
     ) -> dict[str, int]:
         """Read, validate and write an export row by row in one transaction: all rows or nothing.
 
-        Returns the counts added (``entries``: entries and questionnaires; ``plans``) and
+        Returns the counts added (``entries``: entries, questionnaires and pick-ups; ``plans``) and
         ``already_present``: the rows the patient's journal already holds, which are not added again
         (an entry or questionnaire whose ``uid`` the patient has, deleted ones included; a plan whose
         spec equals one of the patient's plans that this import has not matched yet). Importing the same file twice adds nothing.
@@ -969,6 +976,7 @@ class Journal:
         bad = 0
         from gabacare.clinical.errors import ClinicalInputError
 
+        pickups: list[tuple[str | None, NewPickUp]] = []
         now = self.clock()
         triaged: dict[str, str | None] = {}
 
@@ -1002,10 +1010,12 @@ class Journal:
                     problems.append((row.line, message))
             if bad:
                 raise ImportValidationError(problems, bad)
+                            elif isinstance(data, NewPickUp):  # written after the entries too
+                                pickups.append((uid, data))
 
         # add_batch reads ``plans`` after the rows are exhausted (JournalRepository.add_batch).
         written = self.repo.add_batch(patient_id, plans=plans, entries=rows(), recorded_at=self.clock(),
-                                      progress=progress, questionnaires=questionnaires)
+                                      progress=progress, questionnaires=questionnaires, pickups=pickups)
         return {"entries": written, "plans": len(plans), "already_present": read - written + plans_present}
 
 

@@ -73,7 +73,7 @@ from gabacare.journal.orm import (
     UserRow,
 )
 from gabacare.journal.pickups import NewPickUp, StoredPickUp
-from gabacare.journal.repository import BatchEntry, BatchQuestionnaire, JournalRepository, Progress
+from gabacare.journal.repository import BatchEntry, BatchPickUp, BatchQuestionnaire, JournalRepository, Progress
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine, RowMapping
@@ -255,6 +255,7 @@ class SqlJournalRepository(JournalRepository):
         recorded_at: datetime,
         progress: Progress | None = None,
         questionnaires: Iterable[BatchQuestionnaire] = (),
+        pickups: Iterable[BatchPickUp] = (),
     ) -> int:
         with self._tx() as s:
             self._check_patient(s, patient_id)
@@ -273,6 +274,14 @@ class SqlJournalRepository(JournalRepository):
                 if q_uid not in seen:
                     seen.add(q_uid)
                     s.add(_questionnaire_row(patient_id, q_uid, q, recorded_at))
+                    written += 1
+            seen_up = set(s.scalars(select(PickUpRow.uid).where(PickUpRow.patient_id == patient_id)))
+            for p_uid, up in pickups:
+                p_uid = p_uid or str(uuid.uuid4())
+                if p_uid not in seen_up:
+                    seen_up.add(p_uid)
+                    s.add(PickUpRow(patient_id=patient_id, uid=p_uid, picked_up_at=up.picked_up_at,
+                                    strength_mg=up.strength_mg, count=up.count, recorded_at=recorded_at))
                     written += 1
             return written
 

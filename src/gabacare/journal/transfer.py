@@ -4,7 +4,9 @@ Row model (both formats): ``kind, at, mg, status, name, value, unit, text, slot,
 is a row of kind ``plan`` whose ``at`` is its start date and whose ``text`` is its spec (compact
 JSON); the plan's schedule is re-derived from the spec on import. A completed questionnaire is a row
 of kind ``questionnaire``: ``name`` its instrument, ``text`` its answers (``0,1,2``), ``value`` its
-total; import scores the answers again (a total that does not match them is refused). Derived fields (a side effect's
+total; import scores the answers again (a total that does not match them is refused). A pick-up of
+pills is a row of kind ``pickup``: ``at`` when collected, ``mg`` the strength (mg per piece), ``value``
+the count, ``uid`` its id; import checks it as a new pick-up is checked. Derived fields (a side effect's
 triage urgency) are not exported; import derives them again. A dose's ``slot`` is the planned dose it
 answers (empty for none) and ``prn`` marks an as-needed dose (CSV: ``true`` or empty). ``uid`` is the
 entry's stable id: an import skips an entry whose uid the patient already has, so importing the
@@ -44,6 +46,7 @@ from typing import Any, Literal, NamedTuple, TextIO
 
 from gabacare.journal.errors import ImportValidationError, JournalInputError
 from gabacare.journal.model import Entry, StoredPlan, StoredQuestionnaire
+from gabacare.journal.pickups import StoredPickUp
 
 __all__ = [
     "COLUMNS",
@@ -138,7 +141,8 @@ def _num_text(value: float | None) -> str:
 
 
 def _rows(plans: Sequence[StoredPlan], entries: Sequence[Entry],
-          questionnaires: Sequence[StoredQuestionnaire] = ()) -> Iterator[dict[str, Any]]:
+          questionnaires: Sequence[StoredQuestionnaire] = (),
+          pickups: Sequence[StoredPickUp] = ()) -> Iterator[dict[str, Any]]:
     for p in plans:
         yield {"kind": "plan", "at": p.plan.spec.start.isoformat(), "mg": None, "status": None, "name": None,
                "value": None, "unit": None, "text": p.plan.spec.to_text(), "slot": None, "prn": None, "uid": None}
@@ -152,6 +156,10 @@ def _rows(plans: Sequence[StoredPlan], entries: Sequence[Entry],
         yield {"kind": "questionnaire", "at": q.at.isoformat(), "mg": None, "status": None,
                "name": q.data.instrument, "value": float(q.data.total), "unit": None, "text": q.data.answers_text(),
                "slot": None, "prn": None, "uid": q.uid}
+    for u in pickups:
+        yield {"kind": "pickup", "at": u.data.picked_up_at.isoformat(), "mg": float(u.data.strength_mg), "status": None,
+               "name": None, "value": float(u.data.count), "unit": None, "text": None, "slot": None, "prn": None,
+               "uid": u.uid}
 
 
 def _csv_cell(text: str) -> str:
@@ -161,9 +169,10 @@ def _csv_cell(text: str) -> str:
 def write(
     plans: Sequence[StoredPlan], entries: Sequence[Entry], fmt: Format, out: TextIO, *,
     invalid_entries: Sequence[int] = (), questionnaires: Sequence[StoredQuestionnaire] = (),
+    pickups: Sequence[StoredPickUp] = (),
 ) -> int:
     """Write the export to ``out`` (plans first, oldest first, then entries by time, then questionnaires
-    by time); return the row count.
+    by time, then pick-ups by time); return the row count.
 
     ``entries`` must be valid (the services leave invalid ones out); ``invalid_entries`` lists the ids
     left out, which the JSON format records as ``"invalid_entries"`` (import ignores it).
@@ -172,7 +181,7 @@ def write(
     if fmt == "json":
         extra = f' "invalid_entries": {json.dumps(list(invalid_entries))},' if invalid_entries else ""
         out.write(f'{{"format": "{FORMAT_NAME}", "version": {FORMAT_VERSION},{extra}\n"rows": [')
-        for r in _rows(plans, entries, questionnaires):
+        for r in _rows(plans, entries, questionnaires, pickups):
             out.write(("\n  " if n == 0 else ",\n  ")
                       + json.dumps(r, ensure_ascii=False, sort_keys=True, allow_nan=False))
             n += 1
@@ -181,7 +190,7 @@ def write(
     if fmt != "csv":
         raise JournalInputError("format must be csv or json")
     out.write(",".join(COLUMNS) + "\n")
-    for r in _rows(plans, entries, questionnaires):
+    for r in _rows(plans, entries, questionnaires, pickups):
         cells = [_num_text(r[c]) if c in _NUMERIC else _csv_cell(protect_cell("true" if r[c] is True else r[c] or ""))
                  for c in COLUMNS]
         out.write(",".join(cells) + "\n")
@@ -190,10 +199,11 @@ def write(
 
 
 def dump(plans: Sequence[StoredPlan], entries: Sequence[Entry], fmt: Format, *,
-         invalid_entries: Sequence[int] = (), questionnaires: Sequence[StoredQuestionnaire] = ()) -> str:
+         invalid_entries: Sequence[int] = (), questionnaires: Sequence[StoredQuestionnaire] = (),
+         pickups: Sequence[StoredPickUp] = ()) -> str:
     """The export text (see :func:`write`)."""
     out = io.StringIO(newline="")
-    write(plans, entries, fmt, out, invalid_entries=invalid_entries, questionnaires=questionnaires)
+    write(plans, entries, fmt, out, invalid_entries=invalid_entries, questionnaires=questionnaires, pickups=pickups)
     return out.getvalue()
 
 
