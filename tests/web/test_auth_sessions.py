@@ -157,3 +157,19 @@ def test_a_password_change_keeps_the_stay_signed_in_choice(sapp: FastAPI, clock:
                                               "repeat": new})
         cookies = _session_cookie(r.headers)
         assert r.status_code == 200 and len(cookies) == 1 and f"Max-Age={int(ttl.total_seconds())}" in cookies[0]
+
+
+def test_a_database_that_cannot_be_written_skips_the_renewal_not_the_page(sapp: FastAPI, clock: Clock,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from gabacare.journal.errors import JournalStorageError
+
+    c, _ = _signed_in(sapp, remember=True)
+    repo = sapp.state.journal_web.accounts().repo
+
+    def read_only(*_: object) -> None:
+        raise JournalStorageError("attempt to write a readonly database")
+
+    monkeypatch.setattr(repo, "extend_session", read_only)
+    clock.now += timedelta(days=3)
+    r = c.get("/patients", follow_redirects=False)
+    assert r.status_code == 200 and not _session_cookie(r.headers)

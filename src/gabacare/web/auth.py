@@ -143,9 +143,15 @@ class JournalAuth:
                 return None
             user, actor = account, Actor.for_user(account)
             # A "stay signed in" session slides (at most one write per SESSION_RENEW_EVERY); the cookie is
-            # sent again with the new lifetime by SessionRenewalMiddleware.
-            if accounts.renew_session(session_id, SESSION_REMEMBER_TTL, SESSION_RENEW_EVERY) is not None:
-                request.state.renewed_session = session_id
+            # sent again with the new lifetime by SessionRenewalMiddleware. A database that cannot be
+            # written (read-only, locked) skips the renewal rather than the page: it is tried again later.
+            from gabacare.journal.errors import JournalStorageError
+
+            try:
+                if accounts.renew_session(session_id, SESSION_REMEMBER_TTL, SESSION_RENEW_EVERY) is not None:
+                    request.state.renewed_session = session_id
+            except JournalStorageError:
+                pass
         return CurrentUser(user.id, user.display_name, user.role, False, actor=actor, account=user)
 
 
