@@ -118,3 +118,24 @@ def test_the_fresh_csrf_token_is_never_stored(client: TestClient) -> None:
     r = client.get("/pwa/csrf-token")
     assert r.status_code == 200 and r.headers["cache-control"] == "private, no-store"
     assert isinstance(r.json()["csrf_token"], str) and "access-control-allow-origin" not in r.headers
+
+
+def test_sends_racing_each_other_log_one_entry(tmp_path: Path) -> None:
+    """Eight threads send the same tap at once (a page and the worker's Background Sync, two tabs):
+    every send answers the same entry and the journal holds one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from gabacare.composition import repository
+
+    repo = repository(f"sqlite:///{tmp_path / 'race.sqlite3'}")
+    try:
+        j = Journal(repo, clock=lambda: NOW)
+        pid = j.add_patient("Race").id
+        cid = str(uuid.uuid4())
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            answers = list(pool.map(lambda _: j.log_dose_once(pid, 100, client_id=cid, at=NOW, prn=True), range(8)))
+        assert len({entry.id for entry, _ in answers}) == 1
+        assert sum(created for _, created in answers) == 1
+        assert [e.uid for e in j.entries(pid, kinds=["dose"])] == [cid]
+    finally:
+        repo.close()
