@@ -114,6 +114,11 @@ def _folded(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
+def _check_session_ttl(ttl: timedelta) -> None:
+    if not timedelta(0) < ttl <= settings.SESSION_MAX_TTL:
+        raise AccountInputError(f"a session lasts more than 0 and at most {settings.SESSION_MAX_TTL.days} days")
+
+
 def normalize_email(email: str) -> str:
     """Trimmed, lower-cased e-mail; ``AccountInputError`` unless it looks like ``name@example.org``."""
     value = email.strip().lower() if isinstance(email, str) else ""
@@ -254,13 +259,33 @@ class Accounts:
 
     def session_user(self, session_id: str) -> User | None:
         """The account behind a session id, or None (unknown, expired, revoked, or account disabled)."""
+        return self.sliding_session_user(session_id)[0]
+
+    def sliding_session_user(self, session_id: str, slide: tuple[timedelta, timedelta] | None = None
+                             ) -> tuple[User | None, bool]:
+        """:meth:`session_user`, and with ``slide = (ttl, every)`` :meth:`renew_session` in the same read
+        of the session (the web app asks both on every request). Returns the account (or None) and
+        whether the session was renewed."""
+        if slide is not None:
+            _check_session_ttl(slide[0])
         if not _plausible_secret(session_id):
-            return None
+            return None, False
         digest = _digest(session_id)
         found = self.repo.get_session(digest)
-        if found is None or not hmac.compare_digest(found.id_hash, digest) or not found.active_at(self.clock()):
+        now = self.clock()
+        if found is None or not hmac.compare_digest(found.id_hash, digest) or not found.active_at(now):
+            return None, False
+        user = self._live_user(found.user_id)
+        renewed = user is not None and slide is not None and self._slide(found, now, *slide) is not None
+        return user, renewed
+
+    def _slide(self, found: Session, now: datetime, ttl: timedelta, every: timedelta) -> Session | None:
+        if not found.active_at(now) or found.expires_at - found.created_at <= settings.SESSION_TTL:
             return None
-        return self._live_user(found.user_id)
+        if now + ttl - found.expires_at < every:
+            return None
+        self.repo.extend_session(found.id_hash, now + ttl)
+        return replace(found, expires_at=now + ttl)
 
     def renew_session(self, session_id: str, ttl: timedelta, every: timedelta) -> Session | None:
         """Slide a "stay signed in" session: when it is live, was started longer than
@@ -268,19 +293,11 @@ class Accounts:
         now + ``ttl`` (at most ``settings.SESSION_MAX_TTL``) and the renewed session is returned, else
         None. The last renewal is read off the session itself (its end less ``ttl``), so no column is
         needed and renewing costs one write per ``every``, not one per request."""
-        if not timedelta(0) < ttl <= settings.SESSION_MAX_TTL:
-            raise AccountInputError(f"a session lasts more than 0 and at most {settings.SESSION_MAX_TTL.days} days")
+        _check_session_ttl(ttl)
         if not _plausible_secret(session_id):
             return None
-        digest = _digest(session_id)
-        found = self.repo.get_session(digest)
-        now = self.clock()
-        if found is None or not found.active_at(now) or found.expires_at - found.created_at <= settings.SESSION_TTL:
-            return None
-        if now + ttl - found.expires_at < every:
-            return None
-        self.repo.extend_session(digest, now + ttl)
-        return replace(found, expires_at=now + ttl)
+        found = self.repo.get_session(_digest(session_id))
+        return None if found is None else self._slide(found, self.clock(), ttl, every)
 
     def remembered(self, session_id: str) -> bool:
         """True when ``session_id`` names a "stay signed in" session (started longer than

@@ -137,21 +137,22 @@ class JournalAuth:
             session_id = request.cookies.get(SESSION_COOKIE)
             if not session_id:
                 return None
-            accounts = journal_web(request).accounts()
-            account = accounts.session_user(session_id)
-            if account is None:
-                return None
-            user, actor = account, Actor.for_user(account)
-            # A "stay signed in" session slides (at most one write per SESSION_RENEW_EVERY); the cookie is
-            # sent again with the new lifetime by SessionRenewalMiddleware. A database that cannot be
-            # written (read-only, locked) skips the renewal rather than the page: it is tried again later.
             from gabacare.journal.errors import JournalStorageError
 
+            accounts = journal_web(request).accounts()
+            # A "stay signed in" session slides (at most one write per SESSION_RENEW_EVERY, in the same read
+            # of the session); the cookie is sent again with the new lifetime by SessionRenewalMiddleware.
+            # A database that cannot be written (read-only, locked) skips the renewal rather than the
+            # page: it is tried again on a later request.
             try:
-                if accounts.renew_session(session_id, SESSION_REMEMBER_TTL, SESSION_RENEW_EVERY) is not None:
-                    request.state.renewed_session = session_id
+                account, renewed = accounts.sliding_session_user(session_id, (SESSION_REMEMBER_TTL, SESSION_RENEW_EVERY))
             except JournalStorageError:
-                pass
+                account, renewed = accounts.session_user(session_id), False
+            if account is None:
+                return None
+            if renewed:
+                request.state.renewed_session = session_id
+            user, actor = account, Actor.for_user(account)
         return CurrentUser(user.id, user.display_name, user.role, False, actor=actor, account=user)
 
 
