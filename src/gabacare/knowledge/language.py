@@ -114,6 +114,8 @@ class Negation(_Cited):
 class Indication(_Cited):
     before: tuple[str, ...]
     possessives: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()
+    after_lead: tuple[str, ...] = ()
 
 
 class Experiencer(_Cited):

@@ -133,15 +133,24 @@ def _class_refs() -> dict[str, tuple[str, ...]]:
 
 
 @cache
-def _indication_phrases() -> tuple[frozenset[tuple[str, ...]], frozenset[str]]:
+def _indication_phrases() -> tuple[frozenset[tuple[str, ...]], frozenset[str], frozenset[str], frozenset[str]]:
     ind = load_language().indication
     phrases = frozenset(tuple(w for _, w in normalise_words(tokenise(p))) for p in ind.before)
-    return phrases, frozenset(ind.possessives)
+    return phrases, frozenset(ind.possessives), frozenset(ind.after), frozenset(ind.after_lead)
 
 
-def _is_reason(words: Sequence[str], first: int) -> bool:
-    """Whether the words before position ``first`` say why the medicine is taken."""
-    phrases, possessives = _indication_phrases()
+def _is_reason(words: Sequence[str], first: int, last: int | None = None) -> bool:
+    """Whether the words around the finding at ``first``..``last`` say why the medicine is taken.
+
+    Before it: "gabapentin for (my) seizures"; right after it: a word that makes the finding the name
+    of a treatment ("the seizure medicine", "her fit tablets") when the finding is one word led by a
+    determiner, so that "had a seizure medicine did not help" (no comma) still reports a seizure and
+    "chewed one of my gabapentin capsules" still reports an overdose.
+    """
+    phrases, possessives, after, after_lead = _indication_phrases()
+    if (last is not None and last == first and first > 0 and last + 1 < len(words) and words[last + 1] in after
+            and words[first - 1] in after_lead):
+        return True
     end = first
     while end > 0 and words[end - 1] in possessives:
         end -= 1
@@ -346,7 +355,7 @@ def read_text(text: str, *, net: bool = True, backstop: bool = True) -> Reading:
         scopes = negation_scopes(words, inert)
         here: list[Finding] = []
         for m in matches:
-            reason = _is_reason(words, min(m.positions))
+            reason = _is_reason(words, min(m.positions), max(m.positions))
             negated_at = [p for p in m.positions if p in scopes.negated]
             # "Had a fit at breakfast, he is ok now": recovery does not cancel a seizure, an overdose
             # or thoughts of self-harm ([negation] post_never_negates); a denial before them still does.
