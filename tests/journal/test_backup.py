@@ -22,6 +22,7 @@ from gabacare.app.backup import BackupInputError, BackupTooLarge, KdfParams
 from gabacare.journal.accounts import Accounts
 from gabacare.journal.accounts_model import Actor, User
 from gabacare.journal.model import PlanSpec
+from gabacare.journal.refills import log_pickup
 from gabacare.journal.services import Journal
 
 from .conftest import NOW
@@ -59,7 +60,8 @@ def _site(url: str, email: str = "ana@example.org") -> Site:
 
 def fill(site: Site) -> None:
     """Two patients: one titrating (doses taken, late, skipped and as needed, an edited dose, a deleted note,
-    a side effect, a symptom, a lab, a note with a CRLF and non-Latin text, two questionnaires); one on a
+    a side effect, a symptom, a lab, a note with a CRLF and non-Latin text, two questionnaires, two pick-ups of
+    pills); one on a
     steady regimen then a new one."""
     j, a, u = site.journal, site.accounts, site.user
     day = NOW.date() - timedelta(days=6)
@@ -78,6 +80,8 @@ def fill(site: Site) -> None:
     j.delete_entry(ann.id, gone.id)
     j.log_questionnaire(ann.id, "gad7", [1, 1, 0, 2, 1, 0, 1], at=at + timedelta(days=4, hours=9))
     j.log_questionnaire(ann.id, "pain_nrs", [5], at=at + timedelta(days=5, hours=9))
+    log_pickup(j, ann.id, 300, 90, at=at + timedelta(hours=9))  # pills collected (issue 15, refills)
+    log_pickup(j, ann.id, 100, 30, at=at + timedelta(days=4, hours=9))
     bob = a.create_patient_for(u, "Bob Backup", sex="male")
     j.set_plan(bob.id, PlanSpec("regimen", day - timedelta(days=30), regimen="300 mg TID"))
     j.set_plan(bob.id, PlanSpec("regimen", day, regimen="300 mg BID"))
@@ -95,6 +99,7 @@ def snapshot(site: Site) -> dict[str, object]:
             "entries": sorted((e.uid, repr(e.data)) for e in j.entries(p.id)),
             "plans": [sp.plan.spec.to_text() for sp in j.plans(p.id)],
             "questionnaires": sorted((q.uid, q.data) for q in j.repo.list_questionnaires(p.id)),
+            "pickups": sorted((k.uid, k.data) for k in j.repo.list_pickups(p.id)),
         }
     return out
 
@@ -130,11 +135,12 @@ def test_round_trip_into_a_fresh_database_keeps_everything(source: Site, fresh: 
     assert set(before) == {"Ann Backup", "Bob Backup"}
     made = backup.make_backup(source.journal, source.accounts, source.user, PASS, actor=source.actor, kdf=FAST)
     assert made.patients == 2 and made.plans == 3 and made.questionnaires == 2 and made.entries == 9
+    assert made.other_rows == 2  # the two pick-ups, carried by the journal export
     assert b"Ann Backup" not in made.data and b"dizzy" not in made.data  # encrypted, not merely compressed
 
     result = _restore(fresh, made.data)
     assert (result.created, result.matched, result.plans, result.already_present) == (2, 0, 3, 0)
-    assert result.entries == 11  # entries and questionnaires, as an import counts them
+    assert result.entries == 13  # entries, questionnaires and pick-ups, as an import counts them
     after = snapshot(fresh)
     assert after == before  # same profiles, uids, current contents, plan specs and questionnaires
     ann = next(p for p in fresh.accounts.patients_of(fresh.user) if p.name == "Ann Backup")
@@ -150,11 +156,11 @@ def test_restoring_the_same_file_twice_adds_nothing(source: Site, fresh: Site) -
     first = snapshot(fresh)
     again = _restore(fresh, data)
     assert (again.created, again.matched, again.entries, again.plans) == (0, 2, 0, 0)
-    assert again.already_present == 14  # 9 entries + 2 questionnaires + 3 plans
+    assert again.already_present == 16  # 9 entries + 2 questionnaires + 3 plans + 2 pick-ups
     assert snapshot(fresh) == first
     # and into the account it came from: nothing new either
     back = _restore(source, data)
-    assert (back.created, back.entries, back.plans, back.already_present) == (0, 0, 0, 14)
+    assert (back.created, back.entries, back.plans, back.already_present) == (0, 0, 0, 16)
 
 
 def test_a_restore_completes_a_journal_that_is_partly_there(source: Site, fresh: Site) -> None:
@@ -181,7 +187,7 @@ def _rows(site: Site) -> int:
 
     with site.engine.connect() as conn:  # type: ignore[attr-defined]
         return sum(int(conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one())
-                   for t in ("patients", "entries", "plans", "questionnaires"))
+                   for t in ("patients", "entries", "plans", "questionnaires", "pickups"))
 
 
 @pytest.mark.parametrize("damage", ["wrong passphrase", "cut short", "flipped tag byte", "flipped header byte",
@@ -226,6 +232,34 @@ def test_one_bad_row_in_the_second_patient_writes_nothing_at_all(source: Site, f
     with pytest.raises(BackupInputError, match=r"patient 2 of the backup.*nothing was restored"):
         _restore(fresh, _sealed(doc))
     assert _rows(fresh) == 0  # patient 1, valid, was not written either
+
+
+def test_a_database_failure_part_way_takes_back_the_patients_it_made(source: Site, fresh: Site) -> None:
+    """The second patient's write fails (the database goes away, simulated at the journal's import): the
+    first patient, already written and committed, is removed again, with an audit row saying so."""
+    from gabacare.errors import StorageError
+    from gabacare.journal.errors import JournalStorageError
+
+    data = _backup(source)
+    real = fresh.journal.import_text
+    calls = 0
+
+    def failing(*args: object, **kwargs: object) -> dict[str, int]:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise JournalStorageError("the journal database refused the operation (simulated)")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    fresh.journal.import_text = failing  # type: ignore[method-assign]
+    with pytest.raises(StorageError):
+        _restore(fresh, data)
+    assert _rows(fresh) == 0 and fresh.accounts.patients_of(fresh.user) == []
+    first = fresh.accounts.repo.list_audit(1)
+    assert [(r.action, r.resource_kind) for r in first] == [("create", "patient"), ("import", "patient"),
+                                                           ("delete", "patient")]
+    fresh.journal.import_text = real  # type: ignore[method-assign]
+    assert _restore(fresh, data).created == 2  # restoring again completes it
 
 
 @pytest.mark.parametrize("document", [

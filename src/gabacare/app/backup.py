@@ -444,6 +444,7 @@ def restore_backup(journal: Journal, accounts: Accounts, user: User, data: bytes
         for pid in created:  # NOTE: a database failure part-way: take back the patients this restore made
             try:
                 accounts.repo.delete_patient(pid)
+                accounts.audit(actor, "delete", pid, "patient", pid)
             except Exception:  # NOTE: keep going; the original failure is the one to report
                 continue
         raise
