@@ -916,6 +916,11 @@ class Journal:
             return build_plan(spec)[0]
         if kind == "questionnaire":
             return _parse_uid(get("uid")), self._questionnaire_row(fields, now)
+        if kind == "pickup":  # mg: the strength, value: the count (transfer.py)
+            strength, count = _parse_num(get("mg"), "strength (mg)"), _parse_num(get("value"), "count (value)")
+            pickup = validate_pickup(NewPickUp(_parse_at(get("at")), strength, count),  # type: ignore[arg-type]
+                                     now=now, tolerance=settings.FUTURE_TOLERANCE)
+            return _parse_uid(get("uid")), pickup
         # Text fields go as read: check_entry_fields checks the ones the kind uses (and drops the rest).
         mg, value, slot = get("mg"), get("value"), get("slot")
         data = check_entry_fields(kind, _parse_at(get("at")), None if mg is None else _parse_num(mg, "mg"),
@@ -924,11 +929,6 @@ class Journal:
                                   prn=_parse_bool(get("prn"), "prn"))
         if data.at > now + settings.FUTURE_TOLERANCE:
             raise JournalInputError(_FUTURE_PROBLEM)
-        if kind == "pickup":  # mg: the strength, value: the count (transfer.py)
-            strength, count = _parse_num(get("mg"), "strength (mg)"), _parse_num(get("value"), "count (value)")
-            pickup = validate_pickup(NewPickUp(_parse_at(get("at")), strength, count),  # type: ignore[arg-type]
-                                     now=now, tolerance=settings.FUTURE_TOLERANCE)
-            return _parse_uid(get("uid")), pickup
         uid = _parse_uid(get("uid"))
         return uid, self._derive(data, triaged) if kind in ("side_effect", "lab") else data
 
@@ -976,6 +976,7 @@ class Journal:
         self.repo.get_patient(patient_id)
         plans: list[NewPlan] = []
         questionnaires: list[tuple[str | None, NewQuestionnaire]] = []
+        pickups: list[tuple[str | None, NewPickUp]] = []
         # a multiset: a file that sets the same plan twice (A, B, A) re-imports as present twice
         known_plans = Counter(p.plan.spec.to_text() for p in self.repo.list_plans(patient_id))
         plans_present = 0
@@ -984,7 +985,6 @@ class Journal:
         bad = 0
         from gabacare.clinical.errors import ClinicalInputError
 
-        pickups: list[tuple[str | None, NewPickUp]] = []
         now = self.clock()
         triaged: dict[str, str | None] = {}
 
@@ -1010,6 +1010,8 @@ class Journal:
                             uid, data = item
                             if isinstance(data, NewQuestionnaire):  # written after the entries
                                 questionnaires.append((uid, data))
+                            elif isinstance(data, NewPickUp):  # written after the entries too
+                                pickups.append((uid, data))
                             else:
                                 yield uid, data
                         continue
@@ -1018,8 +1020,6 @@ class Journal:
                     problems.append((row.line, message))
             if bad:
                 raise ImportValidationError(problems, bad)
-                            elif isinstance(data, NewPickUp):  # written after the entries too
-                                pickups.append((uid, data))
 
         # add_batch reads ``plans`` after the rows are exhausted (JournalRepository.add_batch).
         written = self.repo.add_batch(patient_id, plans=plans, entries=rows(), recorded_at=self.clock(),
