@@ -129,6 +129,7 @@ def test_the_sign_in_page_says_where_a_code_comes_from(rapp: FastAPI) -> None:
         sign_in = c.get("/account/sign-in").text
         page = c.get("/account/reset").text
     assert 'href="/account/reset"' in sign_in and "Forgot your password?" in sign_in
+    assert "gabacare account reset-code" in sign_in and "machine that runs" in sign_in
     assert "gabacare account reset-code --email" in page and f"{int(RESET_CODE_TTL.total_seconds() // 60)} minutes" in page
 
 
