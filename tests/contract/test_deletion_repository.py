@@ -36,6 +36,7 @@ PATIENT_ROWS = {
     "share_links": "SELECT count(*) FROM share_links WHERE patient_id = :p",
     "calendar_feeds": "SELECT count(*) FROM calendar_feeds WHERE patient_id = :p",
     "pickups": "SELECT count(*) FROM pickups WHERE patient_id = :p",
+    "supply_settings": "SELECT count(*) FROM supply_settings WHERE patient_id = :p",
 }
 #: Tables with no patient rows: accounts (checked by the account test), the web tier's keyed digests,
 #: Alembic's bookkeeping, and the audit log, which keeps its rows on purpose (ids and words, no contents).
@@ -61,6 +62,7 @@ def _fill(store: Store, email: str, name: str, hashes: tuple[str, str]) -> Fille
     plan = j.add_plan(pid, _plan(), created_at=REC)
     j.add_questionnaire(pid, _q(1), recorded_at=REC)
     j.add_pickup(pid, NewPickUp(T0, 300, 90), recorded_at=REC)
+    j.set_refill_lead_days(pid, 10)
     a.add_share_link(pid, created_by=uid, token_hash=hashes[0], created_at=T0, expires_at=T0 + timedelta(days=1))
     a.add_calendar_feed(pid, created_by=uid, token_hash=hashes[1], created_at=T0)
     a.append_audit(NewAuditEntry(T0, "user", uid, "create", pid, "patient", pid))
@@ -111,6 +113,7 @@ def test_deleting_a_patient_removes_every_row_but_keeps_the_audit(store: Store) 
     assert [p.id for p in store.journal.list_plans(kept.patient_id)] == kept.plan_ids
     assert len(store.journal.list_questionnaires(kept.patient_id)) == 1
     assert len(store.journal.list_pickups(kept.patient_id)) == 1
+    assert store.journal.get_refill_lead_days(kept.patient_id) == 10
     assert len(store.accounts.list_share_links(kept.patient_id)) == 1
     assert store.accounts.live_calendar_feed(kept.patient_id) is not None
     counts = _sql_counts(store, kept)

@@ -258,3 +258,17 @@ def test_add_batch_writes_pickups_once_and_all_or_nothing(repo: JournalRepositor
     with pytest.raises(RuntimeError):
         repo.add_batch(pid, entries=boom(), pickups=[(None, NewPickUp(T0, 100, 5))], recorded_at=REC)
     assert len(repo.list_pickups(pid)) == 2
+
+
+def test_the_refill_lead_time_is_one_value_per_patient(repo: JournalRepository) -> None:
+    pid, other = _patient(repo), _patient(repo, "Bo")
+    assert repo.get_refill_lead_days(pid) is None
+    repo.set_refill_lead_days(pid, 10)
+    repo.set_refill_lead_days(pid, 14)
+    assert (repo.get_refill_lead_days(pid), repo.get_refill_lead_days(other)) == (14, None)
+    repo.set_refill_lead_days(pid, None)
+    assert repo.get_refill_lead_days(pid) is None
+    with pytest.raises(UnknownPatientError):
+        repo.set_refill_lead_days(999, 7)
+    with pytest.raises(UnknownPatientError):
+        repo.get_refill_lead_days(999)

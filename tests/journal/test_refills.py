@@ -158,3 +158,28 @@ def test_an_implausible_pickup_row_refuses_the_whole_import(mem_journal: Journal
     with pytest.raises(ImportValidationError, match="line 3: strength must be one of"):
         mem_journal.import_text(pid, text, "csv")
     assert mem_journal.entries(pid) == [] and mem_journal.repo.list_pickups(pid) == []
+
+
+def test_the_patients_own_lead_time_is_kept_and_bounded(mem_journal: Journal) -> None:
+    from gabacare.journal.refills import set_lead_days
+
+    pid = _patient_on_300_tid(mem_journal, NOW.date())
+    log_pickup(mem_journal, pid, 300, 90, at=datetime(2026, 6, 30, 6, 0))
+    assert set_lead_days(mem_journal, pid, 14) == 14
+    f = supply(mem_journal, pid).forecast  # out 30 July (the worked case above, nothing taken today)
+    assert (f.lead_days, f.refill_reminder) == (14, f.run_out - timedelta(days=14))  # type: ignore[operator]
+    assert supply(mem_journal, pid, lead_days=3).forecast.lead_days == 3  # one answer's choice wins
+    for bad in (-1, settings.REFILL_LEAD_DAYS_MAX + 1, 1.5):
+        with pytest.raises(JournalInputError):
+            set_lead_days(mem_journal, pid, bad)
+    assert set_lead_days(mem_journal, pid, None) == settings.REFILL_LEAD_DAYS
+
+
+def test_cli_remember_keeps_the_lead_time(sqlite_url: str) -> None:
+    pid = str(_run(sqlite_url, "patient", "add", "Ada")["id"])
+    assert _run(sqlite_url, "supply", "--patient", pid, "--lead-days", "12", "--remember")["lead_days"] == 12
+    assert _run(sqlite_url, "supply", "--patient", pid)["lead_days"] == 12
+    assert "give --lead-days too" in _run(sqlite_url, "supply", "--patient", pid, "--remember", code=2)
+    assert "refill lead time" in _run(sqlite_url, "supply", "--patient", pid, "--lead-days", "99", "--remember",
+                                      code=2)
+    assert _run(sqlite_url, "supply", "--patient", pid)["lead_days"] == 12

@@ -111,3 +111,26 @@ def test_the_pages_show_pills_on_hand_and_take_a_pickup(sapp: FastAPI) -> None:
         section = b.get(f"/patients/{pid}/supply/section").text
         assert "60</strong> × 400 mg capsules" in section
         assert b.post(f"/patients/{pid}/pickups", data={"strength_mg": "400", "count": "60"}).status_code == 403
+
+
+def test_the_lead_time_is_kept_by_the_api_and_the_page(sapp: FastAPI, api: tuple[TestClient, int]) -> None:
+    c, pid = api
+    r = c.put(f"/api/v1/patients/{pid}/supply/lead-days", json={"lead_days": 21})
+    assert r.status_code == 200 and r.json()["lead_days"] == 21
+    assert c.get(f"/api/v1/patients/{pid}/supply").json()["lead_days"] == 21
+    for bad in ({"lead_days": -1}, {"lead_days": 61}, {"lead_days": 2.5}, {"lead_days": "x"}, {}):
+        r = c.put(f"/api/v1/patients/{pid}/supply/lead-days", json=bad)
+        assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json"), bad
+    assert c.put(f"/api/v1/patients/{pid}/supply/lead-days", json={"lead_days": None}).json()["lead_days"] == 7
+
+    with TestClient(sapp, base_url="http://testserver") as b:
+        sign_up(b, f"l-{uuid.uuid4().hex[:8]}@example.org")
+        own = add_patient(b)
+        token = form_token(b.get(f"/patients/{own}/supply").text)
+        bad = b.post(f"/patients/{own}/supply/lead-days", data={"csrf_token": token, "lead_days": "90"})
+        assert bad.status_code == 422 and "from 0 to 60" in bad.text
+        ok = b.post(f"/patients/{own}/supply/lead-days", data={"csrf_token": token, "lead_days": "3"},
+                    follow_redirects=False)
+        assert ok.status_code == 303
+        page = b.get(ok.headers["location"]).text
+        assert "Refill reminder time saved." in page and 'value="3"' in page

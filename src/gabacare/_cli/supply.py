@@ -2,7 +2,8 @@
 
 ``log pickup`` records pills collected (``--strength`` mg per piece, ``--count`` whole pieces, ``--at``
 when, default now); ``supply`` prints the pills on hand per strength, the run-out date, the refill
-reminder (``--lead-days`` before it, default ``settings.REFILL_LEAD_DAYS``) and the pick-up list.
+reminder (``--lead-days`` before it: the patient's own lead time, kept with ``--remember``, else
+``settings.REFILL_LEAD_DAYS``) and the pick-up list.
 Both parse, call :mod:`gabacare.journal.refills` and render (Rich, or one JSON object with ``--json``).
 Bad input: one line on stderr, exit 2 (the journal's ``_guard``).
 """
@@ -79,15 +80,25 @@ def log_pickup(
 def supply(
     patient: PatientOpt,
     lead_days: Annotated[int | None, typer.Option("--lead-days", help="Days before the run-out date for the "
-                                                  "refill reminder (default 7).", show_default=False)] = None,
+                                                  "refill reminder, 0-60 (default: the patient's, else 7).",
+                                                  show_default=False)] = None,
+    remember: Annotated[bool, typer.Option("--remember", help="Keep --lead-days as the patient's own lead time "
+                                           "(the calendar feed and the pages use it too).")] = False,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Pills on hand per strength, the run-out date, the refill reminder and what to pick up."""
+    from gabacare._cli.common import fail
+    from gabacare.journal.refills import set_lead_days
     from gabacare.journal.refills import supply as _supply
 
     with _guard():
-        view = _supply(open_journal(db), patient, lead_days=lead_days)
+        journal = open_journal(db)
+        if remember:
+            if lead_days is None:
+                fail("--remember keeps the --lead-days given: give --lead-days too")
+            set_lead_days(journal, patient, lead_days)
+        view = _supply(journal, patient, lead_days=lead_days)
         if json_out:
             out: dict[str, Any] = view.to_json()
             emit_json(out)

@@ -51,6 +51,7 @@ class InMemoryJournalRepository(JournalRepository):
         self._history: dict[int, list[Entry]] = {}
         self._questionnaires: dict[int, StoredQuestionnaire] = {}
         self._pickups: dict[int, StoredPickUp] = {}
+        self._lead_days: dict[int, int] = {}
         self._next = {"patient": 1, "plan": 1, "entry": 1, "questionnaire": 1, "pickup": 1}
 
     def _patient(self, patient_id: int) -> Patient:
@@ -257,6 +258,19 @@ class InMemoryJournalRepository(JournalRepository):
             self._patient(patient_id)
             found = [p for p in self._pickups.values() if p.patient_id == patient_id]
         return sorted(found, key=lambda p: (p.data.picked_up_at, p.id))
+
+    def get_refill_lead_days(self, patient_id: int) -> int | None:
+        with self._lock:
+            self._patient(patient_id)
+            return self._lead_days.get(patient_id)
+
+    def set_refill_lead_days(self, patient_id: int, days: int | None) -> None:
+        with self._lock:
+            self._patient(patient_id)
+            if days is None:
+                self._lead_days.pop(patient_id, None)
+            else:
+                self._lead_days[patient_id] = days
 
     def count_entries(self, patient_id: int) -> int:
         with self._lock:
@@ -479,6 +493,7 @@ class InMemoryAccountRepository(AccountRepository):
         j._plans = {k: v for k, v in j._plans.items() if v.patient_id != patient_id}
         j._questionnaires = {k: v for k, v in j._questionnaires.items() if v.patient_id != patient_id}
         j._pickups = {k: v for k, v in j._pickups.items() if v.patient_id != patient_id}
+        j._lead_days.pop(patient_id, None)
         self._links = {k: v for k, v in self._links.items() if v.patient_id != patient_id}
         self._feeds = {k: v for k, v in self._feeds.items() if v.patient_id != patient_id}
         self._owners.pop(patient_id, None)

@@ -43,6 +43,7 @@ __all__ = [
     "QuestionnaireRow",
     "SessionRow",
     "ShareLinkRow",
+    "SupplySettingsRow",
     "UserRow",
 ]
 
@@ -186,6 +187,16 @@ class PickUpRow(Base):
     strength_mg: Mapped[int] = mapped_column(Integer)
     count: Mapped[int] = mapped_column(Integer)
     recorded_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SupplySettingsRow(Base):
+    """The refill lead time a patient chose (migration 0009); no row: the default of ``journal/settings.py``."""
+
+    __tablename__ = "supply_settings"
+    __table_args__ = (CheckConstraint("refill_lead_days >= 0", name="refill_lead_days"),)
+
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True)
+    refill_lead_days: Mapped[int] = mapped_column(Integer)
 
 
 # -- accounts (migration 0002); account times are naive UTC ------------------------------------------

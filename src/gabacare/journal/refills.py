@@ -25,7 +25,8 @@ from gabacare.journal.pickups import NewPickUp, StoredPickUp, max_pickup_count, 
 from gabacare.journal.schedule import scheduled_doses
 from gabacare.journal.services import Journal
 
-__all__ = ["SupplyView", "check_lead_days", "log_pickup", "pickup_limits", "supply"]
+__all__ = ["SupplyView", "check_lead_days", "log_pickup", "patient_lead_days", "pickup_limits", "set_lead_days",
+           "supply"]
 
 
 @dataclass(frozen=True)
@@ -74,9 +75,25 @@ def log_pickup(journal: Journal, patient_id: int, strength_mg: Any, count: Any, 
     return journal.repo.add_pickup(patient_id, data, recorded_at=now)
 
 
+def patient_lead_days(journal: Journal, patient_id: int) -> int:
+    """The patient's refill lead time (days): the one they chose, else ``settings.REFILL_LEAD_DAYS``."""
+    chosen = journal.repo.get_refill_lead_days(patient_id)
+    return settings.REFILL_LEAD_DAYS if chosen is None else chosen
+
+
+def set_lead_days(journal: Journal, patient_id: int, days: Any) -> int:
+    """Keep the patient's refill lead time (checked by :func:`check_lead_days`; None: back to the
+    default); return the lead time now in force."""
+    journal.repo.set_refill_lead_days(patient_id, None if days is None else check_lead_days(days))
+    return patient_lead_days(journal, patient_id)
+
+
 def supply(journal: Journal, patient_id: int, *, lead_days: Any = None, on: datetime | None = None) -> SupplyView:
-    """Pills on hand now (or at ``on``), the run-out date, the refill reminder and the pick-up list."""
-    lead = check_lead_days(lead_days)
+    """Pills on hand now (or at ``on``), the run-out date, the refill reminder and the pick-up list.
+
+    ``lead_days``: the reminder's lead time for this answer; None: the patient's own (see
+    :func:`set_lead_days`), else the default ``settings.REFILL_LEAD_DAYS``."""
+    lead = check_lead_days(lead_days) if lead_days is not None else patient_lead_days(journal, patient_id)
     now = on or journal.clock()
     since = now - timedelta(days=settings.SUPPLY_HISTORY_DAYS)
     ups = tuple(p for p in journal.repo.list_pickups(patient_id) if since <= p.data.picked_up_at)

@@ -20,7 +20,8 @@ Rules every adapter keeps:
   ``uid`` unique per patient, and ``add_batch`` skips one whose uid the patient already has; they come
   back ordered by ``(at, id)``;
 * pick-ups of pills (:class:`~gabacare.journal.pickups.StoredPickUp`) are never edited; each has a ``uid``
-  unique per patient; they come back ordered by ``(picked_up_at, id)``;
+  unique per patient; they come back ordered by ``(picked_up_at, id)``; the refill lead time a patient
+  chose is one value per patient (``get_refill_lead_days``/``set_refill_lead_days``);
 * an unknown patient raises :class:`~gabacare.journal.errors.UnknownPatientError`.
 """
 
@@ -151,6 +152,14 @@ class JournalRepository(abc.ABC):
     @abc.abstractmethod
     def list_pickups(self, patient_id: int) -> list[StoredPickUp]:
         """The patient's pick-ups, ordered by ``(picked_up_at, id)``."""
+
+    @abc.abstractmethod
+    def get_refill_lead_days(self, patient_id: int) -> int | None:
+        """The refill lead time (days) the patient chose, None when none was chosen."""
+
+    @abc.abstractmethod
+    def set_refill_lead_days(self, patient_id: int, days: int | None) -> None:
+        """Keep the patient's refill lead time (already checked); None forgets it (the default applies)."""
 
     @abc.abstractmethod
     def count_entries(self, patient_id: int) -> int:

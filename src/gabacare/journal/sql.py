@@ -70,6 +70,7 @@ from gabacare.journal.orm import (
     QuestionnaireRow,
     SessionRow,
     ShareLinkRow,
+    SupplySettingsRow,
     UserRow,
 )
 from gabacare.journal.pickups import NewPickUp, StoredPickUp
@@ -502,6 +503,24 @@ class SqlJournalRepository(JournalRepository):
             q = select(PickUpRow).where(PickUpRow.patient_id == patient_id).order_by(PickUpRow.picked_up_at, PickUpRow.id)
             return [_pickup(r) for r in s.scalars(q)]
 
+    def get_refill_lead_days(self, patient_id: int) -> int | None:
+        with self._read() as s:
+            self._check_patient(s, patient_id)
+            row = s.get(SupplySettingsRow, patient_id)
+            return None if row is None else row.refill_lead_days
+
+    def set_refill_lead_days(self, patient_id: int, days: int | None) -> None:
+        with self._tx() as s:
+            self._check_patient(s, patient_id)
+            row = s.get(SupplySettingsRow, patient_id)
+            if days is None:
+                if row is not None:
+                    s.delete(row)
+            elif row is None:
+                s.add(SupplySettingsRow(patient_id=patient_id, refill_lead_days=days))
+            else:
+                row.refill_lead_days = days
+
     def count_entries(self, patient_id: int) -> int:
         with self._read() as s:
             self._check_patient(s, patient_id)
@@ -782,6 +801,7 @@ class SqlAccountRepository(AccountRepository):
         s.execute(delete(PlanRow).where(PlanRow.patient_id.in_(patient_ids)))
         s.execute(delete(QuestionnaireRow).where(QuestionnaireRow.patient_id.in_(patient_ids)))
         s.execute(delete(PickUpRow).where(PickUpRow.patient_id.in_(patient_ids)))
+        s.execute(delete(SupplySettingsRow).where(SupplySettingsRow.patient_id.in_(patient_ids)))
         s.execute(delete(ShareLinkRow).where(ShareLinkRow.patient_id.in_(patient_ids)))
         s.execute(delete(CalendarFeedRow).where(CalendarFeedRow.patient_id.in_(patient_ids)))
         s.execute(delete(PatientRow).where(PatientRow.id.in_(patient_ids)))

@@ -5,9 +5,11 @@ route                                           what
 ==============================================  ==========================================
 ``GET /api/v1/patients/{id}/supply``            ``gabacare supply --json`` (``?lead_days=``)
 ``POST /api/v1/patients/{id}/pickups``          ``gabacare log pickup --json`` (201)
+``PUT /api/v1/patients/{id}/supply/lead-days``  ``gabacare supply --lead-days N --remember``
 ``GET /patients/{id}/supply``                   the page: pills on hand and the pick-up form
 ``GET /patients/{id}/supply/section``           the "Pills on hand" section (Today loads it)
 ``POST /patients/{id}/pickups``                 the pick-up form (redirects to the page)
+``POST /patients/{id}/supply/lead-days``        the lead-time form (redirects to the page)
 ==============================================  ==========================================
 
 Every route asks :meth:`Accounts.require_access` first (another account's patient and an unknown id
@@ -63,6 +65,16 @@ class PickUpIn(BaseModel):
     at: datetime | None = Field(None, description="When they were collected (ISO date and time; default now).")
 
 
+class LeadDaysIn(BaseModel):
+    """The patient's own refill lead time (null: back to the default)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    lead_days: int | None = Field(description=f"Days before the run-out date, 0 to "
+                                              f"{journal_settings.REFILL_LEAD_DAYS_MAX}; null for the default "
+                                              f"({journal_settings.REFILL_LEAD_DAYS}).")
+
+
 def _scope(request: Request, user: CurrentUser, patient_id: int, *, write: bool) -> tuple[Journal, Accounts, Actor]:
     jw = journal_web(request)
     accounts = jw.accounts()
@@ -95,6 +107,18 @@ def pickup_api(request: Request, patient_id: int, body: PickUpIn, user: User) ->
     return stored.to_json()
 
 
+@router.put("/api/v1/patients/{patient_id}/supply/lead-days", tags=["journal"], response_model=None,
+            dependencies=[Depends(require_csrf)], responses=_problems(400, 401, 403, 404, 422))
+def lead_days_api(request: Request, patient_id: int, body: LeadDaysIn, user: User) -> Any:
+    """Keep the patient's refill lead time; answers the supply with it (as ``GET …/supply``)."""
+    from gabacare.journal.refills import set_lead_days, supply
+
+    journal, accounts, actor = _scope(request, user, patient_id, write=True)
+    set_lead_days(journal, patient_id, body.lead_days)
+    accounts.audit(actor, "update", patient_id, "patient")
+    return supply(journal, patient_id).to_json()
+
+
 # -- pages ----------------------------------------------------------------------------------------
 
 def _ctx(request: Request, journal: Journal, patient_id: int, **extra: Any) -> dict[str, Any]:
@@ -104,14 +128,15 @@ def _ctx(request: Request, journal: Journal, patient_id: int, **extra: Any) -> d
     view = {"patient": patient, "base": f"/patients/{patient_id}", "query": "", "read_only": False}
     return {"view": view, "patient": patient, "tab": "today", "active": "journal",
             "supply": supply(journal, patient_id), "limits": pickup_limits(),
-            "now": journal.clock().strftime("%Y-%m-%dT%H:%M"), "error": None, "form": {}, "saved": False, **extra}
+            "now": journal.clock().strftime("%Y-%m-%dT%H:%M"), "error": None, "form": {}, "saved": 0,
+            "lead_max": journal_settings.REFILL_LEAD_DAYS_MAX, **extra}
 
 
 @router.get("/patients/{patient_id}/supply", response_class=HTMLResponse, include_in_schema=False)
 def supply_page(request: Request, patient_id: int, user: PageUser, saved: int = 0) -> Response:
     journal, accounts, actor = _scope(request, user, patient_id, write=False)
     accounts.audit(actor, "read", patient_id, "entry")
-    return render(request, "journal/supply.html", _ctx(request, journal, patient_id, saved=saved == 1))
+    return render(request, "journal/supply.html", _ctx(request, journal, patient_id, saved=saved if saved in (1, 2) else 0))
 
 
 @router.get("/patients/{patient_id}/supply/section", response_class=HTMLResponse, include_in_schema=False)
@@ -145,3 +170,24 @@ def pickup_form(request: Request, patient_id: int, user: PageUser, strength_mg: 
                       status_code=422)
     accounts.audit(actor, "create", patient_id, "entry")
     return RedirectResponse(f"/patients/{patient_id}/supply?saved=1", status_code=303)
+
+
+@router.post("/patients/{patient_id}/supply/lead-days", response_class=HTMLResponse, include_in_schema=False,
+             dependencies=[Depends(require_csrf)])
+def lead_days_form(request: Request, patient_id: int, user: PageUser,
+                   lead_days: Annotated[str, Form()] = "") -> Response:
+    from gabacare.journal.errors import JournalInputError
+    from gabacare.journal.refills import set_lead_days
+
+    journal, accounts, actor = _scope(request, user, patient_id, write=True)
+    try:
+        try:
+            days = int(lead_days.strip())
+        except ValueError:
+            raise JournalInputError("the refill lead time must be a whole number of days") from None
+        set_lead_days(journal, patient_id, days)
+    except JournalInputError as exc:
+        return render(request, "journal/supply.html",
+                      _ctx(request, journal, patient_id, error=str(exc), form={"lead_days": lead_days}), status_code=422)
+    accounts.audit(actor, "update", patient_id, "patient")
+    return RedirectResponse(f"/patients/{patient_id}/supply?saved=2", status_code=303)
