@@ -125,3 +125,17 @@ def test_editing_keeps_history_and_is_validated(any_journal: Journal) -> None:
     with pytest.raises(JournalInputError, match="cannot edit"):
         any_journal.edit_entry(pid, e.id, kind="note")
     assert [(v.version, v.data.value) for v in any_journal.history(pid, e.id)] == [(1, 4.0), (2, 6.0)]
+
+
+def test_the_plan_shown_is_the_one_in_force_else_the_latest_set_to_start_later(mem_journal: Journal) -> None:
+    from datetime import timedelta
+
+    pid = mem_journal.add_patient("Plan shown").id
+    today = mem_journal.clock().date()
+    assert mem_journal.current_or_next_plan(pid) is None
+    later = mem_journal.set_plan(pid, PlanSpec("regimen", today + timedelta(days=7), regimen="300 mg TID")).stored
+    assert mem_journal.current_or_next_plan(pid) == later
+    sooner = mem_journal.set_plan(pid, PlanSpec("regimen", today + timedelta(days=3), regimen="300 mg BID")).stored
+    assert mem_journal.current_or_next_plan(pid) == sooner  # set most recently
+    current = mem_journal.set_plan(pid, PlanSpec("regimen", today, regimen="300 mg QD")).stored
+    assert mem_journal.current_or_next_plan(pid) == current

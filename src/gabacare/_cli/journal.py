@@ -235,14 +235,10 @@ def plan_set(
         if len(chosen) != 1:
             fail("give exactly one of: a REGIMEN, --indication (titrate) or --from (taper)")
         first = _date(start, "--start") or date.today()
-        if regimen:
-            spec = PlanSpec("regimen", first, regimen=regimen)
-        elif indication:
-            spec = PlanSpec("titrate", first, indication=indication, target_mg=target_mg, crcl_ml_min=crcl,
-                            weight_kg=weight_kg, age_years=age)
-        else:
-            spec = PlanSpec("taper", first, regimen=from_regimen, risk=risk.value if risk else None,
-                            step_mg=step_mg, crcl_ml_min=crcl)
+        source = "regimen" if regimen else "titrate" if indication else "taper"
+        spec = PlanSpec.from_choice(source, first, regimen=regimen, indication=indication, target_mg=target_mg,
+                                    from_regimen=from_regimen, risk=risk.value if risk else None, step_mg=step_mg,
+                                    crcl_ml_min=crcl, weight_kg=weight_kg, age_years=age)
         result = open_journal(db).set_plan(patient, spec)
         sp = result.stored
         if json_out:

@@ -155,6 +155,33 @@ class PlanSpec:
         return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
 
     @classmethod
+    def from_choice(cls, source: str, start: date, *, regimen: str | None = None, indication: str | None = None,
+                    target_mg: float | None = None, from_regimen: str | None = None, risk: str | None = None,
+                    step_mg: float | None = None, crcl_ml_min: float | None = None, weight_kg: float | None = None,
+                    age_years: float | None = None) -> PlanSpec:
+        """The spec a planner's choice describes, keeping only the options that ``source`` uses.
+
+        Every face (``gabacare plan set``, ``PUT /api/v1/patients/{id}/plan``, the plan page and the
+        planners' "save to my journal") comes here, so which option belongs to which kind of plan is
+        written once: a steady ``regimen``; a titration's ``indication``, ``target_mg`` (mg/day),
+        ``crcl_ml_min`` (mL/min), ``weight_kg`` and ``age_years``; a taper's ``from_regimen``, ``risk``,
+        ``step_mg`` (mg/day) and ``crcl_ml_min``. Options of the other kinds are ignored.
+
+        >>> PlanSpec.from_choice("taper", date(2026, 1, 5), from_regimen="300 mg TID", indication="x").to_dict()
+        {'source': 'taper', 'start': '2026-01-05', 'regimen': '300 mg TID'}
+
+        Raises ``JournalInputError`` for a source other than regimen, titrate or taper.
+        """
+        if source == "regimen":
+            return cls("regimen", start, regimen=regimen)
+        if source == "titrate":
+            return cls("titrate", start, indication=indication, target_mg=target_mg, crcl_ml_min=crcl_ml_min,
+                       weight_kg=weight_kg, age_years=age_years)
+        if source == "taper":
+            return cls("taper", start, regimen=from_regimen, risk=risk, step_mg=step_mg, crcl_ml_min=crcl_ml_min)
+        raise JournalInputError("choose a titration, a taper or a steady regimen")
+
+    @classmethod
     def from_dict(cls, raw: Any) -> PlanSpec:
         """Read :meth:`to_dict` output back; raise ``JournalInputError`` when malformed."""
         if not isinstance(raw, dict):

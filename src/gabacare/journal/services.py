@@ -400,6 +400,20 @@ class Journal:
         """The plan in force on ``on`` (default: today)."""
         return plan_in_force(self.repo.list_plans(patient_id), on or self.clock().date())
 
+    def current_or_next_plan(self, patient_id: int) -> StoredPlan | None:
+        """The plan in force today, else the one set most recently among those that start later.
+
+        What the plan page and ``GET /api/v1/patients/{id}/plan`` show (a plan set to start next
+        Monday is shown before it starts); None when the patient has neither.
+        """
+        plans = self.repo.list_plans(patient_id)
+        today = self.clock().date()
+        current = plan_in_force(plans, today)
+        if current is not None:
+            return current
+        upcoming = [p for p in plans if p.plan.start > today]
+        return upcoming[-1] if upcoming else None
+
     # -- entries --------------------------------------------------------------------------------
     def _prepare(self, data: EntryData) -> EntryData:
         return self._derive(validate_entry(data, now=self.clock()))

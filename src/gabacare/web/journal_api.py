@@ -381,10 +381,7 @@ def get_plan(request: Request, patient_id: int, user: User) -> Any:
     from gabacare.web.problems import ProblemError
 
     journal = _read(request, user, patient_id, "plan")
-    stored = journal.active_plan(patient_id)
-    if stored is None:
-        upcoming = [p for p in journal.plans(patient_id) if p.plan.start > journal.clock().date()]
-        stored = upcoming[-1] if upcoming else None
+    stored = journal.current_or_next_plan(patient_id)
     if stored is None:
         raise ProblemError(404, None, "This patient has no plan yet.")
     return _plan_json(stored, build_plan(stored.plan.spec)[1])
@@ -398,14 +395,10 @@ def put_plan(request: Request, patient_id: int, body: PlanIn, user: User) -> Any
 
     journal, accounts, actor = _scope(request, user, patient_id, write=True)
     first = body.start or journal.clock().date()
-    if body.source == "regimen":
-        spec = PlanSpec("regimen", first, regimen=body.regimen)
-    elif body.source == "titrate":
-        spec = PlanSpec("titrate", first, indication=body.indication, target_mg=body.target_mg, crcl_ml_min=body.crcl,
-                        weight_kg=body.weight_kg, age_years=body.age)
-    else:
-        spec = PlanSpec("taper", first, regimen=body.from_regimen, risk=body.risk, step_mg=body.step_mg,
-                        crcl_ml_min=body.crcl)
+    spec = PlanSpec.from_choice(body.source, first, regimen=body.regimen, indication=body.indication,
+                                target_mg=body.target_mg, from_regimen=body.from_regimen, risk=body.risk,
+                                step_mg=body.step_mg, crcl_ml_min=body.crcl, weight_kg=body.weight_kg,
+                                age_years=body.age)
     result = journal.set_plan(patient_id, spec)
     accounts.audit(actor, "create", patient_id, "plan", result.stored.id)
     return _plan_json(result.stored, result.plan)

@@ -430,10 +430,7 @@ def _plan_page(request: Request, journal: Journal, view: View, *, status_code: i
     from gabacare.journal.services import build_plan
     from gabacare.knowledge import load_monograph
 
-    stored = journal.active_plan(view.patient.id)
-    if stored is None:
-        upcoming = [p for p in journal.plans(view.patient.id) if p.plan.start > journal.clock().date()]
-        stored = upcoming[-1] if upcoming else None
+    stored = journal.current_or_next_plan(view.patient.id)
     core_plan = build_plan(stored.plan.spec)[1] if stored is not None else None
     return render(request, "journal/plan.html", {
         "view": view, "patient": view.patient, "tab": "plan", "active": "journal", "stored": stored,
@@ -463,7 +460,6 @@ def set_plan_from_form(request: Request, user: CurrentUser, patient_id: int, for
     JournalInputError, ClinicalInputError
         A field is malformed or the plan cannot be made; nothing is stored.
     """
-    from gabacare.journal.errors import JournalInputError
     from gabacare.journal.model import PlanSpec
 
     journal, accounts, actor = _scope(request, user, patient_id, write=True)
@@ -471,20 +467,13 @@ def set_plan_from_form(request: Request, user: CurrentUser, patient_id: int, for
     def text(key: str) -> str | None:
         return form.get(key, "").strip() or None
 
-    source = form.get("source", "")
     first = _day(form.get("start"), "first day") or journal.clock().date()
-    crcl_value = _num(form.get("crcl", ""), "creatinine clearance")
-    if source == "titrate":
-        spec = PlanSpec("titrate", first, indication=text("indication"),
-                        target_mg=_num(form.get("target_mg", ""), "daily target"), crcl_ml_min=crcl_value,
-                        weight_kg=_num(form.get("weight_kg", ""), "weight"), age_years=_num(form.get("age", ""), "age"))
-    elif source == "taper":
-        spec = PlanSpec("taper", first, regimen=text("from_regimen"), risk=text("risk"),
-                        step_mg=_num(form.get("step_mg", ""), "taper step"), crcl_ml_min=crcl_value)
-    elif source == "regimen":
-        spec = PlanSpec("regimen", first, regimen=text("regimen"))
-    else:
-        raise JournalInputError("choose a titration, a taper or a steady regimen")
+    spec = PlanSpec.from_choice(
+        form.get("source", ""), first, regimen=text("regimen"), indication=text("indication"),
+        target_mg=_num(form.get("target_mg", ""), "daily target"), from_regimen=text("from_regimen"),
+        risk=text("risk"), step_mg=_num(form.get("step_mg", ""), "taper step"),
+        crcl_ml_min=_num(form.get("crcl", ""), "creatinine clearance"), weight_kg=_num(form.get("weight_kg", ""), "weight"),
+        age_years=_num(form.get("age", ""), "age"))
     result = journal.set_plan(patient_id, spec)
     accounts.audit(actor, "create", patient_id, "plan", result.stored.id)
     return result.stored.id
