@@ -101,7 +101,7 @@ def test_the_pages_show_pills_on_hand_and_take_a_pickup(sapp: FastAPI) -> None:
         assert f'hx-get="/patients/{pid}/supply/section"' in today and "Pills on hand" in today
         assert "No pick-up logged yet" in b.get(f"/patients/{pid}/supply/section").text
         page = b.get(f"/patients/{pid}/supply")
-        assert page.status_code == 200 and 'action="/patients/%d/pickups"' % pid in page.text
+        assert page.status_code == 200 and f'action="/patients/{pid}/pickups"' in page.text
         token = form_token(page.text)
         bad = b.post(f"/patients/{pid}/pickups", data={"csrf_token": token, "strength_mg": "300", "count": "0"})
         assert bad.status_code == 422 and "count of 300 mg pieces must be from 1 to 1200" in bad.text
