@@ -29,7 +29,7 @@ EXPANSIONS: dict[str, list[str]] = {
     "/problems/{slug}": [f"/problems/{s}" for s in PROBLEM_TYPES],
 }
 #: GET routes that are not HTML pages (downloads, pictures, probes).
-NOT_PAGES = {"/healthz", "/manifest.webmanifest", "/sw.js", "/patients/{patient_id}/reminders.ics",
+NOT_PAGES = {"/healthz", "/manifest.webmanifest", "/sw.js", "/pwa/csrf-token", "/patients/{patient_id}/reminders.ics",
              "/patients/{patient_id}/charts/{name}.svg", "/patients/{patient_id}/report.{fmt}",
              "/shared/charts/{name}.svg", "/shared/report.{fmt}", "/patients/{patient_id}/export.{fmt}",
              "/feeds/{token}.ics"}
