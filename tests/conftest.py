@@ -38,7 +38,8 @@ if not os.environ.get("GABACARE_DB"):
 
 PG_DB = "gabacare_test"
 JOURNAL_TABLES = ("entry_revisions, entries, questionnaires, plan_doses, plans, patients, audit_log, share_links, api_tokens, "
-                  "sessions, users, web_signin_failures, web_seen_jti, web_cds_feedback, calendar_feeds, pickups, supply_settings")
+                  "sessions, users, web_signin_failures, web_seen_jti, web_cds_feedback, calendar_feeds, pickups, "
+                  "supply_settings")
 
 
 def _pg_bindir() -> Path | None:
