@@ -12,7 +12,7 @@ opens a fresh, separate engine each call. SQLAlchemy is imported only here, when
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
     from gabacare.journal.account_repository import AccountRepository
     from gabacare.journal.accounts import Accounts
+    from gabacare.journal.accounts_model import AuditEntry, NewAuditEntry
+    from gabacare.journal.audit_writer import GroupCommit
     from gabacare.journal.repository import JournalRepository
     from gabacare.journal.services import Journal
 
@@ -31,10 +33,20 @@ _open: dict[str, Stores] = {}
 
 @dataclass(frozen=True)
 class Stores:
-    """The journal and account repositories over one database."""
+    """The journal and account repositories over one database, and the audit log's group commit.
+
+    ``audit`` is shared by every :class:`Accounts` made over these stores, so concurrent requests'
+    audit rows share transactions (see :mod:`gabacare.journal.audit_writer`).
+    """
 
     journal: JournalRepository
     accounts: AccountRepository
+    audit: GroupCommit[NewAuditEntry, AuditEntry] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        from gabacare.journal.audit_writer import GroupCommit
+
+        object.__setattr__(self, "audit", GroupCommit(self.accounts.append_audits))
 
     def close(self) -> None:
         self.journal.close()
@@ -111,4 +123,5 @@ def accounts(db: str | None = None, *, password_hasher: PasswordHasher | None = 
     """
     from gabacare.journal.accounts import Accounts
 
-    return Accounts(stores(db).accounts, password_hasher=password_hasher)
+    found = stores(db)
+    return Accounts(found.accounts, password_hasher=password_hasher, audit_writer=found.audit)

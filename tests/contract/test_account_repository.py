@@ -132,6 +132,20 @@ def test_share_links_round_trip_and_revoke(store: Store) -> None:
         a.add_share_link(999, created_by=uid, token_hash=HASH_B, created_at=T0, expires_at=T0)
 
 
+def test_several_audit_rows_are_appended_together_in_order(store: Store) -> None:
+    # The group commit (journal/audit_writer.py) writes concurrent requests' rows through this.
+    a = store.accounts
+    uid = _user(store)
+    pid = a.add_owned_patient(uid, NewPatient("P"), created_at=T0).id
+    first = a.append_audit(NewAuditEntry(T0, "user", uid, "read", pid, "entry", None))
+    batch = [NewAuditEntry(T0 + timedelta(minutes=i), "user", uid, "read", pid, "entry", i) for i in range(5)]
+    stored = a.append_audits(batch)
+    assert [e.resource_id for e in stored] == [0, 1, 2, 3, 4]
+    assert all(s.id > first.id for s in stored) and [s.id for s in stored] == sorted(s.id for s in stored)
+    assert a.list_audit(pid) == [first, *stored]
+    assert a.append_audits([]) == []
+
+
 def test_audit_is_append_only_and_per_patient(store: Store) -> None:
     a = store.accounts
     uid = _user(store)

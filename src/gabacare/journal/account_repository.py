@@ -29,6 +29,7 @@ PostgreSQL adapters. Rules every adapter keeps:
 from __future__ import annotations
 
 import abc
+from collections.abc import Sequence
 from datetime import datetime
 
 from gabacare.journal.accounts_model import (
@@ -203,6 +204,10 @@ class AccountRepository(abc.ABC):
     @abc.abstractmethod
     def append_audit(self, entry: NewAuditEntry) -> AuditEntry:
         """Append one audit record and return it with its id."""
+
+    @abc.abstractmethod
+    def append_audits(self, entries: Sequence[NewAuditEntry]) -> list[AuditEntry]:
+        """Append several audit records in one transaction (all or none), in order, with their ids."""
 
     @abc.abstractmethod
     def list_audit(self, patient_id: int) -> list[AuditEntry]:

@@ -75,6 +75,8 @@ from gabacare.journal.model import NewPatient, Patient, Sex, validate_patient
 if TYPE_CHECKING:
     from argon2 import PasswordHasher
 
+    from gabacare.journal.audit_writer import GroupCommit
+
 __all__ = ["Accounts", "check_password", "normalize_email"]
 
 Clock = Callable[[], datetime]
@@ -163,11 +165,15 @@ class Accounts:
     """
 
     def __init__(
-        self, repo: AccountRepository, clock: Clock = _utc_now, *, password_hasher: PasswordHasher | None = None
+        self, repo: AccountRepository, clock: Clock = _utc_now, *, password_hasher: PasswordHasher | None = None,
+        audit_writer: GroupCommit[NewAuditEntry, AuditEntry] | None = None,
     ) -> None:
         from argon2 import PasswordHasher
 
         self.repo = repo
+        # Audit rows of concurrent requests share a transaction through it (composition.Stores.audit);
+        # without one, each row is its own transaction.
+        self.audit_writer = audit_writer
         self.clock = clock
         self.hasher = password_hasher if password_hasher is not None else PasswordHasher()
         self._dummy_hash: str | None = None
@@ -630,8 +636,10 @@ class Accounts:
         self, actor: Actor, action: AuditAction, patient_id: int | None, resource_kind: ResourceKind,
         resource_id: int | None, at: datetime,
     ) -> AuditEntry:
-        return self.repo.append_audit(NewAuditEntry(at, actor.kind, actor.id, action, patient_id, resource_kind,
-                                                    resource_id))
+        entry = NewAuditEntry(at, actor.kind, actor.id, action, patient_id, resource_kind, resource_id)
+        if self.audit_writer is not None:
+            return self.audit_writer.append(entry)
+        return self.repo.append_audit(entry)
 
     def audit(
         self, actor: Actor, action: AuditAction, patient_id: int | None, resource_kind: ResourceKind,

@@ -522,6 +522,12 @@ class InMemoryAccountRepository(AccountRepository):
             self._audit.append(stored)
             return stored
 
+    def append_audits(self, entries: Sequence[NewAuditEntry]) -> list[AuditEntry]:
+        with self._lock:
+            stored = [AuditEntry(**vars(e), id=self._new_id("audit")) for e in entries]
+            self._audit.extend(stored)
+            return stored
+
     def list_audit(self, patient_id: int) -> list[AuditEntry]:
         with self._lock:
             return [a for a in self._audit if a.patient_id == patient_id]

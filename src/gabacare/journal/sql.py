@@ -831,6 +831,15 @@ class SqlAccountRepository(AccountRepository):
             s.flush()
             return _audit(row)
 
+    def append_audits(self, entries: Sequence[NewAuditEntry]) -> list[AuditEntry]:
+        with self._tx() as s:
+            rows = [AuditRow(at=e.at, actor_kind=e.actor_kind, actor_id=e.actor_id, action=e.action,
+                             patient_id=e.patient_id, resource_kind=e.resource_kind, resource_id=e.resource_id)
+                    for e in entries]
+            s.add_all(rows)
+            s.flush()
+            return [_audit(r) for r in rows]
+
     def list_audit(self, patient_id: int) -> list[AuditEntry]:
         with self._read() as s:
             return [_audit(r) for r in s.scalars(select(AuditRow).where(AuditRow.patient_id == patient_id)
