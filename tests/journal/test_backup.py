@@ -22,7 +22,7 @@ from gabacare.app.backup import BackupInputError, BackupTooLarge, KdfParams
 from gabacare.journal.accounts import Accounts
 from gabacare.journal.accounts_model import Actor, User
 from gabacare.journal.model import PlanSpec
-from gabacare.journal.refills import log_pickup
+from gabacare.journal.refills import log_pickup, set_lead_days
 from gabacare.journal.services import Journal
 
 from .conftest import NOW
@@ -30,6 +30,7 @@ from .conftest import NOW
 FAST = KdfParams(log2_n=10)  # the cheapest cost a file may name: these tests are about contents, not the KDF
 PASS = "correct horse battery staple"
 PASSWORD = "a long enough secret"
+EMPTY_JOURNAL = '{"format": "gabacare-journal", "version": 2, "rows": []}'
 
 
 @dataclass
@@ -82,6 +83,7 @@ def fill(site: Site) -> None:
     j.log_questionnaire(ann.id, "pain_nrs", [5], at=at + timedelta(days=5, hours=9))
     log_pickup(j, ann.id, 300, 90, at=at + timedelta(hours=9))  # pills collected (issue 15, refills)
     log_pickup(j, ann.id, 100, 30, at=at + timedelta(days=4, hours=9))
+    set_lead_days(j, ann.id, 10)  # a setting of the patient's own, outside the journal
     bob = a.create_patient_for(u, "Bob Backup", sex="male")
     j.set_plan(bob.id, PlanSpec("regimen", day - timedelta(days=30), regimen="300 mg TID"))
     j.set_plan(bob.id, PlanSpec("regimen", day, regimen="300 mg BID"))
@@ -100,6 +102,7 @@ def snapshot(site: Site) -> dict[str, object]:
             "plans": [sp.plan.spec.to_text() for sp in j.plans(p.id)],
             "questionnaires": sorted((q.uid, q.data) for q in j.repo.list_questionnaires(p.id)),
             "pickups": sorted((k.uid, k.data) for k in j.repo.list_pickups(p.id)),
+            "refill_lead_days": j.repo.get_refill_lead_days(p.id),
         }
     return out
 
@@ -171,6 +174,16 @@ def test_a_restore_completes_a_journal_that_is_partly_there(source: Site, fresh:
     again = _restore(fresh, data)
     assert again.entries == 0 and again.created == 0
     assert any(e.uid == newer.uid for e in fresh.journal.entries(ann.id))  # nothing of the account is removed
+
+
+def test_a_setting_is_restored_only_where_the_patient_has_none(source: Site, fresh: Site) -> None:
+    data = _backup(source)
+    _restore(fresh, data)
+    ann = next(p for p in fresh.accounts.patients_of(fresh.user) if p.name == "Ann Backup")
+    assert fresh.journal.repo.get_refill_lead_days(ann.id) == 10
+    set_lead_days(fresh.journal, ann.id, 3)  # chosen again in the new install
+    _restore(fresh, data)
+    assert fresh.journal.repo.get_refill_lead_days(ann.id) == 3  # the account's own choice stays
 
 
 def test_audit_rows_name_ids_and_words_only(source: Site, fresh: Site) -> None:
@@ -273,12 +286,24 @@ def test_a_database_failure_part_way_takes_back_the_patients_it_made(source: Sit
     {"format": "gabacare-backup", "version": 1, "patients": [{"profile": {"name": "X", "weight_kg": "heavy"},
                                                                 "journal": ""}]},
     {"format": "gabacare-backup", "version": 1, "patients": [{"profile": {"name": "X"}, "journal": "{nope"}]},
+    {"format": "gabacare-backup", "version": 1, "patients": [{"profile": {"name": "X"}, "journal": "",
+                                                                "settings": []}]},
+    {"format": "gabacare-backup", "version": 1, "patients": [{"profile": {"name": "X"}, "settings":
+                                                                {"refill_lead_days": 400}, "journal": EMPTY_JOURNAL}]},
     [1, 2, 3],
 ])
 def test_a_malformed_document_is_an_input_error(fresh: Site, document: object) -> None:
     with pytest.raises(BackupInputError):
         _restore(fresh, _sealed(document))
     assert _rows(fresh) == 0
+
+
+def test_a_minimal_hand_made_backup_restores(fresh: Site) -> None:
+    doc = {"format": "gabacare-backup", "version": 1,
+           "patients": [{"profile": {"name": "X"}, "settings": {"refill_lead_days": 5}, "journal": EMPTY_JOURNAL}]}
+    result = _restore(fresh, _sealed(doc))
+    assert (result.created, result.entries, result.app_version) == (1, 0, None)
+    assert fresh.journal.repo.get_refill_lead_days(fresh.accounts.patients_of(fresh.user)[0].id) == 5
 
 
 def test_damaged_contents_deeply_nested_json_and_bombs_are_refused(fresh: Site) -> None:

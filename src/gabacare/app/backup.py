@@ -5,7 +5,9 @@ JSON document:
 
 * **document** (UTF-8 JSON): ``{"format": "gabacare-backup", "version": 1, "app_version": ...,
   "created": "<UTC ISO time>", "account": {"display_name", "role"}, "patients": [{"profile":
-  {"name", "birth_date", "sex", "weight_kg"}, "journal": "<text>"}, ...]}``. Each ``journal`` is the
+  {"name", "birth_date", "sex", "weight_kg"}, "settings": {"refill_lead_days"}, "journal": "<text>"},
+  ...]}``. ``settings`` are the patient's own choices kept outside the journal (the refill reminder's
+  lead time, null when the patient kept the default; optional when reading). Each ``journal`` is the
   patient's journal export exactly as :mod:`gabacare.journal.transfer` writes it in JSON (plans as
   their specs, entries with their ``uid``, current version, slot and as-needed flag, questionnaires
   with their answers and ``uid``, and whatever else the export carries, such as pick-ups of pills):
@@ -34,6 +36,7 @@ Idempotence: a backed-up patient is the account's existing patient with the same
 letter case aside), birth date and sex, not already matched in this restore; otherwise a new patient
 is created. Entries and questionnaires are matched by ``uid`` and plans by their spec (the journal's
 import rules), so restoring the same file twice adds nothing and reports everything "already present".
+A patient's setting from the backup is applied only where the patient has none of its own.
 
 Handles patient data: nothing here logs; error messages name the rule, never a value.
 """
@@ -275,7 +278,8 @@ def make_backup(journal: Journal, accounts: Accounts, user: User, passphrase: st
         # in the export is backed up without a change here.
         counts["other"] += result.rows - held["plans"] - held["questionnaires"] - entries
         counts["invalid"] += len(result.invalid_entries)
-        items.append({"profile": _profile(p), "journal": out.getvalue()})
+        items.append({"profile": _profile(p), "settings": {"refill_lead_days": journal.repo.get_refill_lead_days(p.id)},
+                      "journal": out.getvalue()})
     document = {"format": BACKUP_FORMAT, "version": BACKUP_VERSION, "app_version": __version__,
                 "created": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
                 "account": {"display_name": user.display_name, "role": user.role}, "patients": items}
@@ -313,6 +317,7 @@ class _Item:
 
     profile: NewPatient
     journal: str
+    lead_days: Any = None
 
 
 def _text(raw: dict[str, Any], key: str, what: str) -> str | None:
@@ -339,7 +344,15 @@ def _item(raw: Any, n: int) -> _Item:
         raise BackupInputError(f"{where}: weight must be a number")
     return _Item(NewPatient(_text(prof, "name", f"{where}: name") or "", born,
                             cast("Sex | None", _text(prof, "sex", f"{where}: sex")),
-                            None if weight is None else float(weight)), raw["journal"])
+                            None if weight is None else float(weight)), raw["journal"], _lead_days(raw, where))
+
+
+def _lead_days(raw: dict[str, Any], where: str) -> Any:
+    """The patient's refill lead time as read (None: the default; checked in :func:`_validated`)."""
+    chosen = raw.get("settings", {})
+    if not isinstance(chosen, dict):
+        raise BackupInputError(f"{where}: settings must be an object")
+    return chosen.get("refill_lead_days")
 
 
 def read_document(data: bytes, passphrase: str) -> dict[str, Any]:
@@ -396,6 +409,7 @@ def _validated(items: list[_Item], journal: Journal) -> list[_Item]:
     from gabacare.journal.errors import JournalInputError
     from gabacare.journal.memory import InMemoryJournalRepository
     from gabacare.journal.model import validate_patient
+    from gabacare.journal.refills import check_lead_days
     from gabacare.journal.services import Journal as JournalService
 
     scratch = JournalService(InMemoryJournalRepository(), clock=journal.clock)
@@ -406,9 +420,10 @@ def _validated(items: list[_Item], journal: Journal) -> list[_Item]:
             pid = scratch.add_patient(profile.name, birth_date=profile.birth_date, sex=profile.sex,
                                       weight_kg=profile.weight_kg).id
             scratch.import_text(pid, item.journal, "json")
+            lead_days = None if item.lead_days is None else check_lead_days(item.lead_days)
         except JournalInputError as exc:
             raise BackupInputError(f"patient {n} of the backup: {exc}; nothing was restored") from None
-        out.append(_Item(profile, item.journal))
+        out.append(_Item(profile, item.journal, lead_days))
     return out
 
 
@@ -437,6 +452,8 @@ def restore_backup(journal: Journal, accounts: Accounts, user: User, data: bytes
                                                   weight_kg=prof.weight_kg).id
                 created.append(pid)
             counts = journal.import_text(pid, item.journal, "json")
+            if item.lead_days is not None and journal.repo.get_refill_lead_days(pid) is None:
+                journal.repo.set_refill_lead_days(pid, item.lead_days)  # never overrides the account's own choice
             for key in totals:
                 totals[key] += counts[key]
             accounts.audit(actor, "import", pid, "patient", pid)
