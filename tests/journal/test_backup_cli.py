@@ -84,7 +84,7 @@ def test_backup_then_restore_into_a_fresh_database(demo: str, db_url: str, passf
     made = run("backup", "--account", DEMO_EMAIL, "--out", str(out), "--passphrase-file", str(passfile), "--db", demo)
     assert made["patients"] == 2 and made["entries"] > 50 and made["bytes"] == out.stat().st_size
     assert not out.with_name(out.name + ".partial").exists()
-    assert out.read_bytes()[:4] == b"GCBK"
+    assert out.read_bytes()[:4] == b"GCBK" and out.stat().st_mode & 0o077 == 0  # the owner's alone
 
     _fresh_account(db_url)
     first = run("restore", str(out), "--account", DEMO_EMAIL, "--passphrase-file", str(passfile), "--db", db_url)

@@ -9,6 +9,7 @@ one line on stderr; nothing is restored then.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -53,9 +54,12 @@ def backup(
         accs = accounts(db)
         user = account_by_email(accs, account)
         made = make_backup(journal(db), accs, user, _passphrase(passphrase_file, confirm=True), actor=Actor.cli())
-        # NOTE: write then rename, so an interrupted run never leaves half a backup under the name asked for.
+        # NOTE: write then rename, so an interrupted run never leaves half a backup under the name asked for;
+        # readable by its owner only (it is encrypted, but who may copy it is still worth limiting).
         partial = out.with_name(out.name + ".partial")
-        partial.write_bytes(made.data)
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(made.data)
         partial.replace(out)
         if json_out:
             emit_json({"account": user.email, "out": str(out), **made.summary()})
