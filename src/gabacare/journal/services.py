@@ -25,7 +25,13 @@ from typing import TYPE_CHECKING, Any, Literal, TextIO, get_args
 
 from gabacare.errors import ConflictError
 from gabacare.journal import analysis, settings, transfer
-from gabacare.journal.errors import ImportValidationError, JournalError, JournalInputError, JournalStorageError
+from gabacare.journal.errors import (
+    ImportValidationError,
+    JournalError,
+    JournalInputError,
+    JournalStorageError,
+    UnknownEntryError,
+)
 from gabacare.journal.model import (
     DOSE_STATUSES,
     ENTRY_KINDS,
@@ -67,6 +73,7 @@ __all__ = [
     "LoggedQuestionnaire",
     "PlanResult",
     "RenalRecheck",
+    "SavedRecap",
     "SideEffectResult",
     "TodayDose",
     "TodayView",
@@ -142,6 +149,35 @@ class LabResult:
     entry: Entry
     renal: RenalRecheck | None
     renal_skipped: str | None
+
+
+@dataclass(frozen=True)
+class SavedRecap:
+    """What a log form showed right after saving, rebuilt from the stored entries (Post/Redirect/Get).
+
+    ``entries``: the patient's own entries among the ids asked for (in the order asked, no repeats);
+    ``triage``: the most urgent reading of a side effect or note among them (a note only when it calls
+    for action, as when it was logged); ``lab``: the kidney check re-run for a creatinine among them.
+    """
+
+    entries: tuple[Entry, ...]
+    triage: SideEffectResult | None
+    lab: LabResult | None
+
+
+#: The largest id an ``entries.id`` column holds on every backend (PostgreSQL ``INTEGER``): a larger
+#: one names no entry, and is not sent to the database (which would refuse it as out of range).
+_MAX_ENTRY_ID = 2**31 - 1
+
+
+def _read_text(entry: Entry) -> SideEffectResult:
+    """The core's triage of a side effect's or note's text (pure and deterministic: the same text
+    gives the same reading as when it was logged, under today's rules)."""
+    from gabacare.clinical.triage import triage
+
+    result = triage([entry.data.text or ""]).results[0]
+    return SideEffectResult(entry, result.recognized, result.urgency, result.advice,
+                            result.urgency == "emergency", tuple(result.citations))
 
 
 @dataclass(frozen=True)
@@ -586,21 +622,41 @@ class Journal:
     def log_note_read(self, patient_id: int, text: str, *, at: datetime | None = None) -> SideEffectResult:
         """Log a free note and read it like a side effect: a note that describes an emergency
         ("he would not wake up this morning") is flagged at once, as a side effect would be."""
-        from gabacare.clinical.triage import triage
-
-        entry = self.log_note(patient_id, text, at=at)
-        result = triage([entry.data.text or ""]).results[0]
-        return SideEffectResult(entry, result.recognized, result.urgency, result.advice,
-                                result.urgency == "emergency", tuple(result.citations))
+        return _read_text(self.log_note(patient_id, text, at=at))
 
     def log_side_effect(self, patient_id: int, text: str, *, at: datetime | None = None) -> SideEffectResult:
         """Log a side effect; the core's triage flags an emergency at once."""
-        from gabacare.clinical.triage import triage
+        return _read_text(self._add(patient_id, EntryData("side_effect", self._at(at), text=text)))
 
-        entry = self._add(patient_id, EntryData("side_effect", self._at(at), text=text))
-        result = triage([entry.data.text or ""]).results[0]
-        return SideEffectResult(entry, result.recognized, result.urgency, result.advice,
-                                result.urgency == "emergency", tuple(result.citations))
+    def recap_saved(self, patient_id: int, entry_ids: Sequence[int]) -> SavedRecap:
+        """Rebuild what logging ``entry_ids`` showed (the page a Post/Redirect/Get lands on): the
+        entries, the triage of a side effect or note, the kidney check of a creatinine (re-run
+        against the plans as stored now). Reads only; writes nothing.
+
+        Ids that are not the patient's current entries (another patient's, deleted, made up) are
+        left out without an error (never sent to the database when no column could hold
+        them). At most as many ids are read as one log form saves (one per
+        score scale, ``settings.KNOWN_SCALES``): the rest are ignored, so the work is bounded.
+        """
+        found: list[Entry] = []
+        wanted = [i for i in dict.fromkeys(entry_ids) if 0 < i <= _MAX_ENTRY_ID]
+        for entry_id in wanted[:len(settings.KNOWN_SCALES)]:
+            try:
+                found.append(self.repo.get_entry(patient_id, entry_id))
+            except UnknownEntryError:
+                continue
+        readings = [_read_text(e) for e in found if e.kind in ("side_effect", "note")]
+        # A note is shown only when it calls for action (as log_note_read's caller shows it).
+        readings = [r for r in readings if r.entry.kind == "side_effect"
+                    or r.urgency in ("emergency", "contact_prescriber")]
+        rank = {"emergency": 0, "contact_prescriber": 1}
+        triage = min(readings, key=lambda r: rank.get(r.urgency or "", 2), default=None)
+        lab = None
+        creatinine = next((e for e in found if e.kind == "lab" and e.data.name == "creatinine"), None)
+        if creatinine is not None:
+            renal, why = self.renal_recheck(self.repo.get_patient(patient_id), creatinine)
+            lab = LabResult(creatinine, renal, why)
+        return SavedRecap(tuple(found), triage, lab)
 
     def _scored(self, instrument: str, answers: Sequence[int], at: datetime) -> tuple[NewQuestionnaire, Any]:
         """Score ``answers`` with the core and check ``at`` (not in the future): the row to store and the result."""

@@ -18,8 +18,9 @@ route                                       what
 ``POST /patients/{id}/entries/{e}/edit``    change when a dose was taken (or its mg)
 ``POST /patients/{id}/entries/{e}/undo``    undo the last change: delete a new entry, revert an edit
 ``POST /patients/{id}/entries/{e}/delete``  delete an entry
-``GET /patients/{id}/log``                  forms: scores, trigger, side effect, lab, note
-``POST /patients/{id}/{kind}``              ``symptoms``, ``triggers``, ``side-effects``, ``labs``, ``notes``
+``GET /patients/{id}/log``                  forms: scores, trigger, side effect, lab, note (``?saved=``)
+``POST /patients/{id}/{kind}``              ``symptoms``, ``triggers``, ``side-effects``, ``labs``, ``notes``;
+                                            saved: 303 to ``log?saved=<ids>`` (HTMX: in place)
 ``GET|POST /patients/{id}/plan``            the plan in force (with citations); set a new one
 ``GET /patients/{id}/trends``               adherence and score charts for a period
 ``GET /patients/{id}/charts/{name}.svg``    one chart (``adherence``, ``dose``, ``score-<scale>``)
@@ -49,9 +50,11 @@ from gabacare.web.problems import ProblemError
 from gabacare.web.security import require_csrf
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from gabacare.journal.accounts import Accounts
     from gabacare.journal.accounts_model import Actor, AuditAction, ResourceKind
-    from gabacare.journal.model import Patient
+    from gabacare.journal.model import Entry, Patient
     from gabacare.journal.services import Journal
 
 __all__ = ["SCORE_SCALES", "router", "set_plan_from_form"]
@@ -344,10 +347,61 @@ def _log_page(request: Request, journal: Journal, view: View, *, status_code: in
         "lab": None, "form": {}, **ctx}, status_code)
 
 
+#: A ``saved`` query longer than this is not read (far more than one form's ids; see :func:`_saved_ids`).
+_SAVED_QUERY_MAX_CHARS = 200
+
+
+def _saved_ids(text: str | None) -> list[int]:
+    """The entry ids of ``?saved=3,4`` (comma-separated); anything else in it is ignored, never an error
+    (a stale or edited link shows the page without the "saved" message)."""
+    if not text or len(text) > _SAVED_QUERY_MAX_CHARS:
+        return []
+    return [int(p) for p in text.split(",") if p.strip().isascii() and p.strip().isdigit()]
+
+
+def _saved_message(entries: Sequence[Entry]) -> str | None:
+    """The line the page says after saving, from what was stored (one per kind of entry)."""
+    from gabacare.journal.model import LEVEL_TEST
+
+    said: list[str] = []
+    scores = sum(e.kind == "symptom" for e in entries)
+    if scores:
+        said.append(f"{scores} score(s) saved.")
+    for e in entries:
+        if e.kind == "trigger":
+            line = "Trigger saved."
+        elif e.kind == "side_effect":
+            line = "Side effect saved."
+        elif e.kind == "note":
+            line = "Note saved."
+        elif e.kind == "lab" and e.data.name == LEVEL_TEST:
+            line = "Gabapentin level saved: see what it says on the Levels page."
+        elif e.kind == "lab":
+            line = "Creatinine saved."
+        else:
+            continue
+        if line not in said:
+            said.append(line)
+    return " ".join(said) or None
+
+
+def _log_saved(request: Request, journal: Journal, view: View, entry_ids: Sequence[int]) -> Response:
+    """The log page as it stands after saving ``entry_ids`` (rebuilt from the stored entries)."""
+    recap = journal.recap_saved(view.patient.id, entry_ids)
+    return _log_page(request, journal, view, saved=_saved_message(recap.entries), triage=recap.triage, lab=recap.lab)
+
+
 @router.get("/patients/{patient_id}/log", response_class=HTMLResponse)
-def log_page(request: Request, patient_id: int, user: CurrentUser = Depends(page_user)) -> Response:
+def log_page(request: Request, patient_id: int, saved: str | None = None,
+             user: CurrentUser = Depends(page_user)) -> Response:
+    """The log forms; ``saved`` (comma-separated entry ids: where a saved form lands) shows what was
+    saved, the triage of a side effect or note and the kidney check of a creatinine. Only the
+    patient's own current entries count; other ids are ignored."""
     journal, view = _read(request, user, patient_id, "entry")
-    return _log_page(request, journal, view)
+    ids = _saved_ids(saved)
+    if not ids:
+        return _log_page(request, journal, view)
+    return _log_saved(request, journal, view, ids)
 
 
 LOG_KINDS = ("symptoms", "triggers", "side-effects", "labs", "notes")
@@ -381,7 +435,6 @@ def _log_submit(request: Request, patient_id: int, kind: str, form: dict[str, st
     except ValueError:
         return _log_page(request, journal, view, error="The time must be a date and time.", form=form, status_code=422)
     try:
-        ctx: dict[str, Any] = {}
         if kind == "symptoms":
             written = []
             for scale in [s for s, _, _ in SCORE_SCALES] + ["spasm_count"]:
@@ -391,37 +444,32 @@ def _log_submit(request: Request, patient_id: int, kind: str, form: dict[str, st
             if not written:
                 raise JournalInputError("fill in at least one score")
             ids = [e.id for e in written]
-            saved = f"{len(written)} score(s) saved."
         elif kind == "triggers":
             ids = [journal.log_trigger(patient_id, form.get("tag", ""), at=at).id]
-            saved = "Trigger saved."
         elif kind == "notes":
-            note = journal.log_note_read(patient_id, form.get("text", ""), at=at)
-            ids, saved = [note.entry.id], "Note saved."
-            if note.urgency in ("emergency", "contact_prescriber"):
-                ctx = {"triage": note}
+            ids = [journal.log_note_read(patient_id, form.get("text", ""), at=at).entry.id]
         elif kind == "side-effects":
-            result = journal.log_side_effect(patient_id, form.get("text", ""), at=at)
-            ids, saved, ctx = [result.entry.id], "Side effect saved.", {"triage": result}
+            ids = [journal.log_side_effect(patient_id, form.get("text", ""), at=at).entry.id]
         elif form.get("test") == LEVEL_TEST:
             value = _num(form.get("value", ""), "gabapentin level")
             if value is None:
                 raise JournalInputError("the level's value is required")
             if at is None:
                 raise JournalInputError("give the time the blood was taken: the estimate depends on it")
-            lab = journal.log_lab(patient_id, LEVEL_TEST, value, unit=form.get("unit") or None, at=at)
-            ids, saved = [lab.entry.id], "Gabapentin level saved: see what it says on the Levels page."
+            ids = [journal.log_lab(patient_id, LEVEL_TEST, value, unit=form.get("unit") or None, at=at).entry.id]
         else:
             value = _num(form.get("value", ""), "creatinine")
             if value is None:
                 raise JournalInputError("creatinine value is required")
-            lab = journal.log_lab(patient_id, "creatinine", value, unit=form.get("unit") or None, at=at)
-            ids, saved, ctx = [lab.entry.id], "Creatinine saved.", {"lab": lab}
+            ids = [journal.log_lab(patient_id, "creatinine", value, unit=form.get("unit") or None, at=at).entry.id]
     except JournalInputError as exc:
         return _log_page(request, journal, view, error=str(exc), form=form, status_code=422)
     for entry_id in ids:
         accounts.audit(actor, "create", patient_id, "entry", entry_id)
-    return _log_page(request, journal, view, saved=saved, **ctx)
+    if _is_htmx(request):  # sent by HTMX: answer in place, as the dose taps do
+        return _log_saved(request, journal, view, ids)
+    # Post/Redirect/Get: a reload of the page shown next reads the entries again and stores nothing.
+    return RedirectResponse(f"/patients/{patient_id}/log?saved={','.join(map(str, ids))}", status_code=303)
 
 
 # -- plan ---------------------------------------------------------------------------------------
