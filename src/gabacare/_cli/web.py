@@ -22,13 +22,13 @@ def serve(
     workers: Annotated[int, typer.Option(
         "--workers", min=1, max=64,
         help="Worker processes, each a full copy of the app sharing the port and the database. With more than "
-             "one, every worker signs forms with the same key ($GABACARE_SECRET_KEY, else one made for this run).",
+             "one, every worker signs forms with the same key: $GABACARE_SECRET_KEY, else the key file kept "
+             "beside a SQLite journal (so open forms outlive a restart), else one made for this run.",
     )] = 1,
 ) -> None:
     """Serve GabaCare in the browser at http://HOST:PORT (Ctrl+C stops it)."""
     import logging
     import os
-    import secrets
 
     try:
         import uvicorn
@@ -47,9 +47,22 @@ def serve(
         uvicorn.run(create_app(), **options)  # type: ignore[arg-type]
         return
     # Each worker process builds its own app from the factory; they must agree on the key that signs
-    # forms, or a form served by one worker is refused by the next ("form expired or forged"). The key
-    # reaches the workers through the environment they inherit, never the command line.
-    os.environ.setdefault("GABACARE_SECRET_KEY", secrets.token_urlsafe(32))
+    # forms, or a form served by one worker is refused by the next ("form expired or forged").
+    # form_key() reads (or first makes) the key file beside a SQLite journal: the workers read the same
+    # file, and so does the next run, so forms open across a restart stay valid. Only when there is no
+    # such file (PostgreSQL, an unwritable directory) and no GABACARE_SECRET_KEY does this run make one,
+    # handed to the workers through the environment they inherit, never the command line.
+    from pydantic import ValidationError
+
+    from gabacare.web.settings import WebSettings, form_key
+
+    try:
+        settings = WebSettings()
+    except ValidationError as exc:
+        fail(f"bad GABACARE_* setting: {exc.errors()[0].get('loc', ('?',))[0]}: {exc.errors()[0].get('msg', '')}")
+    run_key = settings.secret_key.get_secret_value()
+    if form_key(settings) == run_key and "GABACARE_SECRET_KEY" not in os.environ:
+        os.environ["GABACARE_SECRET_KEY"] = run_key
     typer.echo(f"  {workers} worker processes", err=True)
     uvicorn.run("gabacare.web:create_app", factory=True, workers=workers, **options)  # type: ignore[arg-type]
 

@@ -4,7 +4,7 @@ security and problem handlers.
 Seams for later work (journal, accounts):
 
 * ``app.state.settings`` (:class:`WebSettings`), ``app.state.templates`` (Jinja2), ``app.state.csrf``
-  (:class:`CsrfSigner`), ``app.state.signin_limiter`` and ``address_limiter`` (a
+  (:class:`CsrfSigner`, made once by :func:`gabacare.web.auth.install`), ``app.state.signin_limiter`` and ``address_limiter`` (a
   :class:`SignInRateLimiter`, or its database twin when a database is named: see
   :mod:`gabacare.web.shared_state`). Password
   hashing belongs to :class:`gabacare.journal.accounts.Accounts`.
@@ -88,7 +88,7 @@ def create_app(settings: WebSettings | None = None, *, routers: Sequence[APIRout
     from gabacare.web.deps import AnonymousAuth
     from gabacare.web.guards import BodyGuardMiddleware, ErrorGuardMiddleware
     from gabacare.web.problems import install_problem_handlers
-    from gabacare.web.security import CsrfSigner, SecurityMiddleware, csrf_token
+    from gabacare.web.security import SecurityMiddleware, csrf_token
     from gabacare.web.shared_state import shared_state
     from gabacare.web.supply_routes import router as supply_router
 
@@ -105,7 +105,7 @@ def create_app(settings: WebSettings | None = None, *, routers: Sequence[APIRout
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.csrf = CsrfSigner(settings.secret_key.get_secret_value(), settings.csrf_max_age_s)
+    # app.state.csrf (the one form signer) is set by auth.install below: the key file beside the journal.
     # The throttle, the CDS jti list and CDS feedback: in the database when one is named (shared by every
     # worker and host using it), else in memory; opened on first use (web/shared_state.py).
     shared = shared_state(settings)
