@@ -47,6 +47,7 @@ __all__ = [
     "dose_response",
     "match_doses",
     "pct",
+    "period_trends",
     "trends",
 ]
 
@@ -273,6 +274,27 @@ def trends(symptoms: Sequence[Entry], *, window_days: int = settings.ROLLING_WIN
             points.append(TrendPoint(d, round(mean, 3), n, round(sum(window) / len(window), 3)))
         result[scale] = points
     return result
+
+
+def period_trends(
+    entries: Sequence[Entry],
+    planned_mg: Mapping[date, float],
+    *,
+    withdrawal_onset_min_h: float,
+    withdrawal_onset_max_h: float,
+) -> tuple[dict[str, list[TrendPoint]], DoseResponse]:
+    """:func:`trends` and :func:`dose_response` of one period's valid entries (any kinds: scores and
+    doses are picked out; mg taken per day counts taken and late doses on the day taken), so that a
+    caller that has read the period once (the doctor's report) need not read it again.
+    ``planned_mg`` as for :func:`dose_response`."""
+    symptoms = [e for e in entries if e.kind == "symptom"]
+    taken: dict[date, float] = {}
+    for e in entries:
+        if e.kind == "dose" and e.data.status in _TAKEN:
+            day = e.at.date()
+            taken[day] = taken.get(day, 0.0) + (e.data.mg or 0.0)
+    return trends(symptoms), dose_response(symptoms, taken, planned_mg, withdrawal_onset_min_h=withdrawal_onset_min_h,
+                                           withdrawal_onset_max_h=withdrawal_onset_max_h)
 
 
 @dataclass(frozen=True)

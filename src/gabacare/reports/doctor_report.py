@@ -35,7 +35,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 from gabacare.journal import analysis, settings
-from gabacare.journal.schedule import plan_in_force, scheduled_doses
+from gabacare.journal.schedule import plan_in_force, planned_daily_mg, scheduled_doses
 from gabacare.knowledge import Citation, load_monograph
 
 if TYPE_CHECKING:
@@ -415,16 +415,19 @@ def build_report(
     # maximum span is refused (Journal.period, [journal_limits] max_period_days).
     start, end = journal.period(patient_id, start, end)
     plans = journal.plans(patient_id)
-    entries = journal.entries(patient_id, start=start, end=end)
+    # Bounded work: the period is read once and every section shares it (issue 18). A dose counts on
+    # the day of the planned dose it answers (its slot), which may lie a day away from when it was
+    # taken: the days around the period are read too (analysis.adherence filters them).
+    around = journal.entries(patient_id, start=start - timedelta(days=1), end=end + timedelta(days=1))
+    entries = [e for e in around if start <= e.at.date() <= end]
     age = patient.age_on(end)
-
-    # A dose counts on the day of the planned dose it answers (its slot), which may lie a day away
-    # from when it was taken: read the days around the period too (analysis.adherence filters).
-    doses = journal.entries(patient_id, start=start - timedelta(days=1), end=end + timedelta(days=1), kinds=["dose"])
+    doses = [e for e in around if e.kind == "dose"]
     adh = analysis.adherence(scheduled_doses(plans, start, end), doses, start=start, end=end, now=now)
-    trends = journal.trends(patient_id, start=start, end=end)
-    in_force = plan_in_force(plans, end)
     w = load_monograph().withdrawal
+    trends = _PeriodTrends(*analysis.period_trends(
+        entries, planned_daily_mg(plans, start - timedelta(days=1), end),
+        withdrawal_onset_min_h=w.onset_min_h, withdrawal_onset_max_h=w.onset_max_h))
+    in_force = plan_in_force(plans, end)
 
     return DoctorReport(
         patient=PatientSummary(patient.id, patient.name, patient.birth_date, age, patient.sex, patient.weight_kg),
@@ -461,6 +464,15 @@ def build_report(
         invalid_entries=tuple(journal.invalid_entries(patient_id, start=start, end=end)),
         dose_checks=_dose_checks([e for e in doses if start <= e.at.date() <= end], adh.days),
     )
+
+
+@dataclass(frozen=True)
+class _PeriodTrends:
+    """What the report takes from the period's trends (the fields of ``Journal.trends``' answer)."""
+
+    scales: dict[str, list[analysis.TrendPoint]]
+    dose_response: analysis.DoseResponse
+    window_days: int = settings.ROLLING_WINDOW_DAYS
 
 
 def _dose_checks(doses: Sequence[Entry], days: Sequence[Any]) -> tuple[DoseCheck, ...]:
