@@ -255,23 +255,27 @@ class TrendPoint:
 def _daily_means(symptoms: Sequence[Entry]) -> dict[str, dict[date, list[float]]]:
     out: dict[str, dict[date, list[float]]] = defaultdict(lambda: defaultdict(list))
     for e in symptoms:
-        if e.kind == "symptom" and e.data.name is not None and e.data.value is not None:
-            out[e.data.name][e.at.date()].append(e.data.value)
+        d = e.data
+        if d.kind == "symptom" and d.name is not None and d.value is not None:
+            out[d.name][d.at.date()].append(d.value)
     return out
 
 
 def trends(symptoms: Sequence[Entry], *, window_days: int = settings.ROLLING_WINDOW_DAYS) -> dict[str, list[TrendPoint]]:
     """Per scale: each day's mean score and the trailing ``window_days`` rolling mean of daily means."""
     result: dict[str, list[TrendPoint]] = {}
+    reach = timedelta(days=window_days - 1)
     for scale, per_day in sorted(_daily_means(symptoms).items()):
-        ordered = sorted((d, sum(v) / len(v), len(v)) for d, v in per_day.items())
+        ordered = sorted(per_day)
+        means = [sum(per_day[d]) / len(per_day[d]) for d in ordered]
         points = []
         lo = 0
-        for hi, (d, mean, n) in enumerate(ordered):
-            while ordered[lo][0] < d - timedelta(days=window_days - 1):
+        for hi, d in enumerate(ordered):
+            first = d - reach
+            while ordered[lo] < first:
                 lo += 1
-            window = [m for _, m, _ in ordered[lo:hi + 1]]
-            points.append(TrendPoint(d, round(mean, 3), n, round(sum(window) / len(window), 3)))
+            window = means[lo:hi + 1]  # the same sum, in the same order, as a plain slice of daily means
+            points.append(TrendPoint(d, round(means[hi], 3), len(per_day[d]), round(sum(window) / len(window), 3)))
         result[scale] = points
     return result
 
@@ -361,8 +365,8 @@ def _fit(xs: Sequence[float], ys: Sequence[float]) -> tuple[float | None, float 
 
 
 def _between(symptoms: Sequence[Entry], scale: str, lo: datetime, hi: datetime) -> list[float]:
-    return [e.data.value for e in symptoms
-            if e.kind == "symptom" and e.data.name == scale and lo <= e.at < hi and e.data.value is not None]
+    return [d.value for d in (e.data for e in symptoms)
+            if d.kind == "symptom" and d.name == scale and lo <= d.at < hi and d.value is not None]
 
 
 def _mean_between(symptoms: Sequence[Entry], scale: str, lo: datetime, hi: datetime) -> float | None:
