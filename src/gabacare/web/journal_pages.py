@@ -37,7 +37,7 @@ route                                       what
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -50,7 +50,7 @@ from gabacare.web.problems import ProblemError
 from gabacare.web.security import require_csrf
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from gabacare.journal.accounts import Accounts
     from gabacare.journal.accounts_model import Actor, AuditAction, ResourceKind
@@ -81,6 +81,14 @@ class View:
     base: str  # "/patients/7" for the owner, "/shared" for a share link
     query: str  # "" or "?token=…" for a share link
     read_only: bool
+    # The signed-in account's patients, asked only when a page's header draws the patient switcher.
+    account_patients: Callable[[], Sequence[Patient]] | None = field(default=None, compare=False, repr=False)
+
+    def switch_choices(self) -> Sequence[Patient]:
+        """The patients the header's switcher offers: the account's, when it has two or more; else none
+        (a share link, a single patient). Each page still checks access to the one it shows."""
+        found = self.account_patients() if self.account_patients is not None and not self.read_only else ()
+        return found if len(found) >= 2 else ()
 
     def link(self, page: str, **params: str) -> str:
         from urllib.parse import urlencode
@@ -102,7 +110,9 @@ def _read(request: Request, user: CurrentUser, patient_id: int, kind: ResourceKi
           action: AuditAction = "read") -> tuple[Journal, View]:
     journal, accounts, actor = _scope(request, user, patient_id, write=False)
     accounts.audit(actor, action, patient_id, kind)
-    return journal, View(journal.get_patient(patient_id), f"/patients/{patient_id}", "", False)
+    mine = user.account
+    return journal, View(journal.get_patient(patient_id), f"/patients/{patient_id}", "", False,
+                         (lambda: accounts.patients_of(mine)) if mine is not None else None)
 
 
 def _shared(request: Request, token: str, kind: ResourceKind, action: AuditAction = "read") -> tuple[Journal, View]:
@@ -175,6 +185,18 @@ def patient_add(request: Request, name: Text = "", birth_date: Text = "", sex: T
         return render(request, "journal/patients.html", {"patients": accounts.patients_of(user.account), "form": form,
                                                          "error": str(exc), "active": "journal", "user": user}, 422)
     return RedirectResponse(f"/patients/{patient.id}/plan", status_code=303)
+
+
+#: The journal tabs the header's patient switcher keeps (a page's ``tab``); any other opens Today.
+SWITCH_TABS = frozenset({"today", "log", "plan", "trends", "levels", "report", "share", "audit"})
+
+
+@router.get("/patients/switch")
+def switch_patient(request: Request, patient: int, tab: str = "today", user: CurrentUser = Depends(page_user)) -> Response:
+    """The header's patient switcher without JavaScript: the same tab of another of the account's
+    patients (404 for a patient the account may not read, as on the page itself)."""
+    _scope(request, user, patient, write=False)
+    return RedirectResponse(f"/patients/{patient}/{tab if tab in SWITCH_TABS else 'today'}", status_code=303)
 
 
 @router.get("/patients/{patient_id}")
@@ -707,7 +729,9 @@ def _share_page(request: Request, patient_id: int, user: CurrentUser, *, created
                 error: str | None = None, status_code: int = 200, feed_token: str | None = None) -> Response:
     accounts = journal_web(request).accounts()
     links = accounts.share_links_of(user.account, known_id(patient_id))  # AccessDenied → 404
-    view = View(journal_web(request).journal().get_patient(patient_id), f"/patients/{patient_id}", "", False)
+    mine = user.account
+    view = View(journal_web(request).journal().get_patient(patient_id), f"/patients/{patient_id}", "", False,
+                (lambda: accounts.patients_of(mine)) if mine is not None else None)
     from gabacare.journal import settings as journal_settings
     from gabacare.web.share_view import feed_address, share_address
 
