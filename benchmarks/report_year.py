@@ -14,7 +14,10 @@ Each figure is the median of ``--repeat`` runs after one warm-up run:
 * (d) the PDF (``render_pdf`` from the HTML of (c): WeasyPrint's layout alone), and (c)+(d) as the
   web's ``report.pdf`` does them;
 * (e) the Trends page's charts: every chart the page shows (adherence, dose, one per scale), each
-  as the web's ``/patients/{id}/charts/{name}.svg`` makes it (``gabacare.web.journal_pages._chart``).
+  as the web's ``/patients/{id}/charts/{name}.svg`` makes it (``gabacare.web.journal_pages._chart``,
+  which builds the whole report for every chart);
+* (f) the same charts drawn from the page's own adherence + trends (``reports.render.period_charts``,
+  the same SVG): (a) plus the drawing, what the page would cost with its charts inline.
 
 For each: wall ms, CPU ms (``time.process_time``: steadier than wall time on a shared machine) and
 the ratio to the baseline. Then memory: the whole pipeline (a)-(e) for 1, 6 and 12 months, each in a
@@ -95,6 +98,7 @@ def steps(journal: Journal, pid: int, start: date, end: date) -> dict[str, Calla
     from gabacare.app.report import doctor_report
     from gabacare.journal.model import day_bounds
     from gabacare.reports import render_html, render_pdf
+    from gabacare.reports.render import period_charts
     from gabacare.web.journal_pages import _chart
 
     lo, hi = day_bounds(start, end)
@@ -115,6 +119,10 @@ def steps(journal: Journal, pid: int, start: date, end: date) -> dict[str, Calla
         names = ["adherence", "dose", *(f"score-{t.scale}" for t in (state.get("report") or report()).trends)]
         return [len(_chart(journal, pid, n, start.isoformat(), end.isoformat()).body) for n in names]
 
+    def inline() -> Any:
+        return period_charts(journal.adherence(pid, start=start, end=end), journal.trends(pid, start=start, end=end),
+                             journal.plans(pid))
+
     return {
         "base": lambda: journal.repo.list_entries(pid, start=lo, end=hi),
         "a": lambda: (journal.adherence(pid, start=start, end=end), journal.trends(pid, start=start, end=end)),
@@ -122,6 +130,7 @@ def steps(journal: Journal, pid: int, start: date, end: date) -> dict[str, Calla
         "c": html,
         "d": pdf,
         "e": charts,
+        "f": inline,
     }
 
 
@@ -132,6 +141,7 @@ LABELS = {
     "c": "(c) HTML report (charts drawn)",
     "d": "(d) PDF layout (WeasyPrint)",
     "e": "(e) Trends page charts (all)",
+    "f": "(f) = (a) + the same charts inline",
 }
 
 
@@ -154,7 +164,7 @@ def peak_mib() -> float:
 def run(url: str, label: str, args: argparse.Namespace) -> None:
     journal, pid, start, end = setup(url, args.days)
     ops = steps(journal, pid, start, end)
-    keys = ["base", "a", "b", "c", *([] if args.no_pdf else ["d"]), "e"]
+    keys = ["base", "a", "b", "c", *([] if args.no_pdf else ["d"]), "e", "f"]
     n = len(journal.repo.list_entries(pid))
     print(f"\n{label}: {n:,} entries, {start} to {end}, median of {args.repeat}")
     print(f"  {'':<36} {'wall ms':>9} {'CPU ms':>9} {'× baseline':>10} {'peak MiB':>9}")
@@ -170,6 +180,8 @@ def run(url: str, label: str, args: argparse.Namespace) -> None:
     if "d" in got:
         print(f"  report.pdf as the web makes it (b+c+d): {(got['b'][0] + got['c'][0] + got['d'][0]) * 1e3:.0f} ms wall")
     print(f"  (a) adherence + trends: {got['a'][0] * 1e3:.1f} ms wall; target < 30 ms")
+    print(f"  report (b+c) + Trends page with its charts inline (f): {(got['b'][0] + got['c'][0] + got['f'][0]) * 1e3:.0f} ms "
+          "wall (needs the page to use reports.render.period_charts)")
     journal.repo.close()
 
 
@@ -217,7 +229,7 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[30, 182, 365], help="days per memory case")
     ap.add_argument("--no-pdf", action="store_true", help="leave out the PDF (WeasyPrint) figure")
     ap.add_argument("--no-memory", action="store_true", help="leave out the 1/6/12-month memory cases")
-    ap.add_argument("--profile", choices=["base", "a", "b", "c", "d", "e"], help="cProfile one figure instead")
+    ap.add_argument("--profile", choices=["base", "a", "b", "c", "d", "e", "f"], help="cProfile one figure instead")
     ap.add_argument("--child", nargs=2, metavar=("DAYS", "URL"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:

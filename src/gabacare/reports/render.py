@@ -20,9 +20,15 @@ from gabacare.knowledge import Citation, load_monograph
 from gabacare.reports.doctor_report import JOURNAL_SOURCE, DoctorReport
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from jinja2 import Environment
 
-__all__ = ["MEDIA_TYPES", "charts_for", "render_html", "render_pdf"]
+    from gabacare.journal.analysis import AdherenceReport
+    from gabacare.journal.model import StoredPlan
+    from gabacare.journal.services import TrendsReport
+
+__all__ = ["MEDIA_TYPES", "charts_for", "period_charts", "render_html", "render_pdf"]
 
 MEDIA_TYPES = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}
 """Media types of the two renderings (for a web download's ``Content-Type``)."""
@@ -74,6 +80,34 @@ def charts_for(report: DoctorReport) -> dict[str, Any]:
         "dose": charts.dose_chart(report.daily_mg, report.plan_changes) if report.daily_mg else None,
         "scores": {t.scale: charts.score_chart(t, report.plan_changes, start=report.start, end=report.end,
                                                window_days=report.window_days) for t in report.trends},
+    }
+
+
+def period_charts(adherence: AdherenceReport, trends: TrendsReport, plans: Sequence[StoredPlan]) -> dict[str, Any]:
+    """The charts of :func:`charts_for` (same keys, the same SVG) from ``Journal.adherence`` and
+    ``Journal.trends`` over one period and the patient's plans, without building the whole report.
+
+    For a page that has both already (the Trends page): a year's charts then cost milliseconds,
+    where each ``/charts/{name}.svg`` request builds the doctor's report again (issue 18).
+    """
+    from gabacare.journal.schedule import plan_in_force
+    from gabacare.reports import charts
+    from gabacare.reports.doctor_report import DailyDose, PlanChange, WeekRow, _trends, step_sentence
+
+    start, end = trends.start, trends.end
+    weeks = tuple(WeekRow(x.week_start, x.scheduled, x.taken, x.on_time, x.adherence_pct, x.on_time_pct)
+                  for x in adherence.weeks)
+    days = tuple(DailyDose(d.date, d.planned_mg, d.taken_mg) for d in adherence.days)
+    changes = tuple(
+        PlanChange(s.at.date(), s.from_mg, s.to_mg, s.direction,
+                   (p.plan.label if (p := plan_in_force(plans, s.at.date())) else None),
+                   s.withdrawal_from, s.withdrawal_until, step_sentence(s, trends.window_days))
+        for s in trends.dose_response.steps if start <= s.at.date() <= end)
+    return {
+        "adherence": charts.adherence_chart(weeks) if weeks else None,
+        "dose": charts.dose_chart(days, changes) if days else None,
+        "scores": {t.scale: charts.score_chart(t, changes, start=start, end=end, window_days=trends.window_days)
+                   for t in _trends(trends.scales, trends.dose_response.scales)},
     }
 
 
