@@ -202,6 +202,31 @@ def patient_list(db: DbOpt = None, json_out: JsonOpt = False) -> None:
         stdout_console().print(table if patients else "No patients yet: `gabacare patient add NAME`.")
 
 
+def patient_delete(
+    patient: PatientOpt,
+    confirm: Annotated[str, typer.Option("--confirm", help="The patient's name, typed to confirm (spacing and "
+                                                           "letter case aside).")],
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Delete a patient and everything recorded about them (entries, plans, questionnaires, pick-ups,
+    share links, calendar feed); audited as the local operator. Export first (`gabacare export`):
+    this cannot be undone. Exit 2, nothing deleted, for an unknown id or a name that does not match."""
+    from dataclasses import asdict
+
+    from gabacare.app.deletion import delete_patient_locally
+    from gabacare.composition import accounts
+
+    with _guard():
+        removed = delete_patient_locally(open_journal(db), accounts(db), patient, confirm)
+        if json_out:
+            emit_json({"deleted": True, **asdict(removed)})
+            return
+        stdout_console().print(
+            f"Deleted patient #{removed.patient}: {removed.entries} entries, {removed.plans} plans, "
+            f"{removed.questionnaires} questionnaires, {removed.share_links} share links.")
+
+
 # -- plan ---------------------------------------------------------------------------------------
 def plan_set(
     patient: PatientOpt,
@@ -692,6 +717,7 @@ def register(app: typer.Typer) -> None:
     patient_app = typer.Typer(help="Patients in the journal.", no_args_is_help=True)
     patient_app.command("add")(patient_add)
     patient_app.command("list")(patient_list)
+    patient_app.command("delete")(patient_delete)
     app.add_typer(patient_app, name="patient")
 
     plan_app = typer.Typer(help="The plan in force (titration, taper or maintenance).", no_args_is_help=True)

@@ -9,6 +9,7 @@ unknown id answer the same 404) and writes an audit entry (ids only).
 route                                               CLI
 ==================================================  ===================================
 ``GET|POST /api/v1/patients``                       ``gabacare patient list|add``
+``DELETE /api/v1/patients/{id}``                    ``gabacare patient delete``
 ``GET|PUT /api/v1/patients/{id}/plan``              ``gabacare plan set``
 ``POST /api/v1/patients/{id}/doses``                ``gabacare log dose``
 ``POST …/symptoms``, ``…/triggers``,                ``gabacare log symptom|trigger|
@@ -363,6 +364,32 @@ def create_patient(request: Request, body: PatientIn, user: User) -> Any:
     p = journal_web(request).accounts().create_patient_for(user.account, body.name, birth_date=body.birth_date,
                                                            sex=body.sex, weight_kg=body.weight_kg)
     return patient_json(p)
+
+
+class PatientDeleteIn(BaseModel):
+    """The confirmation of ``DELETE /api/v1/patients/{id}``: the patient's name, as the owner types it."""
+
+    model_config = ConfigDict(extra="forbid")
+    confirm: str = Field(max_length=200, description="The patient's name (spacing and letter case aside).")
+
+
+@router.delete("/{patient_id}", status_code=204, response_class=Response, dependencies=[Depends(require_csrf)],
+               responses=_problems(400, 401, 403, 404, 422))
+def delete_patient(request: Request, patient_id: int, user: User, body: PatientDeleteIn | None = None,
+                   confirm: Annotated[str | None, Query(max_length=200, description="The patient's name (instead of "
+                                                        "a body).")] = None) -> Response:
+    """Delete one of this account's patients and everything recorded about them: entries and their
+    versions, plans, questionnaires, pick-ups, share links and the calendar feed
+    (``Accounts.delete_patient``; ``gabacare patient delete``). ``confirm`` (JSON body or query) must be
+    the patient's name: otherwise 422 and nothing changes. 204 when deleted; another account's patient
+    or an unknown id: 404, untouched. Audited (each revoked link or feed, then the deletion)."""
+    from gabacare.journal.accounts_model import AccountInputError
+
+    typed = body.confirm if body is not None else confirm
+    if typed is None:
+        raise AccountInputError("confirm (the patient's name) is required; nothing was deleted")
+    journal_web(request).accounts().delete_patient(user.account, known_id(patient_id), typed)
+    return Response(status_code=204)
 
 
 # -- plan ---------------------------------------------------------------------------------------

@@ -509,9 +509,20 @@ def _plan_page(request: Request, journal: Journal, view: View, *, status_code: i
 
 
 @router.get("/patients/{patient_id}/plan", response_class=HTMLResponse)
-def plan_page(request: Request, patient_id: int, user: CurrentUser = Depends(page_user)) -> Response:
+def plan_page(request: Request, patient_id: int, saved: str | None = None,
+              user: CurrentUser = Depends(page_user)) -> Response:
+    """The plan in force; ``?saved=<plan id>`` (where a saved plan form redirects) adds the confirmation,
+    shown only when that id is one of this patient's plans (a made-up id shows nothing)."""
     journal, view = _read(request, user, patient_id, "plan")
-    return _plan_page(request, journal, view)
+    return _plan_page(request, journal, view, saved=_saved_plan(journal, patient_id, saved))
+
+
+def _saved_plan(journal: Journal, patient_id: int, saved: str | None) -> Any:
+    """The stored plan ``saved`` names (a plan id as text) if it is one of the patient's, else None."""
+    if saved is None or not saved.isdigit() or len(saved) > 18:
+        return None
+    plan_id = int(saved)
+    return next((p for p in journal.plans(patient_id) if p.id == plan_id), None)
 
 
 def set_plan_from_form(request: Request, user: CurrentUser, patient_id: int, form: dict[str, str]) -> int:
@@ -553,18 +564,20 @@ def set_plan_from_form(request: Request, user: CurrentUser, patient_id: int, for
 def plan_set(request: Request, patient_id: int, source: Text = "titrate", indication: Text = "", target_mg: Text = "",
              regimen: Text = "", from_regimen: Text = "", risk: Text = "", crcl: Text = "", start: Text = "",
              user: CurrentUser = Depends(page_user)) -> Response:
+    """Set a new plan: Post/Redirect/Get, 303 to ``plan?saved=<plan id>`` (the GET shows "saved", and a
+    reload of it stores nothing); refused input answers 422 with the form as typed."""
     from gabacare.clinical.errors import ClinicalInputError
     from gabacare.journal.errors import JournalInputError
 
     form = {"source": source, "indication": indication, "target_mg": target_mg, "regimen": regimen,
             "from_regimen": from_regimen, "risk": risk, "crcl": crcl, "start": start}
     try:
-        set_plan_from_form(request, user, patient_id, form)
+        plan_id = set_plan_from_form(request, user, patient_id, form)
     except (JournalInputError, ClinicalInputError) as exc:
         journal = journal_web(request).journal()
         view = View(journal.get_patient(patient_id), f"/patients/{patient_id}", "", False)
         return _plan_page(request, journal, view, error=" ".join(str(exc).split()), form=form, status_code=422)
-    return RedirectResponse(f"/patients/{patient_id}/plan", status_code=303)
+    return RedirectResponse(f"/patients/{patient_id}/plan?saved={plan_id}", status_code=303)
 
 
 # -- trends and charts --------------------------------------------------------------------------
@@ -724,9 +737,41 @@ def export_download(request: Request, patient_id: int, fmt: Literal["csv", "json
 
 
 # -- share links --------------------------------------------------------------------------------
+#
+# Post/Redirect/Get with a secret to show once. A new share link's token (or calendar feed's) is known
+# only when it is made (only its hash is stored), the page must show it exactly once, and it must
+# never travel in a URL (history, Referer, proxy logs). So the POST answers 303 to the Share page with
+# a flag (``?created=<link id>``, ``?feed=created``) and hands the token to that one GET in a cookie:
+# HttpOnly, SameSite=Strict, path-scoped to this patient's Share page, two minutes to live. The GET
+# checks the owner's access first, shows the token only if it is still a live token of this patient
+# (``share_actor``/``feed_actor``), and deletes the cookie in the same answer (``no-store``), so a reload
+# or the Back button shows "made, shown once" without the secret and creates nothing. Why a cookie and
+# not a server-side row: the journal has no flash table, and the cookie goes only to the browser that
+# just received the token anyway; it works the same with several worker processes.
+
+_ONCE_COOKIE = {"share": "gabacare_new_share", "feed": "gabacare_new_feed"}
+_ONCE_TTL_S = 120  # long enough for the redirect on a slow phone, short enough to not linger
+_SHARE_DONE = {"revoked": "Link revoked: it no longer opens anything.",
+               "feed-created": "Calendar address made.",
+               "feed-stopped": "Calendar address stopped: it answers nothing from now on."}
+
+
+def _once_path(patient_id: int) -> str:
+    return f"/patients/{patient_id}/share"
+
+
+def _redirect_once(request: Request, patient_id: int, query: str, kind: Literal["share", "feed"],
+                   token: str) -> Response:
+    """303 to the Share page with ``query``, the new ``token`` in a single-read cookie (see above)."""
+    response = RedirectResponse(f"{_once_path(patient_id)}?{query}", status_code=303)
+    response.set_cookie(_ONCE_COOKIE[kind], token, max_age=_ONCE_TTL_S, path=_once_path(patient_id),
+                        httponly=True, samesite="strict", secure=request.app.state.settings.secure_cookies)
+    return response
+
 
 def _share_page(request: Request, patient_id: int, user: CurrentUser, *, created: str | None = None,
-                error: str | None = None, status_code: int = 200, feed_token: str | None = None) -> Response:
+                error: str | None = None, status_code: int = 200, feed_token: str | None = None,
+                **ctx: Any) -> Response:
     accounts = journal_web(request).accounts()
     links = accounts.share_links_of(user.account, known_id(patient_id))  # AccessDenied → 404
     mine = user.account
@@ -744,17 +789,49 @@ def _share_page(request: Request, patient_id: int, user: CurrentUser, *, created
         "now": accounts.clock(), "created": created, "error": error, "address": address, "feed": feed,
         "new_feed": new_feed, "feed_days_ahead": journal_settings.CALENDAR_FEED_DAYS_AHEAD,
         "feed_days_behind": journal_settings.CALENDAR_FEED_DAYS_BEHIND,
-        "feed_refresh_hours": int(journal_settings.CALENDAR_FEED_REFRESH.total_seconds() // 3600)}, status_code)
+        "feed_refresh_hours": int(journal_settings.CALENDAR_FEED_REFRESH.total_seconds() // 3600),
+        "form": {"days": "7"}, "done": None, "made_link": None, "feed_made": False, **ctx}, status_code)
 
 
 @router.get("/patients/{patient_id}/share", response_class=HTMLResponse)
-def share_page(request: Request, patient_id: int, user: CurrentUser = Depends(page_user)) -> Response:
+def share_page(request: Request, patient_id: int, created: str | None = None, feed: str | None = None,
+               done: str | None = None, user: CurrentUser = Depends(page_user)) -> Response:
+    """Share links and the calendar feed. After a form: ``?created=<link id>`` (a new link: its address
+    once, from the single-read cookie; on a reload "made, shown once"), ``?feed=created``,
+    ``?done=revoked|feed-stopped``. Unknown flags show nothing."""
     _read(request, user, patient_id, "share_link")
-    return _share_page(request, patient_id, user)
+    accounts = journal_web(request).accounts()
+    token: str | None = None
+    made_link: int | None = None
+    if created is not None and created.isdigit() and len(created) <= 18:
+        link_id = int(created)
+        if any(link.id == link_id for link in accounts.share_links_of(user.account, patient_id)):
+            made_link = link_id
+            once = request.cookies.get(_ONCE_COOKIE["share"])
+            actor = accounts.share_actor(once) if once else None
+            if actor is not None and actor.patient_id == patient_id and actor.id == link_id:
+                token = once
+    feed_token: str | None = None
+    feed_made = feed == "created"
+    if feed_made:
+        once = request.cookies.get(_ONCE_COOKIE["feed"])
+        feed_actor = accounts.feed_actor(once) if once else None
+        if feed_actor is not None and feed_actor.patient_id == patient_id:
+            feed_token = once
+    response = _share_page(request, patient_id, user, created=token, feed_token=feed_token, made_link=made_link,
+                           feed_made=feed_made and feed_token is None, done=_SHARE_DONE.get(done or ""))
+    for name in _ONCE_COOKIE.values():  # read once: gone after this answer, whatever it showed
+        if name in request.cookies:
+            response.delete_cookie(name, path=_once_path(patient_id), httponly=True, samesite="strict",
+                                   secure=request.app.state.settings.secure_cookies)
+    return response
 
 
 @router.post("/patients/{patient_id}/share", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
 def share_create(request: Request, patient_id: int, days: Text = "7", user: CurrentUser = Depends(page_user)) -> Response:
+    """Create a share link lasting ``days``: 303 to ``share?created=<link id>``, the address shown once by
+    that GET (the token in a single-read cookie, never in a URL: see the comment above). Refused
+    input answers 422 with the days as typed; nothing is created."""
     from gabacare.journal.accounts_model import AccountInputError
 
     accounts = journal_web(request).accounts()
@@ -763,34 +840,37 @@ def share_create(request: Request, patient_id: int, days: Text = "7", user: Curr
         lifetime = _num(days, "days")
         if lifetime is None or lifetime <= 0:
             raise AccountInputError("a share link must last at least part of a day")
-        token, _link = accounts.create_share_link(user.account, patient_id, timedelta(days=lifetime))
+        token, link = accounts.create_share_link(user.account, patient_id, timedelta(days=lifetime))
     except (AccountInputError, OverflowError) as exc:
-        return _share_page(request, patient_id, user, error=str(exc), status_code=422)
-    return _share_page(request, patient_id, user, created=token)
+        return _share_page(request, patient_id, user, error=str(exc), status_code=422, form={"days": days[:40]})
+    return _redirect_once(request, patient_id, f"created={link.id}", "share", token)
 
 
 @router.post("/patients/{patient_id}/share/{link_id}/revoke", dependencies=[Depends(require_csrf)])
 def share_revoke(request: Request, patient_id: int, link_id: int, user: CurrentUser = Depends(page_user)) -> Response:
+    """Revoke one of the patient's links: 303 to ``share?done=revoked`` (another patient's link: 404)."""
     accounts = journal_web(request).accounts()
     links = accounts.share_links_of(user.account, known_id(patient_id))
     if not any(link.id == link_id for link in links):
         raise ProblemError(404, None, "Not found.")
     accounts.revoke_share_link(user.account, link_id)
-    return RedirectResponse(f"/patients/{patient_id}/share", status_code=303)
+    return RedirectResponse(f"/patients/{patient_id}/share?done=revoked", status_code=303)
 
 
 @router.post("/patients/{patient_id}/calendar-feed", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
 def calendar_feed_create(request: Request, patient_id: int, user: CurrentUser = Depends(page_user)) -> Response:
-    """Create the patient's calendar feed address, or rotate it (the old address stops working at once)."""
+    """Create the patient's calendar feed address, or rotate it (the old address stops working at once):
+    303 to ``share?feed=created``, the address shown once by that GET (single-read cookie, as a link)."""
     token, _feed = journal_web(request).accounts().create_calendar_feed(user.account, known_id(patient_id))
-    return _share_page(request, patient_id, user, feed_token=token)
+    return _redirect_once(request, patient_id, "feed=created#calendar", "feed", token)
 
 
 @router.post("/patients/{patient_id}/calendar-feed/revoke", dependencies=[Depends(require_csrf)])
 def calendar_feed_revoke(request: Request, patient_id: int, user: CurrentUser = Depends(page_user)) -> Response:
-    """Stop the patient's calendar feed (its address answers 404 from now on)."""
+    """Stop the patient's calendar feed (its address answers 404 from now on): 303 to
+    ``share?done=feed-stopped``."""
     journal_web(request).accounts().revoke_calendar_feed(user.account, known_id(patient_id))
-    return RedirectResponse(f"/patients/{patient_id}/share#calendar", status_code=303)
+    return RedirectResponse(f"/patients/{patient_id}/share?done=feed-stopped#calendar", status_code=303)
 
 
 # -- deleting a patient ---------------------------------------------------------------------------

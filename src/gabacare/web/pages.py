@@ -200,7 +200,7 @@ def plan_save(request: Request, source: Literal["titrate", "taper"], patient: Te
         if not patient.strip().isdigit():
             raise JournalInputError("choose the patient whose journal gets this plan")
         patient_id = known_id(int(patient.strip()))
-        set_plan_from_form(request, user, patient_id, {"source": source, **form})
+        plan_id = set_plan_from_form(request, user, patient_id, {"source": source, **form})
     except (JournalInputError, ClinicalInputError) as exc:
         make = _titrate_plan if source == "titrate" else _taper_plan
         try:
@@ -208,7 +208,7 @@ def plan_save(request: Request, source: Literal["titrate", "taper"], patient: Te
         except ClinicalInputError:
             plan = None
         return _render(request, source, form, result=plan, error=_refused(exc), save_to=_own_patients(request, user))
-    return RedirectResponse(f"/patients/{patient_id}/plan", status_code=303)
+    return RedirectResponse(f"/patients/{patient_id}/plan?saved={plan_id}", status_code=303)
 
 
 # --- kidneys (crcl + limits) -------------------------------------------------------------------
