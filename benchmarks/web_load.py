@@ -122,11 +122,27 @@ class RawConnection:
     CSRF token); the measured requests are written as bytes and read back by Content-Length.
     """
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> None:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes,
+                 address: tuple[str, int] | None = None) -> None:
         self.reader, self.writer, self.request = reader, writer, request
+        self.address = address
 
     async def send(self) -> int:
-        """Send the request, read the whole response; return its status code."""
+        """Send the request, read the whole response; return its status code.
+
+        A connection the server closed while it sat idle (uvicorn drops keep-alive connections after
+        5 s: setting up eight signed-in clients on a busy machine takes longer) is opened again once.
+        """
+        try:
+            return await self._send()
+        except (asyncio.IncompleteReadError, ConnectionResetError):
+            if self.address is None:
+                raise
+            self.writer.close()
+            self.reader, self.writer = await asyncio.open_connection(*self.address)
+            return await self._send()
+
+    async def _send(self) -> int:
         self.writer.write(self.request)
         head = await self.reader.readuntil(b"\r\n\r\n")
         status = int(head[9:12])
@@ -187,7 +203,7 @@ async def open_client(base: str, method: str, path: str, **kwargs: Any) -> RawCo
     reader, writer = await asyncio.open_connection(host, int(port))
     conn = RawConnection(reader, writer, raw_request(method, path, f"{host}:{port}", cookies,
                                                      json_body=extra.get("json"), data=extra.get("data"),
-                                                     headers=extra.get("headers")))
+                                                     headers=extra.get("headers")), (host, int(port)))
     for _ in range(3):  # warm-up of this connection, not measured
         if (status := await conn.send()) != 200:
             raise SystemExit(f"{method} {path}: the warm-up request failed (status {status})")
