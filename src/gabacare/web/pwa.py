@@ -52,8 +52,8 @@ def shell_files() -> tuple[str, ...]:
     from gabacare.web.app import HTMX_JS, PICO_CSS
 
     return ("/offline", f"/static/{PICO_CSS}", "/static/gabacare.css", "/static/journal.css", f"/static/{HTMX_JS}",
-            "/static/gabacare.js", "/static/offline-queue.js", "/static/favicon.svg", "/static/icon.svg", "/static/icon-192.png",
-            "/static/icon-512.png")
+            "/static/gabacare.js", "/static/offline-queue.js", "/static/reminders.js", "/static/favicon.svg", "/static/icon.svg",
+            "/static/icon-192.png", "/static/icon-512.png")
 
 
 @cache
