@@ -140,10 +140,19 @@ def test_reminder_fires_snoozes_is_taken_once_and_stays_dismissed(browser: Any,
     page.evaluate("GabaCareReminders.check()")
     expect(banner).to_have_count(1)
     expect(banner.locator("p")).to_have_text(f"Time for your 300 mg dose ({second:%H:%M})")
+    # Unanswered, it repeats every REPEAT_EVERY_MS, at most REMIND_AT_MOST times in all.
+    state = f"GabaCareReminders.state({open_slots[1]!r})"
+    every, most = policy["REPEAT_EVERY_MS"], policy["REMIND_AT_MOST"]
+    for n in range(2, most + 3):
+        last = page.evaluate(f"{state}.last")  # the page's clock runs on between steps: count from the last
+        page.clock.set_system_time(datetime.fromtimestamp((last + every + 1000) / 1000))
+        page.evaluate("GabaCareReminders.check()")
+        assert page.evaluate(f"{state}.fired") == min(n, most)
+        expect(banner).to_have_count(1)  # still on screen until answered
     banner.get_by_role("button", name=re.compile("^Dismiss")).click()
     expect(banner).to_have_count(0)
     page.reload()
-    page.clock.set_system_time(second + timedelta(milliseconds=policy["REPEAT_EVERY_MS"] + 60_000))
+    page.clock.set_system_time(second + timedelta(milliseconds=every * (most + 3)))
     page.evaluate("GabaCareReminders.check()")
     expect(page.locator("#today-doses")).to_be_visible()
     expect(banner).to_have_count(0)
