@@ -5,8 +5,9 @@ Playwright (``page.clock``; the server keeps the real clock).
 Shown: no reminder before a dose's time and none asked for on load; at the time a banner
 (role="alert") "Time for your 300 mg dose (HH:MM)" and a system notification through the service
 worker's registration; "Snooze" hides it and it comes back after the snooze interval, not before;
-"Taken" sends the list's own form, so the server logs exactly one dose for that slot; a dismissed
-reminder does not come back after a reload, even past its repeat time; axe-core finds no WCAG 2.1
+"Taken" sends the list's own form, so the server logs exactly one dose for that slot; an unanswered
+reminder repeats, a few times at most; a dismissed reminder does not come back after a reload, even
+past its repeat time; a dose answered on the list loses its banner; axe-core finds no WCAG 2.1
 A/AA violation with the banner shown."""
 
 from __future__ import annotations
@@ -158,6 +159,16 @@ def test_reminder_fires_snoozes_is_taken_once_and_stays_dismissed(browser: Any,
     expect(banner).to_have_count(0)
     assert page.evaluate(f"GabaCareReminders.state({open_slots[1]!r}).dismissed") is True
     assert len(_doses(db, pid)) == 1, "nothing else was logged"
+
+    # The third dose answered on the list itself (not the banner): its banner goes with the swap.
+    third = datetime.fromisoformat(open_slots[2])
+    page.clock.set_system_time(third + timedelta(seconds=30))
+    page.evaluate("GabaCareReminders.check()")
+    expect(banner).to_have_count(1)
+    expect(banner.locator("p")).to_have_text(f"Time for your 300 mg dose ({third:%H:%M})")
+    page.locator(f'li.dose[data-slot="{open_slots[2]}"]').get_by_role("button", name=re.compile("^Taken")).click()
+    expect(banner).to_have_count(0)
+    _until(lambda: len(_doses(db, pid)) == 2, "the list's tap to reach the server")
     assert errors == [], errors
     ctx.close()
 
