@@ -6,7 +6,8 @@ same HTML laid out on A4 by WeasyPrint, with the patient's name and the period i
 header, the notice and page numbers in every footer. When an emergency side effect was logged in
 the period, the emergency section comes first, right under the patient's details.
 
-Jinja2, matplotlib and WeasyPrint are imported inside the functions (each costs start-up time).
+Jinja2 and WeasyPrint are imported inside the functions (each costs start-up time); the charts are
+SVG written by :mod:`gabacare.reports.charts` (no plotting library).
 Handles patient data: the output goes only to the caller; nothing is logged.
 """
 
@@ -119,7 +120,8 @@ def render_html(report: DoctorReport, *, charts: dict[str, Any] | None = None) -
     from markupsafe import Markup
 
     drawn = charts if charts is not None else charts_for(report)
-    # Markup: the SVG is our own matplotlib output and the CSS our own file; everything else is escaped.
+    # Markup: the SVG is our own (reports.charts escapes every text in it) and the CSS our own file;
+    # everything else is escaped.
     safe = {
         "adherence": Markup(drawn["adherence"]) if drawn.get("adherence") else None,
         "dose": Markup(drawn["dose"]) if drawn.get("dose") else None,
