@@ -226,7 +226,6 @@
     var supported = "Notification" in window;
     setup.textContent = "";
     var p = document.createElement("p");
-    p.setAttribute("role", "status");
     if (!supported) {
       p.textContent = "While this page is open, a reminder shows here at each dose's time. This browser cannot show system notifications.";
     } else if (Notification.permission === "granted") {
@@ -256,6 +255,7 @@
     setup = document.createElement("div");
     setup.className = "reminders-setup";
     setup.id = "reminders-setup";
+    setup.setAttribute("aria-live", "polite");  // the answer to "Turn on reminders" is read out
     box = document.createElement("section");
     box.id = "dose-reminders";
     box.setAttribute("aria-label", "Dose reminders");
