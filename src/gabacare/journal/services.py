@@ -864,7 +864,10 @@ class Journal:
         """The day of the patient's first plan or first valid entry, or ``None`` when there is neither."""
         firsts = [p.plan.start for p in self.repo.list_plans(patient_id)]
         limit = self._limit()
-        first_entry = next((e for e in self.repo.list_entries(patient_id) if _problem(e, limit) is None), None)
+        # Only an entry before the first plan's day can be earlier than it: read those, not the whole
+        # history (this runs on every Trends and report view).
+        end = day_bounds(min(firsts), min(firsts))[0] if firsts else None
+        first_entry = next((e for e in self.repo.list_entries(patient_id, end=end) if _problem(e, limit) is None), None)
         firsts += [first_entry.at.date()] if first_entry is not None else []
         return min(firsts, default=None)
 
