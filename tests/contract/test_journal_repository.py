@@ -272,3 +272,32 @@ def test_the_refill_lead_time_is_one_value_per_patient(repo: JournalRepository) 
         repo.set_refill_lead_days(999, 7)
     with pytest.raises(UnknownPatientError):
         repo.get_refill_lead_days(999)
+
+
+def _made_plan(start: date = date(2026, 3, 1)) -> NewPlan:
+    from gabacare.journal.plan_record import PlanRecord
+
+    record = PlanRecord(plan={"kind": "maintenance", "label": "300 mg BID", "days": [
+        {"day": d + 1, "date": (start + timedelta(days=d)).isoformat(), "total_mg": 600, "doses": [
+            {"time": t, "mg": 300, "units": [{"form": "capsule", "strength_mg": 300, "count": 1}]} for t in ("08:00", "20:00")]}
+        for d in range(2)], "warnings": ["w1"], "citations": [{"source": "label", "section": "2.1", "text": "label §2.1",
+                                                                "title": "Ünïcode ✓", "url": None}],
+        "notice": "n", "target_mg": None, "cap_mg": 0.5}, kb_version="kb-0123456789ab",
+        made_at=datetime(2026, 3, 2, 12, 0, 30, 123456))
+    return NewPlan(kind="maintenance", spec=PlanSpec("regimen", start, regimen="300 mg BID"), label="300 mg BID",
+                   start=start, end=start + timedelta(days=1), continues=True, doses=_plan(start).doses,
+                   warnings=("w1",), made=record)
+
+
+def test_plans_keep_their_record_as_made(repo: JournalRepository) -> None:
+    pid = _patient(repo)
+    stored = repo.add_plan(pid, _made_plan(), created_at=REC)
+    bare = repo.add_plan(pid, _plan(date(2026, 3, 5)), created_at=REC)
+    repo.add_batch(pid, plans=[_made_plan(date(2026, 3, 9))], entries=[], recorded_at=REC)
+
+    plans = repo.list_plans(pid)
+
+    assert [p.id for p in plans][:2] == [stored.id, bare.id] and len(plans) == 3
+    assert plans[0].plan == _made_plan() and plans[0].plan.made == _made_plan().made  # exactly, to the microsecond
+    assert plans[1].plan.made is None  # an adapter stores what it is given, and invents nothing
+    assert plans[2].plan.made == _made_plan(date(2026, 3, 9)).made

@@ -43,7 +43,9 @@ SIGNED_IN_PAGES = {"/patients/{patient_id}", "/patients/{patient_id}/audit", "/p
                    "/patients/{patient_id}/questionnaires", "/patients/{patient_id}/questionnaires/{instrument}",
                    "/patients/{patient_id}/missed", "/patients/{patient_id}/delete",
                    # issue 15 refills: audited signed in as the demo account in test_supply_a11y.py
-                   "/patients/{patient_id}/supply", "/patients/{patient_id}/supply/section"}
+                   "/patients/{patient_id}/supply", "/patients/{patient_id}/supply/section",
+                   # issue 18 item 7: audited signed in as the demo account in test_plan_as_made_a11y.py
+                   "/patients/{patient_id}/plan/recheck"}
 JSON_PREFIXES = ("/api/", "/cds-services", "/static")
 
 #: Pages in a state worth auditing on their own (query strings: the answer is part of the page).

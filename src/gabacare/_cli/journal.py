@@ -266,9 +266,8 @@ def plan_set(
                                     crcl_ml_min=crcl, weight_kg=weight_kg, age_years=age)
         result = open_journal(db).set_plan(patient, spec)
         sp = result.stored
-        if json_out:
-            emit_json({**result.plan.to_json(), "plan_id": sp.id, "patient": sp.patient_id, "start": sp.plan.start,
-                       "end": sp.plan.end, "continues": sp.plan.continues, "spec": sp.plan.spec.to_dict()})
+        if json_out:  # the plan as stored (its record), with kb_version and made_at
+            emit_json(result.recorded.to_json())
             return
         stdout_console().print(f"Plan #{sp.id} set for patient #{sp.patient_id} from {sp.plan.start}"
                                + (" (repeats daily after its last day)" if sp.plan.continues else ""))
@@ -278,6 +277,42 @@ def plan_set(
             stdout_console().print(result.plan.label)
         else:
             _render_plan(result.plan)
+
+
+def plan_recheck(
+    patient: PatientOpt,
+    plan_id: Annotated[int | None, typer.Option("--plan", help="The stored plan's id (default: the plan in force "
+                                                "today, else the next to start).", show_default=False)] = None,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Re-check a stored plan against today's rules: the days, doses and warnings today's knowledge base
+    would make differently. Changes nothing; the plan stays as it was made."""
+    with _guard():
+        if plan_id is not None and plan_id < 1:
+            fail("--plan must be a plan id (1 or more)")
+        result = open_journal(db).recheck_plan(patient, plan_id)
+        if result is None:
+            fail(f"patient #{patient} has no plan yet: `gabacare plan set`")
+        if json_out:
+            emit_json(result.to_json())
+            return
+        out = stdout_console()
+        out.print(f"Plan #{result.plan_id}, made {result.made_at:%Y-%m-%d %H:%M} with knowledge base {result.kb_then}; "
+                  f"today's is {result.kb_now}.", markup=False)
+        if result.refused is not None:
+            out.print(f"Today's rules would not make this plan: {term_safe(result.refused)}", markup=False)
+        elif result.same:
+            out.print("Today's rules make the same days, doses and warnings.", markup=False)
+        for d in result.days:
+            then = ", ".join(f"{t} {_number(mg)} mg" for t, mg in d.then) or "nothing"
+            now = ", ".join(f"{t} {_number(mg)} mg" for t, mg in d.now) or "nothing"
+            out.print(f"{d.date.isoformat()}: as made {then}; today {now}", markup=False)
+        for w in result.warnings_added:
+            out.print(f"New warning: {term_safe(w)}", markup=False)
+        for w in result.warnings_removed:
+            out.print(f"Warning no longer given: {term_safe(w)}", markup=False)
+        out.print("The stored plan is unchanged; to adopt today's version, set the plan again.", markup=False)
 
 
 # -- log ----------------------------------------------------------------------------------------
@@ -722,6 +757,7 @@ def register(app: typer.Typer) -> None:
 
     plan_app = typer.Typer(help="The plan in force (titration, taper or maintenance).", no_args_is_help=True)
     plan_app.command("set")(plan_set)
+    plan_app.command("recheck")(plan_recheck)
     app.add_typer(plan_app, name="plan")
 
     log_app = typer.Typer(help="Log doses, symptoms, triggers, side effects, labs and notes.", no_args_is_help=True)

@@ -37,6 +37,7 @@ __all__ = [
     "JournalStorageError",
     "UnknownEntryError",
     "UnknownPatientError",
+    "UnknownPlanError",
 ]
 
 
@@ -62,6 +63,10 @@ class UnknownEntryError(JournalInputError, NotFoundError):
     def __init__(self, entry_id: int) -> None:
         super().__init__(f"unknown entry id {entry_id} for this patient")
         self.entry_id = entry_id
+
+
+class UnknownPlanError(JournalError, NotFoundError):
+    """No plan with that id for that patient (the message names the ids, never patient data)."""
 
 
 class ImportValidationError(JournalInputError):

@@ -26,6 +26,7 @@ from typing import Any, Literal, cast, get_args
 
 from gabacare.journal import settings
 from gabacare.journal.errors import JournalInputError
+from gabacare.journal.plan_record import PlanRecord
 from gabacare.knowledge import load_monograph
 
 __all__ = [
@@ -250,6 +251,9 @@ class NewPlan:
     continues: bool
     doses: tuple[ScheduledDose, ...]
     warnings: tuple[str, ...] = ()
+    # The plan as made (journal/plan_record.py): what every face shows. None only for a plan built
+    # without one (tests, adapters' own fixtures); the journal always stores one (migration 0010).
+    made: PlanRecord | None = None
 
     def doses_on(self, day: date) -> tuple[ScheduledDose, ...]:
         """The doses due on ``day`` under this plan alone."""

@@ -90,6 +90,9 @@ class PlanRow(Base):
     spec: Mapped[str] = mapped_column(Text)
     warnings: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # migration 0010: the plan as made (journal/plan_record.py PlanRecord.to_text); filled for every
+    # plan by the migration, NULL only for a plan written without one by an adapter's caller.
+    made: Mapped[str | None] = mapped_column(Text)
 
 
 class PlanDoseRow(Base):

@@ -31,6 +31,7 @@ from gabacare.journal.errors import (
     JournalInputError,
     JournalStorageError,
     UnknownEntryError,
+    UnknownPlanError,
 )
 from gabacare.journal.model import (
     DOSE_STATUSES,
@@ -58,8 +59,17 @@ from gabacare.journal.model import (
     validate_patient,
 )
 from gabacare.journal.pickups import NewPickUp, validate_pickup
+from gabacare.journal.plan_record import (
+    PlanRecheck,
+    PlanRecord,
+    RecordedPlanView,
+    compare,
+    record_of,
+    record_plan,
+)
 from gabacare.journal.repository import JournalRepository, Progress
 from gabacare.journal.schedule import plan_in_force, planned_daily_mg, scheduled_doses
+from gabacare.knowledge import knowledge_version
 
 if TYPE_CHECKING:
     from gabacare.clinical.questionnaires import QuestionnaireResult
@@ -72,6 +82,7 @@ __all__ = [
     "LabResult",
     "LoggedQuestionnaire",
     "PlanResult",
+    "RecordedPlan",
     "RenalRecheck",
     "SavedRecap",
     "SideEffectResult",
@@ -99,6 +110,34 @@ class PlanResult:
 
     stored: StoredPlan
     plan: Any
+
+    @property
+    def recorded(self) -> RecordedPlan:
+        """The stored plan as made (what the faces show and ``--json`` gives)."""
+        return RecordedPlan(self.stored, record_of(self.stored))
+
+
+@dataclass(frozen=True)
+class RecordedPlan:
+    """A stored plan and its record, the plan as made (journal/plan_record.py).
+
+    ``to_json()``: the record's core keys (``kind``, ``label``, ``days``, ``citations``, ``warnings``…)
+    plus ``plan_id``, ``patient``, ``start``, ``end``, ``continues``, ``spec``, ``kb_version``,
+    ``made_at`` and ``origin`` (what ``GET /api/v1/patients/{id}/plan`` and ``plan show --json`` give).
+    """
+
+    stored: StoredPlan
+    record: PlanRecord
+
+    def view(self) -> RecordedPlanView:
+        """The record typed like a core plan, for templates."""
+        return self.record.view()
+
+    def to_json(self) -> dict[str, Any]:
+        sp = self.stored
+        return {**self.record.to_json(), "plan_id": sp.id, "patient": sp.patient_id,
+                "start": sp.plan.start.isoformat(), "end": sp.plan.end.isoformat(), "continues": sp.plan.continues,
+                "spec": sp.plan.spec.to_dict()}
 
 
 @dataclass(frozen=True)
@@ -253,8 +292,12 @@ def _split(entries: Sequence[Entry], limit: datetime) -> tuple[list[Entry], tupl
     return valid, tuple(invalid)
 
 
-def build_plan(spec: PlanSpec) -> tuple[NewPlan, Any]:
-    """Make the plan a spec describes with the clinical core, flattened to its dose schedule."""
+def build_plan(spec: PlanSpec, *, made_at: datetime | None = None) -> tuple[NewPlan, Any]:
+    """Make the plan a spec describes with the clinical core, flattened to its dose schedule.
+
+    The :class:`NewPlan` carries its record (``made``: the core plan's JSON and the knowledge base
+    version, made at ``made_at``, default now in local time): what the journal stores and shows.
+    """
     from gabacare.clinical.plan import maintenance_plan
     from gabacare.clinical.regimen import parse_regimen
     from gabacare.clinical.units import CrCl
@@ -285,8 +328,9 @@ def build_plan(spec: PlanSpec) -> tuple[NewPlan, Any]:
         # Say which kidney values the plan used, first, where every face shows the plan's warnings.
         plan = replace(plan, warnings=(spec.crcl_basis, *plan.warnings))
     doses = tuple(ScheduledDose(datetime.combine(d.date, x.time), float(x.mg)) for d in plan.days for x in d.doses)
+    made = record_plan(plan, made_at=_local_now() if made_at is None else made_at, kb_version=knowledge_version())
     new = NewPlan(kind=plan.kind, spec=spec, label=plan.label, start=plan.days[0].date, end=plan.days[-1].date,
-                  continues=continues, doses=doses, warnings=tuple(plan.warnings))
+                  continues=continues, doses=doses, warnings=tuple(plan.warnings), made=made)
     return new, plan
 
 
@@ -419,12 +463,49 @@ class Journal:
             if kidney.crcl is not None:
                 spec = replace(spec, crcl_ml_min=round(min(kidney.crcl.crcl_ml_min, _crcl_cap()), 1),
                                crcl_basis=kidney.describe())
-        new, plan = build_plan(spec)
-        stored = self.repo.add_plan(patient_id, new, created_at=self.clock())
+        now = self.clock()
+        new, plan = build_plan(spec, made_at=now)
+        stored = self.repo.add_plan(patient_id, new, created_at=now)
         return PlanResult(stored, plan)
 
     def plans(self, patient_id: int) -> list[StoredPlan]:
         return self.repo.list_plans(patient_id)
+
+    def _stored_plan(self, patient_id: int, plan_id: int | None) -> StoredPlan | None:
+        if plan_id is None:
+            return self.current_or_next_plan(patient_id)
+        found = [p for p in self.repo.list_plans(patient_id) if p.id == plan_id]
+        if not found:
+            raise UnknownPlanError(f"patient #{patient_id} has no plan #{plan_id}")
+        return found[0]
+
+    def recorded_plan(self, patient_id: int, plan_id: int | None = None) -> RecordedPlan | None:
+        """A stored plan as it was made, for every face to show (never remade with today's rules).
+
+        ``plan_id`` None: the plan in force today, else the next to start (:meth:`current_or_next_plan`;
+        None when the patient has no plan). An id the patient has no plan with: ``UnknownPlanError``.
+        """
+        stored = self._stored_plan(patient_id, plan_id)
+        return None if stored is None else RecordedPlan(stored, record_of(stored))
+
+    def recheck_plan(self, patient_id: int, plan_id: int | None = None) -> PlanRecheck | None:
+        """A stored plan's record against the plan today's rules make from the same spec.
+
+        Reports the days whose doses differ, the warnings added and removed, the knowledge base
+        version then and now, or today's rules' reason for refusing the spec. Reads only: the record,
+        the dose rows and adherence stay as they are. ``plan_id`` as in :meth:`recorded_plan`.
+        """
+        stored = self._stored_plan(patient_id, plan_id)
+        if stored is None:
+            return None
+        then, now = record_of(stored), self.clock()
+        try:
+            fresh = build_plan(stored.plan.spec, made_at=now)[0].made
+        except ValueError as exc:  # JournalInputError, ClinicalInputError: today's rules refuse it
+            return compare(then, None, plan_id=stored.id, patient_id=patient_id, kb_now=knowledge_version(),
+                           refused=str(exc), checked_at=now)
+        return compare(then, fresh, plan_id=stored.id, patient_id=patient_id, kb_now=knowledge_version(),
+                       checked_at=now)
 
     def record_counts(self, patient_id: int) -> dict[str, int]:
         """How many ``entries`` (current ones), ``plans`` and ``questionnaires`` the patient has
@@ -986,7 +1067,7 @@ class Journal:
             at = _parse_str(get("at"), "at")
             if at is None or at.strip() != spec.start.isoformat():
                 raise JournalInputError("a plan row's 'at' must equal its spec's start date")
-            return build_plan(spec)[0]
+            return build_plan(spec, made_at=now)[0]
         if kind == "questionnaire":
             return _parse_uid(get("uid")), self._questionnaire_row(fields, now)
         if kind == "pickup":  # mg: the strength, value: the count (transfer.py)

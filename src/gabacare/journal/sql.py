@@ -74,6 +74,7 @@ from gabacare.journal.orm import (
     UserRow,
 )
 from gabacare.journal.pickups import NewPickUp, StoredPickUp
+from gabacare.journal.plan_record import PlanRecord
 from gabacare.journal.repository import BatchEntry, BatchPickUp, BatchQuestionnaire, JournalRepository, Progress
 
 if TYPE_CHECKING:
@@ -206,7 +207,8 @@ class SqlJournalRepository(JournalRepository):
     def _insert_plan(s: Session, patient_id: int, plan: NewPlan, created_at: datetime) -> int:
         row = PlanRow(patient_id=patient_id, kind=plan.kind, label=plan.label, start_date=plan.start,
                       end_date=plan.end, continues=plan.continues, spec=plan.spec.to_text(),
-                      warnings=json.dumps(list(plan.warnings)), created_at=created_at)
+                      warnings=json.dumps(list(plan.warnings)), created_at=created_at,
+                      made=None if plan.made is None else plan.made.to_text())
         s.add(row)
         s.flush()
         if plan.doses:
@@ -234,7 +236,8 @@ class SqlJournalRepository(JournalRepository):
                 StoredPlan(r.id, patient_id, r.created_at, NewPlan(
                     kind=cast(PlanKind, r.kind), spec=PlanSpec.from_text(r.spec), label=r.label, start=r.start_date,
                     end=r.end_date, continues=r.continues, doses=tuple(doses[r.id]),
-                    warnings=tuple(json.loads(r.warnings))))
+                    warnings=tuple(json.loads(r.warnings)),
+                    made=None if r.made is None else PlanRecord.from_text(r.made)))
                 for r in rows
             ]
 

@@ -995,3 +995,21 @@ def load_monograph() -> Monograph:
         return build_monograph(read_raw_monograph(), _read_toml("sources.toml"))
 
     return validated_model("monograph", Monograph, (*MONOGRAPH_FILES, "sources.toml"), (__file__,), build)
+
+
+@cache
+def knowledge_version() -> str:
+    """The version of the knowledge base plans are made from: ``"kb-"`` and 12 hex digits of the
+    SHA-256 of the monograph (gabapentin.toml, medicines.toml) and sources.toml, as parsed.
+
+    The data files carry no version number of their own (each source row has its own ``version``),
+    so a content hash stands in for one: any changed number, citation or word gives a new version,
+    and the same data always the same one (key order and TOML formatting do not count). Computed
+    once per process. A stored plan keeps the version that made it (journal/plan_record.py).
+    """
+    import hashlib
+    import json
+
+    content = {"monograph": read_raw_monograph(), "sources": _read_toml("sources.toml")}
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return "kb-" + hashlib.sha256(text.encode()).hexdigest()[:12]

@@ -106,6 +106,8 @@ class PlanSummary:
     last_day_in_period: date
     warnings: tuple[str, ...]
     citations: tuple[Citation, ...]
+    # The knowledge base version the plan was made with (its record, journal/plan_record.py).
+    kb_version: str = ""
 
 
 @dataclass(frozen=True)
@@ -520,7 +522,7 @@ def step_sentence(step: analysis.StepEffect, days: int) -> str | None:
 
 
 def _plans(plans: Sequence[StoredPlan], start: date, end: date) -> tuple[PlanSummary, ...]:
-    from gabacare.journal.services import build_plan
+    from gabacare.journal.plan_record import record_of
 
     days_by_plan: dict[int, list[date]] = {}
     day = start
@@ -531,15 +533,12 @@ def _plans(plans: Sequence[StoredPlan], start: date, end: date) -> tuple[PlanSum
         day += timedelta(days=1)
     out = []
     for p in sorted((p for p in plans if p.id in days_by_plan), key=lambda p: (days_by_plan[p.id][0], p.id)):
-        # The stored plan keeps its spec, not the core's citations: remaking it is cheap and exact.
-        # A spec today's knowledge base refuses still belongs in the report, without citations.
-        try:
-            cites = build_plan(p.plan.spec)[1].citations
-        except ValueError:
-            cites = ()
+        # The plan as it was made (its record), never remade with today's rules: the report shows the
+        # citations of the plan the dose rows, and so adherence, count (issue 18 item 7).
+        record = record_of(p)
         ds = days_by_plan[p.id]
         out.append(PlanSummary(p.id, p.plan.kind, p.plan.label, p.plan.start, p.plan.end, p.plan.continues,
-                               p.created_at, ds[0], ds[-1], p.plan.warnings, tuple(cites)))
+                               p.created_at, ds[0], ds[-1], p.plan.warnings, record.citations, record.kb_version))
     return tuple(out)
 
 

@@ -141,6 +141,25 @@ class PlanStoredOut(_Out):
     spec: dict[str, Any]
     days: list[dict[str, Any]]
     citations: list[dict[str, Any]]
+    kb_version: str = Field(description="The knowledge base version that made the plan (a content hash).")
+    made_at: str = Field(description="When the plan was made (local time; for a plan older than migration 0010, "
+                         "when the database was upgraded).")
+
+
+class PlanRecheckOut(_Out):
+    plan_id: int
+    patient: int
+    same: bool
+    made_at: str
+    kb_version_then: str
+    kb_version_now: str
+    kb_changed: bool
+    days: list[dict[str, Any]] = Field(description="Days whose doses differ: `date`, `then` and `now` "
+                                       "(each a list of `{time, mg}`).")
+    warnings_added: list[str]
+    warnings_removed: list[str]
+    refused: str | None = Field(description="Why today's rules no longer make this plan at all (else null).")
+    checked_at: str | None
 
 
 class _At(_In):
@@ -394,24 +413,34 @@ def delete_patient(request: Request, patient_id: int, user: User, body: PatientD
 
 # -- plan ---------------------------------------------------------------------------------------
 
-def _plan_json(stored: Any, plan: Any) -> dict[str, Any]:
-    sp = stored
-    out: dict[str, Any] = jsonable({**plan.to_json(), "plan_id": sp.id, "patient": sp.patient_id, "start": sp.plan.start,
-                     "end": sp.plan.end, "continues": sp.plan.continues, "spec": sp.plan.spec.to_dict()})
-    return out
-
-
 @router.get("/{patient_id}/plan", response_model=None, responses={200: {"model": PlanStoredOut}, **_READ})
 def get_plan(request: Request, patient_id: int, user: User) -> Any:
-    """The plan in force today (or the next one to start), with its days and citations; 404 without one."""
-    from gabacare.journal.services import build_plan
+    """The plan in force today (or the next one to start) as it was made: its days, warnings and
+    citations as stored, with ``kb_version`` and ``made_at``; 404 without one."""
     from gabacare.web.problems import ProblemError
 
     journal = _read(request, user, patient_id, "plan")
-    stored = journal.current_or_next_plan(patient_id)
-    if stored is None:
+    recorded = journal.recorded_plan(patient_id)
+    if recorded is None:
         raise ProblemError(404, None, "This patient has no plan yet.")
-    return _plan_json(stored, build_plan(stored.plan.spec)[1])
+    return jsonable(recorded.to_json())
+
+
+@router.get("/{patient_id}/plan/recheck", response_model=None, responses={200: {"model": PlanRecheckOut}, **_READ})
+def recheck_plan(request: Request, patient_id: int, user: User,
+                 plan_id: Annotated[int | None, Query(alias="plan", ge=1, le=2**31 - 1, description=(
+                     "The stored plan's id (default: the plan in force today, else the next to start)."))] = None,
+                 ) -> Any:
+    """The stored plan against today's rules (``gabacare plan recheck --json``): the days whose doses
+    differ, warnings added and removed, the knowledge base version then and now. Changes nothing;
+    404 without a plan (or with a plan id the patient has no plan with)."""
+    from gabacare.web.problems import ProblemError
+
+    journal = _read(request, user, patient_id, "plan")
+    result = journal.recheck_plan(patient_id, plan_id)
+    if result is None:
+        raise ProblemError(404, None, "This patient has no plan yet.")
+    return jsonable(result.to_json())
 
 
 @router.put("/{patient_id}/plan", response_model=None, dependencies=[Depends(require_csrf)],
@@ -428,7 +457,7 @@ def put_plan(request: Request, patient_id: int, body: PlanIn, user: User) -> Any
                                 age_years=body.age)
     result = journal.set_plan(patient_id, spec)
     accounts.audit(actor, "create", patient_id, "plan", result.stored.id)
-    return _plan_json(result.stored, result.plan)
+    return jsonable(result.recorded.to_json())
 
 
 # -- log ----------------------------------------------------------------------------------------

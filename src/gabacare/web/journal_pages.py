@@ -497,15 +497,26 @@ def _log_submit(request: Request, patient_id: int, kind: str, form: dict[str, st
 # -- plan ---------------------------------------------------------------------------------------
 
 def _plan_page(request: Request, journal: Journal, view: View, *, status_code: int = 200, **ctx: Any) -> Response:
-    from gabacare.journal.services import build_plan
+    """The plan page: the plan in force (or next) as it was made (``Journal.recorded_plan``, never
+    remade with today's rules), the forms to set a new one; ``recheck`` in ``ctx`` adds the differences."""
     from gabacare.knowledge import load_monograph
 
-    stored = journal.current_or_next_plan(view.patient.id)
-    core_plan = build_plan(stored.plan.spec)[1] if stored is not None else None
+    recorded = journal.recorded_plan(view.patient.id)
     return render(request, "journal/plan.html", {
-        "view": view, "patient": view.patient, "tab": "plan", "active": "journal", "stored": stored,
-        "plan": core_plan, "monograph": load_monograph(), "error": None, "form": {"source": "titrate"},
+        "view": view, "patient": view.patient, "tab": "plan", "active": "journal",
+        "stored": recorded.stored if recorded is not None else None, "recorded": recorded,
+        "plan": recorded.view() if recorded is not None else None, "recheck": None,
+        "monograph": load_monograph(), "error": None, "form": {"source": "titrate"},
         "today": journal.clock().date().isoformat(), **ctx}, status_code)
+
+
+@router.get("/patients/{patient_id}/plan/recheck", response_class=HTMLResponse)
+def plan_recheck(request: Request, patient_id: int, user: CurrentUser = Depends(page_user)) -> Response:
+    """The plan page with "re-check against today's rules": the stored plan as made, and the days, doses
+    and warnings today's knowledge base would make differently (``Journal.recheck_plan``). Reads only
+    (a GET: nothing is stored, so a reload repeats nothing); the record stays as it was made."""
+    journal, view = _read(request, user, patient_id, "plan")
+    return _plan_page(request, journal, view, recheck=journal.recheck_plan(patient_id))
 
 
 @router.get("/patients/{patient_id}/plan", response_class=HTMLResponse)
