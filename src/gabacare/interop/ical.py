@@ -118,13 +118,24 @@ def plan_calendar(
     return cal
 
 
+def display_alarm(summary: str) -> Any:
+    """A VALARM that shows ``summary`` at the event's start (zero trigger): every reminder's alarm."""
+    from icalendar import Alarm
+
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", summary)
+    alarm.add("trigger", timedelta(0))
+    return alarm
+
+
 def _dose_event(uid: str, start: datetime, summary: str, description: str, stamp: datetime, *, count: int | None,
                 repeat: bool) -> Any:
     """One dose reminder: a zero-length VEVENT with a display VALARM at the dose time.
 
     ``repeat`` adds a daily ``RRULE`` (``count`` times, or without end when ``count`` is None).
     """
-    from icalendar import Alarm, Event
+    from icalendar import Event
 
     ev = Event()
     ev.add("uid", uid)
@@ -139,11 +150,7 @@ def _dose_event(uid: str, start: datetime, summary: str, description: str, stamp
         if count is not None:
             rule["count"] = count
         ev.add("rrule", rule)
-    alarm = Alarm()
-    alarm.add("action", "DISPLAY")
-    alarm.add("description", summary)
-    alarm.add("trigger", timedelta(0))
-    ev.add_component(alarm)
+    ev.add_component(display_alarm(summary))
     return ev
 
 

@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from gabacare.interop.fhir import DoseDay
-from gabacare.interop.ical import reminders_ics
+from gabacare.interop.ical import display_alarm, reminders_ics
 from gabacare.journal import settings
 from gabacare.journal.errors import JournalInputError
 from gabacare.journal.schedule import scheduled_doses
@@ -130,7 +130,7 @@ def refill_event(view: SupplyView, *, owner: str, tz: str, stamp: datetime) -> A
     """
     from zoneinfo import ZoneInfo
 
-    from icalendar import Alarm, Event
+    from icalendar import Event
 
     from gabacare.journal.refills import reminder_day
 
@@ -149,9 +149,5 @@ def refill_event(view: SupplyView, *, owner: str, tz: str, stamp: datetime) -> A
     ev.add("summary", summary)
     ev.add("description", description)
     ev.add("sequence", int(hashlib.sha256(f"{day}|{summary}|{description}".encode()).hexdigest()[:6], 16))
-    alarm = Alarm()
-    alarm.add("action", "DISPLAY")
-    alarm.add("description", summary)
-    alarm.add("trigger", timedelta(0))
-    ev.add_component(alarm)
+    ev.add_component(display_alarm(summary))
     return ev
