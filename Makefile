@@ -48,8 +48,12 @@ typecheck: install
 importlint: install
 	$(BIN)/lint-imports
 
+# The coverage floor (issue 14): the suite fails if line coverage of the package falls below it. Set a
+# little under the level measured by the last full run (docs/DEVELOPERS or the stop notes say which).
+COVERAGE_FLOOR ?= 85
+
 unit: install
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --cov=gabacare --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
 
 test: install system-deps lint typecheck importlint unit
 

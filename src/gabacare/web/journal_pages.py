@@ -623,21 +623,18 @@ def trends_page(request: Request, patient_id: int, start: str | None = None, end
 
 
 def _chart(journal: Journal, patient_id: int, name: str, start: str | None, end: str | None) -> Response:
-    from gabacare.reports import charts
-    from gabacare.reports.doctor_report import build_report
+    from gabacare.reports.render import period_charts
 
     first, last = _period(journal, start, end)
-    report = build_report(journal, patient_id, start=first, end=last, now=journal.clock())
+    # The period's adherence and trends only (the same SVG as the report's charts): building the whole
+    # doctor's report for each of the page's chart requests cost seconds for a year (issue 18).
+    drawn = period_charts(journal.adherence(patient_id, start=first, end=last),
+                          journal.trends(patient_id, start=first, end=last), journal.plans(patient_id))
     svg: str | None = None
-    if name == "adherence" and report.adherence.weeks:
-        svg = charts.adherence_chart(report.adherence.weeks)
-    elif name == "dose" and report.daily_mg:
-        svg = charts.dose_chart(report.daily_mg, report.plan_changes)
+    if name in ("adherence", "dose"):
+        svg = drawn[name]
     elif name.startswith("score-"):
-        trend = next((t for t in report.trends if t.scale == name.removeprefix("score-")), None)
-        if trend is not None:
-            svg = charts.score_chart(trend, report.plan_changes, start=report.start, end=report.end,
-                                     window_days=report.window_days)
+        svg = drawn["scores"].get(name.removeprefix("score-"))
     if svg is None:
         raise ProblemError(404, None, "No such chart for this period.")
     head = '<?xml version="1.0" encoding="utf-8"?>\n'
