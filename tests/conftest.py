@@ -39,7 +39,7 @@ if not os.environ.get("GABACARE_DB"):
 PG_DB = "gabacare_test"
 JOURNAL_TABLES = ("entry_revisions, entries, questionnaires, plan_doses, plans, patients, audit_log, share_links, api_tokens, "
                   "sessions, users, web_signin_failures, web_seen_jti, web_cds_feedback, calendar_feeds, pickups, "
-                  "supply_settings")
+                  "supply_settings, patient_members")
 
 
 def _pg_bindir() -> Path | None:

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from gabacare.journal.account_repository import AccountRepository
-from gabacare.journal.accounts_model import EmailTakenError, NewAuditEntry, NewUser, Session
+from gabacare.journal.accounts_model import EmailTakenError, NewAuditEntry, NewUser, PatientMember, Session
 from gabacare.journal.errors import UnknownPatientError
 from gabacare.journal.memory import InMemoryAccountRepository, InMemoryJournalRepository
 from gabacare.journal.model import NewPatient
@@ -161,3 +161,47 @@ def test_audit_is_append_only_and_per_patient(store: Store) -> None:
         T0 + timedelta(1), "share", 7, "export", p1, "report", 3)
     assert [e.action for e in a.list_audit(p2)] == ["create"]
     assert a.list_audit(999) == []
+
+
+def test_members_round_trip_one_row_per_pair_and_remove(store: Store) -> None:
+    a = store.accounts
+    owner, bo, cy = _user(store), _user(store, "bo@example.org"), _user(store, "cy@example.org")
+    p1 = a.add_owned_patient(owner, NewPatient("P1"), created_at=T0).id
+    p2 = a.add_owned_patient(owner, NewPatient("P2"), created_at=T0).id
+    m = a.add_member(PatientMember(p2, bo, "viewer", T0, owner))
+    assert (m.patient_id, m.user_id, m.role, m.created_at, m.created_by) == (p2, bo, "viewer", T0, owner)
+    a.add_member(PatientMember(p1, cy, "logger", T0 + timedelta(hours=1), owner))
+    a.add_member(PatientMember(p1, bo, "viewer", T0 + timedelta(hours=2), owner))
+    assert a.member_role(p2, bo) == "viewer" and a.member_role(p1, cy) == "logger" and a.member_role(p2, cy) is None
+    assert a.member_role(p1, owner) is None  # owning is not a membership
+    assert [(x.user_id, x.role) for x in a.list_members(p1)] == [(cy, "logger"), (bo, "viewer")]
+    assert [(p.id, p.name, role) for p, role in a.list_shared_with(bo)] == [(p1, "P1", "viewer"), (p2, "P2", "viewer")]
+    assert a.list_shared_with(owner) == [] and a.list_patients_of(bo) == []  # shared is not owned
+    changed = a.add_member(PatientMember(p1, bo, "logger", T0 + timedelta(hours=3), owner))  # a new role, same row
+    assert changed.role == "logger" and a.member_role(p1, bo) == "logger"
+    assert [x.user_id for x in a.list_members(p1)] == [cy, bo]
+    assert a.remove_member(p1, bo) is True
+    assert a.remove_member(p1, bo) is False
+    assert a.member_role(p1, bo) is None and [p.id for p, _ in a.list_shared_with(bo)] == [p2]
+    with pytest.raises(UnknownPatientError):
+        a.add_member(PatientMember(999, bo, "viewer", T0, owner))
+
+
+def test_deleting_a_patient_or_an_account_removes_its_memberships(store: Store) -> None:
+    a = store.accounts
+    owner, bo, cy = _user(store), _user(store, "bo@example.org"), _user(store, "cy@example.org")
+    p1 = a.add_owned_patient(owner, NewPatient("P1"), created_at=T0).id
+    p2 = a.add_owned_patient(owner, NewPatient("P2"), created_at=T0).id
+    theirs = a.add_owned_patient(cy, NewPatient("Cy's"), created_at=T0).id
+    for pid in (p1, p2):
+        a.add_member(PatientMember(pid, bo, "logger", T0, owner))
+    a.add_member(PatientMember(theirs, bo, "viewer", T0, cy))
+    a.delete_patient(p1)
+    assert a.list_members(p1) == [] and [p.id for p, _ in a.list_shared_with(bo)] == [p2, theirs]
+    a.delete_user(bo)  # a member's account goes: its memberships go, the patients stay
+    assert a.list_members(p2) == [] and a.list_members(theirs) == []
+    assert store.journal.get_patient(theirs).name == "Cy's"
+    dee = _user(store, "dee@example.org")
+    a.add_member(PatientMember(theirs, dee, "viewer", T0, cy))
+    a.delete_user(cy)  # the owner's account goes: its patients and their memberships go
+    assert a.list_shared_with(dee) == []

@@ -66,7 +66,7 @@ def test_0009_plans_get_their_record_and_go_back(empty_engine: Engine) -> None:
 
     migrate(empty_engine)
 
-    assert HEAD_REVISION == "0010" and _rows(empty_engine) == before
+    assert HEAD_REVISION >= "0010" and _rows(empty_engine) == before
     with empty_engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
         assert conn.execute(text("SELECT count(*) FROM plans WHERE made IS NULL")).scalar_one() == 0

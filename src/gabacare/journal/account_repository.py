@@ -36,8 +36,10 @@ from gabacare.journal.accounts_model import (
     ApiToken,
     AuditEntry,
     CalendarFeed,
+    MemberRole,
     NewAuditEntry,
     NewUser,
+    PatientMember,
     Session,
     ShareLink,
     User,
@@ -144,6 +146,28 @@ class AccountRepository(abc.ABC):
     def list_patients_of(self, owner_user_id: int) -> list[Patient]:
         """The patients an account owns, by id."""
 
+    # -- members (patients shared with other accounts) ----------------------------------------------
+    @abc.abstractmethod
+    def add_member(self, member: PatientMember) -> PatientMember:
+        """Give an account access to a patient, or change the role of one that has it (one row per pair);
+        ``UnknownPatientError`` for an unknown patient. Returns the row now stored."""
+
+    @abc.abstractmethod
+    def remove_member(self, patient_id: int, user_id: int) -> bool:
+        """Take an account's access to a patient away; False when it had none."""
+
+    @abc.abstractmethod
+    def list_members(self, patient_id: int) -> list[PatientMember]:
+        """The accounts a patient is shared with, by when they were added (then user id)."""
+
+    @abc.abstractmethod
+    def member_role(self, patient_id: int, user_id: int) -> MemberRole | None:
+        """The role an account holds on a patient shared with it, or None."""
+
+    @abc.abstractmethod
+    def list_shared_with(self, user_id: int) -> list[tuple[Patient, MemberRole]]:
+        """The patients shared with an account (not those it owns), by patient id, with its role."""
+
     # -- share links ------------------------------------------------------------------------------
     @abc.abstractmethod
     def add_share_link(
@@ -190,15 +214,17 @@ class AccountRepository(abc.ABC):
         """Delete every row of one patient in one transaction; ``UnknownPatientError`` when there is none.
 
         Gone afterwards: the patient, its entries and their revisions, plans and plan doses,
-        questionnaires, share links and calendar feeds. Kept: the audit log's rows naming the patient
-        (ids, vocabulary words and times only, no clinical data: who did what, when).
+        questionnaires, share links, calendar feeds and memberships (the accounts it was shared with).
+        Kept: the audit log's rows naming the patient (ids, vocabulary words and times only, no clinical
+        data: who did what, when).
         """
 
     @abc.abstractmethod
     def delete_user(self, user_id: int) -> None:
         """Delete an account in one transaction: every patient it owns (as :meth:`delete_patient`), its
-        sessions, API tokens, the share links and calendar feeds it made, and the user row. The audit
-        log's rows (``actor_id`` is a plain number) stay. An unknown id is a no-op."""
+        sessions, API tokens, the share links and calendar feeds it made, its memberships of other accounts'
+        patients, and the user row. The audit log's rows (``actor_id`` is a plain number) stay. An unknown
+        id is a no-op."""
 
     # -- audit ------------------------------------------------------------------------------------
     @abc.abstractmethod

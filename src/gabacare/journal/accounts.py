@@ -12,9 +12,12 @@ sign-in with an unknown e-mail still verifies against a dummy hash so both paths
 and a stored hash made with older parameters is replaced on the next successful sign-in.
 
 Access: an account (signed in, or through one of its API tokens) reads and writes the patients it
-owns; a share link reads its one patient until it expires or is revoked, and can never write; the
-``cli`` actor is the local operator; a calendar feed reads its one patient's dose schedule through
-:meth:`Accounts.feed_actor` and nothing else (``require_access`` refuses it everything).
+owns; an account the owner shared a patient with (:meth:`Accounts.add_member`) reads it as a
+``viewer``, and as a ``logger`` also writes its journal entries (``require_access(..., entries=True)``)
+but never its plan, settings, sharing or deletion; a share link reads its one patient until it
+expires or is revoked, and can never write; the ``cli`` actor is the local operator; a calendar
+feed reads its one patient's dose schedule through :meth:`Accounts.feed_actor` and nothing else
+(``require_access`` refuses it everything).
 :meth:`Accounts.audit` records ids and vocabulary words only
 (actor, action, patient id, resource kind and id), never journal contents. ``Accounts`` writes the
 audit entries for its own changes (patient created or claimed, share link created or revoked); the
@@ -44,12 +47,13 @@ import secrets
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from gabacare.journal import settings
 from gabacare.journal.account_repository import AccountRepository
 from gabacare.journal.accounts_model import (
     AUDIT_ACTIONS,
+    MEMBER_ROLES,
     RESOURCE_KINDS,
     ROLES,
     AccessDenied,
@@ -60,8 +64,10 @@ from gabacare.journal.accounts_model import (
     AuditEntry,
     CalendarFeed,
     FeedActor,
+    MemberRole,
     NewAuditEntry,
     NewUser,
+    PatientMember,
     ResourceKind,
     Role,
     Session,
@@ -459,8 +465,28 @@ class Accounts:
         """The patients ``user`` owns, by id (never the local command-line patients)."""
         return self.repo.list_patients_of(user.id)
 
-    def require_access(self, actor: Actor, patient_id: int, *, write: bool) -> None:
+    def patients_with_roles(self, user: User) -> list[tuple[Patient, str]]:
+        """Every patient ``user`` may open, with its role there: the ones it owns (``"owner"``, by id),
+        then the ones other accounts shared with it (``"viewer"`` or ``"logger"``, by id). For the
+        patient list and the switcher; :meth:`patients_of` stays the owned ones only (what a backup
+        exports and a deletion removes)."""
+        owned: list[tuple[Patient, str]] = [(p, "owner") for p in self.repo.list_patients_of(user.id)]
+        return owned + [(p, role) for p, role in self.repo.list_shared_with(user.id)]
+
+    def role_of(self, actor: Actor, patient_id: int) -> MemberRole | None:
+        """The member role an account (or its token) holds on a patient shared with it, else None (owners,
+        share links, feeds and the command line have none). Reads one row; no access check."""
+        if actor.kind not in ("user", "token") or actor.user_id is None or not 0 < patient_id <= MAX_STORED_ID:
+            return None
+        return self.repo.member_role(patient_id, actor.user_id)
+
+    def require_access(self, actor: Actor, patient_id: int, *, write: bool, entries: bool = False) -> None:
         """Return when ``actor`` may read (or, with ``write``, change) the patient; else ``AccessDenied``.
+
+        ``write`` alone means any change (plan, settings, sharing, deletion...): the owner only. With
+        ``write`` and ``entries`` the change is to journal entries only (log, edit, undo or delete a
+        dose, score, note...): the owner, or an account the patient is shared with as ``logger``. A
+        ``viewer`` or ``logger`` member may read (``write=False``).
 
         An account (or its token) owns what it created or claimed; a share actor reads its one
         patient while the link is live and never writes; the ``cli`` actor (the local operator)
@@ -486,8 +512,62 @@ class Accounts:
             owner = self.repo.patient_owner(patient_id)
         except UnknownPatientError:
             raise AccessDenied() from None
-        if owner != actor.user_id:
+        if owner == actor.user_id:
+            return
+        role = self.repo.member_role(patient_id, actor.user_id)
+        if role is None or (write and not (entries and role == "logger")):
+            raise AccessDenied()  # a member is refused exactly like a stranger: nothing to probe
+
+    # -- members: a patient shared with another account ----------------------------------------------
+    def add_member(self, owner: User, patient_id: int, email: str, role: str) -> PatientMember:
+        """Share one of ``owner``'s patients with the account signed up under ``email``, as ``role``
+        (``viewer`` or ``logger``); audited as a ``share`` of that ``account``. Sharing again with the
+        same account changes its role. ``AccessDenied`` unless ``owner`` owns the patient;
+        ``AccountInputError`` for a malformed e-mail, an unknown role, one's own e-mail, no account with
+        that e-mail (the owner asked for it by name, so saying so tells nothing new), or a patient
+        already shared with ``settings.PATIENT_MEMBERS_MAX`` accounts."""
+        self.require_access(Actor.for_user(owner), patient_id, write=True)
+        if role not in MEMBER_ROLES:
+            raise AccountInputError(f"role must be one of {', '.join(MEMBER_ROLES)}")
+        address = normalize_email(email)
+        if address == owner.email:
+            raise AccountInputError("this is your own account; it has the patient already")
+        found = self.repo.find_user(address)
+        if found is None or found[0].disabled:
+            raise AccountInputError("no GabaCare account uses that e-mail address; ask them to sign up first")
+        member = found[0]
+        existing = self.repo.list_members(patient_id)
+        if (len(existing) >= settings.PATIENT_MEMBERS_MAX
+                and all(m.user_id != member.id for m in existing)):
+            raise AccountInputError(
+                f"a patient can be shared with at most {settings.PATIENT_MEMBERS_MAX} accounts; remove one first")
+        now = self.clock()
+        chosen = cast("MemberRole", role)
+        stored = self.repo.add_member(PatientMember(patient_id, member.id, chosen, now, owner.id))
+        self._record(Actor.for_user(owner), "share", patient_id, "account", member.id, now)
+        return stored
+
+    def remove_member(self, owner: User, patient_id: int, user_id: int) -> None:
+        """Stop sharing one of ``owner``'s patients with an account: its access ends with this call;
+        audited as a ``revoke``. ``AccessDenied`` unless ``owner`` owns the patient and that account is
+        a member (a made-up id is refused like another account's patient)."""
+        self.require_access(Actor.for_user(owner), patient_id, write=True)
+        if isinstance(user_id, bool) or not isinstance(user_id, int) or not 0 < user_id <= MAX_STORED_ID:
             raise AccessDenied()
+        if not self.repo.remove_member(patient_id, user_id):
+            raise AccessDenied()
+        self._record(Actor.for_user(owner), "revoke", patient_id, "account", user_id, self.clock())
+
+    def members_of(self, owner: User, patient_id: int) -> list[tuple[PatientMember, User]]:
+        """The accounts one of ``owner``'s patients is shared with, with each account (for its name and
+        e-mail), oldest first; at most ``settings.PATIENT_MEMBERS_MAX``. ``AccessDenied`` otherwise."""
+        self.require_access(Actor.for_user(owner), patient_id, write=True)
+        found: list[tuple[PatientMember, User]] = []
+        for m in self.repo.list_members(patient_id):
+            account = self.repo.get_user(m.user_id)
+            if account is not None:
+                found.append((m, account))
+        return found
 
     # -- share links ------------------------------------------------------------------------------
     def create_share_link(self, user: User, patient_id: int, expires_in: timedelta) -> tuple[str, ShareLink]:
@@ -585,6 +665,9 @@ class Accounts:
                 self._record(actor, "revoke", patient_id, "share_link", link.id, now)
         for feed_id in self.repo.revoke_calendar_feeds(patient_id, at=now):
             self._record(actor, "revoke", patient_id, "calendar_feed", feed_id, now)
+        for member in self.repo.list_members(patient_id):
+            if self.repo.remove_member(patient_id, member.user_id):
+                self._record(actor, "revoke", patient_id, "account", member.user_id, now)
         self.repo.delete_patient(patient_id)
         self._record(actor, "delete", patient_id, "patient", patient_id, now)
 
@@ -594,10 +677,11 @@ class Accounts:
         ``confirm_name`` must be the patient's name as typed by the owner (spacing and letter case
         aside), else ``AccountInputError`` and nothing changes. Another account's patient, or an
         unknown id, raises ``AccessDenied``. The patient's live share links and calendar feed are
-        revoked first; then, in one transaction, the patient, entries and their revisions, plans and
-        plan doses, questionnaires, share links and calendar feeds are deleted. The audit log keeps
-        its rows naming the patient: they hold ids, action words and times (who did what, when),
-        never clinical data, and they are the record that the deletion happened.
+        revoked and the accounts it is shared with removed first; then, in one transaction, the patient,
+        entries and their revisions, plans and plan doses, questionnaires, share links and calendar
+        feeds are deleted. The audit log keeps its rows naming the patient: they hold ids, action words
+        and times (who did what, when), never clinical data, and they are the record that the deletion
+        happened.
         """
         self.require_access(Actor.for_user(user), patient_id, write=True)
         patient = next((p for p in self.repo.list_patients_of(user.id) if p.id == patient_id), None)

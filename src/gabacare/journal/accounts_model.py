@@ -34,6 +34,7 @@ from gabacare.journal.errors import JournalError, JournalInputError
 __all__ = [
     "ACTOR_KINDS",
     "AUDIT_ACTIONS",
+    "MEMBER_ROLES",
     "RESOURCE_KINDS",
     "ROLES",
     "AccessDenied",
@@ -46,8 +47,10 @@ __all__ = [
     "CalendarFeed",
     "EmailTakenError",
     "FeedActor",
+    "MemberRole",
     "NewAuditEntry",
     "NewUser",
+    "PatientMember",
     "ResourceKind",
     "Role",
     "Session",
@@ -62,7 +65,12 @@ AuditAction = Literal["read", "create", "update", "delete", "export", "import", 
 ResourceKind = Literal["patient", "plan", "entry", "report", "share_link", "api_token", "audit_log", "calendar_feed",
                       "account"]  # "account": migration 0007 (an account deleted)
 
+MemberRole = Literal["viewer", "logger"]
+"""What a second account may do with a patient shared with it (migration 0011): a ``viewer`` reads;
+a ``logger`` reads and writes journal entries (doses, scores, notes...), nothing else."""
+
 ROLES: tuple[str, ...] = get_args(Role)
+MEMBER_ROLES: tuple[str, ...] = get_args(MemberRole)
 ACTOR_KINDS: tuple[str, ...] = get_args(ActorKind)
 AUDIT_ACTIONS: tuple[str, ...] = get_args(AuditAction)
 RESOURCE_KINDS: tuple[str, ...] = get_args(ResourceKind)
@@ -161,6 +169,20 @@ class ShareLink:
     def active_at(self, now: datetime) -> bool:
         """True while not revoked and ``now`` is before ``expires_at``."""
         return self.revoked_at is None and now < self.expires_at
+
+
+@dataclass(frozen=True)
+class PatientMember:
+    """A second account's access to one patient, given by the owner (``created_by``) until removed.
+
+    Unlike a share link it names an account (which signs in as itself) and has no expiry.
+    """
+
+    patient_id: int
+    user_id: int
+    role: MemberRole
+    created_at: datetime
+    created_by: int
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,10 @@ from gabacare.journal.accounts_model import (
     AuditEntry,
     CalendarFeed,
     EmailTakenError,
+    MemberRole,
     NewAuditEntry,
     NewUser,
+    PatientMember,
     Session,
     ShareLink,
     User,
@@ -295,6 +297,7 @@ class InMemoryAccountRepository(AccountRepository):
         self._owners: dict[int, int] = {}
         self._links: dict[int, ShareLink] = {}
         self._feeds: dict[int, CalendarFeed] = {}
+        self._members: dict[tuple[int, int], PatientMember] = {}  # (patient id, user id) -> row
         self._audit: list[AuditEntry] = []
         self._next = {"user": 1, "token": 1, "link": 1, "feed": 1, "audit": 1}
 
@@ -427,6 +430,33 @@ class InMemoryAccountRepository(AccountRepository):
             patients = self._journal._patients
             return [patients[k] for k in sorted(patients) if self._owners.get(k) == owner_user_id]
 
+    # -- members ----------------------------------------------------------------------------------
+    def add_member(self, member: PatientMember) -> PatientMember:
+        with self._lock:
+            self._journal._patient(member.patient_id)
+            self._members[(member.patient_id, member.user_id)] = member
+            return member
+
+    def remove_member(self, patient_id: int, user_id: int) -> bool:
+        with self._lock:
+            return self._members.pop((patient_id, user_id), None) is not None
+
+    def list_members(self, patient_id: int) -> list[PatientMember]:
+        with self._lock:
+            found = [m for m in self._members.values() if m.patient_id == patient_id]
+            return sorted(found, key=lambda m: (m.created_at, m.user_id))
+
+    def member_role(self, patient_id: int, user_id: int) -> MemberRole | None:
+        with self._lock:
+            found = self._members.get((patient_id, user_id))
+            return None if found is None else found.role
+
+    def list_shared_with(self, user_id: int) -> list[tuple[Patient, MemberRole]]:
+        with self._lock:
+            patients = self._journal._patients
+            return [(patients[pid], m.role) for (pid, uid), m in sorted(self._members.items())
+                    if uid == user_id and pid in patients]
+
     # -- share links ------------------------------------------------------------------------------
     def add_share_link(
         self, patient_id: int, *, created_by: int, token_hash: str, created_at: datetime, expires_at: datetime
@@ -496,6 +526,7 @@ class InMemoryAccountRepository(AccountRepository):
         j._lead_days.pop(patient_id, None)
         self._links = {k: v for k, v in self._links.items() if v.patient_id != patient_id}
         self._feeds = {k: v for k, v in self._feeds.items() if v.patient_id != patient_id}
+        self._members = {k: v for k, v in self._members.items() if v.patient_id != patient_id}
         self._owners.pop(patient_id, None)
         del j._patients[patient_id]
 
@@ -510,6 +541,7 @@ class InMemoryAccountRepository(AccountRepository):
                 self._delete_patient_rows(pid)
             self._links = {k: v for k, v in self._links.items() if v.created_by != user_id}
             self._feeds = {k: v for k, v in self._feeds.items() if v.created_by != user_id}
+            self._members = {k: v for k, v in self._members.items() if user_id not in (v.user_id, v.created_by)}
             self._sessions = {k: v for k, v in self._sessions.items() if v.user_id != user_id}
             self._tokens = {k: v for k, v in self._tokens.items() if v.user_id != user_id}
             self._users.pop(user_id, None)

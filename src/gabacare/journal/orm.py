@@ -36,6 +36,7 @@ __all__ = [
     "CalendarFeedRow",
     "EntryRevisionRow",
     "EntryRow",
+    "PatientMemberRow",
     "PatientRow",
     "PickUpRow",
     "PlanDoseRow",
@@ -260,6 +261,23 @@ class ShareLinkRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+MEMBER_ROLE_CHECK = "role IN ('viewer', 'logger')"
+
+
+class PatientMemberRow(Base):
+    """A patient shared with a second account (migration 0011): one row per (patient, account), the
+    primary key; ``role`` says what it may do (``accounts_model.MemberRole``)."""
+
+    __tablename__ = "patient_members"
+    __table_args__ = (CheckConstraint(MEMBER_ROLE_CHECK, name="role"),)
+
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+    role: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
 
 
 class CalendarFeedRow(Base):

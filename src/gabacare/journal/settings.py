@@ -33,6 +33,7 @@ __all__ = [
     "ON_TIME_WINDOW",
     "PASSWORD_MAX_CHARS",
     "PASSWORD_MIN_CHARS",
+    "PATIENT_MEMBERS_MAX",
     "PCT",
     "PICKUP_LIST_DAYS",
     "REFILL_LEAD_DAYS",
@@ -181,6 +182,10 @@ SESSION_MAX_TTL: Final = timedelta(days=30)
 
 SHARE_LINK_MAX_LIFETIME: Final = timedelta(days=30)
 """Longest a clinician's read-only share link may live before it must be issued again."""
+
+PATIENT_MEMBERS_MAX: Final = 20
+"""Most other accounts one patient may be shared with (a family and carers, far from it): the Share page
+lists them all and each access check reads them, so the number is bounded."""
 
 CALENDAR_FEED_DAYS_AHEAD: Final = 56
 """Days of future doses a calendar feed carries, today included (GabaCare's policy, not a clinical

@@ -30,8 +30,10 @@ from gabacare.journal.accounts_model import (
     AuditEntry,
     CalendarFeed,
     EmailTakenError,
+    MemberRole,
     NewAuditEntry,
     NewUser,
+    PatientMember,
     ResourceKind,
     Role,
     ShareLink,
@@ -63,6 +65,7 @@ from gabacare.journal.orm import (
     CalendarFeedRow,
     EntryRevisionRow,
     EntryRow,
+    PatientMemberRow,
     PatientRow,
     PickUpRow,
     PlanDoseRow,
@@ -552,6 +555,10 @@ def _link(row: ShareLinkRow) -> ShareLink:
                      row.revoked_at)
 
 
+def _member(row: PatientMemberRow) -> PatientMember:
+    return PatientMember(row.patient_id, row.user_id, cast(MemberRole, row.role), row.created_at, row.created_by)
+
+
 def _feed(row: CalendarFeedRow) -> CalendarFeed:
     return CalendarFeed(row.id, row.patient_id, row.created_by, row.token_hash, row.created_at, row.revoked_at)
 
@@ -717,6 +724,45 @@ class SqlAccountRepository(AccountRepository):
             q = select(PatientRow).where(PatientRow.owner_user_id == owner_user_id).order_by(PatientRow.id)
             return [_patient(r) for r in s.scalars(q)]
 
+    # -- members ----------------------------------------------------------------------------------
+    def add_member(self, member: PatientMember) -> PatientMember:
+        with self._tx() as s:
+            SqlJournalRepository._check_patient(s, member.patient_id)
+            row = s.get(PatientMemberRow, (member.patient_id, member.user_id))
+            if row is None:
+                row = PatientMemberRow(patient_id=member.patient_id, user_id=member.user_id, role=member.role,
+                                       created_at=member.created_at, created_by=member.created_by)
+                s.add(row)
+            else:  # a new role for an account that has one: the pair stays one row
+                row.role, row.created_at, row.created_by = member.role, member.created_at, member.created_by
+            s.flush()
+            return _member(row)
+
+    def remove_member(self, patient_id: int, user_id: int) -> bool:
+        with self._tx() as s:
+            done = s.execute(delete(PatientMemberRow).where(PatientMemberRow.patient_id == patient_id,
+                                                            PatientMemberRow.user_id == user_id))
+            return bool(cast(Any, done).rowcount)
+
+    def list_members(self, patient_id: int) -> list[PatientMember]:
+        with self._read() as s:
+            q = (select(PatientMemberRow).where(PatientMemberRow.patient_id == patient_id)
+                 .order_by(PatientMemberRow.created_at, PatientMemberRow.user_id))
+            return [_member(r) for r in s.scalars(q)]
+
+    def member_role(self, patient_id: int, user_id: int) -> MemberRole | None:
+        with self._read() as s:
+            role = s.scalar(select(PatientMemberRow.role).where(PatientMemberRow.patient_id == patient_id,
+                                                                 PatientMemberRow.user_id == user_id))
+            return None if role is None else cast(MemberRole, role)
+
+    def list_shared_with(self, user_id: int) -> list[tuple[Patient, MemberRole]]:
+        with self._read() as s:
+            q = (select(PatientRow, PatientMemberRow.role)
+                 .join(PatientMemberRow, PatientMemberRow.patient_id == PatientRow.id)
+                 .where(PatientMemberRow.user_id == user_id).order_by(PatientRow.id))
+            return [(_patient(p), cast(MemberRole, role)) for p, role in s.execute(q)]
+
     # -- share links ------------------------------------------------------------------------------
     def add_share_link(
         self, patient_id: int, *, created_by: int, token_hash: str, created_at: datetime, expires_at: datetime
@@ -807,6 +853,7 @@ class SqlAccountRepository(AccountRepository):
         s.execute(delete(SupplySettingsRow).where(SupplySettingsRow.patient_id.in_(patient_ids)))
         s.execute(delete(ShareLinkRow).where(ShareLinkRow.patient_id.in_(patient_ids)))
         s.execute(delete(CalendarFeedRow).where(CalendarFeedRow.patient_id.in_(patient_ids)))
+        s.execute(delete(PatientMemberRow).where(PatientMemberRow.patient_id.in_(patient_ids)))
         s.execute(delete(PatientRow).where(PatientRow.id.in_(patient_ids)))
 
     def delete_patient(self, patient_id: int) -> None:
@@ -820,6 +867,8 @@ class SqlAccountRepository(AccountRepository):
             self._delete_patient_rows(s, owned)
             s.execute(delete(ShareLinkRow).where(ShareLinkRow.created_by == user_id))
             s.execute(delete(CalendarFeedRow).where(CalendarFeedRow.created_by == user_id))
+            s.execute(delete(PatientMemberRow).where((PatientMemberRow.user_id == user_id)
+                                                     | (PatientMemberRow.created_by == user_id)))
             s.execute(delete(SessionRow).where(SessionRow.user_id == user_id))
             s.execute(delete(ApiTokenRow).where(ApiTokenRow.user_id == user_id))
             s.execute(delete(UserRow).where(UserRow.id == user_id))
