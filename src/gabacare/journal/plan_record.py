@@ -19,6 +19,7 @@ rebuild), so the plan shown is the plan the dose rows, and hence adherence, coun
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -63,7 +64,16 @@ class PlanRecord:
 
     @classmethod
     def from_text(cls, text: str) -> PlanRecord:
-        """Read :meth:`to_text`'s text back; a damaged record is a storage error (never guessed)."""
+        """Read :meth:`to_text`'s text back; a damaged record is a storage error (never guessed).
+
+        The last few records read are kept (the same text gives the same record, which is never
+        changed): a taper's record runs to ~250 kB of JSON, ~11 ms to decode, and every view that
+        lists the plans (Today, adherence, the report) reads it again.
+        """
+        return _decoded(text)
+
+    @classmethod
+    def _decode(cls, text: str) -> PlanRecord:
         try:
             data = json.loads(text)
             origin = data.pop("origin", "made")
@@ -118,6 +128,11 @@ class PlanRecord:
             warnings=self.warnings, notes=tuple(str(n) for n in p.get("notes", ())),
             citations=self.citations,
             notice=str(p.get("notice", "")), kb_version=self.kb_version, made_at=self.made_at, origin=self.origin)
+
+
+@functools.lru_cache(maxsize=8)  # bounded: a few plans per patient; a decoded taper is ~2 MB of objects
+def _decoded(text: str) -> PlanRecord:
+    return PlanRecord._decode(text)
 
 
 @dataclass(frozen=True)
