@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text
 
-from gabacare.journal.accounts_model import NewAuditEntry, Session
+from gabacare.journal.accounts_model import NewAuditEntry, PatientMember, Session
 from gabacare.journal.errors import UnknownPatientError
 from gabacare.journal.model import NewPatient
 from gabacare.journal.orm import Base
@@ -37,6 +37,7 @@ PATIENT_ROWS = {
     "calendar_feeds": "SELECT count(*) FROM calendar_feeds WHERE patient_id = :p",
     "pickups": "SELECT count(*) FROM pickups WHERE patient_id = :p",
     "supply_settings": "SELECT count(*) FROM supply_settings WHERE patient_id = :p",
+    "patient_members": "SELECT count(*) FROM patient_members WHERE patient_id = :p",
 }
 #: Tables with no patient rows: accounts (checked by the account test), the web tier's keyed digests,
 #: Alembic's bookkeeping, and the audit log, which keeps its rows on purpose (ids and words, no contents).
@@ -65,6 +66,7 @@ def _fill(store: Store, email: str, name: str, hashes: tuple[str, str]) -> Fille
     j.set_refill_lead_days(pid, 10)
     a.add_share_link(pid, created_by=uid, token_hash=hashes[0], created_at=T0, expires_at=T0 + timedelta(days=1))
     a.add_calendar_feed(pid, created_by=uid, token_hash=hashes[1], created_at=T0)
+    a.add_member(PatientMember(pid, _user(store, f"member.{email}"), "logger", T0, uid))  # shared with another account
     a.append_audit(NewAuditEntry(T0, "user", uid, "create", pid, "patient", pid))
     return Filled(uid, pid, [e.id for e in entries], [plan.id])
 
