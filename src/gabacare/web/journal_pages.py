@@ -27,6 +27,8 @@ route                                       what
 ``GET /patients/{id}/levels``               the PK curve of the patient's own logged doses
 ``GET /patients/{id}/report``               choose a period; ``report.pdf`` / ``report.html`` download
 ``GET|POST /patients/{id}/share``           share links: create (expiring), list, revoke
+``POST /patients/{id}/members``             share with another account (e-mail, viewer|logger)
+``POST /patients/{id}/members/{u}/remove``  stop sharing with that account
 ``POST /patients/{id}/calendar-feed``       the calendar feed: create or rotate (``…/revoke``: stop it)
 ``GET /patients/{id}/audit``                who read or changed what
 ``GET|POST /patients/{id}/delete``          delete the patient (export offered first; type the name)
@@ -80,14 +82,23 @@ class View:
     patient: Patient
     base: str  # "/patients/7" for the owner, "/shared" for a share link
     query: str  # "" or "?token=…" for a share link
-    read_only: bool
+    read_only: bool  # no write forms: a share link, or an account the patient is shared with as viewer
     # The signed-in account's patients, asked only when a page's header draws the patient switcher.
     account_patients: Callable[[], Sequence[Patient]] | None = field(default=None, compare=False, repr=False)
+    # "viewer" or "logger" when the patient is shared with the signed-in account; None for the owner
+    # and for a share link (accounts_model.MemberRole).
+    role: str | None = None
+
+    @property
+    def can_manage(self) -> bool:
+        """The owner's page: plan, supply, sharing, audit and deletion forms and tabs."""
+        return not self.read_only and self.role is None
 
     def switch_choices(self) -> Sequence[Patient]:
-        """The patients the header's switcher offers: the account's, when it has two or more; else none
-        (a share link, a single patient). Each page still checks access to the one it shows."""
-        found = self.account_patients() if self.account_patients is not None and not self.read_only else ()
+        """The patients the header's switcher offers: the account's own and shared ones, when it has two
+        or more; else none (a share link, a single patient). Each page still checks access to the one
+        it shows."""
+        found = self.account_patients() if self.account_patients is not None and not self.query else ()
         return found if len(found) >= 2 else ()
 
     def link(self, page: str, **params: str) -> str:
@@ -98,21 +109,31 @@ class View:
         return f"{self.base}/{page}{self.query}" + (f"{sep}{extra}" if extra else "")
 
 
-def _scope(request: Request, user: CurrentUser, patient_id: int, *, write: bool) -> tuple[Journal, Accounts, Actor]:
-    """Refuse (404) unless ``user`` may read, or with ``write`` change, the patient."""
+def _scope(request: Request, user: CurrentUser, patient_id: int, *, write: bool,
+           entries: bool = False) -> tuple[Journal, Accounts, Actor]:
+    """Refuse (404) unless ``user`` may read, or with ``write`` change, the patient (with ``entries``
+    too: change journal entries only, which an account the patient is shared with as logger may)."""
     jw = journal_web(request)
     accounts = jw.accounts()
-    accounts.require_access(user.actor, known_id(patient_id), write=write)
+    accounts.require_access(user.actor, known_id(patient_id), write=write, entries=entries)
     return jw.journal(), accounts, user.actor
+
+
+def _switcher(accounts: Accounts, user: CurrentUser) -> Callable[[], Sequence[Patient]] | None:
+    """The header switcher's patients (the account's own, then those shared with it), asked lazily."""
+    mine = user.account
+    if mine is None:
+        return None
+    return lambda: [p for p, _role in accounts.patients_with_roles(mine)]
 
 
 def _read(request: Request, user: CurrentUser, patient_id: int, kind: ResourceKind,
           action: AuditAction = "read") -> tuple[Journal, View]:
     journal, accounts, actor = _scope(request, user, patient_id, write=False)
     accounts.audit(actor, action, patient_id, kind)
-    mine = user.account
-    return journal, View(journal.get_patient(patient_id), f"/patients/{patient_id}", "", False,
-                         (lambda: accounts.patients_of(mine)) if mine is not None else None)
+    role = accounts.role_of(actor, patient_id)  # None for the owner
+    return journal, View(journal.get_patient(patient_id), f"/patients/{patient_id}", "", role == "viewer",
+                         _switcher(accounts, user), role)
 
 
 def _shared(request: Request, token: str, kind: ResourceKind, action: AuditAction = "read") -> tuple[Journal, View]:
@@ -164,7 +185,7 @@ def _is_htmx(request: Request) -> bool:
 
 @router.get("/patients", response_class=HTMLResponse)
 def patients(request: Request, user: CurrentUser = Depends(page_user)) -> Response:
-    found = journal_web(request).accounts().patients_of(user.account)
+    found = journal_web(request).accounts().patients_with_roles(user.account)
     return render(request, "journal/patients.html", {"patients": found, "form": {}, "error": None, "active": "journal",
                                                      "user": user})
 
@@ -182,7 +203,7 @@ def patient_add(request: Request, name: Text = "", birth_date: Text = "", sex: T
         patient = accounts.create_patient_for(user.account, name, birth_date=_day(birth_date, "birth date"),
                                               sex=sex or None, weight_kg=_num(weight_kg, "weight"))  # type: ignore[arg-type]
     except JournalInputError as exc:
-        return render(request, "journal/patients.html", {"patients": accounts.patients_of(user.account), "form": form,
+        return render(request, "journal/patients.html", {"patients": accounts.patients_with_roles(user.account), "form": form,
                                                          "error": str(exc), "active": "journal", "user": user}, 422)
     return RedirectResponse(f"/patients/{patient.id}/plan", status_code=303)
 
@@ -276,7 +297,7 @@ def dose_log(request: Request, patient_id: int, status: Text = "taken", mg: Text
     nothing (``Journal.log_dose_once``)."""
     from gabacare.journal.errors import JournalInputError
 
-    journal, accounts, actor = _scope(request, user, patient_id, write=True)
+    journal, accounts, actor = _scope(request, user, patient_id, write=True, entries=True)
     if status not in ("taken", "skipped", "prn"):
         raise JournalInputError("dose status must be taken, skipped or prn")
     amount = _num(mg, "dose mg")
@@ -309,7 +330,7 @@ def entry_edit(request: Request, patient_id: int, entry_id: int, taken_at: Text 
     """Change when a dose was taken ("taken at 08:30", on the day it was taken) or its mg."""
     from gabacare.journal.errors import JournalInputError
 
-    journal, accounts, actor = _scope(request, user, patient_id, write=True)
+    journal, accounts, actor = _scope(request, user, patient_id, write=True, entries=True)
     current = journal.get_entry(patient_id, known_id(entry_id))
     changes: dict[str, Any] = {}
     moment = _taken_at(journal, taken_at, current.at.date())
@@ -334,7 +355,7 @@ def entry_undo(request: Request, patient_id: int, entry_id: int, version: Text =
     version (an undo never reverts a later change)."""
     from gabacare.journal.errors import JournalInputError
 
-    journal, accounts, actor = _scope(request, user, patient_id, write=True)
+    journal, accounts, actor = _scope(request, user, patient_id, write=True, entries=True)
     current = journal.get_entry(patient_id, known_id(entry_id))
     if version.strip() != str(current.version):
         raise JournalInputError("this entry changed since: open Today again to see it")
@@ -350,7 +371,7 @@ def entry_undo(request: Request, patient_id: int, entry_id: int, version: Text =
 @router.post("/patients/{patient_id}/entries/{entry_id}/delete", response_class=HTMLResponse,
              dependencies=[Depends(require_csrf)])
 def entry_delete(request: Request, patient_id: int, entry_id: int, user: CurrentUser = Depends(page_user)) -> Response:
-    journal, accounts, actor = _scope(request, user, patient_id, write=True)
+    journal, accounts, actor = _scope(request, user, patient_id, write=True, entries=True)
     journal.delete_entry(patient_id, known_id(entry_id))
     accounts.audit(actor, "delete", patient_id, "entry", entry_id)
     return _after_change(request, journal, patient_id, None, "deleted")
@@ -418,7 +439,9 @@ def log_page(request: Request, patient_id: int, saved: str | None = None,
              user: CurrentUser = Depends(page_user)) -> Response:
     """The log forms; ``saved`` (comma-separated entry ids: where a saved form lands) shows what was
     saved, the triage of a side effect or note and the kidney check of a creatinine. Only the
-    patient's own current entries count; other ids are ignored."""
+    patient's own current entries count; other ids are ignored. Only for whoever may log (the owner, a
+    logger member): a viewer member gets 404, as for any page it may not use."""
+    _scope(request, user, patient_id, write=True, entries=True)
     journal, view = _read(request, user, patient_id, "entry")
     ids = _saved_ids(saved)
     if not ids:
@@ -449,8 +472,9 @@ def _log_submit(request: Request, patient_id: int, kind: str, form: dict[str, st
     from gabacare.journal.errors import JournalInputError
     from gabacare.journal.model import LEVEL_TEST
 
-    journal, accounts, actor = _scope(request, user, patient_id, write=True)
-    view = View(journal.get_patient(patient_id), f"/patients/{patient_id}", "", False)
+    journal, accounts, actor = _scope(request, user, patient_id, write=True, entries=True)
+    view = View(journal.get_patient(patient_id), f"/patients/{patient_id}", "", False, None,
+                accounts.role_of(actor, patient_id))
     at_text = form.get("at", "").strip()
     try:
         at = datetime.fromisoformat(at_text) if at_text else None
@@ -760,6 +784,8 @@ def export_download(request: Request, patient_id: int, fmt: Literal["csv", "json
 _ONCE_COOKIE = {"share": "gabacare_new_share", "feed": "gabacare_new_feed"}
 _ONCE_TTL_S = 120  # long enough for the redirect on a slow phone, short enough to not linger
 _SHARE_DONE = {"revoked": "Link revoked: it no longer opens anything.",
+               "member-added": "Shared: that account sees this patient from its own sign-in now.",
+               "member-removed": "Removed: that account no longer sees this patient.",
                "feed-created": "Calendar address made.",
                "feed-stopped": "Calendar address stopped: it answers nothing from now on."}
 
@@ -782,9 +808,9 @@ def _share_page(request: Request, patient_id: int, user: CurrentUser, *, created
                 **ctx: Any) -> Response:
     accounts = journal_web(request).accounts()
     links = accounts.share_links_of(user.account, known_id(patient_id))  # AccessDenied → 404
-    mine = user.account
+    members = accounts.members_of(user.account, patient_id)
     view = View(journal_web(request).journal().get_patient(patient_id), f"/patients/{patient_id}", "", False,
-                (lambda: accounts.patients_of(mine)) if mine is not None else None)
+                _switcher(accounts, user))
     from gabacare.journal import settings as journal_settings
     from gabacare.web.share_view import feed_address, share_address
 
@@ -798,7 +824,8 @@ def _share_page(request: Request, patient_id: int, user: CurrentUser, *, created
         "new_feed": new_feed, "feed_days_ahead": journal_settings.CALENDAR_FEED_DAYS_AHEAD,
         "feed_days_behind": journal_settings.CALENDAR_FEED_DAYS_BEHIND,
         "feed_refresh_hours": int(journal_settings.CALENDAR_FEED_REFRESH.total_seconds() // 3600),
-        "form": {"days": "7"}, "done": None, "made_link": None, "feed_made": False, **ctx}, status_code)
+        "form": {"days": "7"}, "done": None, "made_link": None, "feed_made": False, "members": members,
+        "member_form": {"email": "", "role": "viewer"}, "member_error": None, **ctx}, status_code)
 
 
 @router.get("/patients/{patient_id}/share", response_class=HTMLResponse)
@@ -863,6 +890,32 @@ def share_revoke(request: Request, patient_id: int, link_id: int, user: CurrentU
         raise ProblemError(404, None, "Not found.")
     accounts.revoke_share_link(user.account, link_id)
     return RedirectResponse(f"/patients/{patient_id}/share?done=revoked", status_code=303)
+
+
+@router.post("/patients/{patient_id}/members", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
+def member_add(request: Request, patient_id: int, email: Text = "", role: Text = "viewer",
+               user: CurrentUser = Depends(page_user)) -> Response:
+    """Share the patient with another GabaCare account by its e-mail, as ``viewer`` or ``logger``
+    (``Accounts.add_member``): 303 to ``share?done=member-added``. Refused input (no such account,
+    one's own e-mail, an unknown role, too many) answers 422 with the form as typed; nothing changes."""
+    from gabacare.journal.accounts_model import AccountInputError
+
+    accounts = journal_web(request).accounts()
+    accounts.require_access(user.actor, known_id(patient_id), write=True)
+    try:
+        accounts.add_member(user.account, patient_id, email, role)
+    except AccountInputError as exc:
+        return _share_page(request, patient_id, user, member_error=str(exc), status_code=422,
+                           member_form={"email": email[:254], "role": role if role in ("viewer", "logger") else "viewer"})
+    return RedirectResponse(f"/patients/{patient_id}/share?done=member-added#members", status_code=303)
+
+
+@router.post("/patients/{patient_id}/members/{member_id}/remove", dependencies=[Depends(require_csrf)])
+def member_remove(request: Request, patient_id: int, member_id: int, user: CurrentUser = Depends(page_user)) -> Response:
+    """Stop sharing the patient with that account (its access ends now): 303 to ``share?done=member-removed``
+    (an account that is not a member, or another account's patient: 404)."""
+    journal_web(request).accounts().remove_member(user.account, known_id(patient_id), known_id(member_id))
+    return RedirectResponse(f"/patients/{patient_id}/share?done=member-removed#members", status_code=303)
 
 
 @router.post("/patients/{patient_id}/calendar-feed", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
