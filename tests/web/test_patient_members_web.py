@@ -158,3 +158,23 @@ def test_deleting_the_patient_removes_its_members(family: Family) -> None:
     assert r.status_code == 303
     assert f.logger.get(f"/patients/{f.pid}/today").status_code == 404
     assert "Shared Patient" not in f.logger.get("/patients").text
+
+
+def test_owner_only_pages_answer_a_member_like_a_stranger(family: Family) -> None:
+    f = family
+    for path in ("/supply", "/supply/section", "/questionnaires/gad7", "/delete", "/audit", "/share"):
+        for c in (f.viewer, f.logger):
+            assert c.get(f"/patients/{f.pid}{path}").status_code == 404, path
+    assert f.owner.get(f"/patients/{f.pid}/supply").status_code == 200
+
+
+def test_the_switcher_offers_shared_patients_too(family: Family) -> None:
+    f = family
+    own = add_patient(f.logger, "Logger Own")
+    page = f.logger.get(f"/patients/{own}/today").text
+    form = re.search(r'<form method="get" action="/patients/switch" class="patient-switch">(.*?)</form>', page, re.S)
+    assert form is not None
+    options = dict(re.findall(r'<option value="(\d+)"[^>]*>([^<]*)</option>', form.group(1)))
+    assert options == {str(own): "Logger Own", str(f.pid): "Shared Patient"}
+    r = f.logger.get("/patients/switch", params={"patient": f.pid, "tab": "log"}, follow_redirects=False)
+    assert r.status_code == 303 and f.logger.get(r.headers["location"]).status_code == 200

@@ -75,7 +75,11 @@ def questionnaires_page(request: Request, patient_id: int, user: CurrentUser = D
 @router.get("/patients/{patient_id}/questionnaires/{instrument}", response_class=HTMLResponse)
 def questionnaire_form(request: Request, patient_id: int, instrument: str,
                        user: CurrentUser = Depends(page_user)) -> Response:
+    from gabacare.journal.accounts_model import AccessDenied
+
     _journal, view = _read(request, user, patient_id, "entry")
+    if view.role is not None:
+        raise AccessDenied()  # its only use is the owner's form (saving one is owner-only): 404 to a member
     return _form_page(request, view, _instrument(instrument))
 
 

@@ -82,6 +82,17 @@ def _scope(request: Request, user: CurrentUser, patient_id: int, *, write: bool)
     return jw.journal(), accounts, user.actor
 
 
+def _owner_page(request: Request, user: CurrentUser, patient_id: int) -> tuple[Journal, Accounts, Actor]:
+    """Read access, and not as an account the patient is shared with: the supply pages are the owner's
+    pick-up and setting forms (their posts are owner-only), so a member gets the same 404 as a stranger."""
+    from gabacare.journal.accounts_model import AccessDenied
+
+    journal, accounts, actor = _scope(request, user, patient_id, write=False)
+    if accounts.role_of(actor, patient_id) is not None:
+        raise AccessDenied()
+    return journal, accounts, actor
+
+
 # -- API ------------------------------------------------------------------------------------------
 
 @router.get("/api/v1/patients/{patient_id}/supply", tags=["journal"], response_model=None,
@@ -134,14 +145,14 @@ def _ctx(request: Request, journal: Journal, patient_id: int, **extra: Any) -> d
 
 @router.get("/patients/{patient_id}/supply", response_class=HTMLResponse, include_in_schema=False)
 def supply_page(request: Request, patient_id: int, user: PageUser, saved: int = 0) -> Response:
-    journal, accounts, actor = _scope(request, user, patient_id, write=False)
+    journal, accounts, actor = _owner_page(request, user, patient_id)
     accounts.audit(actor, "read", patient_id, "entry")
     return render(request, "journal/supply.html", _ctx(request, journal, patient_id, saved=saved if saved in (1, 2) else 0))
 
 
 @router.get("/patients/{patient_id}/supply/section", response_class=HTMLResponse, include_in_schema=False)
 def supply_section(request: Request, patient_id: int, user: PageUser) -> Response:
-    journal, accounts, actor = _scope(request, user, patient_id, write=False)
+    journal, accounts, actor = _owner_page(request, user, patient_id)
     accounts.audit(actor, "read", patient_id, "entry")
     return render(request, "journal/_supply_section.html", _ctx(request, journal, patient_id))
 
