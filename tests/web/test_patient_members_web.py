@@ -178,3 +178,23 @@ def test_the_switcher_offers_shared_patients_too(family: Family) -> None:
     assert options == {str(own): "Logger Own", str(f.pid): "Shared Patient"}
     r = f.logger.get("/patients/switch", params={"patient": f.pid, "tab": "log"}, follow_redirects=False)
     assert r.status_code == 303 and f.logger.get(r.headers["location"]).status_code == 200
+
+
+def test_the_api_applies_the_same_roles_to_a_members_token(japp: FastAPI, family: Family) -> None:  # noqa: F811
+    f = family
+    accounts = japp.state.journal_web.accounts()
+
+    def bearer(who: str) -> dict[str, str]:
+        found = accounts.repo.find_user(f.emails[who])
+        assert found is not None
+        return {"authorization": f"Bearer {accounts.create_api_token(found[0], 'tests')[0]}"}
+
+    base = f"/api/v1/patients/{f.pid}"
+    with TestClient(japp) as c:
+        score = {"scale": "pain", "score": 2}
+        plan = {"source": "titrate", "indication": "phn"}
+        assert c.get(f"{base}/entries", headers=bearer("viewer")).status_code == 200
+        assert c.post(f"{base}/symptoms", json=score, headers=bearer("viewer")).status_code == 404
+        assert c.post(f"{base}/symptoms", json=score, headers=bearer("logger")).status_code == 201
+        assert c.put(f"{base}/plan", json=plan, headers=bearer("logger")).status_code == 404
+        assert c.get(f"{base}/entries", headers=bearer("stranger")).status_code == 404

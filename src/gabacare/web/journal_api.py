@@ -339,10 +339,13 @@ def invalid_json(items: Sequence[InvalidEntry]) -> list[dict[str, Any]]:
     return [{"id": i.id, "kind": i.kind, "at": _iso(i.at), "problem": i.problem} for i in items]
 
 
-def _scope(request: Request, user: CurrentUser, patient_id: int, *, write: bool) -> tuple[Journal, Accounts, Actor]:
+def _scope(request: Request, user: CurrentUser, patient_id: int, *, write: bool,
+           entries: bool = False) -> tuple[Journal, Accounts, Actor]:
+    """``Accounts.require_access``: ``entries`` for a change to journal entries only (which an account
+    the patient is shared with as logger may make); 404 when refused."""
     jw = journal_web(request)
     accounts = jw.accounts()
-    accounts.require_access(user.actor, known_id(patient_id), write=write)
+    accounts.require_access(user.actor, known_id(patient_id), write=write, entries=entries)
     return jw.journal(), accounts, user.actor
 
 
@@ -463,7 +466,7 @@ def put_plan(request: Request, patient_id: int, body: PlanIn, user: User) -> Any
 # -- log ----------------------------------------------------------------------------------------
 
 def _logged(request: Request, user: CurrentUser, patient_id: int) -> tuple[Journal, Any]:
-    journal, accounts, actor = _scope(request, user, patient_id, write=True)
+    journal, accounts, actor = _scope(request, user, patient_id, write=True, entries=True)
 
     def audit(entry: Entry) -> None:
         accounts.audit(actor, "create", patient_id, "entry", entry.id)
@@ -617,7 +620,7 @@ def edit_entry(request: Request, patient_id: int, entry_id: int, body: EntryPatc
     patient's, or deleted, answers 404 like an unknown one (the CLI exits 2)."""
     from gabacare.journal.errors import JournalInputError
 
-    journal, accounts, actor = _scope(request, user, patient_id, write=True)
+    journal, accounts, actor = _scope(request, user, patient_id, write=True, entries=True)
     changes: dict[str, Any] = {k: v for k, v in (("at", body.at), ("mg", body.mg), ("status", body.status),
                                                   ("value", body.score), ("text", body.text)) if v is not None}
     if not changes:
@@ -631,7 +634,7 @@ def edit_entry(request: Request, patient_id: int, entry_id: int, body: EntryPatc
                responses={200: {"model": EntryOut}, **_problems(401, 403, 404, 422)})
 def delete_entry(request: Request, patient_id: int, entry_id: int, user: User) -> Any:
     """Delete an entry; answers its last version, ``deleted`` true (``gabacare log delete --json``)."""
-    journal, accounts, actor = _scope(request, user, patient_id, write=True)
+    journal, accounts, actor = _scope(request, user, patient_id, write=True, entries=True)
     entry = journal.delete_entry(patient_id, known_id(entry_id))
     accounts.audit(actor, "delete", patient_id, "entry", entry.id)
     return entry_json(entry)
