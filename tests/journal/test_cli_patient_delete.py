@@ -9,7 +9,8 @@ from sqlalchemy import create_engine, text
 
 from .test_cli import run
 
-_TABLES = ("patients", "entries", "plans", "questionnaires", "pickups", "share_links", "calendar_feeds")
+_TABLES = ("patients", "entries", "plans", "questionnaires", "pickups", "share_links", "calendar_feeds",
+           "patient_members")
 
 
 def _rows(db_url: str, pid: int) -> dict[str, int]:

@@ -123,3 +123,14 @@ def test_removing_revokes_at_once_and_deleting_the_patient_removes_members(any_w
         a.require_access(Actor.for_user(logger), pid, write=False)
     words = [(e.action, e.resource_kind, e.resource_id) for e in a.repo.list_audit(pid)]
     assert words[-2:] == [("revoke", "account", logger.id), ("delete", "patient", pid)]
+
+
+def test_the_operators_deletion_removes_members_too(any_world: World) -> None:
+    from gabacare.app.deletion import delete_patient_locally
+
+    w = any_world
+    _owner, _viewer, logger, _stranger, pid = _family(w)
+    delete_patient_locally(w.journal, w.accounts, pid, "ann")
+    assert w.accounts.patients_with_roles(logger) == []
+    words = [(e.actor_kind, e.action, e.resource_kind) for e in w.repo.list_audit(pid)]
+    assert words[-3:] == [("cli", "revoke", "account"), ("cli", "revoke", "account"), ("cli", "delete", "patient")]

@@ -66,6 +66,9 @@ def delete_patient_locally(journal: Journal, accounts: Accounts, patient_id: int
     feeds = repo.revoke_calendar_feeds(patient_id, at=now)
     for feed_id in feeds:
         accounts.audit(actor, "revoke", patient_id, "calendar_feed", feed_id)
+    for member in repo.list_members(patient_id):  # accounts it was shared with: their access ends, audited
+        if repo.remove_member(patient_id, member.user_id):
+            accounts.audit(actor, "revoke", patient_id, "account", member.user_id)
     repo.delete_patient(patient_id)
     accounts.audit(actor, "delete", patient_id, "patient", patient_id)
     return Removed(patient=patient_id, entries=counts["entries"], plans=counts["plans"],
