@@ -6,11 +6,13 @@ removing a member, or deleting the patient, ends the access at once. Audited as 
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from gabacare.journal import settings
+from gabacare.journal import settings as journal_settings
 from gabacare.journal.accounts_model import AccessDenied, AccountInputError, Actor, User
 
-from .test_accounts import PASSWORD, World, any_world
+from .test_accounts import PASSWORD, World, _memory_world, any_world
 
 __all__ = ["any_world"]  # the parametrised fixture (memory, SQLite, PostgreSQL), re-used
 
@@ -101,7 +103,7 @@ def test_add_member_refuses_bad_input_and_changes_a_role(any_world: World) -> No
 def test_members_are_bounded(any_world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     w = any_world
     owner, _viewer, _logger, _stranger, pid = _family(w)
-    monkeypatch.setattr(settings, "PATIENT_MEMBERS_MAX", 2)
+    monkeypatch.setattr(journal_settings, "PATIENT_MEMBERS_MAX", 2)
     with pytest.raises(AccountInputError):
         w.accounts.add_member(owner, pid, "dee@example.org", "viewer")
     w.accounts.add_member(owner, pid, "bo@example.org", "logger")  # changing a role is not one more
@@ -134,3 +136,37 @@ def test_the_operators_deletion_removes_members_too(any_world: World) -> None:
     assert w.accounts.patients_with_roles(logger) == []
     words = [(e.actor_kind, e.action, e.resource_kind) for e in w.repo.list_audit(pid)]
     assert words[-3:] == [("cli", "revoke", "account"), ("cli", "revoke", "account"), ("cli", "delete", "patient")]
+
+
+ROLES_OR_NONE = st.sampled_from([None, "viewer", "logger"])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps=st.lists(st.tuples(st.integers(0, 2), ROLES_OR_NONE), max_size=12))
+def test_access_always_follows_the_latest_share_or_removal(steps: list[tuple[int, str | None]]) -> None:
+    """Whatever order the owner shares, re-shares and removes in, each account's access is exactly what
+    its latest role allows (None: nothing), and a member never gets an owner-only write."""
+    w = _memory_world()
+    owner = w.accounts.sign_up("ada@example.org", PASSWORD, "Ada")
+    others = [w.accounts.sign_up(f"m{i}@example.org", PASSWORD, f"M{i}") for i in range(3)]
+    pid = w.accounts.create_patient_for(owner, "Ann").id
+    latest: dict[int, str | None] = {}
+    for who, role in steps:
+        account = others[who]
+        if role is None:
+            if latest.get(account.id) is not None:
+                w.accounts.remove_member(owner, pid, account.id)
+            else:
+                with pytest.raises(AccessDenied):
+                    w.accounts.remove_member(owner, pid, account.id)
+        else:
+            w.accounts.add_member(owner, pid, account.email, role)
+        latest[account.id] = role
+        for other in others:
+            actor, now = Actor.for_user(other), latest.get(other.id)
+            assert _allowed(lambda a=actor: w.accounts.require_access(a, pid, write=False)) == (now is not None)
+            assert _allowed(lambda a=actor: w.accounts.require_access(a, pid, write=True, entries=True)) == (
+                now == "logger")
+            assert not _allowed(lambda a=actor: w.accounts.require_access(a, pid, write=True))
+    assert sorted(m.user_id for m, _u in w.accounts.members_of(owner, pid)) == sorted(
+        uid for uid, role in latest.items() if role is not None)
