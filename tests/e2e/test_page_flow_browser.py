@@ -62,7 +62,7 @@ def test_from_the_home_page_through_a_saved_plan_to_the_missed_dose_helper(
         expect(page.get_by_label("Whose journal?")).to_have_value(str(pid))
         assert axe_violations(page) == []
         save.click()
-        page.wait_for_url(f"**/patients/{pid}/plan")
+        page.wait_for_url(re.compile(rf"/patients/{pid}/plan\?saved=\d+$"))  # Post/Redirect/Get
         expect(page.get_by_text("titration", exact=False).first).to_be_visible()
 
         page.goto(f"/patients/{pid}/today")
