@@ -49,8 +49,8 @@ importlint: install
 	$(BIN)/lint-imports
 
 # The coverage floor (issue 14): the suite fails if line coverage of the package falls below it. Set a
-# little under the level measured by the last full run (docs/DEVELOPERS or the stop notes say which).
-COVERAGE_FLOOR ?= 85
+# little under the level measured by the last full run (94.05% on 2026-12-06).
+COVERAGE_FLOOR ?= 93
 
 unit: install
 	$(BIN)/pytest -q --cov=gabacare --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)

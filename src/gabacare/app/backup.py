@@ -175,6 +175,15 @@ def encrypt(plaintext: bytes, passphrase: str, *, kdf: KdfParams = DEFAULT_KDF) 
 
     The salt and nonce come from ``os.urandom``; the header is the associated data. No compression
     here (:func:`make_backup` compresses the document first); no size check either.
+
+    >>> sealed = encrypt(b"diary", "correct horse battery staple")
+    >>> decrypt(sealed, "correct horse battery staple")
+    b'diary'
+    >>> try:
+    ...     decrypt(sealed, "another passphrase entirely")
+    ... except BackupInputError as exc:
+    ...     print(type(exc).__name__)
+    BackupInputError
     """
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 

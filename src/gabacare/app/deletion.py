@@ -44,6 +44,18 @@ def _folded(name: str) -> str:
 def delete_patient_locally(journal: Journal, accounts: Accounts, patient_id: int, confirm_name: str) -> Removed:
     """Delete ``patient_id`` and everything recorded about them, as the local operator (``cli`` actor).
 
+    The name must match, spacing and letter case aside:
+
+    >>> from gabacare.journal.accounts import Accounts
+    >>> from gabacare.journal.memory import InMemoryAccountRepository, InMemoryJournalRepository
+    >>> from gabacare.journal.services import Journal
+    >>> mem = InMemoryJournalRepository()
+    >>> journal, accounts = Journal(mem), Accounts(InMemoryAccountRepository(mem))
+    >>> pid = journal.add_patient("Ada Lovelace").id
+    >>> _ = journal.log_dose(pid, 300)
+    >>> delete_patient_locally(journal, accounts, pid, "  ada  LOVELACE")
+    Removed(patient=1, entries=1, plans=0, questionnaires=0, share_links=0, calendar_feeds_revoked=0)
+
     Raises
     ------
     UnknownPatientError

@@ -147,6 +147,16 @@ def forecast(
 
     Raises ``ClinicalInputError`` for a strength that is not a solid product of the knowledge base,
     a count below 1 or a negative ``lead_days``.
+
+    Examples
+    --------
+    Nine 300 mg capsules for 300 mg three times a day last three days; the reminder comes two days
+    before the first dose they cannot make:
+
+    >>> planned = [DoseEvent(datetime(2026, 3, 1 + d, h), 300) for d in range(5) for h in (8, 14, 20)]
+    >>> f = forecast([PickUp(datetime(2026, 3, 1, 7), 300, 9)], [], planned, lead_days=2)
+    >>> f.run_out, f.refill_reminder
+    (datetime.date(2026, 3, 4), datetime.date(2026, 3, 2))
     """
     if isinstance(lead_days, bool) or not isinstance(lead_days, int) or lead_days < 0:
         raise ClinicalInputError("the refill lead time must be a whole number of days, 0 or more")
