@@ -27,9 +27,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from gabacare.journal import settings as journal_settings
-from gabacare.web.auth import journal_web, known_id, page_user, render
+from gabacare.web.auth import page_user, render
 from gabacare.web.deps import CurrentUser, require_user
-from gabacare.web.schemas import Problem
+from gabacare.web.journal_api import _problems, _scope
 from gabacare.web.security import require_csrf
 
 if TYPE_CHECKING:
@@ -45,14 +45,6 @@ PageUser = Annotated[CurrentUser, Depends(page_user)]
 LeadDays = Annotated[int | None, Query(ge=0, le=journal_settings.REFILL_LEAD_DAYS_MAX,
                                        description="Days before the run-out date for the refill reminder "
                                                    f"(default {journal_settings.REFILL_LEAD_DAYS}).")]
-
-
-def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    text = {400: "Malformed JSON body.", 401: "Not signed in: send a bearer API token.",
-            403: "Session request without a valid X-CSRF-Token header.",
-            404: "No such patient for this account (other accounts' patients look the same).",
-            422: "Input refused (journal-input) or invalid (validation)."}
-    return {s: {"model": Problem, "description": text[s], "content": {"application/problem+json": {}}} for s in statuses}
 
 
 class PickUpIn(BaseModel):
@@ -73,13 +65,6 @@ class LeadDaysIn(BaseModel):
     lead_days: int | None = Field(description=f"Days before the run-out date, 0 to "
                                               f"{journal_settings.REFILL_LEAD_DAYS_MAX}; null for the default "
                                               f"({journal_settings.REFILL_LEAD_DAYS}).")
-
-
-def _scope(request: Request, user: CurrentUser, patient_id: int, *, write: bool) -> tuple[Journal, Accounts, Actor]:
-    jw = journal_web(request)
-    accounts = jw.accounts()
-    accounts.require_access(user.actor, known_id(patient_id), write=write)
-    return jw.journal(), accounts, user.actor
 
 
 def _owner_page(request: Request, user: CurrentUser, patient_id: int) -> tuple[Journal, Accounts, Actor]:
