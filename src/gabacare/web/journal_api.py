@@ -110,8 +110,14 @@ class PatientOut(_Out):
     created_at: str
 
 
+class ListedPatientOut(PatientOut):
+    role: Literal["owner", "viewer", "logger"] = Field(description=(
+        "This account's role for the patient: `owner`, or `viewer` (reads) / `logger` (reads and logs entries) "
+        "for a patient another account shared with it."))
+
+
 class PatientsOut(_Out):
-    patients: list[PatientOut]
+    patients: list[ListedPatientOut]
 
 
 class PlanIn(_In):
@@ -375,8 +381,11 @@ To = Annotated[IsoDate | None, Query(alias="to", description="Last day (YYYY-MM-
 
 @router.get("", response_model=None, responses={200: {"model": PatientsOut}, **_problems(401)})
 def list_patients(request: Request, user: User) -> Any:
-    """The patients this account owns (``gabacare patient list --json``)."""
-    return {"patients": [patient_json(p) for p in journal_web(request).accounts().patients_of(user.account)]}
+    """The patients this account owns (``gabacare patient list --json``), then those other accounts shared
+    with it; each with the new key ``role``: ``owner``, ``viewer`` (reads) or ``logger`` (reads and logs
+    entries). The other keys are ``gabacare patient add --json``'s, unchanged."""
+    found = journal_web(request).accounts().patients_with_roles(user.account)
+    return {"patients": [{**patient_json(p), "role": role} for p, role in found]}
 
 
 @router.post("", response_model=None, status_code=201, dependencies=[Depends(require_csrf)],
