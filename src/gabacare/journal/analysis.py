@@ -28,8 +28,9 @@ from datetime import date, datetime, time, timedelta
 from itertools import pairwise
 
 from gabacare.journal import settings
-from gabacare.journal.model import Entry, InvalidEntry, ScheduledDose
+from gabacare.journal.model import Entry, EntryData, InvalidEntry, ScheduledDose, entry_problem
 from gabacare.journal.schedule import days
+from gabacare.knowledge import load_monograph
 
 __all__ = [
     "AdherenceReport",
@@ -43,11 +44,13 @@ __all__ = [
     "TrendPoint",
     "WeekAdherence",
     "adherence",
+    "daily_planned_mg",
     "dose_day",
     "dose_response",
     "match_doses",
     "pct",
     "period_trends",
+    "stored_problem",
     "trends",
 ]
 
@@ -58,6 +61,65 @@ def pct(part: int, whole: int) -> float | None:
 
 
 _TAKEN = ("taken", "late")
+
+# Memo of entry_problem for stored doses and scores (see stored_problem): the monograph it was
+# computed under, and its answers. Bounded: emptied when full (a year of one patient is ~2,200 dose
+# and score rows; the longest period, [journal_limits] max_period_days, about three times that).
+# Kinds with free text are not kept: they are few, and their text could be long.
+_PROBLEMS_MAX = 1 << 14
+_MEMO_KINDS = frozenset(("dose", "symptom"))
+_problems: tuple[object, dict[tuple[object, ...], str | None]] = (None, {})
+
+
+def stored_problem(data: EntryData) -> str | None:
+    """:func:`gabacare.journal.model.entry_problem` of ``data``, remembered.
+
+    Every view checks every stored entry it reads against today's rules (about 20-50 µs an entry in
+    pure Python; a year's Trends page reads ~2,200). The answer depends only on the entry's values
+    and the knowledge base's limits, so for doses and scores without text (the rows a period's views
+    read by the thousand) it is kept per (values, their types) for the monograph in force:
+    ``EntryData`` is immutable and hashable, and the types are part of the key because equal values
+    of other types can break a rule (``True == 1.0``, but a bool is not a number here). A new
+    monograph (a rule changed) starts an empty memo. Values that do not compare equal to themselves
+    (NaN) simply miss and are checked again.
+    """
+    if not isinstance(data.kind, str) or data.kind not in _MEMO_KINDS or data.text is not None:
+        return entry_problem(data)
+    monograph = load_monograph()  # cached: a new object only when the knowledge base is reloaded
+    owner, memo = _problems
+    if owner is not monograph:
+        memo = {}
+        _set_memo(monograph, memo)
+    key = (data, type(data.at), type(data.mg), type(data.value), type(data.slot), type(data.prn))
+    try:
+        return memo[key]
+    except KeyError:
+        pass
+    except TypeError:  # a value that cannot be hashed (never stored by this version): just check it
+        return entry_problem(data)
+    why = entry_problem(data)
+    if len(memo) >= _PROBLEMS_MAX:
+        memo = {}
+        _set_memo(monograph, memo)
+    memo[key] = why
+    return why
+
+
+def _set_memo(monograph: object, memo: dict[tuple[object, ...], str | None]) -> None:
+    global _problems  # swapped whole (one assignment), so a concurrent reader sees one consistent pair
+    _problems = (monograph, memo)
+
+
+def daily_planned_mg(scheduled: Sequence[ScheduledDose], start: date, end: date) -> dict[date, float]:
+    """Planned mg per day from ``start`` to ``end`` (0 where nothing is due), summed in schedule order
+    from ``scheduled`` (:func:`gabacare.journal.schedule.scheduled_doses` of at least those days):
+    the same sums as :func:`gabacare.journal.schedule.planned_daily_mg` without a second schedule."""
+    totals = dict.fromkeys(days(start, end), 0.0)
+    for dose in scheduled:
+        day = dose.at.date()
+        if day in totals:
+            totals[day] += dose.mg
+    return totals
 
 
 @dataclass(frozen=True)

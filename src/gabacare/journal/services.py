@@ -260,6 +260,19 @@ class TrendsReport:
 
 
 @dataclass(frozen=True)
+class _PeriodRead:
+    """One read of a period for adherence and trends (``Journal._period_read``): the bounded period,
+    the plans, and each stored entry read with why it is left out (None: valid), in time order."""
+
+    start: date
+    end: date
+    plans: Sequence[StoredPlan]
+    rows: list[tuple[Entry, str | None]]
+    day_lo: datetime
+    day_hi: datetime
+
+
+@dataclass(frozen=True)
 class ExportResult:
     """What an export wrote: ``rows`` (plans and entries) and the invalid entries it left out."""
 
@@ -274,8 +287,9 @@ def _problem(e: Entry, limit: datetime) -> str | None:
     """Why a stored entry is left out: today's rules refuse it (``Entry.problem``), or it is dated after
     ``limit`` (now plus ``settings.FUTURE_TOLERANCE``, the rule every door applies, so an export stays
     importable; such an entry counts again once its time is near)."""
-    if e.problem is not None:
-        return e.problem
+    why = analysis.stored_problem(e.data)  # Entry.problem's answer, remembered per values (a view reads thousands)
+    if why is not None:
+        return why
     return _FUTURE_PROBLEM if e.at > limit else None
 
 
@@ -905,7 +919,9 @@ class Journal:
         return [(e.at, e.data.mg or 0.0) for e in doses if e.data.status in ("taken", "late")]
 
     # -- views and analysis -----------------------------------------------------------------------
-    def period(self, patient_id: int, start: date | None, end: date | None) -> tuple[date, date]:
+    def period(
+        self, patient_id: int, start: date | None, end: date | None, *, plans: Sequence[StoredPlan] | None = None,
+    ) -> tuple[date, date]:
         """The period a view covers (adherence, trends, the doctor's report), so every request does
         bounded work (``[journal_limits] max_period_days``, gabacare-policy).
 
@@ -916,6 +932,8 @@ class Journal:
         - No ``end``: today, or ``start`` when that is later (a plan that has not begun).
         - ``start`` after ``end``, or an explicit period longer than ``max_period_days`` once moved,
           raises :class:`JournalInputError` with the reason.
+
+        ``plans``: the patient's plans when the caller has read them already (read here otherwise).
         """
         from gabacare.knowledge import load_monograph
 
@@ -923,7 +941,7 @@ class Journal:
         today = self.clock().date()
         if start is not None and end is not None and start > end:
             raise JournalInputError("the period's start (--from) is after its end (--to)")
-        first = self._first_record(patient_id)
+        first = self._first_record(patient_id, plans)
         explicit = start is not None
         if start is None:
             start = first if first is not None else (end or today)
@@ -941,9 +959,9 @@ class Journal:
             start = end - timedelta(days=limits.max_period_days - 1)
         return start, end
 
-    def _first_record(self, patient_id: int) -> date | None:
+    def _first_record(self, patient_id: int, plans: Sequence[StoredPlan] | None = None) -> date | None:
         """The day of the patient's first plan or first valid entry, or ``None`` when there is neither."""
-        firsts = [p.plan.start for p in self.repo.list_plans(patient_id)]
+        firsts = [p.plan.start for p in (self.repo.list_plans(patient_id) if plans is None else plans)]
         limit = self._limit()
         # Only an entry before the first plan's day can be earlier than it: read those, not the whole
         # history (this runs on every Trends and report view).
@@ -997,36 +1015,71 @@ class Journal:
 
     def adherence(self, patient_id: int, *, start: date | None = None, end: date | None = None) -> analysis.AdherenceReport:
         """Adherence over a period (default: from the first plan or entry to today)."""
-        start, end = self.period(patient_id, start, end)
-        plans = self.repo.list_plans(patient_id)
-        lo, hi = dose_bounds(start, end)
-        doses, invalid = _split(self.repo.list_entries(patient_id, start=lo, end=hi, kinds=["dose"]), self._limit())
-        invalid = tuple(i for i in invalid if i.at is None or start <= i.at.date() <= end)
-        report = analysis.adherence(scheduled_doses(plans, start, end), doses, start=start, end=end, now=self.clock())
-        return replace(report, invalid_entries=invalid)
+        read = self._period_read(patient_id, start, end, ("dose",))
+        return self._adherence(read, scheduled_doses(read.plans, read.start, read.end))
 
     def trends(
         self, patient_id: int, *, start: date | None = None, end: date | None = None,
         scales: Sequence[str] | None = None,
     ) -> TrendsReport:
         """Rolling means of each score and the dose-response view over a period."""
+        read = self._period_read(patient_id, start, end, ("symptom", "dose"))
+        return self._trends(read, planned_daily_mg(read.plans, read.start - timedelta(days=1), read.end), scales)
+
+    def adherence_and_trends(
+        self, patient_id: int, *, start: date | None = None, end: date | None = None,
+        scales: Sequence[str] | None = None,
+    ) -> tuple[analysis.AdherenceReport, TrendsReport]:
+        """:meth:`adherence` and :meth:`trends` of one period (equal to calling both) from one read of
+        the plans and the period's doses and scores, and one schedule: what a page showing both calls
+        (bounded work per request, issue 18)."""
+        read = self._period_read(patient_id, start, end, ("symptom", "dose"))
+        sched = scheduled_doses(read.plans, read.start - timedelta(days=1), read.end)
+        # scheduled_doses lists each day's doses on that day, in time order: the period's own are a tail.
+        first = next((i for i, s in enumerate(sched) if s.at.date() >= read.start), len(sched))
+        return (self._adherence(read, sched[first:]),
+                self._trends(read, analysis.daily_planned_mg(sched, read.start - timedelta(days=1), read.end), scales))
+
+    def _period_read(
+        self, patient_id: int, start: date | None, end: date | None, kinds: Sequence[EntryKind],
+    ) -> _PeriodRead:
+        """The bounded period (:meth:`period`), the plans, and the stored entries of ``kinds`` that
+        adherence or trends need, each checked once: the period's days and the days around them
+        (``dose_bounds``: a dose counts on the day of the slot it answers)."""
+        plans = self.repo.list_plans(patient_id)
+        start, end = self.period(patient_id, start, end, plans=plans)
+        lo, hi = dose_bounds(start, end)
+        limit = self._limit()
+        rows = [(e, _problem(e, limit))
+                for e in self.repo.list_entries(patient_id, start=lo, end=hi, kinds=list(kinds))]
+        return _PeriodRead(start, end, plans, rows, *day_bounds(start, end))
+
+    def _adherence(self, read: _PeriodRead, scheduled: Sequence[ScheduledDose]) -> analysis.AdherenceReport:
+        """Adherence of ``read`` (``scheduled``: the plans' doses of the period)."""
+        start, end = read.start, read.end
+        doses = [e for e, why in read.rows if why is None and e.kind == "dose"]
+        invalid = tuple(i for i in (InvalidEntry.of(e, why) for e, why in read.rows if why is not None and e.kind == "dose")
+                        if i.at is None or start <= i.at.date() <= end)
+        report = analysis.adherence(scheduled, doses, start=start, end=end, now=self.clock())
+        return replace(report, invalid_entries=invalid)
+
+    def _trends(self, read: _PeriodRead, planned: dict[date, float], scales: Sequence[str] | None) -> TrendsReport:
+        """Trends of ``read``'s days (``planned``: planned mg per day from the day before the period)."""
         from gabacare.knowledge import load_monograph
 
-        start, end = self.period(patient_id, start, end)
-        plans = self.repo.list_plans(patient_id)
-        lo, hi = day_bounds(start, end)
-        entries, invalid = _split(self.repo.list_entries(patient_id, start=lo, end=hi, kinds=["symptom", "dose"]),
-                                  self._limit())
+        lo, hi = read.day_lo, read.day_hi
+        in_days = [(e, why) for e, why in read.rows if lo <= e.at < hi]
+        entries = [e for e, why in in_days if why is None]
+        invalid = tuple(InvalidEntry.of(e, why) for e, why in in_days if why is not None)
         wanted = None if not scales else {s.strip().lower().replace("-", "_").replace(" ", "_") for s in scales}
         symptoms = [e for e in entries if e.kind == "symptom" and (wanted is None or e.data.name in wanted)]
         taken: dict[date, float] = {}
         for e in entries:
             if e.kind == "dose" and e.data.status in ("taken", "late"):
                 taken[e.at.date()] = taken.get(e.at.date(), 0.0) + (e.data.mg or 0.0)
-        planned = planned_daily_mg(plans, start - timedelta(days=1), end)
         w = load_monograph().withdrawal
         return TrendsReport(
-            start=start, end=end, window_days=settings.ROLLING_WINDOW_DAYS, scales=analysis.trends(symptoms),
+            start=read.start, end=read.end, window_days=settings.ROLLING_WINDOW_DAYS, scales=analysis.trends(symptoms),
             dose_response=analysis.dose_response(symptoms, taken, planned, withdrawal_onset_min_h=w.onset_min_h,
                                                  withdrawal_onset_max_h=w.onset_max_h),
             invalid_entries=invalid,
