@@ -301,3 +301,26 @@ def test_plans_keep_their_record_as_made(repo: JournalRepository) -> None:
     assert plans[0].plan == _made_plan() and plans[0].plan.made == _made_plan().made  # exactly, to the microsecond
     assert plans[1].plan.made is None  # an adapter stores what it is given, and invents nothing
     assert plans[2].plan.made == _made_plan(date(2026, 3, 9)).made
+
+
+def test_reads_inside_a_snapshot_answer_as_outside_it(repo: JournalRepository) -> None:
+    """A read snapshot changes how reads are served (one transaction), never what they answer; it nests,
+    and the repository reads as before after it ends, even when it ends with an error."""
+    pid = _patient(repo)
+    repo.add_plan(pid, _plan(), created_at=REC)
+    repo.add_batch(pid, plans=[], entries=ALL_KINDS, recorded_at=REC)
+    outside = (repo.get_patient(pid), repo.list_plans(pid), repo.list_entries(pid))
+
+    with repo.snapshot():
+        with repo.snapshot():  # nested: the outer one serves
+            inner = repo.list_entries(pid)
+        inside = (repo.get_patient(pid), repo.list_plans(pid), repo.list_entries(pid))
+        with pytest.raises(UnknownPatientError):
+            repo.get_patient(pid + 1000)
+
+    assert inside == outside and inner == outside[2]
+    with pytest.raises(UnknownPatientError), repo.snapshot():
+        repo.list_plans(pid + 1000)
+    assert repo.list_entries(pid) == outside[2]
+    later = repo.add_entry(pid, EntryData("note", T0 + timedelta(days=1), text="after"), recorded_at=REC)
+    assert repo.list_entries(pid)[-1] == later  # a write after the snapshot is seen by the next read

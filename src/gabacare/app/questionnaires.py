@@ -267,8 +267,11 @@ class TaperWatchAnswer:
         return {**head, **self.result.to_json()}
 
 
-def taper_watch(journal: Journal, patient_id: int) -> TaperWatchAnswer:
+def taper_watch(journal: Journal, patient_id: int, *, plans: Sequence[StoredPlan] | None = None) -> TaperWatchAnswer:
     """Watch the latest taper step of the plan in force (at or before now) against the journal.
+
+    ``plans``: the patient's stored plans when the caller has just read them (the Today page reads
+    them once for the day and the watch); the patient is then taken as checked.
 
     Returns
     -------
@@ -285,9 +288,11 @@ def taper_watch(journal: Journal, patient_id: int) -> TaperWatchAnswer:
     from gabacare.knowledge import load_monograph
     from gabacare.knowledge.questionnaires import load_questionnaires
 
-    journal.get_patient(patient_id)
+    if plans is None:
+        journal.get_patient(patient_id)
+        plans = journal.plans(patient_id)
     now = journal.clock()
-    stored, steps = taper_steps(journal.plans(patient_id), now.date())
+    stored, steps = taper_steps(plans, now.date())
     due = [s for s in steps if s.at <= now]
     if stored is None or not due:
         reason = _NO_PLAN if stored is None else (_NOT_TAPER if stored.plan.kind != "taper" else _NO_STEP)

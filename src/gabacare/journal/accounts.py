@@ -482,6 +482,14 @@ class Accounts:
 
     def require_access(self, actor: Actor, patient_id: int, *, write: bool, entries: bool = False) -> None:
         """Return when ``actor`` may read (or, with ``write``, change) the patient; else ``AccessDenied``.
+        See :meth:`access`, which also answers the member role."""
+        self.access(actor, patient_id, write=write, entries=entries)
+
+    def access(self, actor: Actor, patient_id: int, *, write: bool, entries: bool = False) -> MemberRole | None:
+        """The member role ``actor`` holds on the patient (``None`` for the owner, a share link or the
+        command line) when it may read (or, with ``write``, change) the patient; else ``AccessDenied``.
+        One check and the role together, so a page reads the ownership row once (the same answer as
+        :meth:`require_access` followed by :meth:`role_of`).
 
         ``write`` alone means any change (plan, settings, sharing, deletion...): the owner only. With
         ``write`` and ``entries`` the change is to journal entries only (log, edit, undo or delete a
@@ -500,12 +508,12 @@ class Accounts:
             raise AccessDenied()
         if actor.kind == "cli":
             self.repo.patient_owner(patient_id)  # existence only
-            return
+            return None
         if actor.kind == "share":
             link = None if write or actor.id is None else self.repo.get_share_link(actor.id)
             if link is None or link.patient_id != patient_id or not link.active_at(self.clock()):
                 raise AccessDenied()
-            return
+            return None
         if actor.kind == "feed" or actor.user_id is None:
             raise AccessDenied()  # a feed's only read is its schedule, checked by feed_actor()
         try:
@@ -513,10 +521,11 @@ class Accounts:
         except UnknownPatientError:
             raise AccessDenied() from None
         if owner == actor.user_id:
-            return
+            return None
         role = self.repo.member_role(patient_id, actor.user_id)
         if role is None or (write and not (entries and role == "logger")):
             raise AccessDenied()  # a member is refused exactly like a stranger: nothing to probe
+        return role
 
     # -- members: a patient shared with another account ----------------------------------------------
     def add_member(self, owner: User, patient_id: int, email: str, role: str) -> PatientMember:

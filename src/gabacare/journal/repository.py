@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 
 from gabacare.journal.model import (
@@ -164,6 +165,14 @@ class JournalRepository(abc.ABC):
     @abc.abstractmethod
     def count_entries(self, patient_id: int) -> int:
         """How many (current) entries the patient has."""
+
+    def snapshot(self) -> AbstractContextManager[None]:
+        """A context in which this repository's reads (and those of the account repository on the same
+        database) share one read-only transaction: one consistent view and one connection for a whole
+        page instead of one transaction per read. Writes inside it go through their own transactions
+        as always, and reads inside it may not see them: use it only around work that reads. A no-op
+        for adapters that need none (the in-memory fake)."""
+        return nullcontext()
 
     def close(self) -> None:  # noqa: B027 - optional hook, a no-op by default
         """Release connections (no-op for adapters without any)."""

@@ -970,15 +970,16 @@ class Journal:
         firsts += [first_entry.at.date()] if first_entry is not None else []
         return min(firsts, default=None)
 
-    def today(self, patient_id: int, *, on: date | None = None) -> TodayView:
+    def today(self, patient_id: int, *, on: date | None = None, plans: Sequence[StoredPlan] | None = None) -> TodayView:
         """What is due on a day (default today), what was taken, and what else was logged.
 
         Each planned dose shows the entry that answers it (its stored slot); a dose taken outside the
-        on-time window after its time shows as late. As-needed doses are listed apart.
+        on-time window after its time shows as late. As-needed doses are listed apart. ``plans``: the
+        patient's stored plans when the caller has just read them (one read for the whole page).
         """
         now = self.clock()
         day = on or now.date()
-        plans = self.repo.list_plans(patient_id)
+        plans = self.repo.list_plans(patient_id) if plans is None else plans
         lo, hi = day_bounds(day - timedelta(days=1), day + timedelta(days=1))
         around, invalid = _split(self.repo.list_entries(patient_id, start=lo, end=hi), self._limit())
         entries = [e for e in around if e.at.date() == day]

@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextvars import ContextVar
 from datetime import datetime
 from itertools import islice
 from typing import TYPE_CHECKING, Any, cast
@@ -188,6 +189,33 @@ def _transaction(engine: Engine) -> Iterator[Session]:
         raise storage_error(exc, "the journal database refused the operation") from exc
 
 
+# The read snapshot a request has open, per engine (``SqlJournalRepository.snapshot``): reads inside it
+# reuse its session, so a page that asks for the patient, the plans, the entries and the account's rights
+# uses one transaction and one connection, and repeated lookups by id come from the session's identity map.
+_SNAPSHOT: ContextVar[dict[int, Session] | None] = ContextVar("gabacare_read_snapshot", default=None)
+
+
+@contextmanager
+def _snapshot(engine: Engine) -> Iterator[None]:
+    open_ = _SNAPSHOT.get()
+    if open_ is not None and id(engine) in open_:  # nested: the outer snapshot serves
+        yield
+        return
+    with _transaction(_reader(engine)) as session:
+        token = _SNAPSHOT.set({**(open_ or {}), id(engine): session})
+        try:
+            yield
+        finally:
+            _SNAPSHOT.reset(token)
+
+
+def _read_session(engine: Engine, reader: Engine) -> AbstractContextManager[Session]:
+    """The open snapshot's session for ``engine`` if there is one, else a new read-only transaction."""
+    open_ = _SNAPSHOT.get()
+    found = open_.get(id(engine)) if open_ is not None else None
+    return nullcontext(found) if found is not None else _transaction(reader)
+
+
 def _reader(engine: Engine) -> Engine:
     """The same engine marked read-only (see ``gabacare.journal.db``: no ``BEGIN IMMEDIATE``)."""
     return engine.execution_options(gabacare_read_only=True)
@@ -204,7 +232,10 @@ class SqlJournalRepository(JournalRepository):
         return _transaction(self.engine)
 
     def _read(self) -> AbstractContextManager[Session]:
-        return _transaction(self._reader)
+        return _read_session(self.engine, self._reader)
+
+    def snapshot(self) -> AbstractContextManager[None]:
+        return _snapshot(self.engine)
 
     @staticmethod
     def _check_patient(session: Session, patient_id: int) -> PatientRow:
@@ -602,7 +633,7 @@ class SqlAccountRepository(AccountRepository):
         return _transaction(self.engine)
 
     def _read(self) -> AbstractContextManager[Session]:
-        return _transaction(self._reader)
+        return _read_session(self.engine, self._reader)
 
     # -- users ------------------------------------------------------------------------------------
     def add_user(self, user: NewUser, *, created_at: datetime) -> User:

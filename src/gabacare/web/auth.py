@@ -38,7 +38,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -76,21 +76,30 @@ class JournalWeb:
     db: str | None = None
     password_hasher: Any = None
     _accounts: Accounts | None = field(default=None, repr=False)
+    _journal: Journal | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def accounts(self) -> Accounts:
         with self._lock:
             if self._accounts is None:
-                from gabacare.composition import accounts
+                from gabacare.composition import accounts, journal
 
                 self._accounts = accounts(self.db, password_hasher=self.password_hasher)
+                # Opened (and migrated) once with the accounts, on the same engine: asking the
+                # composition root on every request re-checked the schema version each time, under
+                # SQLite's write lock.
+                self._journal = journal(self.db)
             return self._accounts
 
     def journal(self) -> Journal:
-        from gabacare.composition import journal
+        self.accounts()
+        assert self._journal is not None
+        return self._journal
 
-        self.accounts()  # same engine, opened (and migrated) once under the lock
-        return journal(self.db)
+    def reading(self) -> AbstractContextManager[None]:
+        """One read-only transaction for the journal's and the accounts' reads of a page that only
+        reads (its audit row is still written, in its own transaction): see ``JournalRepository.snapshot``."""
+        return self.journal().repo.snapshot()
 
 
 _MAX_ID = 2**63 - 1  # the largest id a SQL integer column can hold

@@ -129,9 +129,11 @@ def _switcher(accounts: Accounts, user: CurrentUser) -> Callable[[], Sequence[Pa
 
 def _read(request: Request, user: CurrentUser, patient_id: int, kind: ResourceKind,
           action: AuditAction = "read") -> tuple[Journal, View]:
-    journal, accounts, actor = _scope(request, user, patient_id, write=False)
+    jw = journal_web(request)
+    accounts, actor = jw.accounts(), user.actor
+    role = accounts.access(actor, known_id(patient_id), write=False)  # None for the owner
+    journal = jw.journal()
     accounts.audit(actor, action, patient_id, kind)
-    role = accounts.role_of(actor, patient_id)  # None for the owner
     return journal, View(journal.get_patient(patient_id), f"/patients/{patient_id}", "", role == "viewer",
                          _switcher(accounts, user), role)
 
@@ -232,7 +234,8 @@ def _today_ctx(journal: Journal, patient_id: int, saved: int | None = None, done
     """The day's view; ``saved``: the entry just made or changed (its "undo" form), ``done``: what was just done."""
     from gabacare.journal.errors import UnknownEntryError
 
-    view = journal.today(patient_id)
+    plans = journal.plans(patient_id)  # read once for the day and the withdrawal watch
+    view = journal.today(patient_id, plans=plans)
     entry = None
     if saved is not None:
         try:
@@ -242,7 +245,7 @@ def _today_ctx(journal: Journal, patient_id: int, saved: int | None = None, done
     from gabacare.app.questionnaires import taper_watch
 
     # The withdrawal watch, shown only while a taper step is being watched (a proposal for the prescriber).
-    watch = taper_watch(journal, patient_id)
+    watch = taper_watch(journal, patient_id, plans=plans)
     return {"day": view, "now": journal.clock(), "saved_entry": entry, "done": done,
             "watch": watch.result}
 
@@ -253,10 +256,11 @@ _DONE = {"undone": "Undone.", "deleted": "Entry deleted.", "changed": "Changed."
 @router.get("/patients/{patient_id}/today", response_class=HTMLResponse)
 def today(request: Request, patient_id: int, saved: int | None = None, done: str | None = None,
           user: CurrentUser = Depends(page_user)) -> Response:
-    journal, view = _read(request, user, patient_id, "entry")
-    ok = saved if saved is not None and 0 < saved <= 2**62 else None
-    return _page(request, "journal/today.html", view, "today",
-                 **_today_ctx(journal, patient_id, ok, _DONE.get(done or "")))
+    with journal_web(request).reading():  # the page only reads: one transaction for all of it
+        journal, view = _read(request, user, patient_id, "entry")
+        ok = saved if saved is not None and 0 < saved <= 2**62 else None
+        return _page(request, "journal/today.html", view, "today",
+                     **_today_ctx(journal, patient_id, ok, _DONE.get(done or "")))
 
 
 def _taken_at(journal: Journal, text: str, day: date) -> datetime | None:

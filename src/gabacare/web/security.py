@@ -203,9 +203,15 @@ class SecurityMiddleware:
 
 
 def csrf_token(request: Request) -> str:
-    """The token to put in a form's hidden ``csrf_token`` field (templates call this)."""
-    signer: CsrfSigner = request.app.state.csrf
-    return signer.token_for(request.state.csrf_nonce)
+    """The token to put in a form's hidden ``csrf_token`` field (templates call this).
+
+    Signed once per request: a page with a dozen forms (Today has one per dose) would otherwise sign
+    the same nonce a dozen times, each an HMAC and a serialisation, all giving equally valid tokens."""
+    found: str | None = getattr(request.state, "csrf_signed", None)
+    if found is None:
+        signer: CsrfSigner = request.app.state.csrf
+        found = request.state.csrf_signed = signer.token_for(request.state.csrf_nonce)
+    return found
 
 
 #: Form fields never shown back on the "send again" page: passwords (sign-in, sign-up, password change,

@@ -1,0 +1,55 @@
+"""A page that only reads uses one transaction (``JournalRepository.snapshot``), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import event
+
+from gabacare.journal.model import EntryData, NewPatient
+from gabacare.journal.sql import SqlAccountRepository, SqlJournalRepository
+
+REC = datetime(2026, 3, 1, 9, 0)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def repos(request: pytest.FixtureRequest) -> Iterator[tuple[SqlJournalRepository, SqlAccountRepository, list[str]]]:
+    from gabacare.journal.db import make_engine
+
+    engine = make_engine(request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url"))
+    journal, accounts = SqlJournalRepository(engine), SqlAccountRepository(engine)
+    begun: list[str] = []
+    # Count the transactions the pool hands out (SQLAlchemy's "begin" event: one per transaction).
+    event.listen(engine, "begin", lambda conn: begun.append("begin"))
+    yield journal, accounts, begun
+    journal.close()
+
+
+def test_one_transaction_serves_every_read_of_both_repositories(
+        repos: tuple[SqlJournalRepository, SqlAccountRepository, list[str]]) -> None:
+    journal, accounts, begun = repos
+    pid = journal.add_patient(NewPatient("Ada", date(1970, 5, 6), "female", 61.5), created_at=REC).id
+    journal.add_entry(pid, EntryData("note", REC, text="x"), recorded_at=REC)
+
+    begun.clear()
+    journal.get_patient(pid), journal.list_plans(pid), journal.list_entries(pid), accounts.patient_owner(pid)
+    assert len(begun) == 4  # without a snapshot, one transaction per read
+
+    begun.clear()
+    with journal.snapshot():
+        journal.get_patient(pid), journal.list_plans(pid), journal.list_entries(pid), accounts.patient_owner(pid)
+    assert len(begun) == 1
+
+
+def test_a_write_inside_a_snapshot_still_commits(
+        repos: tuple[SqlJournalRepository, SqlAccountRepository, list[str]]) -> None:
+    """Writes never join the read snapshot: they commit in their own transaction (an audit row written
+    while a page renders is kept)."""
+    journal, _accounts, _begun = repos
+    pid = journal.add_patient(NewPatient("Ada", None, None, None), created_at=REC).id
+    with journal.snapshot():
+        journal.get_patient(pid)
+        written = journal.add_entry(pid, EntryData("note", REC, text="kept"), recorded_at=REC)
+    assert journal.list_entries(pid) == [written]
