@@ -723,6 +723,71 @@ class Journal:
         """Log a side effect; the core's triage flags an emergency at once."""
         return _read_text(self._add(patient_id, EntryData("side_effect", self._at(at), text=text)))
 
+    def draft(self, kind: EntryKind, *, at: datetime | None = None, **fields: Any) -> EntryData:
+        """An entry not yet checked nor stored (for :meth:`log_entries_once`), dated ``at`` (default now)."""
+        return EntryData(kind, self._at(at), **fields)
+
+    def log_entries_once(
+        self, patient_id: int, drafts: Sequence[EntryData], *, client_id: str,
+    ) -> tuple[list[Entry], bool]:
+        """Store what one log form holds (scores, a trigger, a side effect, a lab, a note: not a dose,
+        see :meth:`log_dose_once`) so that a client may send it again: ``client_id`` (a UUID the
+        client made, e.g. a phone's offline queue) becomes the first entry's ``uid``; the i-th
+        further entry's uid is derived from it (``uuid5(client_id, str(i))``), so a resend of the same
+        form finds every entry it made.
+
+        Returns ``(entries, created)``: the new entries and True; or, when the patient already has
+        entries with these uids dated the first draft's day or a day either side (the search is
+        bounded), those and False, nothing added. The drafts are all checked first and stored in
+        one transaction: a refused one (``JournalInputError``) writes none. An id the patient used
+        for entries not all found there (one deleted since, or another day's) raises
+        :class:`ClientIdConflictError` (409), nothing written. At most ``len(settings.KNOWN_SCALES)``
+        drafts (one form's worth).
+        """
+        import uuid
+
+        try:
+            uid = _parse_uid(client_id)
+        except JournalInputError:
+            uid = None
+        if uid is None:
+            raise JournalInputError("the client_id must be a UUID")
+        if not drafts or len(drafts) > len(settings.KNOWN_SCALES):
+            raise JournalInputError(f"one form logs from 1 to {len(settings.KNOWN_SCALES)} entries")
+        if any(d.kind == "dose" for d in drafts):
+            raise JournalInputError("a dose is logged with log_dose_once")
+        uids = [uid, *(str(uuid.uuid5(uuid.UUID(uid), str(i))) for i in range(1, len(drafts)))]
+        around = to_local_naive(drafts[0].at)
+        found = self._entries_with_uids(patient_id, uids, around)
+        if len(found) == len(uids):
+            return found, False
+        if found:
+            raise ClientIdConflictError("this client_id was already used for entries that have since been changed "
+                                        "or deleted; nothing was added")
+        prepared = [self._prepare(d) for d in drafts]  # all checked before anything is written
+        self.repo.get_patient(patient_id)
+        try:
+            added = self.repo.add_batch(patient_id, entries=list(zip(uids, prepared, strict=True)),
+                                        recorded_at=self.clock())
+        except JournalStorageError:
+            raced = self._entries_with_uids(patient_id, uids, around)
+            if len(raced) != len(uids):
+                raise
+            return raced, False  # the (patient, uid) index refused the loser of a race: the winner's entries
+        stored = self._entries_with_uids(patient_id, uids, around)
+        if len(stored) == len(uids):
+            return stored, added == len(uids)
+        raise ClientIdConflictError("this client_id was already used for entries that have since been changed "
+                                    "or deleted; nothing was added")
+
+    def _entries_with_uids(self, patient_id: int, uids: Sequence[str], around: datetime) -> list[Entry]:
+        """The patient's current entries (of any kind) with these uids, in the order of ``uids``,
+        dated the day of ``around`` or a day either side."""
+        day = around.date()
+        lo, hi = day_bounds(day - timedelta(days=1), day + timedelta(days=1))
+        by_uid = {e.uid: e for e in self.repo.list_entries(patient_id, start=lo, end=hi) if e.uid in uids}
+        return [by_uid[u] for u in uids if u in by_uid]
+
     def recap_saved(self, patient_id: int, entry_ids: Sequence[int]) -> SavedRecap:
         """Rebuild what logging ``entry_ids`` showed (the page a Post/Redirect/Get lands on): the
         entries, the triage of a side effect or note, the kidney check of a creatinine (re-run

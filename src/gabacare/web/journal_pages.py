@@ -39,6 +39,7 @@ route                                       what
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -56,7 +57,7 @@ if TYPE_CHECKING:
 
     from gabacare.journal.accounts import Accounts
     from gabacare.journal.accounts_model import Actor, AuditAction, ResourceKind
-    from gabacare.journal.model import Entry, Patient
+    from gabacare.journal.model import Entry, EntryData, Patient
     from gabacare.journal.services import Journal
 
 __all__ = ["SCORE_SCALES", "router", "set_plan_from_form"]
@@ -385,13 +386,14 @@ def entry_delete(request: Request, patient_id: int, entry_id: int, user: Current
 
 def _log_page(request: Request, journal: Journal, view: View, *, status_code: int = 200, **ctx: Any) -> Response:
     from gabacare.journal.settings import MAX_COUNT_PER_DAY
+    from gabacare.knowledge.language import load_language
 
     recent = journal.entries(view.patient.id, start=journal.clock().date() - timedelta(days=6))
     recent = [e for e in recent if e.kind != "dose"][-15:][::-1]
     return render(request, "journal/log.html", {
         "view": view, "patient": view.patient, "tab": "log", "active": "journal", "scales": SCORE_SCALES,
         "max_count": MAX_COUNT_PER_DAY, "recent": recent, "error": None, "saved": None, "triage": None,
-        "lab": None, "form": {}, **ctx}, status_code)
+        "lab": None, "form": {}, "red_flags": load_language().red_flags, **ctx}, status_code)
 
 
 #: A ``saved`` query longer than this is not read (far more than one form's ids; see :func:`_saved_ids`).
@@ -472,9 +474,44 @@ for _kind in LOG_KINDS:
                          response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
 
 
-def _log_submit(request: Request, patient_id: int, kind: str, form: dict[str, str], user: CurrentUser) -> Response:
+def _log_drafts(journal: Journal, kind: str, form: dict[str, str], at: datetime | None) -> list[EntryData]:
+    """The entries one log form holds, not yet checked nor stored (``JournalInputError`` for an empty form)."""
     from gabacare.journal.errors import JournalInputError
     from gabacare.journal.model import LEVEL_TEST
+
+    if kind == "symptoms":
+        drafts = []
+        for scale in [s for s, _, _ in SCORE_SCALES] + ["spasm_count"]:
+            score = _num(form.get(scale, ""), scale.replace("_", " "))
+            if score is not None:
+                drafts.append(journal.draft("symptom", at=at, name=scale, value=score))
+        if not drafts:
+            raise JournalInputError("fill in at least one score")
+        return drafts
+    if kind == "triggers":
+        return [journal.draft("trigger", at=at, text=form.get("tag", ""))]
+    if kind == "notes":
+        return [journal.draft("note", at=at, text=form.get("text", ""))]
+    if kind == "side-effects":
+        return [journal.draft("side_effect", at=at, text=form.get("text", ""))]
+    if form.get("test") == LEVEL_TEST:
+        value = _num(form.get("value", ""), "gabapentin level")
+        if value is None:
+            raise JournalInputError("the level's value is required")
+        if at is None:
+            raise JournalInputError("give the time the blood was taken: the estimate depends on it")
+        return [journal.draft("lab", at=at, name=LEVEL_TEST, value=value, unit=form.get("unit") or None)]
+    value = _num(form.get("value", ""), "creatinine")
+    if value is None:
+        raise JournalInputError("creatinine value is required")
+    return [journal.draft("lab", at=at, name="creatinine", value=value, unit=form.get("unit") or None)]
+
+
+def _log_submit(request: Request, patient_id: int, kind: str, form: dict[str, str], user: CurrentUser) -> Response:
+    """Save one log form. ``client_id`` (optional, a UUID the page made; the offline queue sends it) makes
+    the form safe to send again: a second send answers the entries the first one saved, adding nothing
+    (``Journal.log_entries_once``); a client id whose entries were deleted since answers 409."""
+    from gabacare.journal.errors import JournalInputError
 
     journal, accounts, actor = _scope(request, user, patient_id, write=True, entries=True)
     view = View(journal.get_patient(patient_id), f"/patients/{patient_id}", "", False, None,
@@ -484,37 +521,18 @@ def _log_submit(request: Request, patient_id: int, kind: str, form: dict[str, st
         at = datetime.fromisoformat(at_text) if at_text else None
     except ValueError:
         return _log_page(request, journal, view, error="The time must be a date and time.", form=form, status_code=422)
+    client_id = form.get("client_id", "").strip()
     try:
-        if kind == "symptoms":
-            written = []
-            for scale in [s for s, _, _ in SCORE_SCALES] + ["spasm_count"]:
-                score = _num(form.get(scale, ""), scale.replace("_", " "))
-                if score is not None:
-                    written.append(journal.log_symptom(patient_id, scale, score, at=at))
-            if not written:
-                raise JournalInputError("fill in at least one score")
-            ids = [e.id for e in written]
-        elif kind == "triggers":
-            ids = [journal.log_trigger(patient_id, form.get("tag", ""), at=at).id]
-        elif kind == "notes":
-            ids = [journal.log_note_read(patient_id, form.get("text", ""), at=at).entry.id]
-        elif kind == "side-effects":
-            ids = [journal.log_side_effect(patient_id, form.get("text", ""), at=at).entry.id]
-        elif form.get("test") == LEVEL_TEST:
-            value = _num(form.get("value", ""), "gabapentin level")
-            if value is None:
-                raise JournalInputError("the level's value is required")
-            if at is None:
-                raise JournalInputError("give the time the blood was taken: the estimate depends on it")
-            ids = [journal.log_lab(patient_id, LEVEL_TEST, value, unit=form.get("unit") or None, at=at).entry.id]
-        else:
-            value = _num(form.get("value", ""), "creatinine")
-            if value is None:
-                raise JournalInputError("creatinine value is required")
-            ids = [journal.log_lab(patient_id, "creatinine", value, unit=form.get("unit") or None, at=at).entry.id]
+        if len(client_id) > 64:  # bounded before any parsing
+            raise JournalInputError("the client_id must be a UUID")
+        drafts = _log_drafts(journal, kind, form, at)
+        # One path with or without the page's client id: the form's entries are checked together and
+        # stored in one transaction, and a resend with the same client id (the offline queue's) adds nothing.
+        entries, created = journal.log_entries_once(patient_id, drafts, client_id=client_id or str(uuid.uuid4()))
     except JournalInputError as exc:
         return _log_page(request, journal, view, error=str(exc), form=form, status_code=422)
-    for entry_id in ids:
+    ids = [e.id for e in entries]
+    for entry_id in ids if created else ():
         accounts.audit(actor, "create", patient_id, "entry", entry_id)
     if _is_htmx(request):  # sent by HTMX: answer in place, as the dose taps do
         return _log_saved(request, journal, view, ids)

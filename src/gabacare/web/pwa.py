@@ -5,9 +5,10 @@
   the *app shell* (styles, scripts, icons, the offline page) and the public pages a person has opened
   (planners, guide), so they open without a connection. Its cache name carries the app version and a
   hash of the shell files, so a new release replaces the old cache.
-* **The Today page, and only it.** Of the journal pages the worker stores exactly one kind: a
-  patient's Today page (``/patients/{id}/today``, fetched network-first), one copy per patient, the
-  last one fetched, in its own cache (:data:`TODAY_CACHE`). Without a connection that copy is shown,
+* **The Today and Log pages, and only them.** Of the journal pages the worker stores exactly two
+  kinds: a patient's Today page (``/patients/{id}/today``) and Log page (``/patients/{id}/log``,
+  its plain address only), fetched network-first, one copy of each per patient, the last one
+  fetched, in its own cache (:data:`TODAY_CACHE`). Without a connection that copy is shown,
   marked "saved copy from HH:MM — you are offline". Every other journal page, the API and the
   account pages are never stored. The copy is deleted when the person signs out (the worker drops
   it when it sees the sign-out form sent, and the sign-out answer carries ``Clear-Site-Data:
@@ -18,7 +19,9 @@
   whose send fails on the network) is kept in the browser's IndexedDB with a client-made UUID, shown
   as "saved on this phone, not yet sent", and sent when the connection returns (the ``online``
   event, every page load, and Background Sync where the browser has it). The server logs a tap
-  with the same ``client_id`` once however often it arrives (``Journal.log_dose_once``).
+  with the same ``client_id`` once however often it arrives (``Journal.log_dose_once``). The Log
+  page's forms are queued the same way offline (``Journal.log_entries_once``).
+* A dose reminder's notification, tapped, opens the patient's Today page (``notificationclick``).
 * ``GET /pwa/csrf-token`` — a fresh CSRF token for this browser (a queue replayed after the stored
   page's token expired); never stored.
 * ``GET /offline`` — what a page that was never stored shows without a connection.

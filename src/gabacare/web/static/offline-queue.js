@@ -78,8 +78,11 @@
 
   function reasonOf(response) {
     return response.text().then(function (text) {
-      try { return JSON.parse(text).detail || ""; } catch (e) { /* an HTML fragment */ }
-      return text.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim().slice(0, 300);
+      try { return JSON.parse(text).detail || ""; } catch (e) { /* an HTML fragment or page */ }
+      // A page answered with the form again: its "Please check the form" box says why.
+      var box = text.match(/<div class="refused"[^>]*>([\s\S]*?)<\/div>/);
+      var said = box ? box[1].replace(/<strong>[^<]*<\/strong>/, "") : text;
+      return said.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim().slice(0, 300);
     }).catch(function () { return ""; });
   }
 
@@ -128,8 +131,41 @@
     }, function () { out.failed = true; });
   }
 
+  // A queued form of the Log page (scores, trigger, side effect, lab, note), not a dose tap.
+  function isEntry(item) { return !/\/doses$/.test(item.action || ""); }
+
+  function clip(text) {
+    var t = String(text || "").replace(/\s+/g, " ").trim();
+    return t.length > 60 ? t.slice(0, 59) + "…" : t;
+  }
+
+  // What a queued Log form says about itself, in words (its own fields, on this phone only).
+  function describeEntry(item) {
+    var f = item.fields;
+    var kind = (item.action.match(/\/([a-z-]+)$/) || [])[1];
+    var what;
+    if (kind === "symptoms") {
+      var scores = Object.keys(f).filter(function (k) {
+        return k !== "at" && k !== "csrf_token" && /^[a-z_]+$/.test(k) && f[k] !== "";
+      }).map(function (k) { return k.replace(/_/g, " ") + " " + f[k]; });
+      what = "Scores: " + scores.join(", ");
+    } else if (kind === "triggers") {
+      what = "Trigger: " + clip(f.tag);
+    } else if (kind === "side-effects") {
+      what = "Side effect: " + clip(f.text) + " (checked when it is sent)";
+    } else if (kind === "notes") {
+      what = "Note: " + clip(f.text);
+    } else if (kind === "labs") {
+      what = (f.test === "gabapentin" ? "Gabapentin level: " : "Creatinine: ") + clip(f.value) + " " + (f.unit || "");
+    } else {
+      what = "An entry";
+    }
+    return what + ", written at " + item.tapped.slice(11, 16);
+  }
+
   // What a queued tap says about itself, in words.
   function describe(item) {
+    if (isEntry(item)) { return describeEntry(item); }
     var f = item.fields;
     var at = f.scheduled ? f.scheduled.slice(11, 16) : "";
     var mg = f.mg ? f.mg + " mg" : "";
@@ -156,8 +192,12 @@
     });
     var now = new Date();
     var day = localIso(now).slice(0, 10);
-    // The time of the tap travels with it: a tap sent hours later still says when the dose was taken.
-    if (!fields.taken_at) {
+    var entry = !/\/doses$/.test(form.getAttribute("action") || "");
+    // The time of the tap travels with it: a tap sent hours later still says when the dose was taken
+    // (a Log form: when it was written, unless it has its own time, as a measured level does).
+    if (entry) {
+      if (!fields.at) { fields.at = localIso(now); }
+    } else if (!fields.taken_at) {
       if (fields.status !== "skipped") { fields.taken_at = localIso(now); }
     } else if (/^\d{1,2}:\d{2}$/.test(fields.taken_at)) {
       fields.taken_at = day + "T" + fields.taken_at;
@@ -168,7 +208,16 @@
       fields: fields, tapped: localIso(now), state: "queued",
     };
     return put(item).then(function () {
-      render();
+      if (entry) {
+        // The form is emptied (it is kept on the phone now) and the list that says so is shown.
+        form.reset();
+        if (input) { input.value = ""; } // the next entry written here is another one, with its own id
+      }
+      return render().then(function () {
+        var box = document.getElementById("offline-queue");
+        if (entry && box && !box.hidden) { box.focus({ preventScroll: true }); box.scrollIntoView({ block: "nearest" }); }
+      });
+    }).then(function () {
       if (navigator.serviceWorker && navigator.serviceWorker.ready) {
         navigator.serviceWorker.ready.then(function (reg) {
           if (reg.sync) { return reg.sync.register("gabacare-queue"); }

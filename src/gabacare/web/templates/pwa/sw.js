@@ -1,13 +1,16 @@
 // GabaCare service worker (served from /sw.js; see gabacare/web/pwa.py). The app shell and the public
 // pages a person has opened work without a connection. Of the journal pages only a patient's Today
-// page is stored (the last one fetched, in its own cache, dropped at sign-out); journal, account and
-// API answers are otherwise never stored here.
+// page and Log page (the forms) are stored (the last one fetched, in their own cache, dropped at
+// sign-out); journal, account and API answers are otherwise never stored here.
 "use strict";
 const CACHE = "{{ cache_name }}";
 const TODAY_CACHE = "{{ today_cache }}";
 const SHELL = {{ shell | safe }};
 const PRIVATE = {{ private | safe }};
 const TODAY = /^\/patients\/(\d+)\/today$/;
+// The Log page's forms work offline too (the offline queue keeps what is written); only its plain
+// address is stored, never a "saved" answer (?saved=…), which shows one entry's triage.
+const LOG = /^\/patients\/(\d+)\/log$/;
 const SIGN_OUT = ["/account/sign-out", "/account/delete"];
 
 // The offline queue's sender (GabaCareQueue.flush), for Background Sync while no page is open.
@@ -38,15 +41,18 @@ function two(n) {
 function markedCopy(stored) {
   const at = new Date(Number(stored.headers.get("x-gabacare-saved-at")) || Date.now());
   const mark = `<p id="offline-copy" class="warning" role="status">Saved copy from ${two(at.getHours())}:${two(at.getMinutes())}`
-    + " — you are offline. What you tap is kept on this phone and sent when the connection returns.</p>";
+    + " — you are offline. What you tap or save is kept on this phone and sent when the connection returns.</p>";
   return stored.text().then((html) => new Response(html.replace('<p id="offline-copy" hidden></p>', mark), {
     status: 200, headers: stored.headers,
   }));
 }
 
-function today(event, url) {
-  const key = url.origin + url.pathname; // one copy per patient, whatever the query
+function today(event, url, store) {
+  const key = url.origin + url.pathname; // one copy per patient and page, whatever the query
   event.respondWith(fetch(event.request).then((response) => {
+    if (!store) {
+      return response;
+    }
     if (response.ok && response.type === "basic" && !response.redirected) {
       const headers = new Headers(response.headers);
       headers.set("x-gabacare-saved-at", String(Date.now()));
@@ -79,7 +85,11 @@ self.addEventListener("fetch", (event) => {
     return; // the network, as without a service worker
   }
   if (request.mode === "navigate" && TODAY.test(url.pathname)) {
-    today(event, url);
+    today(event, url, true);
+    return;
+  }
+  if (request.mode === "navigate" && LOG.test(url.pathname)) {
+    today(event, url, url.search === "");
     return;
   }
   if (isPrivate(url)) {
@@ -127,4 +137,28 @@ self.addEventListener("sync", (event) => {
       return undefined;
     }));
   }
+});
+
+// A dose reminder's notification (static/reminders.js) tapped: the patient's Today page, the tab
+// already showing it brought to the front, else a new one. Only a Today address of this site is
+// followed (the notification's data is the page's own; anything else opens the patient list).
+function notificationTarget(data) {
+  const wanted = data && typeof data.url === "string" ? new URL(data.url, self.location.origin) : null;
+  if (wanted && wanted.origin === self.location.origin && TODAY.test(wanted.pathname)) {
+    return wanted.origin + wanted.pathname;
+  }
+  return self.location.origin + "/patients";
+}
+self.GabaCareNotificationTarget = notificationTarget;
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const target = notificationTarget(event.notification.data);
+  event.waitUntil(self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((pages) => {
+    const open = pages.find((page) => page.url.split(/[?#]/)[0] === target);
+    if (open && "focus" in open) {
+      return open.focus();
+    }
+    return self.clients.openWindow ? self.clients.openWindow(target) : undefined;
+  }));
 });
