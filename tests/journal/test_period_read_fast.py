@@ -2,19 +2,20 @@
 
 The old definitions are copied here as they stood before the change (``Journal.adherence`` read the
 plans and the period's doses, ``Journal.trends`` read them again with the scores, both checked every
-row with ``Entry.problem``). On random journals (plans, doses answering or missing their slots,
-skipped, late, as-needed and extra doses, scores, and stored rows today's rules refuse: impossible
-amounts, NaN scores, foreign fields, times beyond tomorrow) and random periods, on the in-memory
-repository, SQLite and PostgreSQL, the new ``adherence``, ``trends`` and ``adherence_and_trends``
-equal them. Also: the remembered plausibility check equals ``entry_problem`` (types included), and the
-SQL adapter's cheaper row construction makes the same entries as ``_entry``.
+row with ``Entry.problem``), with the analysis functions as they stood (``_analysis_before.py``).
+On random journals (plans, doses answering or missing their slots, skipped, late, as-needed and extra
+doses, scores, and stored rows today's rules refuse: impossible amounts, NaN scores, foreign fields,
+times beyond tomorrow) and random periods, on the in-memory repository, SQLite and PostgreSQL, the
+new ``adherence``, ``trends`` and ``adherence_and_trends`` equal them. Also: the rewritten analysis
+functions equal their frozen copies, the remembered plausibility check equals ``entry_problem``
+(types included), and the SQL adapter's cheaper row construction makes the same entries as ``_entry``.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
-from dataclasses import fields, replace
+from dataclasses import asdict, fields, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -37,6 +38,8 @@ from gabacare.journal.model import (
 from gabacare.journal.schedule import planned_daily_mg, scheduled_doses
 from gabacare.journal.services import Journal, TrendsReport, build_plan
 from gabacare.knowledge import load_monograph
+
+from . import _analysis_before as before
 
 START = date(2026, 3, 1)
 NOW = datetime(2026, 4, 20, 12, 0)
@@ -62,14 +65,14 @@ def _old_split(entries: Sequence[Entry], limit: datetime) -> tuple[list[Entry], 
     return valid, tuple(invalid)
 
 
-def _old_adherence(j: Journal, pid: int, start: date | None, end: date | None) -> analysis.AdherenceReport:
+def _old_adherence(j: Journal, pid: int, start: date | None, end: date | None) -> Any:
     start, end = j.period(pid, start, end)
     plans = j.repo.list_plans(pid)
     lo, hi = dose_bounds(start, end)
     doses, invalid = _old_split(j.repo.list_entries(pid, start=lo, end=hi, kinds=["dose"]),
                                 j.clock() + journal_settings.FUTURE_TOLERANCE)
     invalid = tuple(i for i in invalid if i.at is None or start <= i.at.date() <= end)
-    report = analysis.adherence(scheduled_doses(plans, start, end), doses, start=start, end=end, now=j.clock())
+    report = before.adherence(scheduled_doses(plans, start, end), doses, start=start, end=end, now=j.clock())
     return replace(report, invalid_entries=invalid)
 
 
@@ -88,8 +91,8 @@ def _old_trends(j: Journal, pid: int, start: date | None, end: date | None, scal
     planned = planned_daily_mg(plans, start - timedelta(days=1), end)
     w = load_monograph().withdrawal
     return TrendsReport(
-        start=start, end=end, window_days=journal_settings.ROLLING_WINDOW_DAYS, scales=analysis.trends(symptoms),
-        dose_response=analysis.dose_response(symptoms, taken, planned, withdrawal_onset_min_h=w.onset_min_h,
+        start=start, end=end, window_days=journal_settings.ROLLING_WINDOW_DAYS, scales=before.trends(symptoms),
+        dose_response=before.dose_response(symptoms, taken, planned, withdrawal_onset_min_h=w.onset_min_h,
                                              withdrawal_onset_max_h=w.onset_max_h),
         invalid_entries=invalid,
     )
@@ -162,9 +165,11 @@ def _compare(j: Journal, pid: int, period: tuple[int | None, int | None], scales
                 call()
         return
     old_trends = _old_trends(j, pid, start, end, scales)
-    assert j.adherence(pid, start=start, end=end) == old_adh
-    assert j.trends(pid, start=start, end=end, scales=scales) == old_trends
-    assert j.adherence_and_trends(pid, start=start, end=end, scales=scales) == (old_adh, old_trends)
+    # Field by field (asdict: the reference's dataclasses are its own copies of the same classes).
+    assert asdict(j.adherence(pid, start=start, end=end)) == asdict(old_adh)
+    assert asdict(j.trends(pid, start=start, end=end, scales=scales)) == asdict(old_trends)
+    adh, trends = j.adherence_and_trends(pid, start=start, end=end, scales=scales)
+    assert (asdict(adh), asdict(trends)) == (asdict(old_adh), asdict(old_trends))
 
 
 @pytest.fixture(params=["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -203,6 +208,68 @@ def test_a_long_random_year_equals_the_old_definitions(journal: Journal) -> None
     for period in [(None, None), (0, DAYS - 1), (3, 30), (-10, 5), (25, None)]:
         _compare(journal, pid, period, None)
     _compare(journal, pid, (0, DAYS), ["pain"])
+
+
+# -- the rewritten analysis functions against their frozen copies ----------------------------------------
+entry_rows = st.lists(st.tuples(
+    st.sampled_from(["dose", "dose", "symptom", "note"]), st.integers(-2, 30), st.integers(0, 24 * 60 - 1),
+    st.sampled_from(["taken", "late", "skipped"]), st.sampled_from([0.0, 100.0, 300.0]),
+    st.one_of(st.none(), st.integers(0, 5)), st.booleans(), st.sampled_from(SCALES), st.integers(0, 10).map(float),
+), max_size=120)
+
+
+def _random_entries(rows: list[tuple[str, int, int, str, float, int | None, bool, str, float]],
+                    slots: list[datetime]) -> list[Entry]:
+    out = []
+    for i, (kind, day, minute, status, mg, slot, prn, scale, value) in enumerate(rows):
+        at = _at(day, minute)
+        if kind == "dose":
+            data = EntryData("dose", at, mg=mg, status=status, prn=prn,
+                             slot=None if slot is None or not slots else slots[(day * 3 + slot) % len(slots)])
+        elif kind == "symptom":
+            data = EntryData("symptom", at, name=scale, value=value)
+        else:
+            data = EntryData("note", at, text="x")
+        out.append(Entry(len(rows) - i, 1, 1, NOW, data))  # ids not in time order: ties broken by id
+    return out
+
+
+@given(entry_rows, plans_st, st.integers(-3, 20), st.integers(0, 30), st.integers(0, 40), st.integers(1, 10))
+@settings(max_examples=300, deadline=None)
+def test_analysis_equals_its_frozen_copy(
+    rows: list[tuple[str, int, int, str, float, int | None, bool, str, float]], plans: list[tuple[int, str]],
+    a: int, b: int, now_day: int, window_h: int,
+) -> None:
+    from gabacare.journal.model import StoredPlan
+
+    stored = [StoredPlan(i + 1, 1, NOW, build_plan(PlanSpec("regimen", START + timedelta(days=d), regimen=r))[0])
+              for i, (d, r) in enumerate(sorted(plans))]
+    start, end = START + timedelta(days=min(a, b)), START + timedelta(days=max(a, b))
+    sched = scheduled_doses(stored, start - timedelta(days=1), end + timedelta(days=1))
+    entries = _random_entries(rows, [s.at for s in sched])
+    doses = [e for e in entries if e.kind == "dose"]
+    now, window = _at(now_day, 600), timedelta(hours=window_h)
+    in_period = scheduled_doses(stored, start, end)
+    assert asdict(analysis.adherence(in_period, entries, start=start, end=end, now=now, window=window)) == asdict(
+        before.adherence(in_period, entries, start=start, end=end, now=now, window=window))
+    new_matches, new_extra = analysis.match_doses(sched, doses, window=window)
+    old_matches, old_extra = before.match_doses(sched, doses, window=window)
+    # Field by field (the frozen copy's DoseMatch is its own class).
+    assert [asdict(m) for m in new_matches] == [asdict(m) for m in old_matches] and new_extra == old_extra
+    planned = planned_daily_mg(stored, start - timedelta(days=1), end)
+    assert analysis.daily_planned_mg(sched, start - timedelta(days=1), end) == planned
+    w = load_monograph().withdrawal
+    for wanted in (None, {"pain"}, set()):
+        got = analysis.period_trends(entries, planned, withdrawal_onset_min_h=w.onset_min_h,
+                                     withdrawal_onset_max_h=w.onset_max_h, scales=wanted)
+        kept = [e for e in entries if e.kind != "symptom" or wanted is None or e.data.name in wanted]
+        old = before.period_trends(kept, planned, withdrawal_onset_min_h=w.onset_min_h, withdrawal_onset_max_h=w.onset_max_h)
+        assert {k: [asdict(p) for p in v] for k, v in got[0].items()} == {k: [asdict(p) for p in v] for k, v in old[0].items()}
+        assert asdict(got[1]) == asdict(old[1])
+    symptoms = [e for e in entries if e.kind == "symptom"]
+    assert asdict(analysis.dose_response(symptoms, {}, planned, withdrawal_onset_min_h=w.onset_min_h,
+                                         withdrawal_onset_max_h=w.onset_max_h)) == asdict(
+        before.dose_response(symptoms, {}, planned, withdrawal_onset_min_h=w.onset_min_h, withdrawal_onset_max_h=w.onset_max_h))
 
 
 # -- the remembered plausibility check ------------------------------------------------------------------

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from itertools import pairwise
@@ -78,7 +78,7 @@ def stored_problem(data: EntryData) -> str | None:
     pure Python; a year's Trends page reads ~2,200). The answer depends only on the entry's values
     and the knowledge base's limits, so for doses and scores without text (the rows a period's views
     read by the thousand) it is kept per (values, their types) for the monograph in force:
-    ``EntryData`` is immutable and hashable, and the types are part of the key because equal values
+    ``EntryData`` is immutable, its values hashable, and their types are part of the key because equal values
     of other types can break a rule (``True == 1.0``, but a bool is not a number here). A new
     monograph (a rule changed) starts an empty memo. Values that do not compare equal to themselves
     (NaN) simply miss and are checked again.
@@ -90,7 +90,12 @@ def stored_problem(data: EntryData) -> str | None:
     if owner is not monograph:
         memo = {}
         _set_memo(monograph, memo)
-    key = (data, type(data.at), type(data.mg), type(data.value), type(data.slot), type(data.prn))
+    # Every field but text (None here), then the types: a plain tuple compares in C, where the
+    # dataclass's own __eq__ and __hash__ would build two tuples of fields in Python per lookup.
+    at, mg, status, name, value, unit, urgency, slot, prn = (
+        data.at, data.mg, data.status, data.name, data.value, data.unit, data.urgency, data.slot, data.prn)
+    key = (data.kind, at, mg, status, name, value, unit, urgency, slot, prn, type(at), type(mg), type(status),
+           type(name), type(value), type(unit), type(urgency), type(slot), type(prn))
     try:
         return memo[key]
     except KeyError:
@@ -152,23 +157,42 @@ def match_doses(
     Returns the matches in schedule order and the taken doses that answer none of ``scheduled``
     (extra doses: no slot, a slot not scheduled, or a second answer to a slot), by time.
     """
+    out, used = _match(scheduled, logged, window)
+    extra = [e for e in logged if e.id not in used and not e.data.prn and e.data.status in _TAKEN]
+    return out, sorted(extra, key=lambda e: (e.at, e.id))
+
+
+def _match(
+    scheduled: Sequence[ScheduledDose], logged: Sequence[Entry], window: timedelta,
+) -> tuple[list[DoseMatch], set[int]]:
+    """:func:`match_doses`' matches, and the ids of the entries they use (taken or skipped)."""
     by_slot: dict[datetime, list[Entry]] = defaultdict(list)
     for e in sorted(logged, key=lambda e: e.id):
         if e.data.slot is not None and not e.data.prn:
             by_slot[e.data.slot].append(e)
     used: set[int] = set()
-    out = []
+    out: list[DoseMatch] = []
+    append = out.append
     for s in scheduled:
-        answers = [e for e in by_slot.get(s.at, ()) if e.id not in used]
-        got = next((e for e in answers if e.data.status in _TAKEN), None)
-        skip = None if got is not None else next((e for e in answers if e.data.status == "skipped"), None)
-        for answer in (got, skip):
-            if answer is not None:
-                used.add(answer.id)
-        on_time = got is not None and got.data.status == "taken" and abs(got.at - s.at) <= window
-        out.append(DoseMatch(s, got, on_time, skip))
-    extra = [e for e in logged if e.id not in used and not e.data.prn and e.data.status in _TAKEN]
-    return out, sorted(extra, key=lambda e: (e.at, e.id))
+        got = skip = None
+        # The first unused taken (or late) answer wins; else the first unused skipped one.
+        for e in by_slot.get(s.at, ()):
+            if e.id in used:
+                continue
+            status = e.data.status
+            if status in _TAKEN:
+                got = e
+                break
+            if skip is None and status == "skipped":
+                skip = e
+        if got is not None:
+            used.add(got.id)
+            append(DoseMatch(s, got, got.data.status == "taken" and abs(got.data.at - s.at) <= window, None))
+        else:
+            if skip is not None:
+                used.add(skip.id)
+            append(DoseMatch(s, None, False, skip))
+    return out, used
 
 
 @dataclass(frozen=True)
@@ -245,14 +269,31 @@ def adherence(
     (``Entry.problem`` is None): the services leave invalid stored entries out.
     """
     in_period = [s for s in scheduled if start <= s.at.date() <= end]
-    all_logged = [e for e in doses if e.kind == "dose"]
-    logged = [e for e in all_logged if not e.data.prn and start <= dose_day(e) <= end]
-    prn = [e for e in all_logged if e.data.prn and e.data.status in _TAKEN and start <= e.at.date() <= end]
-    matched, _ = match_doses(in_period, [e for e in all_logged if not e.data.prn], window=window)
-    matches = [m for m in matched if m.scheduled.at <= now or m.answered]
+    # One pass sorts the dose entries (in their order) into: not as-needed (what planned doses match),
+    # those of them counting on the period's days (dose_day), as-needed ones taken in the period, and
+    # every dose taken in the period (mg taken per day, as-needed ones included).
+    planned_logged: list[Entry] = []
+    logged: list[Entry] = []
+    prn: list[Entry] = []
+    taken_logged: list[Entry] = []
+    for e in doses:
+        d = e.data
+        if d.kind != "dose":
+            continue
+        taken_in_period = d.status in _TAKEN and start <= d.at.date() <= end
+        if d.prn:
+            if taken_in_period:
+                prn.append(e)
+        else:
+            planned_logged.append(e)
+            if start <= (d.slot or d.at).date() <= end:
+                logged.append(e)
+        if taken_in_period:
+            taken_logged.append(e)
+    matched, _ = _match(in_period, planned_logged, window)
+    matches = [m for m in matched if m.scheduled.at <= now or m.logged is not None or m.skipped is not None]
     used = {m.logged.id for m in matched if m.logged is not None}
     extra = [e for e in logged if e.data.status in _TAKEN and e.id not in used]
-    taken_logged = [e for e in all_logged if e.data.status in _TAKEN and start <= e.at.date() <= end]
 
     per_day: dict[date, list[int]] = {d: [0, 0, 0, 0] for d in days(start, end)}  # sched, taken, on time, extra
     planned_mg: dict[date, float] = defaultdict(float)
@@ -262,13 +303,12 @@ def adherence(
         row[0] += 1
         row[1] += m.logged is not None
         row[2] += m.on_time
-    for s in scheduled:
-        if start <= s.at.date() <= end:
-            planned_mg[s.at.date()] += s.mg
+    for s in in_period:
+        planned_mg[s.at.date()] += s.mg
     for e in extra:
         per_day[dose_day(e)][3] += 1
     for e in taken_logged:
-        taken_mg[e.at.date()] += e.data.mg or 0.0
+        taken_mg[e.data.at.date()] += e.data.mg or 0.0
     day_rows = tuple(
         DayAdherence(d, r[0], r[1], r[2], r[3], planned_mg[d], taken_mg[d], pct(r[1], r[0]))
         for d, r in per_day.items()
@@ -325,9 +365,14 @@ def _daily_means(symptoms: Sequence[Entry]) -> dict[str, dict[date, list[float]]
 
 def trends(symptoms: Sequence[Entry], *, window_days: int = settings.ROLLING_WINDOW_DAYS) -> dict[str, list[TrendPoint]]:
     """Per scale: each day's mean score and the trailing ``window_days`` rolling mean of daily means."""
+    return _trends(_daily_means(symptoms), window_days)
+
+
+def _trends(daily: dict[str, dict[date, list[float]]], window_days: int) -> dict[str, list[TrendPoint]]:
+    """:func:`trends` from the scores per scale and day (:func:`_daily_means`)."""
     result: dict[str, list[TrendPoint]] = {}
     reach = timedelta(days=window_days - 1)
-    for scale, per_day in sorted(_daily_means(symptoms).items()):
+    for scale, per_day in sorted(daily.items()):
         ordered = sorted(per_day)
         means = [sum(per_day[d]) / len(per_day[d]) for d in ordered]
         points = []
@@ -348,19 +393,27 @@ def period_trends(
     *,
     withdrawal_onset_min_h: float,
     withdrawal_onset_max_h: float,
+    scales: Collection[str] | None = None,
 ) -> tuple[dict[str, list[TrendPoint]], DoseResponse]:
     """:func:`trends` and :func:`dose_response` of one period's valid entries (any kinds: scores and
     doses are picked out; mg taken per day counts taken and late doses on the day taken), so that a
     caller that has read the period once (the doctor's report) need not read it again.
-    ``planned_mg`` as for :func:`dose_response`."""
-    symptoms = [e for e in entries if e.kind == "symptom"]
+    ``planned_mg`` as for :func:`dose_response`; ``scales``: only these scales' scores (every
+    scale when None)."""
+    symptoms: list[Entry] = []
     taken: dict[date, float] = {}
     for e in entries:
-        if e.kind == "dose" and e.data.status in _TAKEN:
-            day = e.at.date()
-            taken[day] = taken.get(day, 0.0) + (e.data.mg or 0.0)
-    return trends(symptoms), dose_response(symptoms, taken, planned_mg, withdrawal_onset_min_h=withdrawal_onset_min_h,
-                                           withdrawal_onset_max_h=withdrawal_onset_max_h)
+        d = e.data
+        if d.kind == "symptom":
+            if scales is None or d.name in scales:
+                symptoms.append(e)
+        elif d.kind == "dose" and d.status in _TAKEN:
+            day = d.at.date()
+            taken[day] = taken.get(day, 0.0) + (d.mg or 0.0)
+    daily = _daily_means(symptoms)  # once for both
+    return _trends(daily, settings.ROLLING_WINDOW_DAYS), _dose_response(
+        daily, symptoms, taken, planned_mg, withdrawal_onset_min_h=withdrawal_onset_min_h,
+        withdrawal_onset_max_h=withdrawal_onset_max_h, compare_days=settings.STEP_COMPARE_DAYS)
 
 
 @dataclass(frozen=True)
@@ -426,13 +479,7 @@ def _fit(xs: Sequence[float], ys: Sequence[float]) -> tuple[float | None, float 
     return round(slope, 4), None if corr is None else round(corr, 4)
 
 
-def _between(symptoms: Sequence[Entry], scale: str, lo: datetime, hi: datetime) -> list[float]:
-    return [d.value for d in (e.data for e in symptoms)
-            if d.kind == "symptom" and d.name == scale and lo <= d.at < hi and d.value is not None]
-
-
-def _mean_between(symptoms: Sequence[Entry], scale: str, lo: datetime, hi: datetime) -> float | None:
-    values = _between(symptoms, scale, lo, hi)
+def _mean(values: Sequence[float]) -> float | None:
     return round(sum(values) / len(values), 3) if values else None
 
 
@@ -467,7 +514,32 @@ def dose_response(
     (``onset_min_h``..``onset_max_h`` after the step, knowledge base ``[withdrawal]``, label 5.5)
     gets its own mean.
     """
-    daily = _daily_means(symptoms)
+    return _dose_response(_daily_means(symptoms), symptoms, taken_mg, planned_mg, withdrawal_onset_min_h=withdrawal_onset_min_h,
+                          withdrawal_onset_max_h=withdrawal_onset_max_h, compare_days=compare_days)
+
+
+def _dose_response(
+    daily: dict[str, dict[date, list[float]]],
+    symptoms: Sequence[Entry],
+    taken_mg: Mapping[date, float],
+    planned_mg: Mapping[date, float],
+    *,
+    withdrawal_onset_min_h: float,
+    withdrawal_onset_max_h: float,
+    compare_days: int,
+) -> DoseResponse:
+    """:func:`dose_response` given ``daily``, the :func:`_daily_means` of ``symptoms``."""
+    # Each scale's (time, score) in the order of ``symptoms``: the windows below scan one scale's
+    # scores, not every score once per scale and window (the same values in the same order).
+    timed: dict[str, list[tuple[datetime, float]]] = {}
+    for e in symptoms:
+        d = e.data
+        if d.kind == "symptom" and d.name is not None and d.value is not None:
+            timed.setdefault(d.name, []).append((d.at, d.value))
+
+    def between(scale: str, lo: datetime, hi: datetime) -> list[float]:
+        return [v for at, v in timed.get(scale, ()) if lo <= at < hi]
+
     scales = []
     for scale, per_day in sorted(daily.items()):
         pts = tuple(DosePoint(d, taken_mg.get(d, 0.0), round(sum(v) / len(v), 3)) for d, v in sorted(per_day.items()))
@@ -484,15 +556,15 @@ def dose_response(
         down = cur < prev
         w_from = at + timedelta(hours=withdrawal_onset_min_h) if down else None
         w_until = at + timedelta(hours=withdrawal_onset_max_h) if down else None
-        before = {s: _between(symptoms, s, at - span, at) for s in names}
-        after = {s: _between(symptoms, s, at, at + span) for s in names}
+        before = {s: between(s, at - span, at) for s in names}
+        after = {s: between(s, at, at + span) for s in names}
         steps.append(StepEffect(
             at=at, from_mg=prev, to_mg=cur, direction="down" if down else "up",
             before={s: round(sum(v) / len(v), 3) if v else None for s, v in before.items()},
             after={s: round(sum(v) / len(v), 3) if v else None for s, v in after.items()},
             withdrawal_from=w_from, withdrawal_until=w_until,
             withdrawal_window=None if w_from is None or w_until is None else
-            {s: _mean_between(symptoms, s, w_from, w_until) for s in names},
+            {s: _mean(between(s, w_from, w_until)) for s in names},
             before_n={s: len(v) for s, v in before.items()}, after_n={s: len(v) for s, v in after.items()},
             change_ci95={s: _ci95_of_change(before[s], after[s]) for s in names},
         ))

@@ -1123,7 +1123,7 @@ class Journal:
     def _adherence(self, read: _PeriodRead, scheduled: Sequence[ScheduledDose]) -> analysis.AdherenceReport:
         """Adherence of ``read`` (``scheduled``: the plans' doses of the period)."""
         start, end = read.start, read.end
-        doses = [e for e, why in read.rows if why is None and e.kind == "dose"]
+        doses = [e for e, why in read.rows if why is None and e.data.kind == "dose"]
         invalid = tuple(i for i in (InvalidEntry.of(e, why) for e, why in read.rows if why is not None and e.kind == "dose")
                         if i.at is None or start <= i.at.date() <= end)
         report = analysis.adherence(scheduled, doses, start=start, end=end, now=self.clock())
@@ -1134,22 +1134,15 @@ class Journal:
         from gabacare.knowledge import load_monograph
 
         lo, hi = read.day_lo, read.day_hi
-        in_days = [(e, why) for e, why in read.rows if lo <= e.at < hi]
+        in_days = [(e, why) for e, why in read.rows if lo <= e.data.at < hi]
         entries = [e for e, why in in_days if why is None]
         invalid = tuple(InvalidEntry.of(e, why) for e, why in in_days if why is not None)
         wanted = None if not scales else {s.strip().lower().replace("-", "_").replace(" ", "_") for s in scales}
-        symptoms = [e for e in entries if e.kind == "symptom" and (wanted is None or e.data.name in wanted)]
-        taken: dict[date, float] = {}
-        for e in entries:
-            if e.kind == "dose" and e.data.status in ("taken", "late"):
-                taken[e.at.date()] = taken.get(e.at.date(), 0.0) + (e.data.mg or 0.0)
         w = load_monograph().withdrawal
-        return TrendsReport(
-            start=read.start, end=read.end, window_days=settings.ROLLING_WINDOW_DAYS, scales=analysis.trends(symptoms),
-            dose_response=analysis.dose_response(symptoms, taken, planned, withdrawal_onset_min_h=w.onset_min_h,
-                                                 withdrawal_onset_max_h=w.onset_max_h),
-            invalid_entries=invalid,
-        )
+        trends, dose_response = analysis.period_trends(entries, planned, withdrawal_onset_min_h=w.onset_min_h,
+                                                       withdrawal_onset_max_h=w.onset_max_h, scales=wanted)
+        return TrendsReport(start=read.start, end=read.end, window_days=settings.ROLLING_WINDOW_DAYS, scales=trends,
+                            dose_response=dose_response, invalid_entries=invalid)
 
     # -- import / export ------------------------------------------------------------------------
     def export_to(self, patient_id: int, fmt: transfer.Format, out: TextIO) -> ExportResult:
