@@ -1,4 +1,4 @@
-"""Refill commands (issue 15): ``gabacare log pickup`` and ``gabacare supply``.
+"""Refill commands (issue 15): ``gabacare log pickup``, ``gabacare log pickup-delete`` and ``gabacare supply``.
 
 ``log pickup`` records pills collected (``--strength`` mg per piece, ``--count`` whole pieces, ``--at``
 when, default now); ``supply`` prints the pills on hand per strength, the run-out date, the refill
@@ -77,6 +77,30 @@ def log_pickup(
                                f"{d.picked_up_at.isoformat(sep=' ', timespec='minutes')}")
 
 
+def log_pickup_delete(
+    patient: PatientOpt,
+    pickup_id: Annotated[int, typer.Argument(help="Pick-up id (from `log pickup --json` or `supply --json`).")],
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Delete a pick-up logged by mistake: it is no longer counted (for good; audited)."""
+    from gabacare.composition import accounts
+    from gabacare.journal.accounts_model import Actor
+    from gabacare.journal.refills import delete_pickup
+
+    with _guard():
+        removed = delete_pickup(open_journal(db), patient, pickup_id)
+        # ids only; the audit vocabulary (a database CHECK) files pick-ups under "entry", without the id
+        # (an entry id there would name another record).
+        accounts(db).audit(Actor.cli(), "delete", patient, "entry")
+        if json_out:
+            emit_json({**removed.to_json(), "deleted": True})
+            return
+        d = removed.data
+        stdout_console().print(f"Deleted pick-up #{removed.id} ({d.count} x {d.strength_mg} mg at "
+                               f"{d.picked_up_at.isoformat(sep=' ', timespec='minutes')}); it is no longer counted.")
+
+
 def supply(
     patient: PatientOpt,
     lead_days: Annotated[int | None, typer.Option("--lead-days", help="Days before the run-out date for the "
@@ -110,10 +134,12 @@ def supply(
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``supply`` and, to the journal's ``log`` group (registered first), ``log pickup``."""
+    """Add ``supply`` and, to the journal's ``log`` group (registered first), ``log pickup`` and
+    ``log pickup-delete``."""
     for group in app.registered_groups:
         if group.name == "log" and group.typer_instance is not None:
             group.typer_instance.command("pickup")(log_pickup)
+            group.typer_instance.command("pickup-delete")(log_pickup_delete)
             break
     else:  # pragma: no cover - the journal commands are registered first (cli.py)
         raise RuntimeError("register the journal commands before the refill commands")

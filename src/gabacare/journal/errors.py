@@ -37,6 +37,7 @@ __all__ = [
     "JournalStorageError",
     "UnknownEntryError",
     "UnknownPatientError",
+    "UnknownPickUpError",
     "UnknownPlanError",
 ]
 
@@ -63,6 +64,14 @@ class UnknownEntryError(JournalInputError, NotFoundError):
     def __init__(self, entry_id: int) -> None:
         super().__init__(f"unknown entry id {entry_id} for this patient")
         self.entry_id = entry_id
+
+
+class UnknownPickUpError(JournalInputError, NotFoundError):
+    """No pick-up with that id for that patient."""
+
+    def __init__(self, pickup_id: int) -> None:
+        super().__init__(f"unknown pick-up id {pickup_id} for this patient; see `gabacare supply --json`")
+        self.pickup_id = pickup_id
 
 
 class UnknownPlanError(JournalError, NotFoundError):

@@ -261,6 +261,17 @@ class InMemoryJournalRepository(JournalRepository):
             found = [p for p in self._pickups.values() if p.patient_id == patient_id]
         return sorted(found, key=lambda p: (p.data.picked_up_at, p.id))
 
+    def delete_pickup(self, patient_id: int, pickup_id: int) -> StoredPickUp:
+        from gabacare.journal.errors import UnknownPickUpError
+
+        with self._lock:
+            self._patient(patient_id)
+            found = self._pickups.get(pickup_id)
+            if found is None or found.patient_id != patient_id:
+                raise UnknownPickUpError(pickup_id)
+            del self._pickups[pickup_id]
+            return found
+
     def get_refill_lead_days(self, patient_id: int) -> int | None:
         with self._lock:
             self._patient(patient_id)

@@ -4,9 +4,10 @@ A pick-up records that ``count`` whole pieces (capsules or tablets) of one stren
 at ``picked_up_at`` (naive local time, like every journal time). The strength must be one of the
 knowledge base's solid products (``[[forms]]``); the count must be a whole number from 1 to the
 knowledge base's plausible maximum for that strength (``[supply]``: ``max_supply_days`` at the label's
-maximum daily dose). The oral solution is not counted. Pick-ups are never edited, and this version
-has no way to delete one yet: a mistaken pick-up stays counted (the journal keeps what was recorded,
-with its ``uid`` and ``recorded_at``).
+maximum daily dose). The oral solution is not counted. Pick-ups are never edited; one logged by
+mistake is deleted for good (``refills.delete_pickup``; the audit log keeps that it was), and is
+then no longer counted. Otherwise the journal keeps what was recorded, with its ``uid`` and
+``recorded_at``.
 
 Messages name the field and the rule, never the patient's value.
 """

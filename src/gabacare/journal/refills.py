@@ -25,8 +25,11 @@ from gabacare.journal.pickups import NewPickUp, StoredPickUp, max_pickup_count, 
 from gabacare.journal.schedule import scheduled_doses
 from gabacare.journal.services import Journal
 
-__all__ = ["SupplyView", "check_lead_days", "log_pickup", "patient_lead_days", "pickup_limits", "set_lead_days",
-           "supply"]
+__all__ = ["SupplyView", "check_lead_days", "delete_pickup", "log_pickup", "patient_lead_days", "pickup_limits",
+           "set_lead_days", "supply"]
+
+#: The largest id a stored pick-up can have (the SQL integer column); larger ones are never looked up.
+_MAX_PICKUP_ID = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,21 @@ def log_pickup(journal: Journal, patient_id: int, strength_mg: Any, count: Any, 
     data = validate_pickup(NewPickUp(when, strength_mg, count), now=now, tolerance=settings.FUTURE_TOLERANCE)
     journal.repo.get_patient(patient_id)
     return journal.repo.add_pickup(patient_id, data, recorded_at=now)
+
+
+def delete_pickup(journal: Journal, patient_id: int, pickup_id: Any) -> StoredPickUp:
+    """Remove a pick-up logged by mistake, for good, and return it as it was: from now on it is not
+    counted (the pills on hand, the run-out date, the refill reminder and the calendar feed follow at
+    their next read). The caller (CLI, API, page) checks access and writes the audit row.
+
+    Raises ``UnknownPickUpError`` (nothing changed) when the patient has no pick-up with that id:
+    another patient's, one deleted already, or an id no pick-up can have (not looked up).
+    """
+    from gabacare.journal.errors import UnknownPickUpError
+
+    if isinstance(pickup_id, bool) or not isinstance(pickup_id, int) or not 0 < pickup_id <= _MAX_PICKUP_ID:
+        raise UnknownPickUpError(pickup_id)
+    return journal.repo.delete_pickup(patient_id, pickup_id)
 
 
 def patient_lead_days(journal: Journal, patient_id: int) -> int:

@@ -155,6 +155,11 @@ class JournalRepository(abc.ABC):
         """The patient's pick-ups, ordered by ``(picked_up_at, id)``."""
 
     @abc.abstractmethod
+    def delete_pickup(self, patient_id: int, pickup_id: int) -> StoredPickUp:
+        """Remove one of the patient's pick-ups for good (it no longer counts) and return it as it was;
+        ``UnknownPickUpError`` when the patient has no pick-up with that id (another patient's included)."""
+
+    @abc.abstractmethod
     def get_refill_lead_days(self, patient_id: int) -> int | None:
         """The refill lead time (days) the patient chose, None when none was chosen."""
 

@@ -563,6 +563,19 @@ class SqlJournalRepository(JournalRepository):
             q = select(PickUpRow).where(PickUpRow.patient_id == patient_id).order_by(PickUpRow.picked_up_at, PickUpRow.id)
             return [_pickup(r) for r in s.scalars(q)]
 
+    def delete_pickup(self, patient_id: int, pickup_id: int) -> StoredPickUp:
+        from gabacare.journal.errors import UnknownPickUpError
+
+        with self._tx() as s:
+            self._check_patient(s, patient_id)
+            q = select(PickUpRow).where(PickUpRow.id == pickup_id, PickUpRow.patient_id == patient_id)
+            row = s.scalars(q.with_for_update()).first()
+            if row is None:
+                raise UnknownPickUpError(pickup_id)
+            found = _pickup(row)
+            s.delete(row)
+            return found
+
     def get_refill_lead_days(self, patient_id: int) -> int | None:
         with self._read() as s:
             self._check_patient(s, patient_id)

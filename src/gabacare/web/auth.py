@@ -513,7 +513,7 @@ def delete_account(request: Request, password: Text = "", user: CurrentUser = De
 
 def _install_problem_handlers(app: FastAPI) -> None:
     from gabacare.journal.accounts_model import AccessDenied
-    from gabacare.journal.errors import JournalInputError, UnknownEntryError, UnknownPatientError
+    from gabacare.journal.errors import JournalInputError, UnknownEntryError, UnknownPatientError, UnknownPickUpError
     from gabacare.web.problems import PROBLEM_TYPES, problem_response, wants_html
 
     PROBLEM_TYPES.setdefault("journal-input", (
@@ -544,7 +544,7 @@ def _install_problem_handlers(app: FastAPI) -> None:
         return render(request, "account/_form_expired.html" if partial else "account/form_expired.html", context,
                       exc.status)
 
-    for kind in (AccessDenied, UnknownPatientError, UnknownEntryError):
+    for kind in (AccessDenied, UnknownPatientError, UnknownEntryError, UnknownPickUpError):
         app.add_exception_handler(kind, not_found)
     app.add_exception_handler(JournalInputError, refused)
     app.add_exception_handler(CsrfExpired, form_expired)

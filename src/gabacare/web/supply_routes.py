@@ -5,16 +5,20 @@ route                                           what
 ==============================================  ==========================================
 ``GET /api/v1/patients/{id}/supply``            ``gabacare supply --json`` (``?lead_days=``)
 ``POST /api/v1/patients/{id}/pickups``          ``gabacare log pickup --json`` (201)
+``DELETE /api/v1/patients/{id}/pickups/{p}``     ``gabacare log pickup-delete --json`` (200)
 ``PUT /api/v1/patients/{id}/supply/lead-days``  ``gabacare supply --lead-days N --remember``
 ``GET /patients/{id}/supply``                   the page: pills on hand and the pick-up form
 ``GET /patients/{id}/supply/section``           the "Pills on hand" section (Today loads it)
 ``POST /patients/{id}/pickups``                 the pick-up form (redirects to the page)
+``POST /patients/{id}/pickups/{p}/delete``      a pick-up's "Delete" button (redirects to the page)
 ``POST /patients/{id}/supply/lead-days``        the lead-time form (redirects to the page)
 ==============================================  ==========================================
 
 Every route asks :meth:`Accounts.require_access` first (another account's patient and an unknown id
 answer the same 404) and audits with ids only (resource word ``entry``: the audit vocabulary is a
-database CHECK). Bad input answers 422 with a problem body (API) or the form again with the reason.
+database CHECK; a pick-up's id is not written there, where it would name an entry). Creating and
+deleting pick-ups is the owner's (a member's token or session gets 404). Bad input answers 422 with a
+problem body (API) or the form again with the reason.
 """
 
 from __future__ import annotations
@@ -103,6 +107,20 @@ def pickup_api(request: Request, patient_id: int, body: PickUpIn, user: User) ->
     return stored.to_json()
 
 
+@router.delete("/api/v1/patients/{patient_id}/pickups/{pickup_id}", tags=["journal"], response_model=None,
+               dependencies=[Depends(require_csrf)], responses=_problems(401, 403, 404, 422))
+def pickup_delete_api(request: Request, patient_id: int, pickup_id: int, user: User) -> Any:
+    """Delete a pick-up logged by mistake, for good (``gabacare log pickup-delete --json``): answers it as
+    it was with ``deleted`` true; it is no longer counted (``GET …/supply`` follows). Owner only; an
+    unknown id, another patient's or one deleted already: 404, nothing changed. Audited."""
+    from gabacare.journal.refills import delete_pickup
+
+    journal, accounts, actor = _scope(request, user, patient_id, write=True)
+    removed = delete_pickup(journal, patient_id, pickup_id)
+    accounts.audit(actor, "delete", patient_id, "entry")
+    return {**removed.to_json(), "deleted": True}
+
+
 @router.put("/api/v1/patients/{patient_id}/supply/lead-days", tags=["journal"], response_model=None,
             dependencies=[Depends(require_csrf)], responses=_problems(400, 401, 403, 404, 422))
 def lead_days_api(request: Request, patient_id: int, body: LeadDaysIn, user: User) -> Any:
@@ -132,7 +150,7 @@ def _ctx(request: Request, journal: Journal, patient_id: int, **extra: Any) -> d
 def supply_page(request: Request, patient_id: int, user: PageUser, saved: int = 0) -> Response:
     journal, accounts, actor = _owner_page(request, user, patient_id)
     accounts.audit(actor, "read", patient_id, "entry")
-    return render(request, "journal/supply.html", _ctx(request, journal, patient_id, saved=saved if saved in (1, 2) else 0))
+    return render(request, "journal/supply.html", _ctx(request, journal, patient_id, saved=saved if saved in (1, 2, 3) else 0))
 
 
 @router.get("/patients/{patient_id}/supply/section", response_class=HTMLResponse, include_in_schema=False)
@@ -166,6 +184,19 @@ def pickup_form(request: Request, patient_id: int, user: PageUser, strength_mg: 
                       status_code=422)
     accounts.audit(actor, "create", patient_id, "entry")
     return RedirectResponse(f"/patients/{patient_id}/supply?saved=1", status_code=303)
+
+
+@router.post("/patients/{patient_id}/pickups/{pickup_id}/delete", include_in_schema=False,
+             dependencies=[Depends(require_csrf)])
+def pickup_delete_form(request: Request, patient_id: int, pickup_id: int, user: PageUser) -> Response:
+    """A pick-up's "Delete" button: 303 to the page (``?saved=3``, "Pick-up deleted."); an unknown id, another
+    patient's or one deleted already (a second click): 404, nothing changed."""
+    from gabacare.journal.refills import delete_pickup
+
+    journal, accounts, actor = _scope(request, user, patient_id, write=True)
+    delete_pickup(journal, patient_id, pickup_id)
+    accounts.audit(actor, "delete", patient_id, "entry")
+    return RedirectResponse(f"/patients/{patient_id}/supply?saved=3", status_code=303)
 
 
 @router.post("/patients/{patient_id}/supply/lead-days", response_class=HTMLResponse, include_in_schema=False,
