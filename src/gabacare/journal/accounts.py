@@ -76,7 +76,7 @@ from gabacare.journal.accounts_model import (
     User,
 )
 from gabacare.journal.errors import UnknownPatientError
-from gabacare.journal.model import NewPatient, Patient, Sex, validate_patient
+from gabacare.journal.model import MAX_ROW_ID, NewPatient, Patient, Sex, validate_patient
 
 if TYPE_CHECKING:
     from argon2 import PasswordHasher
@@ -89,7 +89,7 @@ Clock = Callable[[], datetime]
 _EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _MAX_SECRET_CHARS = 256  # far above token_urlsafe(32)'s 43 characters; longer input is not ours
 
-MAX_STORED_ID = 2**63 - 1  # the largest id a SQL BIGINT column can hold
+MAX_STORED_ID = MAX_ROW_ID  # the largest id a stored row can have (the schema's INTEGER id columns)
 
 # A reset code is read off a terminal and typed into a phone: Crockford's base-32 letters (no I, L, O,
 # U to misread), 16 of them (80 random bits, far beyond what the sign-in limiter lets anyone try in
@@ -528,9 +528,24 @@ class Accounts:
         return role
 
     # -- members: a patient shared with another account ----------------------------------------------
-    def add_member(self, owner: User, patient_id: int, email: str, role: str) -> PatientMember:
+    def owner_account(self, patient_id: int) -> User:
+        """The account that owns the patient, for the local operator acting on its behalf (the
+        command line's sharing commands). ``UnknownPatientError`` for an unknown id;
+        ``AccountInputError`` for a patient no account owns (made on the command line) or whose owner
+        is disabled: such a patient cannot be shared."""
+        if isinstance(patient_id, bool) or not isinstance(patient_id, int) or not 0 < patient_id <= MAX_STORED_ID:
+            raise UnknownPatientError(patient_id)
+        owner_id = self.repo.patient_owner(patient_id)
+        owner = self.repo.get_user(owner_id) if owner_id is not None else None
+        if owner is None or owner.disabled:
+            raise AccountInputError(f"patient #{patient_id} belongs to no (active) account; only an account's "
+                                    "patient can be shared")
+        return owner
+
+    def add_member(self, owner: User, patient_id: int, email: str, role: str, *, by: Actor | None = None) -> PatientMember:
         """Share one of ``owner``'s patients with the account signed up under ``email``, as ``role``
-        (``viewer`` or ``logger``); audited as a ``share`` of that ``account``. Sharing again with the
+        (``viewer`` or ``logger``); audited as a ``share`` of that ``account``, by ``by`` (default the
+        owner; the command line passes ``Actor.cli()``). Sharing again with the
         same account changes its role. ``AccessDenied`` unless ``owner`` owns the patient;
         ``AccountInputError`` for a malformed e-mail, an unknown role, one's own e-mail, no account with
         that e-mail (the owner asked for it by name, so saying so tells nothing new), or a patient
@@ -553,19 +568,19 @@ class Accounts:
         now = self.clock()
         chosen = cast("MemberRole", role)
         stored = self.repo.add_member(PatientMember(patient_id, member.id, chosen, now, owner.id))
-        self._record(Actor.for_user(owner), "share", patient_id, "account", member.id, now)
+        self._record(by or Actor.for_user(owner), "share", patient_id, "account", member.id, now)
         return stored
 
-    def remove_member(self, owner: User, patient_id: int, user_id: int) -> None:
+    def remove_member(self, owner: User, patient_id: int, user_id: int, *, by: Actor | None = None) -> None:
         """Stop sharing one of ``owner``'s patients with an account: its access ends with this call;
-        audited as a ``revoke``. ``AccessDenied`` unless ``owner`` owns the patient and that account is
-        a member (a made-up id is refused like another account's patient)."""
+        audited as a ``revoke`` by ``by`` (default the owner). ``AccessDenied`` unless ``owner`` owns
+        the patient and that account is a member (a made-up id is refused like another account's patient)."""
         self.require_access(Actor.for_user(owner), patient_id, write=True)
         if isinstance(user_id, bool) or not isinstance(user_id, int) or not 0 < user_id <= MAX_STORED_ID:
             raise AccessDenied()
         if not self.repo.remove_member(patient_id, user_id):
             raise AccessDenied()
-        self._record(Actor.for_user(owner), "revoke", patient_id, "account", user_id, self.clock())
+        self._record(by or Actor.for_user(owner), "revoke", patient_id, "account", user_id, self.clock())
 
     def members_of(self, owner: User, patient_id: int) -> list[tuple[PatientMember, User]]:
         """The accounts one of ``owner``'s patients is shared with, with each account (for its name and

@@ -32,6 +32,7 @@ from gabacare.knowledge import load_monograph
 __all__ = [
     "DOSE_STATUSES",
     "ENTRY_KINDS",
+    "MAX_ROW_ID",
     "DoseStatus",
     "Entry",
     "EntryData",
@@ -69,6 +70,11 @@ LevelUnit = Literal["mg/L", "umol/L"]
 # A measured gabapentin level (issue 17): the names a lab or a person gives the test, stored as one,
 # and the spellings of its two units (mg/L = ug/mL = mcg/mL; umol/L is converted when the level is
 # read, with the molar mass in the knowledge base). The journal keeps the unit the lab reported.
+#: The largest id any stored row has or can have: the schema's id columns are ``INTEGER``, which
+#: PostgreSQL keeps in 32 bits (and refuses a larger value even to compare with, as out of range). An id
+#: above it names nothing; every door (web, API, CLI, the SQL adapter) answers it as unknown, never sends it.
+MAX_ROW_ID = 2**31 - 1
+
 LEVEL_TEST = "gabapentin"
 _LEVEL_TEST_NAMES = frozenset({"gabapentin", "gabapentin_level", "gabapentin_levels", "gabapentin_concentration",
                                "neurontin", "neurontin_level"})

@@ -36,6 +36,7 @@ from gabacare.journal.errors import (
 from gabacare.journal.model import (
     DOSE_STATUSES,
     ENTRY_KINDS,
+    MAX_ROW_ID,
     DoseStatus,
     Entry,
     EntryData,
@@ -204,9 +205,8 @@ class SavedRecap:
     lab: LabResult | None
 
 
-#: The largest id an ``entries.id`` column holds on every backend (PostgreSQL ``INTEGER``): a larger
-#: one names no entry, and is not sent to the database (which would refuse it as out of range).
-_MAX_ENTRY_ID = 2**31 - 1
+#: The largest id an ``entries.id`` column holds on every backend: a larger one names no entry.
+_MAX_ENTRY_ID = MAX_ROW_ID
 
 
 def _read_text(entry: Entry) -> SideEffectResult:

@@ -45,6 +45,7 @@ from gabacare.journal.errors import JournalError, JournalStorageError, UnknownEn
 from gabacare.journal.model import (
     DOSE_STATUSES,
     ENTRY_KINDS,
+    MAX_ROW_ID,
     DoseStatus,
     Entry,
     EntryData,
@@ -216,6 +217,12 @@ def _read_session(engine: Engine, reader: Engine) -> AbstractContextManager[Sess
     return nullcontext(found) if found is not None else _transaction(reader)
 
 
+def _storable(row_id: int) -> bool:
+    """Whether ``row_id`` could be a stored id (``MAX_ROW_ID``): a larger one is answered as unknown here,
+    never sent, because PostgreSQL refuses it even in a comparison (an out-of-range error, not "no row")."""
+    return 0 < row_id <= MAX_ROW_ID
+
+
 def _reader(engine: Engine) -> Engine:
     """The same engine marked read-only (see ``gabacare.journal.db``: no ``BEGIN IMMEDIATE``)."""
     return engine.execution_options(gabacare_read_only=True)
@@ -239,7 +246,7 @@ class SqlJournalRepository(JournalRepository):
 
     @staticmethod
     def _check_patient(session: Session, patient_id: int) -> PatientRow:
-        row = session.get(PatientRow, patient_id)
+        row = session.get(PatientRow, patient_id) if _storable(patient_id) else None
         if row is None:
             raise UnknownPatientError(patient_id)
         return row
@@ -500,6 +507,8 @@ class SqlJournalRepository(JournalRepository):
     def _entry_row(
         s: Session, patient_id: int, entry_id: int, *, lock: bool = False, deleted: bool = False
     ) -> EntryRow:
+        if not _storable(entry_id):
+            raise UnknownEntryError(entry_id)
         q = select(EntryRow).where(EntryRow.id == entry_id, EntryRow.patient_id == patient_id)
         if not deleted:
             q = q.where(EntryRow.deleted_at.is_(None))
@@ -569,7 +578,7 @@ class SqlJournalRepository(JournalRepository):
         with self._tx() as s:
             self._check_patient(s, patient_id)
             q = select(PickUpRow).where(PickUpRow.id == pickup_id, PickUpRow.patient_id == patient_id)
-            row = s.scalars(q.with_for_update()).first()
+            row = s.scalars(q.with_for_update()).first() if _storable(pickup_id) else None
             if row is None:
                 raise UnknownPickUpError(pickup_id)
             found = _pickup(row)
@@ -664,7 +673,7 @@ class SqlAccountRepository(AccountRepository):
 
     def get_user(self, user_id: int) -> User | None:
         with self._read() as s:
-            row = s.get(UserRow, user_id)
+            row = s.get(UserRow, user_id) if _storable(user_id) else None
             return None if row is None else _user(row)
 
     def find_user(self, email: str) -> tuple[User, str] | None:
@@ -747,7 +756,7 @@ class SqlAccountRepository(AccountRepository):
 
     def get_token(self, token_id: int) -> ApiToken | None:
         with self._read() as s:
-            row = s.get(ApiTokenRow, token_id)
+            row = s.get(ApiTokenRow, token_id) if _storable(token_id) else None
             return None if row is None else _token(row)
 
     def list_tokens(self, user_id: int) -> list[ApiToken]:
@@ -818,6 +827,8 @@ class SqlAccountRepository(AccountRepository):
             return [_member(r) for r in s.scalars(q)]
 
     def member_role(self, patient_id: int, user_id: int) -> MemberRole | None:
+        if not (_storable(patient_id) and _storable(user_id)):
+            return None
         with self._read() as s:
             role = s.scalar(select(PatientMemberRow.role).where(PatientMemberRow.patient_id == patient_id,
                                                                  PatientMemberRow.user_id == user_id))
@@ -849,7 +860,7 @@ class SqlAccountRepository(AccountRepository):
 
     def get_share_link(self, link_id: int) -> ShareLink | None:
         with self._read() as s:
-            row = s.get(ShareLinkRow, link_id)
+            row = s.get(ShareLinkRow, link_id) if _storable(link_id) else None
             return None if row is None else _link(row)
 
     def list_share_links(self, patient_id: int) -> list[ShareLink]:

@@ -102,14 +102,14 @@ class JournalWeb:
         return self.journal().repo.snapshot()
 
 
-_MAX_ID = 2**63 - 1  # the largest id a SQL integer column can hold
 
 
 def known_id(value: int) -> int:
     """``value`` if it could be a stored id, else ``AccessDenied`` (a 404, like any unknown id)."""
     from gabacare.journal.accounts_model import AccessDenied
+    from gabacare.journal.model import MAX_ROW_ID
 
-    if not 0 < value <= _MAX_ID:
+    if not 0 < value <= MAX_ROW_ID:
         raise AccessDenied()
     return value
 
