@@ -21,6 +21,7 @@ from gabacare.clinical.errors import ClinicalInputError
 from gabacare.clinical.supply import DoseEvent, PickUp, SupplyForecast, forecast
 from gabacare.journal import settings
 from gabacare.journal.errors import JournalInputError
+from gabacare.journal.model import MAX_ROW_ID
 from gabacare.journal.pickups import NewPickUp, StoredPickUp, max_pickup_count, pill_strengths, validate_pickup
 from gabacare.journal.schedule import scheduled_doses
 from gabacare.journal.services import Journal
@@ -29,7 +30,7 @@ __all__ = ["SupplyView", "check_lead_days", "delete_pickup", "log_pickup", "pati
            "set_lead_days", "supply"]
 
 #: The largest id a stored pick-up can have (the SQL integer column); larger ones are never looked up.
-_MAX_PICKUP_ID = 2**31 - 1
+_MAX_PICKUP_ID = MAX_ROW_ID
 
 
 @dataclass(frozen=True)
