@@ -26,7 +26,9 @@ or alcohol word is passed to the interaction engine
 (:func:`gabacare.clinical.interactions.check_interactions`). When nothing matches well the answer
 list is empty and the message points to the pharmacist or prescriber and lists the guide's topics:
 GabaCare never makes up an answer. The keyword index is built once per process (in memory, a few
-milliseconds); the embeddings of the topics' texts on the first question (about 0.1 s).
+milliseconds); the topics' texts are embedded and projected once per version of the knowledge base
+and the code, and kept compiled in the user's cache directory (:mod:`gabacare.guide._compiled`:
+about 0.1 s of CPU the first time, a millisecond to read afterwards; the same arrays bit for bit).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -365,25 +367,18 @@ class _Semantic:
     taken out of every vector before the cosine: what is left is what tells the topics apart.
     """
 
-    def __init__(self, net: Any, guide: Guide) -> None:
+    def __init__(self, net: Any, guide: Guide, compiled: Mapping[str, NDArray[Any]] | None = None) -> None:
         import numpy as np
 
         self._np = np
         self._net = net
-        texts: list[str] = []
-        starts: list[int] = []
-        for t in guide.topics:
-            starts.append(len(texts))
-            texts.extend(x.lower() for x in (*t.examples, t.title, t.summary, *t.terms))
         self.topic_ids = tuple(t.id for t in guide.topics)
-        self._starts = np.asarray(starts, dtype=np.intp)
-        raw = np.asarray(net.embed(texts), dtype=np.float32)
-        self._mean = raw.mean(axis=0)
-        centred = raw - self._mean
-        self._components = _top_components(centred, guide.search.semantic_components_removed)
-        self._anchors = self._project(raw)
-        off = [x.lower() for x in guide.search.off_topic_examples]
-        self._off_topic = self._project(np.asarray(net.embed(off), dtype=np.float32)) if off else None
+        self._starts = np.asarray(_topic_starts(guide), dtype=np.intp)
+        arrays = compiled if compiled is not None else compile_topics(net, guide)
+        self._mean: NDArray[np.float32] = arrays["mean"]
+        self._components: NDArray[np.float32] = arrays["components"]
+        self._anchors: NDArray[np.float32] = arrays["anchors"]
+        self._off_topic: NDArray[np.float32] | None = arrays["off_topic"] if len(arrays["off_topic"]) else None
         # A topic's paragraphs, embedded when first needed: to pick the one to show when no keyword
         # of the question is in the topic (computing one twice in two threads is harmless).
         self._guide = guide
@@ -391,13 +386,7 @@ class _Semantic:
         self._topic_weights: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None
 
     def _project(self, vectors: NDArray[np.float32]) -> NDArray[np.float32]:
-        xp = self._np
-        v = vectors - self._mean
-        if len(self._components):
-            v = v - (v @ self._components.T) @ self._components
-        norms = xp.linalg.norm(v, axis=1, keepdims=True)
-        out: NDArray[np.float32] = (v / xp.where(norms > 0, norms, 1.0)).astype(xp.float32)
-        return out
+        return _projected(vectors, self._mean, self._components)
 
     def vector(self, text: str) -> NDArray[np.float32]:
         """The question's embedding, projected like the topics' texts (a unit vector)."""
@@ -438,6 +427,80 @@ class _Semantic:
         return int((self._paragraphs[topic] @ question).argmax())
 
 
+def _topic_texts(guide: Guide) -> list[str]:
+    """Each topic's example questions, title, summary and search terms, lower-cased, topic after topic."""
+    return [x.lower() for t in guide.topics for x in (*t.examples, t.title, t.summary, *t.terms)]
+
+
+def _topic_starts(guide: Guide) -> list[int]:
+    """Where each topic's texts start in :func:`_topic_texts`."""
+    starts, n = [], 0
+    for t in guide.topics:
+        starts.append(n)
+        n += len(t.examples) + 2 + len(t.terms)
+    return starts
+
+
+def _projected(vectors: NDArray[np.float32], mean: NDArray[np.float32],
+               components: NDArray[np.float32]) -> NDArray[np.float32]:
+    """``vectors`` less the topics' mean and principal directions, as unit rows."""
+    import numpy as xp
+
+    v = vectors - mean
+    if len(components):
+        v = v - (v @ components.T) @ components
+    norms = xp.linalg.norm(v, axis=1, keepdims=True)
+    out: NDArray[np.float32] = (v / xp.where(norms > 0, norms, 1.0)).astype(xp.float32)
+    return out
+
+
+def compile_topics(net: Any, guide: Guide) -> dict[str, NDArray[Any]]:
+    """What :class:`_Semantic` derives from the topics with the net's embeddings (the slow part).
+
+    ``mean`` (the topics' texts' mean vector), ``components`` (the principal directions taken out),
+    ``anchors`` (each text projected, one row per text of :func:`_topic_texts`) and ``off_topic``
+    (the off-topic examples projected; no rows when there are none). Kept on disk by
+    :func:`_compiled_topics`.
+    """
+    import numpy as np
+
+    raw = np.asarray(net.embed(_topic_texts(guide)), dtype=np.float32)
+    mean = raw.mean(axis=0)
+    components = _top_components(raw - mean, guide.search.semantic_components_removed)
+    off = [x.lower() for x in guide.search.off_topic_examples]
+    off_topic = (_projected(np.asarray(net.embed(off), dtype=np.float32), mean, components) if off
+                 else np.zeros((0, raw.shape[1]), dtype=np.float32))
+    return {"mean": mean, "components": components, "anchors": _projected(raw, mean, components),
+            "off_topic": off_topic}
+
+
+def _compiled_fits(guide: Guide, arrays: Mapping[str, NDArray[Any]]) -> bool:
+    """Whether cached arrays have the names, dtypes and shapes :func:`compile_topics` gives for ``guide``."""
+    import numpy as np
+
+    mean, comps, anchors, off = arrays["mean"], arrays["components"], arrays["anchors"], arrays["off_topic"]
+    if not all(a.dtype == np.float32 for a in (mean, comps, anchors, off)) or mean.ndim != 1:
+        return False
+    dim = mean.shape[0]
+    return (comps.shape == (guide.search.semantic_components_removed, dim)
+            and anchors.shape == (len(_topic_texts(guide)), dim)
+            and off.shape == (len(guide.search.off_topic_examples), dim)
+            and bool(np.isfinite(anchors).all()))
+
+
+def _compiled_topics(net: Any, guide: Guide) -> dict[str, NDArray[Any]]:
+    """:func:`compile_topics`, from the compiled cache when it holds a current copy (:mod:`._compiled`)."""
+    from gabacare.clinical.text import semantic
+    from gabacare.guide import _compiled
+
+    try:
+        key: str | None = _compiled.cache_key("ask-topics", (__file__, semantic.__file__), semantic.model_files())
+    except OSError:
+        key = None
+    return _compiled.compiled_arrays("ask-topics", key, lambda: compile_topics(net, guide),
+                                     lambda arrays: _compiled_fits(guide, arrays))
+
+
 def _top_components(x: NDArray[np.float32], k: int) -> NDArray[np.float32]:
     """The first ``k`` principal directions of the centred rows ``x``, by power iteration.
 
@@ -475,7 +538,11 @@ def _semantic() -> _Semantic | None:
             from gabacare.clinical.text.semantic import semantic_net
 
             net = semantic_net()
-            _semantic_state["s"] = _Semantic(net, load_guide()) if net is not None else None
+            if net is None:
+                _semantic_state["s"] = None
+            else:
+                guide = load_guide()
+                _semantic_state["s"] = _Semantic(net, guide, _compiled_topics(net, guide))
         return _semantic_state["s"]
 
 

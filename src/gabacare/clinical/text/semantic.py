@@ -3,8 +3,10 @@
 The weights are WordLlama's ``l2_supercat`` 256-dimension token embeddings and its tokenizer,
 both shipped inside the ``wordllama`` wheel (source id ``wordllama``); a sentence's vector is the
 mean of its tokens' vectors, normalised, and similarity is the cosine. Only the two files are read
-(via ``tokenizers`` and ``safetensors``): wordllama's own loader is not imported, because it tries
-to download a tokenizer and its imports cost half a second.
+(via ``tokenizers``, and the weights memory-mapped: :func:`_mapped_table`): wordllama's own loader
+is not imported, because it tries to download a tokenizer and its imports cost half a second, nor
+is ``safetensors`` unless the file's layout is not the plain one (its import costs ~0.1 s of CPU and
+it reads all 16 MB, where a text touches a few hundred rows).
 
 The net compares a clause with every emergency sign's ``descriptions`` (``lexicon.toml``). It is
 loaded lazily, on the first clause that needs it, and only ever *adds* a possible emergency. If it
@@ -44,12 +46,11 @@ class SemanticNet:
     """Mean-pooled static embeddings over the emergency descriptions (immutable once built)."""
 
     def __init__(self, weights: Path, tokenizer: Path, *, emergency_model: bool = True) -> None:
-        from safetensors.numpy import load_file
         from tokenizers import Tokenizer
 
-        tensors = load_file(str(weights))
-        # Kept as stored (float16, 16 MB); only the rows a text uses are widened to float32.
-        self._table: NDArray[np.float16] = next(iter(tensors.values()))
+        # Kept as stored (float16, 16 MB, mapped read-only); only the rows a text uses are read and
+        # widened to float32.
+        self._table: NDArray[np.float16] = _load_table(weights)
         self._tok: Any = Tokenizer.from_file(str(tokenizer))
         lang = load_language()
         emergency = {e.id for e in load_monograph().adverse_effects if e.urgency == "emergency"}
@@ -91,6 +92,51 @@ class SemanticNet:
         best = int(scores.argmax())
         sign, effect, text = self._rows[best]
         return NetHit(sign, effect, text, float(scores[best]))
+
+
+def _mapped_table(weights: Path) -> NDArray[np.float16] | None:
+    """The safetensors file's single float16 matrix, memory-mapped read-only (the same values
+    ``safetensors.numpy.load_file`` returns), or ``None`` when the file is not laid out that way.
+
+    The format: an 8-byte little-endian header length, a JSON header naming each tensor's dtype,
+    shape and byte range, then the data. The mapping stays valid after the file is closed.
+    """
+    import json
+    import mmap
+    import struct
+
+    import numpy as np
+
+    with weights.open("rb") as fh:
+        (n,) = struct.unpack("<Q", fh.read(8))
+        if n > 1 << 20:
+            return None
+        header = json.loads(fh.read(n))
+        tensors = {k: v for k, v in header.items() if k != "__metadata__"}
+        if len(tensors) != 1:
+            return None
+        (info,) = tensors.values()
+        shape = tuple(int(d) for d in info["shape"])
+        start, end = (int(x) for x in info["data_offsets"])
+        if info["dtype"] != "F16" or len(shape) != 2 or end - start != shape[0] * shape[1] * 2:
+            return None
+        mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    if 8 + n + end > len(mapped):
+        return None
+    table: NDArray[np.float16] = np.frombuffer(mapped, dtype="<f2", count=shape[0] * shape[1],
+                                               offset=8 + n + start).reshape(shape)
+    return table
+
+
+def _load_table(weights: Path) -> NDArray[np.float16]:
+    """The embedding matrix: mapped (:func:`_mapped_table`), else read whole by ``safetensors``."""
+    table = _mapped_table(weights)
+    if table is not None:
+        return table
+    from safetensors.numpy import load_file
+
+    loaded: NDArray[np.float16] = next(iter(load_file(str(weights)).values()))
+    return loaded
 
 
 _lock = threading.Lock()
