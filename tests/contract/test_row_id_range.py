@@ -7,13 +7,14 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from tests.contract.test_account_repository import Store, store  # noqa: F401 - the adapters' fixtures
-from tests.contract.test_journal_repository import repo  # noqa: F401
 
 from gabacare.journal.accounts_model import NewUser
 from gabacare.journal.errors import UnknownEntryError, UnknownPatientError
 from gabacare.journal.model import MAX_ROW_ID, EntryData, NewPatient
 from gabacare.journal.repository import JournalRepository
+
+from .test_account_repository import Store, store  # noqa: F401 - the adapters' fixtures
+from .test_journal_repository import repo  # noqa: F401
 
 REC = datetime(2026, 3, 1, 9, 0)
 BEYOND = [MAX_ROW_ID + 1, 2**40, 2**63 - 1, 2**63, 2**70]
