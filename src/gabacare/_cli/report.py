@@ -4,11 +4,15 @@ Parses the options, calls :func:`gabacare.reports.doctor_report.build_report` on
 ``--out FILE.pdf`` or ``--out FILE.html`` writes the document (the suffix picks the format);
 ``--json`` prints the report as one JSON object (with ``out`` when a file was written); otherwise a
 short Rich summary. Bad dates, an unknown patient or ``--from`` after ``--to`` exit 2 with one line.
+``--progress`` (default when stderr is a terminal) prints each step to stderr as it starts: a
+year's PDF takes about 5 s, most of it WeasyPrint's layout.
 Patient data is printed only to stdout or written to the file the user named.
 """
 
 from __future__ import annotations
 
+import sys
+import time
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -84,6 +88,27 @@ def _summary(r: DoctorReport) -> None:
     console.print(f"[dim]{notice()}[/dim]")
 
 
+class _Steps:
+    """Progress of a long report on stderr, one line per step as it starts (``[2/4] drawing …``),
+    then the total time; silent when off. Never on stdout, which ``--json`` keeps for the one object."""
+
+    def __init__(self, on: bool) -> None:
+        self.on = on
+        self.started = time.monotonic()
+        self.count = 0
+
+    def __call__(self, what: str) -> None:
+        self.count += 1
+        if self.on:
+            sys.stderr.write(f"gabacare: [{self.count}] {what}… ({time.monotonic() - self.started:.1f} s)\n")
+            sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.on:
+            sys.stderr.write(f"gabacare: done in {time.monotonic() - self.started:.1f} s\n")
+            sys.stderr.flush()
+
+
 def report(
     patient: PatientOpt,
     start: Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD; default: the 28 days ending on --to).",
@@ -97,9 +122,14 @@ def report(
         show_default=False)] = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
+    progress: Annotated[bool | None, typer.Option(
+        "--progress/--no-progress",
+        help="Print each step and its time to stderr (a year's PDF takes a few seconds). "
+             "Default: when stderr is a terminal.", show_default=False)] = None,
 ) -> None:
     """The doctor's report: plan and changes, adherence, score trends with dose steps, side effects
     (emergencies first), other medicines, kidney function, with sources and the notice."""
+    step = _Steps(sys.stderr.isatty() if progress is None else progress)
     with guard():
         first, last = _date(start, "--from"), _date(end, "--to")
         fmt = None
@@ -113,15 +143,22 @@ def report(
 
         now = datetime.now().replace(microsecond=0)
         first, last = default_period(last or now.date(), first)
+        step("reading the journal and building the report")
         r = doctor_report(journal(db), patient, start=first, end=last, now=now, medicines=medicine or ())
         if out is not None:
             from gabacare.reports.render import render_html, render_pdf
 
+            step("drawing the charts and the HTML")
             html = render_html(r)
             if fmt == "pdf":
-                out.write_bytes(render_pdf(r, html=html))
+                step("laying out the PDF (a few seconds for a long period)")
+                data = render_pdf(r, html=html)
+                step("writing the file")
+                out.write_bytes(data)
             else:
+                step("writing the file")
                 out.write_text(html, encoding="utf-8")
+        step.done()
         if json_out:
             emit_json({**r.to_json(), "out": None if out is None else str(out), "format": fmt})
         elif out is not None:

@@ -654,8 +654,7 @@ def _period(journal: Journal, start: str | None, end: str | None) -> tuple[date,
 
 def _trends_page(request: Request, journal: Journal, view: View, start: str | None, end: str | None) -> Response:
     first, last = _period(journal, start, end)
-    adherence = journal.adherence(view.patient.id, start=first, end=last)
-    trends = journal.trends(view.patient.id, start=first, end=last)
+    adherence, trends = journal.adherence_and_trends(view.patient.id, start=first, end=last)  # one read of the period
     span = {"start": first.isoformat(), "end": last.isoformat()}
     return render(request, "journal/trends.html", {
         "view": view, "patient": view.patient, "tab": "trends", "active": "journal", "adherence": adherence,
@@ -676,8 +675,7 @@ def _chart(journal: Journal, patient_id: int, name: str, start: str | None, end:
     first, last = _period(journal, start, end)
     # The period's adherence and trends only (the same SVG as the report's charts): building the whole
     # doctor's report for each of the page's chart requests cost seconds for a year (issue 18).
-    drawn = period_charts(journal.adherence(patient_id, start=first, end=last),
-                          journal.trends(patient_id, start=first, end=last), journal.plans(patient_id))
+    drawn = period_charts(*journal.adherence_and_trends(patient_id, start=first, end=last), journal.plans(patient_id))
     svg: str | None = None
     if name in ("adherence", "dose"):
         svg = drawn[name]
