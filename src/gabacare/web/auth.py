@@ -148,13 +148,16 @@ class JournalAuth:
                 return None
             from gabacare.journal.errors import JournalStorageError
 
-            accounts = journal_web(request).accounts()
+            jw = journal_web(request)
+            accounts = jw.accounts()
             # A "stay signed in" session slides (at most one write per SESSION_RENEW_EVERY, in the same read
             # of the session); the cookie is sent again with the new lifetime by SessionRenewalMiddleware.
             # A database that cannot be written (read-only, locked) skips the renewal rather than the
             # page: it is tried again on a later request.
             try:
-                account, renewed = accounts.sliding_session_user(session_id, (SESSION_REMEMBER_TTL, SESSION_RENEW_EVERY))
+                with jw.reading():  # the session and its account in one read transaction
+                    account, renewed = accounts.sliding_session_user(
+                        session_id, (SESSION_REMEMBER_TTL, SESSION_RENEW_EVERY))
             except JournalStorageError:
                 account, renewed = accounts.session_user(session_id), False
             if account is None:
