@@ -1,6 +1,6 @@
 """Issue 15: entries made on the Log page sent by the offline queue (scores, trigger, side effect, lab,
 note) are stored once however often they are sent. The use case (``Journal.log_entries_once``) on the
-in-memory and SQLite repositories, then the Log routes in process: the same ``client_id`` sent twice
+in-memory, SQLite and PostgreSQL repositories, then the Log routes in process: the same ``client_id`` sent twice
 answers the same entries and audits one create each; a malformed id is a 422, never a 500; ids are per
 patient; a resend after a deletion is a 409 that adds nothing; a form's scores are all-or-nothing.
 The browser side is in ``tests/e2e/test_offline_log.py``."""
@@ -31,14 +31,15 @@ NOW = datetime(2026, 6, 30, 12, 0)
 IDS = [str(uuid.UUID(int=n, version=4)) for n in range(1, 5)]
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def journal(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Journal]:
     if request.param == "memory":
         yield Journal(InMemoryJournalRepository(), clock=lambda: NOW)
         return
     from gabacare.composition import repository
 
-    repo = repository(f"sqlite:///{tmp_path / 'journal.sqlite3'}")
+    url = request.getfixturevalue("pg_url") if request.param == "postgresql" else f"sqlite:///{tmp_path / 'j.sqlite3'}"
+    repo = repository(url)
     yield Journal(repo, clock=lambda: NOW)
     repo.close()
 
