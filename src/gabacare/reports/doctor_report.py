@@ -415,8 +415,8 @@ def build_report(
     patient = journal.get_patient(patient_id)
     # Bounded work: a start before the first record is moved to it; a period over the journal's
     # maximum span is refused (Journal.period, [journal_limits] max_period_days).
-    start, end = journal.period(patient_id, start, end)
     plans = journal.plans(patient_id)
+    start, end = journal.period(patient_id, start, end, plans=plans)
     # Bounded work: the period is read once and every section shares it (issue 18). A dose counts on
     # the day of the planned dose it answers (its slot), which may lie a day away from when it was
     # taken: the days around the period are read too (analysis.adherence filters them).
