@@ -1,231 +1,180 @@
-"""The ``gabacare`` command line: parse, call the core, render (Rich table or ``--json``).
+"""The ``gabacare`` command line's entry point: the console script :func:`main`.
 
-Commands live in :mod:`gabacare._cli` modules, one per area; each module has ``register(app)``.
-Heavy libraries (NumPy, SQLAlchemy, matplotlib) are imported inside commands so that
-``gabacare --help`` stays fast.
+The application itself (commands, the lazy command group, one-line usage errors) is
+:mod:`gabacare._cli.application`; ``app``, ``lazy_command`` and ``_LazyCommands`` are resolved from
+it on first use (PEP 562), so importing this module loads nothing.
 
-The console script (:func:`main`) builds each command's Click object only when it is run or asked
-for its help: Typer reads every command's signature and annotations to build it, which took about
-as long as importing Typer itself (~0.1 s for the 26 commands and groups). ``gabacare --help``
-lists the commands from their registrations (name, help text, hidden), exactly as Typer would.
-``app`` stays the complete Typer application (tests drive it with Typer's ``CliRunner``).
+``gabacare --help`` (or ``-h``) alone is served from a cached copy of its own output when one is
+there: importing Typer costs ~0.1 s of CPU, which is most of the help's cost. The copy is the exact
+text the application printed before, kept in the user cache directory (the knowledge base cache's:
+``GABACARE_CACHE_DIR``, else ``$XDG_CACHE_HOME/gabacare`` or ``~/.cache/gabacare`` on Linux, else the
+platform's user cache dir; ``GABACARE_CACHE=off`` disables it) under a key of everything the text
+depends on: the CLI's source files (this package's ``cli.py`` and ``_cli/*.py``, which hold every
+command's name and help text), Typer's version file, the program name and the terminal width. A
+copy that is missing, damaged or for another key is ignored, the application prints the help as
+always and the copy is written again (atomically). Any other arguments go straight to the
+application.
 """
 
 from __future__ import annotations
 
-import copy
-import inspect
+import os
 import sys
-from collections.abc import Iterator, MutableMapping, Sequence
-from typing import TYPE_CHECKING, Any
 
-import typer
-from typer.core import TyperCommand, TyperGroup
-
+TYPE_CHECKING = False  # (not typing's: importing typing costs the help's fast path ~10 ms)
 if TYPE_CHECKING:
-    from typer import _click as click  # Typer bundles its own Click
-    from typer.models import CommandInfo, TyperInfo
+    from typing import Any
 
-from gabacare._cli import account as _account
-from gabacare._cli import backup as _backup
-from gabacare._cli import clinical as _clinical
-from gabacare._cli import estimate as _estimate
-from gabacare._cli import guide as _guide
-from gabacare._cli import interop as _interop
-from gabacare._cli import journal as _journal
-from gabacare._cli import pk as _pk
-from gabacare._cli import questionnaire as _questionnaire
-from gabacare._cli import report as _report
-from gabacare._cli import supply as _supply
-from gabacare._cli import web as _web
+    from gabacare._cli.application import _LazyCommands as _LazyCommands  # (tests reach it here)
+    from gabacare._cli.application import app, lazy_command
 
 __all__ = ["app", "lazy_command", "main"]
 
-class _OneLineErrorGroup(TyperGroup):
-    """Report usage errors (unknown option, missing value, bad choice) like every other bad input:
-    one line on stderr and exit code 2, instead of Click's multi-line usage box."""
+_HELP_ARGS = (["--help"], ["-h"])
+_PROG = "gabacare"
+_LAZY = ("app", "lazy_command", "_LazyCommands")
 
-    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
-             standalone_mode: bool = True, windows_expand_args: bool = True, **kwargs: Any) -> Any:
-        if not standalone_mode:
-            return super().main(args, prog_name, complete_var, False, windows_expand_args, **kwargs)
-        # Typer bundles its own Click; reach its exception base through a public class.
-        click_error: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from gabacare._cli import application
+
+        return getattr(application, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _cache_directory() -> str | None:
+    """The user cache directory, as :mod:`gabacare.knowledge.cache` finds it (``None``: caching off)."""
+    if os.environ.get("GABACARE_CACHE", "").lower() in ("off", "0", "no", "false"):
+        return None
+    configured = os.environ.get("GABACARE_CACHE_DIR")
+    if configured:
+        return configured
+    if sys.platform == "linux":  # what platformdirs answers there, without importing it
+        base = os.environ.get("XDG_CACHE_HOME", "")
+        return os.path.join(base if base.strip() else os.path.expanduser("~/.cache"), "gabacare")
+    from platformdirs import user_cache_dir
+
+    return str(user_cache_dir("gabacare"))
+
+
+def _columns() -> int:
+    """``shutil.get_terminal_size().columns`` (what Click's help formatter reads), without shutil."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
         try:
-            rc = super().main(args, prog_name, complete_var, False, windows_expand_args, **kwargs)
-        except typer.Abort:
-            sys.stderr.write("gabacare: aborted\n")
-            sys.exit(1)
-        except click_error as exc:
-            if type(exc).__name__ == "NoArgsIsHelpError":
-                # `gabacare` alone: the help, as it is (exit 2, as before: no command was given).
-                sys.stdout.write(str(exc.format_message()).rstrip() + "\n")  # type: ignore[attr-defined]
-                sys.exit(2)
-            message = " ".join(str(getattr(exc, "format_message", exc.__str__)()).split())
-            sys.stderr.write(f"gabacare: error: {message}\n")
-            sys.exit(getattr(exc, "exit_code", 2))
-        sys.exit(rc if isinstance(rc, int) else 0)
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
 
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        lazy = self.commands
-        if not isinstance(lazy, _LazyCommands):
-            super().format_commands(ctx, formatter)
-            return
-        # Typer's own listing, over help-only stand-ins for the commands not built yet.
-        self.commands = lazy.for_listing()
+
+def _help_key() -> str:
+    """A hash of everything the top-level help text depends on (module docstring)."""
+    import hashlib
+    import importlib.util
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    commands = os.path.join(here, "_cli")
+    files = [os.path.abspath(__file__), *sorted(os.path.join(commands, f) for f in os.listdir(commands) if f.endswith(".py"))]
+    spec = importlib.util.find_spec("typer")
+    if spec is None or spec.origin is None:
+        raise FileNotFoundError("typer")
+    files.append(spec.origin)
+    h = hashlib.sha256(f"{sys.argv[0]}\0{_columns()}\0".encode())
+    for f in files:
+        with open(f, "rb") as fh:
+            content = fh.read()
+        h.update(f"{f}\0{len(content)}\0".encode())
+        h.update(content)
+    return h.hexdigest()[:32]
+
+
+def _cached_help() -> tuple[str, str] | None:
+    """(key, the cache file's path) for this help request, or ``None`` when it cannot be cached."""
+    if os.path.basename(sys.argv[0]) != _PROG:  # `python -m ...` and the like show another program name
+        return None
+    folder = _cache_directory()
+    if folder is None:
+        return None
+    try:
+        key = _help_key()
+    except (OSError, ValueError):
+        return None
+    return key, os.path.join(folder, f"cli-help-{key}.txt")
+
+
+def _read_help(key: str, path: str) -> str | None:
+    """The cached text, if the file is whole and for this key (it starts and ends with the key)."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            stored = fh.read()
+    except (OSError, ValueError):
+        return None
+    head, tail = f"{key}\n", f"\n{key}\n"
+    if len(stored) < len(head) + len(tail) or not stored.startswith(head) or not stored.endswith(tail):
+        return None
+    return stored[len(head):-len(tail)]
+
+
+def _write_help(key: str, path: str, text: str) -> None:
+    import glob
+    import tempfile
+
+    folder = os.path.dirname(path)
+    try:
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".cli-help-", suffix=".tmp")
         try:
-            super().format_commands(ctx, formatter)
-        finally:
-            self.commands = lazy
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(f"{key}\n{text}\n{key}\n")
+            os.replace(tmp, path)  # atomic: a reader sees the old file or the whole new one
+        except BaseException:
+            os.unlink(tmp)
+            raise
+        for old in glob.glob(os.path.join(glob.escape(folder), "cli-help-*.txt")):
+            if old != path and os.stat(old).st_mtime < os.stat(path).st_mtime - 30 * 24 * 3600:
+                os.unlink(old)  # another width's or version's copy, unused for a month
+    except OSError:
+        pass
 
 
-class _LazyCommands(MutableMapping[str, "click.Command"]):
-    """A Typer app's commands and groups by name, in Typer's order, each built on first use.
+def _help() -> None:
+    """``gabacare --help``: the cached text, else the application's help (then cached). Exits."""
+    where = _cached_help()
+    if where is not None:
+        text = _read_help(*where)
+        if text is not None:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+            raise SystemExit(0)
+    import contextlib
+    import io
 
-    Building one is what ``typer.main.get_group`` does for it (``get_command_from_info`` or
-    ``get_group_from_info``); listing them (:meth:`for_listing`) reads only the registrations.
-    """
+    from gabacare._cli.application import main as run
 
-    def __init__(self, typer_app: typer.Typer) -> None:
-        from typer.main import get_command_name, solve_typer_info_defaults
-
-        self._app = typer_app
-        self._todo: dict[str, CommandInfo | TyperInfo] = {}
-        for info in typer_app.registered_commands:
-            assert info.callback is not None
-            self._todo[info.name or get_command_name(info.callback.__name__)] = info
-        for group in typer_app.registered_groups:
-            name = solve_typer_info_defaults(group).name
-            assert name, "every command group of gabacare has a name"
-            self._todo[name] = group
-        self._built: dict[str, click.Command] = {}
-
-    def __getitem__(self, name: str) -> click.Command:
-        if name not in self._built:
-            info = self._todo[name]  # KeyError: no such command
-            self._built[name] = self._build(info)
-        return self._built[name]
-
-    def _build(self, info: CommandInfo | TyperInfo) -> click.Command:
-        from typer.main import get_command_from_info, get_group_from_info
-        from typer.models import CommandInfo
-
-        app = self._app
-        if isinstance(info, CommandInfo):
-            return get_command_from_info(info, pretty_exceptions_short=app.pretty_exceptions_short,
-                                         rich_markup_mode=app.rich_markup_mode)
-        return get_group_from_info(info, pretty_exceptions_short=app.pretty_exceptions_short,
-                                   rich_markup_mode=app.rich_markup_mode, suggest_commands=app.suggest_commands)
-
-    def for_listing(self) -> dict[str, click.Command]:
-        """Every command in order: the built ones, and for the others a stand-in with the same
-        name, help, short help, hidden and deprecated flags (all a help listing reads)."""
-        from typer.main import solve_typer_info_defaults
-        from typer.models import CommandInfo
-
-        listing: dict[str, click.Command] = {}
-        for name, info in self._todo.items():
-            if name in self._built:
-                listing[name] = self._built[name]
-            elif isinstance(info, CommandInfo):
-                assert info.callback is not None
-                text = inspect.getdoc(info.callback) if info.help is None else inspect.cleandoc(info.help)
-                listing[name] = TyperCommand(name=name, help=text, short_help=info.short_help, hidden=info.hidden,
-                                             deprecated=info.deprecated)
-            else:
-                solved = solve_typer_info_defaults(info)
-                listing[name] = TyperGroup(name=name, help=solved.help, short_help=solved.short_help,
-                                           hidden=solved.hidden, deprecated=solved.deprecated)
-        listing.update((name, cmd) for name, cmd in self._built.items() if name not in listing)
-        return listing
-
-    def __setitem__(self, name: str, command: click.Command) -> None:
-        self._built[name] = command
-
-    def __delitem__(self, name: str) -> None:
-        self._todo.pop(name, None)
-        del self._built[name]
-
-    def __iter__(self) -> Iterator[str]:
-        yield from self._todo
-        yield from (name for name in self._built if name not in self._todo)
-
-    def __len__(self) -> int:
-        return len(self._todo) + sum(name not in self._todo for name in self._built)
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._todo or name in self._built
-
-
-def lazy_command(typer_app: typer.Typer) -> TyperGroup:
-    """``typer.main.get_command(typer_app)`` with each subcommand built on first use (module docstring)."""
-    from typer.main import get_group
-
-    shell = copy.copy(typer_app)  # the same settings (cls, help, context), no commands to build yet
-    shell.registered_commands = []
-    shell.registered_groups = []
-    group = get_group(shell)
-    group.commands = _LazyCommands(typer_app)
-    return group
-
-
-app = typer.Typer(
-    cls=_OneLineErrorGroup,
-    name="gabacare",
-    help="GabaCare: cited planning, checks and journal for gabapentin therapy. "
-    "Not a substitute for your clinician.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,  # plain Click help: Rich's help renderer costs ~0.3 s at every start
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-
-
-
-def _print_version(value: bool) -> None:
-    if value:
-        from gabacare import __version__
-
-        typer.echo(f"gabacare {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def _root(
-    version: bool = typer.Option(False, "--version", help="Print GabaCare's version and exit.",
-                                 callback=_print_version, is_eager=True),
-) -> None:
-    """The options every command shares are on the commands; this adds ``--version``."""
-
-
-_clinical.register(app)
-_journal.register(app)
-_supply.register(app)  # after the journal: adds `log pickup` to its `log` group
-_pk.register(app)
-_web.register(app)
-_interop.register(app)
-_guide.register(app)
-_report.register(app)
-_questionnaire.register(app)
-_estimate.register(app)
-_account.register(app)
-_backup.register(app)
+    out = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out):
+            run()
+        code: Any = 0
+    except SystemExit as stop:
+        code = stop.code
+    text = out.getvalue()
+    sys.stdout.write(text)
+    sys.stdout.flush()
+    if where is not None and code in (0, None) and text:
+        _write_help(*where, text)
+    raise SystemExit(code)
 
 
 def main() -> None:
-    """Console-script entry point.
+    """Console-script entry point: the cached help for ``gabacare --help``, else the application."""
+    if sys.argv[1:] in _HELP_ARGS:
+        _help()
+    from gabacare._cli.application import main as run
 
-    NOTE: ``app()`` would build every command first (``typer.main.get_command``); the lazy group
-    runs the same Click command line. Typer's ``app()`` also installs its exception hook, which with
-    ``pretty_exceptions_enable=False`` hands every exception to Python's own hook: nothing to keep.
-    """
-    import gc
-
-    try:
-        lazy_command(app)()
-    finally:
-        # A command is one short process: the garbage collector's last passes over everything imported
-        # (the knowledge base, the lexicons) would only delay the exit. Objects are frozen, not leaked:
-        # the process ends here and the OS takes its memory back; files were closed by their owners.
-        gc.freeze()
+    run()
