@@ -15,7 +15,7 @@ Each figure is the median of ``--repeat`` runs after one warm-up run:
   web's ``report.pdf`` does them;
 * (e) the Trends page's charts: every chart the page shows (adherence, dose, one per scale), each
   as the web's ``/patients/{id}/charts/{name}.svg`` makes it (``gabacare.web.journal_pages._chart``,
-  which builds the whole report for every chart);
+  which computes the period's adherence and trends for every chart);
 * (f) the same charts drawn from the page's own adherence + trends (``reports.render.period_charts``,
   the same SVG): (a) plus the drawing, what the page would cost with its charts inline.
 
