@@ -209,3 +209,46 @@ def test_the_worker_stores_the_plain_log_page_and_opens_today_from_a_notificatio
     assert r"const LOG = /^\/patients\/(\d+)\/log$/;" in text
     assert 'today(event, url, url.search === "")' in text  # never a ?saved= answer
     assert 'self.addEventListener("notificationclick"' in text and "self.clients.openWindow(target)" in text
+
+
+# -- the API -------------------------------------------------------------------------------------
+
+@pytest.fixture
+def api(lapp: FastAPI) -> Iterator[tuple[TestClient, int]]:
+    accounts = lapp.state.journal_web.accounts()
+    user = accounts.sign_up(f"api-{uuid.uuid4().hex[:8]}@example.org", "a long enough secret", "Script")
+    with TestClient(lapp) as c:
+        c.headers["authorization"] = f"Bearer {accounts.create_api_token(user, 'tests')[0]}"
+        yield c, c.post("/api/v1/patients", json={"name": "Api"}).json()["id"]
+
+
+@pytest.mark.parametrize("kind,body,keys", [
+    ("symptoms", {"scale": "pain", "score": 3}, set()),
+    ("triggers", {"tag": "cold"}, set()),
+    ("side-effects", {"text": "swollen lips and trouble breathing"}, {"emergency", "advice"}),
+    ("labs", {"value": 1.1, "unit": "mg/dL"}, {"renal", "renal_skipped"}),
+    ("notes", {"text": "slept badly"}, {"urgency"}),
+])
+def test_the_api_takes_a_client_id_for_every_entry_kind(lapp: FastAPI, api: tuple[TestClient, int], kind: str,
+                                                        body: dict[str, Any], keys: set[str]) -> None:
+    c, pid = api
+    cid = str(uuid.uuid4())
+    first = c.post(f"/api/v1/patients/{pid}/{kind}", json={**body, "client_id": cid})
+    again = c.post(f"/api/v1/patients/{pid}/{kind}", json={**body, "client_id": cid})
+    assert (first.status_code, again.status_code) == (201, 200), (first.text, again.text)
+    assert first.json() == again.json() and keys <= set(first.json())  # the same answer, triage included
+    assert len(_entries(lapp, pid)) == 1 and _creates(lapp, pid) == 1
+    plain = c.post(f"/api/v1/patients/{pid}/{kind}", json=body)  # without one: a new entry, as before
+    assert plain.status_code == 201 and len(_entries(lapp, pid)) == 2
+    bad = c.post(f"/api/v1/patients/{pid}/{kind}", json={**body, "client_id": "nope"})
+    assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
+    assert c.delete(f"/api/v1/patients/{pid}/entries/{first.json()['id']}").status_code == 200
+    gone = c.post(f"/api/v1/patients/{pid}/{kind}", json={**body, "client_id": cid})
+    assert gone.status_code == 409 and len(_entries(lapp, pid)) == 1
+
+
+def test_an_emergency_side_effect_sent_again_still_says_emergency(api: tuple[TestClient, int]) -> None:
+    c, pid = api
+    body = {"text": "swollen lips and trouble breathing", "client_id": str(uuid.uuid4())}
+    answers = [c.post(f"/api/v1/patients/{pid}/side-effects", json=body).json() for _ in range(2)]
+    assert [a["emergency"] for a in answers] == [True, True]

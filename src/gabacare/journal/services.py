@@ -862,10 +862,21 @@ class Journal:
         patient = self.repo.get_patient(patient_id)
         data = self._prepare(EntryData("lab", self._at(at), name=test, value=value, unit=unit))
         entry = self.repo.add_entry(patient_id, data, recorded_at=self.clock())
+        return self.lab_result(patient, entry)
+
+    def lab_result(self, patient: Patient, entry: Entry) -> LabResult:
+        """What logging the lab ``entry`` answers (:meth:`log_lab`; also for an entry stored by
+        :meth:`log_entries_once`): a creatinine re-runs the renal check. Reads only."""
         if entry.data.name != "creatinine":
             return LabResult(entry, None, "only serum creatinine re-runs the renal check")
         renal, why = self.renal_recheck(patient, entry)
         return LabResult(entry, renal, why)
+
+    @staticmethod
+    def read_text(entry: Entry) -> SideEffectResult:
+        """The core's triage of a stored side effect or note, as logging it answers (:meth:`log_side_effect`,
+        :meth:`log_note_read`; also for an entry stored by :meth:`log_entries_once`). Reads nothing."""
+        return _read_text(entry)
 
     def renal_recheck(self, patient: Patient, lab: Entry) -> tuple[RenalRecheck | None, str | None]:
         """Cockcroft-Gault from the lab and the profile, then check the plan's regimens from the lab date on."""

@@ -51,7 +51,7 @@ if TYPE_CHECKING:
 
     from gabacare.journal.accounts import Accounts
     from gabacare.journal.accounts_model import Actor, AuditAction, ResourceKind
-    from gabacare.journal.model import Entry, InvalidEntry, Patient
+    from gabacare.journal.model import Entry, EntryData, InvalidEntry, Patient
     from gabacare.journal.services import Journal
 
 __all__ = ["MAX_PERIOD_DAYS", "router"]
@@ -172,6 +172,13 @@ class _At(_In):
     at: datetime | None = Field(None, description="When (ISO date and time; default now).")
 
 
+class _Once(_At):
+    client_id: uuid.UUID | None = Field(None, description=(
+        "A UUID the client made for this entry (an offline queue's): it becomes the entry's `uid`, and sending "
+        "the same one again answers 200 with the entry already logged, adding nothing (409 if it was deleted "
+        "since)."))
+
+
 class DoseIn(_At):
     mg: float = Field(description="mg actually taken (the planned mg when skipped).")
     status: Literal["taken", "late", "skipped"] = "taken"
@@ -193,20 +200,20 @@ class EntryPatch(_In):
     text: str | None = Field(None, description="A note's, trigger's or side effect's text.")
 
 
-class SymptomIn(_At):
+class SymptomIn(_Once):
     scale: str = Field(description="spasm_intensity, spasm_count, pain, anxiety, sleep, or a custom name.")
     score: float = Field(description="0-10 (spasm_count: spasms that day).")
 
 
-class TriggerIn(_At):
+class TriggerIn(_Once):
     tag: str = Field(description="A free tag, e.g. cold, stress.")
 
 
-class TextIn(_At):
+class TextIn(_Once):
     text: str = Field(description="The text.")
 
 
-class LabIn(_At):
+class LabIn(_Once):
     value: float = Field(description="The result.")
     test: str = Field("creatinine", description="Lab test (creatinine re-runs the renal check).")
     unit: str | None = Field(None, description="mg/dL or umol/L for creatinine (default mg/dL).")
@@ -503,54 +510,87 @@ def log_dose(request: Request, response: Response, patient_id: int, body: DoseIn
     return entry_json(entry)
 
 
+_RESENT: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Sent again with the same `client_id`: the entry logged the first time; nothing added."}}
+
+
+def _store(journal: Journal, patient_id: int, client_id: uuid.UUID | None, draft: EntryData,
+           response: Response) -> tuple[Entry, bool]:
+    """Store one entry: at once without a client id; with one, through ``Journal.log_entries_once`` (a
+    resend answers 200 and the entry stored the first time)."""
+    if client_id is None:
+        return journal.log_entries_once(patient_id, [draft], client_id=str(uuid.uuid4()))[0][0], True
+    entries, created = journal.log_entries_once(patient_id, [draft], client_id=str(client_id))
+    if not created:
+        response.status_code = 200
+    return entries[0], created
+
+
 @router.post("/{patient_id}/symptoms", response_model=None, status_code=201, dependencies=[Depends(require_csrf)],
-             responses={201: {"model": EntryOut}, **_WRITE})
-def log_symptom(request: Request, patient_id: int, body: SymptomIn, user: User) -> Any:
-    """Log a symptom score 0-10 or a spasm count (``gabacare log symptom --json``)."""
+             responses={201: {"model": EntryOut}, **_RESENT, **_WRITE, **_problems(409)})
+def log_symptom(request: Request, response: Response, patient_id: int, body: SymptomIn, user: User) -> Any:
+    """Log a symptom score 0-10 or a spasm count (``gabacare log symptom --json``); ``client_id``: sent once."""
     journal, audit = _logged(request, user, patient_id)
-    entry = journal.log_symptom(patient_id, body.scale, body.score, at=body.at)
-    audit(entry)
+    entry, created = _store(journal, patient_id, body.client_id,
+                            journal.draft("symptom", at=body.at, name=body.scale, value=body.score), response)
+    if created:
+        audit(entry)
     return entry_json(entry)
 
 
 @router.post("/{patient_id}/triggers", response_model=None, status_code=201, dependencies=[Depends(require_csrf)],
-             responses={201: {"model": EntryOut}, **_WRITE})
-def log_trigger(request: Request, patient_id: int, body: TriggerIn, user: User) -> Any:
-    """Log a spasm trigger (``gabacare log trigger --json``)."""
+             responses={201: {"model": EntryOut}, **_RESENT, **_WRITE, **_problems(409)})
+def log_trigger(request: Request, response: Response, patient_id: int, body: TriggerIn, user: User) -> Any:
+    """Log a spasm trigger (``gabacare log trigger --json``); ``client_id``: sent once."""
     journal, audit = _logged(request, user, patient_id)
-    entry = journal.log_trigger(patient_id, body.tag, at=body.at)
-    audit(entry)
+    entry, created = _store(journal, patient_id, body.client_id, journal.draft("trigger", at=body.at, text=body.tag),
+                            response)
+    if created:
+        audit(entry)
     return entry_json(entry)
 
 
 @router.post("/{patient_id}/side-effects", response_model=None, status_code=201, dependencies=[Depends(require_csrf)],
-             responses={201: {"model": SideEffectOut}, **_WRITE})
-def log_side_effect(request: Request, patient_id: int, body: TextIn, user: User) -> Any:
-    """Log a side effect, triaged at once; ``emergency`` true means act now (``gabacare log side-effect --json``)."""
+             responses={201: {"model": SideEffectOut}, **_RESENT, **_WRITE, **_problems(409)})
+def log_side_effect(request: Request, response: Response, patient_id: int, body: TextIn, user: User) -> Any:
+    """Log a side effect, triaged at once; ``emergency`` true means act now (``gabacare log side-effect --json``);
+    ``client_id``: sent once (a resend answers the same triage)."""
     journal, audit = _logged(request, user, patient_id)
-    r = journal.log_side_effect(patient_id, body.text, at=body.at)
-    audit(r.entry)
+    entry, created = _store(journal, patient_id, body.client_id,
+                            journal.draft("side_effect", at=body.at, text=body.text), response)
+    if created:
+        audit(entry)
+    r = journal.read_text(entry)
     return {**entry_json(r.entry), "recognized": r.recognized, "emergency": r.emergency, "advice": r.advice,
             "citations": jsonable(list(r.citations))}
 
 
 @router.post("/{patient_id}/labs", response_model=None, status_code=201, dependencies=[Depends(require_csrf)],
-             responses={201: {"model": LabOut}, **_WRITE})
-def log_lab(request: Request, patient_id: int, body: LabIn, user: User) -> Any:
-    """Log a lab value; creatinine re-runs the renal check of the plan in force (``gabacare log lab --json``)."""
+             responses={201: {"model": LabOut}, **_RESENT, **_WRITE, **_problems(409)})
+def log_lab(request: Request, response: Response, patient_id: int, body: LabIn, user: User) -> Any:
+    """Log a lab value; creatinine re-runs the renal check of the plan in force (``gabacare log lab --json``);
+    ``client_id``: sent once."""
     journal, audit = _logged(request, user, patient_id)
-    r = journal.log_lab(patient_id, body.test, body.value, unit=body.unit, at=body.at)
-    audit(r.entry)
+    entry, created = _store(journal, patient_id, body.client_id,
+                            journal.draft("lab", at=body.at, name=body.test, value=body.value, unit=body.unit),
+                            response)
+    if created:
+        audit(entry)
+    r = journal.lab_result(journal.get_patient(patient_id), entry)
     return {**entry_json(r.entry), "renal": jsonable(r.renal), "renal_skipped": r.renal_skipped}
 
 
 @router.post("/{patient_id}/notes", response_model=None, status_code=201, dependencies=[Depends(require_csrf)],
-             responses={201: {"model": EntryOut}, **_WRITE})
-def log_note(request: Request, patient_id: int, body: TextIn, user: User) -> Any:
-    """Log a free note, read like a side effect (``gabacare log note --json``): ``emergency`` true means act now."""
+             responses={201: {"model": EntryOut}, **_RESENT, **_WRITE, **_problems(409)})
+def log_note(request: Request, response: Response, patient_id: int, body: TextIn, user: User) -> Any:
+    """Log a free note, read like a side effect (``gabacare log note --json``): ``emergency`` true means act now;
+    ``client_id``: sent once."""
     journal, audit = _logged(request, user, patient_id)
-    r = journal.log_note_read(patient_id, body.text, at=body.at)
-    audit(r.entry)
+    entry, created = _store(journal, patient_id, body.client_id, journal.draft("note", at=body.at, text=body.text),
+                            response)
+    if created:
+        audit(entry)
+    r = journal.read_text(entry)
     urgent = r.urgency in ("emergency", "contact_prescriber")
     return {**entry_json(r.entry), "urgency": r.urgency, "emergency": r.emergency,
             "advice": r.advice if urgent else None, "citations": jsonable(list(r.citations))}
