@@ -157,15 +157,17 @@ def _help() -> None:
     from gabacare._cli.application import main as run
 
     out = io.StringIO()
+    code: Any = None
     try:
         with contextlib.redirect_stdout(out):
             run()
-        code: Any = 0
+        code = 0
     except SystemExit as stop:
         code = stop.code
-    text = out.getvalue()
-    sys.stdout.write(text)
-    sys.stdout.flush()
+    finally:  # whatever happened, what was printed reaches the terminal; only a clean help is kept
+        text = out.getvalue()
+        sys.stdout.write(text)
+        sys.stdout.flush()
     if where is not None and code in (0, None) and text:
         _write_help(*where, text)
     raise SystemExit(code)
