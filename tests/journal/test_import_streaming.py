@@ -123,7 +123,7 @@ def test_a_file_that_names_its_format_after_its_rows_is_still_checked(any_journa
     ('{"format": "gabacare-journal", "version": 1,\n"rows": [\n{"kind": "note"},\n{oops}\n]}', 4, "not valid JSON"),
     ('{"format": "gabacare-journal", "version": 1, "rows": [] } extra', 1, "extra data"),
     ('{"format": "gabacare-journal", "version": 1, "rows": {}}', 1, "must be a list"),
-    ('{"format": "gabacare-journal", "version": 3, "rows": []}', 1, "unsupported export version"),
+    ('{"format": "gabacare-journal", "version": 4, "rows": []}', 1, "unsupported export version"),
     ('{"format": "gabacare-journal", "version": 1}', 1, "must be a list"),
     ('[1, 2]', 1, "not a GabaCare journal export"),
     ('\ufeff{"format": "gabacare-journal", "version": 1, "rows": [\n1]}', 2, "a row must be an object"),
@@ -160,7 +160,7 @@ def test_csv_keeps_every_text_exactly_and_neutralises_formulas(any_journal: Jour
 
 def test_csv_numbers_are_never_protected() -> None:
     entry = Entry(1, 1, 1, NOW, EntryData("dose", datetime(2026, 6, 1, 8), mg=-1.0, status="taken"))
-    assert transfer.dump([], [entry], "csv").splitlines()[1] == "dose,2026-06-01T08:00:00,-1,taken,,,,,,,"
+    assert transfer.dump([], [entry], "csv").splitlines()[1] == "dose,2026-06-01T08:00:00,-1,taken,,,,,,,,"
 
 
 def test_the_cli_round_trips_a_file_with_carriage_returns(sqlite_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]

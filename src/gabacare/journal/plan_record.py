@@ -15,26 +15,33 @@ knowledge base that made it), ``made_at`` (the journal clock's moment) and ``ori
 The record never changes after it is written. Pages, the API and the doctor's report show it (not a
 rebuild), so the plan shown is the plan the dose rows, and hence adherence, count.
 :func:`compare` says how today's rules would make the same spec differently (``Journal.recheck_plan``).
+
+An export carries each plan's record (:meth:`PlanRecord.to_text`, the ``record`` cell of its plan
+row); an import stores it with the dose rows taken from its days, never a rebuild, after
+:func:`imported_plan` has checked it as the untrusted input a file is.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any, Literal
 
-from gabacare.journal.errors import JournalStorageError
+from gabacare.journal.errors import JournalInputError, JournalStorageError
 
 if TYPE_CHECKING:
     from gabacare.clinical.pills import DispenseLine
     from gabacare.clinical.plan import Plan, PlanDay, PlanStep
-    from gabacare.journal.model import NewPlan, StoredPlan
+    from gabacare.journal.model import NewPlan, PlanKind, PlanSpec, StoredPlan
     from gabacare.knowledge import Citation
 
-__all__ = ["PlanRecheck", "PlanRecord", "RecordedPlanView", "compare", "record_from_rows", "record_of", "record_plan"]
+__all__ = ["PlanRecheck", "PlanRecord", "RecordedPlanView", "compare", "imported_plan", "record_from_rows", "record_of",
+           "record_plan"]
 
 RecordOrigin = Literal["made", "upgrade", "rows"]
 _ORIGINS: tuple[RecordOrigin, ...] = ("made", "upgrade", "rows")
@@ -197,6 +204,157 @@ def record_of(stored: StoredPlan) -> PlanRecord:
 
     return record_from_rows(stored.plan, made_at=stored.created_at, kb_version="unknown",
                             notice=load_monograph().notice_text)
+
+
+# -- a record read from an export -----------------------------------------------------------------------
+_SOURCE_KIND: dict[str, PlanKind] = {"regimen": "maintenance", "titrate": "titration", "taper": "taper"}
+"""The kind of plan each spec source makes (``build_plan``)."""
+_CLOCK_RE = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]")
+_SUM_TOLERANCE = 1e-6
+"""Relative rounding allowed between a day's ``total_mg`` and the sum of its doses (float sums)."""
+
+
+def _number(value: Any) -> float | None:
+    """A JSON number as a finite float; None for anything else (booleans, text, NaN)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _refuse(why: str) -> JournalInputError:
+    return JournalInputError(f"plan record refused: {why}")
+
+
+def _limits(spec: PlanSpec) -> tuple[float, float]:
+    """(largest single dose, largest day total) a record of ``spec`` may hold, in mg.
+
+    A single dose: the journal's bound on any one dose (``[journal_limits] max_dose_mg``, the label's
+    maximum daily dose), as for a logged dose. A day: the label's maximum daily dose (``[limits]
+    max_daily_mg``), or the spec's own regimen's daily total when that is larger: the journal makes a
+    regimen above the label's maximum (with a warning for the prescriber), so its record may hold it;
+    a record never holds more than its own spec prescribes or the label allows.
+    """
+    from gabacare.clinical.regimen import parse_regimen
+    from gabacare.knowledge import load_monograph
+
+    m = load_monograph()
+    daily = float(m.limits.max_daily_mg)
+    if spec.source in ("regimen", "taper") and spec.regimen:
+        daily = max(daily, float(parse_regimen(spec.regimen).total_mg))
+    return float(m.journal_limits.max_dose_mg), daily
+
+
+def _checked_days(record: PlanRecord, spec: PlanSpec) -> list[tuple[date, list[tuple[time, float]]]]:
+    """The record's days as (date, [(clock time, mg)]) after every check of :func:`imported_plan`."""
+    from datetime import timedelta
+
+    max_dose, max_day = _limits(spec)
+    days = record.plan["days"]
+    if not days:
+        raise _refuse("it has no days")
+    out: list[tuple[date, list[tuple[time, float]]]] = []
+    for i, d in enumerate(days):
+        try:
+            want = spec.start + timedelta(days=i)
+        except OverflowError:  # past the year 9999
+            raise _refuse("its days run past the last date a calendar holds") from None
+        if not isinstance(d, dict) or d.get("date") != want.isoformat() or type(d.get("day")) is not int \
+                or d["day"] != i + 1:
+            raise _refuse(f"its days must be consecutive dates from the spec's start {spec.start.isoformat()} "
+                          f"(day {i + 1} should be {want.isoformat()})")
+        doses = d.get("doses")
+        if not isinstance(doses, list):
+            raise _refuse(f"day {i + 1} has no list of doses")
+        total = _number(d.get("total_mg"))
+        parsed: list[tuple[time, float]] = []
+        for x in doses:
+            clock = x.get("time") if isinstance(x, dict) else None
+            mg = _number(x.get("mg")) if isinstance(x, dict) else None
+            if not isinstance(clock, str) or not _CLOCK_RE.fullmatch(clock):
+                raise _refuse(f"day {i + 1} has a dose without a valid time (HH:MM)")
+            at = time.fromisoformat(clock)
+            if parsed and at <= parsed[-1][0]:
+                raise _refuse(f"day {i + 1}'s doses must be in order of time, one per time")
+            if mg is None or mg <= 0:
+                raise _refuse(f"day {i + 1} has a dose that is not a number of mg above 0")
+            if mg > max_dose:
+                raise _refuse(f"day {i + 1} has a dose of {mg:g} mg, above the {max_dose:g} mg any one dose "
+                              "can be (the label's maximum daily dose)")
+            parsed.append((at, mg))
+        summed = math.fsum(mg for _, mg in parsed)
+        if total is None or abs(total - summed) > _SUM_TOLERANCE * max(1.0, summed):
+            raise _refuse(f"day {i + 1}'s total_mg is not the sum of its doses")
+        if summed > max_day:
+            raise _refuse(f"day {i + 1} totals {summed:g} mg, above the {max_day:g} mg/day maximum "
+                          "(the label's, or the spec's own regimen)")
+        out.append((want, parsed))
+    for s in record.plan.get("steps") or ():
+        step_total = _number(s.get("total_mg")) if isinstance(s, dict) else None
+        if step_total is None or not 0 <= step_total <= max_day:
+            raise _refuse(f"a step's total_mg is not a number from 0 to {max_day:g}")
+    return out
+
+
+def imported_plan(spec: PlanSpec, text: Any) -> NewPlan:
+    """The plan an export's ``record`` cell describes for ``spec``: the record kept as it is (its
+    ``kb_version``, ``made_at`` and ``origin`` included) and the dose rows taken from its days, never
+    a rebuild with today's rules.
+
+    A file is untrusted input, so the record is checked first and refused with a
+    ``JournalInputError`` (one line, no values but the doses' and dates' own) unless: it parses
+    (:meth:`PlanRecord.from_text`); its ``made_at`` is a moment within the journal's years; its
+    ``kind`` is the kind the spec's source makes and its ``label`` is text; its days are consecutive
+    dates starting at the spec's start, numbered from 1; every dose has a valid ``HH:MM`` time (in
+    order, one per time) and more than 0 mg, no more than the journal's bound on one dose
+    (``[journal_limits] max_dose_mg``); each day's ``total_mg`` is the sum of its doses and within the
+    daily bound (:func:`_limits`), as is each step's; and the rest (steps, dispense, citations,
+    warnings, notes) reads as the plan pages read it (:meth:`PlanRecord.view`).
+    """
+    from gabacare.clinical.regimen import parse_regimen
+    from gabacare.journal.model import NewPlan, ScheduledDose, check_moment
+
+    if not isinstance(text, str) or not text.strip():
+        raise _refuse("it must be the plan's record as text (JSON)")
+    try:
+        record = PlanRecord._decode(text)  # not from_text: a file's text is not kept in the decoded cache
+    except JournalStorageError:
+        raise _refuse("it is not valid JSON of a plan record (days, kb_version, made_at)") from None
+    if record.made_at.tzinfo is not None:
+        raise _refuse("made_at must be a local date and time without a time zone")
+    try:
+        check_moment(record.made_at, "made_at")
+    except JournalInputError as exc:
+        raise _refuse(str(exc)) from None
+    kind = _SOURCE_KIND[spec.source]
+    if record.plan.get("kind") != kind:
+        raise _refuse(f"its kind must be {kind!r}, the kind of plan a {spec.source} spec makes")
+    label = record.plan.get("label")
+    if not isinstance(label, str) or not label.strip():
+        raise _refuse("its label must be text")
+    days = _checked_days(record, spec)
+    for key in ("target_mg", "cap_mg"):
+        value = record.plan.get(key)
+        if value is not None and (_number(value) is None or not 0 <= value <= max(_limits(spec))):
+            raise _refuse(f"its {key} must be empty or a number of mg within the daily maximum")
+    if not isinstance(record.plan.get("notice", ""), str):
+        raise _refuse("its notice must be text")
+    for key in ("warnings", "notes"):
+        items = record.plan.get(key, [])
+        if not isinstance(items, list) or not all(isinstance(w, str) for w in items):
+            raise _refuse(f"its {key} must be a list of texts")
+    try:
+        record.view()
+        cites = record.plan.get("citations", [])
+        if not isinstance(cites, list) or not all(isinstance(c, dict) and isinstance(c.get("source"), str)
+                                                  for c in cites):
+            raise TypeError("citations")
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise _refuse("its steps, dispense or citations cannot be read") from None
+    continues = parse_regimen(spec.regimen or "").repeat if spec.source == "regimen" else spec.source == "titrate"
+    doses = tuple(ScheduledDose(datetime.combine(day, at), mg) for day, items in days for at, mg in items)
+    return NewPlan(kind=kind, spec=spec, label=label, start=days[0][0], end=days[-1][0], continues=continues,
+                   doses=doses, warnings=record.warnings, made=record)
 
 
 @dataclass(frozen=True)

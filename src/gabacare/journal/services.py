@@ -65,6 +65,7 @@ from gabacare.journal.plan_record import (
     PlanRecord,
     RecordedPlanView,
     compare,
+    imported_plan,
     record_of,
     record_plan,
 )
@@ -1190,7 +1191,12 @@ class Journal:
             at = _parse_str(get("at"), "at")
             if at is None or at.strip() != spec.start.isoformat():
                 raise JournalInputError("a plan row's 'at' must equal its spec's start date")
-            return build_plan(spec, made_at=now)[0]
+            record = get("record")
+            if record is not None:  # the plan as made (version 3): kept once checked, never rebuilt
+                return imported_plan(spec, record)
+            return build_plan(spec, made_at=now)[0]  # an older file: made from its spec today
+        if get("record") is not None:
+            raise JournalInputError("only a plan row has a record")
         if kind == "questionnaire":
             return _parse_uid(get("uid")), self._questionnaire_row(fields, now)
         if kind == "pickup":  # mg: the strength, value: the count (transfer.py)

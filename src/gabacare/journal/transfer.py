@@ -1,8 +1,12 @@
 """CSV and JSON export/import of a patient's journal (entries and plan specs) that round-trip exactly.
 
-Row model (both formats): ``kind, at, mg, status, name, value, unit, text, slot, prn, uid``. A plan
-is a row of kind ``plan`` whose ``at`` is its start date and whose ``text`` is its spec (compact
-JSON); the plan's schedule is re-derived from the spec on import. A completed questionnaire is a row
+Row model (both formats): ``kind, at, mg, status, name, value, unit, text, slot, prn, uid, record``.
+A plan is a row of kind ``plan`` whose ``at`` is its start date, whose ``text`` is its spec (compact
+JSON) and whose ``record`` is the plan as made (:meth:`~gabacare.journal.plan_record.PlanRecord.to_text`:
+days, doses, warnings, citations, ``kb_version``, ``made_at``, ``origin``); import keeps that record and
+takes the dose rows from its days, after checking it (``plan_record.imported_plan``), so a plan
+survives export and import as it was made even when the rules have changed since. A plan row without
+a record (version 1 and 2 files) is made from its spec with today's rules, as it was then. A completed questionnaire is a row
 of kind ``questionnaire``: ``name`` its instrument, ``text`` its answers (``0,1,2``), ``value`` its
 total; import scores the answers again (a total that does not match them is refused). A pick-up of
 pills is a row of kind ``pickup``: ``at`` when collected, ``mg`` the strength (mg per piece), ``value``
@@ -10,7 +14,11 @@ the count, ``uid`` its id; import checks it as a new pick-up is checked. Derived
 triage urgency) are not exported; import derives them again. A dose's ``slot`` is the planned dose it
 answers (empty for none) and ``prn`` marks an as-needed dose (CSV: ``true`` or empty). ``uid`` is the
 entry's stable id: an import skips an entry whose uid the patient already has, so importing the
-same file twice adds nothing (version 1 files, and rows without a uid, get new uids).
+same file twice adds nothing (version 1 files, and rows without a uid, get new uids). ``record`` is
+empty on every row but a plan's.
+
+Versions: 1 had no ``slot``, ``prn`` or ``uid``; 2 added them; 3 added ``record``. Every version is
+read (a CSV file names no version: its header says which columns it has).
 
 Export (:func:`write`, :func:`dump`) writes row by row to a text stream. Import (:func:`iter_rows`)
 reads a text stream row by row: memory stays flat and the work is linear in the file's size (line
@@ -65,11 +73,12 @@ __all__ = [
 ]
 
 Format = Literal["csv", "json"]
-COLUMNS = ("kind", "at", "mg", "status", "name", "value", "unit", "text", "slot", "prn", "uid")
+COLUMNS = ("kind", "at", "mg", "status", "name", "value", "unit", "text", "slot", "prn", "uid", "record")
 FORMAT_NAME = "gabacare-journal"
-FORMAT_VERSION = 2
-_READABLE_VERSIONS = (1, 2)
-"""Version 1 had no ``slot``, ``prn`` or ``uid``; it reads as version 2 without them."""
+FORMAT_VERSION = 3
+_READABLE_VERSIONS = (1, 2, 3)
+"""Version 1 had no ``slot``, ``prn`` or ``uid`` and version 2 no ``record``; both read as version 3
+without them."""
 _NUMERIC = ("mg", "value")
 _TEXT_COLUMNS = tuple(c for c in COLUMNS if c not in _NUMERIC)
 _COLUMN_SET = frozenset(COLUMNS)
@@ -81,6 +90,9 @@ _WS_RE = re.compile("[ \t\r\n]*")
 _SEPARATOR_RE = re.compile("[ \t\r\n]*([,\\]])[ \t\r\n]*")
 _READ_CHARS = 1 << 16
 """Characters read from the stream at a time when importing JSON."""
+_MAX_CELL_CHARS = 1 << 26
+"""The longest CSV cell read (the csv module's default, 128 KiB, is less than a long taper's
+``record``); the same bound as one JSON value (``_JsonReader.grow``)."""
 
 
 class RawRow(NamedTuple):
@@ -145,21 +157,22 @@ def _rows(plans: Sequence[StoredPlan], entries: Sequence[Entry],
           pickups: Sequence[StoredPickUp] = ()) -> Iterator[dict[str, Any]]:
     for p in plans:
         yield {"kind": "plan", "at": p.plan.spec.start.isoformat(), "mg": None, "status": None, "name": None,
-               "value": None, "unit": None, "text": p.plan.spec.to_text(), "slot": None, "prn": None, "uid": None}
+               "value": None, "unit": None, "text": p.plan.spec.to_text(), "slot": None, "prn": None, "uid": None,
+               "record": None if p.plan.made is None else p.plan.made.to_text()}
     for e in entries:
         d = e.data
         yield {"kind": d.kind, "at": d.at.isoformat(), "mg": d.mg, "status": d.status, "name": d.name,
                "value": d.value, "unit": d.unit, "text": d.text,
                "slot": None if d.slot is None else d.slot.isoformat(), "prn": True if d.prn else None,
-               "uid": e.uid or None}
+               "uid": e.uid or None, "record": None}
     for q in questionnaires:
         yield {"kind": "questionnaire", "at": q.at.isoformat(), "mg": None, "status": None,
                "name": q.data.instrument, "value": float(q.data.total), "unit": None, "text": q.data.answers_text(),
-               "slot": None, "prn": None, "uid": q.uid}
+               "slot": None, "prn": None, "uid": q.uid, "record": None}
     for u in pickups:
         yield {"kind": "pickup", "at": u.data.picked_up_at.isoformat(), "mg": float(u.data.strength_mg), "status": None,
                "name": None, "value": float(u.data.count), "unit": None, "text": None, "slot": None, "prn": None,
-               "uid": u.uid}
+               "uid": u.uid, "record": None}
 
 
 def _csv_cell(text: str) -> str:
@@ -218,6 +231,8 @@ def sniff_format(text: str, filename: str | None = None) -> Format:
 
 # -- import: CSV ---------------------------------------------------------------------------------------
 def _iter_csv(source: TextIO, stats: ParseStats) -> Iterator[RawRow]:
+    if csv.field_size_limit() < _MAX_CELL_CHARS:
+        csv.field_size_limit(_MAX_CELL_CHARS)  # process-wide, only ever raised: a long taper's record
     reader = csv.reader(source, strict=True)
     try:
         header = next(reader)
@@ -373,7 +388,7 @@ def _check_header(key: str, value: Any) -> None:
         raise ImportValidationError([(1, f"not a GabaCare journal export (expected \"format\": \"{FORMAT_NAME}\")")])
     if key == "version" and (isinstance(value, bool) or value not in _READABLE_VERSIONS):
         raise ImportValidationError([(1, "unsupported export version (this GabaCare reads "
-                                         f"{' and '.join(map(str, _READABLE_VERSIONS))})")])
+                                         f"{', '.join(map(str, _READABLE_VERSIONS))})")])
 
 
 def _rows_array(r: _JsonReader, stats: ParseStats) -> Iterator[RawRow]:
