@@ -1247,6 +1247,8 @@ class Journal:
         ``already_present``: the rows the patient's journal already holds, which are not added again
         (an entry or questionnaire whose ``uid`` the patient has, deleted ones included; a plan whose
         spec equals one of the patient's plans that this import has not matched yet). Importing the same file twice adds nothing.
+        A plan row with a ``record`` (export version 3) is stored as that record, checked first
+        (``plan_record.imported_plan``); one without is made from its spec with today's rules.
 
         Memory stays flat and the work is linear in the file's size. Rows are written while the file
         is read; the first bad row stops the writing but not the reading, and at the end any bad row
