@@ -25,6 +25,10 @@ from typing import TYPE_CHECKING, Any
 from gabacare.knowledge import load_monograph
 from gabacare.knowledge.language import EmergencyModel, load_emergency_model, load_language
 
+# The safetensors file starts with its JSON header's length: an unsigned 64-bit little-endian integer.
+_LENGTH = "<Q"
+_MAX_HEADER_BYTES = 1024 * 1024  # a header larger than 1 MiB is not the one-tensor file we ship: read it the slow way
+
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
@@ -108,8 +112,8 @@ def _mapped_table(weights: Path) -> NDArray[np.float16] | None:
     import numpy as np
 
     with weights.open("rb") as fh:
-        (n,) = struct.unpack("<Q", fh.read(8))
-        if n > 1 << 20:
+        (n,) = struct.unpack(_LENGTH, fh.read(struct.calcsize(_LENGTH)))
+        if n > _MAX_HEADER_BYTES:
             return None
         header = json.loads(fh.read(n))
         tensors = {k: v for k, v in header.items() if k != "__metadata__"}
@@ -121,10 +125,11 @@ def _mapped_table(weights: Path) -> NDArray[np.float16] | None:
         if info["dtype"] != "F16" or len(shape) != 2 or end - start != shape[0] * shape[1] * 2:
             return None
         mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-    if 8 + n + end > len(mapped):
+    body = struct.calcsize(_LENGTH) + n  # where the tensors begin: after the length and the JSON header
+    if body + end > len(mapped):
         return None
     table: NDArray[np.float16] = np.frombuffer(mapped, dtype="<f2", count=shape[0] * shape[1],
-                                               offset=8 + n + start).reshape(shape)
+                                               offset=body + start).reshape(shape)
     return table
 
 
