@@ -99,7 +99,7 @@ def test_real_process_exit_codes_and_no_knowledge_load_for_help():
     bad = subprocess.run([str(GABACARE), "questionnaire", "score", "phq9", "--answers", "9"],
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
-    probe = ("import sys; import gabacare.cli; "
+    probe = ("import sys; import gabacare.cli; import gabacare._cli.application; gabacare.cli.app; "
              "print(any(m.startswith(('gabacare.knowledge', 'gabacare.clinical')) for m in sys.modules))")
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert loaded.stdout.strip() == "False", "importing the CLI must not load the knowledge base"
