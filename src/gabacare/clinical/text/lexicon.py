@@ -269,8 +269,13 @@ def _dose_count_rule() -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ..
     rule = load_language().dose_counts
     if rule is None:
         return None
-    taken = tuple(sorted({stem_phrase(t) for t in rule.taken}, key=len, reverse=True))
-    meant = tuple(sorted({stem_phrase(t) for t in rule.meant}, key=len, reverse=True))
+    # Plain words, not spelling-corrected: correcting "says" or "gp" would read the English word list,
+    # which a text of known words never needs (the rule's words are English, typed text is corrected).
+    def plain(text: str) -> tuple[str, ...]:
+        return tuple(stem(w) for _, w in normalise_words(tokenise(text)) if w != ",")
+
+    taken = tuple(sorted({plain(t) for t in rule.taken}, key=len, reverse=True))
+    meant = tuple(sorted({plain(t) for t in rule.meant}, key=len, reverse=True))
     numbers = {stem(w): n for w, n in rule.numbers.items()}
     units = {stem(w): kind for w, kind in rule.dose_units.items()}
     other = frozenset(stem(w) for w in rule.other_units)
