@@ -66,8 +66,11 @@ def main() -> int:
     parser.add_argument("--l2", type=float, default=3.0, help="L2 penalty (default 3.0)")
     parser.add_argument("--target-fer", type=float, default=0.02,
                         help="out-of-fold false-emergency rate the threshold allows (default 0.02)")
-    parser.add_argument("--min-threshold", type=float, default=0.7,
-                        help="the threshold is never below this probability (default 0.7)")
+    # 0.72 since the v13 round: at 0.70 the refitted model raised a third everyday diary note ("forgot my
+    # lunchtime capsule, took it at 3", 0.711) past the notes' 3% budget; every development emergency it
+    # alone catches scores 0.75 or more.
+    parser.add_argument("--min-threshold", type=float, default=0.72,
+                        help="the threshold is never below this probability (default 0.72)")
     parser.add_argument("--check", action="store_true", help="do not write; exit 1 if the file would change")
     args = parser.parse_args()
 
@@ -75,7 +78,7 @@ def main() -> int:
     net = SemanticNet(*model_files(), emergency_model=False)
     texts, labels, groups, rules, eligible = [], [], [], [], []
     skipped_negatives = skipped_false = 0
-    for split in corpus.splits("symptoms")[:-1]:  # development splits only: the last is held out
+    for split in corpus.dev_splits("symptoms"):  # development splits only, never the held-out one
         for row in corpus.load("symptoms", split):
             reading = read_text(row["text"], net=False)
             if not reading.net_text:  # a text that denies something is never given to the model
@@ -94,7 +97,7 @@ def main() -> int:
     # it the everyday; the threshold is still set on symptom texts only. Topics whose questions
     # describe an emergency (emergencies, overdose) are left out.
     everyday = []
-    for split in corpus.splits("questions")[:-1]:
+    for split in corpus.dev_splits("questions"):
         for row in corpus.load("questions", split):
             if row["topic"] not in QUESTION_TOPICS_LEFT_OUT:
                 reading = read_text(row["text"], net=False)

@@ -90,7 +90,7 @@ def main() -> int:
     args = parser.parse_args()
 
     topics = [t.id for t in load_guide().topics]
-    splits = corpus.splits("questions")[:-1]  # development splits only: the last is held out
+    splits = corpus.dev_splits("questions")  # development splits only, never the held-out one
     rows = {s: corpus.load("questions", s) for s in splits}
     vectors = {}
     for s in splits:

@@ -78,18 +78,24 @@ def test_medicine_names_resolve(split: str) -> None:
 
 
 def test_the_corpora_are_big_enough_and_labelled_consistently() -> None:
-    symptoms = [r for s in corpus.SPLITS for r in corpus.load("symptoms", s)]
-    drugs = [r for s in corpus.SPLITS for r in corpus.load("drug_names", s)]
-    questions = [r for s in corpus.SPLITS for r in corpus.load("questions", s)]
+    symptoms = [r for s in corpus.splits("symptoms") for r in corpus.load("symptoms", s)]
+    drugs = [r for s in corpus.splits("drug_names") for r in corpus.load("drug_names", s)]
+    questions = [r for s in corpus.splits("questions") for r in corpus.load("questions", s)]
     assert (len(symptoms), len(drugs), len(questions)) >= (400, 150, 200)
     assert {r["urgency"] for r in symptoms} == set(corpus.URGENCIES)
     assert sum("negated" in corpus.styles(r) for r in symptoms) >= 50
-    # No text in both splits: the held-out figures measure wording the lexicons were not tuned on.
-    for name in ("symptoms", "drug_names", "questions"):
-        dev = {r["text"].lower() for s in corpus.splits(name)[:-1] for r in corpus.load(name, s)}
-        held = {r["text"].lower() for r in corpus.load(name, "heldout")}
-        both = len(dev & held)  # a count only: the held-out texts must never be printed
-        assert both == 0, f"{name}: {both} texts in both splits"
+
+
+@pytest.mark.parametrize("name", ["symptoms", "drug_names", "questions"])
+def test_no_held_out_text_is_also_a_development_text(name: str) -> None:
+    # The held-out figures measure wording the lexicons were not tuned on. Between a rotation and the
+    # next author's split there is no held-out file: nothing to compare.
+    if not corpus.has_heldout(name):
+        pytest.skip(f"no held-out {name} split yet")
+    dev = {r["text"].lower() for s in corpus.dev_splits(name) for r in corpus.load(name, s)}
+    held = {r["text"].lower() for r in corpus.load(name, "heldout")}
+    both = len(dev & held)  # a count only: the held-out texts must never be printed
+    assert both == 0, f"{name}: {both} texts in both splits"
 
 
 def _topic(question: str) -> str | None:

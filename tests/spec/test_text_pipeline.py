@@ -30,7 +30,9 @@ NEGATION = Table(
     I don't have a fever                          | -                  | fever
     no fever but my throat feels tight            | emergency          | fever
     no rash, just a bit dizzy                     | expected           | rash
-    the swelling in my lips has gone down         | -                  | face-swelling
+    the rash on my arms has gone away             | -                  | rash
+    the swelling in my lips has gone down         | emergency          | -
+    my lips are fine now                          | -                  | -
     not sure if my lips are swollen               | emergency          | -
     he is not breathing                           | emergency          | -
     i cant breathe                                | emergency          | -

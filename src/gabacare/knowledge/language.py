@@ -32,6 +32,7 @@ __all__ = [
     "ClassWords",
     "Combination",
     "CrisisLine",
+    "DoseCounts",
     "EmergencyModel",
     "Language",
     "Lexicon",
@@ -109,6 +110,10 @@ class Negation(_Cited):
     # Sign ids a *post* trigger ("fine now", "is ok now") never negates: getting better afterwards
     # does not cancel their urgency (a seizure, an overdose, thoughts of self-harm).
     post_never_negates: tuple[str, ...] = ()
+    # Post triggers that tell something went away ("went down", "cleared up"), and the sign ids that
+    # such a trigger never negates (a swelling of the lips that went down still happened).
+    post_passed: tuple[str, ...] = ()
+    passed_never_negates: tuple[str, ...] = ()
 
 
 class Indication(_Cited):
@@ -274,6 +279,23 @@ class NameSounds(_Cited):
     min_letter_similarity: float = Field(default=0.5, ge=0.0, le=1.0)
 
 
+class DoseCounts(_Cited):
+    """A count taken set against the count meant, in one sentence ("had 8 capsules today when I am
+    meant to have 3"): more taken than meant reads as ``sign`` (an overdose). The counts are compared
+    only when they are of one kind: at least one is followed by a word of ``dose_units``, and the other
+    by a word of the same unit, by no unit, or by nothing (never by a word of ``other_units``: "8 hours")."""
+
+    sign: str
+    taken: tuple[str, ...] = Field(min_length=1)
+    meant: tuple[str, ...] = Field(min_length=1)
+    numbers: dict[str, int] = Field(default_factory=dict)
+    dose_units: dict[str, str] = Field(min_length=1)  # unit word -> its kind ("capsules" -> "count")
+    other_units: tuple[str, ...] = ()
+    reach: int = Field(default=3, ge=1, le=6)  # words from the verb or phrase to its count
+    window: int = Field(default=14, ge=2, le=30)  # words between the two counts at most
+    max_digits: int = Field(default=4, ge=1, le=6)  # longer digit runs are not counts (phone numbers)
+
+
 class Lexicon(_Frozen):
     signs: tuple[Sign, ...] = Field(min_length=1)
 
@@ -297,6 +319,7 @@ class Language(_Frozen):
     resolved: Resolved | None = None
     backstop: Backstop | None = None
     name_sounds: NameSounds | None = None
+    dose_counts: DoseCounts | None = None
     lexicon: Lexicon
 
     def sign(self, sign_id: str) -> Sign:
@@ -348,6 +371,8 @@ def build_language(raw: dict[str, Any], raw_lexicon: dict[str, Any]) -> Language
                      if c not in known_classes]
     if lang.resolved is not None:
         problems += [f"resolved: unknown sign {sid!r}" for sid in lang.resolved.functions if sid not in sign_ids]
+    if lang.dose_counts is not None and lang.dose_counts.sign not in sign_ids:
+        problems.append(f"dose_counts: unknown sign {lang.dose_counts.sign!r}")
     if lang.backstop is not None:
         problems += [f"backstop {c.id!r}: {c.effect!r} is not an emergency effect" for c in lang.backstop.concepts
                      if c.effect not in emergency]

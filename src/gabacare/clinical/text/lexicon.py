@@ -260,7 +260,75 @@ def find_signs(stems: Sequence[str]) -> list[Match]:
                 best = tuple(sorted(flat))
         if best is not None:
             loose.append(Match(sign, best))
-    return out + _attached(loose, out)
+    return out + _attached(loose, out) + _dose_counts(stems)
+
+
+@cache
+def _dose_count_rule() -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...], dict[str, int],
+                                dict[str, str], frozenset[str], int, int, str, int] | None:
+    rule = load_language().dose_counts
+    if rule is None:
+        return None
+    # Plain words, not spelling-corrected: correcting "says" or "gp" would read the English word list,
+    # which a text of known words never needs (the rule's words are English, typed text is corrected).
+    def plain(text: str) -> tuple[str, ...]:
+        return tuple(stem(w) for _, w in normalise_words(tokenise(text)) if w != ",")
+
+    taken = tuple(sorted({plain(t) for t in rule.taken}, key=len, reverse=True))
+    meant = tuple(sorted({plain(t) for t in rule.meant}, key=len, reverse=True))
+    numbers = {stem(w): n for w, n in rule.numbers.items()}
+    units = {stem(w): kind for w, kind in rule.dose_units.items()}
+    other = frozenset(stem(w) for w in rule.other_units)
+    return taken, meant, numbers, units, other, rule.reach, rule.window, rule.sign, rule.max_digits
+
+
+def _count_at(stems: Sequence[str], start: int, reach: int, numbers: Mapping[str, int],
+              max_digits: int) -> tuple[int, int] | None:
+    """The first count within ``reach`` words from ``start``: (position, value)."""
+    for i in range(start, min(start + reach, len(stems))):
+        s = stems[i]
+        if s == ",":
+            return None
+        if s.isdigit() and len(s) <= max_digits:
+            return i, int(s)
+        if s in numbers:
+            return i, numbers[s]
+    return None
+
+
+def _dose_counts(stems: Sequence[str]) -> list[Match]:
+    """More taken than meant ("took 8 ... meant to have 3"), by the rule ``[dose_counts]`` of
+    ``language.toml``: one match on the two counts and the words that name them."""
+    rule = _dose_count_rule()
+    if rule is None or (not any(s.isdigit() for s in stems) and not any(s in rule[2] for s in stems)):
+        return []
+    taken, meant, numbers, units, other, reach, window, sign, max_digits = rule
+
+    def counts(phrases: tuple[tuple[str, ...], ...]) -> list[tuple[int, int, int, int]]:
+        found = []
+        for i in range(len(stems)):
+            for ph in phrases:
+                if tuple(stems[i:i + len(ph)]) == ph:
+                    at = _count_at(stems, i + len(ph), reach, numbers, max_digits)
+                    if at is not None:
+                        found.append((i, i + len(ph), *at))
+                    break
+        return found
+
+    def unit(pos: int) -> str | None:
+        nxt = stems[pos + 1] if pos + 1 < len(stems) else ""
+        return units.get(nxt, "other" if nxt in other else None)
+
+    for t_start, t_end, t_pos, t_value in counts(taken):
+        for m_start, m_end, m_pos, m_value in counts(meant):
+            if (m_start < t_end and t_start < m_end) or abs(m_pos - t_pos) > window or t_value <= m_value:
+                continue
+            a, b = unit(t_pos), unit(m_pos)
+            if "other" in (a, b) or (a is None and b is None) or (a and b and a != b):
+                continue
+            words = {*range(t_start, t_end), t_pos, *range(m_start, m_end), m_pos}
+            return [Match(sign, tuple(sorted(words)))]
+    return []
 
 
 def _attached(loose: list[Match], tight: list[Match]) -> list[Match]:

@@ -38,6 +38,9 @@ class Scopes:
     # Positions negated by a *post* trigger alone ("had a fit, he is ok now"): the signs named in
     # [negation] post_never_negates stay present there (recovery does not cancel their urgency).
     post_only: frozenset[int] = frozenset()
+    # Positions negated only by a post trigger that says something went away ([negation] post_passed:
+    # "the swelling went down"): the signs in [negation] passed_never_negates stay present there.
+    passed_only: frozenset[int] = frozenset()
 
 
 _ORDER = {"pseudo": 0, "pre": 1, "post": 1, "terminate": 2}
@@ -125,6 +128,8 @@ def negation_scopes(words: Sequence[str], inert: Iterable[int] = ()) -> Scopes:
             stops.update(range(start, end))
     negated: set[int] = set()
     by_post: set[int] = set()
+    by_other_post: set[int] = set()
+    passed = _passed()
     for start, end, kind in found:
         if kind == "pre":
             j = end
@@ -135,7 +140,16 @@ def negation_scopes(words: Sequence[str], inert: Iterable[int] = ()) -> Scopes:
                 negated.update(_list_items(words, j, stops, tuple(words[start:end]) in lists))
         elif kind == "post":
             j = start - 1
+            went_away = tuple(words[start:end]) in passed
             while j >= 0 and j >= start - window and j not in stops:
                 by_post.add(j)
+                if not went_away:
+                    by_other_post.add(j)
                 j -= 1
-    return Scopes(frozenset(negated | by_post), tuple(found), frozenset(by_post - negated))
+    return Scopes(frozenset(negated | by_post), tuple(found), frozenset(by_post - negated),
+                  frozenset(by_post - negated - by_other_post))
+
+
+@cache
+def _passed() -> frozenset[tuple[str, ...]]:
+    return frozenset(tuple(t.split()) for t in load_language().negation.post_passed)

@@ -1,7 +1,8 @@
 """Step 1 of reading: text -> sentences -> normalised words.
 
-Lower case, curly quotes straightened, control characters dropped; sentences end at ``. ! ? ;`` and
-line breaks; commas are kept as tokens (they bound a negation's scope). Each word then goes through
+Lower case, curly quotes straightened, accents folded ("möchte" -> "mochte"), control characters
+dropped; sentences end at ``. ! ? ;`` and line breaks; commas are kept as tokens (they bound a
+negation's scope). Each word then goes through
 ``language.toml`` ``[normalise.words]`` (contractions with or without the apostrophe, chat
 spellings: "cant" -> "can not", "im" -> "i am") and ``[normalise.spellings]`` (British -> US:
 "oedema" -> "edema"). A mapped word may become several words. Pure and deterministic.
@@ -24,6 +25,8 @@ _CLOCK = re.compile(r"\b(\d{1,2}):(\d{2})\b")
 _SENTENCE_END = re.compile(r"(?:[.!;\n\r]|\?(?![a-z0-9]))+")
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)*|,")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "“": '"', "”": '"'})
+# Letters that carry no accent to strip but stand for plain Latin ones ("łóżko", "straße").
+_LETTERS = str.maketrans({"ł": "l", "ø": "o", "ß": "ss", "æ": "ae", "œ": "oe", "đ": "d", "ı": "i", "ħ": "h"})
 
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -32,7 +35,13 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 def _clean(text: str) -> str:
     # Control and unpaired-surrogate characters carry no words and must not reach output.
     text = _CONTROL.sub(" ", text)
-    return unicodedata.normalize("NFKC", text).translate(_QUOTES).lower()
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES).lower()
+    if text.isascii():
+        return text
+    # Accents folded ("möchte" -> "mochte", "não" -> "nao"): words written in other languages, or
+    # English typed on a foreign keyboard, keep their letters instead of losing the accented ones.
+    folded = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", folded).translate(_LETTERS)
 
 
 def sentences(text: str) -> list[str]:

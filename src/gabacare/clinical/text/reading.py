@@ -336,6 +336,7 @@ def read_text(text: str, *, net: bool = True, backstop: bool = True) -> Reading:
     split = sentences(text)
     sentence_stems: list[list[str]] = [[] for _ in split]
     never_post = frozenset(load_language().negation.post_never_negates)
+    never_passed = frozenset(load_language().negation.passed_never_negates)
     # Sentences for the backstop, read only if the rules find no emergency in the whole text.
     later: list[tuple[int, list[tuple[str, str]], list[str], list[str], set[int], set[int]]] = []
     for s_index, sentence in enumerate(split):
@@ -360,6 +361,9 @@ def read_text(text: str, *, net: bool = True, backstop: bool = True) -> Reading:
             # "Had a fit at breakfast, he is ok now": recovery does not cancel a seizure, an overdose
             # or thoughts of self-harm ([negation] post_never_negates); a denial before them still does.
             if negated_at and m.sign in never_post and all(p in scopes.post_only for p in negated_at):
+                negated_at = []
+            # "Swelling of my lips last night that went down by morning": it happened (label 5.2).
+            if negated_at and m.sign in never_passed and all(p in scopes.passed_only for p in negated_at):
                 negated_at = []
             neg = reason or bool(negated_at)
             here.append(Finding("sign", m.sign, sign_effect[m.sign], _typed(pairs, m.positions), neg, s_index,
