@@ -90,6 +90,8 @@ def test_bad_input_is_a_422_problem_and_nothing_is_written(api: tuple[TestClient
     assert "between 0 and 10" in r.json()["detail"]
     r = c.put(f"/api/v1/patients/{pid}/plan", json={"source": "regimen", "regimen": "plenty"})
     assert r.status_code == 422
+    r = c.put(f"/api/v1/patients/{pid}/plan", json={"source": "regimen", "regimen": "10000 mg TID"})
+    assert r.status_code == 422 and "the most one dose can be" in r.json()["detail"]
     r = c.get(f"/api/v1/patients/{pid}/adherence", params={"from": "1900-01-01", "to": "2999-01-01"})
     assert r.status_code == 422
     assert c.get(f"/api/v1/patients/{pid}/entries").json()["entries"] == []

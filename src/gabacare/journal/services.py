@@ -307,6 +307,21 @@ def _split(entries: Sequence[Entry], limit: datetime) -> tuple[list[Entry], tupl
     return valid, tuple(invalid)
 
 
+def _check_plausible_doses(doses: Sequence[ScheduledDose]) -> None:
+    """Refuse a plan with a dose no entry could record: above ``[journal_limits] max_dose_mg`` (the label's
+    maximum daily dose, as one dose). The plan's doses become Today's list, reminders and the calendar
+    feed, so a regimen like "10000 mg TID" is refused here as its logged dose would be; a plan within
+    that bound but above the label's daily maximum is stored with the check's warnings, as before."""
+    from gabacare.knowledge import load_monograph
+
+    limits = load_monograph().journal_limits
+    largest = max((d.mg for d in doses), default=0.0)
+    if largest > limits.max_dose_mg:
+        raise JournalInputError(
+            f"the plan has a dose of {largest:g} mg, above {limits.max_dose_mg:g} mg, the most one dose can be "
+            f"(the label's maximum daily dose, {limits.max_dose_citation.render()}): check the regimen")
+
+
 def build_plan(spec: PlanSpec, *, made_at: datetime | None = None) -> tuple[NewPlan, Any]:
     """Make the plan a spec describes with the clinical core, flattened to its dose schedule.
 
@@ -343,6 +358,7 @@ def build_plan(spec: PlanSpec, *, made_at: datetime | None = None) -> tuple[NewP
         # Say which kidney values the plan used, first, where every face shows the plan's warnings.
         plan = replace(plan, warnings=(spec.crcl_basis, *plan.warnings))
     doses = tuple(ScheduledDose(datetime.combine(d.date, x.time), float(x.mg)) for d in plan.days for x in d.doses)
+    _check_plausible_doses(doses)
     made = record_plan(plan, made_at=_local_now() if made_at is None else made_at, kb_version=knowledge_version())
     new = NewPlan(kind=plan.kind, spec=spec, label=plan.label, start=plan.days[0].date, end=plan.days[-1].date,
                   continues=continues, doses=doses, warnings=tuple(plan.warnings), made=made)
