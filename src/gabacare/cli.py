@@ -44,18 +44,10 @@ def __getattr__(name: str) -> Any:
 
 
 def _cache_directory() -> str | None:
-    """The user cache directory, as :mod:`gabacare.knowledge.cache` finds it (``None``: caching off)."""
-    if os.environ.get("GABACARE_CACHE", "").lower() in ("off", "0", "no", "false"):
-        return None
-    configured = os.environ.get("GABACARE_CACHE_DIR")
-    if configured:
-        return configured
-    if sys.platform == "linux":  # what platformdirs answers there, without importing it
-        base = os.environ.get("XDG_CACHE_HOME", "")
-        return os.path.join(base if base.strip() else os.path.expanduser("~/.cache"), "gabacare")
-    from platformdirs import user_cache_dir
+    """The user cache directory (``gabacare._cachedir``; ``None``: caching off)."""
+    from gabacare._cachedir import cache_directory
 
-    return str(user_cache_dir("gabacare"))
+    return cache_directory()
 
 
 def _columns() -> int:

@@ -47,14 +47,10 @@ _INSTALL = hashlib.sha256(str(Path(__file__).resolve().parent).encode()).hexdige
 
 def cache_directory() -> Path | None:
     """Where compiled files live, or ``None`` when caching is turned off (``GABACARE_CACHE=off``)."""
-    if os.environ.get("GABACARE_CACHE", "").lower() in ("off", "0", "no", "false"):
-        return None
-    configured = os.environ.get("GABACARE_CACHE_DIR")
-    if configured:
-        return Path(configured)
-    from platformdirs import user_cache_dir
+    from gabacare._cachedir import cache_directory as folder
 
-    return Path(user_cache_dir("gabacare"))
+    found = folder()
+    return None if found is None else Path(found)
 
 
 def _data_root() -> Path:

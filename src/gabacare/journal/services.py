@@ -307,6 +307,17 @@ def _split(entries: Sequence[Entry], limit: datetime) -> tuple[list[Entry], tupl
     return valid, tuple(invalid)
 
 
+def _client_uid(client_id: str) -> str:
+    """A client id (a UUID the page or the offline queue made) as the entry's uid; else ``JournalInputError``."""
+    try:
+        uid = _parse_uid(client_id)
+    except JournalInputError:
+        uid = None
+    if uid is None:
+        raise JournalInputError("the client_id must be a UUID")
+    return uid
+
+
 def _check_plausible_doses(doses: Sequence[ScheduledDose]) -> None:
     """Refuse a plan with a dose no entry could record: above ``[journal_limits] max_dose_mg`` (the label's
     maximum daily dose, as one dose). The plan's doses become Today's list, reminders and the calendar
@@ -655,12 +666,7 @@ class Journal:
         day's) raises :class:`ClientIdConflictError` (409) and writes nothing. A malformed id raises
         ``JournalInputError``.
         """
-        try:
-            uid = _parse_uid(client_id)
-        except JournalInputError:
-            uid = None
-        if uid is None:
-            raise JournalInputError("the client_id must be a UUID")
+        uid = _client_uid(client_id)
         around = to_local_naive(slot) if slot is not None else self._at(at)
         found = self._entry_with_uid(patient_id, uid, around)
         if found is not None:
@@ -763,12 +769,7 @@ class Journal:
         """
         import uuid
 
-        try:
-            uid = _parse_uid(client_id)
-        except JournalInputError:
-            uid = None
-        if uid is None:
-            raise JournalInputError("the client_id must be a UUID")
+        uid = _client_uid(client_id)
         if not drafts or len(drafts) > len(settings.KNOWN_SCALES):
             raise JournalInputError(f"one form logs from 1 to {len(settings.KNOWN_SCALES)} entries")
         if any(d.kind == "dose" for d in drafts):

@@ -37,14 +37,10 @@ M = TypeVar("M", bound="BaseModel")
 
 
 def _directory() -> Path | None:
-    if os.environ.get("GABACARE_CACHE", "").lower() in ("off", "0", "no", "false"):
-        return None
-    configured = os.environ.get("GABACARE_CACHE_DIR")
-    if configured:
-        return Path(configured)
-    from platformdirs import user_cache_dir
+    from gabacare._cachedir import cache_directory
 
-    return Path(user_cache_dir("gabacare"))
+    found = cache_directory()
+    return None if found is None else Path(found)
 
 
 def _key(name: str, data_files: Sequence[str], code_files: Sequence[str]) -> str:
