@@ -3,7 +3,7 @@
 ``journal(db)`` opens the database ``db`` names (else ``$GABACARE_DB``, else the SQLite file in the
 user data directory), applies migrations on first use and returns a
 :class:`gabacare.journal.services.Journal`. ``accounts(db)`` returns the
-:class:`gabacare.journal.accounts.Accounts` over the same database. Both go through :func:`stores`,
+:class:`gabacare.accounts.service.Accounts` over the same database. Both go through :func:`stores`,
 which keeps one engine (or, for ``memory://``, one in-memory store) per URL for the process, so
 the journal and the accounts that guard it always see the same data. ``repository(db)`` still
 opens a fresh, separate engine each call. SQLAlchemy is imported only here, when a journal is opened.
@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from argon2 import PasswordHasher
 
-    from gabacare.journal.account_repository import AccountRepository
-    from gabacare.journal.accounts import Accounts
-    from gabacare.journal.accounts_model import AuditEntry, NewAuditEntry
-    from gabacare.journal.audit_writer import GroupCommit
+    from gabacare.accounts.audit_writer import GroupCommit
+    from gabacare.accounts.model import AuditEntry, NewAuditEntry
+    from gabacare.accounts.repository import AccountRepository
+    from gabacare.accounts.service import Accounts
     from gabacare.journal.repository import JournalRepository
     from gabacare.journal.services import Journal
 
@@ -36,7 +36,7 @@ class Stores:
     """The journal and account repositories over one database, and the audit log's group commit.
 
     ``audit`` is shared by every :class:`Accounts` made over these stores, so concurrent requests'
-    audit rows share transactions (see :mod:`gabacare.journal.audit_writer`).
+    audit rows share transactions (see :mod:`gabacare.accounts.audit_writer`).
     """
 
     journal: JournalRepository
@@ -44,7 +44,7 @@ class Stores:
     audit: GroupCommit[NewAuditEntry, AuditEntry] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        from gabacare.journal.audit_writer import GroupCommit
+        from gabacare.accounts.audit_writer import GroupCommit
 
         object.__setattr__(self, "audit", GroupCommit(self.accounts.append_audits))
 
@@ -81,12 +81,14 @@ def stores(db: str | None = None) -> Stores:
         found = _open.get(url)
         if found is None:
             if url == "memory://":
-                from gabacare.journal.memory import InMemoryAccountRepository, InMemoryJournalRepository
+                from gabacare.accounts.memory import InMemoryAccountRepository
+                from gabacare.journal.memory import InMemoryJournalRepository
 
                 mem = InMemoryJournalRepository()
                 found = Stores(mem, InMemoryAccountRepository(mem))
             else:
-                from gabacare.journal.sql import SqlAccountRepository, SqlJournalRepository
+                from gabacare.accounts.sql import SqlAccountRepository
+                from gabacare.journal.sql import SqlJournalRepository
 
                 engine = make_engine(url)
                 migrate(engine)
@@ -121,7 +123,7 @@ def accounts(db: str | None = None, *, password_hasher: PasswordHasher | None = 
 
     ``password_hasher`` defaults to argon2-cffi's production parameters.
     """
-    from gabacare.journal.accounts import Accounts
+    from gabacare.accounts.service import Accounts
 
     found = stores(db)
     return Accounts(found.accounts, password_hasher=password_hasher, audit_writer=found.audit)

@@ -8,10 +8,11 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from gabacare.journal.account_repository import AccountRepository
-from gabacare.journal.accounts_model import EmailTakenError, NewAuditEntry, NewUser, PatientMember, Session
+from gabacare.accounts.memory import InMemoryAccountRepository
+from gabacare.accounts.model import EmailTakenError, NewAuditEntry, NewUser, PatientMember, Session
+from gabacare.accounts.repository import AccountRepository
 from gabacare.journal.errors import UnknownPatientError
-from gabacare.journal.memory import InMemoryAccountRepository, InMemoryJournalRepository
+from gabacare.journal.memory import InMemoryJournalRepository
 from gabacare.journal.model import NewPatient
 from gabacare.journal.repository import JournalRepository
 
@@ -32,8 +33,9 @@ def store(request: pytest.FixtureRequest) -> Iterator[Store]:
         mem = InMemoryJournalRepository()
         yield Store(mem, InMemoryAccountRepository(mem))
         return
+    from gabacare.accounts.sql import SqlAccountRepository
     from gabacare.journal.db import make_engine
-    from gabacare.journal.sql import SqlAccountRepository, SqlJournalRepository
+    from gabacare.journal.sql import SqlJournalRepository
 
     engine = make_engine(request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url"))
     yield Store(SqlJournalRepository(engine), SqlAccountRepository(engine))
@@ -133,7 +135,7 @@ def test_share_links_round_trip_and_revoke(store: Store) -> None:
 
 
 def test_several_audit_rows_are_appended_together_in_order(store: Store) -> None:
-    # The group commit (journal/audit_writer.py) writes concurrent requests' rows through this.
+    # The group commit (accounts/audit_writer.py) writes concurrent requests' rows through this.
     a = store.accounts
     uid = _user(store)
     pid = a.add_owned_patient(uid, NewPatient("P"), created_at=T0).id

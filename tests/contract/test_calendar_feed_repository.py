@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from gabacare.journal.accounts_model import NewAuditEntry
+from gabacare.accounts.model import NewAuditEntry
 from gabacare.journal.errors import UnknownPatientError
 from gabacare.journal.model import NewPatient
 

@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text
 
-from gabacare.journal.accounts_model import NewAuditEntry, PatientMember, Session
+from gabacare.accounts.model import NewAuditEntry, PatientMember, Session
 from gabacare.journal.errors import UnknownPatientError
 from gabacare.journal.model import NewPatient
 from gabacare.journal.orm import Base

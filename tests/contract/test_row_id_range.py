@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pytest
 
-from gabacare.journal.accounts_model import NewUser
+from gabacare.accounts.model import NewUser
 from gabacare.journal.errors import UnknownEntryError, UnknownPatientError
 from gabacare.journal.model import MAX_ROW_ID, EntryData, NewPatient
 from gabacare.journal.repository import JournalRepository

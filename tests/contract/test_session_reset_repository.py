@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from gabacare.journal.accounts_model import Session
+from gabacare.accounts.model import Session
 
 from .test_account_repository import HASH_A, T0, Store, _user, store  # noqa: F401 - the fixture
 

@@ -9,10 +9,8 @@ from datetime import datetime, timedelta
 import pytest
 from argon2 import PasswordHasher, extract_parameters
 
-from gabacare.journal import settings
-from gabacare.journal.account_repository import AccountRepository
-from gabacare.journal.accounts import Accounts, check_password
-from gabacare.journal.accounts_model import (
+from gabacare.accounts.memory import InMemoryAccountRepository
+from gabacare.accounts.model import (
     ACTOR_KINDS,
     AUDIT_ACTIONS,
     RESOURCE_KINDS,
@@ -23,8 +21,11 @@ from gabacare.journal.accounts_model import (
     EmailTakenError,
     ShareActor,
 )
+from gabacare.accounts.repository import AccountRepository
+from gabacare.accounts.service import Accounts, check_password
+from gabacare.journal import settings
 from gabacare.journal.errors import JournalInputError
-from gabacare.journal.memory import InMemoryAccountRepository, InMemoryJournalRepository
+from gabacare.journal.memory import InMemoryJournalRepository
 from gabacare.journal.orm import ACTION_CHECK, ACTOR_KIND_CHECK, RESOURCE_KIND_CHECK, ROLE_CHECK
 from gabacare.journal.repository import JournalRepository
 from gabacare.journal.services import Journal
@@ -74,8 +75,9 @@ def any_world(request: pytest.FixtureRequest) -> Iterator[World]:
     if request.param == "memory":
         yield _memory_world()
         return
+    from gabacare.accounts.sql import SqlAccountRepository
     from gabacare.journal.db import make_engine
-    from gabacare.journal.sql import SqlAccountRepository, SqlJournalRepository
+    from gabacare.journal.sql import SqlJournalRepository
 
     engine = make_engine(request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url"))
     clock = Clock()
@@ -316,7 +318,7 @@ def test_share_links_are_bounded_revocable_and_owner_only(w: World) -> None:
 
 def _audit_rows(w: World, patient_id: int) -> list[tuple[object, ...]]:
     """Every column of every audit row, read the way an auditor would (raw SQL on SQL stores)."""
-    from gabacare.journal.sql import SqlAccountRepository
+    from gabacare.accounts.sql import SqlAccountRepository
 
     if isinstance(w.repo, SqlAccountRepository):
         from sqlalchemy import text
@@ -408,8 +410,8 @@ def test_composition_shares_one_store_between_journal_and_accounts(sqlite_url: s
 @pytest.mark.parametrize("patient_id", [0, -1, 2**63, 2**70])
 def test_ids_no_database_can_hold_are_denied_like_unknown_ones(patient_id):
     """The web maps AccessDenied to 404; ids beyond a SQL integer must not reach the driver (a 500)."""
+    from gabacare.accounts.model import AccessDenied, Actor
     from gabacare.composition import accounts as open_accounts
-    from gabacare.journal.accounts_model import AccessDenied, Actor
 
     acc = open_accounts("memory://")
     user = acc.sign_up(f"big-ids-{abs(patient_id)}@example.org", "a long enough pass phrase", "Big Ids")

@@ -1,4 +1,4 @@
-"""The audit log's group commit (journal/audit_writer.py): concurrent callers share transactions, every
+"""The audit log's group commit (accounts/audit_writer.py): concurrent callers share transactions, every
 caller gets its own stored row back only once it is written, and a failed write reaches every caller
 of its batch."""
 
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gabacare.journal.audit_writer import GroupCommit
+from gabacare.accounts.audit_writer import GroupCommit
 
 
 class SlowStore:

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
+from gabacare.accounts.model import Actor, User
+from gabacare.accounts.service import Accounts
 from gabacare.app import backup
 from gabacare.app.backup import BackupInputError, BackupTooLarge, KdfParams
-from gabacare.journal.accounts import Accounts
-from gabacare.journal.accounts_model import Actor, User
 from gabacare.journal.model import PlanSpec
 from gabacare.journal.refills import log_pickup, set_lead_days
 from gabacare.journal.services import Journal
@@ -48,8 +48,9 @@ class Site:
 
 
 def _site(url: str, email: str = "ana@example.org") -> Site:
+    from gabacare.accounts.sql import SqlAccountRepository
     from gabacare.journal.db import make_engine, migrate
-    from gabacare.journal.sql import SqlAccountRepository, SqlJournalRepository
+    from gabacare.journal.sql import SqlJournalRepository
 
     engine = make_engine(url)
     migrate(engine)

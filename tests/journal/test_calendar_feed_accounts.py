@@ -8,10 +8,10 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from icalendar import Calendar
 
+from gabacare.accounts.model import AccessDenied, Actor
 from gabacare.interop.ical import event_uid, reminders_ics, slot_uid
 from gabacare.interop.journal_ical import feed_reminders
 from gabacare.journal import settings
-from gabacare.journal.accounts_model import AccessDenied, Actor
 from gabacare.journal.model import PlanSpec
 
 from .test_accounts import PASSWORD, T0, World, _memory_world

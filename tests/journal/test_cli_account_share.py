@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from gabacare.accounts.model import Actor
 from gabacare.cli import app
 from gabacare.composition import accounts as open_accounts
-from gabacare.journal.accounts_model import Actor
 
 runner = CliRunner()
 

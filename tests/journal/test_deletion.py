@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gabacare.journal.accounts_model import AccessDenied, AccountInputError, Actor, User
+from gabacare.accounts.model import AccessDenied, AccountInputError, Actor, User
 from gabacare.journal.errors import UnknownPatientError
 
 from .test_accounts import PASSWORD, World, _memory_world, any_world

@@ -75,8 +75,9 @@ def test_a_0001_journal_upgrades_in_place_and_keeps_every_row(empty_engine: Engi
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from gabacare.journal.accounts import Accounts
-    from gabacare.journal.sql import SqlAccountRepository, SqlJournalRepository
+    from gabacare.accounts.service import Accounts
+    from gabacare.accounts.sql import SqlAccountRepository
+    from gabacare.journal.sql import SqlJournalRepository
 
     _alembic(empty_engine, "upgrade", "0001")
     _fill_at_0001(empty_engine)

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from gabacare.accounts.model import AccessDenied, AccountInputError, Actor, User
 from gabacare.journal import settings as journal_settings
-from gabacare.journal.accounts_model import AccessDenied, AccountInputError, Actor, User
 
 from .test_accounts import PASSWORD, World, _memory_world, any_world
 

@@ -8,8 +8,9 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import event
 
+from gabacare.accounts.sql import SqlAccountRepository
 from gabacare.journal.model import EntryData, NewPatient
-from gabacare.journal.sql import SqlAccountRepository, SqlJournalRepository
+from gabacare.journal.sql import SqlJournalRepository
 
 REC = datetime(2026, 3, 1, 9, 0)
 

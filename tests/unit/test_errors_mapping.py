@@ -139,8 +139,8 @@ def test_interop_errors_sit_on_the_tree() -> None:
 def test_the_tree_itself_gives_the_exit_codes_and_statuses_of_the_journal_errors() -> None:
     # The rule lives in errors.py (a class's cli_exit), not in a face: a damaged journal file is a
     # storage error (503 on the web) that the user must fix (exit 2); refused access is an access error.
+    from gabacare.accounts.model import AccessDenied
     from gabacare.errors import exit_code, http_status
-    from gabacare.journal.accounts_model import AccessDenied
     from gabacare.journal.errors import JournalCorruptError, JournalReadOnlyError
 
     assert (exit_code(JournalCorruptError("damaged")), http_status(JournalCorruptError("damaged"))) == (2, 503)

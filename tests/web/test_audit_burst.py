@@ -1,7 +1,7 @@
 """Audit rows are never lost to a crash: a real server on SQLite answers a burst of concurrent audited
 reads, is killed with SIGKILL in the middle, and every read it answered with 200 has its audit row.
 
-The rows of concurrent requests share transactions (journal/audit_writer.py), but a request answers
+The rows of concurrent requests share transactions (accounts/audit_writer.py), but a request answers
 only after its row is committed, so no acknowledged read can be missing from the log."""
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gabacare.journal.accounts_model import AuditEntry
+from gabacare.accounts.model import AuditEntry
 from gabacare.web.audit_view import FOLD_WITHIN, audit_rows
 
 T0 = datetime(2026, 12, 5, 9, 0, 0)  # stored naive, meaning UTC

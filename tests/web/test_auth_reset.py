@@ -168,7 +168,7 @@ def test_only_a_hash_of_the_code_is_stored(rapp: FastAPI, db_file: Path) -> None
 @given(st.text(alphabet="0123456789ABCDEFGHJKMNPQRSTVWXYZ", min_size=16, max_size=16),
        st.lists(st.sampled_from(["", " ", "-", "  "]), min_size=4, max_size=4), st.booleans())
 def test_a_code_is_read_whatever_its_case_and_separators(code: str, seps: list[str], lower: bool) -> None:
-    from gabacare.journal.accounts import Accounts
+    from gabacare.accounts.service import Accounts
 
     typed = "".join(sep + code[i:i + 4] for sep, i in zip(seps, range(0, 16, 4), strict=True))
     assert Accounts._normal_code(typed.lower() if lower else typed) == code

@@ -12,9 +12,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from gabacare.journal.accounts import Accounts
-from gabacare.journal.accounts_model import AccountInputError
-from gabacare.journal.memory import InMemoryAccountRepository, InMemoryJournalRepository
+from gabacare.accounts.memory import InMemoryAccountRepository
+from gabacare.accounts.model import AccountInputError
+from gabacare.accounts.service import Accounts
+from gabacare.journal.memory import InMemoryJournalRepository
 from gabacare.journal.settings import SESSION_TTL
 from gabacare.web.security import SESSION_COOKIE
 from gabacare.web.settings import SESSION_REMEMBER_TTL, SESSION_RENEW_EVERY
@@ -93,7 +94,7 @@ def test_with_the_box_each_use_moves_the_end_and_renewal_is_hourly_at_most(sapp:
         assert len(renewed) == 1 and f"Max-Age={int(SESSION_REMEMBER_TTL.total_seconds())}" in renewed[0]
         assert "HttpOnly" in renewed[0] and f"{SESSION_COOKIE}={session_id};" in renewed[0]
     accounts = sapp.state.journal_web.accounts()
-    from gabacare.journal.accounts import _digest
+    from gabacare.accounts.service import _digest
 
     end = accounts.repo.get_session(_digest(session_id)).expires_at
     assert end == clock.now + SESSION_REMEMBER_TTL

@@ -25,8 +25,8 @@ import typer
 from gabacare._cli.common import DbOpt, JsonOpt, PatientOpt, emit_json, fail, guard, shown, stdout_console
 
 if TYPE_CHECKING:
-    from gabacare.journal.accounts import Accounts
-    from gabacare.journal.accounts_model import PatientMember, User
+    from gabacare.accounts.model import PatientMember, User
+    from gabacare.accounts.service import Accounts
 
 __all__ = ["register"]
 
@@ -51,7 +51,7 @@ def reset_code(email: EmailOpt, db: DbOpt = None, json_out: JsonOpt = False) -> 
 
 
 class RoleChoice(StrEnum):
-    """What the second account may do (``accounts_model.MemberRole``)."""
+    """What the second account may do (``gabacare.accounts.model.MemberRole``)."""
 
     viewer = "viewer"
     logger = "logger"
@@ -68,7 +68,7 @@ def _member_json(patient_id: int, member: PatientMember, account: User) -> dict[
 
 
 def _member_by_email(accounts: Accounts, owner: User, patient_id: int, email: str) -> tuple[PatientMember, User]:
-    from gabacare.journal.accounts import normalize_email
+    from gabacare.accounts.service import normalize_email
 
     address = normalize_email(email)
     found = [(m, a) for m, a in accounts.members_of(owner, patient_id) if a.email == address]
@@ -82,8 +82,8 @@ def share(patient: PatientOpt, with_email: WithOpt,
                                                    "entries (never the plan, sharing or deletion).")],
           db: DbOpt = None, json_out: JsonOpt = False) -> None:
     """Share a patient with another account, as on the Share page (again: change its role)."""
+    from gabacare.accounts.model import Actor
     from gabacare.composition import accounts as open_accounts
-    from gabacare.journal.accounts_model import Actor
 
     with guard():
         accounts = open_accounts(db)
@@ -99,8 +99,8 @@ def share(patient: PatientOpt, with_email: WithOpt,
 
 def unshare(patient: PatientOpt, with_email: WithOpt, db: DbOpt = None, json_out: JsonOpt = False) -> None:
     """Stop sharing a patient with that account: its access ends at once."""
+    from gabacare.accounts.model import Actor
     from gabacare.composition import accounts as open_accounts
-    from gabacare.journal.accounts_model import Actor
 
     with guard():
         accounts = open_accounts(db)

@@ -47,9 +47,9 @@ def backup(
 ) -> None:
     """Write an encrypted backup of everything an account owns (patients, entries, plans, questionnaires)."""
     with guard():
+        from gabacare.accounts.model import Actor
         from gabacare.app.backup import account_by_email, make_backup
         from gabacare.composition import accounts, journal
-        from gabacare.journal.accounts_model import Actor
 
         accs = accounts(db)
         user = account_by_email(accs, account)
@@ -80,9 +80,9 @@ def restore(
 ) -> None:
     """Restore an encrypted backup into an account: patients are created (or matched), entries added once."""
     with guard():
+        from gabacare.accounts.model import Actor
         from gabacare.app.backup import MAX_BACKUP_BYTES, account_by_email, restore_backup
         from gabacare.composition import accounts, journal
-        from gabacare.journal.accounts_model import Actor
 
         accs = accounts(db)
         user = account_by_email(accs, account)

@@ -505,8 +505,8 @@ def log_delete(
 
 def _audit(db: str | None, action: Literal["update", "delete"], patient: int, entry_id: int) -> None:
     """The audit row of a change made on the command line (the local operator; ids only)."""
+    from gabacare.accounts.model import Actor
     from gabacare.composition import accounts
-    from gabacare.journal.accounts_model import Actor
 
     accounts(db).audit(Actor.cli(), action, patient, "entry", entry_id)
 

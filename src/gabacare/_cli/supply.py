@@ -84,8 +84,8 @@ def log_pickup_delete(
     json_out: JsonOpt = False,
 ) -> None:
     """Delete a pick-up logged by mistake: it is no longer counted (for good; audited)."""
+    from gabacare.accounts.model import Actor
     from gabacare.composition import accounts
-    from gabacare.journal.accounts_model import Actor
     from gabacare.journal.refills import delete_pickup
 
     with _guard():

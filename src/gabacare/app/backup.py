@@ -8,8 +8,8 @@ JSON document:
   {"name", "birth_date", "sex", "weight_kg"}, "settings": {"refill_lead_days"}, "journal": "<text>"},
   ...]}``. ``settings`` are the patient's own choices kept outside the journal (the refill reminder's
   lead time, null when the patient kept the default; optional when reading). Each ``journal`` is the
-  patient's journal export exactly as :mod:`gabacare.journal.transfer` writes it in JSON (plans as
-  their specs, entries with their ``uid``, current version, slot and as-needed flag, questionnaires
+  patient's journal export exactly as :mod:`gabacare.journal.transfer` writes it in JSON (plans with
+  their specs and their records as made, entries with their ``uid``, current version, slot and as-needed flag, questionnaires
   with their answers and ``uid``, and whatever else the export carries, such as pick-ups of pills):
   the backup reuses that format and its import rather than a second one. It never holds a password
   hash, a session, an API token, a share link, a calendar feed or the audit log. An entry's earlier
@@ -57,8 +57,8 @@ from gabacare.errors import InputError
 from gabacare.journal import settings as journal_settings
 
 if TYPE_CHECKING:
-    from gabacare.journal.accounts import Accounts
-    from gabacare.journal.accounts_model import Actor, User
+    from gabacare.accounts.model import Actor, User
+    from gabacare.accounts.service import Accounts
     from gabacare.journal.model import NewPatient, Patient
     from gabacare.journal.services import Journal
 
@@ -249,7 +249,7 @@ class BackupMade:
 
 def account_by_email(accounts: Accounts, email: str) -> User:
     """The account with that e-mail (for the local command line), or ``BackupInputError``."""
-    from gabacare.journal.accounts import normalize_email
+    from gabacare.accounts.service import normalize_email
 
     found = accounts.repo.find_user(normalize_email(email))
     if found is None:

@@ -1,6 +1,6 @@
 """Deleting a patient from the local journal on the command line (``gabacare patient delete``).
 
-The web and the API delete through :meth:`gabacare.journal.accounts.Accounts.delete_patient`, which
+The web and the API delete through :meth:`gabacare.accounts.service.Accounts.delete_patient`, which
 needs the owning account. The command line acts as the ``cli`` actor: the machine's own operator, who
 holds the database file and may already read and change every patient in it (``patient list``,
 ``log``, ``export``). The same safeguards apply: the patient's name must be typed to confirm (spacing
@@ -15,10 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from gabacare.journal.accounts_model import AccountInputError, Actor
+from gabacare.accounts.model import AccountInputError, Actor
 
 if TYPE_CHECKING:
-    from gabacare.journal.accounts import Accounts
+    from gabacare.accounts.service import Accounts
     from gabacare.journal.services import Journal
 
 __all__ = ["Removed", "delete_patient_locally"]
@@ -46,8 +46,9 @@ def delete_patient_locally(journal: Journal, accounts: Accounts, patient_id: int
 
     The name must match, spacing and letter case aside:
 
-    >>> from gabacare.journal.accounts import Accounts
-    >>> from gabacare.journal.memory import InMemoryAccountRepository, InMemoryJournalRepository
+    >>> from gabacare.accounts.service import Accounts
+    >>> from gabacare.accounts.memory import InMemoryAccountRepository
+    >>> from gabacare.journal.memory import InMemoryJournalRepository
     >>> from gabacare.journal.services import Journal
     >>> mem = InMemoryJournalRepository()
     >>> journal, accounts = Journal(mem), Accounts(InMemoryAccountRepository(mem))

@@ -268,7 +268,7 @@ MEMBER_ROLE_CHECK = "role IN ('viewer', 'logger')"
 
 class PatientMemberRow(Base):
     """A patient shared with a second account (migration 0011): one row per (patient, account), the
-    primary key; ``role`` says what it may do (``accounts_model.MemberRole``)."""
+    primary key; ``role`` says what it may do (``gabacare.accounts.model.MemberRole``)."""
 
     __tablename__ = "patient_members"
     __table_args__ = (CheckConstraint(MEMBER_ROLE_CHECK, name="role"),)

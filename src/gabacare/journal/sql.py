@@ -1,6 +1,6 @@
-"""The SQL journal and account repositories (SQLAlchemy 2): SQLite by default, PostgreSQL through psycopg 3.
+"""The SQL journal repository (SQLAlchemy 2): SQLite by default, PostgreSQL through psycopg 3.
 
-:class:`SqlAccountRepository` runs on the same engine as :class:`SqlJournalRepository` (one store).
+The account adapter (:mod:`gabacare.accounts.sql`) runs on the same engine (one store).
 
 Every public method runs in one transaction (``Session.begin()``); ``add_batch`` writes plans and
 entries in chunks inside a single transaction, so a crash part-way leaves nothing behind.
@@ -18,29 +18,11 @@ from datetime import datetime
 from itertools import islice
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Table, delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from gabacare.journal import settings
-from gabacare.journal.account_repository import AccountRepository
-from gabacare.journal.accounts_model import (
-    ActorKind,
-    ApiToken,
-    AuditAction,
-    AuditEntry,
-    CalendarFeed,
-    EmailTakenError,
-    MemberRole,
-    NewAuditEntry,
-    NewUser,
-    PatientMember,
-    ResourceKind,
-    Role,
-    ShareLink,
-    User,
-)
-from gabacare.journal.accounts_model import Session as SignInSession
 from gabacare.journal.errors import JournalError, JournalStorageError, UnknownEntryError, UnknownPatientError
 from gabacare.journal.model import (
     DOSE_STATUSES,
@@ -62,21 +44,14 @@ from gabacare.journal.model import (
     StoredQuestionnaire,
 )
 from gabacare.journal.orm import (
-    ApiTokenRow,
-    AuditRow,
-    CalendarFeedRow,
     EntryRevisionRow,
     EntryRow,
-    PatientMemberRow,
     PatientRow,
     PickUpRow,
     PlanDoseRow,
     PlanRow,
     QuestionnaireRow,
-    SessionRow,
-    ShareLinkRow,
     SupplySettingsRow,
-    UserRow,
 )
 from gabacare.journal.pickups import NewPickUp, StoredPickUp
 from gabacare.journal.plan_record import PlanRecord
@@ -85,7 +60,7 @@ from gabacare.journal.repository import BatchEntry, BatchPickUp, BatchQuestionna
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine, RowMapping
 
-__all__ = ["SqlAccountRepository", "SqlJournalRepository"]
+__all__ = ["SqlJournalRepository"]
 
 _Status = DoseStatus | None
 _ENTRIES = cast(Table, EntryRow.__table__)
@@ -609,371 +584,6 @@ class SqlJournalRepository(JournalRepository):
             n = s.scalar(select(func.count()).select_from(EntryRow)
                          .where(EntryRow.patient_id == patient_id, EntryRow.deleted_at.is_(None)))
             return int(n or 0)
-
-    def close(self) -> None:
-        self.engine.dispose()
-
-
-def _user(row: UserRow) -> User:
-    return User(row.id, row.email, row.display_name, cast(Role, row.role), row.created_at, row.disabled)
-
-
-def _session(row: SessionRow) -> SignInSession:
-    return SignInSession(row.id_hash, row.user_id, row.created_at, row.expires_at, row.revoked_at)
-
-
-def _token(row: ApiTokenRow) -> ApiToken:
-    return ApiToken(row.id, row.user_id, row.name, row.token_hash, row.created_at, row.last_used_at, row.revoked_at)
-
-
-def _link(row: ShareLinkRow) -> ShareLink:
-    return ShareLink(row.id, row.patient_id, row.created_by, row.token_hash, row.created_at, row.expires_at,
-                     row.revoked_at)
-
-
-def _member(row: PatientMemberRow) -> PatientMember:
-    return PatientMember(row.patient_id, row.user_id, cast(MemberRole, row.role), row.created_at, row.created_by)
-
-
-def _feed(row: CalendarFeedRow) -> CalendarFeed:
-    return CalendarFeed(row.id, row.patient_id, row.created_by, row.token_hash, row.created_at, row.revoked_at)
-
-
-def _audit(row: AuditRow) -> AuditEntry:
-    return AuditEntry(row.at, cast(ActorKind, row.actor_kind), row.actor_id, cast(AuditAction, row.action),
-                      row.patient_id, cast(ResourceKind, row.resource_kind), row.resource_id, id=row.id)
-
-
-class SqlAccountRepository(AccountRepository):
-    """Accounts on the journal's engine (the schema of migration 0002)."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self._reader = _reader(engine)
-
-    def _tx(self) -> AbstractContextManager[Session]:
-        return _transaction(self.engine)
-
-    def _read(self) -> AbstractContextManager[Session]:
-        return _read_session(self.engine, self._reader)
-
-    # -- users ------------------------------------------------------------------------------------
-    def add_user(self, user: NewUser, *, created_at: datetime) -> User:
-        with self._tx() as s:
-            if s.scalar(select(UserRow.id).where(UserRow.email == user.email)) is not None:
-                raise EmailTakenError()
-            row = UserRow(email=user.email, display_name=user.display_name, role=user.role,
-                          password_hash=user.password_hash, created_at=created_at, disabled=False)
-            s.add(row)
-            try:
-                s.flush()
-            except IntegrityError:  # a concurrent sign-up with the same e-mail won the race
-                raise EmailTakenError() from None
-            return _user(row)
-
-    def get_user(self, user_id: int) -> User | None:
-        with self._read() as s:
-            row = s.get(UserRow, user_id) if _storable(user_id) else None
-            return None if row is None else _user(row)
-
-    def find_user(self, email: str) -> tuple[User, str] | None:
-        with self._read() as s:
-            row = s.scalars(select(UserRow).where(UserRow.email == email)).first()
-            return None if row is None else (_user(row), row.password_hash)
-
-    def set_password_hash(self, user_id: int, password_hash: str) -> None:
-        with self._tx() as s:
-            s.execute(update(UserRow).where(UserRow.id == user_id).values(password_hash=password_hash))
-
-    def set_disabled(self, user_id: int, disabled: bool) -> None:
-        with self._tx() as s:
-            s.execute(update(UserRow).where(UserRow.id == user_id).values(disabled=disabled))
-
-    # -- sessions ---------------------------------------------------------------------------------
-    def add_session(self, session: SignInSession) -> None:
-        with self._tx() as s:
-            s.add(SessionRow(id_hash=session.id_hash, user_id=session.user_id, created_at=session.created_at,
-                             expires_at=session.expires_at, revoked_at=session.revoked_at))
-
-    def get_session(self, id_hash: str) -> SignInSession | None:
-        with self._read() as s:
-            row = s.get(SessionRow, id_hash)
-            return None if row is None else _session(row)
-
-    def revoke_session(self, id_hash: str, *, at: datetime) -> None:
-        with self._tx() as s:
-            s.execute(update(SessionRow).where(SessionRow.id_hash == id_hash, SessionRow.revoked_at.is_(None))
-                      .values(revoked_at=at))
-
-    def revoke_sessions_of(self, user_id: int, *, at: datetime) -> int:
-        with self._tx() as s:
-            done = s.execute(update(SessionRow).where(SessionRow.user_id == user_id, SessionRow.revoked_at.is_(None))
-                             .values(revoked_at=at))
-            return int(cast(Any, done).rowcount)
-
-    def extend_session(self, id_hash: str, expires_at: datetime) -> None:
-        with self._tx() as s:
-            s.execute(update(SessionRow).where(SessionRow.id_hash == id_hash, SessionRow.revoked_at.is_(None))
-                      .values(expires_at=expires_at))
-
-    # -- password-reset codes ---------------------------------------------------------------------
-    # Kept in the single-use list of migration 0005 (web_seen_jti: a hash and an expiry, which is all a
-    # code needs), so no migration. The hash Accounts passes starts with "r:", which no SHA-256 hex
-    # digest of a CDS token id does: a token id can never be made to look like a code.
-    def add_reset_code(self, code_hash: str, expires_at: datetime) -> None:
-        from datetime import UTC
-
-        from gabacare.journal.orm import WEB_SEEN_JTI
-
-        with self._tx() as s:
-            s.execute(insert(WEB_SEEN_JTI).values(jti_digest=code_hash,
-                                                  expires_at=expires_at.replace(tzinfo=UTC).timestamp()))
-
-    def take_reset_code(self, code_hash: str, *, now: datetime) -> bool:
-        from datetime import UTC
-
-        from gabacare.journal.orm import WEB_SEEN_JTI
-
-        t = WEB_SEEN_JTI
-        with self._tx() as s:
-            now_s = now.replace(tzinfo=UTC).timestamp()
-            done = s.execute(delete(t).where(t.c.jti_digest == code_hash, t.c.expires_at > now_s))
-            s.execute(delete(t).where(t.c.jti_digest.like("r:%"), t.c.expires_at <= now_s))  # spent codes go
-            return int(cast(Any, done).rowcount) == 1
-
-    # -- API tokens -------------------------------------------------------------------------------
-    def add_token(self, user_id: int, name: str, token_hash: str, *, created_at: datetime) -> ApiToken:
-        with self._tx() as s:
-            row = ApiTokenRow(user_id=user_id, name=name, token_hash=token_hash, created_at=created_at)
-            s.add(row)
-            s.flush()
-            return _token(row)
-
-    def find_token(self, token_hash: str) -> ApiToken | None:
-        with self._read() as s:
-            row = s.scalars(select(ApiTokenRow).where(ApiTokenRow.token_hash == token_hash)).first()
-            return None if row is None else _token(row)
-
-    def get_token(self, token_id: int) -> ApiToken | None:
-        with self._read() as s:
-            row = s.get(ApiTokenRow, token_id) if _storable(token_id) else None
-            return None if row is None else _token(row)
-
-    def list_tokens(self, user_id: int) -> list[ApiToken]:
-        with self._read() as s:
-            q = select(ApiTokenRow).where(ApiTokenRow.user_id == user_id).order_by(ApiTokenRow.id)
-            return [_token(r) for r in s.scalars(q)]
-
-    def touch_token(self, token_id: int, *, at: datetime) -> None:
-        with self._tx() as s:
-            s.execute(update(ApiTokenRow).where(ApiTokenRow.id == token_id).values(last_used_at=at))
-
-    def revoke_token(self, token_id: int, *, at: datetime) -> None:
-        with self._tx() as s:
-            s.execute(update(ApiTokenRow).where(ApiTokenRow.id == token_id, ApiTokenRow.revoked_at.is_(None))
-                      .values(revoked_at=at))
-
-    # -- ownership --------------------------------------------------------------------------------
-    def add_owned_patient(self, owner_user_id: int, patient: NewPatient, *, created_at: datetime) -> Patient:
-        with self._tx() as s:
-            row = PatientRow(name=patient.name, birth_date=patient.birth_date, sex=patient.sex,
-                             weight_kg=patient.weight_kg, created_at=created_at, owner_user_id=owner_user_id)
-            s.add(row)
-            s.flush()
-            return _patient(row)
-
-    def patient_owner(self, patient_id: int) -> int | None:
-        with self._read() as s:
-            return SqlJournalRepository._check_patient(s, patient_id).owner_user_id
-
-    def claim_patient(self, patient_id: int, owner_user_id: int) -> int:
-        with self._tx() as s:
-            SqlJournalRepository._check_patient(s, patient_id)
-            # one conditional UPDATE: two claims racing cannot both win
-            s.execute(update(PatientRow).where(PatientRow.id == patient_id, PatientRow.owner_user_id.is_(None))
-                      .values(owner_user_id=owner_user_id))
-            owner = s.scalar(select(PatientRow.owner_user_id).where(PatientRow.id == patient_id))
-            return int(cast(int, owner))
-
-    def list_patients_of(self, owner_user_id: int) -> list[Patient]:
-        with self._read() as s:
-            q = select(PatientRow).where(PatientRow.owner_user_id == owner_user_id).order_by(PatientRow.id)
-            return [_patient(r) for r in s.scalars(q)]
-
-    # -- members ----------------------------------------------------------------------------------
-    def add_member(self, member: PatientMember) -> PatientMember:
-        with self._tx() as s:
-            SqlJournalRepository._check_patient(s, member.patient_id)
-            row = s.get(PatientMemberRow, (member.patient_id, member.user_id))
-            if row is None:
-                row = PatientMemberRow(patient_id=member.patient_id, user_id=member.user_id, role=member.role,
-                                       created_at=member.created_at, created_by=member.created_by)
-                s.add(row)
-            else:  # a new role for an account that has one: the pair stays one row
-                row.role, row.created_at, row.created_by = member.role, member.created_at, member.created_by
-            s.flush()
-            return _member(row)
-
-    def remove_member(self, patient_id: int, user_id: int) -> bool:
-        with self._tx() as s:
-            done = s.execute(delete(PatientMemberRow).where(PatientMemberRow.patient_id == patient_id,
-                                                            PatientMemberRow.user_id == user_id))
-            return bool(cast(Any, done).rowcount)
-
-    def list_members(self, patient_id: int) -> list[PatientMember]:
-        with self._read() as s:
-            q = (select(PatientMemberRow).where(PatientMemberRow.patient_id == patient_id)
-                 .order_by(PatientMemberRow.created_at, PatientMemberRow.user_id))
-            return [_member(r) for r in s.scalars(q)]
-
-    def member_role(self, patient_id: int, user_id: int) -> MemberRole | None:
-        if not (_storable(patient_id) and _storable(user_id)):
-            return None
-        with self._read() as s:
-            role = s.scalar(select(PatientMemberRow.role).where(PatientMemberRow.patient_id == patient_id,
-                                                                 PatientMemberRow.user_id == user_id))
-            return None if role is None else cast(MemberRole, role)
-
-    def list_shared_with(self, user_id: int) -> list[tuple[Patient, MemberRole]]:
-        with self._read() as s:
-            q = (select(PatientRow, PatientMemberRow.role)
-                 .join(PatientMemberRow, PatientMemberRow.patient_id == PatientRow.id)
-                 .where(PatientMemberRow.user_id == user_id).order_by(PatientRow.id))
-            return [(_patient(p), cast(MemberRole, role)) for p, role in s.execute(q)]
-
-    # -- share links ------------------------------------------------------------------------------
-    def add_share_link(
-        self, patient_id: int, *, created_by: int, token_hash: str, created_at: datetime, expires_at: datetime
-    ) -> ShareLink:
-        with self._tx() as s:
-            SqlJournalRepository._check_patient(s, patient_id)
-            row = ShareLinkRow(patient_id=patient_id, created_by=created_by, token_hash=token_hash,
-                               created_at=created_at, expires_at=expires_at)
-            s.add(row)
-            s.flush()
-            return _link(row)
-
-    def find_share_link(self, token_hash: str) -> ShareLink | None:
-        with self._read() as s:
-            row = s.scalars(select(ShareLinkRow).where(ShareLinkRow.token_hash == token_hash)).first()
-            return None if row is None else _link(row)
-
-    def get_share_link(self, link_id: int) -> ShareLink | None:
-        with self._read() as s:
-            row = s.get(ShareLinkRow, link_id) if _storable(link_id) else None
-            return None if row is None else _link(row)
-
-    def list_share_links(self, patient_id: int) -> list[ShareLink]:
-        with self._read() as s:
-            SqlJournalRepository._check_patient(s, patient_id)
-            q = select(ShareLinkRow).where(ShareLinkRow.patient_id == patient_id).order_by(ShareLinkRow.id)
-            return [_link(r) for r in s.scalars(q)]
-
-    def revoke_share_link(self, link_id: int, *, at: datetime) -> None:
-        with self._tx() as s:
-            s.execute(update(ShareLinkRow).where(ShareLinkRow.id == link_id, ShareLinkRow.revoked_at.is_(None))
-                      .values(revoked_at=at))
-
-    # -- calendar feeds ---------------------------------------------------------------------------
-    @staticmethod
-    def _revoke_feeds(s: Session, patient_id: int, at: datetime) -> list[int]:
-        live = list(s.scalars(select(CalendarFeedRow.id).where(CalendarFeedRow.patient_id == patient_id,
-                                                                CalendarFeedRow.revoked_at.is_(None))))
-        if live:
-            s.execute(update(CalendarFeedRow).where(CalendarFeedRow.id.in_(live)).values(revoked_at=at))
-        return live
-
-    def add_calendar_feed(self, patient_id: int, *, created_by: int, token_hash: str, created_at: datetime) -> CalendarFeed:
-        with self._tx() as s:
-            SqlJournalRepository._check_patient(s, patient_id)
-            # NOTE: lock the patient row (PostgreSQL; SQLite serialises writers anyway) so two rotations
-            # racing cannot both leave a live feed.
-            s.execute(select(PatientRow.id).where(PatientRow.id == patient_id).with_for_update())
-            self._revoke_feeds(s, patient_id, created_at)
-            row = CalendarFeedRow(patient_id=patient_id, created_by=created_by, token_hash=token_hash,
-                                  created_at=created_at)
-            s.add(row)
-            s.flush()
-            return _feed(row)
-
-    def find_calendar_feed(self, token_hash: str) -> CalendarFeed | None:
-        with self._read() as s:
-            row = s.scalars(select(CalendarFeedRow).where(CalendarFeedRow.token_hash == token_hash)).first()
-            return None if row is None else _feed(row)
-
-    def live_calendar_feed(self, patient_id: int) -> CalendarFeed | None:
-        with self._read() as s:
-            row = s.scalars(select(CalendarFeedRow).where(CalendarFeedRow.patient_id == patient_id,
-                                                          CalendarFeedRow.revoked_at.is_(None))
-                            .order_by(CalendarFeedRow.id.desc())).first()
-            return None if row is None else _feed(row)
-
-    def revoke_calendar_feeds(self, patient_id: int, *, at: datetime) -> list[int]:
-        with self._tx() as s:
-            return self._revoke_feeds(s, patient_id, at)
-
-    # -- deletion -----------------------------------------------------------------------------------
-    @staticmethod
-    def _delete_patient_rows(s: Session, patient_ids: list[int]) -> None:
-        # NOTE: child rows are deleted explicitly, children first, rather than left to ON DELETE CASCADE:
-        # SQLite enforces foreign keys only when a connection turns them on, and the result must not
-        # depend on that. ``audit_log`` is deliberately absent: its rows outlive the patient.
-        if not patient_ids:
-            return
-        entry_ids = select(EntryRow.id).where(EntryRow.patient_id.in_(patient_ids))
-        plan_ids = select(PlanRow.id).where(PlanRow.patient_id.in_(patient_ids))
-        s.execute(delete(EntryRevisionRow).where(EntryRevisionRow.entry_id.in_(entry_ids)))
-        s.execute(delete(EntryRow).where(EntryRow.patient_id.in_(patient_ids)))
-        s.execute(delete(PlanDoseRow).where(PlanDoseRow.plan_id.in_(plan_ids)))
-        s.execute(delete(PlanRow).where(PlanRow.patient_id.in_(patient_ids)))
-        s.execute(delete(QuestionnaireRow).where(QuestionnaireRow.patient_id.in_(patient_ids)))
-        s.execute(delete(PickUpRow).where(PickUpRow.patient_id.in_(patient_ids)))
-        s.execute(delete(SupplySettingsRow).where(SupplySettingsRow.patient_id.in_(patient_ids)))
-        s.execute(delete(ShareLinkRow).where(ShareLinkRow.patient_id.in_(patient_ids)))
-        s.execute(delete(CalendarFeedRow).where(CalendarFeedRow.patient_id.in_(patient_ids)))
-        s.execute(delete(PatientMemberRow).where(PatientMemberRow.patient_id.in_(patient_ids)))
-        s.execute(delete(PatientRow).where(PatientRow.id.in_(patient_ids)))
-
-    def delete_patient(self, patient_id: int) -> None:
-        with self._tx() as s:
-            SqlJournalRepository._check_patient(s, patient_id)
-            self._delete_patient_rows(s, [patient_id])
-
-    def delete_user(self, user_id: int) -> None:
-        with self._tx() as s:
-            owned = list(s.scalars(select(PatientRow.id).where(PatientRow.owner_user_id == user_id)))
-            self._delete_patient_rows(s, owned)
-            s.execute(delete(ShareLinkRow).where(ShareLinkRow.created_by == user_id))
-            s.execute(delete(CalendarFeedRow).where(CalendarFeedRow.created_by == user_id))
-            s.execute(delete(PatientMemberRow).where((PatientMemberRow.user_id == user_id)
-                                                     | (PatientMemberRow.created_by == user_id)))
-            s.execute(delete(SessionRow).where(SessionRow.user_id == user_id))
-            s.execute(delete(ApiTokenRow).where(ApiTokenRow.user_id == user_id))
-            s.execute(delete(UserRow).where(UserRow.id == user_id))
-
-    # -- audit ------------------------------------------------------------------------------------
-    def append_audit(self, entry: NewAuditEntry) -> AuditEntry:
-        with self._tx() as s:
-            row = AuditRow(at=entry.at, actor_kind=entry.actor_kind, actor_id=entry.actor_id, action=entry.action,
-                           patient_id=entry.patient_id, resource_kind=entry.resource_kind,
-                           resource_id=entry.resource_id)
-            s.add(row)
-            s.flush()
-            return _audit(row)
-
-    def append_audits(self, entries: Sequence[NewAuditEntry]) -> list[AuditEntry]:
-        with self._tx() as s:
-            rows = [AuditRow(at=e.at, actor_kind=e.actor_kind, actor_id=e.actor_id, action=e.action,
-                             patient_id=e.patient_id, resource_kind=e.resource_kind, resource_id=e.resource_id)
-                    for e in entries]
-            s.add_all(rows)
-            s.flush()
-            return [_audit(r) for r in rows]
-
-    def list_audit(self, patient_id: int) -> list[AuditEntry]:
-        with self._read() as s:
-            return [_audit(r) for r in s.scalars(select(AuditRow).where(AuditRow.patient_id == patient_id)
-                                                 .order_by(AuditRow.id))]
 
     def close(self) -> None:
         self.engine.dispose()

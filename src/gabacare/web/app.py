@@ -7,7 +7,7 @@ Seams for later work (journal, accounts):
   (:class:`CsrfSigner`, made once by :func:`gabacare.web.auth.install`), ``app.state.signin_limiter`` and ``address_limiter`` (a
   :class:`SignInRateLimiter`, or its database twin when a database is named: see
   :mod:`gabacare.web.shared_state`). Password
-  hashing belongs to :class:`gabacare.journal.accounts.Accounts`.
+  hashing belongs to :class:`gabacare.accounts.service.Accounts`.
 * :mod:`gabacare.web.deps`: ``get_current_user`` / ``require_user`` and the ``app.state.auth``
   backend they ask; a journal-backed backend replaces the anonymous one.
 * ``create_app(settings, routers=[...])``: extra routers (pages or ``/api/v1/patients``) are

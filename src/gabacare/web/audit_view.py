@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from gabacare.journal.accounts_model import AuditEntry
+    from gabacare.accounts.model import AuditEntry
 
 __all__ = ["FOLD_WITHIN", "AuditRow", "audit_rows"]
 

@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-    from gabacare.journal.accounts import Accounts
+    from gabacare.accounts.service import Accounts
     from gabacare.journal.services import Journal
     from gabacare.web.settings import WebSettings
 
@@ -106,7 +106,7 @@ class JournalWeb:
 
 def known_id(value: int) -> int:
     """``value`` if it could be a stored id, else ``AccessDenied`` (a 404, like any unknown id)."""
-    from gabacare.journal.accounts_model import AccessDenied
+    from gabacare.accounts.model import AccessDenied
     from gabacare.journal.model import MAX_ROW_ID
 
     if not 0 < value <= MAX_ROW_ID:
@@ -134,7 +134,7 @@ class JournalAuth:
 
     @staticmethod
     def _find(request: Request) -> CurrentUser | None:
-        from gabacare.journal.accounts_model import Actor
+        from gabacare.accounts.model import Actor
 
         if request.headers.get("authorization"):
             token = bearer_token(request)
@@ -236,7 +236,7 @@ def sign_up_page(request: Request) -> Response:
 
 @router.post("/account/sign-up", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
 def sign_up(request: Request, email: Text = "", password: Text = "", display_name: Text = "") -> Response:
-    from gabacare.journal.accounts_model import AccountInputError, EmailTakenError
+    from gabacare.accounts.model import AccountInputError, EmailTakenError
     from gabacare.journal.settings import SESSION_TTL
 
     accounts = journal_web(request).accounts()
@@ -372,7 +372,7 @@ def reset_page(request: Request) -> Response:
 def reset(request: Request, email: Text = "", code: Text = "", new: Text = "", repeat: Text = "") -> Response:
     """Set a new password with a one-time code (``Accounts.reset_password``): counted by the sign-in
     limiters like a password, every session of the account ended, this browser signed in."""
-    from gabacare.journal.accounts_model import AccountInputError
+    from gabacare.accounts.model import AccountInputError
     from gabacare.journal.settings import SESSION_TTL
 
     attempt, wait = _charge_attempt(request, email)
@@ -431,7 +431,7 @@ def password_change(request: Request, current: Text = "", new: Text = "", repeat
                     user: CurrentUser = Depends(page_user)) -> Response:
     """Change the password: the current one is checked, every other session ends, and this browser
     gets a fresh session (so a stolen session cookie stops working too)."""
-    from gabacare.journal.accounts_model import AccountInputError
+    from gabacare.accounts.model import AccountInputError
     from gabacare.journal.settings import SESSION_TTL
 
     accounts = journal_web(request).accounts()
@@ -465,7 +465,7 @@ def tokens_page(request: Request, user: CurrentUser = Depends(page_user)) -> Res
 
 @router.post("/account/tokens", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
 def token_create(request: Request, name: Text = "", user: CurrentUser = Depends(page_user)) -> Response:
-    from gabacare.journal.accounts_model import AccountInputError
+    from gabacare.accounts.model import AccountInputError
 
     try:
         secret, _token = journal_web(request).accounts().create_api_token(user.account, name)
@@ -498,7 +498,7 @@ def delete_page(request: Request, user: CurrentUser = Depends(page_user)) -> Res
 def delete_account(request: Request, password: Text = "", user: CurrentUser = Depends(page_user)) -> Response:
     """Delete the account (``Accounts.delete_account``), sign this browser out and go home with a message;
     a wrong password answers 422 and nothing is deleted."""
-    from gabacare.journal.accounts_model import AccountInputError
+    from gabacare.accounts.model import AccountInputError
 
     accounts = journal_web(request).accounts()
     try:
@@ -515,7 +515,7 @@ def delete_account(request: Request, password: Text = "", user: CurrentUser = De
 # -- wiring -------------------------------------------------------------------------------------
 
 def _install_problem_handlers(app: FastAPI) -> None:
-    from gabacare.journal.accounts_model import AccessDenied
+    from gabacare.accounts.model import AccessDenied
     from gabacare.journal.errors import JournalInputError, UnknownEntryError, UnknownPatientError, UnknownPickUpError
     from gabacare.web.problems import PROBLEM_TYPES, problem_response, wants_html
 

@@ -27,9 +27,9 @@ class CurrentUser:
     """Who is making the request: the account's integer id, a display name and a role.
 
     ``read_only`` is True for a clinician viewing a patient through a share link. ``actor`` is the
-    :class:`gabacare.journal.accounts_model.Actor` the access checks and the audit log use (the
+    :class:`gabacare.accounts.model.Actor` the access checks and the audit log use (the
     account itself, or the API token it came through); ``account`` is the stored
-    :class:`gabacare.journal.accounts_model.User`. Both are None for users made up in tests.
+    :class:`gabacare.accounts.model.User`. Both are None for users made up in tests.
     """
 
     id: int

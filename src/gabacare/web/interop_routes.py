@@ -9,7 +9,7 @@ route                                              answer                       
 =================================================  ==========================================  ===================
 
 Both need a signed-in user (:func:`gabacare.web.deps.require_user`: session cookie or bearer token)
-with read access to the patient (:meth:`gabacare.journal.accounts.Accounts.require_access`); another
+with read access to the patient (:meth:`gabacare.accounts.service.Accounts.require_access`); another
 person's patient and an unknown id alike answer 404, so ids cannot be probed. Each download is
 written to the audit log as an ``export`` of the patient. Nothing here logs journal contents.
 """
@@ -27,7 +27,7 @@ from gabacare.web.problems import ProblemError
 from gabacare.web.schemas import Problem
 
 if TYPE_CHECKING:
-    from gabacare.journal.accounts_model import Actor
+    from gabacare.accounts.model import Actor
     from gabacare.journal.services import Journal
 
 __all__ = ["REMINDER_DAYS_MAX", "api_router", "page_router", "router"]
@@ -50,7 +50,7 @@ def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 def _actor(user: CurrentUser) -> Actor:
     """The journal's view of the web user: the backend may attach its own ``actor`` (token, share link)."""
-    from gabacare.journal.accounts_model import Actor
+    from gabacare.accounts.model import Actor
 
     found = getattr(user, "actor", None)
     if isinstance(found, Actor):
@@ -65,7 +65,7 @@ def _actor(user: CurrentUser) -> Actor:
 def _open(request: Request, user: CurrentUser, patient_id: int) -> tuple[Journal, Actor, Any]:
     """The journal, the actor and the account service, once the actor may read ``patient_id`` (else 404)."""
     from gabacare import composition
-    from gabacare.journal.accounts_model import AccessDenied
+    from gabacare.accounts.model import AccessDenied
     from gabacare.journal.errors import UnknownPatientError
 
     db = getattr(request.app.state.settings, "db", None)

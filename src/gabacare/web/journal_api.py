@@ -49,8 +49,8 @@ from gabacare.web.serialize import jsonable
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from gabacare.journal.accounts import Accounts
-    from gabacare.journal.accounts_model import Actor, AuditAction, ResourceKind
+    from gabacare.accounts.model import Actor, AuditAction, ResourceKind
+    from gabacare.accounts.service import Accounts
     from gabacare.journal.model import Entry, EntryData, InvalidEntry, Patient
     from gabacare.journal.services import Journal
 
@@ -421,7 +421,7 @@ def delete_patient(request: Request, patient_id: int, user: User, body: PatientD
     (``Accounts.delete_patient``; ``gabacare patient delete``). ``confirm`` (JSON body or query) must be
     the patient's name: otherwise 422 and nothing changes. 204 when deleted; another account's patient
     or an unknown id: 404, untouched. Audited (each revoked link or feed, then the deletion)."""
-    from gabacare.journal.accounts_model import AccountInputError
+    from gabacare.accounts.model import AccountInputError
 
     typed = body.confirm if body is not None else confirm
     if typed is None:

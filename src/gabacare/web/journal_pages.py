@@ -55,8 +55,8 @@ from gabacare.web.security import require_csrf
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from gabacare.journal.accounts import Accounts
-    from gabacare.journal.accounts_model import Actor, AuditAction, ResourceKind
+    from gabacare.accounts.model import Actor, AuditAction, ResourceKind
+    from gabacare.accounts.service import Accounts
     from gabacare.journal.model import Entry, EntryData, Patient
     from gabacare.journal.services import Journal
 
@@ -87,7 +87,7 @@ class View:
     # The signed-in account's patients, asked only when a page's header draws the patient switcher.
     account_patients: Callable[[], Sequence[Patient]] | None = field(default=None, compare=False, repr=False)
     # "viewer" or "logger" when the patient is shared with the signed-in account; None for the owner
-    # and for a share link (accounts_model.MemberRole).
+    # and for a share link (gabacare.accounts.model.MemberRole).
     role: str | None = None
 
     @property
@@ -889,7 +889,7 @@ def share_create(request: Request, patient_id: int, days: Text = "7", user: Curr
     """Create a share link lasting ``days``: 303 to ``share?created=<link id>``, the address shown once by
     that GET (the token in a single-read cookie, never in a URL: see the comment above). Refused
     input answers 422 with the days as typed; nothing is created."""
-    from gabacare.journal.accounts_model import AccountInputError
+    from gabacare.accounts.model import AccountInputError
 
     accounts = journal_web(request).accounts()
     accounts.require_access(user.actor, known_id(patient_id), write=True)
@@ -920,7 +920,7 @@ def member_add(request: Request, patient_id: int, email: Text = "", role: Text =
     """Share the patient with another GabaCare account by its e-mail, as ``viewer`` or ``logger``
     (``Accounts.add_member``): 303 to ``share?done=member-added``. Refused input (no such account,
     one's own e-mail, an unknown role, too many) answers 422 with the form as typed; nothing changes."""
-    from gabacare.journal.accounts_model import AccountInputError
+    from gabacare.accounts.model import AccountInputError
 
     accounts = journal_web(request).accounts()
     accounts.require_access(user.actor, known_id(patient_id), write=True)
@@ -983,7 +983,7 @@ def patient_delete_page(request: Request, patient_id: int, user: CurrentUser = D
 def patient_delete(request: Request, patient_id: int, confirm_name: Text = "",
                    user: CurrentUser = Depends(page_user)) -> Response:
     """Delete the patient (``Accounts.delete_patient``); a name that does not match answers 422, nothing deleted."""
-    from gabacare.journal.accounts_model import AccountInputError
+    from gabacare.accounts.model import AccountInputError
 
     journal, accounts, _actor = _scope(request, user, patient_id, write=True)
     try:

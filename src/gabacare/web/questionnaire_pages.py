@@ -75,7 +75,7 @@ def questionnaires_page(request: Request, patient_id: int, user: CurrentUser = D
 @router.get("/patients/{patient_id}/questionnaires/{instrument}", response_class=HTMLResponse)
 def questionnaire_form(request: Request, patient_id: int, instrument: str,
                        user: CurrentUser = Depends(page_user)) -> Response:
-    from gabacare.journal.accounts_model import AccessDenied
+    from gabacare.accounts.model import AccessDenied
 
     _journal, view = _read(request, user, patient_id, "entry")
     if view.role is not None:

@@ -37,8 +37,8 @@ from gabacare.web.journal_api import _problems, _scope
 from gabacare.web.security import require_csrf
 
 if TYPE_CHECKING:
-    from gabacare.journal.accounts import Accounts
-    from gabacare.journal.accounts_model import Actor
+    from gabacare.accounts.model import Actor
+    from gabacare.accounts.service import Accounts
     from gabacare.journal.services import Journal
 
 __all__ = ["router"]
@@ -74,7 +74,7 @@ class LeadDaysIn(BaseModel):
 def _owner_page(request: Request, user: CurrentUser, patient_id: int) -> tuple[Journal, Accounts, Actor]:
     """Read access, and not as an account the patient is shared with: the supply pages are the owner's
     pick-up and setting forms (their posts are owner-only), so a member gets the same 404 as a stranger."""
-    from gabacare.journal.accounts_model import AccessDenied
+    from gabacare.accounts.model import AccessDenied
 
     journal, accounts, actor = _scope(request, user, patient_id, write=False)
     if accounts.role_of(actor, patient_id) is not None:

@@ -1,9 +1,9 @@
 """Account use cases for the web app: sign-up and sign-in, sessions, API tokens, ownership, share links, audit.
 
-:class:`Accounts` is pure Python over an :class:`~gabacare.journal.account_repository.AccountRepository`
+:class:`Accounts` is pure Python over an :class:`~gabacare.accounts.repository.AccountRepository`
 and an injected clock (naive UTC). The web layer keeps cookies, CSRF and rate limiting; it calls
-these methods and maps :class:`~gabacare.journal.accounts_model.AccessDenied` to 404 (never 403, so
-patient ids cannot be probed) and :class:`~gabacare.journal.accounts_model.AccountInputError` to 4xx.
+these methods and maps :class:`~gabacare.accounts.model.AccessDenied` to 404 (never 403, so
+patient ids cannot be probed) and :class:`~gabacare.accounts.model.AccountInputError` to 4xx.
 
 Secrets: session ids, API tokens and share-link tokens are ``secrets.token_urlsafe(32)``; only
 their SHA-256 is stored, and a looked-up hash is compared again with :func:`hmac.compare_digest`.
@@ -49,9 +49,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, cast
 
-from gabacare.journal import settings
-from gabacare.journal.account_repository import AccountRepository
-from gabacare.journal.accounts_model import (
+from gabacare.accounts.model import (
     AUDIT_ACTIONS,
     MEMBER_ROLES,
     RESOURCE_KINDS,
@@ -75,13 +73,15 @@ from gabacare.journal.accounts_model import (
     ShareLink,
     User,
 )
+from gabacare.accounts.repository import AccountRepository
+from gabacare.journal import settings
 from gabacare.journal.errors import UnknownPatientError
 from gabacare.journal.model import MAX_ROW_ID, NewPatient, Patient, Sex, validate_patient
 
 if TYPE_CHECKING:
     from argon2 import PasswordHasher
 
-    from gabacare.journal.audit_writer import GroupCommit
+    from gabacare.accounts.audit_writer import GroupCommit
 
 __all__ = ["Accounts", "check_password", "normalize_email"]
 
@@ -755,7 +755,7 @@ class Accounts:
     ) -> AuditEntry:
         """Append who did what to which record: ids and vocabulary words only, never contents.
 
-        ``action`` is one of ``accounts_model.AUDIT_ACTIONS`` (read, create, update, delete, export,
+        ``action`` is one of ``gabacare.accounts.model.AUDIT_ACTIONS`` (read, create, update, delete, export,
         import, share, revoke); ``resource_kind`` one of ``RESOURCE_KINDS``; ids are integers.
         """
         if action not in AUDIT_ACTIONS:

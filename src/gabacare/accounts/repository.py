@@ -15,9 +15,9 @@ Why a second port rather than more methods on :class:`~gabacare.journal.reposito
 PostgreSQL adapters. Rules every adapter keeps:
 
 * each method is one transaction; values in, values out; no business rules (expiry, policy and
-  hashing live in :class:`~gabacare.journal.accounts.Accounts`);
+  hashing live in :class:`~gabacare.accounts.service.Accounts`);
 * e-mails arrive normalised (lower case); ``add_user`` raises
-  :class:`~gabacare.journal.accounts_model.EmailTakenError` on a duplicate;
+  :class:`~gabacare.accounts.model.EmailTakenError` on a duplicate;
 * secrets arrive already hashed (hex SHA-256); lookups are by that hash;
 * revoking keeps the first revocation time (revoking twice changes nothing);
 * the audit log is append-only: no method changes or deletes an audit entry, and entries
@@ -32,7 +32,7 @@ import abc
 from collections.abc import Sequence
 from datetime import datetime
 
-from gabacare.journal.accounts_model import (
+from gabacare.accounts.model import (
     ApiToken,
     AuditEntry,
     CalendarFeed,

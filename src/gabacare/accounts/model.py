@@ -5,7 +5,7 @@ audit ``at``) are naive UTC, unlike journal entries, which keep the patient's lo
 expiry must not move when the clocks change. Secrets never appear here in plain text: a session
 id, API token or share-link token is kept only as the hex SHA-256 of the random secret
 (``*_hash`` fields, hidden from ``repr``); Argon2 password hashes stay inside the repository and
-the :class:`~gabacare.journal.accounts.Accounts` service.
+the :class:`~gabacare.accounts.service.Accounts` service.
 
 A calendar feed (:class:`CalendarFeed`) is a secret address a calendar app subscribes to: it reads
 one patient's dose schedule and nothing else, acting as a :class:`FeedActor`.
@@ -275,7 +275,7 @@ class ShareActor(Actor):
 @dataclass(frozen=True)
 class FeedActor(Actor):
     """A calendar app reading one patient's dose schedule through a feed address; it has no user, so
-    :meth:`~gabacare.journal.accounts.Accounts.require_access` refuses it everything else."""
+    :meth:`~gabacare.accounts.service.Accounts.require_access` refuses it everything else."""
 
     patient_id: int = field(kw_only=True)
 
