@@ -89,8 +89,6 @@ Clock = Callable[[], datetime]
 _EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _MAX_SECRET_CHARS = 256  # far above token_urlsafe(32)'s 43 characters; longer input is not ours
 
-MAX_STORED_ID = MAX_ROW_ID  # the largest id a stored row can have (the schema's INTEGER id columns)
-
 # A reset code is read off a terminal and typed into a phone: Crockford's base-32 letters (no I, L, O,
 # U to misread), 16 of them (80 random bits, far beyond what the sign-in limiter lets anyone try in
 # the code's lifetime), shown as four groups of four.
@@ -476,7 +474,7 @@ class Accounts:
     def role_of(self, actor: Actor, patient_id: int) -> MemberRole | None:
         """The member role an account (or its token) holds on a patient shared with it, else None (owners,
         share links, feeds and the command line have none). Reads one row; no access check."""
-        if actor.kind not in ("user", "token") or actor.user_id is None or not 0 < patient_id <= MAX_STORED_ID:
+        if actor.kind not in ("user", "token") or actor.user_id is None or not 0 < patient_id <= MAX_ROW_ID:
             return None
         return self.repo.member_role(patient_id, actor.user_id)
 
@@ -502,7 +500,7 @@ class Accounts:
         other people's patients raise the same ``AccessDenied``; so do ids no SQL integer column can
         hold (they cannot exist, and the database drivers would fail on them).
         """
-        if not 0 < patient_id <= MAX_STORED_ID:
+        if not 0 < patient_id <= MAX_ROW_ID:
             if actor.kind == "cli":
                 raise UnknownPatientError(patient_id)
             raise AccessDenied()
@@ -533,7 +531,7 @@ class Accounts:
         command line's sharing commands). ``UnknownPatientError`` for an unknown id;
         ``AccountInputError`` for a patient no account owns (made on the command line) or whose owner
         is disabled: such a patient cannot be shared."""
-        if isinstance(patient_id, bool) or not isinstance(patient_id, int) or not 0 < patient_id <= MAX_STORED_ID:
+        if isinstance(patient_id, bool) or not isinstance(patient_id, int) or not 0 < patient_id <= MAX_ROW_ID:
             raise UnknownPatientError(patient_id)
         owner_id = self.repo.patient_owner(patient_id)
         owner = self.repo.get_user(owner_id) if owner_id is not None else None
@@ -576,7 +574,7 @@ class Accounts:
         audited as a ``revoke`` by ``by`` (default the owner). ``AccessDenied`` unless ``owner`` owns
         the patient and that account is a member (a made-up id is refused like another account's patient)."""
         self.require_access(Actor.for_user(owner), patient_id, write=True)
-        if isinstance(user_id, bool) or not isinstance(user_id, int) or not 0 < user_id <= MAX_STORED_ID:
+        if isinstance(user_id, bool) or not isinstance(user_id, int) or not 0 < user_id <= MAX_ROW_ID:
             raise AccessDenied()
         if not self.repo.remove_member(patient_id, user_id):
             raise AccessDenied()

@@ -29,9 +29,6 @@ from gabacare.journal.services import Journal
 __all__ = ["SupplyView", "check_lead_days", "delete_pickup", "log_pickup", "patient_lead_days", "pickup_limits",
            "set_lead_days", "supply"]
 
-#: The largest id a stored pick-up can have (the SQL integer column); larger ones are never looked up.
-_MAX_PICKUP_ID = MAX_ROW_ID
-
 
 @dataclass(frozen=True)
 class SupplyView:
@@ -89,7 +86,7 @@ def delete_pickup(journal: Journal, patient_id: int, pickup_id: Any) -> StoredPi
     """
     from gabacare.journal.errors import UnknownPickUpError
 
-    if isinstance(pickup_id, bool) or not isinstance(pickup_id, int) or not 0 < pickup_id <= _MAX_PICKUP_ID:
+    if isinstance(pickup_id, bool) or not isinstance(pickup_id, int) or not 0 < pickup_id <= MAX_ROW_ID:
         raise UnknownPickUpError(pickup_id)
     return journal.repo.delete_pickup(patient_id, pickup_id)
 

@@ -206,10 +206,6 @@ class SavedRecap:
     lab: LabResult | None
 
 
-#: The largest id an ``entries.id`` column holds on every backend: a larger one names no entry.
-_MAX_ENTRY_ID = MAX_ROW_ID
-
-
 def _read_text(entry: Entry) -> SideEffectResult:
     """The core's triage of a side effect's or note's text (pure and deterministic: the same text
     gives the same reading as when it was logged, under today's rules)."""
@@ -817,7 +813,7 @@ class Journal:
         score scale, ``settings.KNOWN_SCALES``): the rest are ignored, so the work is bounded.
         """
         found: list[Entry] = []
-        wanted = [i for i in dict.fromkeys(entry_ids) if 0 < i <= _MAX_ENTRY_ID]
+        wanted = [i for i in dict.fromkeys(entry_ids) if 0 < i <= MAX_ROW_ID]
         for entry_id in wanted[:len(settings.KNOWN_SCALES)]:
             try:
                 found.append(self.repo.get_entry(patient_id, entry_id))
