@@ -5,9 +5,7 @@ line for an unknown id)."""
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
-from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -20,6 +18,7 @@ from gabacare.journal.refills import delete_pickup, log_pickup, supply
 from gabacare.journal.services import Journal
 
 from .conftest import NOW
+from .test_refills import _run  # the CLI with --json: stdout parsed, or the one error line
 
 runner = CliRunner()
 
@@ -56,16 +55,6 @@ def test_unknown_other_patients_and_impossible_ids_are_refused(any_journal: Jour
     with pytest.raises(UnknownPickUpError):
         delete_pickup(j, a, mine.id)  # deleted already
     assert j.repo.list_pickups(a) == [] and supply(j, a).forecast.tracked is False
-
-
-def _run(db: str, *args: str, code: int = 0) -> Any:
-    result = runner.invoke(app, [*args, "--db", db, "--json"])
-    assert result.exit_code == code, (result.stdout, result.stderr)
-    if code == 0:
-        return json.loads(result.stdout)
-    lines = result.stderr.strip().splitlines()
-    assert result.stdout == "" and len(lines) == 1 and lines[0].startswith("gabacare: error:"), result.stderr
-    return lines[0]
 
 
 def test_cli_log_pickup_delete(sqlite_url: str) -> None:
