@@ -48,7 +48,12 @@
 
   function all() {
     return tx("readonly", function (store) { return store.getAll(); }).then(function (items) {
-      return (items || []).sort(function (a, b) { return a.tapped < b.tapped ? -1 : a.tapped > b.tapped ? 1 : 0; });
+      // In the order they were written: "tapped" has whole seconds, so two entries written within one
+      // second are ordered by the millisecond clock each carries (the store itself orders by random id).
+      return (items || []).sort(function (a, b) {
+        if (a.tapped !== b.tapped) { return a.tapped < b.tapped ? -1 : 1; }
+        return (a.written || 0) - (b.written || 0);
+      });
     });
   }
   function put(item) { return tx("readwrite", function (store) { store.put(item); }); }
@@ -205,7 +210,7 @@
     var input = form.querySelector('input[name="client_id"]');
     var item = {
       id: input && input.value ? input.value : newId(), patient: patientOf(), action: form.getAttribute("action"),
-      fields: fields, tapped: localIso(now), state: "queued",
+      fields: fields, tapped: localIso(now), written: now.getTime(), state: "queued",
     };
     return put(item).then(function () {
       if (entry) {
