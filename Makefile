@@ -52,8 +52,14 @@ importlint: install
 # little under the level measured by the last full run (94.05% on 2026-12-06).
 COVERAGE_FLOOR ?= 93
 
+# Tests run in TEST_WORKERS processes (pytest-xdist; each has its own PostgreSQL server, SQLite files and
+# browser): two keep a quiet 2-core machine busy, as the browser tests wait on pages much of the time.
+# `make unit TEST_WORKERS=0` runs them in one process.
+TEST_WORKERS ?= 2
+
 unit: install
-	$(BIN)/pytest -q --cov=gabacare --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --durations=15 --cov=gabacare --cov-report=term:skip-covered \
+		--cov-fail-under=$(COVERAGE_FLOOR)
 
 test: install system-deps lint typecheck importlint unit
 
