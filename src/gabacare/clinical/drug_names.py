@@ -40,7 +40,11 @@ _CONNECTORS = frozenset({"and", "with", "w", "plus", "of", "in", "per", "a", "th
 
 
 def _words(text: str) -> list[str]:
-    s = text.lower().replace("®", " ").replace("™", " ").replace("µ", "mc")
+    # (imported here: the text package imports this module)
+    from gabacare.clinical.text.normalise import fold_accents
+
+    # "µg" is micrograms; other accented letters lose their accents ("Żubrówka" is "zubrowka").
+    s = fold_accents(text.lower().replace("®", " ").replace("™", " ").replace("µ", "mc"))
     return _WORD.findall(s)
 
 

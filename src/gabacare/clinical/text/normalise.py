@@ -16,7 +16,7 @@ from functools import cache
 
 from gabacare.knowledge.language import load_language
 
-__all__ = ["COMMA", "normalise_words", "questions", "sentences", "sound_alike_slips", "tokenise"]
+__all__ = ["COMMA", "fold_accents", "normalise_words", "questions", "sentences", "sound_alike_slips", "tokenise"]
 
 COMMA = ","
 # A "?" glued to the next word ("took ?30 caps", "?overdose") is clinical shorthand for "possibly",
@@ -35,11 +35,21 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 def _clean(text: str) -> str:
     # Control and unpaired-surrogate characters carry no words and must not reach output.
     text = _CONTROL.sub(" ", text)
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES).lower()
+    return fold_accents(unicodedata.normalize("NFKC", text).translate(_QUOTES).lower())
+
+
+def fold_accents(text: str) -> str:
+    """Lower-case ``text`` with its letters' accents taken off: words written in other languages, or
+    English typed on a foreign keyboard, keep their letters instead of losing the accented ones. The
+    one rule for symptom text and medicine names alike.
+
+    >>> fold_accents("möchte nicht")
+    'mochte nicht'
+    >>> fold_accents("żubrówka, łyk")
+    'zubrowka, lyk'
+    """
     if text.isascii():
         return text
-    # Accents folded ("möchte" -> "mochte", "não" -> "nao"): words written in other languages, or
-    # English typed on a foreign keyboard, keep their letters instead of losing the accented ones.
     folded = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     return unicodedata.normalize("NFC", folded).translate(_LETTERS)
 
