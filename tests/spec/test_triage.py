@@ -128,3 +128,35 @@ def test_every_knowledge_base_phrase_triages_to_its_own_urgency():
             rank = ["emergency", "contact_prescriber", "expected"]
             # A phrase may hit a more urgent group (over-matching errs towards urgency), never a less urgent one.
             assert rank.index(r.urgency) <= rank.index(effect.urgency), (phrase, r.effect_id)
+
+
+# Families of wording found in held-out v14 once it was rotated into development (the corpus rows
+# themselves are in tests/eval/data/symptoms_dev18.toml); these rows are new wordings of each family,
+# and two non-emergencies that the old rules raised (clothes that "do not fit" read as a fit; "swole"
+# read as the face).
+FAMILIES_V14 = Table(
+    """
+    text                                                                 | urgency   | effect
+    ---------------------------------------------------------------------+-----------+------------------
+    if a lorry hit me on the way home I would not mind                   | emergency | suicidal-thoughts
+    thinking of logging out of life for good                             | emergency | suicidal-thoughts
+    gave my guitar to my sister, won't be needing it much longer         | emergency | suicidal-thoughts
+    he had it all planned, the tablets lined up on the table             | emergency | suicidal-thoughts
+    new cuts all over his forearms                                       | emergency | suicidal-thoughts
+    what's the point of waking up                                        | emergency | suicidal-thoughts
+    took my evening pills twice because I forgot I'd had them            | emergency | overdose
+    the nurse gave him his dose not realising he had already taken it    | emergency | overdose
+    she got through a month of tablets in ten days                       | emergency | overdose
+    my son is jerking on the kitchen floor                               | emergency | seizure
+    c/o central CP since 0600                                            | emergency | general-emergency
+    rash on back, T 39.1                                                 | emergency | dress
+    my trousers do not fit, I have put on weight                         | expected  | weight-gain
+    feet swole up by the evening                                         | expected  | peripheral-oedema
+    """
+)
+
+
+@pytest.mark.parametrize(FAMILIES_V14.argnames, FAMILIES_V14.rows, ids=FAMILIES_V14.ids)
+def test_wording_families_of_held_out_v14(text, urgency, effect):
+    result = triage([text]).results[0]
+    assert (result.urgency, result.to_json()["effect"]) == (urgency, effect)

@@ -121,6 +121,11 @@ def test_an_everyday_name_told_as_taken_is_a_medicine(text: str, ingredient: str
         ("smack", {"diamorphine"}),
         ("a couple of glasses of red", {"alcohol"}),
         ("ALUMINUM-MAGNESIUM HYDROXIDE 200-200 MG/5ML PO SUSP", {"aluminium hydroxide", "magnesium hydroxide"}),
+        # accents folded as the symptom text's are; "mag" for magnesium on a chart
+        ("Żubrówka z sokiem", {"alcohol"}),
+        ("Lorazépam 1 mg", {"lorazepam"}),
+        ("mag hydroxide 8% susp", {"magnesium hydroxide"}),
+        ("Panadol Extra caplets", {"paracetamol", "caffeine"}),
     ],
 )
 def test_medicine_names_as_typed(typed: str, ingredients: set[str]) -> None:
