@@ -476,7 +476,9 @@ class SqlJournalRepository(JournalRepository):
             if kinds is not None:
                 q = q.where(t.c.kind.in_(list(kinds)))
             q = q.order_by(t.c.at, t.c.id)
-            return _listed(patient_id, s.execute(q).all())
+            # Core rows through the session's connection: the same rows without the ORM's result
+            # layer, about a fifth of a year's read (benchmarks/report_year.py).
+            return _listed(patient_id, s.connection().execute(q).all())
 
     @staticmethod
     def _entry_row(
