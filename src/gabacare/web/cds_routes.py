@@ -404,10 +404,10 @@ def journal_summary(journal: Journal, patient_id: int, *, days: int) -> dict[str
     today = journal.clock().date()
     start = today - timedelta(days=days - 1)
     journal.get_patient(patient_id)
-    adherence = journal.adherence(patient_id, start=start, end=today)
+    adherence, period_trends = journal.adherence_and_trends(patient_id, start=start, end=today)  # one read
     plan = journal.active_plan(patient_id, on=today)
     trends: dict[str, str] = {}
-    for scale, points in journal.trends(patient_id, start=start, end=today).scales.items():
+    for scale, points in period_trends.scales.items():
         if points:
             first, last = points[0].rolling_mean, points[-1].rolling_mean
             word = "falling" if last < first else "rising" if last > first else "steady"
