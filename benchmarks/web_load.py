@@ -13,9 +13,14 @@ ratios against the baseline, ``GET /healthz`` (routing, middleware and JSON, no 
   The server's database is a fresh demo journal (``gabacare.web.demo.seed_demo``) in a temporary folder.
 
     .venv/bin/python benchmarks/web_load.py [--requests 2000] [--concurrency 8] [--only api]
+    .venv/bin/python benchmarks/web_load.py --workers 2 --db postgresql --only today
 
-The server runs in one process (uvicorn, one worker), as ``make run`` serves it; the load
-generator shares the machine, so absolute figures depend on it: read the ratios.
+By default the server runs in one process (uvicorn, one worker), as ``make run`` serves it;
+``--workers N`` runs ``gabacare serve --workers N`` (the production shape, docs/deployment.md) and
+the CPU column then sums the worker processes. ``--db postgresql`` serves a demo journal on a
+throwaway PostgreSQL server started for the run (Debian's server packages, as ``make test`` installs
+them) instead of SQLite. The load generator shares the machine, so absolute figures depend on it:
+read the ratios.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,15 +77,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(port: int, log: Path) -> subprocess.Popen[bytes]:
+def start_server(port: int, log: Path, db: str, workers: int = 1) -> subprocess.Popen[bytes]:
     from gabacare.web.demo import seed_demo
 
-    db = f"sqlite:///{log.parent / 'journal.sqlite3'}"
     seed_demo(db)
     env = {**os.environ, "GABACARE_SECRET_KEY": "bench-secret-key-0123456789abcdef", "GABACARE_ACCESS_LOG": "false",
            "GABACARE_DB": db}
     cmd = [sys.executable, "-c", "from gabacare.cli import main; main()", "serve", "--port", str(port),
-           "--log-level", "warning"]
+           "--log-level", "warning", "--workers", str(workers)]
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
     deadline = time.monotonic() + 30
@@ -95,11 +100,31 @@ def start_server(port: int, log: Path) -> subprocess.Popen[bytes]:
     raise SystemExit(f"server did not start:\n{log.read_text()}")
 
 
-def server_cpu_seconds(pid: int) -> float:
-    """User + system CPU time of process ``pid`` so far (``/proc/<pid>/stat`` fields 14 and 15)."""
+def _stat(pid: int) -> list[str]:
     stat = Path(f"/proc/{pid}/stat").read_text()
-    fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) ": field 3 is fields[0]
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return stat[stat.rindex(")") + 2:].split()  # after "pid (comm) ": field 3 is fields[0]
+
+
+def server_cpu_seconds(pid: int) -> float:
+    """User + system CPU time so far of process ``pid`` and of every live process under it (the
+    workers of ``serve --workers N``): ``/proc/<pid>/stat`` fields 14 and 15, summed over the tree."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                children.setdefault(int(_stat(int(entry.name))[1]), []).append(int(entry.name))
+            except (OSError, IndexError):  # a process that ended meanwhile
+                continue
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            fields = _stat(current)
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+        todo += children.get(current, [])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def load_average() -> str:
@@ -281,22 +306,34 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=2000, help="requests per target (default 2000)")
     parser.add_argument("--concurrency", type=int, default=8, help="concurrent clients (default 8)")
     parser.add_argument("--only", nargs="+", metavar="WORD", help="only the targets whose name holds one of these words")
+    parser.add_argument("--workers", type=int, default=1, help="server worker processes (default 1)")
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite",
+                        help="the journal the server uses (default sqlite; postgresql starts a throwaway server)")
     args = parser.parse_args()
-    if args.requests < 1 or args.concurrency < 1:
-        parser.error("--requests and --concurrency must be at least 1")
+    if args.requests < 1 or args.concurrency < 1 or args.workers < 1:
+        parser.error("--requests, --concurrency and --workers must be at least 1")
 
     port = free_port()
     load_before = load_average()
-    with tempfile.TemporaryDirectory(prefix="gabacare-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="gabacare-bench-") as tmp, ExitStack() as stack:
         log = Path(tmp) / "server.log"
-        proc = start_server(port, log)
+        if args.db == "postgresql":
+            sys.path.insert(0, str(Path(__file__).parent))
+            from journal_insert import throwaway_postgres
+
+            db = stack.enter_context(throwaway_postgres())
+        else:
+            db = f"sqlite:///{Path(tmp) / 'journal.sqlite3'}"
+        proc = start_server(port, log, db, args.workers)
         try:
             results = asyncio.run(main_async(args, f"http://127.0.0.1:{port}", proc.pid))
         finally:
             proc.terminate()
             proc.wait(timeout=10)
     base = results[0]
-    print(f"{args.requests} requests per target, {args.concurrency} concurrent clients, one uvicorn worker on 127.0.0.1")
+    workers = "one uvicorn worker" if args.workers == 1 else f"{args.workers} uvicorn workers"
+    print(f"{args.requests} requests per target, {args.concurrency} concurrent clients, {workers} on 127.0.0.1, "
+          f"journal on {'PostgreSQL' if args.db == 'postgresql' else 'SQLite'}")
     print(f"before: {load_before}\nafter:  {load_average()}\n")
     print(f"{'target':28} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'CPU ms':>7} {'errors':>6} {'rps ÷ base':>10} "
           f"{'p50 × base':>10} {'p99 × base':>10} {'CPU × base':>10} {'gen CPU ms':>10}")

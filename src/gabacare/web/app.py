@@ -121,6 +121,7 @@ def create_app(settings: WebSettings | None = None, *, routers: Sequence[APIRout
         planners=pages.PLANNERS, monograph_sources=monograph.sources,
         nav_items=[(path, name, title) for path, name, title, _ in pages.PLANNERS],
     )
+    templates.env.auto_reload = False  # templates ship with the package: no file check per page
     app.state.templates = templates
 
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
