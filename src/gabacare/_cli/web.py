@@ -34,7 +34,7 @@ def serve(
         import uvicorn
     except ImportError:  # pragma: no cover - uvicorn is a core dependency
         fail("uvicorn is not installed: pip install uvicorn", 1)
-    from gabacare.web import create_app
+    from gabacare.web import create_served_app
 
     level = log_level.upper()
     if level not in ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"):
@@ -44,7 +44,7 @@ def serve(
     options = {"host": host, "port": port, "access_log": False, "log_level": log_level.lower(),
                "server_header": False, "proxy_headers": False}
     if workers == 1:
-        uvicorn.run(create_app(), **options)  # type: ignore[arg-type]
+        uvicorn.run(create_served_app(), **options)  # type: ignore[arg-type]
         return
     # Each worker process builds its own app from the factory; they must agree on the key that signs
     # forms, or a form served by one worker is refused by the next ("form expired or forged").
@@ -64,7 +64,7 @@ def serve(
     if form_key(settings) == run_key and "GABACARE_SECRET_KEY" not in os.environ:
         os.environ["GABACARE_SECRET_KEY"] = run_key
     typer.echo(f"  {workers} worker processes", err=True)
-    uvicorn.run("gabacare.web:create_app", factory=True, workers=workers, **options)  # type: ignore[arg-type]
+    uvicorn.run("gabacare.web:create_served_app", factory=True, workers=workers, **options)  # type: ignore[arg-type]
 
 
 def demo_seed(

@@ -14,7 +14,7 @@ from gabacare.web.settings import WebSettings
 if TYPE_CHECKING:
     from fastapi import APIRouter, FastAPI
 
-__all__ = ["WebSettings", "create_app"]
+__all__ = ["WebSettings", "create_app", "create_served_app"]
 
 
 def create_app(settings: WebSettings | None = None, *, routers: Sequence[APIRouter] = ()) -> FastAPI:
@@ -22,3 +22,10 @@ def create_app(settings: WebSettings | None = None, *, routers: Sequence[APIRout
     from gabacare.web.app import create_app as _create
 
     return _create(settings, routers=routers)
+
+
+def create_served_app() -> FastAPI:
+    """The app as ``gabacare serve`` runs it; see :func:`gabacare.web.app.create_served_app`."""
+    from gabacare.web.app import create_served_app as _create
+
+    return _create()
