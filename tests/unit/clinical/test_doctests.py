@@ -25,10 +25,7 @@ NO_EXAMPLES = {
 }
 
 #: Modules still owed examples (issue 14, item 8). Remove a name when its examples land.
-AWAITING_EXAMPLES = frozenset({
-    "gabacare.clinical.text.semantic",
-    "gabacare.clinical.text.vocabulary",
-})
+AWAITING_EXAMPLES: frozenset[str] = frozenset()
 
 OPTIONS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 

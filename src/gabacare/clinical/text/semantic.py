@@ -12,6 +12,14 @@ The net compares a clause with every emergency sign's ``descriptions`` (``lexico
 loaded lazily, on the first clause that needs it, and only ever *adds* a possible emergency. If it
 cannot load (package missing, files damaged) :func:`semantic_net` returns ``None``, the reason is
 kept in :func:`unavailable_reason`, and reading goes on with the rules alone.
+
+>>> net = semantic_net()
+>>> net is not None or unavailable_reason() is not None  # either loaded, or it says why not
+True
+>>> net is None or net.closest("she will not wake up and her breathing is very slow").effect
+'respiratory-depression'
+>>> net is None or net.emergency_probability("went for a walk in the park") < 0.5
+True
 """
 
 from __future__ import annotations

@@ -6,6 +6,12 @@ misspellings ("breth", "siezure") so that they are recognised; such a word is no
 correction but a *slip* of a real word: a vocabulary word that is not a frequent English word and
 lies within the edit limit of one that is, is itself corrected. The lexicon is then compiled
 through the same corrector as the person's text, so both sides always agree.
+
+>>> c = corrector()
+>>> c.correct("siezure"), c.correct("breth"), c.correct("dizzy")
+('seizure', 'breath', 'dizzy')
+>>> {"swollen", "breathing"} <= raw_vocabulary()
+True
 """
 
 from __future__ import annotations
