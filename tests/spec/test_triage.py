@@ -160,3 +160,36 @@ FAMILIES_V14 = Table(
 def test_wording_families_of_held_out_v14(text, urgency, effect):
     result = triage([text]).results[0]
     assert (result.urgency, result.to_json()["effect"]) == (urgency, effect)
+
+
+# The same for held-out v15 (tests/eval/data/symptoms_dev19.toml): new wordings of each family tuned on,
+# and a question about fits answered "I have never had one" (a denial, not a report).
+FAMILIES_V15 = Table(
+    """
+    text                                                                   | urgency   | effect
+    -----------------------------------------------------------------------+-----------+------------------------
+    keep thinking the van going off the bridge would solve everything      | emergency | suicidal-thoughts
+    WANT LIFE FINISH. NO POINT.                                            | emergency | suicidal-thoughts
+    wrote notes for the grandkids to open after I'm gone                   | emergency | suicidal-thoughts
+    she gave her dog away, says she won't be around much longer            | emergency | suicidal-thoughts
+    stood at the window last night thinking about jumping                  | emergency | suicidal-thoughts
+    black ideas all week since the new dose                                | emergency | suicidal-thoughts
+    wnt to kll myslf                                                       | emergency | suicidal-thoughts
+    breathing rate about 5 breaths a minute and he's hard to rouse         | emergency | respiratory-depression
+    her eyes have gone a yellowish colour                                  | emergency | dress
+    gums full of sores and a temperature                                   | emergency | dress
+    the lymph nodes in my neck are swollen and I have a fever              | emergency | dress
+    HE FIT LAST NIGHT, SHAKING ON FLOOR                                    | emergency | seizure
+    my brother had an epileptic crisis this morning                        | emergency | seizure
+    counted the pills, there should be 20 left but only 8                  | emergency | overdose
+    took all the day's tablets at once by mistake                          | emergency | overdose
+    the dog got into the pill organiser and the weekend slots are empty    | emergency | overdose
+    what should I do if I have a fit? I have never had one                 | -         | -
+    """
+)
+
+
+@pytest.mark.parametrize(FAMILIES_V15.argnames, FAMILIES_V15.rows, ids=FAMILIES_V15.ids)
+def test_wording_families_of_held_out_v15(text, urgency, effect):
+    results = triage([text]).results
+    assert (results[0].urgency, results[0].to_json()["effect"]) == (urgency, effect)
