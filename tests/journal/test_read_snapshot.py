@@ -54,3 +54,25 @@ def test_a_write_inside_a_snapshot_still_commits(
         journal.get_patient(pid)
         written = journal.add_entry(pid, EntryData("note", REC, text="kept"), recorded_at=REC)
     assert journal.list_entries(pid) == [written]
+
+
+def test_a_snapshot_reads_the_patient_row_once(
+        repos: tuple[SqlJournalRepository, SqlAccountRepository, list[str]]) -> None:
+    """Each read checks that the patient exists; inside one snapshot the row is read once and kept (the
+    session's identity map alone holds rows weakly, so every check read it again: three more statements
+    per Today view)."""
+    journal, accounts, _begun = repos
+    pid = journal.add_patient(NewPatient("Ada", date(1970, 5, 6), "female", 61.5), created_at=REC).id
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if "FROM patients" in statement:
+            statements.append(statement)
+
+    event.listen(journal.engine, "before_cursor_execute", count)
+    with journal.snapshot():
+        journal.get_patient(pid), journal.list_plans(pid), journal.list_entries(pid), accounts.patient_owner(pid)
+    assert len(statements) == 1
+    statements.clear()
+    journal.get_patient(pid), journal.list_plans(pid)  # outside: each read checks in its own transaction
+    assert len(statements) == 2

@@ -224,6 +224,10 @@ class SqlJournalRepository(JournalRepository):
         row = session.get(PatientRow, patient_id) if _storable(patient_id) else None
         if row is None:
             raise UnknownPatientError(patient_id)
+        # The session's identity map holds rows weakly: the row would be gone once this call's caller
+        # had made its Patient, and the next check in the same snapshot would read it again (three
+        # more statements per Today view). The session keeps it until it closes.
+        session.info.setdefault("gabacare_patients", {})[patient_id] = row
         return row
 
     def add_patient(self, patient: NewPatient, *, created_at: datetime) -> Patient:
