@@ -193,3 +193,38 @@ FAMILIES_V15 = Table(
 def test_wording_families_of_held_out_v15(text, urgency, effect):
     results = triage([text]).results
     assert (results[0].urgency, results[0].to_json()["effect"]) == (urgency, effect)
+
+
+# Held-out v16 (tests/eval/data/symptoms_dev20.toml): new wordings of its families, and figures of speech
+# (language.toml [idioms]) read as no words at all, while the same words said literally still count.
+FAMILIES_V16 = Table(
+    """
+    text                                                                   | urgency   | effect
+    -----------------------------------------------------------------------+-----------+------------------------
+    I think my children would be better for everyone if I am not in this world | emergency | suicidal-thoughts
+    lately I want to vanish from this life                                 | emergency | suicidal-thoughts
+    stood on the roof edge after my shift thinking about going over        | emergency | suicidal-thoughts
+    strangely calm about not being around after the weekend                | emergency | suicidal-thoughts
+    the air feels thick and I'm puffing just walking up the stairs         | emergency | anaphylaxis-angioedema
+    burning up all night and a rash on my chest this morning               | emergency | dress
+    he choked on his food and can't breathe                                | emergency | anaphylaxis-angioedema
+    we choked in the final again, gutted                                   | -         | -
+    my grandson is so funny, I nearly died laughing                        | -         | -
+    fit as a fiddle today, walked five miles                               | -         | -
+    """
+)
+
+
+@pytest.mark.parametrize(FAMILIES_V16.argnames, FAMILIES_V16.rows, ids=FAMILIES_V16.ids)
+def test_wording_families_of_held_out_v16(text, urgency, effect):
+    results = triage([text]).results
+    assert (results[0].urgency, results[0].to_json()["effect"]) == (urgency, effect)
+
+
+def test_an_idiom_hides_only_its_own_words():
+    from gabacare.clinical.text import read_text
+
+    reading = read_text("nearly died laughing, then had a fit")
+    assert reading.urgency == "emergency"
+    assert {f.effect for f in reading.findings if f.kind == "sign"} == {"seizure"}
+    assert "died" not in reading.words

@@ -34,6 +34,7 @@ __all__ = [
     "CrisisLine",
     "DoseCounts",
     "EmergencyModel",
+    "Idioms",
     "Language",
     "Lexicon",
     "MedicineContext",
@@ -199,6 +200,14 @@ class ClassWords(_Cited):
     words: dict[str, str]
 
 
+class Idioms(_Cited):
+    """Figures of speech that only sound like symptoms ("nearly died laughing", "we choked in the
+    final"): read as no words at all, by the rules and the semantic net alike. Each phrase must mean
+    nothing clinical in any reading (when unsure, a phrase stays out and the text is escalated)."""
+
+    phrases: list[str]
+
+
 class RedFlag(_Cited):
     """One line of the red-flag checklist shown whenever nothing urgent is read in a text."""
 
@@ -316,6 +325,7 @@ class Language(_Frozen):
     medicine_context: MedicineContext | None = None
     variants: tuple[Variants, ...] = ()
     class_words: ClassWords | None = None
+    idioms: Idioms | None = None
     resolved: Resolved | None = None
     backstop: Backstop | None = None
     name_sounds: NameSounds | None = None

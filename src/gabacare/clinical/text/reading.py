@@ -163,6 +163,45 @@ def _reported_questions() -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(w for _, w in normalise_words(tokenise(a))) for a in load_language().negation.reported_questions)
 
 
+#: What an idiom's words become (``language.toml`` ``[idioms]``): no sign, trigger or medicine, and left
+#: out of the clauses the semantic net reads.
+IDIOM = "·"
+
+
+@cache
+def _idioms() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """The idioms' normalised word sequences, by first word, longest first."""
+    section = load_language().idioms
+    by_first: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in section.phrases if section is not None else ():
+        words = tuple(w for _, w in normalise_words(tokenise(phrase)))
+        if words:
+            by_first.setdefault(words[0], []).append(words)
+    return {w: tuple(sorted(seqs, key=len, reverse=True)) for w, seqs in by_first.items()}
+
+
+def _without_idioms(words: list[str]) -> list[str]:
+    """``words`` with every idiom's words replaced by :data:`IDIOM` (same length: positions still map
+    to what was typed).
+
+    >>> _without_idioms("i nearly died laughing at him".split())
+    ['i', '·', '·', '·', 'at', 'him']
+    >>> _without_idioms("i nearly died".split())
+    ['i', 'nearly', 'died']
+    """
+    table = _idioms()
+    out = list(words)
+    i = 0
+    while i < len(out):
+        seq = next((q for q in table.get(out[i], ()) if tuple(out[i:i + len(q)]) == q), None)
+        if seq is None:
+            i += 1
+            continue
+        out[i:i + len(seq)] = [IDIOM] * len(seq)
+        i += len(seq)
+    return out
+
+
 @cache
 def _answers() -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(w for _, w in normalise_words(tokenise(a))) for a in load_language().negation.answers)
@@ -347,6 +386,7 @@ def read_text(text: str, *, net: bool = True, backstop: bool = True) -> Reading:
         slips = sound_alike_slips()
         corrections.extend((typed.strip("'"), n) for typed, n in pairs if typed.strip("'") in slips)
         corrections.extend((pairs[i][1], w) for i, w in enumerate(words) if w != pairs[i][1])
+        words = _without_idioms(words)
         all_words.extend(words)
         stems = [stem(w) for w in words]
         sentence_stems[s_index] = stems
@@ -386,7 +426,7 @@ def read_text(text: str, *, net: bool = True, backstop: bool = True) -> Reading:
                         for p in _experiencer_phrases() if p[0] == w)
         covered = {p for m in matches for p in m.positions} | {p for pos, _, _ in meds for p in pos}
         for start, end in _clauses(words):
-            chunk = [w for w in words[start:end] if w != COMMA]
+            chunk = [w for w in words[start:end] if w not in (COMMA, IDIOM)]
             if not chunk:
                 continue
             hit = any(start <= p < end for p in covered)
