@@ -143,6 +143,8 @@ COMBINATIONS = Table(
     an itchy rash                                 | contact_prescriber | -
     very drowsy since the oxycodone               | contact_prescriber | sedation-with-depressant
     so sleepy after a few beers                   | contact_prescriber | sedation-with-depressant
+    mouth all blistered and a temperature         | emergency          | mouth-sores-with-fever
+    mouth all blistered                           | contact_prescriber | -
     """
 )
 

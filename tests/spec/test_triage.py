@@ -228,3 +228,35 @@ def test_an_idiom_hides_only_its_own_words():
     assert reading.urgency == "emergency"
     assert {f.effect for f in reading.findings if f.kind == "sign"} == {"seizure"}
     assert "died" not in reading.words
+
+
+# Held-out v17 (tests/eval/data/symptoms_dev21.toml): new wordings of its families; a day's total set
+# against the day's plan (language.toml [dose_counts] per_day); a denial followed by "until" says when
+# the thing began ([negation] until).
+FAMILIES_V17 = Table(
+    """
+    text                                                                   | urgency   | effect
+    -----------------------------------------------------------------------+-----------+------------------------
+    he keeps signing that he wants to go to heaven with grandad            | emergency | suicidal-thoughts
+    she typed no more me on her tablet                                     | emergency | suicidal-thoughts
+    my wife would be fine without me, the kids would get on without me too | emergency | suicidal-thoughts
+    if the surgery fails I'll swallow every pill in the house and go with him | emergency | suicidal-thoughts
+    my sister texted look after the kids for me and now her phone is off   | emergency | suicidal-thoughts
+    I stand at the platform and think how quick it would be                | emergency | suicidal-thoughts
+    held my hand on the hob on purpose last night                          | emergency | suicidal-thoughts
+    been thinking of walking out into the sea and not coming back          | emergency | suicidal-thoughts
+    no seizures for two years until last night                             | emergency | seizure
+    I'm on 300 three times a day and I've had 1800 today                   | emergency | overdose
+    I'm on 300 three times a day and I've had 900 today                    | -         | -
+    the inside of his mouth is all blistered and he has a temperature      | emergency | dress
+    that match nearly gave me a heart attack                               | -         | -
+    my boss is going to kill me if I'm late                                | -         | -
+    no rash until today, now it is spreading                               | contact_prescriber | rash
+    """
+)
+
+
+@pytest.mark.parametrize(FAMILIES_V17.argnames, FAMILIES_V17.rows, ids=FAMILIES_V17.ids)
+def test_wording_families_of_held_out_v17(text, urgency, effect):
+    results = triage([text]).results
+    assert (results[0].urgency, results[0].to_json()["effect"]) == (urgency, effect)

@@ -112,7 +112,7 @@ class InteractionReport:
 # Words around a class word that do not change the class ("his benzos", "antipsychotic meds", "some sort
 # of benzo"): these, and every word that never names a medicine (drug_names.filler_words: forms, "meds", "my").
 _AROUND_CLASS_WORDS = frozenset({"his", "her", "few", "couple", "on", "other", "any", "some", "sort", "kind", "type",
-                                 "of", "one"})
+                                 "of", "one", "a", "an", "the"})
 
 
 def _class_named(name: str) -> InteractionClass | None:

@@ -115,6 +115,9 @@ class Negation(_Cited):
     # such a trigger never negates (a swelling of the lips that went down still happened).
     post_passed: tuple[str, ...] = ()
     passed_never_negates: tuple[str, ...] = ()
+    # Words that, later in a denial's sentence, tell when the denied thing began ("no fits until this
+    # morning, when I had one"): such a denial negates nothing (it only ever escalates).
+    until: tuple[str, ...] = ()
 
 
 class Indication(_Cited):
@@ -303,6 +306,10 @@ class DoseCounts(_Cited):
     reach: int = Field(default=3, ge=1, le=6)  # words from the verb or phrase to its count
     window: int = Field(default=14, ge=2, le=30)  # words between the two counts at most
     max_digits: int = Field(default=4, ge=1, le=6)  # longer digit runs are not counts (phone numbers)
+    # A meant count followed by one of these ("600 three times a day") is a day's total of that many
+    # doses; it is set against a taken count followed by a word of ``day_words`` ("had 3600 today").
+    per_day: dict[str, int] = Field(default_factory=dict)
+    day_words: tuple[str, ...] = ()
 
 
 class Lexicon(_Frozen):

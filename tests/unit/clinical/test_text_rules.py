@@ -132,6 +132,13 @@ def test_an_everyday_name_told_as_taken_is_a_medicine(text: str, ingredient: str
         ("jenever", {"alcohol"}),
         ("half a bottle of Buckie", {"alcohol"}),
         ("space cake", {"cannabis"}),
+        # Czech, Croatian, Middle Eastern and Mexican brands; Hawaiian cannabis; a Geordie ale (held-out v17)
+        ("Lexaurin 3 mg", {"bromazepam"}),
+        ("Apaurin 5mg", {"diazepam"}),
+        ("Adol 500", {"paracetamol"}),
+        ("Neo-Melubrina", {"metamizole"}),
+        ("some pakalolo", {"cannabis"}),
+        ("a Newkie Brown", {"alcohol"}),
     ],
 )
 def test_medicine_names_as_typed(typed: str, ingredients: set[str]) -> None:
@@ -251,7 +258,8 @@ def test_resolved_needs_both_and_never_for_the_gravest_signs(text: str) -> None:
 @pytest.mark.parametrize(("typed", "klass"), [
     ("benzos", "benzodiazepines"), ("opiates", "opioids"), ("my opioid painkillers", "opioids"),
     ("barbs", "barbiturates"), ("z drugs", "z-drugs"), ("some sort of benzo", "benzodiazepines"),
-    ("a kind of opiate", "opioids"),
+    ("a kind of opiate", "opioids"), ("an antipsychotic injection", "antipsychotics"),
+    ("sleepy antihistamines", "sedating-antihistamines"),
 ])
 def test_class_words_carry_the_class_warning(typed: str, klass: str) -> None:
     from gabacare.clinical import check_interactions

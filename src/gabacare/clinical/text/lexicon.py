@@ -264,6 +264,23 @@ def find_signs(stems: Sequence[str]) -> list[Match]:
 
 
 @cache
+@cache
+def _per_day() -> tuple[tuple[tuple[str, ...], int], ...]:
+    """``[dose_counts] per_day`` as stemmed phrases (longest first) with their doses a day."""
+    rule = load_language().dose_counts
+    if rule is None:
+        return ()
+    phrases = {tuple(stem(w) for _, w in normalise_words(tokenise(p))): n for p, n in rule.per_day.items()}
+    return tuple(sorted(phrases.items(), key=lambda kv: -len(kv[0])))
+
+
+@cache
+def _day_words() -> tuple[tuple[str, ...], ...]:
+    rule = load_language().dose_counts
+    words = () if rule is None else rule.day_words
+    return tuple(sorted({tuple(stem(w) for _, w in normalise_words(tokenise(p))) for p in words}, key=len, reverse=True))
+
+
 def _dose_count_rule() -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...], dict[str, int],
                                 dict[str, str], frozenset[str], int, int, str, int] | None:
     rule = load_language().dose_counts
@@ -319,11 +336,26 @@ def _dose_counts(stems: Sequence[str]) -> list[Match]:
         nxt = stems[pos + 1] if pos + 1 < len(stems) else ""
         return units.get(nxt, "other" if nxt in other else None)
 
+    def after(pos: int, phrases: Sequence[tuple[str, ...]]) -> tuple[str, ...] | None:
+        """The first of ``phrases`` right after ``pos`` (a unit word in between is allowed)."""
+        for start in (pos + 1, pos + 2):
+            found = next((p for p in phrases if tuple(stems[start:start + len(p)]) == p), None)
+            if found is not None:
+                return found
+        return None
+
     for t_start, t_end, t_pos, t_value in counts(taken):
         for m_start, m_end, m_pos, m_value in counts(meant):
-            if (m_start < t_end and t_start < m_end) or abs(m_pos - t_pos) > window or t_value <= m_value:
+            if (m_start < t_end and t_start < m_end) or abs(m_pos - t_pos) > window:
                 continue
             a, b = unit(t_pos), unit(m_pos)
+            # "on 600 three times a day ... had 3600 today": a day's total against the day's plan.
+            times = after(m_pos, [p for p, _ in _per_day()])
+            if times is not None and after(t_pos, _day_words()) is not None:
+                m_value *= dict(_per_day())[times]
+                a = b = "daily"
+            if t_value <= m_value:
+                continue
             if "other" in (a, b) or (a is None and b is None) or (a and b and a != b):
                 continue
             words = {*range(t_start, t_end), t_pos, *range(m_start, m_end), m_pos}

@@ -99,6 +99,8 @@ def negation_scopes(words: Sequence[str], inert: Iterable[int] = ()) -> Scopes:
     [4]
     >>> sorted(negation_scopes("no fever but my throat is tight".split()).negated)
     [1]
+    >>> sorted(negation_scopes("no fits at all , until this morning".split()).negated)
+    []
     """
     window = load_language().negation.window
     lists = _list_triggers()
@@ -130,7 +132,11 @@ def negation_scopes(words: Sequence[str], inert: Iterable[int] = ()) -> Scopes:
     by_post: set[int] = set()
     by_other_post: set[int] = set()
     passed = _passed()
+    untils = _untils()
+    later = [i for i in range(len(words)) if any(tuple(words[i:i + len(u)]) == u for u in untils)]
     for start, end, kind in found:
+        if kind == "pre" and any(i >= end for i in later):
+            continue  # "no fits until this morning": the denial says when it began (it happened)
         if kind == "pre":
             j = end
             while j < len(words) and j < end + window and j not in stops:
@@ -148,6 +154,11 @@ def negation_scopes(words: Sequence[str], inert: Iterable[int] = ()) -> Scopes:
                 j -= 1
     return Scopes(frozenset(negated | by_post), tuple(found), frozenset(by_post - negated),
                   frozenset(by_post - negated - by_other_post))
+
+
+@cache
+def _untils() -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(t.split()) for t in load_language().negation.until)
 
 
 @cache
