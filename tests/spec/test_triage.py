@@ -260,3 +260,33 @@ FAMILIES_V17 = Table(
 def test_wording_families_of_held_out_v17(text, urgency, effect):
     results = triage([text]).results
     assert (results[0].urgency, results[0].to_json()["effect"]) == (urgency, effect)
+
+
+# Held-out v18 (tests/eval/data/symptoms_dev22.toml): new wordings of its families, and idioms of death.
+FAMILIES_V18 = Table(
+    """
+    text                                                                   | urgency   | effect
+    -----------------------------------------------------------------------+-----------+------------------------
+    keep googling how high the car park roof is                            | emergency | suicidal-thoughts
+    Nan says she is saving her tablets to go and join Grandad              | emergency | suicidal-thoughts
+    written letters for the kids in case I'm not around next month         | emergency | suicidal-thoughts
+    honestly I'm done with all of it                                       | emergency | suicidal-thoughts
+    nobody is going to miss me when I'm gone                               | emergency | suicidal-thoughts
+    resp rate 6 and very drowsy                                            | emergency | respiratory-depression
+    his breathing keeps stopping when he dozes off                         | emergency | respiratory-depression
+    her skin has gone the colour of custard                                | emergency | dress
+    had one of my turns in the night, the shaking kind                     | emergency | seizure
+    took 10 tablets because I was in so much pain                          | emergency | overdose
+    she took the whole week supply at once                                 | emergency | overdose
+    my dose was given twice by mistake this morning                        | emergency | overdose
+    I've taken 4200 mg today, my prescription is 1800                      | emergency | overdose
+    this rota will be the death of me                                      | -         | -
+    dying to get out of the house after a week in bed                      | -         | -
+    """
+)
+
+
+@pytest.mark.parametrize(FAMILIES_V18.argnames, FAMILIES_V18.rows, ids=FAMILIES_V18.ids)
+def test_wording_families_of_held_out_v18(text, urgency, effect):
+    results = triage([text]).results
+    assert (results[0].urgency, results[0].to_json()["effect"]) == (urgency, effect)

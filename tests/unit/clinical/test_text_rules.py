@@ -139,6 +139,12 @@ def test_an_everyday_name_told_as_taken_is_a_medicine(text: str, ingredient: str
         ("Neo-Melubrina", {"metamizole"}),
         ("some pakalolo", {"cannabis"}),
         ("a Newkie Brown", {"alcohol"}),
+        # Nordic and Brazilian packs (held-out v18); "frontal" and "loud" only in a name field, or after a
+        # word of use in free text
+        ("Dolcontin depottablett 30 mg", {"morphine"}),
+        ("Frontal 0,5 mg", {"alprazolam"}),
+        ("Koskenkorva", {"alcohol"}),
+        ("an eighth of loud", {"cannabis"}),
     ],
 )
 def test_medicine_names_as_typed(typed: str, ingredients: set[str]) -> None:
@@ -305,3 +311,8 @@ def test_a_clock_time_is_not_a_count_of_tablets(text: str) -> None:
 
 def test_a_count_next_to_a_clock_time_is_still_read() -> None:
     assert _urgency("took 30 tablets at 07:00") == "emergency"
+
+
+def test_everyday_words_that_are_also_street_or_brand_names_need_a_word_of_use() -> None:
+    assert not read_text("frontal headache since monday").medicines
+    assert not read_text("the music was so loud").medicines
