@@ -290,3 +290,34 @@ FAMILIES_V18 = Table(
 def test_wording_families_of_held_out_v18(text, urgency, effect):
     results = triage([text]).results
     assert (results[0].urgency, results[0].to_json()["effect"]) == (urgency, effect)
+
+
+# Held-out v19 (tests/eval/data/symptoms_dev23.toml): new wordings of its families; a figure of speech's
+# leftover words are not sent to the semantic net ("my boss will ... the bill" read as an emergency).
+FAMILIES_V19 = Table(
+    """
+    text                                                                   | urgency   | effect
+    -----------------------------------------------------------------------+-----------+------------------------
+    on the drive home I thought it would be easier if a lorry took me out  | emergency | suicidal-thoughts
+    she has written the notes and is just waiting for Friday               | emergency | suicidal-thoughts
+    the office would run smoother without me in it                         | emergency | suicidal-thoughts
+    he bought a rope for the garden but we have no garden                  | emergency | suicidal-thoughts
+    my brother gave his records away and says he will not be needing them  | emergency | suicidal-thoughts
+    she posted 'bye all' on the group chat and is not answering            | emergency | suicidal-thoughts
+    he texted tell the kids I love them and turned his phone off           | emergency | suicidal-thoughts
+    skin coming away on his back and febrile                               | emergency | dress
+    years without a seizure and then I had one last night                  | emergency | seizure
+    my wife said it was a fit, I only remember the floor                   | emergency | seizure
+    took 3 x 300 mg at once, prescription is 1 x 300 mg three times a day  | emergency | overdose
+    total today 3000 mg, max on my label is 1800 mg                        | emergency | overdose
+    my little boy took my tablets from the table, maybe two                | emergency | overdose
+    her speech went garbled and her arm went numb                          | emergency | general-emergency
+    my boss will have a fit when she sees the bill                         | -         | -
+    """
+)
+
+
+@pytest.mark.parametrize(FAMILIES_V19.argnames, FAMILIES_V19.rows, ids=FAMILIES_V19.ids)
+def test_wording_families_of_held_out_v19(text, urgency, effect):
+    results = triage([text]).results
+    assert (results[0].urgency, results[0].to_json()["effect"]) == (urgency, effect)

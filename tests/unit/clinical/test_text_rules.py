@@ -145,6 +145,10 @@ def test_an_everyday_name_told_as_taken_is_a_medicine(text: str, ingredient: str
         ("Frontal 0,5 mg", {"alprazolam"}),
         ("Koskenkorva", {"alcohol"}),
         ("an eighth of loud", {"cannabis"}),
+        # Georgian, Latvian, Estonian and Spanish (held-out v19); "Vana Tallinn" was read as an inhaler
+        ("a shot of chacha", {"alcohol"}),
+        ("Vana Tallinn", {"alcohol"}),
+        ("Nolotil 575 mg", {"metamizole"}),
     ],
 )
 def test_medicine_names_as_typed(typed: str, ingredients: set[str]) -> None:

@@ -436,6 +436,9 @@ def read_text(text: str, *, net: bool = True, backstop: bool = True) -> Reading:
             # A clause that denies something ("breathing fine", "no swelling") is not sent to the net:
             # its words resemble the emergency they deny.
             denies = any(kind in ("pre", "post") and start <= a < end for a, _b, kind in scopes.triggers)
+            # Nor is a clause with a figure of speech in it: what is left of it ("my boss will ... the
+            # bill") is no sentence, and the net read such leftovers as emergencies.
+            denies = denies or IDIOM in words[start:end]
             clause_texts.append((s_index, " ".join(chunk), hit or negated_here, denies))
             if not hit:
                 unread.append(_typed(pairs, range(start, end)).replace(" ,", ","))
