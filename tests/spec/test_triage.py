@@ -156,11 +156,6 @@ FAMILIES_V14 = Table(
 )
 
 
-@pytest.mark.parametrize(FAMILIES_V14.argnames, FAMILIES_V14.rows, ids=FAMILIES_V14.ids)
-def test_wording_families_of_held_out_v14(text, urgency, effect):
-    result = triage([text]).results[0]
-    assert (result.urgency, result.to_json()["effect"]) == (urgency, effect)
-
 
 # The same for held-out v15 (tests/eval/data/symptoms_dev19.toml): new wordings of each family tuned on,
 # and a question about fits answered "I have never had one" (a denial, not a report).
@@ -189,11 +184,6 @@ FAMILIES_V15 = Table(
 )
 
 
-@pytest.mark.parametrize(FAMILIES_V15.argnames, FAMILIES_V15.rows, ids=FAMILIES_V15.ids)
-def test_wording_families_of_held_out_v15(text, urgency, effect):
-    results = triage([text]).results
-    assert (results[0].urgency, results[0].to_json()["effect"]) == (urgency, effect)
-
 
 # Held-out v16 (tests/eval/data/symptoms_dev20.toml): new wordings of its families, and figures of speech
 # (language.toml [idioms]) read as no words at all, while the same words said literally still count.
@@ -214,11 +204,6 @@ FAMILIES_V16 = Table(
     """
 )
 
-
-@pytest.mark.parametrize(FAMILIES_V16.argnames, FAMILIES_V16.rows, ids=FAMILIES_V16.ids)
-def test_wording_families_of_held_out_v16(text, urgency, effect):
-    results = triage([text]).results
-    assert (results[0].urgency, results[0].to_json()["effect"]) == (urgency, effect)
 
 
 def test_an_idiom_hides_only_its_own_words():
@@ -256,11 +241,6 @@ FAMILIES_V17 = Table(
 )
 
 
-@pytest.mark.parametrize(FAMILIES_V17.argnames, FAMILIES_V17.rows, ids=FAMILIES_V17.ids)
-def test_wording_families_of_held_out_v17(text, urgency, effect):
-    results = triage([text]).results
-    assert (results[0].urgency, results[0].to_json()["effect"]) == (urgency, effect)
-
 
 # Held-out v18 (tests/eval/data/symptoms_dev22.toml): new wordings of its families, and idioms of death.
 FAMILIES_V18 = Table(
@@ -285,11 +265,6 @@ FAMILIES_V18 = Table(
     """
 )
 
-
-@pytest.mark.parametrize(FAMILIES_V18.argnames, FAMILIES_V18.rows, ids=FAMILIES_V18.ids)
-def test_wording_families_of_held_out_v18(text, urgency, effect):
-    results = triage([text]).results
-    assert (results[0].urgency, results[0].to_json()["effect"]) == (urgency, effect)
 
 
 # Held-out v19 (tests/eval/data/symptoms_dev23.toml): new wordings of its families; a figure of speech's
@@ -317,7 +292,14 @@ FAMILIES_V19 = Table(
 )
 
 
-@pytest.mark.parametrize(FAMILIES_V19.argnames, FAMILIES_V19.rows, ids=FAMILIES_V19.ids)
-def test_wording_families_of_held_out_v19(text, urgency, effect):
+# Every family table above, one test: each row a new wording of a family tuned on from a held-out split.
+_FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17": FAMILIES_V17, "v18": FAMILIES_V18,
+             "v19": FAMILIES_V19}
+
+
+@pytest.mark.parametrize(("text", "urgency", "effect"),
+                         [row for table in _FAMILIES.values() for row in table.rows],
+                         ids=[f"{split}-{i}" for split, table in _FAMILIES.items() for i in table.ids])
+def test_wording_families_of_held_out_splits(text, urgency, effect):
     results = triage([text]).results
     assert (results[0].urgency, results[0].to_json()["effect"]) == (urgency, effect)
