@@ -264,7 +264,6 @@ def find_signs(stems: Sequence[str]) -> list[Match]:
 
 
 @cache
-@cache
 def _per_day() -> tuple[tuple[tuple[str, ...], int], ...]:
     """``[dose_counts] per_day`` as stemmed phrases (longest first) with their doses a day."""
     rule = load_language().dose_counts
@@ -281,6 +280,7 @@ def _day_words() -> tuple[tuple[str, ...], ...]:
     return tuple(sorted({tuple(stem(w) for _, w in normalise_words(tokenise(p))) for p in words}, key=len, reverse=True))
 
 
+@cache
 def _dose_count_rule() -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...], dict[str, int],
                                 dict[str, str], frozenset[str], int, int, str, int] | None:
     rule = load_language().dose_counts
