@@ -292,9 +292,31 @@ FAMILIES_V19 = Table(
 )
 
 
+# Held-out v20 (tests/eval/data/symptoms_dev24.toml).
+FAMILIES_V20 = Table(
+    """
+    text                                                                   | urgency   | effect
+    -----------------------------------------------------------------------+-----------+------------------------
+    keep picturing walking into the river and not coming out               | emergency | suicidal-thoughts
+    Mum says she asked God to take her tonight                             | emergency | suicidal-thoughts
+    sorting my things so nobody has to later                               | emergency | suicidal-thoughts
+    he said he's going to do himself in                                    | emergency | suicidal-thoughts
+    took the car out meaning to crash it                                   | emergency | suicidal-thoughts
+    my body hot like fire and red spots everywhere                         | emergency | dress
+    blisters spreading all over my chest                                   | emergency | dress
+    water bumps on his hands and his mouth is sore                         | emergency | dress
+    I took 9 tablet together for the pain                                  | emergency | overdose
+    dropped a whole strip of gabapentin                                    | emergency | overdose
+    my son took some of my pills off the side                              | emergency | overdose
+    that sunset took my breath away                                        | -         | -
+    dead chuffed with my scan results                                      | -         | -
+    """
+)
+
+
 # Every family table above, one test: each row a new wording of a family tuned on from a held-out split.
 _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17": FAMILIES_V17, "v18": FAMILIES_V18,
-             "v19": FAMILIES_V19}
+             "v19": FAMILIES_V19, "v20": FAMILIES_V20}
 
 
 @pytest.mark.parametrize(("text", "urgency", "effect"),
