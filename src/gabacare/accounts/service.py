@@ -76,7 +76,7 @@ from gabacare.accounts.model import (
 from gabacare.accounts.repository import AccountRepository
 from gabacare.journal import settings
 from gabacare.journal.errors import UnknownPatientError
-from gabacare.journal.model import MAX_ROW_ID, NewPatient, Patient, Sex, validate_patient
+from gabacare.journal.model import NewPatient, Patient, Sex, is_row_id, validate_patient
 
 if TYPE_CHECKING:
     from argon2 import PasswordHasher
@@ -474,7 +474,7 @@ class Accounts:
     def role_of(self, actor: Actor, patient_id: int) -> MemberRole | None:
         """The member role an account (or its token) holds on a patient shared with it, else None (owners,
         share links, feeds and the command line have none). Reads one row; no access check."""
-        if actor.kind not in ("user", "token") or actor.user_id is None or not 0 < patient_id <= MAX_ROW_ID:
+        if actor.kind not in ("user", "token") or actor.user_id is None or not is_row_id(patient_id):
             return None
         return self.repo.member_role(patient_id, actor.user_id)
 
@@ -500,7 +500,7 @@ class Accounts:
         other people's patients raise the same ``AccessDenied``; so do ids no SQL integer column can
         hold (they cannot exist, and the database drivers would fail on them).
         """
-        if not 0 < patient_id <= MAX_ROW_ID:
+        if not is_row_id(patient_id):
             if actor.kind == "cli":
                 raise UnknownPatientError(patient_id)
             raise AccessDenied()
@@ -531,7 +531,7 @@ class Accounts:
         command line's sharing commands). ``UnknownPatientError`` for an unknown id;
         ``AccountInputError`` for a patient no account owns (made on the command line) or whose owner
         is disabled: such a patient cannot be shared."""
-        if isinstance(patient_id, bool) or not isinstance(patient_id, int) or not 0 < patient_id <= MAX_ROW_ID:
+        if not is_row_id(patient_id):
             raise UnknownPatientError(patient_id)
         owner_id = self.repo.patient_owner(patient_id)
         owner = self.repo.get_user(owner_id) if owner_id is not None else None
@@ -574,7 +574,7 @@ class Accounts:
         audited as a ``revoke`` by ``by`` (default the owner). ``AccessDenied`` unless ``owner`` owns
         the patient and that account is a member (a made-up id is refused like another account's patient)."""
         self.require_access(Actor.for_user(owner), patient_id, write=True)
-        if isinstance(user_id, bool) or not isinstance(user_id, int) or not 0 < user_id <= MAX_ROW_ID:
+        if not is_row_id(user_id):
             raise AccessDenied()
         if not self.repo.remove_member(patient_id, user_id):
             raise AccessDenied()

@@ -54,6 +54,7 @@ __all__ = [
     "check_text",
     "entry_problem",
     "entry_warnings",
+    "is_row_id",
     "normalize_name",
     "to_local_naive",
     "validate_entry",
@@ -74,6 +75,16 @@ LevelUnit = Literal["mg/L", "umol/L"]
 #: PostgreSQL keeps in 32 bits (and refuses a larger value even to compare with, as out of range). An id
 #: above it names nothing; every door (web, API, CLI, the SQL adapter) answers it as unknown, never sends it.
 MAX_ROW_ID = 2**31 - 1
+
+
+def is_row_id(value: object) -> bool:
+    """Whether ``value`` could be a stored row's id: an ``int`` (never a ``bool``) in 1..``MAX_ROW_ID``.
+    The one test every door uses before an id is looked up.
+
+    >>> is_row_id(1), is_row_id(MAX_ROW_ID), is_row_id(MAX_ROW_ID + 1), is_row_id(0), is_row_id(True), is_row_id("1")
+    (True, True, False, False, False, False)
+    """
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ROW_ID
 
 LEVEL_TEST = "gabapentin"
 _LEVEL_TEST_NAMES = frozenset({"gabapentin", "gabapentin_level", "gabapentin_levels", "gabapentin_concentration",

@@ -21,7 +21,7 @@ from gabacare.clinical.errors import ClinicalInputError
 from gabacare.clinical.supply import DoseEvent, PickUp, SupplyForecast, forecast
 from gabacare.journal import settings
 from gabacare.journal.errors import JournalInputError
-from gabacare.journal.model import MAX_ROW_ID
+from gabacare.journal.model import is_row_id
 from gabacare.journal.pickups import NewPickUp, StoredPickUp, max_pickup_count, pill_strengths, validate_pickup
 from gabacare.journal.schedule import scheduled_doses
 from gabacare.journal.services import Journal
@@ -86,7 +86,7 @@ def delete_pickup(journal: Journal, patient_id: int, pickup_id: Any) -> StoredPi
     """
     from gabacare.journal.errors import UnknownPickUpError
 
-    if isinstance(pickup_id, bool) or not isinstance(pickup_id, int) or not 0 < pickup_id <= MAX_ROW_ID:
+    if not is_row_id(pickup_id):
         raise UnknownPickUpError(pickup_id)
     return journal.repo.delete_pickup(patient_id, pickup_id)
 

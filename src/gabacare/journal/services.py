@@ -36,7 +36,6 @@ from gabacare.journal.errors import (
 from gabacare.journal.model import (
     DOSE_STATUSES,
     ENTRY_KINDS,
-    MAX_ROW_ID,
     DoseStatus,
     Entry,
     EntryData,
@@ -55,6 +54,7 @@ from gabacare.journal.model import (
     check_moment,
     day_bounds,
     dose_bounds,
+    is_row_id,
     to_local_naive,
     validate_entry,
     validate_patient,
@@ -813,7 +813,7 @@ class Journal:
         score scale, ``settings.KNOWN_SCALES``): the rest are ignored, so the work is bounded.
         """
         found: list[Entry] = []
-        wanted = [i for i in dict.fromkeys(entry_ids) if 0 < i <= MAX_ROW_ID]
+        wanted = [i for i in dict.fromkeys(entry_ids) if is_row_id(i)]
         for entry_id in wanted[:len(settings.KNOWN_SCALES)]:
             try:
                 found.append(self.repo.get_entry(patient_id, entry_id))

@@ -27,7 +27,6 @@ from gabacare.journal.errors import JournalError, JournalStorageError, UnknownEn
 from gabacare.journal.model import (
     DOSE_STATUSES,
     ENTRY_KINDS,
-    MAX_ROW_ID,
     DoseStatus,
     Entry,
     EntryData,
@@ -42,6 +41,7 @@ from gabacare.journal.model import (
     Sex,
     StoredPlan,
     StoredQuestionnaire,
+    is_row_id,
 )
 from gabacare.journal.orm import (
     EntryRevisionRow,
@@ -193,9 +193,9 @@ def _read_session(engine: Engine, reader: Engine) -> AbstractContextManager[Sess
 
 
 def _storable(row_id: int) -> bool:
-    """Whether ``row_id`` could be a stored id (``MAX_ROW_ID``): a larger one is answered as unknown here,
+    """Whether ``row_id`` could be a stored id (``is_row_id``): a larger one is answered as unknown here,
     never sent, because PostgreSQL refuses it even in a comparison (an out-of-range error, not "no row")."""
-    return 0 < row_id <= MAX_ROW_ID
+    return is_row_id(row_id)
 
 
 def _reader(engine: Engine) -> Engine:

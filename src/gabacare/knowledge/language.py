@@ -13,7 +13,7 @@ medicine classes and effects, every source id resolves. A broken file fails fast
 from collections.abc import Callable
 from functools import cache
 from importlib import resources
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from pydantic import Field, ValidationError, field_validator
 
@@ -308,7 +308,7 @@ class DoseCounts(_Cited):
     max_digits: int = Field(default=4, ge=1, le=6)  # longer digit runs are not counts (phone numbers)
     # A meant count followed by one of these ("600 three times a day") is a day's total of that many
     # doses; it is set against a taken count followed by a word of ``day_words`` ("had 3600 today").
-    per_day: dict[str, int] = Field(default_factory=dict)
+    per_day: dict[str, Annotated[int, Field(ge=1, le=6)]] = Field(default_factory=dict)  # doses a day, as written
     day_words: tuple[str, ...] = ()
 
 

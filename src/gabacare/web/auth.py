@@ -107,9 +107,9 @@ class JournalWeb:
 def known_id(value: int) -> int:
     """``value`` if it could be a stored id, else ``AccessDenied`` (a 404, like any unknown id)."""
     from gabacare.accounts.model import AccessDenied
-    from gabacare.journal.model import MAX_ROW_ID
+    from gabacare.journal.model import is_row_id
 
-    if not 0 < value <= MAX_ROW_ID:
+    if not is_row_id(value):
         raise AccessDenied()
     return value
 

@@ -257,11 +257,11 @@ _DONE = {"undone": "Undone.", "deleted": "Entry deleted.", "changed": "Changed."
 @router.get("/patients/{patient_id}/today", response_class=HTMLResponse)
 def today(request: Request, patient_id: int, saved: int | None = None, done: str | None = None,
           user: CurrentUser = Depends(page_user)) -> Response:
-    from gabacare.journal.model import MAX_ROW_ID
+    from gabacare.journal.model import is_row_id
 
     with journal_web(request).reading():  # the page only reads: one transaction for all of it
         journal, view = _read(request, user, patient_id, "entry")
-        ok = saved if saved is not None and 0 < saved <= MAX_ROW_ID else None
+        ok = saved if is_row_id(saved) else None
         return _page(request, "journal/today.html", view, "today",
                      **_today_ctx(journal, patient_id, ok, _DONE.get(done or "")))
 

@@ -320,3 +320,19 @@ def test_a_count_next_to_a_clock_time_is_still_read() -> None:
 def test_everyday_words_that_are_also_street_or_brand_names_need_a_word_of_use() -> None:
     assert not read_text("frontal headache since monday").medicines
     assert not read_text("the music was so loud").medicines
+
+
+@pytest.mark.parametrize(("section", "change"), [
+    ("dose_counts", {"per_day": {"three times a day": 0}}),  # would read every count as more than meant
+    ("dose_counts", {"per_day": {"three times a day": "three"}}),
+    ("idioms", {"phrases": "nearly died laughing"}),  # a list of phrases, not one string
+    ("negation", {"until": 5}),
+])
+def test_bad_reading_rules_fail_the_load(section: str, change: dict[str, object]) -> None:
+    from gabacare.knowledge import KnowledgeBaseError
+    from gabacare.knowledge.language import _read_toml, build_language
+
+    raw = _read_toml("language.toml")
+    raw[section] = {**raw[section], **change}
+    with pytest.raises(KnowledgeBaseError):
+        build_language(raw, _read_toml("lexicon.toml"))

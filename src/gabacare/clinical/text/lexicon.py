@@ -264,13 +264,13 @@ def find_signs(stems: Sequence[str]) -> list[Match]:
 
 
 @cache
-def _per_day() -> tuple[tuple[tuple[str, ...], int], ...]:
-    """``[dose_counts] per_day`` as stemmed phrases (longest first) with their doses a day."""
+def _per_day() -> dict[tuple[str, ...], int]:
+    """``[dose_counts] per_day`` as stemmed phrases (longest first) -> doses a day."""
     rule = load_language().dose_counts
     if rule is None:
-        return ()
+        return {}
     phrases = {tuple(stem(w) for _, w in normalise_words(tokenise(p))): n for p, n in rule.per_day.items()}
-    return tuple(sorted(phrases.items(), key=lambda kv: -len(kv[0])))
+    return dict(sorted(phrases.items(), key=lambda kv: -len(kv[0])))
 
 
 @cache
@@ -350,9 +350,10 @@ def _dose_counts(stems: Sequence[str]) -> list[Match]:
                 continue
             a, b = unit(t_pos), unit(m_pos)
             # "on 600 three times a day ... had 3600 today": a day's total against the day's plan.
-            times = after(m_pos, [p for p, _ in _per_day()])
+            per_day = _per_day()
+            times = after(m_pos, list(per_day))
             if times is not None and after(t_pos, _day_words()) is not None:
-                m_value *= dict(_per_day())[times]
+                m_value *= per_day[times]
                 a = b = "daily"
             if t_value <= m_value:
                 continue
