@@ -192,3 +192,29 @@ def test_names_as_people_and_records_write_them(typed, ingredients, guessed):
     if r.guessed:
         # A guess is always shown as a question, never silently.
         assert "did you mean" in r.advice.lower() and r.to_json()["did_you_mean"]
+
+
+CLASS_WORDS = Table(
+    """
+    text                               | classes
+    -----------------------------------+--------------------------------------
+    some kind of benzo for the flight  | benzodiazepines
+    a strong opiate from the hospital  | opioids
+    a tricyclic at bedtime             | sedating-antidepressants
+    z-drug sleeping tablets            | sedating-antihistamines z-drugs
+    Propavan                           | sedating-antihistamines
+    Dithiaden                          | sedating-antihistamines
+    """
+)
+
+
+@pytest.mark.parametrize(("text", "classes"), CLASS_WORDS.rows, ids=CLASS_WORDS.ids)
+def test_a_class_named_anywhere_in_the_text_adds_its_warning(text, classes):
+    """A class said in words ("some kind of benzo") gets the class's warning, also beside a name the
+    text was read as ("sleeping tablets" -> diphenhydramine): a warning is never dropped for a guess."""
+    r = check_interactions([text]).results[0]
+    assert r.known and set(r.classes) == set(words(classes))
+
+
+def test_a_non_drowsy_antihistamine_is_not_the_sedating_class():
+    assert check_interactions(["a non-drowsy antihistamine"]).results[0].classes == ()

@@ -314,9 +314,41 @@ FAMILIES_V20 = Table(
 )
 
 
+FAMILIES_V21 = Table(
+    """
+    text                                                                   | urgency   | effect
+    -----------------------------------------------------------------------+-----------+------------------------
+    I keep staring over the balcony thinking how easy it would be to jump  | emergency | suicidal-thoughts
+    left a note for my wife for when I am gone                             | emergency | suicidal-thoughts
+    if a car hit me that'd be fine by me                                   | emergency | suicidal-thoughts
+    stood on the pier thinking about jumping in                            | emergency | suicidal-thoughts
+    the river keeps calling me in                                          | emergency | suicidal-thoughts
+    wants to jump off the cliff and be done with it                        | emergency | suicidal-thoughts
+    planning my final exit, a permanent one                                | emergency | suicidal-thoughts
+    says he won't be around much longer and gave away his fishing rods     | emergency | suicidal-thoughts
+    I don't care if I wake up or not anymore                               | emergency | suicidal-thoughts
+    it would be better if I was dead                                       | emergency | suicidal-thoughts
+    the dog knocked one off the counter and swallowed it                   | emergency | overdose
+    my hamster chewed a capsule                                            | emergency | overdose
+    my flatmate borrowed some of my tablets                                | emergency | overdose
+    took 1200 mg at lunch, my script says 300 three times a day            | emergency | overdose
+    took one, it did not work, so took another and another                 | emergency | overdose
+    his speech went garbled and his leg went weak                          | emergency | general-emergency
+    qandho and a red rash on my chest                                      | emergency | dress
+    is she breathing? no                                                   | emergency | respiratory-depression
+    breathing: no                                                          | emergency | respiratory-depression
+    fever - no, rash - no                                                  | -         | -
+    Q: seizures? A: none                                                   | -         | -
+    Q: trouble breathing? A: no                                            | -         | -
+    my boss is going to kill me                                            | -         | -
+    we did the shop fit out all weekend                                    | -         | -
+    """
+)
+
+
 # Every family table above, one test: each row a new wording of a family tuned on from a held-out split.
 _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17": FAMILIES_V17, "v18": FAMILIES_V18,
-             "v19": FAMILIES_V19, "v20": FAMILIES_V20}
+             "v19": FAMILIES_V19, "v20": FAMILIES_V20, "v21": FAMILIES_V21}
 
 
 @pytest.mark.parametrize(("text", "urgency", "effect"),

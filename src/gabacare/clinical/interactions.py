@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from gabacare.clinical.drug_names import NameReading, filler_words, read_name
 from gabacare.knowledge import Citation, load_monograph
@@ -115,19 +116,46 @@ _AROUND_CLASS_WORDS = frozenset({"his", "her", "few", "couple", "on", "other", "
                                  "of", "one", "a", "an", "the"})
 
 
+_NOT_CLASS = frozenset({"non", "not", "no"})
+
+
 def _class_named(name: str) -> InteractionClass | None:
-    """The class a word for the whole class names ("benzos", "opiates": ``language.toml``
-    ``[class_words]``), or ``None``."""
+    """The class a word for the whole class names ("benzos", "some kind of benzo for the flight",
+    "a strong opiate from the hospital": ``language.toml`` ``[class_words]``, anywhere in the text,
+    the longest first), or ``None``.
+
+    >>> _class_named("some kind of benzo for the flight").id
+    'benzodiazepines'
+    >>> _class_named("paracetamol") is None
+    True
+    >>> _class_named("a non-drowsy antihistamine") is None
+    True
+    """
+    words = tuple(w for w in re.findall(r"[a-z]+", name.lower()) if w not in _class_filler())
+    for key, wanted in _class_keys():
+        # Not after "non"/"not"/"no": a "non-drowsy antihistamine" is not a sedating one.
+        if any(words[i:i + len(key)] == key and (i == 0 or words[i - 1] not in _NOT_CLASS)
+               for i in range(len(words) - len(key) + 1)):
+            return next((c for c in load_monograph().interaction_classes if c.id == wanted), None)
+    return None
+
+
+@cache
+def _class_filler() -> frozenset[str]:
+    return _AROUND_CLASS_WORDS | filler_words()
+
+
+@cache
+def _class_keys() -> tuple[tuple[tuple[str, ...], str], ...]:
+    """``[class_words]`` as word tuples (filler dropped), longest first."""
     from gabacare.knowledge.language import load_language
 
     table = load_language().class_words
     if table is None:
-        return None
-    filler = _AROUND_CLASS_WORDS | filler_words()
-    words = tuple(w for w in re.findall(r"[a-z]+", name.lower()) if w not in filler)
-    wanted = {tuple(w for w in re.findall(r"[a-z]+", k.lower()) if w not in filler): v
-              for k, v in table.words.items()}.get(words)
-    return next((c for c in load_monograph().interaction_classes if c.id == wanted), None)
+        return ()
+    keys = {tuple(w for w in re.findall(r"[a-z]+", k.lower()) if w not in _class_filler()): v
+            for k, v in table.words.items()}
+    return tuple(sorted(((k, v) for k, v in keys.items() if k), key=lambda kv: -len(kv[0])))
 
 
 def _one(name: str) -> InteractionResult:
@@ -135,12 +163,15 @@ def _one(name: str) -> InteractionResult:
     ingredients = reading.ingredients
     classes = [c for c in (_class_of(i) for i in ingredients) if c is not None]
     typed = " ".join(name.split())
-    if not ingredients:
-        named = _class_named(name)
-        if named is not None:
-            # A whole class ("benzos"): no ingredient, but the class's warning applies.
-            return InteractionResult(name, True, (), named.id, named.title, named.severity, named.action, named.effect,
-                                     named.advice, tuple(named.citations), reading, (named.id,), named.sedating)
+    named = _class_named(name)
+    if ingredients and named is not None and named not in classes:
+        # "z-drug sleeping tablets": the class said in words is added to what the names read (a
+        # warning is never dropped for a guess).
+        classes.append(named)
+    if not ingredients and named is not None:
+        # A whole class ("benzos"): no ingredient, but the class's warning applies.
+        return InteractionResult(name, True, (), named.id, named.title, named.severity, named.action, named.effect,
+                                 named.advice, tuple(named.citations), reading, (named.id,), named.sedating)
     if not classes:
         advice = (
             f"GabaCare has no interaction record for {typed!r}"

@@ -118,6 +118,21 @@ class Negation(_Cited):
     # Words that, later in a denial's sentence, tell when the denied thing began ("no fits until this
     # morning, when I had one"): such a denial negates nothing (it only ever escalates).
     until: tuple[str, ...] = ()
+    # A form-style line answered no ("rash: no", "fits - none", "seizures = 0"): a mark between a
+    # label and one of these answers, the whole of a comma-separated part, denies the label.
+    checklist_answers: tuple[str, ...] = ()
+    checklist_marks: tuple[str, ...] = ()
+    # A label naming a vital function -> what a "no" to it says ("breathing" -> "not breathing").
+    no_means: dict[str, str] = Field(default_factory=dict)
+    # Words before such a label that make it a problem ("trouble breathing"): a no then denies it.
+    no_means_qualifiers: tuple[str, ...] = ()
+
+    @field_validator("checklist_marks")
+    @classmethod
+    def _marks_are_punctuation(cls, marks: tuple[str, ...]) -> tuple[str, ...]:
+        if any(not m.strip() or any(c.isalnum() for c in m) for m in marks):
+            raise ValueError("a checklist mark is punctuation (':', ' - '), never a word or blank")
+        return marks
 
 
 class Indication(_Cited):

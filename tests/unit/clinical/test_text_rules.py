@@ -327,6 +327,9 @@ def test_everyday_words_that_are_also_street_or_brand_names_need_a_word_of_use()
     ("dose_counts", {"per_day": {"three times a day": "three"}}),
     ("idioms", {"phrases": "nearly died laughing"}),  # a list of phrases, not one string
     ("negation", {"until": 5}),
+    ("negation", {"checklist_marks": [":", "no"]}),  # a word as a mark would rewrite ordinary sentences
+    ("negation", {"checklist_marks": [" "]}),
+    ("negation", {"no_means": {"breathing": 1}}),
 ])
 def test_bad_reading_rules_fail_the_load(section: str, change: dict[str, object]) -> None:
     from gabacare.knowledge import KnowledgeBaseError
@@ -336,3 +339,19 @@ def test_bad_reading_rules_fail_the_load(section: str, change: dict[str, object]
     raw[section] = {**raw[section], **change}
     with pytest.raises(KnowledgeBaseError):
         build_language(raw, _read_toml("lexicon.toml"))
+
+
+@pytest.mark.parametrize(("text", "urgency"), [
+    ("rash: no. fever: no. swelling: no", None),
+    ("Seizure - none, breathing trouble: no", None),
+    ("fits = 0", None),
+    ("rash: yes, fever: yes", "emergency"),       # rash with fever (label 5.1)
+    ("rash: no idea why, and a fever", "emergency"),  # the answer must end its part
+    ("breathing: no", "emergency"),              # a no to a vital function says it is absent
+    ("Is he breathing? No", "emergency"),
+    ("can you wake her? no", "emergency"),
+    ("Q: trouble breathing? A: no", None),       # "trouble" makes the label a problem: the no denies it
+    ("Q: seizures? A: none", None),
+])
+def test_checklist_answers_deny_their_label_and_a_no_to_a_vital_function_escalates(text: str, urgency: str | None) -> None:
+    assert _urgency(text) == urgency

@@ -19,6 +19,7 @@ lies inside a scope. When unsure (pseudo triggers, "not sure if"), the finding s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -26,7 +27,7 @@ from functools import cache
 from gabacare.clinical.text.normalise import COMMA
 from gabacare.knowledge.language import load_language
 
-__all__ = ["Scopes", "negation_scopes"]
+__all__ = ["Scopes", "checklist_denials", "negation_scopes", "no_means"]
 
 
 @dataclass(frozen=True)
@@ -164,3 +165,75 @@ def _untils() -> tuple[tuple[str, ...], ...]:
 @cache
 def _passed() -> frozenset[tuple[str, ...]]:
     return frozenset(tuple(t.split()) for t in load_language().negation.post_passed)
+
+
+@cache
+def _checklist() -> re.Pattern[str] | None:
+    """``<label> <mark> <answer>`` for one comma-separated part ([negation] checklist_*)."""
+    n = load_language().negation
+    if not n.checklist_answers or not n.checklist_marks:
+        return None
+    marks = "|".join(r"\s*" + re.escape(m.strip()) + r"\s*" for m in sorted(set(n.checklist_marks), key=len, reverse=True))
+    answers = "|".join(re.escape(a) for a in sorted(set(n.checklist_answers), key=len, reverse=True))
+    return re.compile(rf"^(?P<lead>\s*)(?P<label>[^:=,]*?[^\W_][^:=,]*?)(?:{marks})(?:{answers})\s*[.!]?\s*$", re.IGNORECASE)
+
+
+def checklist_denials(sentence: str) -> str:
+    """``sentence`` with each form-style part answered no ("rash: no", "fits - none") written as the
+    plain denial "no rash", which the NegEx triggers read; anything else is returned unchanged.
+
+    The answer must end its comma-separated part, so "rash: no idea why" or "fit-out" are left as
+    they are; "rash: yes" is a plain statement already.
+
+    Examples
+    --------
+    >>> checklist_denials("rash: no, fever: yes, seizure - none")
+    'no rash, fever: yes, no seizure'
+    >>> checklist_denials("breathing: no")
+    'not breathing'
+    >>> checklist_denials("rash: no idea why")
+    'rash: no idea why'
+    """
+    pattern = _checklist()
+    if pattern is None or not any(m.strip() in sentence for m in load_language().negation.checklist_marks):
+        return sentence
+    parts = sentence.split(",")
+    for k, part in enumerate(parts):
+        m = pattern.match(part)
+        if m is not None:
+            label = m["label"].strip()
+            parts[k] = f"{m['lead']}{no_means(label.split()) or 'no ' + label}"
+    return ",".join(parts)
+
+
+@cache
+def _no_means() -> tuple[tuple[tuple[str, ...], str], ...]:
+    table = load_language().negation.no_means
+    return tuple(sorted(((tuple(k.lower().split()), v) for k, v in table.items()), key=lambda kv: -len(kv[0])))
+
+
+def no_means(label: Sequence[str]) -> str | None:
+    """What a "no" to ``label`` (its words, a question's or a checklist's) says when the label names
+    a vital function ([negation] no_means): "is he breathing? no" says "not breathing". None when
+    the label names no vital function (then a "no" denies it).
+
+    >>> no_means("is he breathing".split())
+    'not breathing'
+    >>> no_means("breathing trouble".split()) is None
+    True
+    >>> no_means("q trouble breathing".split()) is None
+    True
+    """
+    words = tuple(w.lower() for w in label)
+    for key, said in _no_means():
+        if words[-len(key):] == key:
+            before = words[:-len(key)]
+            if any(before[-len(q):] == q for q in _qualifiers()):
+                return None  # "trouble breathing? no" denies the trouble
+            return said
+    return None
+
+
+@cache
+def _qualifiers() -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(q.lower().split()) for q in load_language().negation.no_means_qualifiers)

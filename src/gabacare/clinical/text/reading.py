@@ -26,7 +26,7 @@ from typing import Literal
 from gabacare.clinical.drug_names import known_names, plural_key
 from gabacare.clinical.text.backstop import RedFlagHit, is_risk_question, red_flags
 from gabacare.clinical.text.lexicon import EFFECT_SIGN, Match, find_signs, stem
-from gabacare.clinical.text.negation import negation_scopes
+from gabacare.clinical.text.negation import checklist_denials, negation_scopes, no_means
 from gabacare.clinical.text.normalise import COMMA, normalise_words, questions, sentences, sound_alike_slips, tokenise
 from gabacare.clinical.text.semantic import semantic_net, unavailable_reason
 from gabacare.clinical.text.vocabulary import corrector
@@ -379,7 +379,7 @@ def read_text(text: str, *, net: bool = True, backstop: bool = True) -> Reading:
     # Sentences for the backstop, read only if the rules find no emergency in the whole text.
     later: list[tuple[int, list[tuple[str, str]], list[str], list[str], set[int], set[int]]] = []
     for s_index, sentence in enumerate(split):
-        pairs = normalise_words(tokenise(sentence))
+        pairs = normalise_words(tokenise(checklist_denials(sentence)))
         if not pairs:
             continue
         words = [fix.correct(w) if w.isalpha() else w for _, w in pairs]
@@ -416,9 +416,14 @@ def read_text(text: str, *, net: bool = True, backstop: bool = True) -> Reading:
         if not asked[s_index] and any(tuple(words[i:i + len(r)]) == r for r in reported for i in range(len(words))):
             asked[s_index] = True  # "the GP asked if I had ..." reports a question
         if asked[s_index] and s_index + 1 < len(split):
-            following = [w for _, w in normalise_words(tokenise(split[s_index + 1]))]
+            following = [w for _, w in normalise_words(tokenise(checklist_denials(split[s_index + 1])))]
             if any(tuple(following[:len(a)]) == a for a in answers):
                 here = [replace(f, negated=True) for f in here]
+                # "Is he breathing? No": a no to a vital function says it is absent. The answer's
+                # sentence, read next in this loop, is read as what the no says.
+                said = no_means([w for w in words if w != COMMA])
+                if said is not None:
+                    split[s_index + 1] = said
         findings.extend(here)
         if not other:
             firsts = _experiencer_firsts()
