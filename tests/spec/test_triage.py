@@ -346,9 +346,30 @@ FAMILIES_V21 = Table(
 )
 
 
+FAMILIES_V22 = Table(
+    """
+    text                                                                   | urgency   | effect
+    -----------------------------------------------------------------------+-----------+------------------------
+    could paddle out past the buoys and never come back                    | emergency | suicidal-thoughts
+    I stand on the bridge every night and think about going over           | emergency | suicidal-thoughts
+    been having sewer side thoughts all week                               | emergency | suicidal-thoughts
+    I had 8 capsules today. I'm meant to have 3.                           | emergency | overdose
+    can not breed properly since lunchtime                                 | emergency | anaphylaxis-angioedema
+    she had a sees her at the bus stop                                     | emergency | seizure
+    my son kena fit at school this morning                                 | emergency | seizure
+    demam since yesterday and a rash on my back                            | emergency | dress
+    wysypka on my legs and goraczka                                        | emergency | dress
+    the computer had a seizure at work again                               | -         | -
+    the coach threw a fit about the referee                                | -         | -
+    my mum says I'm back to my old self                                    | -         | -
+    """
+)
+
+
 # Every family table above, one test: each row a new wording of a family tuned on from a held-out split.
 _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17": FAMILIES_V17, "v18": FAMILIES_V18,
-             "v19": FAMILIES_V19, "v20": FAMILIES_V20, "v21": FAMILIES_V21}
+             "v19": FAMILIES_V19, "v20": FAMILIES_V20, "v21": FAMILIES_V21,
+             "v22": FAMILIES_V22}
 
 
 @pytest.mark.parametrize(("text", "urgency", "effect"),

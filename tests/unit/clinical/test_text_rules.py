@@ -355,3 +355,12 @@ def test_bad_reading_rules_fail_the_load(section: str, change: dict[str, object]
 ])
 def test_checklist_answers_deny_their_label_and_a_no_to_a_vital_function_escalates(text: str, urgency: str | None) -> None:
     assert _urgency(text) == urgency
+
+
+@pytest.mark.parametrize(("text", "urgency"), [
+    ("I had 6 tablets today. I should have 2.", "emergency"),   # the two counts in two sentences
+    ("I had 2 tablets today. I should have 2.", None),
+    ("I had 6 tablets today. Slept well.", None),
+])
+def test_more_taken_than_meant_is_read_over_two_sentences_in_a_row(text: str, urgency: str | None) -> None:
+    assert _urgency(text) == urgency

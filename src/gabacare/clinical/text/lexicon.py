@@ -23,7 +23,7 @@ from gabacare.knowledge import load_monograph
 from gabacare.knowledge.cache import derived, gc_paused
 from gabacare.knowledge.language import load_language
 
-__all__ = ["EFFECT_SIGN", "Match", "find_signs", "stem", "stem_phrase"]
+__all__ = ["EFFECT_SIGN", "Match", "dose_counts_across", "find_signs", "stem", "stem_phrase"]
 
 EFFECT_SIGN = "effect:"
 
@@ -362,6 +362,20 @@ def _dose_counts(stems: Sequence[str]) -> list[Match]:
             words = {*range(t_start, t_end), t_pos, *range(m_start, m_end), m_pos}
             return [Match(sign, tuple(sorted(words)))]
     return []
+
+
+def dose_counts_across(first: Sequence[str], second: Sequence[str]) -> Match | None:
+    """More taken than meant told over two sentences in a row ("I had 6 tablets today. I should have
+    2."): the rule of :func:`_dose_counts` over both sentences' stems, one after the other (positions
+    count from the start of ``first``). Within one sentence :func:`find_signs` reads it already.
+
+    >>> dose_counts_across("i had 6 tablet today".split(), "i should have 2".split()).sign
+    'overdose'
+    >>> dose_counts_across("i had 2 tablet today".split(), "i should have 2".split()) is None
+    True
+    """
+    found = _dose_counts([*first, *second])
+    return found[0] if found else None
 
 
 def _attached(loose: list[Match], tight: list[Match]) -> list[Match]:

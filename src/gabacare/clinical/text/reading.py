@@ -25,7 +25,7 @@ from typing import Literal
 
 from gabacare.clinical.drug_names import known_names, plural_key
 from gabacare.clinical.text.backstop import RedFlagHit, is_risk_question, red_flags
-from gabacare.clinical.text.lexicon import EFFECT_SIGN, Match, find_signs, stem
+from gabacare.clinical.text.lexicon import EFFECT_SIGN, Match, dose_counts_across, find_signs, stem
 from gabacare.clinical.text.negation import checklist_denials, negation_scopes, no_means
 from gabacare.clinical.text.normalise import COMMA, normalise_words, questions, sentences, sound_alike_slips, tokenise
 from gabacare.clinical.text.semantic import semantic_net, unavailable_reason
@@ -326,6 +326,20 @@ def _resolved(findings: Sequence[Finding], sentence_stems: Sequence[Sequence[str
             and (f.sentence, f.effect) in over_in else f for f in out]
 
 
+def _pair_dose_count(findings: list[Finding], split: Sequence[str], stems: Sequence[Sequence[str]]) -> list[Finding]:
+    """``findings`` and, when no sentence alone told more taken than meant, two sentences in a row
+    that do ("I had 6 tablets today. I should have 2.": ``[dose_counts]``, label section 10)."""
+    for i in range(len(stems) - 1):
+        m = dose_counts_across(stems[i], stems[i + 1]) if stems[i] and stems[i + 1] else None
+        if m is None:
+            continue
+        if any(f.kind == "sign" and f.id == m.sign and not f.negated for f in findings):
+            return findings  # told within one sentence already
+        words = f"{split[i].strip()}. {split[i + 1].strip()}"
+        return [*findings, Finding("sign", m.sign, _sign_effect()[m.sign], words, False, i)]
+    return findings
+
+
 def _clauses(words: Sequence[str]) -> list[tuple[int, int]]:
     """(start, end) word spans split at commas and "but" (the net compares one thought at a time)."""
     spans, start = [], 0
@@ -450,6 +464,7 @@ def read_text(text: str, *, net: bool = True, backstop: bool = True) -> Reading:
         if backstop and not (asked[s_index] and is_risk_question(words)):
             denied = {p for f, m in zip(here, matches, strict=False) if f.negated for p in m.positions}
             later.append((s_index, pairs, words, stems, inert, denied))
+    findings = _pair_dose_count(findings, split, sentence_stems)
     findings = _resolved(findings, sentence_stems)
     # Keep one finding per (kind, id, negated) - the first place it was read.
     seen: set[tuple[str, str, bool]] = set()
