@@ -218,3 +218,31 @@ def test_a_class_named_anywhere_in_the_text_adds_its_warning(text, classes):
 
 def test_a_non_drowsy_antihistamine_is_not_the_sedating_class():
     assert check_interactions(["a non-drowsy antihistamine"]).results[0].classes == ()
+
+
+WRITTEN = Table(
+    """
+    text                  | ingredients
+    ----------------------+-------------
+    リリカカプセル75mg     | pregabalin
+    ガバペン錠300mg        | gabapentin
+    Лирика 150 мг         | pregabalin
+    加巴喷丁胶囊            | gabapentin
+    트라마돌               | tramadol
+    """
+)
+
+
+@pytest.mark.parametrize(("text", "ingredients"), WRITTEN.rows, ids=WRITTEN.ids)
+def test_names_written_in_another_script_are_read(text, ingredients):
+    """A Japanese package insert's katakana, a Russian or Korean pack, a Chinese generic name
+    ([names.written]) are read as the Latin name."""
+    r = check_interactions([text]).results[0]
+    assert r.known and r.ingredients == words(ingredients)
+
+
+def test_every_written_name_reads_as_a_medicine():
+    from gabacare.clinical.drug_names import read_name
+
+    unread = [k for k in load_monograph().names.written if not read_name(k).ingredients]
+    assert not unread

@@ -366,10 +366,27 @@ FAMILIES_V22 = Table(
 )
 
 
+FAMILIES_V23 = Table(
+    """
+    text                                                                   | urgency   | effect
+    -----------------------------------------------------------------------+-----------+------------------------
+    she asked me to leave all her tablets by the bed tonight               | emergency | suicidal-thoughts
+    grandad says he'd rather be pushing up daisies                         | emergency | suicidal-thoughts
+    my kids would be better off with someone else as their mum             | emergency | suicidal-thoughts
+    breathing                                                              | emergency | anaphylaxis-angioedema
+    nagkaseizure si lola kagabi                                            | emergency | seizure
+    the night nurse gave him another resident's gabapentin                 | emergency | overdose
+    drank way more than my 5ml of the liquid                               | emergency | overdose
+    chest pain? no. breathing? fine.                                       | -         | -
+    the derby was a bloodbath                                              | -         | -
+    """
+)
+
+
 # Every family table above, one test: each row a new wording of a family tuned on from a held-out split.
 _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17": FAMILIES_V17, "v18": FAMILIES_V18,
              "v19": FAMILIES_V19, "v20": FAMILIES_V20, "v21": FAMILIES_V21,
-             "v22": FAMILIES_V22}
+             "v22": FAMILIES_V22, "v23": FAMILIES_V23}
 
 
 @pytest.mark.parametrize(("text", "urgency", "effect"),

@@ -44,8 +44,19 @@ def _words(text: str) -> list[str]:
     from gabacare.clinical.text.normalise import fold_accents
 
     # "µg" is micrograms; other accented letters lose their accents ("Żubrówka" is "zubrowka").
-    s = fold_accents(text.lower().replace("®", " ").replace("™", " ").replace("µ", "mc"))
-    return _WORD.findall(s)
+    s = text.lower().replace("®", " ").replace("™", " ").replace("µ", "mc")
+    if not s.isascii():
+        # A name in another script ("リリカ", "лирика") is read as its Latin name ([names.written]).
+        for written, latin in _written():
+            s = s.replace(written, f" {latin} ")
+    return _WORD.findall(fold_accents(s))
+
+
+@cache
+def _written() -> tuple[tuple[str, str], ...]:
+    """``[names.written]``, lower-cased, longest first (so a longer spelling wins over its prefix)."""
+    table = load_monograph().names.written
+    return tuple(sorted(((k.lower(), v) for k, v in table.items()), key=lambda kv: -len(kv[0])))
 
 
 @dataclass(frozen=True)

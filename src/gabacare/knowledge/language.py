@@ -103,6 +103,8 @@ class Negation(_Cited):
     reported_questions: tuple[str, ...] = ()
     terminate: tuple[str, ...]
     answers: tuple[str, ...] = ()
+    # Answers that deny only when they are the whole next sentence ("breathing? fine.").
+    whole_answers: tuple[str, ...] = ()
     list_connectors: tuple[str, ...] = ()
     list_item_words: int = Field(default=3, ge=1, le=6)
     list_breakers: tuple[str, ...] = ()

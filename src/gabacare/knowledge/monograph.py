@@ -523,6 +523,17 @@ class InteractionClass(_Cited):
 
 class Names(_Cited):
     map: dict[str, tuple[str, ...]]
+    # Names written in another script (katakana, Cyrillic, Hangul, Han) -> the map's key for them, read
+    # in their place ("リリカカプセル75mg" is "lyrica" 75 mg).
+    written: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("written")
+    @classmethod
+    def _written_as_latin_names(cls, value: dict[str, str]) -> dict[str, str]:
+        bad = sorted(v for v in value.values() if not re.fullmatch(r"[a-z]+(?: [a-z]+)*", v))
+        if bad:
+            raise ValueError(f"names.written: each value is a name in lower-case Latin letters, not {bad}")
+        return value
 
 
 class CombinationWarning(_Cited):

@@ -203,6 +203,11 @@ def _without_idioms(words: list[str]) -> list[str]:
 
 
 @cache
+def _whole_answers() -> frozenset[tuple[str, ...]]:
+    return frozenset(tuple(w for _, w in normalise_words(tokenise(a))) for a in load_language().negation.whole_answers)
+
+
+@cache
 def _answers() -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(w for _, w in normalise_words(tokenise(a))) for a in load_language().negation.answers)
 
@@ -431,13 +436,14 @@ def read_text(text: str, *, net: bool = True, backstop: bool = True) -> Reading:
             asked[s_index] = True  # "the GP asked if I had ..." reports a question
         if asked[s_index] and s_index + 1 < len(split):
             following = [w for _, w in normalise_words(tokenise(checklist_denials(split[s_index + 1])))]
-            if any(tuple(following[:len(a)]) == a for a in answers):
+            said_no = any(tuple(following[:len(a)]) == a for a in answers)
+            if said_no or tuple(following) in _whole_answers():
                 here = [replace(f, negated=True) for f in here]
-                # "Is he breathing? No": a no to a vital function says it is absent. The answer's
-                # sentence, read next in this loop, is read as what the no says.
-                said = no_means([w for w in words if w != COMMA])
-                if said is not None:
-                    split[s_index + 1] = said
+            # "Is he breathing? No": a no to a vital function says it is absent. The answer's
+            # sentence, read next in this loop, is read as what the no says ("fine" says nothing).
+            said = no_means([w for w in words if w != COMMA]) if said_no else None
+            if said is not None:
+                split[s_index + 1] = said
         findings.extend(here)
         if not other:
             firsts = _experiencer_firsts()
