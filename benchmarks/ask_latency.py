@@ -2,13 +2,16 @@
 
 Measures, each as the median of --runs repetitions (after one warm-up), wall time and CPU time
 (user + system of the child, from ``wait4``: on a loaded machine the CPU time is the steadier
-figure):
+figure), every command interleaved with the others so that the machine's load hits all alike:
 
-* `gabacare --help` as a subprocess: the CLI's own start-up, the baseline;
-* `gabacare ask QUESTION --json` as a subprocess, warm: the cache directory holds the compiled
-  knowledge base and the compiled topic vectors (what every run after the first meets);
-* the same, cold: each run gets an empty cache directory (a first run after installing or after
-  the knowledge base changed: everything is parsed, validated, embedded and written);
+* ``python -c pass`` and `gabacare --help` as subprocesses: the interpreter's and the CLI's own
+  start-up, the baselines every figure is also given as a ratio of (wall and CPU);
+* `gabacare ask QUESTION --json` as a subprocess, warm, for an ordinary question (no symptom
+  happening now: the symptom triage is not loaded) and for one describing a symptom (triaged): the
+  cache directory holds the compiled knowledge base, guide, topic vectors and token table (what
+  every run after the first meets);
+* the symptom question cold: each run gets an empty cache directory (a first run after installing
+  or after the knowledge base changed: everything is parsed, validated, embedded and written);
 * in a fresh interpreter (subprocess, warm cache): the import of gabacare.guide.ask, the guide's
   load, the FTS5 index, the embeddings (net + topic vectors), the first answer and the median of
   later answers over the benchmark's questions.
@@ -109,24 +112,30 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
     exe = _gabacare()
-    question = QUESTIONS[1]
     cache = Path(tempfile.mkdtemp(prefix="gabacare-warm-"))
     try:
-        _report(exe, question, args.runs, cache)
+        _report(exe, args.runs, cache)
     finally:
         shutil.rmtree(cache, ignore_errors=True)
 
 
-def _report(exe: str, question: str, runs: int, cache: Path) -> None:
-    ask_cmd = [exe, "ask", question, "--json"]
-    (help_w, help_c), (warm_w, warm_c), (cold_w, cold_c) = _time(
-        [([exe, "--help"], False), (ask_cmd, False), (ask_cmd, True)], runs, cache)
+def _report(exe: str, runs: int, cache: Path) -> None:
+    ordinary, symptom = QUESTIONS[0], QUESTIONS[1]
+    rows = [
+        ("python -c pass (baseline)", [sys.executable, "-c", "pass"], False),
+        ("gabacare --help (baseline)", [exe, "--help"], False),
+        ("gabacare ask ... --json, ordinary, warm", [exe, "ask", ordinary, "--json"], False),
+        ("gabacare ask ... --json, symptom, warm", [exe, "ask", symptom, "--json"], False),
+        ("gabacare ask ... --json, symptom, cold", [exe, "ask", symptom, "--json"], True),
+    ]
+    timed = _time([(cmd, cold) for _, cmd, cold in rows], runs, cache)
     env = {**os.environ, "GABACARE_CACHE_DIR": str(cache)}
-    answer = json.loads(subprocess.run(ask_cmd, capture_output=True, check=True, text=True, env=env).stdout)
+    answers = {q: json.loads(subprocess.run([exe, "ask", q, "--json"], capture_output=True, check=True, text=True,
+                                            env=env).stdout) for q in (ordinary, symptom)}
 
     inproc = []
     for _ in range(max(3, runs // 3)):
-        res = subprocess.run([sys.executable, "-c", IN_PROCESS, question, json.dumps(QUESTIONS)],
+        res = subprocess.run([sys.executable, "-c", IN_PROCESS, symptom, json.dumps(QUESTIONS)],
                              capture_output=True, check=True, text=True, env=env)
         inproc.append(json.loads(res.stdout))
 
@@ -136,20 +145,22 @@ def _report(exe: str, question: str, runs: int, cache: Path) -> None:
     ms = 1000.0
     load = os.getloadavg()
     print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {runs} runs each, medians")
-    print(f"question: {question!r} -> top topic {answer['answers'][0]['topic'] if answer['answers'] else None}, "
-          f"triage {answer['triage']['most_urgent'] if answer['triage'] else None}")
-    print("                                                   wall        CPU")
-    print(f"subprocess  gabacare --help (baseline)        {help_w * ms:8.1f} ms {help_c * ms:8.1f} ms")
-    print(f"subprocess  gabacare ask ... --json, warm     {warm_w * ms:8.1f} ms {warm_c * ms:8.1f} ms"
-          f"   CPU ratio to --help {warm_c / help_c:5.2f}x")
-    print(f"subprocess  gabacare ask ... --json, cold     {cold_w * ms:8.1f} ms {cold_c * ms:8.1f} ms"
-          f"   CPU ratio to --help {cold_c / help_c:5.2f}x")
-    print(f"            warm ask after start-up (diff.)   {(warm_w - help_w) * ms:8.1f} ms {(warm_c - help_c) * ms:8.1f} ms")
+    for q, answer in answers.items():
+        print(f"question: {q!r} -> top topic {answer['answers'][0]['topic'] if answer['answers'] else None}, "
+              f"triage {answer['triage']['most_urgent'] if answer['triage'] else None}")
+    (pass_w, pass_c), (help_w, help_c) = timed[0], timed[1]
+    print(f"{'subprocess':48s} {'wall':>9s} {'CPU':>9s}   wall and CPU as ratios to python -c pass | to --help")
+    for (label, _, _), (wall, cpu) in zip(rows, timed, strict=True):
+        print(f"{label:48s} {wall * ms:6.1f} ms {cpu * ms:6.1f} ms   {wall / pass_w:5.2f}x {cpu / pass_c:5.2f}x"
+              f" | {wall / help_w:5.2f}x {cpu / help_c:5.2f}x")
+    (ord_w, ord_c) = timed[2]
+    print(f"ordinary warm ask after the interpreter's start-up (diff.)  {(ord_w - pass_w) * ms:6.1f} ms wall "
+          f"{(ord_c - pass_c) * ms:6.1f} ms CPU")
     print("in-process, warm cache (wall):")
     print(f"  import gabacare.guide.ask                   {med('import') * ms:8.1f} ms")
     print(f"  load the guide                              {med('load') * ms:8.1f} ms")
     print(f"  build the FTS5 index                        {med('index') * ms:8.1f} ms")
-    print(f"  embeddings: net + topic vectors             {med('semantic') * ms:8.1f} ms")
+    print(f"  embeddings: weights, tokens, topic vectors  {med('semantic') * ms:8.1f} ms")
     print(f"  first question                              {med('query') * ms:8.1f} ms")
     print(f"  first answer (all of the above but import)  {med('first') * ms:8.1f} ms")
     print(f"  later answers (median of {len(QUESTIONS)})                {med('later') * ms:8.2f} ms")

@@ -12,8 +12,12 @@ platform's user cache dir; ``GABACARE_CACHE=off`` disables it) under a key of ev
 depends on: the CLI's source files (this package's ``cli.py`` and ``_cli/*.py``, which hold every
 command's name and help text), Typer's version file, the program name and the terminal width. A
 copy that is missing, damaged or for another key is ignored, the application prints the help as
-always and the copy is written again (atomically). Any other arguments go straight to the
-application.
+always and the copy is written again (atomically).
+
+``gabacare ask WORDS... [--json]`` with no other option runs the command without building the
+application (with ``--json``: the use case, :func:`gabacare.app.ask`, without importing Typer) and
+prints the same output; an error is reported by the application's own rules. Any other arguments go
+straight to the application.
 """
 
 from __future__ import annotations
@@ -170,17 +174,78 @@ def _help() -> None:
 #: base, NumPy and the embeddings makes tens of thousands of long-lived objects, and the collector's
 #: passes over them cost ~0.1 s of CPU while freeing almost nothing (reference counting still frees
 #: everything else at once). Long-running commands (``serve``) keep it.
+#: They also run NumPy's BLAS on one thread (``OPENBLAS_NUM_THREADS=1`` unless set).
 _NO_CYCLIC_GC = frozenset({"ask"})
 
 
+def _plain_ask(args: list[str]) -> tuple[list[str], bool] | None:
+    """The question's words and whether ``--json`` was given, when ``args`` is ``ask WORD...`` with
+    nothing else but ``--json`` (``None`` otherwise).
+
+    Only what the application would read the same way: at least one word, ``--json`` (once or more,
+    anywhere after ``ask``) and no other argument that starts with ``-`` (an option, ``--``, ``-h``,
+    a negative number: those go to the application, which reads or refuses them as always).
+    """
+    if args[:1] != ["ask"]:
+        return None
+    words = [a for a in args[1:] if a != "--json"]
+    if not words or any(w.startswith("-") for w in words):
+        return None
+    return words, len(words) < len(args) - 1
+
+
+def _ask(words: list[str], json_out: bool) -> None:
+    """``gabacare ask WORDS [--json]`` without building the application's command line (importing
+    every command module and building the Click command). With ``--json`` Typer is not imported at
+    all: this prints exactly what the command prints (its ``emit_json``: :func:`gabacare.serialize.dumps`
+    and a new line), and an error is reported by the application's own rules
+    (``gabacare._cli.common.guard``: the same one line on stderr and exit code). Without it, the
+    command's own function renders the answer. Exits."""
+    try:
+        if not json_out:
+            from gabacare._cli.guide import ask_cmd
+
+            ask_cmd(words, json_out=False)
+            raise SystemExit(0)
+        from gabacare.app import ask
+        from gabacare.serialize import dumps
+
+        text = dumps(ask(words)) + "\n"
+        sys.stdout.write(text)
+    except (KeyboardInterrupt, EOFError):  # as the application's command group reports Click's Abort
+        sys.stderr.write("gabacare: aborted\n")
+        raise SystemExit(1) from None
+    except Exception as exc:
+        import typer
+
+        from gabacare._cli.common import guard
+
+        try:
+            if isinstance(exc, typer.Exit):
+                raise
+            with guard():
+                raise exc
+        except typer.Exit as stop:
+            raise SystemExit(stop.exit_code) from None
+    raise SystemExit(0)
+
+
 def main() -> None:
-    """Console-script entry point: the cached help for ``gabacare --help``, else the application."""
+    """Console-script entry point: the cached help for ``gabacare --help``, a plain ``gabacare ask ...``
+    straight to its command, else the application."""
     if sys.argv[1:] in _HELP_ARGS:
         _help()
     if sys.argv[1:2] and sys.argv[1] in _NO_CYCLIC_GC:
         import gc
 
         gc.disable()
+        # Its matrix products are a few hundred rows: OpenBLAS's worker threads (started when NumPy
+        # is imported, one per core) cost more CPU than they save. Each product's values are the
+        # same with one thread (threads split the rows, each row's sum is computed the same way).
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    plain = _plain_ask(sys.argv[1:])
+    if plain is not None:
+        _ask(*plain)
     from gabacare._cli.application import main as run
 
     run()

@@ -9,7 +9,7 @@ as :mod:`gabacare.knowledge.cache`: ``GABACARE_CACHE_DIR``, else the platform's 
 * every file of the knowledge base's data folder (topics, synonyms, lexicons, models: a change made
   on another branch, or a new wheel, gives a new key by itself),
 * the code that derives the arrays (``ask.py``, this module, the semantic net's loader) and NumPy's
-  version,
+  version (a file that depends on some of the data files only may be keyed on those: ``data``),
 * the embedding weights' and tokenizer's paths, sizes and modification times.
 
 The cache can only save time, never change an answer: the arrays are stored bit for bit as built
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-__all__ = ["cache_directory", "cache_key", "compiled_arrays"]
+__all__ = ["cache_directory", "cache_key", "cached_arrays", "compiled_arrays"]
 
 Arrays = dict[str, "NDArray[np.generic]"]
 
@@ -58,23 +58,26 @@ def _data_root() -> Path:
     return Path(str(resources.files("gabacare.knowledge").joinpath("data")))
 
 
-def _data_files() -> list[tuple[str, bytes]]:
-    """(path relative to the data folder, content) of every knowledge-base data file, sorted."""
+def _data_files(data: Callable[[str], bool] | None = None) -> list[tuple[str, bytes]]:
+    """(path relative to the data folder, content) of every knowledge-base data file (that ``data``
+    accepts), sorted."""
     root = _data_root()
-    return sorted((p.relative_to(root).as_posix(), p.read_bytes()) for p in root.rglob("*") if p.is_file()
-                  and "__pycache__" not in p.parts)
+    found = ((p.relative_to(root).as_posix(), p) for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    return sorted((rel, p.read_bytes()) for rel, p in found if data is None or data(rel))
 
 
-def cache_key(name: str, code_files: Iterable[str | Path], files_by_identity: Iterable[Path]) -> str:
+def cache_key(name: str, code_files: Iterable[str | Path], files_by_identity: Iterable[Path],
+              data: Callable[[str], bool] | None = None) -> str:
     """The hex key of ``name``'s compiled form for the current knowledge base, code and model files.
 
     ``code_files`` are hashed by content; ``files_by_identity`` (large model files) by resolved path,
-    size and modification time.
+    size and modification time; the knowledge base's data files by name and content, all of them or
+    those whose path relative to the data folder ``data`` accepts.
     """
     import numpy
 
     h = hashlib.sha256(f"{name}\0numpy {numpy.__version__}\0".encode())
-    for rel, content in _data_files():
+    for rel, content in _data_files(data):
         h.update(f"data {rel} {len(content)}\0".encode())
         h.update(content)
     for f in (*code_files, __file__):
@@ -122,6 +125,17 @@ def _write(folder: Path, path: Path, key: str, arrays: Mapping[str, NDArray[np.g
             old.unlink(missing_ok=True)
 
 
+def cached_arrays(name: str, key: str | None,
+                  check: Callable[[Mapping[str, NDArray[np.generic]]], bool]) -> Arrays | None:
+    """The arrays of a whole, current file for ``name`` and ``key`` that pass ``check``, else ``None``
+    (no file, damaged, another key, caching off): what :func:`compiled_arrays` would read."""
+    folder = cache_directory()
+    if folder is None or key is None:
+        return None
+    path = folder / f"{name}-{_INSTALL}-{key}.npz"
+    return _load(path, key, check) if path.is_file() else None
+
+
 def compiled_arrays(name: str, key: str | None, build: Callable[[], Mapping[str, NDArray[np.generic]]],
                     check: Callable[[Mapping[str, NDArray[np.generic]]], bool]) -> Arrays:
     """``build()``'s arrays, read from the cache when a whole, current file is there.
@@ -135,10 +149,9 @@ def compiled_arrays(name: str, key: str | None, build: Callable[[], Mapping[str,
     if folder is None or key is None:
         return dict(build())
     path = folder / f"{name}-{_INSTALL}-{key}.npz"
-    if path.is_file():
-        loaded = _load(path, key, check)
-        if loaded is not None:
-            return loaded
+    loaded = cached_arrays(name, key, check)
+    if loaded is not None:
+        return loaded
     arrays = dict(build())
     with contextlib.suppress(OSError, ValueError, TypeError):  # not written: built again next time
         _write(folder, path, key, arrays, name)

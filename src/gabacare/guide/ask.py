@@ -29,6 +29,10 @@ GabaCare never makes up an answer. The keyword index is built once per process (
 milliseconds); the topics' texts are embedded and projected once per version of the knowledge base
 and the code, and kept compiled in the user's cache directory (:mod:`gabacare.guide._compiled`:
 about 0.1 s of CPU the first time, a millisecond to read afterwards; the same arrays bit for bit).
+With them the cache keeps the tokenizer's ids of common words (:mod:`gabacare.guide._tokens`): a
+later process embeds a question from those and the mapped weights, with the net's own arithmetic,
+without loading the tokenizer or building the net (:func:`_load_semantic`). The symptom triage is
+imported only when a clause is triaged.
 """
 
 from __future__ import annotations
@@ -46,7 +50,6 @@ from rapidfuzz.distance import OSA
 from gabacare.clinical.drug_names import known_names, plural_key
 from gabacare.clinical.errors import ClinicalInputError
 from gabacare.clinical.interactions import InteractionReport, check_interactions, normalise_name, resolve_ingredients
-from gabacare.clinical.triage import TriageReport, triage
 from gabacare.knowledge import Citation, load_monograph
 from gabacare.knowledge.guide_data import GeneralQuestionCues, Guide, load_guide
 from gabacare.knowledge.language import english_words, load_topic_model
@@ -54,6 +57,8 @@ from gabacare.knowledge.language import english_words, load_topic_model
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
+
+    from gabacare.clinical.triage import TriageReport
 
 __all__ = ["Answer", "AskResult", "ask", "clauses", "interpret", "is_general_question"]
 
@@ -213,7 +218,6 @@ class _Index:
             if len(w) >= guide.search.typo_min_length - 1:
                 self.by_initial.setdefault(w[0], []).append(w)
         self._known: dict[str, bool] = {}
-        self.english = english_words()
         self.anchors = frozenset(" ".join(_words(a)) for a in guide.search.anchors if _words(a))
         # Classes that do not interact (studied together, no change): naming one is not a question
         # about gabapentin.
@@ -234,13 +238,15 @@ class _Index:
         A word the stemmed index already matches ("stopped") is kept unless the correction is a
         medicine name ("tramadoll" -> tramadol), which the interaction engine needs spelt right. A
         real English word (the text pipeline's word list) is never corrected: "forever" is not a
-        slip for "fever".
+        slip for "fever". (The list, ~20 ms to load, is read only for a word that has a correction.)
         """
         s = self.guide.search
-        if len(word) < s.typo_min_length or word in self.vocab or word in self.guide.stopwords or word in self.english:
+        if len(word) < s.typo_min_length or word in self.vocab or word in self.guide.stopwords:
             return word
         best = self._closest(word)
-        if best != word and self.indexed(word) and best not in self.medicine_words:
+        if best == word or word in english_words():
+            return word
+        if self.indexed(word) and best not in self.medicine_words:
             return word
         return best
 
@@ -488,17 +494,75 @@ def _compiled_fits(guide: Guide, arrays: Mapping[str, NDArray[Any]]) -> bool:
             and bool(np.isfinite(anchors).all()))
 
 
-def _compiled_topics(net: Any, guide: Guide) -> dict[str, NDArray[Any]]:
-    """:func:`compile_topics`, from the compiled cache when it holds a current copy (:mod:`._compiled`)."""
+_TOPICS = "ask-topics"
+_TOKENS = "ask-tokens"
+#: How many of the English word list's most frequent words the compiled token table holds (and, of
+#: those, how many also as the end of a word: "in-law", "88-year-old"). With the guide's own texts
+#: they cover ~88% of the development questions whole (30,000 words: 92%, for twice the table's
+#: load and compile time; the guide's texts alone: 60%); a question not covered loads the tokenizer.
+_TABLE_WORDS = 15_000
+_TABLE_INNER_WORDS = 5_000
+
+
+#: The data files the token table's texts come from (:func:`_table_texts`): the guide's, the
+#: medicine names' and the English word list. Its ids depend on the tokenizer alone; these only
+#: decide which texts it covers, so other edits of the knowledge base do not compile it again.
+_TABLE_DATA = ("alternatives.toml", "synonyms.toml", "gabapentin.toml", "medicines.toml", "english_words.txt")
+
+
+def _semantic_keys() -> tuple[str | None, str | None]:
+    """The compiled cache's keys (:mod:`._compiled`) for the topic vectors (every data file) and the
+    token table (the files of ``_TABLE_DATA`` and the topics): either way this module,
+    :mod:`._tokens`, the net's loader, the ``tokenizers`` version file and the model files; ``None``
+    when there is no model to key on."""
+    import importlib.util
+
     from gabacare.clinical.text import semantic
+    from gabacare.guide import _compiled, _tokens
+
+    spec = importlib.util.find_spec("tokenizers")
+    if spec is None or spec.origin is None:
+        return None, None
+    code = (__file__, _tokens.__file__, semantic.__file__, spec.origin)
+    try:
+        models = semantic.model_files()
+        return (_compiled.cache_key(_TOPICS, code, models),
+                _compiled.cache_key(_TOKENS, code, models, lambda rel: rel in _TABLE_DATA or rel.startswith("topics/")))
+    except OSError:
+        return None, None
+
+
+def _compiled_topics(net: Any, guide: Guide, key: str | None = None) -> dict[str, NDArray[Any]]:
+    """:func:`compile_topics`, from the compiled cache when it holds a current copy (:mod:`._compiled`);
+    ``key`` is :func:`_semantic_keys`' first (computed when not given)."""
     from gabacare.guide import _compiled
 
-    try:
-        key: str | None = _compiled.cache_key("ask-topics", (__file__, semantic.__file__), semantic.model_files())
-    except OSError:
-        key = None
-    return _compiled.compiled_arrays("ask-topics", key, lambda: compile_topics(net, guide),
+    return _compiled.compiled_arrays(_TOPICS, key or _semantic_keys()[0], lambda: compile_topics(net, guide),
                                      lambda arrays: _compiled_fits(guide, arrays))
+
+
+def _table_texts(guide: Guide) -> tuple[list[str], list[str]]:
+    """What the token table covers: the most frequent English words and every text of the guide
+    (lower-cased, as :class:`_Semantic` embeds them), and the words also covered after a cut."""
+    from gabacare.knowledge.language import english_rank
+
+    ranked = sorted(english_rank().items(), key=lambda item: item[1])
+    common = [w for w, _ in ranked[:_TABLE_WORDS]]
+    texts = [*_topic_texts(guide), *(p.text.lower() for t in guide.topics for p in t.paragraphs),
+             *(x.lower() for x in guide.search.off_topic_examples),
+             *(p.lower() for syn in guide.synonyms for p in syn.phrases), *sorted(_index().medicine_words)]
+    return [*common, *texts], common[:_TABLE_INNER_WORDS]
+
+
+def _token_table(guide: Guide) -> dict[str, NDArray[Any]]:
+    """The compiled token table (:func:`._tokens.compile_segments`) of the net's tokenizer."""
+    from tokenizers import Tokenizer
+
+    from gabacare.clinical.text import semantic
+    from gabacare.guide import _tokens
+
+    texts, inner = _table_texts(guide)
+    return _tokens.compile_segments(Tokenizer.from_file(str(semantic.model_files()[1])), texts, inner)
 
 
 def _top_components(x: NDArray[np.float32], k: int) -> NDArray[np.float32]:
@@ -535,15 +599,43 @@ def _semantic() -> _Semantic | None:
     """The topics' embeddings, or ``None`` when the sentence embeddings cannot load (keywords only)."""
     with _semantic_lock:
         if "s" not in _semantic_state:
-            from gabacare.clinical.text.semantic import semantic_net
-
-            net = semantic_net()
-            if net is None:
-                _semantic_state["s"] = None
-            else:
-                guide = load_guide()
-                _semantic_state["s"] = _Semantic(net, guide, _compiled_topics(net, guide))
+            _semantic_state["s"] = _load_semantic()
         return _semantic_state["s"]
+
+
+def _load_semantic() -> _Semantic | None:
+    """:class:`_Semantic` over the compiled topic vectors and token table when the cache holds both
+    for the current key: the question is then embedded from the mapped weights with the net's own
+    arithmetic (:class:`._tokens.Embedder`), without building the net (its tokenizer, its emergency
+    descriptions). The topic vectors exist only if the net loaded for this very knowledge base, code
+    and model (they are built with it); the table's ids depend on the tokenizer alone (its key
+    follows only the data its texts come from). Otherwise the net is loaded (``None``: keywords
+    only) and the missing files are written for the next process (the table only when there is a
+    cache). A net loader put in place of the text pipeline's own (one that turns the embeddings off)
+    is always asked."""
+    from gabacare.clinical.text import semantic
+    from gabacare.guide import _compiled, _tokens
+
+    guide = load_guide()
+    key, table_key = _semantic_keys()
+    topics = _compiled.cached_arrays(_TOPICS, key, lambda arrays: _compiled_fits(guide, arrays))
+    table = _compiled.cached_arrays(_TOKENS, table_key, _tokens.table_fits) if topics is not None else None
+    loader = semantic.semantic_net
+    own_loader = getattr(loader, "__module__", None) == semantic.__name__ and loader.__qualname__ == "semantic_net"
+    if topics is not None and table is not None and own_loader:
+        try:
+            weights, tokenizer = semantic.model_files()
+            reader = _tokens.SegmentTokenizer.from_arrays(table, tokenizer)
+            return _Semantic(_tokens.Embedder(semantic._load_table(weights), reader), guide, topics)
+        except Exception:  # the weights cannot be read: the net says whether it loads at all
+            pass
+    net = semantic.semantic_net()
+    if net is None:
+        return None
+    sem = _Semantic(net, guide, topics if topics is not None else _compiled_topics(net, guide, key))
+    if table_key is not None and table is None and _compiled.cache_directory() is not None:
+        _compiled.compiled_arrays(_TOKENS, table_key, lambda: _token_table(guide), _tokens.table_fits)
+    return sem
 
 
 @cache
@@ -613,7 +705,9 @@ def is_general_question(clause: str) -> bool:
 
 
 def _triage_now(text: str, reading: Interpretation) -> tuple[TriageReport | None, tuple[str, ...]]:
-    """Triage the clauses that describe something happening now; also return the general ones."""
+    """Triage the clauses that describe something happening now; also return the general ones.
+
+    The symptom triage is imported only when a clause needs it."""
     parts = clauses(text)
     general = tuple(c for c in parts if is_general_question(c))
     kept = [c for c in parts if c not in general]
@@ -624,6 +718,8 @@ def _triage_now(text: str, reading: Interpretation) -> tuple[TriageReport | None
     if refers_back:
         kept, general = parts, ()
     typed = text if not general else ". ".join(kept)
+    from gabacare.clinical.triage import triage
+
     report = triage([typed])
     if not report.most_urgent and reading.corrections:
         # Triage the clauses as corrected when the typed words are not recognised.

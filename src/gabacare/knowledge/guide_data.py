@@ -506,7 +506,59 @@ def build_guide(files: Sequence[tuple[str, dict[str, Any]]], monograph: Monograp
                  stopwords=stopwords, search=search, general_cues=cues)
 
 
+def _guide_files() -> tuple[str, ...]:
+    """Every data file the guide is built from (relative to the data folder): its own files, the
+    monograph's and ``sources.toml`` (topics render the monograph's facts and cite its sources)."""
+    from gabacare.knowledge.monograph import MONOGRAPH_FILES
+
+    topics = sorted(e.name for e in _data_dir().joinpath("topics").iterdir() if e.name.endswith(".toml"))
+    return ("alternatives.toml", "synonyms.toml", *(f"topics/{t}" for t in topics), *MONOGRAPH_FILES, "sources.toml")
+
+
 @cache
 def load_guide() -> Guide:
-    """Load and validate the guide data once; raise :class:`KnowledgeBaseError` if anything is broken."""
+    """Load and validate the guide data once; raise :class:`KnowledgeBaseError` if anything is broken.
+
+    Built once per version of its data files and code: the first process reads the TOML, renders
+    the topics and validates everything (:func:`build_guide`), then keeps the result's JSON form in
+    the cache directory (:func:`gabacare.knowledge.cache.derived`; ``GABACARE_CACHE=off`` disables
+    it), but only after checking that validating that JSON gives back an equal guide. Later
+    processes validate the stored JSON (a few milliseconds, where reading and rendering the files
+    takes tens). The key hashes the files' contents, their names (part of the cache name), this
+    module, the monograph's module and pydantic's version; a damaged file is read as a miss.
+
+    >>> guide = load_guide()
+    >>> (guide.topic("dosing").id, len(guide.topics))
+    ('dosing', 16)
+    """
+    import hashlib
+
+    import pydantic.version
+
+    from gabacare.knowledge import monograph
+    from gabacare.knowledge.cache import derived, gc_paused
+
+    made: list[Guide] = []
+
+    def build() -> Any:
+        guide = build_guide(tuple(_raw_files()), load_monograph())
+        made.append(guide)
+        dumped = guide.model_dump(mode="json")
+        # Only a form that validates back to this very guide is kept (else it is built each time).
+        return dumped if Guide.model_validate(dumped) == guide else None
+
+    files = _guide_files()
+    name = "guide-" + hashlib.sha256("\0".join(files).encode()).hexdigest()[:8]
+    with gc_paused():
+        try:
+            stored = derived(name, files, (__file__, monograph.__file__, pydantic.version.__file__), build)
+        except OSError:
+            stored = None  # a data file vanished meanwhile: the build below says which
+        if made:
+            return made[0]
+        if isinstance(stored, dict):
+            try:
+                return Guide.model_validate(stored)
+            except ValidationError:
+                pass
     return build_guide(tuple(_raw_files()), load_monograph())
