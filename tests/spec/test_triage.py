@@ -383,10 +383,35 @@ FAMILIES_V23 = Table(
 )
 
 
+FAMILIES_V24 = Table(
+    """
+    text                                                                   | urgency   | effect
+    -----------------------------------------------------------------------+-----------+------------------------
+    since my wife passed I would rather be with her than here alone        | emergency | suicidal-thoughts
+    sat on the bridge railing until someone talked me down                 | emergency | suicidal-thoughts
+    me quiero morir, no puedo más                                          | emergency | suicidal-thoughts
+    tengo fiebre y ronchas en la espalda                                   | emergency | dress
+    se me hincharon los labios after lunch                                 | emergency | anaphylaxis-angioedema
+    mi hijo tuvo convulsiones anoche                                       | emergency | seizure
+    bukhar hai aur daane all over                                          | emergency | dress
+    seene mein dard since morning                                          | emergency | general-emergency
+    took 2400mg at once, prescribed 600mg                                  | emergency | overdose
+    my housemate took some of my gabapentin last night                     | emergency | overdose
+    the dog licked a broken capsule                                        | emergency | overdose
+    the cut on my hand won't stop spurting                                 | emergency | general-emergency
+    never had a fit in my life but he just had one in the kitchen          | emergency | seizure
+    took a diazepam with my gabapentin and feel a bit muddled, breathing fine | contact_prescriber | sedation-with-depressant
+    we died on stage at the open mic                                       | -         | -
+    a high fibre diet and a fire in the grate                              | -         | -
+    """
+)
+
+
 # Every family table above, one test: each row a new wording of a family tuned on from a held-out split.
 _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17": FAMILIES_V17, "v18": FAMILIES_V18,
              "v19": FAMILIES_V19, "v20": FAMILIES_V20, "v21": FAMILIES_V21,
-             "v22": FAMILIES_V22, "v23": FAMILIES_V23}
+             "v22": FAMILIES_V22, "v23": FAMILIES_V23,
+             "v24": FAMILIES_V24}
 
 
 @pytest.mark.parametrize(("text", "urgency", "effect"),

@@ -62,6 +62,9 @@ class Normalise(_Cited):
     sound_alike: dict[str, str] = Field(default_factory=dict)
     # Symbols that stand for a word ("rash + temp"): read as that word.
     symbols: dict[str, str] = Field(default_factory=dict)
+    # Words of other languages the lexicon uses ("fiebre", "bukhar"): words of their own, never read as
+    # slips of a near English word ("fiebre" is not "fire"), so they are kept as typed on both sides.
+    own_words: tuple[str, ...] = ()
 
 
 class Variants(_Cited):

@@ -364,3 +364,17 @@ def test_checklist_answers_deny_their_label_and_a_no_to_a_vital_function_escalat
 ])
 def test_more_taken_than_meant_is_read_over_two_sentences_in_a_row(text: str, urgency: str | None) -> None:
     assert _urgency(text) == urgency
+
+
+@pytest.mark.parametrize(("word", "near"), [("fiebre", "fire"), ("dolor", "door"), ("bukhar", "buspar"), ("dard", "dark"),
+                                            ("koors", "doors")])
+def test_words_of_other_languages_in_the_lexicon_are_not_read_as_a_near_english_word(word: str, near: str) -> None:
+    """[normalise] own_words: "fiebre" is a word of its own, not a slip of "fire" (which would read a
+    fire in the grate as a fever)."""
+    assert near not in read_text(f"{word} since yesterday").words
+    assert _urgency(f"a {near} in the kitchen") != "emergency"
+
+
+def test_a_count_written_with_its_unit_is_read() -> None:
+    assert _urgency("pt took 3600mg stat, prescribed 1800mg daily") == "emergency"
+    assert _urgency("took 600mg, prescribed 600mg") is None

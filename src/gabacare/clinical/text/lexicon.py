@@ -10,6 +10,7 @@ English stemmer: "swelling", "swells" -> "swell"), so the data is written in nat
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -299,6 +300,10 @@ def _dose_count_rule() -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ..
     return taken, meant, numbers, units, other, rule.reach, rule.window, rule.sign, rule.max_digits
 
 
+#: A count and its unit written as one word ("3600mg", "6ml").
+_NUMBER_UNIT = re.compile(r"(\d+)([a-z]+)")
+
+
 def _count_at(stems: Sequence[str], start: int, reach: int, numbers: Mapping[str, int],
               max_digits: int) -> tuple[int, int] | None:
     """The first count within ``reach`` words from ``start``: (position, value)."""
@@ -308,6 +313,9 @@ def _count_at(stems: Sequence[str], start: int, reach: int, numbers: Mapping[str
             return None
         if s.isdigit() and len(s) <= max_digits:
             return i, int(s)
+        joined = _NUMBER_UNIT.fullmatch(s)  # "3600mg": a count with its unit in one word
+        if joined is not None and len(joined[1]) <= max_digits:
+            return i, int(joined[1])
         if s in numbers:
             return i, numbers[s]
     return None
@@ -317,7 +325,7 @@ def _dose_counts(stems: Sequence[str]) -> list[Match]:
     """More taken than meant ("took 8 ... meant to have 3"), by the rule ``[dose_counts]`` of
     ``language.toml``: one match on the two counts and the words that name them."""
     rule = _dose_count_rule()
-    if rule is None or (not any(s.isdigit() for s in stems) and not any(s in rule[2] for s in stems)):
+    if rule is None or (not any(s[:1].isdigit() for s in stems) and not any(s in rule[2] for s in stems)):
         return []
     taken, meant, numbers, units, other, reach, window, sign, max_digits = rule
 
@@ -333,7 +341,8 @@ def _dose_counts(stems: Sequence[str]) -> list[Match]:
         return found
 
     def unit(pos: int) -> str | None:
-        nxt = stems[pos + 1] if pos + 1 < len(stems) else ""
+        joined = _NUMBER_UNIT.fullmatch(stems[pos])
+        nxt = joined[2] if joined is not None else stems[pos + 1] if pos + 1 < len(stems) else ""
         return units.get(nxt, "other" if nxt in other else None)
 
     def after(pos: int, phrases: Sequence[tuple[str, ...]]) -> tuple[str, ...] | None:

@@ -57,7 +57,8 @@ def _build_vocabulary() -> list[str]:
     first = Corrector(ordered(core))
     # A lexicon word that is a slip of a core word ("breth" -> "breath") is left out, so that it is
     # corrected (on both sides) rather than kept as a word of its own.
-    kept = {w for w in words - core if first.correct(w) == w}
+    own = {w for t in load_language().normalise.own_words for _, w in normalise_words(tokenise(t)) if w.isalpha()}
+    kept = {w for w in words - core if first.correct(w) == w or w in own}
     return ordered(core | kept)
 
 
