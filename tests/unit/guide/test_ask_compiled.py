@@ -33,14 +33,6 @@ ask_module = importlib.import_module("gabacare.guide.ask")  # the package export
 NAME = "ask-topics"
 
 
-@pytest.fixture
-def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("GABACARE_CACHE_DIR", str(folder))
-    monkeypatch.delenv("GABACARE_CACHE", raising=False)
-    return folder
-
-
 def _net() -> Any:
     net = semantic.semantic_net()
     assert net is not None, semantic.unavailable_reason()

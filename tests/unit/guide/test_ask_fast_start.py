@@ -42,14 +42,6 @@ def _dev_questions() -> list[str]:
 
 
 @pytest.fixture
-def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("GABACARE_CACHE_DIR", str(folder))
-    monkeypatch.delenv("GABACARE_CACHE", raising=False)
-    return folder
-
-
-@pytest.fixture
 def fresh_guide() -> Iterator[None]:
     load_guide.cache_clear()
     yield
