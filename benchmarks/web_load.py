@@ -133,6 +133,29 @@ def load_average() -> str:
     return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} on {os.cpu_count()} CPUs"
 
 
+def fsync_latency(folder: Path, n: int = 40) -> tuple[float, float]:
+    """The p50 and p99 wall milliseconds of writing 4 kB to a file in ``folder`` and ``fsync``-ing it.
+
+    Every signed-in page view answers only after its audit row is committed, and a commit waits for
+    an fsync (SQLite's WAL; PostgreSQL's, whose throwaway server keeps ``fsync`` on): on a disk shared
+    with other work that wait, not the CPU, can set the Today page's p99 (the audit write alone took
+    p99 14-95 ms of wall time here in different minutes). Printed with the load average so that a
+    run's latencies can be read.
+    """
+    times = []
+    path = folder / "fsync-probe"
+    with path.open("wb") as f:
+        for _ in range(n):
+            t0 = time.perf_counter()
+            f.write(b"\0" * 4096)
+            f.flush()
+            os.fsync(f.fileno())
+            times.append((time.perf_counter() - t0) * 1000)
+    path.unlink()
+    times.sort()
+    return percentile(times, 0.50), percentile(times, 0.99)
+
+
 def percentile(sorted_values: list[float], q: float) -> float:
     index = min(len(sorted_values) - 1, max(0, round(q * (len(sorted_values) - 1))))
     return sorted_values[index]
@@ -326,7 +349,9 @@ def main() -> int:
             db = f"sqlite:///{Path(tmp) / 'journal.sqlite3'}"
         proc = start_server(port, log, db, args.workers)
         try:
+            fsync_before = fsync_latency(Path(tmp))
             results = asyncio.run(main_async(args, f"http://127.0.0.1:{port}", proc.pid))
+            fsync_after = fsync_latency(Path(tmp))
         finally:
             proc.terminate()
             proc.wait(timeout=10)
@@ -334,7 +359,8 @@ def main() -> int:
     workers = "one uvicorn worker" if args.workers == 1 else f"{args.workers} uvicorn workers"
     print(f"{args.requests} requests per target, {args.concurrency} concurrent clients, {workers} on 127.0.0.1, "
           f"journal on {'PostgreSQL' if args.db == 'postgresql' else 'SQLite'}")
-    print(f"before: {load_before}\nafter:  {load_average()}\n")
+    print(f"before: {load_before}; fsync of 4 kB p50 {fsync_before[0]:.1f} ms, p99 {fsync_before[1]:.1f} ms")
+    print(f"after:  {load_average()}; fsync of 4 kB p50 {fsync_after[0]:.1f} ms, p99 {fsync_after[1]:.1f} ms\n")
     print(f"{'target':28} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'CPU ms':>7} {'errors':>6} {'rps ÷ base':>10} "
           f"{'p50 × base':>10} {'p99 × base':>10} {'CPU × base':>10} {'gen CPU ms':>10}")
     for r in results:

@@ -82,6 +82,13 @@ class AccountRepository(abc.ABC):
     def get_session(self, id_hash: str) -> Session | None:
         """The session with that hash, or None (expired and revoked ones too: the caller decides)."""
 
+    def get_session_and_user(self, id_hash: str) -> tuple[Session, User | None] | None:
+        """The session with that hash (as :meth:`get_session`) and its account (as :meth:`get_user`,
+        None when there is none), or None: what every signed-in request reads. This default asks the
+        two methods; an adapter may read both in one query."""
+        found = self.get_session(id_hash)
+        return None if found is None else (found, self.get_user(found.user_id))
+
     @abc.abstractmethod
     def revoke_session(self, id_hash: str, *, at: datetime) -> None:
         """Mark a session revoked (no-op when unknown or already revoked)."""
@@ -167,6 +174,13 @@ class AccountRepository(abc.ABC):
     @abc.abstractmethod
     def list_shared_with(self, user_id: int) -> list[tuple[Patient, MemberRole]]:
         """The patients shared with an account (not those it owns), by patient id, with its role."""
+
+    def list_patients_with_roles(self, user_id: int) -> list[tuple[Patient, str]]:
+        """:meth:`list_patients_of` with the role ``"owner"``, then :meth:`list_shared_with` (every page's
+        patient switcher reads both). This default asks the two methods; an adapter may read both in
+        one query."""
+        owned: list[tuple[Patient, str]] = [(p, "owner") for p in self.list_patients_of(user_id)]
+        return owned + [(p, role) for p, role in self.list_shared_with(user_id)]
 
     # -- share links ------------------------------------------------------------------------------
     @abc.abstractmethod

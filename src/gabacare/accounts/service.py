@@ -281,11 +281,11 @@ class Accounts:
         if not _plausible_secret(session_id):
             return None, False
         digest = _digest(session_id)
-        found = self.repo.get_session(digest)
+        pair = self.repo.get_session_and_user(digest)  # one read for both (the account is only used if live)
         now = self.clock()
-        if found is None or not hmac.compare_digest(found.id_hash, digest) or not found.active_at(now):
+        if pair is None or not hmac.compare_digest(pair[0].id_hash, digest) or not pair[0].active_at(now):
             return None, False
-        user = self._live_user(found.user_id)
+        found, user = pair[0], (None if pair[1] is None or pair[1].disabled else pair[1])
         renewed = user is not None and slide is not None and self._slide(found, now, *slide) is not None
         return user, renewed
 
@@ -468,8 +468,7 @@ class Accounts:
         then the ones other accounts shared with it (``"viewer"`` or ``"logger"``, by id). For the
         patient list and the switcher; :meth:`patients_of` stays the owned ones only (what a backup
         exports and a deletion removes)."""
-        owned: list[tuple[Patient, str]] = [(p, "owner") for p in self.repo.list_patients_of(user.id)]
-        return owned + [(p, role) for p, role in self.repo.list_shared_with(user.id)]
+        return self.repo.list_patients_with_roles(user.id)
 
     def role_of(self, actor: Actor, patient_id: int) -> MemberRole | None:
         """The member role an account (or its token) holds on a patient shared with it, else None (owners,

@@ -9,7 +9,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, literal_column, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -35,6 +35,7 @@ from gabacare.journal.model import (
     DoseStatus,
     NewPatient,
     Patient,
+    Sex,
 )
 from gabacare.journal.orm import (
     ApiTokenRow,
@@ -55,6 +56,7 @@ from gabacare.journal.orm import (
 )
 from gabacare.journal.sql import (
     SqlJournalRepository,
+    _core_transaction,
     _patient,
     _read_session,
     _reader,
@@ -73,10 +75,6 @@ _CONTENT = ("kind", "at", "mg", "status", "name", "value", "unit", "text", "urge
 
 def _user(row: UserRow) -> User:
     return User(row.id, row.email, row.display_name, cast(Role, row.role), row.created_at, row.disabled)
-
-
-def _session(row: SessionRow) -> SignInSession:
-    return SignInSession(row.id_hash, row.user_id, row.created_at, row.expires_at, row.revoked_at)
 
 
 def _token(row: ApiTokenRow) -> ApiToken:
@@ -99,6 +97,45 @@ def _feed(row: CalendarFeedRow) -> CalendarFeed:
 def _audit(row: AuditRow) -> AuditEntry:
     return AuditEntry(row.at, cast(ActorKind, row.actor_kind), row.actor_id, cast(AuditAction, row.action),
                       row.patient_id, cast(ResourceKind, row.resource_kind), row.resource_id, id=row.id)
+
+
+# What every signed-in page reads (its session, its account, the header's patient switcher), built once
+# and run as Core rows on the session's connection: building a select, and the ORM's loading, cost more
+# than the query itself on SQLite.
+_USERS = cast(Table, UserRow.__table__)
+_SESSIONS = cast(Table, SessionRow.__table__)
+_PATIENTS = cast(Table, PatientRow.__table__)
+_MEMBERS = cast(Table, PatientMemberRow.__table__)
+_USER_BY_ID = select(_USERS.c.id, _USERS.c.email, _USERS.c.display_name, _USERS.c.role, _USERS.c.created_at,
+                     _USERS.c.disabled).where(_USERS.c.id == bindparam("user_id"))
+_SESSION_BY_HASH = select(_SESSIONS.c.id_hash, _SESSIONS.c.user_id, _SESSIONS.c.created_at, _SESSIONS.c.expires_at,
+                          _SESSIONS.c.revoked_at).where(_SESSIONS.c.id_hash == bindparam("id_hash"))
+_PATIENT_COLUMNS = (_PATIENTS.c.id, _PATIENTS.c.name, _PATIENTS.c.birth_date, _PATIENTS.c.sex, _PATIENTS.c.weight_kg,
+                    _PATIENTS.c.created_at)
+_SESSION_AND_USER = (select(*_SESSION_BY_HASH.selected_columns, *_USER_BY_ID.selected_columns)
+                     .select_from(_SESSIONS.outerjoin(_USERS, _USERS.c.id == _SESSIONS.c.user_id))
+                     .where(_SESSIONS.c.id_hash == bindparam("id_hash")))
+_PATIENTS_OF = (select(*_PATIENT_COLUMNS).where(_PATIENTS.c.owner_user_id == bindparam("user_id"))
+                .order_by(_PATIENTS.c.id))
+_SHARED_WITH = (select(*_PATIENT_COLUMNS, _MEMBERS.c.role)
+                .join(_MEMBERS, _MEMBERS.c.patient_id == _PATIENTS.c.id)
+                .where(_MEMBERS.c.user_id == bindparam("user_id")).order_by(_PATIENTS.c.id))
+
+# The switcher's patients: the owned ones (role "owner"), then the shared ones, each by id.
+_PATIENTS_WITH_ROLES = (
+    select(*_PATIENT_COLUMNS, literal_column("'owner'").label("role"), literal_column("0").label("shared"))
+    .where(_PATIENTS.c.owner_user_id == bindparam("user_id"))
+    .union_all(select(*_PATIENT_COLUMNS, _MEMBERS.c.role, literal_column("1"))
+               .join(_MEMBERS, _MEMBERS.c.patient_id == _PATIENTS.c.id)
+               .where(_MEMBERS.c.user_id == bindparam("user_id")))
+    .order_by(text("shared"), text("id")))
+_AUDIT = cast(Table, AuditRow.__table__)
+_ADD_AUDITS = insert(_AUDIT).returning(_AUDIT.c.id, sort_by_parameter_order=True)
+
+
+def _patient_of(row: Sequence[Any]) -> Patient:
+    """A patient from the first six columns of ``_PATIENT_COLUMNS`` (the fields of ``_patient``)."""
+    return Patient(row[0], row[1], row[2], cast(Sex | None, row[3]), row[4], row[5])
 
 
 class SqlAccountRepository(AccountRepository):
@@ -129,9 +166,11 @@ class SqlAccountRepository(AccountRepository):
             return _user(row)
 
     def get_user(self, user_id: int) -> User | None:
+        if not _storable(user_id):
+            return None
         with self._read() as s:
-            row = s.get(UserRow, user_id) if _storable(user_id) else None
-            return None if row is None else _user(row)
+            row = s.connection().execute(_USER_BY_ID, {"user_id": user_id}).first()
+            return None if row is None else User(row[0], row[1], row[2], cast(Role, row[3]), row[4], row[5])
 
     def find_user(self, email: str) -> tuple[User, str] | None:
         with self._read() as s:
@@ -154,8 +193,16 @@ class SqlAccountRepository(AccountRepository):
 
     def get_session(self, id_hash: str) -> SignInSession | None:
         with self._read() as s:
-            row = s.get(SessionRow, id_hash)
-            return None if row is None else _session(row)
+            row = s.connection().execute(_SESSION_BY_HASH, {"id_hash": id_hash}).first()
+            return None if row is None else SignInSession(row[0], row[1], row[2], row[3], row[4])
+
+    def get_session_and_user(self, id_hash: str) -> tuple[SignInSession, User | None] | None:
+        with self._read() as s:
+            row = s.connection().execute(_SESSION_AND_USER, {"id_hash": id_hash}).first()
+            if row is None:
+                return None
+            user = None if row[5] is None else User(row[5], row[6], row[7], cast(Role, row[8]), row[9], row[10])
+            return SignInSession(row[0], row[1], row[2], row[3], row[4]), user
 
     def revoke_session(self, id_hash: str, *, at: datetime) -> None:
         with self._tx() as s:
@@ -241,7 +288,7 @@ class SqlAccountRepository(AccountRepository):
 
     def patient_owner(self, patient_id: int) -> int | None:
         with self._read() as s:
-            return SqlJournalRepository._check_patient(s, patient_id).owner_user_id
+            return cast(int | None, SqlJournalRepository._check_patient(s, patient_id).owner_user_id)
 
     def claim_patient(self, patient_id: int, owner_user_id: int) -> int:
         with self._tx() as s:
@@ -254,8 +301,7 @@ class SqlAccountRepository(AccountRepository):
 
     def list_patients_of(self, owner_user_id: int) -> list[Patient]:
         with self._read() as s:
-            q = select(PatientRow).where(PatientRow.owner_user_id == owner_user_id).order_by(PatientRow.id)
-            return [_patient(r) for r in s.scalars(q)]
+            return [_patient_of(r) for r in s.connection().execute(_PATIENTS_OF, {"user_id": owner_user_id})]
 
     # -- members ----------------------------------------------------------------------------------
     def add_member(self, member: PatientMember) -> PatientMember:
@@ -293,10 +339,13 @@ class SqlAccountRepository(AccountRepository):
 
     def list_shared_with(self, user_id: int) -> list[tuple[Patient, MemberRole]]:
         with self._read() as s:
-            q = (select(PatientRow, PatientMemberRow.role)
-                 .join(PatientMemberRow, PatientMemberRow.patient_id == PatientRow.id)
-                 .where(PatientMemberRow.user_id == user_id).order_by(PatientRow.id))
-            return [(_patient(p), cast(MemberRole, role)) for p, role in s.execute(q)]
+            return [(_patient_of(r), cast(MemberRole, r[6]))
+                    for r in s.connection().execute(_SHARED_WITH, {"user_id": user_id})]
+
+    def list_patients_with_roles(self, user_id: int) -> list[tuple[Patient, str]]:
+        with self._read() as s:
+            return [(_patient_of(r), str(r[6]))
+                    for r in s.connection().execute(_PATIENTS_WITH_ROLES, {"user_id": user_id})]
 
     # -- share links ------------------------------------------------------------------------------
     def add_share_link(
@@ -419,13 +468,18 @@ class SqlAccountRepository(AccountRepository):
             return _audit(row)
 
     def append_audits(self, entries: Sequence[NewAuditEntry]) -> list[AuditEntry]:
-        with self._tx() as s:
-            rows = [AuditRow(at=e.at, actor_kind=e.actor_kind, actor_id=e.actor_id, action=e.action,
-                             patient_id=e.patient_id, resource_kind=e.resource_kind, resource_id=e.resource_id)
-                    for e in entries]
-            s.add_all(rows)
-            s.flush()
-            return [_audit(r) for r in rows]
+        """One transaction, one Core INSERT … RETURNING id for the rows (in their order): the same rows
+        and entries as adding ``AuditRow`` objects and flushing, without the ORM's session and unit of
+        work (every page view writes one)."""
+        if not entries:
+            return []
+        with _core_transaction(self.engine) as conn:
+            ids = conn.execute(_ADD_AUDITS, [
+                {"at": e.at, "actor_kind": e.actor_kind, "actor_id": e.actor_id, "action": e.action,
+                 "patient_id": e.patient_id, "resource_kind": e.resource_kind, "resource_id": e.resource_id}
+                for e in entries]).scalars().all()
+            return [AuditEntry(e.at, e.actor_kind, e.actor_id, e.action, e.patient_id, e.resource_kind,
+                               e.resource_id, id=int(i)) for e, i in zip(entries, ids, strict=True)]
 
     def list_audit(self, patient_id: int) -> list[AuditEntry]:
         with self._read() as s:

@@ -9,6 +9,7 @@ Handles patient data: rows are never logged (``echo`` stays off) and errors carr
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -18,7 +19,7 @@ from datetime import datetime
 from itertools import islice
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -58,7 +59,10 @@ from gabacare.journal.plan_record import PlanRecord
 from gabacare.journal.repository import BatchEntry, BatchPickUp, BatchQuestionnaire, JournalRepository, Progress
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine, RowMapping
+    from sqlalchemy import Select
+    from sqlalchemy.engine import Connection, Engine, Row, RowMapping
+
+    AnyRow = Row[*tuple[Any, ...]]  # a Core row of any width
 
 __all__ = ["SqlJournalRepository"]
 
@@ -118,6 +122,58 @@ def _listed(patient_id: int, rows: Iterable[Sequence[Any]]) -> list[Entry]:
     return out
 
 
+# The Today page's reads, built once: building a select (and its cache key) cost more than running it
+# on SQLite, and every page view runs these. Core rows through the session's connection, as list_entries.
+_PLANS = cast(Table, PlanRow.__table__)
+_PLAN_DOSES = cast(Table, PlanDoseRow.__table__)
+_PATIENTS = cast(Table, PatientRow.__table__)
+_PATIENT_BY_ID = select(_PATIENTS.c.id, _PATIENTS.c.name, _PATIENTS.c.birth_date, _PATIENTS.c.sex, _PATIENTS.c.weight_kg,
+                        _PATIENTS.c.created_at, _PATIENTS.c.owner_user_id).where(_PATIENTS.c.id == bindparam("patient_id"))
+_PLANS_OF = (select(_PLANS.c.id, _PLANS.c.created_at, _PLANS.c.kind, _PLANS.c.spec, _PLANS.c.label,
+                    _PLANS.c.start_date, _PLANS.c.end_date, _PLANS.c.continues, _PLANS.c.warnings, _PLANS.c.made)
+             .where(_PLANS.c.patient_id == bindparam("patient_id")).order_by(_PLANS.c.id))
+_DOSES_OF_PLANS = (select(_PLAN_DOSES.c.plan_id, _PLAN_DOSES.c.at, _PLAN_DOSES.c.mg)
+                   .where(_PLAN_DOSES.c.plan_id.in_(bindparam("plan_ids", expanding=True)))
+                   .order_by(_PLAN_DOSES.c.plan_id, _PLAN_DOSES.c.at, _PLAN_DOSES.c.id))
+
+
+@functools.lru_cache(maxsize=64)
+def _spec(text: str) -> PlanSpec:
+    """``PlanSpec.from_text``, remembered by text: the same text gives an equal spec, which is frozen."""
+    return PlanSpec.from_text(text)
+
+
+@functools.lru_cache(maxsize=64)
+def _warnings(text: str) -> tuple[str, ...]:
+    """A plan's stored warnings (JSON text) as a tuple, remembered by text."""
+    return tuple(json.loads(text))
+
+
+def _scheduled(at: datetime, mg: float) -> ScheduledDose:
+    """``ScheduledDose(at, mg)`` without the frozen dataclass's ``__init__`` (one ``object.__setattr__``
+    per field; a taper has hundreds of doses per plan and every Today view reads them): the same object,
+    as ``_listed`` builds entries (tests/journal/test_today_read_fast.py compares them)."""
+    dose = _new(ScheduledDose)
+    dose.__dict__.update({"at": at, "mg": mg})
+    return dose
+
+
+@functools.lru_cache(maxsize=8)
+def _entries_query(start: bool, end: bool, kinds: bool) -> Select[Any]:
+    """``list_entries``' select for the bounds it is given, built once per shape (bound parameters
+    ``patient_id`` and, as asked, ``start``, ``end``, ``kinds``)."""
+    t = _ENTRIES
+    q = select(*(t.c[name] for name in _LISTED)).where(t.c.patient_id == bindparam("patient_id"),
+                                                         t.c.deleted_at.is_(None))
+    if start:
+        q = q.where(t.c.at >= bindparam("start"))
+    if end:
+        q = q.where(t.c.at < bindparam("end"))
+    if kinds:
+        q = q.where(t.c.kind.in_(bindparam("kinds", expanding=True)))
+    return q.order_by(t.c.at, t.c.id)
+
+
 def _uid_and_data(item: EntryData | tuple[str | None, EntryData]) -> tuple[str, EntryData]:
     """An ``add_batch`` item as (uid, data): a bare ``EntryData`` gets a new uid."""
     if isinstance(item, EntryData):
@@ -143,7 +199,7 @@ def _pickup(row: PickUpRow) -> StoredPickUp:
                         NewPickUp(row.picked_up_at, row.strength_mg, row.count))
 
 
-def _patient(row: PatientRow) -> Patient:
+def _patient(row: PatientRow | AnyRow) -> Patient:
     return Patient(row.id, row.name, row.birth_date, cast(Sex | None, row.sex), row.weight_kg, row.created_at)
 
 
@@ -157,6 +213,22 @@ def _transaction(engine: Engine) -> Iterator[Session]:
     try:
         with Session(engine, expire_on_commit=False) as session, session.begin():
             yield session
+    except JournalError:
+        raise
+    except SQLAlchemyError as exc:
+        from gabacare.journal.db import storage_error
+
+        raise storage_error(exc, "the journal database refused the operation") from exc
+
+
+@contextmanager
+def _core_transaction(engine: Engine) -> Iterator[Connection]:
+    """One Core transaction (a connection, no ORM session), with :func:`_transaction`'s errors: for a
+    write of plain rows on every request (the audit row), where the session's set-up and unit of work
+    cost more than the INSERT."""
+    try:
+        with engine.begin() as conn:
+            yield conn
     except JournalError:
         raise
     except SQLAlchemyError as exc:
@@ -220,14 +292,20 @@ class SqlJournalRepository(JournalRepository):
         return _snapshot(self.engine)
 
     @staticmethod
-    def _check_patient(session: Session, patient_id: int) -> PatientRow:
-        row = session.get(PatientRow, patient_id) if _storable(patient_id) else None
+    def _check_patient(session: Session, patient_id: int) -> AnyRow:
+        """The patient's row (``_PATIENT_BY_ID``'s columns, by name), else ``UnknownPatientError``.
+
+        Read once per session: the session keeps the row until it closes, so the checks of one
+        snapshot (a Today view makes five) read it once. A Core row, not a ``PatientRow``: nothing
+        changes it through the ORM, and the ORM's load cost more than the query."""
+        kept: dict[int, AnyRow] = session.info.setdefault("gabacare_patients", {})
+        row = kept.get(patient_id)
         if row is None:
-            raise UnknownPatientError(patient_id)
-        # The session's identity map holds rows weakly: the row would be gone once this call's caller
-        # had made its Patient, and the next check in the same snapshot would read it again (three
-        # more statements per Today view). The session keeps it until it closes.
-        session.info.setdefault("gabacare_patients", {})[patient_id] = row
+            row = session.connection().execute(_PATIENT_BY_ID, {"patient_id": patient_id}).first() \
+                if _storable(patient_id) else None
+            if row is None:
+                raise UnknownPatientError(patient_id)
+            kept[patient_id] = row
         return row
 
     def add_patient(self, patient: NewPatient, *, created_at: datetime) -> Patient:
@@ -267,21 +345,18 @@ class SqlJournalRepository(JournalRepository):
     def list_plans(self, patient_id: int) -> list[StoredPlan]:
         with self._read() as s:
             self._check_patient(s, patient_id)
-            rows = list(s.scalars(select(PlanRow).where(PlanRow.patient_id == patient_id).order_by(PlanRow.id)))
-            doses: dict[int, list[ScheduledDose]] = {r.id: [] for r in rows}
+            conn = s.connection()
+            rows = conn.execute(_PLANS_OF, {"patient_id": patient_id}).all()
+            doses: dict[int, list[ScheduledDose]] = {r[0]: [] for r in rows}
             if rows:
-                q = (select(PlanDoseRow.plan_id, PlanDoseRow.at, PlanDoseRow.mg)
-                     .where(PlanDoseRow.plan_id.in_(list(doses)))
-                     .order_by(PlanDoseRow.plan_id, PlanDoseRow.at, PlanDoseRow.id))
-                for plan_id, at, mg in s.execute(q):
-                    doses[plan_id].append(ScheduledDose(at, mg))
+                for plan_id, at, mg in conn.execute(_DOSES_OF_PLANS, {"plan_ids": list(doses)}):
+                    doses[plan_id].append(_scheduled(at, mg))
             return [
-                StoredPlan(r.id, patient_id, r.created_at, NewPlan(
-                    kind=cast(PlanKind, r.kind), spec=PlanSpec.from_text(r.spec), label=r.label, start=r.start_date,
-                    end=r.end_date, continues=r.continues, doses=tuple(doses[r.id]),
-                    warnings=tuple(json.loads(r.warnings)),
-                    made=None if r.made is None else PlanRecord.from_text(r.made)))
-                for r in rows
+                StoredPlan(plan_id, patient_id, created_at, NewPlan(
+                    kind=cast(PlanKind, kind), spec=_spec(spec), label=label, start=start, end=end,
+                    continues=continues, doses=tuple(doses[plan_id]), warnings=_warnings(warnings),
+                    made=None if made is None else PlanRecord.from_text(made)))
+                for plan_id, created_at, kind, spec, label, start, end, continues, warnings, made in rows
             ]
 
     def add_entry(self, patient_id: int, data: EntryData, *, recorded_at: datetime, uid: str | None = None) -> Entry:
@@ -469,20 +544,19 @@ class SqlJournalRepository(JournalRepository):
         end: datetime | None = None,
         kinds: Sequence[EntryKind] | None = None,
     ) -> list[Entry]:
-        t = EntryRow.__table__
         with self._read() as s:
             self._check_patient(s, patient_id)
-            q = select(*(t.c[name] for name in _LISTED)).where(t.c.patient_id == patient_id, t.c.deleted_at.is_(None))
+            params: dict[str, Any] = {"patient_id": patient_id}
             if start is not None:
-                q = q.where(t.c.at >= start)
+                params["start"] = start
             if end is not None:
-                q = q.where(t.c.at < end)
+                params["end"] = end
             if kinds is not None:
-                q = q.where(t.c.kind.in_(list(kinds)))
-            q = q.order_by(t.c.at, t.c.id)
+                params["kinds"] = list(kinds)
+            q = _entries_query(start is not None, end is not None, kinds is not None)
             # Core rows through the session's connection: the same rows without the ORM's result
             # layer, about a fifth of a year's read (benchmarks/report_year.py).
-            return _listed(patient_id, s.connection().execute(q).all())
+            return _listed(patient_id, s.connection().execute(q, params).all())
 
     @staticmethod
     def _entry_row(

@@ -408,8 +408,11 @@ def sign_out(request: Request) -> Response:
 
 # -- API tokens ---------------------------------------------------------------------------------
 
-def page_user(request: Request, user: CurrentUser | None = Depends(get_current_user)) -> CurrentUser:
-    """Like ``require_user``, but a browser is sent to the sign-in page instead of a 401 problem."""
+async def page_user(request: Request, user: CurrentUser | None = Depends(get_current_user)) -> CurrentUser:
+    """Like ``require_user``, but a browser is sent to the sign-in page instead of a 401 problem.
+
+    ``async`` because it only looks at ``user``: a plain ``def`` dependency is run in the thread pool,
+    one more hand-over (and its wake-ups) on every page view for no I/O."""
     if user is None:
         from urllib.parse import quote
 
