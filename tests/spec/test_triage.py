@@ -407,11 +407,31 @@ FAMILIES_V24 = Table(
 )
 
 
+FAMILIES_V25 = Table(
+    """
+    text                                                                   | urgency   | effect
+    -----------------------------------------------------------------------+-----------+------------------------
+    knitted them each a scarf to remember me by when I'm gone              | emergency | suicidal-thoughts
+    I keep thinking about stepping out in front of the express             | emergency | suicidal-thoughts
+    the tablets are counted out on the desk and the note is written        | emergency | suicidal-thoughts
+    I'd be better off in the grave beside my mum                           | emergency | suicidal-thoughts
+    I keep hoping the tractor will roll over on me                         | emergency | suicidal-thoughts
+    I plan to be gone soon                                                 | emergency | suicidal-thoughts
+    my pikin dey shake for ground since morning                            | emergency | seizure
+    he takes the gabapentin of my mother, not his own                      | emergency | overdose
+    the rash is peeling off me in sheets                                   | emergency | dress
+    my chest feels like a truck is parked on it                            | emergency | general-emergency
+    this level is killing me lol                                           | -         | -
+    going to die of boredom at this meeting                                | -         | -
+    """
+)
+
+
 # Every family table above, one test: each row a new wording of a family tuned on from a held-out split.
 _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17": FAMILIES_V17, "v18": FAMILIES_V18,
              "v19": FAMILIES_V19, "v20": FAMILIES_V20, "v21": FAMILIES_V21,
              "v22": FAMILIES_V22, "v23": FAMILIES_V23,
-             "v24": FAMILIES_V24}
+             "v24": FAMILIES_V24, "v25": FAMILIES_V25}
 
 
 @pytest.mark.parametrize(("text", "urgency", "effect"),
