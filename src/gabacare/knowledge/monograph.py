@@ -523,8 +523,9 @@ class InteractionClass(_Cited):
 
 class Names(_Cited):
     map: dict[str, tuple[str, ...]]
-    # Names written in another script (katakana, Cyrillic, Hangul, Han) -> the map's key for them, read
-    # in their place ("リリカカプセル75mg" is "lyrica" 75 mg).
+    # Names written in another script (katakana, Cyrillic, Hangul, Han) -> the Latin name read in their
+    # place, a key of ``map`` or an ingredient ("リリカカプセル75mg" is "lyrica" 75 mg); a test checks each
+    # one reads as a medicine.
     written: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("written")
