@@ -35,7 +35,6 @@ from gabacare.journal.model import (
     DoseStatus,
     NewPatient,
     Patient,
-    Sex,
 )
 from gabacare.journal.orm import (
     ApiTokenRow,
@@ -133,9 +132,14 @@ _AUDIT = cast(Table, AuditRow.__table__)
 _ADD_AUDITS = insert(_AUDIT).returning(_AUDIT.c.id, sort_by_parameter_order=True)
 
 
-def _patient_of(row: Sequence[Any]) -> Patient:
-    """A patient from the first six columns of ``_PATIENT_COLUMNS`` (the fields of ``_patient``)."""
-    return Patient(row[0], row[1], row[2], cast(Sex | None, row[3]), row[4], row[5])
+def _user_of(values: Sequence[Any]) -> User:
+    """An account from the columns of ``_USER_BY_ID``, in order (also the last six of ``_SESSION_AND_USER``)."""
+    return User(values[0], values[1], values[2], cast(Role, values[3]), values[4], values[5])
+
+
+def _session_of(values: Sequence[Any]) -> SignInSession:
+    """A sign-in session from the columns of ``_SESSION_BY_HASH``, in order (the first five of ``_SESSION_AND_USER``)."""
+    return SignInSession(values[0], values[1], values[2], values[3], values[4])
 
 
 class SqlAccountRepository(AccountRepository):
@@ -170,7 +174,7 @@ class SqlAccountRepository(AccountRepository):
             return None
         with self._read() as s:
             row = s.connection().execute(_USER_BY_ID, {"user_id": user_id}).first()
-            return None if row is None else User(row[0], row[1], row[2], cast(Role, row[3]), row[4], row[5])
+            return None if row is None else _user_of(row)
 
     def find_user(self, email: str) -> tuple[User, str] | None:
         with self._read() as s:
@@ -194,15 +198,14 @@ class SqlAccountRepository(AccountRepository):
     def get_session(self, id_hash: str) -> SignInSession | None:
         with self._read() as s:
             row = s.connection().execute(_SESSION_BY_HASH, {"id_hash": id_hash}).first()
-            return None if row is None else SignInSession(row[0], row[1], row[2], row[3], row[4])
+            return None if row is None else _session_of(row)
 
     def get_session_and_user(self, id_hash: str) -> tuple[SignInSession, User | None] | None:
         with self._read() as s:
             row = s.connection().execute(_SESSION_AND_USER, {"id_hash": id_hash}).first()
             if row is None:
                 return None
-            user = None if row[5] is None else User(row[5], row[6], row[7], cast(Role, row[8]), row[9], row[10])
-            return SignInSession(row[0], row[1], row[2], row[3], row[4]), user
+            return _session_of(row[:5]), (None if row[5] is None else _user_of(row[5:]))
 
     def revoke_session(self, id_hash: str, *, at: datetime) -> None:
         with self._tx() as s:
@@ -301,7 +304,7 @@ class SqlAccountRepository(AccountRepository):
 
     def list_patients_of(self, owner_user_id: int) -> list[Patient]:
         with self._read() as s:
-            return [_patient_of(r) for r in s.connection().execute(_PATIENTS_OF, {"user_id": owner_user_id})]
+            return [_patient(r) for r in s.connection().execute(_PATIENTS_OF, {"user_id": owner_user_id})]
 
     # -- members ----------------------------------------------------------------------------------
     def add_member(self, member: PatientMember) -> PatientMember:
@@ -339,12 +342,12 @@ class SqlAccountRepository(AccountRepository):
 
     def list_shared_with(self, user_id: int) -> list[tuple[Patient, MemberRole]]:
         with self._read() as s:
-            return [(_patient_of(r), cast(MemberRole, r[6]))
+            return [(_patient(r), cast(MemberRole, r[6]))
                     for r in s.connection().execute(_SHARED_WITH, {"user_id": user_id})]
 
     def list_patients_with_roles(self, user_id: int) -> list[tuple[Patient, str]]:
         with self._read() as s:
-            return [(_patient_of(r), str(r[6]))
+            return [(_patient(r), str(r[6]))
                     for r in s.connection().execute(_PATIENTS_WITH_ROLES, {"user_id": user_id})]
 
     # -- share links ------------------------------------------------------------------------------

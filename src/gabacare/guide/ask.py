@@ -611,8 +611,7 @@ def _load_semantic() -> _Semantic | None:
     and model (they are built with it); the table's ids depend on the tokenizer alone (its key
     follows only the data its texts come from). Otherwise the net is loaded (``None``: keywords
     only) and the missing files are written for the next process (the table only when there is a
-    cache). A net loader put in place of the text pipeline's own (one that turns the embeddings off)
-    is always asked."""
+    cache). Without the model files there is no key, so no cached copy is used: keywords only."""
     from gabacare.clinical.text import semantic
     from gabacare.guide import _compiled, _tokens
 
@@ -620,9 +619,7 @@ def _load_semantic() -> _Semantic | None:
     key, table_key = _semantic_keys()
     topics = _compiled.cached_arrays(_TOPICS, key, lambda arrays: _compiled_fits(guide, arrays))
     table = _compiled.cached_arrays(_TOKENS, table_key, _tokens.table_fits) if topics is not None else None
-    loader = semantic.semantic_net
-    own_loader = getattr(loader, "__module__", None) == semantic.__name__ and loader.__qualname__ == "semantic_net"
-    if topics is not None and table is not None and own_loader:
+    if topics is not None and table is not None:
         try:
             weights, tokenizer = semantic.model_files()
             reader = _tokens.SegmentTokenizer.from_arrays(table, tokenizer)

@@ -204,15 +204,10 @@ def _patient(row: PatientRow | AnyRow) -> Patient:
 
 
 @contextmanager
-def _transaction(engine: Engine) -> Iterator[Session]:
-    """One ORM session in one transaction; database errors become ``JournalStorageError`` without row data.
-
-    Pass :func:`_reader` of an engine for read-only work: on SQLite it begins a plain (deferred)
-    transaction, so readers run side by side in WAL mode instead of queueing for the write lock.
-    """
+def _storage_errors() -> Iterator[None]:
+    """Database errors of the block become ``JournalStorageError`` without row data."""
     try:
-        with Session(engine, expire_on_commit=False) as session, session.begin():
-            yield session
+        yield
     except JournalError:
         raise
     except SQLAlchemyError as exc:
@@ -222,19 +217,23 @@ def _transaction(engine: Engine) -> Iterator[Session]:
 
 
 @contextmanager
+def _transaction(engine: Engine) -> Iterator[Session]:
+    """One ORM session in one transaction; database errors become ``JournalStorageError`` without row data.
+
+    Pass :func:`_reader` of an engine for read-only work: on SQLite it begins a plain (deferred)
+    transaction, so readers run side by side in WAL mode instead of queueing for the write lock.
+    """
+    with _storage_errors(), Session(engine, expire_on_commit=False) as session, session.begin():
+        yield session
+
+
+@contextmanager
 def _core_transaction(engine: Engine) -> Iterator[Connection]:
     """One Core transaction (a connection, no ORM session), with :func:`_transaction`'s errors: for a
     write of plain rows on every request (the audit row), where the session's set-up and unit of work
     cost more than the INSERT."""
-    try:
-        with engine.begin() as conn:
-            yield conn
-    except JournalError:
-        raise
-    except SQLAlchemyError as exc:
-        from gabacare.journal.db import storage_error
-
-        raise storage_error(exc, "the journal database refused the operation") from exc
+    with _storage_errors(), engine.begin() as conn:
+        yield conn
 
 
 # The read snapshot a request has open, per engine (``SqlJournalRepository.snapshot``): reads inside it

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -271,8 +272,13 @@ def test_every_answer_carries_both_scores() -> None:
 
 
 def test_without_the_embeddings_the_keywords_still_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    def missing() -> tuple[Path, Path]:
+        raise FileNotFoundError("the wordllama package (which holds the embedding weights) is not installed")
+
+    # As on a machine without the embeddings' wheel: no model files, so no net and no compiled copy.
     monkeypatch.setattr(ask_module, "_semantic_state", {})
-    monkeypatch.setattr(semantic, "semantic_net", lambda: None)
+    monkeypatch.setattr(semantic, "_state", {})
+    monkeypatch.setattr(semantic, "model_files", missing)
     result = ask("can I drive on gabapentin")
     assert result.retrieval == "keywords only" and result.to_json()["retrieval"] == "keywords only"
     assert result.answers[0].topic == "driving" and result.answers[0].semantic_score is None

@@ -86,6 +86,7 @@ BROKEN = [
     ("bioavailability rising with dose", "pk.bioavailability.4.fraction", 0.9, "bioavailability"),
     ("a scheme titration with mismatched columns", "indications.0.scheme_doses_per_day", [1, 2], "scheme"),
     ("an unknown key (typo) is refused", "limits.max_daly_mg", 3600, "max_daly_mg"),
+    ("a name in another script read as a non-Latin name", "names.written", {"リリカ": "リリカ"}, "names.written"),
 ]
 
 
