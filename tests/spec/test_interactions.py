@@ -50,6 +50,12 @@ NAMES = Table(
     Tegretol          | carbamazepine                              | no-meaningful-interaction | none     | none
     Depakote          | valproate                                  | no-meaningful-interaction | none     | none
     the pill          | ethinylestradiol, norethindrone            | no-meaningful-interaction | none     | none
+    Ixprim            | tramadol, paracetamol                      | opioids                   | major    | avoid
+    Tilidin comp      | tilidine, naloxone                         | opioids                   | major    | avoid
+    Stangyl           | trimipramine                               | sedating-antidepressants  | moderate | caution
+    CTM tablet        | chlorphenamine                             | sedating-antihistamines   | moderate | caution
+    Muscoril 4 mg     | thiocolchicoside                           | muscle-relaxants          | moderate | caution
+    Konyagi           | alcohol                                    | alcohol                   | moderate | avoid
     """,
     ingredients=lambda s: tuple(w.replace("_", " ") for w in words(s)),
 )

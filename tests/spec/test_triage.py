@@ -427,11 +427,43 @@ FAMILIES_V25 = Table(
 )
 
 
+# Held-out v26, rotated into development: hedges that are no denial ("probably nothing but ..."), a
+# rope and a chosen branch, looking up how high a bridge is or how many pills it takes, a goodbye
+# like the last time, tablets stockpiled; a child's age written "7yo"; itch and dizziness in Dutch
+# and Greek kept as their own words; a device that "died".
+FAMILIES_V26 = Table(
+    """
+    text                                                                     | urgency            | effect
+    -------------------------------------------------------------------------+--------------------+-----------------------
+    honestly it would be the kindest thing for everyone if I was gone        | emergency          | suicidal-thoughts
+    bought a rope last week and I already picked the branch                  | emergency          | suicidal-thoughts
+    found razors hidden under his bed and plasters on his arms               | emergency          | suicidal-thoughts
+    I've been looking up how many pills it would take                        | emergency          | suicidal-thoughts
+    some nights I think of swimming out and never coming back                | emergency          | suicidal-thoughts
+    I keep thinking about being done with it all                             | emergency          | suicidal-thoughts
+    I checked how high the multi-storey car park is                          | emergency          | suicidal-thoughts
+    Dad rang to say goodbye like it was the last time                        | emergency          | suicidal-thoughts
+    she has been stockpiling her tablets for months                          | emergency          | suicidal-thoughts
+    I've made up my mind, tonight is the night                               | emergency          | suicidal-thoughts
+    I keep thinking about pointing the nail gun at myself                    | emergency          | suicidal-thoughts
+    my daughter has been helping herself to my gabapentin                    | emergency          | overdose
+    probably nothing but I took two extra capsules                           | emergency          | overdose
+    my face looks like I've done ten rounds in a boxing match                | emergency          | anaphylaxis-angioedema
+    my 7yo is a nightmare since starting, can't sit still                    | contact_prescriber | child-behaviour
+    maybe its nothing but since i came off them i can't settle               | contact_prescriber | withdrawal
+    jeuk all over my arms since the new tablets                              | contact_prescriber | rash
+    zalada since the new dose                                                | expected           | dizziness
+    seeing dubble when I'm tired                                             | expected           | vision
+    my phone died halfway through the call                                   | -                  | -
+    """
+)
+
+
 # Every family table above, one test: each row a new wording of a family tuned on from a held-out split.
 _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17": FAMILIES_V17, "v18": FAMILIES_V18,
              "v19": FAMILIES_V19, "v20": FAMILIES_V20, "v21": FAMILIES_V21,
              "v22": FAMILIES_V22, "v23": FAMILIES_V23,
-             "v24": FAMILIES_V24, "v25": FAMILIES_V25}
+             "v24": FAMILIES_V24, "v25": FAMILIES_V25, "v26": FAMILIES_V26}
 
 
 @pytest.mark.parametrize(("text", "urgency", "effect"),
