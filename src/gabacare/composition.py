@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from gabacare.journal.repository import JournalRepository
     from gabacare.journal.services import Journal
 
-__all__ = ["Stores", "accounts", "close_stores", "journal", "repository", "stores"]
+__all__ = ["Stores", "accounts", "audit_durability", "close_stores", "journal", "repository", "stores"]
 
 _lock = threading.Lock()
 _open: dict[str, Stores] = {}
@@ -92,7 +92,8 @@ def stores(db: str | None = None) -> Stores:
 
                 engine = make_engine(url)
                 migrate(engine)
-                found = Stores(SqlJournalRepository(engine), SqlAccountRepository(engine))
+                found = Stores(SqlJournalRepository(engine),
+                               SqlAccountRepository(engine, audit_durability=audit_durability()))
             _open[url] = found
         elif url != "memory://":
             from gabacare.journal.sql import SqlJournalRepository
@@ -100,6 +101,22 @@ def stores(db: str | None = None) -> Stores:
             assert isinstance(found.journal, SqlJournalRepository)
             migrate(found.journal.engine)
         return found
+
+
+def audit_durability() -> str:
+    """``$GABACARE_AUDIT_DURABILITY``, else the default (``journal.settings.AUDIT_DURABILITIES``:
+    "process" or "full"); another value is refused with a storage error naming the variable."""
+    import os
+
+    from gabacare.journal import settings
+
+    value = os.environ.get(settings.AUDIT_DURABILITY_ENV_VAR, "").strip().lower() or settings.AUDIT_DURABILITIES[0]
+    if value not in settings.AUDIT_DURABILITIES:
+        from gabacare.journal.errors import JournalStorageError
+
+        choices = " or ".join(settings.AUDIT_DURABILITIES)
+        raise JournalStorageError(f"{settings.AUDIT_DURABILITY_ENV_VAR} must be {choices}")
+    return value
 
 
 def close_stores() -> None:

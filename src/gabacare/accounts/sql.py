@@ -31,6 +31,8 @@ from gabacare.accounts.model import (
 )
 from gabacare.accounts.model import Session as SignInSession
 from gabacare.accounts.repository import AccountRepository
+from gabacare.journal import settings
+from gabacare.journal.db import RELAXED_DURABILITY
 from gabacare.journal.model import (
     DoseStatus,
     NewPatient,
@@ -143,11 +145,20 @@ def _session_of(values: Sequence[Any]) -> SignInSession:
 
 
 class SqlAccountRepository(AccountRepository):
-    """Accounts on the journal's engine (the schema of migration 0002)."""
+    """Accounts on the journal's engine (the schema of migration 0002).
 
-    def __init__(self, engine: Engine) -> None:
+    ``audit_durability`` is one of ``settings.AUDIT_DURABILITIES``: with ``"process"`` (the default)
+    :meth:`append_audits` commits without waiting for the disk (the row survives the process being
+    killed; see the setting), with ``"full"`` like every other write.
+    """
+
+    def __init__(self, engine: Engine, *, audit_durability: str = settings.AUDIT_DURABILITIES[0]) -> None:
+        if audit_durability not in settings.AUDIT_DURABILITIES:
+            raise ValueError(f"audit durability must be one of {', '.join(settings.AUDIT_DURABILITIES)}")
         self.engine = engine
         self._reader = _reader(engine)
+        relaxed = audit_durability == "process"
+        self._audit_engine = engine.execution_options(**{RELAXED_DURABILITY: True}) if relaxed else engine
 
     def _tx(self) -> AbstractContextManager[Session]:
         return _transaction(self.engine)
@@ -476,7 +487,7 @@ class SqlAccountRepository(AccountRepository):
         work (every page view writes one)."""
         if not entries:
             return []
-        with _core_transaction(self.engine) as conn:
+        with _core_transaction(self._audit_engine) as conn:
             ids = conn.execute(_ADD_AUDITS, [
                 {"at": e.at, "actor_kind": e.actor_kind, "actor_id": e.actor_id, "action": e.action,
                  "patient_id": e.patient_id, "resource_kind": e.resource_kind, "resource_id": e.resource_id}

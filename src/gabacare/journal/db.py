@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = [
     "HEAD_REVISION",
     "MIGRATIONS_DIR",
+    "RELAXED_DURABILITY",
     "default_url",
     "make_engine",
     "migrate",
@@ -123,12 +124,30 @@ def make_engine(url: str) -> Engine:
     try:
         if backend == "sqlite":
             return _sqlite_engine(parsed, create_engine, event)
-        return create_engine(parsed, pool_pre_ping=True)
+        engine: Engine = create_engine(parsed, pool_pre_ping=True)
+        if backend == "postgresql":
+            _relax_on_request_postgresql(engine, event)
+        return engine
     except NoSuchModuleError as exc:
         raise JournalStorageError(f"no database driver for {parsed.drivername!r}") from exc
     except ImportError as exc:
         raise JournalStorageError(
             "the PostgreSQL driver is missing: pip install 'gabacare[postgres]'") from exc
+
+
+#: Execution option of a transaction whose commit need not wait for the disk (the audit rows of
+#: ``settings.AUDIT_DURABILITIES``' "process" mode): committed, so a killed process loses nothing,
+#: but flushed by the database moments later.
+RELAXED_DURABILITY = "gabacare_relaxed_durability"
+
+
+def _relax_on_request_postgresql(engine: Engine, event: Any) -> None:
+    @event.listens_for(engine, "begin")  # type: ignore[untyped-decorator]
+    def _on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get(RELAXED_DURABILITY, False):
+            # This transaction only; the server flushes its WAL within 3 x wal_writer_delay.
+            # SEE: https://www.postgresql.org/docs/current/wal-async-commit.html
+            conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
 
 
 def _set_wal(cursor: Any) -> None:
@@ -184,7 +203,18 @@ def _sqlite_engine(parsed: Any, create_engine: Any, event: Any) -> Engine:
         # failing with "database is locked" when its read transaction tries to upgrade. Work marked
         # read-only (``gabacare_read_only``, see journal/sql.py) begins a plain deferred transaction,
         # so readers do not queue behind writers (WAL lets them read a consistent snapshot).
-        reader = read_only or conn.get_execution_options().get("gabacare_read_only", False)
+        options = conn.get_execution_options()
+        reader = read_only or options.get("gabacare_read_only", False)
+        if not reader and database != ":memory:":
+            # The level cannot change inside a transaction, and stays with the connection: set it
+            # before BEGIN whenever this transaction wants the other one. NORMAL in WAL mode: a commit
+            # survives the process being killed; the WAL reaches the disk at the next checkpoint or
+            # FULL commit. SEE: https://www.sqlite.org/pragma.html#pragma_synchronous
+            level = "NORMAL" if options.get(RELAXED_DURABILITY, False) else "FULL"
+            info = conn.connection.info
+            if info.get("gabacare_synchronous") != level:
+                conn.exec_driver_sql(f"PRAGMA synchronous={level}")
+                info["gabacare_synchronous"] = level
         conn.exec_driver_sql("BEGIN" if reader else "BEGIN IMMEDIATE")
 
     return engine

@@ -11,6 +11,8 @@ from typing import Final
 
 __all__ = [
     "APP_NAME",
+    "AUDIT_DURABILITIES",
+    "AUDIT_DURABILITY_ENV_VAR",
     "CALENDAR_FEED_DAYS_AHEAD",
     "CALENDAR_FEED_DAYS_BEHIND",
     "CALENDAR_FEED_REFRESH",
@@ -64,6 +66,22 @@ DB_FILENAME: Final = "journal.sqlite3"
 
 SQLITE_BUSY_TIMEOUT_MS: Final = 30_000
 """How long a SQLite writer waits for another writer's lock before giving up (milliseconds)."""
+
+AUDIT_DURABILITY_ENV_VAR: Final = "GABACARE_AUDIT_DURABILITY"
+"""Environment variable choosing how durable an audit row is when its request answers (one of
+:data:`AUDIT_DURABILITIES`; unset = the first)."""
+
+AUDIT_DURABILITIES: Final = ("process", "full")
+"""How durable an audit row is when the request it records answers:
+
+* ``"process"`` (default): committed, so it survives the GabaCare process being killed (SIGKILL, an
+  out-of-memory kill, a crash), but the commit does not wait for the disk: the database's own log
+  reaches the disk moments later (SQLite ``synchronous=NORMAL`` in WAL mode, PostgreSQL
+  ``synchronous_commit=off``; a later fully durable commit carries it there at once). A power cut or
+  an operating-system crash in that moment can lose the last audit rows, never a journal entry, an
+  account or a plan, and never corrupts the database. A page view then waits for no fsync.
+* ``"full"``: the audit row is on disk before the request answers, like every other write (each view
+  waits for an fsync: on a slow disk that is the slowest pages' latency)."""
 
 ON_TIME_WINDOW: Final = timedelta(hours=1)
 """A taken dose counts as on time when it is within this much of its scheduled clock time."""
