@@ -235,6 +235,13 @@ WRITTEN = Table(
     Лирика 150 мг         | pregabalin
     加巴喷丁胶囊            | gabapentin
     트라마돌               | tramadol
+    Ривотрил 2 мг         | clonazepam
+    Фенобарбитал 100 мг табл. | phenobarbital
+    Оксикодон             | oxycodone
+    Ξάναξ 0,5 mg          | alprazolam
+    Βάλιουμ               | diazepam
+    뉴론틴                 | gabapentin
+    졸피뎀 10mg            | zolpidem
     """
 )
 
@@ -245,6 +252,30 @@ def test_names_written_in_another_script_are_read(text, ingredients):
     ([names.written]) are read as the Latin name."""
     r = check_interactions([text]).results[0]
     assert r.known and r.ingredients == words(ingredients)
+
+
+def test_other_alphabets_are_spelt_in_latin_letters_and_a_near_spelling_is_offered_not_taken_silently():
+    """Cyrillic and Greek letters ([names.letters], longest sequence first) and Hangul syllables (from
+    their jamo) become Latin letters; a spelling that is then near a name, not exactly one, is read
+    with "did you mean" like any typed slip."""
+    from gabacare.clinical.drug_names import _latin_letters, read_name
+
+    assert _latin_letters("뉴론틴 маалокс βάλιουμ") == "nyurontin maalox valioum"
+    assert _latin_letters("ok 한") == "ok han"
+    exact, near = read_name("Ривотрил"), read_name("Оксикодон")
+    assert (exact.ingredients, exact.guessed) == (("clonazepam",), ())
+    assert near.ingredients == ("oxycodone",) and [typed for typed, _ in near.guessed] == ["oxikodon"]
+    assert near.did_you_mean
+
+
+def test_incomplete_hangul_tables_are_refused():
+    from pydantic import ValidationError
+
+    from gabacare.knowledge.monograph import Names
+
+    with pytest.raises(ValidationError, match="19 initials, 21 medials and 28 finals"):
+        Names(source="gabacare-policy", map={}, hangul_initials=("g",) * 19, hangul_medials=("a",) * 20,
+              hangul_finals=("",) * 28)
 
 
 def test_every_written_name_reads_as_a_medicine():

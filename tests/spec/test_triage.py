@@ -459,11 +459,44 @@ FAMILIES_V26 = Table(
 )
 
 
+# Held-out v27, rotated into development: nobody would notice one less, a plan and a date, better off
+# with the insurance, giving things away, throwing oneself in the water; someone who cannot be woken
+# and snores then stops; a fit "last nite"; tablets counted as "my 600s"; a dose raised without asking;
+# tablets borrowed or given to a pet; a smile on one side; rash and fever told together; figures of
+# speech (a team "having a seizure", passing out from boredom).
+FAMILIES_V27 = Table(
+    """
+    text                                                                     | urgency            | effect
+    -------------------------------------------------------------------------+--------------------+-----------------------
+    on the night shift I keep thinking nobody would notice if I slipped over the rail | emergency | suicidal-thoughts
+    checked the roof access on my round, not for work, I want it over        | emergency          | suicidal-thoughts
+    he said he might just steer the truck into a bridge on the way home      | emergency          | suicidal-thoughts
+    I have a plan and a date now                                             | emergency          | suicidal-thoughts
+    they'd be better off with the life insurance payout                      | emergency          | suicidal-thoughts
+    my sister says she will throw herself in the canal tonight               | emergency          | suicidal-thoughts
+    I've started giving away my tools and my books                           | emergency          | suicidal-thoughts
+    can't get my wife to wake up, she snores then stops for ages             | emergency          | respiratory-depression
+    had a fit last nite, fine now                                            | emergency          | seizure
+    his arms and legs were jerking nonstop and he could not talk             | emergency          | seizure
+    the cat ate two of my 600s                                               | emergency          | overdose
+    I upped my own dose to 2400 without asking anyone                        | emergency          | overdose
+    my flatmate has been borrowing my pregabs to get to sleep                | emergency          | overdose
+    he gave the dog some of his gabapentin for the fireworks                 | emergency          | overdose
+    Dad can't smile on one side and his arm feels heavy                      | emergency          | general-emergency
+    rash with a fever last week, both gone now                               | emergency          | dress
+    the floor tilts when I stand up since starting                           | expected           | dizziness
+    up 5 kilos since I started these                                         | expected           | weight-gain
+    my fantasy team is having a seizure this season lol                      | -                  | -
+    I nearly passed out from boredom in that meeting                         | -                  | -
+    """
+)
+
+
 # Every family table above, one test: each row a new wording of a family tuned on from a held-out split.
 _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17": FAMILIES_V17, "v18": FAMILIES_V18,
              "v19": FAMILIES_V19, "v20": FAMILIES_V20, "v21": FAMILIES_V21,
              "v22": FAMILIES_V22, "v23": FAMILIES_V23,
-             "v24": FAMILIES_V24, "v25": FAMILIES_V25, "v26": FAMILIES_V26}
+             "v24": FAMILIES_V24, "v25": FAMILIES_V25, "v26": FAMILIES_V26, "v27": FAMILIES_V27}
 
 
 @pytest.mark.parametrize(("text", "urgency", "effect"),

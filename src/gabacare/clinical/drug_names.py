@@ -46,10 +46,49 @@ def _words(text: str) -> list[str]:
     # "µg" is micrograms; other accented letters lose their accents ("Żubrówka" is "zubrowka").
     s = text.lower().replace("®", " ").replace("™", " ").replace("µ", "mc")
     if not s.isascii():
-        # A name in another script ("リリカ", "лирика") is read as its Latin name ([names.written]).
+        # A name in another script ("リリカ", "лирика") is read as its Latin name ([names.written]);
+        # what is left of Cyrillic, Greek or Hangul is spelt in Latin letters (names.letters, hangul_*).
         for written, latin in _written():
             s = s.replace(written, f" {latin} ")
+        if not s.isascii():
+            s = _latin_letters(s)
     return _WORD.findall(fold_accents(s))
+
+
+_HANGUL_FIRST, _HANGUL_LAST = 0xAC00, 0xD7A3  # the precomposed syllables (Unicode, chapter 3.12)
+
+
+def _latin_letters(s: str) -> str:
+    """``s`` with letters of other alphabets spelt in Latin letters (``[names]`` ``letters``, longest
+    sequence first) and Hangul syllables romanised from their initial, medial and final jamo."""
+    letters, longest, initials, medials, finals = _letter_tables()
+    out: list[str] = []
+    i = 0
+    while i < len(s):
+        code = ord(s[i])
+        if initials and _HANGUL_FIRST <= code <= _HANGUL_LAST:
+            n, per_medial = code - _HANGUL_FIRST, len(finals)
+            per_initial = len(medials) * per_medial
+            out.append(initials[n // per_initial] + medials[n % per_initial // per_medial] + finals[n % per_medial])
+            i += 1
+            continue
+        for size in range(min(longest, len(s) - i), 0, -1):
+            latin = letters.get(s[i:i + size])
+            if latin is not None:
+                out.append(latin)
+                i += size
+                break
+        else:
+            out.append(s[i])
+            i += 1
+    return "".join(out)
+
+
+@cache
+def _letter_tables() -> tuple[dict[str, str], int, tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    n = load_monograph().names
+    letters = {k.lower(): v for k, v in n.letters.items()}
+    return letters, max(map(len, letters), default=1), n.hangul_initials, n.hangul_medials, n.hangul_finals
 
 
 @cache

@@ -527,6 +527,30 @@ class Names(_Cited):
     # place, a key of ``map`` or an ingredient ("リリカカプセル75mg" is "lyrica" 75 mg); a test checks each
     # one reads as a medicine.
     written: dict[str, str] = Field(default_factory=dict)
+    # Letters of other alphabets (Cyrillic, Greek) -> Latin letters, longest sequence first, for a name
+    # the ``written`` table does not hold: "Ривотрил" reads "rivotril", "Фенобарбитал" "fenobarbital"
+    # (then matched like any typed name, fuzzily when it is not exact, with "did you mean").
+    letters: dict[str, str] = Field(default_factory=dict)
+    # Hangul syllables are romanised from their parts (Unicode's syllable arithmetic): the initial,
+    # medial and final jamo's Latin letters, in Unicode order (19, 21 and 28 of them).
+    hangul_initials: tuple[str, ...] = ()
+    hangul_medials: tuple[str, ...] = ()
+    hangul_finals: tuple[str, ...] = ()
+
+    @field_validator("letters")
+    @classmethod
+    def _letters_as_latin(cls, value: dict[str, str]) -> dict[str, str]:
+        bad = sorted(k for k, v in value.items() if k.isascii() or not re.fullmatch(r"[a-z]*", v))
+        if bad:
+            raise ValueError(f"names.letters: each key is a letter of another alphabet, each value Latin letters, not {bad}")
+        return value
+
+    @model_validator(mode="after")
+    def _hangul_tables_complete(self) -> "Names":
+        sizes = (len(self.hangul_initials), len(self.hangul_medials), len(self.hangul_finals))
+        if sizes not in ((0, 0, 0), (19, 21, 28)):
+            raise ValueError(f"names.hangul_*: 19 initials, 21 medials and 28 finals, not {sizes}")
+        return self
 
     @field_validator("written")
     @classmethod
