@@ -19,7 +19,7 @@ from gabacare.guide import ask
 from gabacare.knowledge import KnowledgeBaseError
 from gabacare.knowledge import language as language_module
 from gabacare.knowledge.guide_data import load_guide
-from gabacare.knowledge.language import load_emergency_model, load_topic_model
+from gabacare.knowledge.language import load_emergency_model, load_emergency_words_model, load_topic_model
 
 RANK = {"emergency": 0, "contact_prescriber": 1, "expected": 2, None: 3}
 
@@ -32,6 +32,36 @@ def test_the_emergency_model_fits_the_net_and_cites_its_corpus():
     assert model.source == "gabacare-eval" and 0 < model.threshold < 1
     assert "heldout" not in model.trained_on
     assert model.out_of_fold_fer <= model.target_fer + 0.01
+
+
+def test_the_word_model_reads_the_vector_and_hashed_words_and_was_fitted_like_the_first():
+    words, vector = load_emergency_words_model(), load_emergency_model()
+    assert words.dimensions == vector.dimensions and words.lexical_size == len(words.lexical_weights) > 0
+    assert vector.lexical_size == 0 and not vector.lexical_weights
+    assert words.trained_on == vector.trained_on and "heldout" not in words.trained_on
+    assert 0 < words.threshold < 1 and words.out_of_fold_fer <= words.target_fer + 0.01
+
+
+def test_either_model_may_flag_a_text_the_rules_cannot_read(monkeypatch):
+    """The union: a text the vector model leaves below its threshold is flagged when the word model's
+    probability reaches the word model's own threshold, and not when it does not."""
+    from gabacare.clinical.text import reading as reading_module
+    from gabacare.clinical.text.semantic import lexical_features
+
+    text = "the tomato plants are doing well this year"
+    first = read_text(text, net=False)
+    assert first.urgency is None and first.net_text and read_text(text).urgency is None
+    real = load_emergency_words_model()
+    slot = next(iter(lexical_features(first.net_text, real.lexical_size)))
+    loud = [0.0] * real.lexical_size
+    loud[slot] = 50.0  # one of this text's words now decides
+    flagging = real.model_copy(update={"lexical_weights": tuple(loud)})
+    monkeypatch.setattr(reading_module, "load_emergency_words_model", lambda: flagging)
+    flagged = read_text(text)
+    assert flagged.urgency == "emergency" and [f.kind for f in flagged.possible] == ["semantic"]
+    quiet = real.model_copy(update={"lexical_weights": tuple(-50.0 if i == slot else 0.0 for i in range(real.lexical_size))})
+    monkeypatch.setattr(reading_module, "load_emergency_words_model", lambda: quiet)
+    assert read_text(text).urgency is None
 
 
 @pytest.mark.parametrize("text", [
@@ -112,6 +142,10 @@ def test_ask_adds_the_topic_models_weighted_probability_and_answers_without_it(m
                                                               "threshold": 0.5, "l2": 1.0, "target_fer": 0.02,
                                                               "trained_on": "x", "texts": 1, "out_of_fold_recall": 0.5,
                                                               "out_of_fold_fer": 0.01}}),
+    ("emergency_words.toml", "load_emergency_words_model", {"model": {
+        "source": "gabacare-eval", "model_source": "wordllama", "dimensions": 1, "weights": [1.0], "bias": 0.0,
+        "threshold": 0.5, "l2": 1.0, "target_fer": 0.02, "trained_on": "x", "texts": 1, "out_of_fold_recall": 0.5,
+        "out_of_fold_fer": 0.01, "lexical_size": 3, "lexical_weights": [1.0, 2.0]}}),
     ("topic_model.toml", "load_topic_model", {"model": {"source": "gabacare-eval", "model_source": "wordllama",
                                                         "topics": ["a", "b"], "dimensions": 1, "weights": [[1.0]],
                                                         "bias": [0.0, 0.0], "weight": 0.1, "l2": 1.0,

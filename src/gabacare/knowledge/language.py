@@ -15,7 +15,7 @@ from functools import cache
 from importlib import resources
 from typing import Annotated, Any, TypeVar
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from gabacare.knowledge.monograph import (
     KnowledgeBaseError,
@@ -47,6 +47,7 @@ __all__ = [
     "english_words",
     "language_cited_source_ids",
     "load_emergency_model",
+    "load_emergency_words_model",
     "load_language",
     "load_topic_model",
 ]
@@ -179,6 +180,10 @@ class EmergencyModel(_Cited):
     texts: int = Field(ge=1)
     out_of_fold_recall: float = Field(ge=0, le=1)
     out_of_fold_fer: float = Field(ge=0, le=1)
+    # Weights of the text's hashed words and word pairs (:func:`gabacare.clinical.text.semantic.lexical_features`),
+    # one per slot; none when ``lexical_size`` is 0 (``emergency_net.toml``; ``emergency_words.toml`` has them).
+    lexical_size: int = Field(default=0, ge=0, le=65536)
+    lexical_weights: tuple[float, ...] = ()
 
     @field_validator("weights")
     @classmethod
@@ -186,6 +191,14 @@ class EmergencyModel(_Cited):
         if not v or any(x != x or abs(x) > 1e6 for x in v):
             raise ValueError("weights must be finite numbers")
         return v
+
+    @model_validator(mode="after")
+    def _one_lexical_weight_per_slot(self) -> "EmergencyModel":
+        if len(self.lexical_weights) != self.lexical_size:
+            raise ValueError(f"lexical_weights: {self.lexical_size} numbers, not {len(self.lexical_weights)}")
+        if any(x != x or abs(x) > 1e6 for x in self.lexical_weights):
+            raise ValueError("lexical_weights must be finite numbers")
+        return self
 
 
 class TopicModel(_Cited):
@@ -367,8 +380,8 @@ class Language(_Frozen):
 
 
 def language_cited_source_ids() -> set[str]:
-    """Every source id ``language.toml``, ``lexicon.toml`` and the two fitted models' files cite."""
-    names = ("language.toml", "lexicon.toml", "emergency_net.toml", "topic_model.toml")
+    """Every source id ``language.toml``, ``lexicon.toml`` and the fitted models' files cite."""
+    names = ("language.toml", "lexicon.toml", "emergency_net.toml", "emergency_words.toml", "topic_model.toml")
     return {sid for name in names for _, sid in _walk_source_ids(_read_toml(name))}
 
 
@@ -456,6 +469,16 @@ def load_emergency_model() -> EmergencyModel:
     """The semantic net's emergency model (``emergency_net.toml``), validated against the monograph."""
     return _fitted("emergency_net.toml", EmergencyModel, lambda m: len(m.weights) == m.dimensions,
                    "weights must have `dimensions` numbers")
+
+
+@cache
+def load_emergency_words_model() -> EmergencyModel:
+    """The second emergency model (``emergency_words.toml``): the sentence vector and the text's hashed
+    words and word pairs. A text the rules read no sign in is flagged when either model's probability
+    reaches its own threshold."""
+    return _fitted("emergency_words.toml", EmergencyModel,
+                   lambda m: len(m.weights) == m.dimensions and m.lexical_size > 0,
+                   "weights must have `dimensions` numbers and lexical_size must be above 0")
 
 
 @cache

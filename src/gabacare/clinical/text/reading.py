@@ -31,7 +31,7 @@ from gabacare.clinical.text.normalise import COMMA, normalise_words, questions, 
 from gabacare.clinical.text.semantic import semantic_net, unavailable_reason
 from gabacare.clinical.text.vocabulary import corrector
 from gabacare.knowledge import load_monograph
-from gabacare.knowledge.language import SEDATING_CLASS, load_emergency_model, load_language
+from gabacare.knowledge.language import SEDATING_CLASS, load_emergency_model, load_emergency_words_model, load_language
 
 __all__ = ["Finding", "Reading", "corrector", "read_text"]
 
@@ -544,8 +544,13 @@ def _with_net(reading: Reading, clauses: Sequence[tuple[int, str, bool, bool]]) 
     # The model is asked only when the rules read no sign at all: fitted to whole texts, it cannot
     # overrule a reading ("I have a rash" is not the rash-with-fever emergency).
     if whole and not possible and reading.urgency is None:
-        probability = model.emergency_probability(whole)
-        if probability >= load_emergency_model().threshold:
+        # Two models, either may flag: the sentence vector alone, and the vector with the text's words
+        # (which carries better to a new author's wording; docs/text-understanding.md).
+        flagged = [p for p, m in ((model.emergency_probability(whole, m), m)
+                                  for m in (load_emergency_model(), load_emergency_words_model()))
+                   if p >= m.threshold]
+        if flagged:
+            probability = max(flagged)
             # Named by the closest emergency description, so the advice says what it may mean.
             hit = model.closest(whole)
             # net_text is empty when any clause denies something, so here every clause counts.

@@ -41,7 +41,31 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-__all__ = ["NetHit", "SemanticNet", "model_files", "semantic_net", "unavailable_reason"]
+__all__ = ["NetHit", "SemanticNet", "lexical_features", "model_files", "semantic_net", "unavailable_reason"]
+
+
+def lexical_features(text: str, size: int) -> frozenset[int]:
+    """The word features of a (normalised) text for ``emergency_words.toml``: each word's stem and each
+    pair of neighbouring stems, hashed (CRC-32: the same on every run and machine) into ``size`` slots.
+
+    The static sentence vector scores close wordings well and new ones poorly; weights on words and
+    word pairs ("done with", "goodbye", "aim at") carry over to an author the model never saw
+    (docs/text-understanding.md gives the out-of-fold figures). Digits and marks are left out.
+
+    >>> lexical_features("can not wake him", 64) == lexical_features("Can not  wake him", 64)
+    True
+    >>> lexical_features("anything", 0)
+    frozenset()
+    """
+    import zlib
+
+    from gabacare.clinical.text.lexicon import stem
+
+    if not size:
+        return frozenset()
+    stems = [stem(w) for w in text.lower().split() if w.isalpha()]
+    grams = set(stems) | {f"{a} {b}" for a, b in zip(stems, stems[1:], strict=False)}
+    return frozenset(zlib.crc32(g.encode()) % size for g in grams)
 
 
 @dataclass(frozen=True)
@@ -84,16 +108,18 @@ class SemanticNet:
                 out[i] = v / norm if norm else v
         return out
 
-    def emergency_probability(self, text: str) -> float:
-        """P(emergency | text) from the emergency model (``emergency_net.toml``) over this text's vector."""
+    def emergency_probability(self, text: str, model: EmergencyModel | None = None) -> float:
+        """P(emergency | text) from an emergency model (default ``emergency_net.toml``) over this
+        text's vector, and its hashed words when the model has word weights (``emergency_words.toml``)."""
         import numpy as np
 
-        model = self._emergency()
+        model = self._emergency(model)
         z = float(np.dot(self.embed([text])[0], np.asarray(model.weights, dtype=np.float32))) + model.bias
+        z += sum(model.lexical_weights[i] for i in lexical_features(text, model.lexical_size))
         return 1.0 / (1.0 + float(np.exp(-z)))
 
-    def _emergency(self) -> EmergencyModel:
-        model = load_emergency_model()
+    def _emergency(self, model: EmergencyModel | None = None) -> EmergencyModel:
+        model = model or load_emergency_model()
         if model.dimensions != self._table.shape[1]:
             raise ValueError("the emergency model was fitted to vectors of another size")
         return model
