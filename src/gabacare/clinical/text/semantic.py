@@ -58,13 +58,14 @@ def lexical_features(text: str, size: int) -> frozenset[int]:
     frozenset()
     """
     import zlib
+    from itertools import pairwise
 
     from gabacare.clinical.text.lexicon import stem
 
     if not size:
         return frozenset()
     stems = [stem(w) for w in text.lower().split() if w.isalpha()]
-    grams = set(stems) | {f"{a} {b}" for a, b in zip(stems, stems[1:], strict=False)}
+    grams = set(stems) | {f"{a} {b}" for a, b in pairwise(stems)}
     return frozenset(zlib.crc32(g.encode()) % size for g in grams)
 
 
