@@ -85,8 +85,9 @@ def test_the_model_is_asked_only_when_the_rules_read_no_sign_and_then_names_what
     read = read_text("I have a rash", net=False)
     # A reading the rules made is never overruled, however the whole text scores.
     assert read.urgency == "contact_prescriber" and read_text("I have a rash").urgency == "contact_prescriber"
-    texts = ["he has gone a funny colour and is gurgling", "she is floppy and I can hardly rouse her",
-             "my face is big. my lips are big. it feels wrong", "ODd on my gabapentin"]
+    # Development texts the rules read no sign in (as of the v28 round), with the two models' scores.
+    texts = ["lips big. tongue big. scared", "breath hard. slow. help", "accidentally necked two days worth this morning",
+             "he has gone a funny colour and is gurgling"]
     unread = [t for t in texts if read_text(t, net=False).urgency is None and read_text(t, net=False).net_text]
     assert unread
     above = [t for t in unread if net.emergency_probability(read_text(t, net=False).net_text) >= model.threshold]

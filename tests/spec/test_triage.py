@@ -492,11 +492,44 @@ FAMILIES_V27 = Table(
 )
 
 
+# Held-out v28, rotated into development: ligatures and a banister, not a problem for anyone much
+# longer, a place that "keeps calling me", a Somali prayer to be taken, a knife hidden in a room; lips
+# that "become very big"; a rash with sores in the mouth (a combination, label 5.1); shaking of the
+# whole body with the eyes rolled up; a pupil's behaviour, Serbian dizziness, weight in kg; figures of
+# speech (dying inside lol, fainting at a price, cutting one's own fringe).
+FAMILIES_V28 = Table(
+    """
+    text                                                                     | urgency            | effect
+    -------------------------------------------------------------------------+--------------------+-----------------------
+    seen enough ligatures at work to know what I'm doing with the banister   | emergency          | suicidal-thoughts
+    won't be a problem for anyone much longer, I've sorted who gets the dog  | emergency          | suicidal-thoughts
+    keep picturing lying down in the middle of the motorway                  | emergency          | suicidal-thoughts
+    the bridge over the river keeps calling me                               | emergency          | suicidal-thoughts
+    my uncle keeps saying Ilaahay ha i qaado and won't eat                   | emergency          | suicidal-thoughts
+    he hides the kitchen knife under his pillow                              | emergency          | suicidal-thoughts
+    her lips become very big after the tablet                                | emergency          | anaphylaxis-angioedema
+    rash all over and sores inside my mouth                                  | emergency          | dress
+    he was shaking all the body with eyes rolled up, 2 minutes               | emergency          | seizure
+    in the night she started to shake very strong, arms and legs             | emergency          | seizure
+    crying at the adverts again, it's the tablets                            | contact_prescriber | mood-change
+    one of my year 3s on gabapentin is suddenly hitting everyone             | contact_prescriber | child-behaviour
+    vrtoglavica since the new dose                                           | expected           | dizziness
+    gained 4kg since starting                                                | expected           | weight-gain
+    could sleep on a washing line since the dose went up                     | expected           | somnolence
+    team got slaughtered and I'm dying inside lol                            | -                  | -
+    nearly fainted when I saw the price of petrol                            | -                  | -
+    cut myself a new fringe today, looks awful                               | -                  | -
+    he ODd on his gabapentin last night                                      | emergency          | overdose
+    I feel a bit odd on my gabapentin today                                  | -                  | -
+    """
+)
+
+
 # Every family table above, one test: each row a new wording of a family tuned on from a held-out split.
 _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17": FAMILIES_V17, "v18": FAMILIES_V18,
              "v19": FAMILIES_V19, "v20": FAMILIES_V20, "v21": FAMILIES_V21,
              "v22": FAMILIES_V22, "v23": FAMILIES_V23,
-             "v24": FAMILIES_V24, "v25": FAMILIES_V25, "v26": FAMILIES_V26, "v27": FAMILIES_V27}
+             "v24": FAMILIES_V24, "v25": FAMILIES_V25, "v26": FAMILIES_V26, "v27": FAMILIES_V27, "v28": FAMILIES_V28}
 
 
 @pytest.mark.parametrize(("text", "urgency", "effect"),

@@ -66,6 +66,9 @@ class Normalise(_Cited):
     # Words of other languages the lexicon uses ("fiebre", "bukhar"): words of their own, never read as
     # slips of a near English word ("fiebre" is not "fire"), so they are kept as typed on both sides.
     own_words: tuple[str, ...] = ()
+    # Whole words whose capitals carry their meaning, replaced as typed before lower-casing ("ODd" is
+    # overdosed; "odd" is odd).
+    cased: dict[str, str] = Field(default_factory=dict)
 
 
 class Variants(_Cited):

@@ -35,7 +35,21 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 def _clean(text: str) -> str:
     # Control and unpaired-surrogate characters carry no words and must not reach output.
     text = _CONTROL.sub(" ", text)
-    return fold_accents(unicodedata.normalize("NFKC", text).translate(_QUOTES).lower())
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    cased = _cased()
+    if cased is not None:  # words whose capitals carry their meaning ("ODd" is not "odd"): before lower-casing
+        text = cased[0].sub(lambda m: cased[1][m.group(0)], text)
+    return fold_accents(text.lower())
+
+
+@cache
+def _cased() -> tuple[re.Pattern[str], dict[str, str]] | None:
+    """``[normalise] cased``: whole words matched with their capitals, replaced before lower-casing."""
+    table = load_language().normalise.cased
+    if not table:
+        return None
+    words = sorted(table, key=len, reverse=True)
+    return re.compile(r"(?<![A-Za-z0-9'])(?:" + "|".join(map(re.escape, words)) + r")(?![A-Za-z0-9'])"), dict(table)
 
 
 def fold_accents(text: str) -> str:
