@@ -411,6 +411,8 @@ def build_language(raw: dict[str, Any], raw_lexicon: dict[str, Any]) -> Language
         for s in lang.lexicon.signs if s.effect in emergency and not s.descriptions
     ]
     classes = {f"class:{c.id}" for c in m.interaction_classes} | {SEDATING_CLASS}
+    combo_ids = [c.id for c in lang.combinations]
+    problems += [f"combination {i!r} defined twice" for i in sorted({i for i in combo_ids if combo_ids.count(i) > 1})]
     for combo in lang.combinations:
         if combo.effect not in effects:
             problems.append(f"combination {combo.id!r}: unknown effect {combo.effect!r}")

@@ -341,6 +341,21 @@ def test_bad_reading_rules_fail_the_load(section: str, change: dict[str, object]
         build_language(raw, _read_toml("lexicon.toml"))
 
 
+@pytest.mark.parametrize("kind", ["signs", "combinations"])
+def test_an_id_defined_twice_fails_the_load(kind: str) -> None:
+    """A second row with the same id would be silently shadowed or double-counted."""
+    from gabacare.knowledge import KnowledgeBaseError
+    from gabacare.knowledge.language import _read_toml, build_language
+
+    raw, lexicon = _read_toml("language.toml"), _read_toml("lexicon.toml")
+    if kind == "signs":
+        lexicon = {**lexicon, "signs": [*lexicon["signs"], lexicon["signs"][0]]}
+    else:
+        raw = {**raw, "combinations": [*raw["combinations"], raw["combinations"][0]]}
+    with pytest.raises(KnowledgeBaseError, match="defined twice"):
+        build_language(raw, lexicon)
+
+
 @pytest.mark.parametrize(("text", "urgency"), [
     ("rash: no. fever: no. swelling: no", None),
     ("Seizure - none, breathing trouble: no", None),
