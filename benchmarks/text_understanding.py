@@ -73,6 +73,13 @@ def _quality(show: bool) -> None:
         r = check_interactions([text]).results[0]
         return r.ingredients, r.classes
 
+    print("== everyday diary notes (none reports a symptom) ==")
+    for name, notes in (("dev", corpus.everyday_notes()), ("heldout", corpus.everyday_notes_heldout())):
+        if _DEV_ONLY and name == "heldout":
+            continue
+        raised = sum(triage([n]).most_urgent == "emergency" for n in notes)
+        print(f"[{name}] n={len(notes)} raised as emergencies={raised} ({raised / len(notes):.1%})")
+
     print("== medicine names ==")
     for split in _splits("drug_names"):
         d = corpus.score_drugs(corpus.load("drug_names", split), read)

@@ -82,6 +82,8 @@ def main() -> int:
     parser.add_argument("--lexical-size", type=int, default=1024, help="word model: slots for hashed words and pairs")
     parser.add_argument("--words-min-threshold", type=float, default=0.75,
                         help="the word model's threshold is never below this probability (default 0.75)")
+    parser.add_argument("--notes-weight", type=int, default=5,
+                        help="how many times each everyday diary note counts in the fit (default 5)")
     parser.add_argument("--check", action="store_true", help="do not write; exit 1 if a file would change")
     args = parser.parse_args()
 
@@ -117,11 +119,13 @@ def main() -> int:
     # Everyday diary notes (tests/eval/data/everyday_notes.toml: doses taken, errands, sleep) are what
     # the journal's free-text fields mostly hold; without them "took my tablets at 7:30" read as an
     # overdose to the model.
+    # Each note counts `--notes-weight` times: a few hundred notes against thousands of overdose reports
+    # ("took 9 tablets") would otherwise leave "took the 8am capsule with my toast" an emergency.
     n_notes = 0
     for note in corpus.everyday_notes():
         reading = read_text(note, net=False)
         if reading.net_text and reading.urgency != "emergency":
-            everyday.append(reading.net_text)
+            everyday.extend([reading.net_text] * args.notes_weight)
             n_notes += 1
     x = net.embed(texts).astype(np.float64)
     x_everyday = net.embed(everyday).astype(np.float64)
@@ -183,8 +187,8 @@ def main() -> int:
               f"emergencies the rules miss caught={caught}/{int(missed_by_rules.sum())}")
 
     provenance = (f"tests/eval/data symptoms development splits ({', '.join(dict.fromkeys(groups))}) and "
-                  f"{len(everyday) - n_notes} everyday questions (questions development splits, topics other than "
-                  f"{' and '.join(QUESTION_TOPICS_LEFT_OUT)}) and {n_notes} everyday diary notes")
+                  f"{len(everyday) - n_notes * args.notes_weight} everyday questions (questions development splits, topics other than "
+                  f"{' and '.join(QUESTION_TOPICS_LEFT_OUT)}) and {n_notes} everyday diary notes (each counted {args.notes_weight} times)")
     status = 0
     for out, features, everyday_features, t, name in ((OUT, x, x_everyday, t_vector, "vector"),
                                                       (OUT_WORDS, x_words, x_words_everyday, t_words, "words")):

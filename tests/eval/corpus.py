@@ -65,6 +65,12 @@ def everyday_notes() -> list[str]:
         return list(tomllib.load(fh)["notes"])
 
 
+def everyday_notes_heldout() -> list[str]:
+    """Everyday diary notes kept out of every fit and rule (``everyday_notes_heldout.toml``)."""
+    with (DATA / "everyday_notes_heldout.toml").open("rb") as fh:
+        return list(tomllib.load(fh)["notes"])
+
+
 def styles(row: dict[str, Any]) -> set[str]:
     return {s.strip() for s in str(row.get("style", "")).split(",") if s.strip()}
 
