@@ -187,8 +187,9 @@ def main() -> int:
               f"emergencies the rules miss caught={caught}/{int(missed_by_rules.sum())}")
 
     provenance = (f"tests/eval/data symptoms development splits ({', '.join(dict.fromkeys(groups))}) and "
-                  f"{len(everyday) - n_notes * args.notes_weight} everyday questions (questions development splits, topics other than "
-                  f"{' and '.join(QUESTION_TOPICS_LEFT_OUT)}) and {n_notes} everyday diary notes (each counted {args.notes_weight} times)")
+                  f"{len(everyday) - n_notes * args.notes_weight} everyday questions (questions development splits, "
+                  f"topics other than {' and '.join(QUESTION_TOPICS_LEFT_OUT)}) and {n_notes} everyday diary notes "
+                  f"(each counted {args.notes_weight} times)")
     status = 0
     for out, features, everyday_features, t, name in ((OUT, x, x_everyday, t_vector, "vector"),
                                                       (OUT_WORDS, x_words, x_words_everyday, t_words, "words")):
@@ -228,6 +229,7 @@ weights = [{weights}]
 {lexical_lines}'''
         status |= write_or_check(out, text, check=args.check, root=ROOT)
     return status
+
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -268,6 +268,16 @@ def test_other_alphabets_are_spelt_in_latin_letters_and_a_near_spelling_is_offer
     assert near.did_you_mean
 
 
+@pytest.mark.parametrize("letters", [{"a": "a"}, {"ж": "Zh"}, {"ж": "z h"}])
+def test_letters_must_map_another_alphabet_to_latin_letters(letters):
+    from pydantic import ValidationError
+
+    from gabacare.knowledge.monograph import Names
+
+    with pytest.raises(ValidationError, match=r"names\.letters"):
+        Names(source="gabacare-policy", map={}, letters=letters)
+
+
 def test_incomplete_hangul_tables_are_refused():
     from pydantic import ValidationError
 

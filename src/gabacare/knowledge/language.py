@@ -10,6 +10,7 @@ medicine classes and effects, every source id resolves. A broken file fails fast
 :class:`~gabacare.knowledge.KnowledgeBaseError`.
 """
 
+import re
 from collections.abc import Callable
 from functools import cache
 from importlib import resources
@@ -69,6 +70,16 @@ class Normalise(_Cited):
     # Whole words whose capitals carry their meaning, replaced as typed before lower-casing ("ODd" is
     # overdosed; "odd" is odd).
     cased: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("cased")
+    @classmethod
+    def _cased_words(cls, value: dict[str, str]) -> dict[str, str]:
+        # A key without a capital would rewrite the lower-case word everywhere ("odd" -> overdosed).
+        bad = sorted(k for k, v in value.items()
+                     if k == k.lower() or not re.fullmatch(r"[A-Za-z']+", k) or not re.fullmatch(r"[a-z]+(?: [a-z]+)*", v))
+        if bad:
+            raise ValueError(f"normalise.cased: each key a word with a capital, each value lower-case words, not {bad}")
+        return value
 
 
 class Variants(_Cited):
@@ -188,19 +199,19 @@ class EmergencyModel(_Cited):
     lexical_size: int = Field(default=0, ge=0, le=65536)
     lexical_weights: tuple[float, ...] = ()
 
-    @field_validator("weights")
+    @field_validator("weights", "lexical_weights")
     @classmethod
     def _finite(cls, v: tuple[float, ...]) -> tuple[float, ...]:
-        if not v or any(x != x or abs(x) > 1e6 for x in v):
+        if any(x != x or abs(x) > 1e6 for x in v):
             raise ValueError("weights must be finite numbers")
         return v
 
     @model_validator(mode="after")
-    def _one_lexical_weight_per_slot(self) -> "EmergencyModel":
+    def _one_weight_per_dimension_and_slot(self) -> "EmergencyModel":
+        if not self.weights:
+            raise ValueError("weights must be finite numbers")
         if len(self.lexical_weights) != self.lexical_size:
             raise ValueError(f"lexical_weights: {self.lexical_size} numbers, not {len(self.lexical_weights)}")
-        if any(x != x or abs(x) > 1e6 for x in self.lexical_weights):
-            raise ValueError("lexical_weights must be finite numbers")
         return self
 
 

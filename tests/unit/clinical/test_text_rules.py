@@ -330,6 +330,9 @@ def test_everyday_words_that_are_also_street_or_brand_names_need_a_word_of_use()
     ("negation", {"checklist_marks": [":", "no"]}),  # a word as a mark would rewrite ordinary sentences
     ("negation", {"checklist_marks": [" "]}),
     ("negation", {"no_means": {"breathing": 1}}),
+    ("normalise", {"cased": {"odd": "overdosed"}}),  # no capital: every "odd" would become an overdose
+    ("normalise", {"cased": {"ODd": "Overdosed"}}),
+    ("normalise", {"cased": {"O.D.": "overdosed"}}),
 ])
 def test_bad_reading_rules_fail_the_load(section: str, change: dict[str, object]) -> None:
     from gabacare.knowledge import KnowledgeBaseError

@@ -202,14 +202,18 @@ def _without_idioms(words: list[str]) -> list[str]:
     return out
 
 
+def _normalised(phrases: Sequence[str]) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(w for _, w in normalise_words(tokenise(a))) for a in phrases)
+
+
 @cache
 def _whole_answers() -> frozenset[tuple[str, ...]]:
-    return frozenset(tuple(w for _, w in normalise_words(tokenise(a))) for a in load_language().negation.whole_answers)
+    return frozenset(_normalised(load_language().negation.whole_answers))
 
 
 @cache
 def _answers() -> tuple[tuple[str, ...], ...]:
-    return tuple(tuple(w for _, w in normalise_words(tokenise(a))) for a in load_language().negation.answers)
+    return _normalised(load_language().negation.answers)
 
 
 @cache
