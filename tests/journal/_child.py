@@ -23,8 +23,16 @@ from gabacare.journal.services import Journal
 NOW = datetime(2026, 6, 30, 12, 0)
 
 
+def _publish(path: Path, text: str) -> None:
+    """Write a marker the parent polls for atomically: it appears whole or not at all (a plain
+    write_text creates the file before writing, so the parent could read it empty)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
 def _wait(go: str) -> None:
-    Path(go).with_name(f"ready-{os.getpid()}").write_text("ready")
+    _publish(Path(go).with_name(f"ready-{os.getpid()}"), "ready")
     while not Path(go).exists():
         time.sleep(0.005)
 
@@ -45,12 +53,12 @@ def main(argv: list[str]) -> None:
 
         def progress(done: int) -> None:
             if not marker.exists():
-                marker.write_text(str(done))
+                _publish(marker, str(done))
                 if hang:
                     time.sleep(600)
 
         journal.import_text(patient, text, "csv", progress=progress)
-        marker.with_suffix(".done").write_text("committed")
+        _publish(marker.with_suffix(".done"), "committed")
     elif mode == "write":
         count, tag = int(argv[3]), argv[4]
         _wait(argv[5])
