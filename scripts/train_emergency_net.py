@@ -37,6 +37,7 @@ from gabacare.clinical.text.reading import read_text  # noqa: E402
 from gabacare.clinical.text.semantic import SemanticNet, lexical_features, model_files  # noqa: E402
 
 QUESTION_TOPICS_LEFT_OUT = ("emergencies", "overdose")
+NOTE_FOLDS = 5
 OUT = ROOT / "src" / "gabacare" / "knowledge" / "data" / "emergency_net.toml"
 OUT_WORDS = ROOT / "src" / "gabacare" / "knowledge" / "data" / "emergency_words.toml"
 
@@ -84,6 +85,9 @@ def main() -> int:
                         help="the word model's threshold is never below this probability (default 0.75)")
     parser.add_argument("--notes-weight", type=int, default=5,
                         help="how many times each everyday diary note counts in the fit (default 5)")
+    parser.add_argument("--notes-budget", type=float, default=0.03,
+                        help="out-of-fold share of the everyday diary notes each model may flag (default 0.03)")
+    parser.add_argument("--table", action="store_true", help="print flagged notes and caught emergencies by threshold")
     parser.add_argument("--check", action="store_true", help="do not write; exit 1 if a file would change")
     args = parser.parse_args()
 
@@ -121,12 +125,14 @@ def main() -> int:
     # overdose to the model.
     # Each note counts `--notes-weight` times: a few hundred notes against thousands of overdose reports
     # ("took 9 tablets") would otherwise leave "took the 8am capsule with my toast" an emergency.
-    n_notes = 0
+    notes = []
     for note in corpus.everyday_notes():
         reading = read_text(note, net=False)
         if reading.net_text and reading.urgency != "emergency":
-            everyday.extend([reading.net_text] * args.notes_weight)
-            n_notes += 1
+            notes.append(reading.net_text)
+    n_notes = len(notes)
+    n_questions = len(everyday)
+    everyday += [t for t in notes for _ in range(args.notes_weight)]
     x = net.embed(texts).astype(np.float64)
     x_everyday = net.embed(everyday).astype(np.float64)
     y = np.asarray(labels, dtype=float)
@@ -156,13 +162,33 @@ def main() -> int:
             oof[test] = probability(fit(train_x, train_y, args.l2), features[test])
         return oof
 
-    def threshold_for(oof: np.ndarray, floor: float) -> float:
+    # Notes are scored out of fold too (five folds; a note's copies stay together): in sample, the
+    # model has seen each note five times, and the floor set on those scores let one new author's
+    # notes in seven through (the v29 round).
+    note_fold = np.arange(n_notes) % NOTE_FOLDS
+    note_rows = np.r_[np.zeros(n_questions, dtype=int) - 1, np.repeat(note_fold, args.notes_weight)]
+
+    def notes_out_of_fold(features: np.ndarray, everyday_features: np.ndarray) -> np.ndarray:
+        oof = np.zeros(n_notes)
+        for fold in range(NOTE_FOLDS):
+            keep = note_rows != fold
+            train_x = np.vstack([features, everyday_features[keep]])
+            train_y = np.r_[y, np.zeros(int(keep.sum()))]
+            held = n_questions + np.flatnonzero(np.repeat(note_fold, args.notes_weight) == fold)[::args.notes_weight]
+            oof[note_fold == fold] = probability(fit(train_x, train_y, args.l2), everyday_features[held])
+        return oof
+
+    def threshold_for(oof: np.ndarray, floor: float, notes_oof: np.ndarray) -> float:
         scores = np.sort(oof[negatives])
         allowed = int(np.floor(args.target_fer * non_emergency))
         t = float(scores[-allowed - 1]) + 1e-6 if allowed < len(scores) else float(scores[-1]) + 1e-6
+        # The notes' budget, out of fold: at most --notes-budget of the notes flagged by this model.
+        note_scores = np.sort(notes_oof)
+        allowed_notes = int(np.floor(args.notes_budget * n_notes))
+        t_notes = float(note_scores[-allowed_notes - 1]) + 1e-6 if allowed_notes < n_notes else 0.0
         # Never below a floor: the budget alone, spent on the few texts the rules cannot read, would let
         # the model call most unreadable texts ("12 34 56", "the swelling is going away") an emergency.
-        return round(max(t, floor), 4)
+        return round(max(t, t_notes, floor), 4)
 
     def summary(flagged: np.ndarray) -> tuple[float, float, int]:
         fer = float((((y == 0) & (flagged | by_rules)).sum() + skipped_false) / non_emergency)
@@ -171,10 +197,20 @@ def main() -> int:
 
     oof_vector = out_of_fold(x, x_everyday)
     oof_words = out_of_fold(x_words, x_words_everyday)
-    t_vector = threshold_for(oof_vector, args.min_threshold)
-    t_words = threshold_for(oof_words, args.words_min_threshold)
+    notes_vector = notes_out_of_fold(x, x_everyday)
+    notes_words = notes_out_of_fold(x_words, x_words_everyday)
+    t_vector = threshold_for(oof_vector, args.min_threshold, notes_vector)
+    t_words = threshold_for(oof_words, args.words_min_threshold, notes_words)
     flagged_vector = (oof_vector >= t_vector) & asked
     flagged_words = (oof_words >= t_words) & asked
+    if args.table:
+        print("threshold  vector: notes flagged, rules-missed caught | words: notes flagged, rules-missed caught")
+        for t in np.arange(0.70, 0.99, 0.02):
+            print(f"{t:.2f}  {int((notes_vector >= t).sum()):4d} {int((missed_by_rules & asked & (oof_vector >= t)).sum()):3d}"
+                  f"  |  {int((notes_words >= t).sum()):4d} {int((missed_by_rules & asked & (oof_words >= t)).sum()):3d}")
+    notes_either = int(((notes_vector >= t_vector) | (notes_words >= t_words)).sum())
+    print(f"notes out of fold flagged: vector {int((notes_vector >= t_vector).sum())}, words "
+          f"{int((notes_words >= t_words).sum())}, either {notes_either} of {n_notes}")
     print(f"texts={len(y)} emergencies={int(y.sum())} splits={len(set(groups))} everyday texts={len(everyday)} (notes {n_notes}) "
           f"l2={args.l2}")
     results = {}
@@ -187,7 +223,7 @@ def main() -> int:
               f"emergencies the rules miss caught={caught}/{int(missed_by_rules.sum())}")
 
     provenance = (f"tests/eval/data symptoms development splits ({', '.join(dict.fromkeys(groups))}) and "
-                  f"{len(everyday) - n_notes * args.notes_weight} everyday questions (questions development splits, "
+                  f"{n_questions} everyday questions (questions development splits, "
                   f"topics other than {' and '.join(QUESTION_TOPICS_LEFT_OUT)}) and {n_notes} everyday diary notes "
                   f"(each counted {args.notes_weight} times)")
     status = 0

@@ -111,6 +111,10 @@ class Spelling(_Cited):
 
 class Clauses(_Cited):
     pattern_window: int = Field(ge=2, le=30)
+    # Words that, like a bare number, only count beside the pattern's other words: a pattern group
+    # matched by a number or one of these alone, with a comma between it and every other group's words,
+    # is no match ("exam tomorrow, took my evening dose" is no "took ... tomorrow").
+    comma_bound: tuple[str, ...] = ()
 
 
 class Negation(_Cited):
@@ -253,9 +257,22 @@ class ClassWords(_Cited):
 class Idioms(_Cited):
     """Figures of speech that only sound like symptoms ("nearly died laughing", "we choked in the
     final"): read as no words at all, by the rules and the semantic net alike. Each phrase must mean
-    nothing clinical in any reading (when unsure, a phrase stays out and the text is escalated)."""
+    nothing clinical in any reading (when unsure, a phrase stays out and the text is escalated).
+
+    ``things`` and ``thing_verbs`` give the same reading to every "<thing> <verb>" pair: what a machine,
+    a team or an institution "does" that would be a sign if a person did it ("the vacuum choked on a
+    sock", "my laptop died", "customs seized a lorry"). A thing is never a person, an animal or a body
+    part; each is matched as typed, so "the hoover" and "hoover" are one entry."""
 
     phrases: list[str]
+    things: tuple[str, ...] = ()
+    thing_verbs: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _things_need_verbs(self) -> "Idioms":
+        if bool(self.things) != bool(self.thing_verbs):
+            raise ValueError("[idioms] things and thing_verbs go together: one without the other reads nothing")
+        return self
 
 
 class RedFlag(_Cited):

@@ -326,6 +326,8 @@ def test_everyday_words_that_are_also_street_or_brand_names_need_a_word_of_use()
     ("dose_counts", {"per_day": {"three times a day": 0}}),  # would read every count as more than meant
     ("dose_counts", {"per_day": {"three times a day": "three"}}),
     ("idioms", {"phrases": "nearly died laughing"}),  # a list of phrases, not one string
+    ("idioms", {"thing_verbs": []}),  # things without verbs read nothing
+    ("clauses", {"comma_bound": "today"}),  # a list of words, not one string
     ("negation", {"until": 5}),
     ("negation", {"checklist_marks": [":", "no"]}),  # a word as a mark would rewrite ordinary sentences
     ("negation", {"checklist_marks": [" "]}),
@@ -396,3 +398,26 @@ def test_words_of_other_languages_in_the_lexicon_are_not_read_as_a_near_english_
 def test_a_count_written_with_its_unit_is_read() -> None:
     assert _urgency("pt took 3600mg stat, prescribed 1800mg daily") == "emergency"
     assert _urgency("took 600mg, prescribed 600mg") is None
+
+
+@pytest.mark.parametrize(("text", "urgency"), [
+    ("lost by 40, took my caps after", None),                 # a score, then a dose
+    ("exam tomorrow, took my evening dose", None),            # a plan, then a dose
+    ("tabs taken 8, 2 n 10 today", None),                     # a list of times
+    ("took 10, maybe 12 tablets", "emergency"),               # "12 tablets" stand together
+    ("I took, like, 20 pills", "emergency"),
+    ("took 40 caps", "emergency"),
+])
+def test_a_bare_number_or_day_word_past_a_comma_is_no_part_of_a_pattern(text: str, urgency: str | None) -> None:
+    assert read_text(text, net=False, backstop=False).urgency == urgency
+
+
+@pytest.mark.parametrize(("text", "urgency"), [
+    ("the vacuum choked on a sock again", None),
+    ("customs seized a lorry full of cigarettes", None),
+    ("the washing machine died mid cycle", None),
+    ("my son choked on a grape and can't breathe", "emergency"),  # a person: read
+    ("the dog choked on a bone", "emergency"),                      # an animal is no thing
+])
+def test_what_a_thing_does_is_a_figure_of_speech(text: str, urgency: str | None) -> None:
+    assert read_text(text, net=False, backstop=False).urgency == urgency

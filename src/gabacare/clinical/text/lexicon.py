@@ -11,6 +11,7 @@ English stemmer: "swelling", "swells" -> "swell"), so the data is written in nat
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -222,6 +223,26 @@ def _occurrences(stems: Sequence[str], where: dict[str, list[int]],
     return found
 
 
+@cache
+def _comma_bound() -> frozenset[str]:
+    """Stems that count in a pattern only beside its other words (``[clauses] comma_bound`` and the
+    number words of ``[dose_counts]``; digits are always such words)."""
+    lang = load_language()
+    numbers = () if lang.dose_counts is None else tuple(lang.dose_counts.numbers)
+    return frozenset(stem(w) for w in (*lang.clauses.comma_bound, *numbers))
+
+
+def _alone_past_comma(stems: Sequence[str], occ: tuple[int, ...], combo: Sequence[tuple[int, ...]],
+                      commas: Sequence[int]) -> bool:
+    """Whether ``occ`` (one group's words) is only a number or day word with a comma between it and
+    every other group's words: "lost by 40, took my caps" reads no "took 40 caps"."""
+    bound = _comma_bound()
+    if not all(stems[p].isdigit() or stems[p] in bound for p in occ):
+        return False
+    mine = bisect_left(commas, occ[0])
+    return all(bisect_left(commas, p) != mine for other in combo if other is not occ for p in other)
+
+
 def find_signs(stems: Sequence[str]) -> list[Match]:
     """Every sign match in one sentence's stems (a sign may match more than once)."""
     c = _compiled()
@@ -237,6 +258,7 @@ def find_signs(stems: Sequence[str]) -> list[Match]:
     # NOTE: "and my ..." is not a barrier: one event is often told in two clauses ("zoned out ...
     # and his hand was twitching"), and a missed emergency costs more than an over-read.
     barrier = [i for i, s in enumerate(stems) if s in _BARRIERS]
+    commas = [i for i, s in enumerate(stems) if s == ","]
     where: dict[str, list[int]] = {}
     for i, s in enumerate(stems):
         where.setdefault(s, []).append(i)
@@ -256,6 +278,8 @@ def find_signs(stems: Sequence[str]) -> list[Match]:
             if len(set(flat)) != len(flat):
                 continue  # two groups on the same word
             if any(min(flat) < b < max(flat) for b in barrier):
+                continue
+            if commas and any(_alone_past_comma(stems, occ, combo, commas) for occ in combo):
                 continue
             if max(flat) - min(flat) < c.window and (best is None or max(flat) - min(flat) < max(best) - min(best)):
                 best = tuple(sorted(flat))

@@ -173,7 +173,9 @@ def _idioms() -> dict[str, tuple[tuple[str, ...], ...]]:
     """The idioms' normalised word sequences, by first word, longest first."""
     section = load_language().idioms
     by_first: dict[str, list[tuple[str, ...]]] = {}
-    for phrase in section.phrases if section is not None else ():
+    phrases = [] if section is None else [
+        *section.phrases, *(f"{thing} {verb}" for thing in section.things for verb in section.thing_verbs)]
+    for phrase in phrases:
         words = tuple(w for _, w in normalise_words(tokenise(phrase)))
         if words:
             by_first.setdefault(words[0], []).append(words)
@@ -188,6 +190,8 @@ def _without_idioms(words: list[str]) -> list[str]:
     ['i', '·', '·', '·', 'at', 'him']
     >>> _without_idioms("i nearly died".split())
     ['i', 'nearly', 'died']
+    >>> _without_idioms("the vacuum choked on a sock".split())
+    ['the', '·', '·', '·', 'a', 'sock']
     """
     table = _idioms()
     out = list(words)
