@@ -525,11 +525,44 @@ FAMILIES_V28 = Table(
 )
 
 
+# Held-out v29 (tests/eval/data/symptoms_dev33.toml): other languages' body and symptom words read as
+# English ([normalise.words]), so any word order reads; pairs of figures of speech ([[idioms.pairs]]);
+# a bare number or day word past a comma ([clauses] comma_bound).
+FAMILIES_V29 = Table(
+    """
+    text                                                                   | urgency   | effect
+    -----------------------------------------------------------------------+-----------+------------------------
+    my sister says the kids would manage fine without her                  | emergency | suicidal-thoughts
+    bas khud ko khatam karna chahta hoon                                   | emergency | suicidal-thoughts
+    nonno respira piano e le labbra sono blu                               | emergency | respiratory-depression
+    it's like breathing through a straw since last night                   | emergency | anaphylaxis-angioedema
+    se le hinchó la cara y la lengua                                       | emergency | anaphylaxis-angioedema
+    tiene la boca muy hinchada                                             | emergency | anaphylaxis-angioedema
+    may lagnat at pantal sa likod                                          | emergency | dress
+    mia madre ha avuto una crisi epilettica                                | emergency | seizure
+    took two 800s together to get ahead of the pain                        | emergency | overdose
+    took today's dose and tomorrow's dose at once                          | emergency | overdose
+    nana ka muh tedha ho gaya                                              | emergency | general-emergency
+    grandad took a weakness in the garden and went down                    | emergency | respiratory-depression
+    dolor fuerte en el pecho desde anoche                                  | emergency | general-emergency
+    she does not answer when I call her and her lips look grey             | emergency | respiratory-depression
+    my tomatoes collapsed in the storm                                     | -         | -
+    overdosed on mince pies again                                          | -         | -
+    breathless from laughing at the panto                                  | -         | -
+    passed out the hymn sheets at church                                   | -         | -
+    the printer choked on the card stock                                   | -         | -
+    a heart attack of a day at the office                                  | -         | -
+    won 3-1, took my 8pm dose after the match                              | -         | -
+    payday tomorrow, took my morning caps                                  | -         | -
+    """
+)
+
 # Every family table above, one test: each row a new wording of a family tuned on from a held-out split.
 _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17": FAMILIES_V17, "v18": FAMILIES_V18,
              "v19": FAMILIES_V19, "v20": FAMILIES_V20, "v21": FAMILIES_V21,
              "v22": FAMILIES_V22, "v23": FAMILIES_V23,
-             "v24": FAMILIES_V24, "v25": FAMILIES_V25, "v26": FAMILIES_V26, "v27": FAMILIES_V27, "v28": FAMILIES_V28}
+             "v24": FAMILIES_V24, "v25": FAMILIES_V25, "v26": FAMILIES_V26, "v27": FAMILIES_V27, "v28": FAMILIES_V28,
+             "v29": FAMILIES_V29}
 
 
 @pytest.mark.parametrize(("text", "urgency", "effect"),

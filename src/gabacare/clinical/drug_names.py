@@ -35,7 +35,9 @@ from gabacare.knowledge.language import load_language
 
 __all__ = ["NameReading", "filler_words", "known_names", "plural_key", "read_name"]
 
-_WORD = re.compile(r"[a-z]+|\d+(?:[.,]\d+)?[a-zµ%/]*")
+# A count with its unit ("300mg", "25mcg/h", "300mg/5ml", "500/30"); a name after a slash is a word of
+# its own ("tramadol 37.5/paracetamol 325" names both).
+_WORD = re.compile(r"[a-z]+|\d+(?:[.,]\d+)?[a-zµ%]*(?:/(?:\d+(?:[.,]\d+)?)?[a-zµ%]{0,3}(?![a-z]))?")
 _CONNECTORS = frozenset({"and", "with", "w", "plus", "of", "in", "per", "a", "the", "my", "some", "generic", "brand"})
 
 

@@ -50,6 +50,7 @@ from rapidfuzz.distance import OSA
 from gabacare.clinical.drug_names import known_names, plural_key
 from gabacare.clinical.errors import ClinicalInputError
 from gabacare.clinical.interactions import InteractionReport, check_interactions, normalise_name, resolve_ingredients
+from gabacare.clinical.text.normalise import fold_accents
 from gabacare.knowledge import Citation, load_monograph
 from gabacare.knowledge.guide_data import GeneralQuestionCues, Guide, load_guide
 from gabacare.knowledge.language import english_words, load_topic_model
@@ -153,7 +154,8 @@ class AskResult:
 
 
 def _words(text: str) -> list[str]:
-    return _TOKEN.findall(text.lower().replace("’", "'").replace("‘", "'"))
+    # Accents off, as the symptom reader does: "mañana" is one word ("manana"), not "ma" and "ana".
+    return _TOKEN.findall(fold_accents(text.lower().replace("’", "'").replace("‘", "'")))
 
 
 class _Index:
@@ -746,6 +748,14 @@ def question_vector(question: str) -> NDArray[np.float32] | None:
     return _question_vector(_semantic(), question, interpret(question))
 
 
+def _read_as_topic_words(sem: _Semantic, reading: Interpretation) -> list[NDArray[np.float32]]:
+    """The meaning of the question's search terms, when patient phrases were read as the topics' words
+    ("puedo manejar" -> drive): a question written in other words, or another language, is then
+    compared by meaning too, not only by its keywords. None when no phrase was read."""
+    said = set(reading.words)
+    return [sem.vector(" ".join(reading.terms))] if any(t not in said for t in reading.terms) else []
+
+
 def _question_vector(sem: _Semantic | None, question: str, reading: Interpretation) -> NDArray[np.float32] | None:
     # The meaning is read from the words as corrected ("alchohol" would embed as noise).
     return sem.vector(_corrected_text(question, reading)) if sem is not None else None
@@ -894,7 +904,10 @@ def ask(question: str) -> AskResult:
         retrieval = HYBRID if sem is not None else KEYWORDS_ONLY
     elif sem is not None and qvec is not None:
         boost = _class_boost(guide, interactions) | _triage_boost(guide, found_triage)
-        ranked = _rank_hybrid(idx, sem, reading, [qvec], boost, anchored)
+        # The terms' meaning only for a question about the medicine: "how do I get rid of hiccups" reads
+        # "get rid of" as the storage page's "dispose", and the words alone would then pass.
+        also = _read_as_topic_words(sem, reading) if anchored else []
+        ranked = _rank_hybrid(idx, sem, reading, [qvec, *also], boost, anchored)
         retrieval = HYBRID
     else:
         ranked = _rank_keywords(idx, reading) if anchored else []

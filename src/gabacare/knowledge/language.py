@@ -254,25 +254,28 @@ class ClassWords(_Cited):
     words: dict[str, str]
 
 
+class IdiomPairs(_Frozen):
+    """One table of figures of speech made of two lists: every first word(s) followed by every second."""
+
+    why: str = Field(min_length=1)
+    first: tuple[str, ...] = Field(min_length=1)
+    second: tuple[str, ...] = Field(min_length=1)
+
+
 class Idioms(_Cited):
     """Figures of speech that only sound like symptoms ("nearly died laughing", "we choked in the
     final"): read as no words at all, by the rules and the semantic net alike. Each phrase must mean
     nothing clinical in any reading (when unsure, a phrase stays out and the text is escalated).
 
-    ``things`` and ``thing_verbs`` give the same reading to every "<thing> <verb>" pair: what a machine,
-    a team or an institution "does" that would be a sign if a person did it ("the vacuum choked on a
-    sock", "my laptop died", "customs seized a lorry"). A thing is never a person, an animal or a body
-    part; each is matched as typed, so "the hoover" and "hoover" are one entry."""
+    Each ``[[idioms.pairs]]`` gives the same reading to every "<first> <second>" it makes: what a
+    machine, a plant or an institution "does" that would be a sign if a person did it ("the vacuum
+    choked on a sock", "customs seized a lorry"), what one "overdosed on" that is no medicine ("Christmas
+    telly"), what one was breathless "from laughing". No part of a pair is a person, an animal, a body part
+    or a medicine; words are matched as typed after normalisation ("hoover" and "the hoover" are one entry),
+    and each second part also with "the" before it ("passed out the hymn sheets")."""
 
     phrases: list[str]
-    things: tuple[str, ...] = ()
-    thing_verbs: tuple[str, ...] = ()
-
-    @model_validator(mode="after")
-    def _things_need_verbs(self) -> "Idioms":
-        if bool(self.things) != bool(self.thing_verbs):
-            raise ValueError("[idioms] things and thing_verbs go together: one without the other reads nothing")
-        return self
+    pairs: tuple[IdiomPairs, ...] = ()
 
 
 class RedFlag(_Cited):

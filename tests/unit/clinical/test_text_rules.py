@@ -326,7 +326,8 @@ def test_everyday_words_that_are_also_street_or_brand_names_need_a_word_of_use()
     ("dose_counts", {"per_day": {"three times a day": 0}}),  # would read every count as more than meant
     ("dose_counts", {"per_day": {"three times a day": "three"}}),
     ("idioms", {"phrases": "nearly died laughing"}),  # a list of phrases, not one string
-    ("idioms", {"thing_verbs": []}),  # things without verbs read nothing
+    ("idioms", {"pairs": [{"why": "machines", "first": [], "second": ["died"]}]}),  # a pair of lists, none empty
+    ("idioms", {"pairs": [{"why": "machines", "first": ["phone"], "second": ["died"], "third": ["x"]}]}),
     ("clauses", {"comma_bound": "today"}),  # a list of words, not one string
     ("negation", {"until": 5}),
     ("negation", {"checklist_marks": [":", "no"]}),  # a word as a mark would rewrite ordinary sentences
@@ -416,6 +417,10 @@ def test_a_bare_number_or_day_word_past_a_comma_is_no_part_of_a_pattern(text: st
     ("the vacuum choked on a sock again", None),
     ("customs seized a lorry full of cigarettes", None),
     ("the washing machine died mid cycle", None),
+    ("overdosed on Christmas telly this weekend", None),
+    ("breathless from laughing at the rehearsal", None),
+    ("passed out leaflets at the food bank", None),
+    ("she passed out at the food bank", "emergency"),
     ("my son choked on a grape and can't breathe", "emergency"),  # a person: read
     ("the dog choked on a bone", "emergency"),                      # an animal is no thing
 ])

@@ -174,7 +174,8 @@ def _idioms() -> dict[str, tuple[tuple[str, ...], ...]]:
     section = load_language().idioms
     by_first: dict[str, list[tuple[str, ...]]] = {}
     phrases = [] if section is None else [
-        *section.phrases, *(f"{thing} {verb}" for thing in section.things for verb in section.thing_verbs)]
+        *section.phrases, *(f"{a} {the}{b}" for pair in section.pairs for a in pair.first for b in pair.second
+                            for the in ("", "the "))]
     for phrase in phrases:
         words = tuple(w for _, w in normalise_words(tokenise(phrase)))
         if words:
