@@ -129,6 +129,7 @@ class _Index:
     decoration: frozenset[str]
     flat: tuple[str, ...]  # every known name as one string, for fuzzy matching
     flat_ingredients: tuple[tuple[str, ...], ...]
+    editions: frozenset[str] = frozenset()
 
 
 def _build_index() -> dict[str, Any]:
@@ -151,7 +152,8 @@ def _build_index() -> dict[str, Any]:
     position = {k: i for i, k in enumerate(names)}
     # Lists only (JSON has no tuples): the cache keeps values that survive a JSON round trip.
     return {"names": [[list(k), list(v)] for k, v in names.items()], "decoration": sorted(decoration),
-            "flat": flat, "flat_names": [position[tuple(f.split())] for f in flat]}
+            "flat": flat, "flat_names": [position[tuple(f.split())] for f in flat],
+            "editions": sorted({e for item in w.editions for e in _words(item)})}
 
 
 @cache
@@ -165,7 +167,7 @@ def _index() -> _Index:
     names = {tuple(k): tuple(v) for k, v in raw["names"]}
     ingredients = list(names.values())
     return _Index(names, max(map(len, names)), frozenset(raw["decoration"]), tuple(raw["flat"]),
-                  tuple(ingredients[i] for i in raw["flat_names"]))
+                  tuple(ingredients[i] for i in raw["flat_names"]), frozenset(raw["editions"]))
 
 
 def plural_key(words: tuple[str, ...], names: dict[tuple[str, ...], tuple[str, ...]]) -> tuple[str, ...] | None:
@@ -297,6 +299,8 @@ def read_name(text: str) -> NameReading:
     (('hydromorphone',), ())
     >>> read_name("alprazolm").did_you_mean
     ('alprazolam',)
+    >>> read_name("Unknownbrand Forte").ingredients  # "forte" alone is no misspelt Forteo
+    ()
     """
     idx = _index()
     words = _words(text)
@@ -311,7 +315,8 @@ def read_name(text: str) -> NameReading:
         # An unknown run of words: try it whole ("hydro codone"), then word by word.
         if not pending:
             return
-        runs = [" ".join(pending)] + (pending if len(pending) > 1 else [])
+        # An edition word is read only with its name: alone it is no name at all.
+        runs = [" ".join(pending)] + ([w for w in pending if w not in idx.editions] if len(pending) > 1 else [])
         for run in runs:
             names, sets = _fuzzy(run.replace(" ", "") if run.count(" ") else run)
             if len(sets) == 1:

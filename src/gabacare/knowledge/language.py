@@ -70,6 +70,21 @@ class Normalise(_Cited):
     # Whole words whose capitals carry their meaning, replaced as typed before lower-casing ("ODd" is
     # overdosed; "odd" is odd).
     cased: dict[str, str] = Field(default_factory=dict)
+    # Words of other languages read as their English meaning ("labios" -> lips), like ``words``; a key is
+    # never an English word unless listed in ``foreign_also_english`` (tests check the word list).
+    foreign: dict[str, str] = Field(default_factory=dict)
+    foreign_also_english: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _foreign_apart(self) -> "Normalise":
+        both = sorted(set(self.foreign) & (set(self.words) | set(self.sound_alike)))
+        if both:
+            raise ValueError(f"normalise.foreign: words already read by [normalise.words] or sound_alike: {both}")
+        bad = sorted(k for k, v in self.foreign.items()
+                     if not re.fullmatch(r"[a-z]+", k) or not re.fullmatch(r"[a-z]+(?: [a-z]+)*", v))
+        if bad:
+            raise ValueError(f"normalise.foreign: each key one lower-case word without accents, each value words: {bad}")
+        return self
 
     @field_validator("cased")
     @classmethod

@@ -576,6 +576,9 @@ class NameWords(_Cited):
     release: tuple[str, ...] = ()
     forms: tuple[str, ...] = ()
     units: tuple[str, ...] = ()
+    # Words that name a product's edition ("forte", "extra"): part of a name where a key holds them
+    # ("panadeine forte"), never a name on their own ("Decolgen Forte" is no misspelt Forteo).
+    editions: tuple[str, ...] = ()
     fuzzy_min_length: int = Field(default=5, ge=3, le=12)
     fuzzy_max_edits_short: int = Field(default=1, ge=0, le=3)
     fuzzy_long_length: int = Field(default=8, ge=4, le=20)

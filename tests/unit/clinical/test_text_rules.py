@@ -334,6 +334,8 @@ def test_everyday_words_that_are_also_street_or_brand_names_need_a_word_of_use()
     ("negation", {"checklist_marks": [" "]}),
     ("negation", {"no_means": {"breathing": 1}}),
     ("normalise", {"cased": {"odd": "overdosed"}}),  # no capital: every "odd" would become an overdose
+    ("normalise", {"foreign": {"Labios": "lips"}}),  # keys lower-case, without accents
+    ("normalise", {"foreign": {"cant": "can not"}}),  # already read by [normalise.words]
     ("normalise", {"cased": {"ODd": "Overdosed"}}),
     ("normalise", {"cased": {"O.D.": "overdosed"}}),
 ])
@@ -425,4 +427,36 @@ def test_a_bare_number_or_day_word_past_a_comma_is_no_part_of_a_pattern(text: st
     ("the dog choked on a bone", "emergency"),                      # an animal is no thing
 ])
 def test_what_a_thing_does_is_a_figure_of_speech(text: str, urgency: str | None) -> None:
+    assert read_text(text, net=False, backstop=False).urgency == urgency
+
+
+@pytest.mark.parametrize(("text", "ingredients"), [
+    ("Decolgen Forte", ("chlorphenamine", "paracetamol", "phenylephrine")),  # the name with its edition
+    ("Somebrand Forte", ()),                                            # not Forteo (teriparatide)
+    ("panadeine forte", ("codeine", "paracetamol")),                     # an edition inside a known name
+    ("tramadol 37.5/paracetamol 325", ("tramadol", "paracetamol")),      # a name after a slash
+])
+def test_an_edition_word_is_read_only_with_its_name(text: str, ingredients: tuple[str, ...]) -> None:
+    assert read_name(text).ingredients == ingredients
+
+
+def test_words_of_other_languages_are_no_english_words() -> None:
+    # "[normalise.foreign]" reads "labios" as lips everywhere: a key that is also an English word would
+    # rewrite English sentences ("gorge", "tab"), unless it is listed on purpose with its reason.
+    from gabacare.knowledge.language import english_words, load_language
+
+    n = load_language().normalise
+    english = english_words()
+    assert sorted(k for k in n.foreign if k in english and k not in n.foreign_also_english) == []
+    assert set(n.foreign_also_english) <= set(n.foreign)
+
+
+@pytest.mark.parametrize(("text", "urgency"), [
+    ("mi madre tiene los labios muy hinchados", "emergency"),
+    ("ma bouche est gonflee depuis ce matin", "emergency"),
+    ("seine Lippen sind geschwollen", "emergency"),
+    ("bibir saya bengkak", "emergency"),
+    ("no tengo los labios hinchados", None),          # a denial in the other language's words still denies
+])
+def test_other_languages_body_and_symptom_words_are_read(text: str, urgency: str | None) -> None:
     assert read_text(text, net=False, backstop=False).urgency == urgency

@@ -131,7 +131,7 @@ def test_patient_phrases_reach_the_topic_words(phrase: str, canonical: str) -> N
 
 @pytest.mark.parametrize(
     ("typed", "meant"),
-    [("gabapentine", "gabapentin"), ("nuerontin", "neurontin"), ("lyrca", "lyrica"), ("tramadoll", "tramadol"),
+    [("gabapentn", "gabapentin"), ("nuerontin", "neurontin"), ("lyrca", "lyrica"), ("tramadoll", "tramadol"),
      ("alchohol", "alcohol"), ("pregnent", "pregnant"), ("withdrawl", "withdrawal")],
 )
 def test_spelling_slips_are_corrected(typed: str, meant: str) -> None:

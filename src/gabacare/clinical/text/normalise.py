@@ -110,6 +110,7 @@ def _maps() -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
     n = load_language().normalise
     words = {k: tuple(v.split()) for k, v in n.sound_alike.items()}
     words.update({k: tuple(v.split()) for k, v in n.words.items()})
+    words.update({k: tuple(v.split()) for k, v in n.foreign.items()})
     return words, dict(n.spellings)
 
 
