@@ -143,6 +143,7 @@ class DrugScore:
 EQUIVALENT = {
     "cannabis": {"cannabis", "cannabidiol", "tetrahydrocannabinol", "nabiximols", "dronabinol", "nabilone"},
     "aspirin": {"aspirin", "acetylsalicylic acid"},
+    "acetylsalicylic acid": {"aspirin", "acetylsalicylic acid"},
     "adrenaline": {"adrenaline", "epinephrine"},  # the British and the US name of one medicine
     # The corpus drops esters ("gabapentin" for Horizant); the knowledge base names the prodrug itself.
     "gabapentin": {"gabapentin", "gabapentin enacarbil"},

@@ -557,12 +557,33 @@ FAMILIES_V29 = Table(
     """
 )
 
+# Held-out v30 (tests/eval/data/symptoms_dev34.toml): Nigerian Pidgin, Tagalog and Polish wordings, means
+# looked at "differently", an arm that went dead with odd speech, a fit told by what came after it, and a
+# Tagalog denial of self-harm.
+FAMILIES_V30 = Table(
+    """
+    text                                                                   | urgency   | effect
+    -----------------------------------------------------------------------+-----------+------------------------
+    mi no wan live again, e don tire me                                    | emergency | suicidal-thoughts
+    been eyeing the rope in the shed differently, if you know what I mean  | emergency | suicidal-thoughts
+    hindi ko siya magising, ang bagal ng hinga niya                        | emergency | respiratory-depression
+    miałam atak padaczki dziś rano                                         | emergency | seizure
+    nainom ko yung gamot ni tatay by mistake                               | emergency | overdose
+    popped 2 of my mate's xanax at the festival                            | emergency | overdose
+    his leg went numb and his speech was slurred for a few minutes         | emergency | general-emergency
+    grandad went stiff and jerking in his chair and bit his tongue         | emergency | seizure
+    wala akong balak saktan ang sarili ko, malungkot lang                  | -         | -
+    I'll die of embarrassment if she sings at the wedding                  | -         | -
+    she was dying of boredom at the meeting                                | -         | -
+    """
+)
+
 # Every family table above, one test: each row a new wording of a family tuned on from a held-out split.
 _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17": FAMILIES_V17, "v18": FAMILIES_V18,
              "v19": FAMILIES_V19, "v20": FAMILIES_V20, "v21": FAMILIES_V21,
              "v22": FAMILIES_V22, "v23": FAMILIES_V23,
              "v24": FAMILIES_V24, "v25": FAMILIES_V25, "v26": FAMILIES_V26, "v27": FAMILIES_V27, "v28": FAMILIES_V28,
-             "v29": FAMILIES_V29}
+             "v29": FAMILIES_V29, "v30": FAMILIES_V30}
 
 
 @pytest.mark.parametrize(("text", "urgency", "effect"),
