@@ -578,12 +578,30 @@ FAMILIES_V30 = Table(
     """
 )
 
+# Held-out v31 (tests/eval/data/symptoms_dev35.toml): a plan told by its date or its means, the rest of the
+# pills and not coming back, a handful "for a buzz"; a fall told as an idiom; alarm clocks, tempers and
+# bills as figures of speech.
+FAMILIES_V31 = Table(
+    """
+    text                                                                   | urgency            | effect
+    -----------------------------------------------------------------------+--------------------+-----------------
+    I've picked a date and worked out how I'll do it                       | emergency          | suicidal-thoughts
+    they found him in the car in the garage with a hose on the exhaust     | emergency          | suicidal-thoughts
+    off to the woods with the whole packet and never coming back           | emergency          | overdose
+    popped like 8 of them for a buzz, feel weird now                       | emergency          | overdose
+    went arse over tit on the ice this morning                             | contact_prescriber | falls
+    slept through two alarms this morning, a bit drowsy                    | expected           | somnolence
+    she'll have a fit when she sees the price of the boots                 | -                  | -
+    the bills are killing me this month                                    | -                  | -
+    """
+)
+
 # Every family table above, one test: each row a new wording of a family tuned on from a held-out split.
 _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17": FAMILIES_V17, "v18": FAMILIES_V18,
              "v19": FAMILIES_V19, "v20": FAMILIES_V20, "v21": FAMILIES_V21,
              "v22": FAMILIES_V22, "v23": FAMILIES_V23,
              "v24": FAMILIES_V24, "v25": FAMILIES_V25, "v26": FAMILIES_V26, "v27": FAMILIES_V27, "v28": FAMILIES_V28,
-             "v29": FAMILIES_V29, "v30": FAMILIES_V30}
+             "v29": FAMILIES_V29, "v30": FAMILIES_V30, "v31": FAMILIES_V31}
 
 
 @pytest.mark.parametrize(("text", "urgency", "effect"),
