@@ -158,6 +158,43 @@ def _words(text: str) -> list[str]:
     return _TOKEN.findall(fold_accents(text.lower().replace("’", "'").replace("‘", "'")))
 
 
+def _vocabularies(guide: Guide) -> dict[str, Any]:
+    """The reader's vocabularies, as JSON (cached by :func:`gabacare.knowledge.cache.derived` for the
+    guide's data files and this code): ``vocab`` (word -> count; spelling slips are corrected towards
+    titles, search terms, synonym phrases and medicine words, never the body's ordinary words, which
+    would turn "weather" or "bread" into a match), ``medicine_words`` and ``synonyms`` ([words, to,
+    replace], longest phrase first)."""
+    from gabacare.clinical.text import normalise
+    from gabacare.knowledge.cache import derived
+    from gabacare.knowledge.guide_data import guide_files
+
+    def build() -> dict[str, Any]:
+        vocab: dict[str, int] = {}
+
+        def count(words: Sequence[str]) -> None:
+            for w in words:
+                vocab[w] = vocab.get(w, 0) + 1
+
+        for t in guide.topics:
+            count(_words(t.title))
+            count(_words(" ; ".join(t.terms)))
+        # Medicine names: the interaction engine's names and members, and the comparators' names.
+        m = load_monograph()
+        medicine_names = set(m.names.map) | {mem for c in m.interaction_classes for mem in c.members}
+        medicine_names |= {normalise_name(n) for a in guide.alternatives for n in (a.drug, *a.brands)}
+        medicine_words = sorted({w for name in medicine_names for w in _words(name)})
+        phrases = sorted(((_words(p), s.to, s.replace) for s in guide.synonyms for p in s.phrases if _words(p)),
+                         key=lambda item: -len(item[0]))
+        for words, to, _ in phrases:
+            count([*words, *_words(to)])
+        synonyms = [[words, to, replace] for words, to, replace in phrases]
+        count(medicine_words)
+        return {"vocab": vocab, "medicine_words": medicine_words, "synonyms": synonyms}
+
+    value: dict[str, Any] = derived("ask-vocabulary", guide_files(), (__file__, normalise.__file__), build)
+    return value
+
+
 class _Index:
     """The in-memory FTS5 index over the topic pages plus the vocabularies the reader needs."""
 
@@ -172,27 +209,17 @@ class _Index:
         self.conn.execute(f"CREATE VIRTUAL TABLE keys USING fts5(topic UNINDEXED, title, terms, {tok})")
         self.conn.execute(f"CREATE VIRTUAL TABLE topics USING fts5(topic UNINDEXED, summary, body, {tok})")
         self.conn.execute(f"CREATE VIRTUAL TABLE paragraphs USING fts5(topic UNINDEXED, idx UNINDEXED, text, {tok})")
-        vocab: dict[str, int] = {}
-
-        def count(text: str) -> None:
-            for w in _words(text):
-                vocab[w] = vocab.get(w, 0) + 1
-
         for t in guide.topics:
             terms = " ; ".join(t.terms)
             self.conn.execute("INSERT INTO keys VALUES (?, ?, ?)", (t.id, t.title, terms))
             self.conn.execute("INSERT INTO topics VALUES (?, ?, ?)", (t.id, t.summary, t.text))
             self.conn.executemany("INSERT INTO paragraphs VALUES (?, ?, ?)",
                                   [(t.id, i, p.text) for i, p in enumerate(t.paragraphs)])
-            # Spelling slips are corrected towards the words of titles and search terms only: the
-            # body's ordinary words ("whether", "break") would turn "weather" or "bread" into a match.
-            for text in (t.title, terms):
-                count(text)
-        # Medicine names: the interaction engine's names and members, and the comparators' names.
         m = load_monograph()
-        medicine_names = set(m.names.map) | {mem for c in m.interaction_classes for mem in c.members}
-        medicine_names |= {normalise_name(n) for a in guide.alternatives for n in (a.drug, *a.brands)}
-        self.medicine_words = {w for name in medicine_names for w in _words(name)}
+        # The words the reader knows (spelling targets, medicine words, synonym phrases as word lists):
+        # ~8,000 names and phrases split into words, kept compiled (knowledge.cache) for the next process.
+        words = _vocabularies(guide)
+        self.medicine_words = set(words["medicine_words"])
         self.self_names = {normalise_name(n) for n in (m.drug.name, *m.drug.brands)}
         # Comparator names the interaction engine does not know by that name ("benzodiazepines")
         # are looked up by the comparator's `interaction_name` ("diazepam"), else as typed.
@@ -202,18 +229,11 @@ class _Index:
                 self.comparators[normalise_name(n)] = a.interaction_name or normalise_name(n)
         self.comparator_words = frozenset(w for n in self.comparators for w in _words(n) if len(w) > 3)
         # Synonym phrases as word tuples, longest first so "glass of wine" wins over "wine".
-        self.synonyms = sorted(
-            ((tuple(_words(p)), s.to, s.replace) for s in guide.synonyms for p in s.phrases if _words(p)),
-            key=lambda item: -len(item[0]),
-        )
+        self.synonyms = [(tuple(phrase), to, replace) for phrase, to, replace in words["synonyms"]]
         self.synonyms_by_first: dict[str, list[tuple[tuple[str, ...], str, bool]]] = {}
         for item in self.synonyms:  # still longest first within each list
             self.synonyms_by_first.setdefault(item[0][0], []).append(item)
-        for words, to, _ in self.synonyms:
-            for w in (*words, *_words(to)):
-                vocab[w] = vocab.get(w, 0) + 1
-        for w in self.medicine_words:
-            vocab[w] = vocab.get(w, 0) + 1
+        vocab: dict[str, int] = words["vocab"]
         self.vocab = vocab
         self.by_initial: dict[str, list[str]] = {}
         for w in sorted(vocab, key=lambda x: -vocab[x]):

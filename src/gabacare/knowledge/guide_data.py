@@ -506,7 +506,7 @@ def build_guide(files: Sequence[tuple[str, dict[str, Any]]], monograph: Monograp
                  stopwords=stopwords, search=search, general_cues=cues)
 
 
-def _guide_files() -> tuple[str, ...]:
+def guide_files() -> tuple[str, ...]:
     """Every data file the guide is built from (relative to the data folder): its own files, the
     monograph's and ``sources.toml`` (topics render the monograph's facts and cite its sources)."""
     from gabacare.knowledge.monograph import MONOGRAPH_FILES
@@ -547,7 +547,7 @@ def load_guide() -> Guide:
         # Only a form that validates back to this very guide is kept (else it is built each time).
         return dumped if Guide.model_validate(dumped) == guide else None
 
-    files = _guide_files()
+    files = guide_files()
     name = "guide-" + hashlib.sha256("\0".join(files).encode()).hexdigest()[:8]
     with gc_paused():
         try:

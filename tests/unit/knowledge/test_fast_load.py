@@ -207,3 +207,22 @@ def test_the_cached_medicine_name_index_is_the_one_built_from_the_monograph(
         finally:
             drug_names._index.cache_clear()
     assert len(list(tmp_path.glob("drug-names-*.json"))) == 1
+
+
+def test_the_question_readers_vocabularies_are_the_same_from_the_cache(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    # `ask` keeps the words it knows compiled (knowledge.cache): a hit must give what a build gives, in
+    # the same order (the order of equal counts decides which spelling a slip is corrected towards).
+    from gabacare.guide.ask import _vocabularies
+    from gabacare.knowledge.guide_data import load_guide
+
+    guide = load_guide()
+    monkeypatch.setenv("GABACARE_CACHE", "off")
+    built = _vocabularies(guide)
+    monkeypatch.delenv("GABACARE_CACHE")
+    monkeypatch.setenv("GABACARE_CACHE_DIR", str(tmp_path))
+    first, hit = _vocabularies(guide), _vocabularies(guide)
+    assert list(tmp_path.glob("ask-vocabulary-*.json"))
+    _same(built, first, "built")
+    _same(built, hit, "hit")
+    assert built["medicine_words"] == sorted(built["medicine_words"])  # no set order: the same in every process
