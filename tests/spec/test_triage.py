@@ -596,12 +596,31 @@ FAMILIES_V31 = Table(
     """
 )
 
+# Held-out v32 (tests/eval/data/symptoms_dev36.toml): being gone told as nobody noticing, a world made
+# lighter, "stop being alive"; jumbled words with a weak hand; two days' doses at once; a trip told as one;
+# training sessions and waiting rooms as figures of speech.
+FAMILIES_V32 = Table(
+    """
+    text                                                                   | urgency            | effect
+    -----------------------------------------------------------------------+--------------------+-----------------
+    everyone would be better off with me out of the way                    | emergency          | suicidal-thoughts
+    he says nobody would notice if he just disappeared                     | emergency          | suicidal-thoughts
+    I just want to stop being alive                                        | emergency          | suicidal-thoughts
+    her words came out garbled and her left hand went weak                 | emergency          | general-emergency
+    took two days worth together by accident                               | emergency          | overdose
+    grandad tripped over the rug again                                     | contact_prescriber | falls
+    the gym session ran us till we wanted to die                           | -                  | -
+    the office is where hope goes to die                                   | -                  | -
+    """
+)
+
 # Every family table above, one test: each row a new wording of a family tuned on from a held-out split.
 _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17": FAMILIES_V17, "v18": FAMILIES_V18,
              "v19": FAMILIES_V19, "v20": FAMILIES_V20, "v21": FAMILIES_V21,
              "v22": FAMILIES_V22, "v23": FAMILIES_V23,
              "v24": FAMILIES_V24, "v25": FAMILIES_V25, "v26": FAMILIES_V26, "v27": FAMILIES_V27, "v28": FAMILIES_V28,
-             "v29": FAMILIES_V29, "v30": FAMILIES_V30, "v31": FAMILIES_V31}
+             "v29": FAMILIES_V29, "v30": FAMILIES_V30, "v31": FAMILIES_V31,
+             "v32": FAMILIES_V32}
 
 
 @pytest.mark.parametrize(("text", "urgency", "effect"),
