@@ -168,16 +168,16 @@ def main() -> int:
     # the notes were added a batch (an author) at a time, so a fold is close to an author the model
     # has not seen, as in use.
     note_fold = np.arange(n_notes) * NOTE_FOLDS // max(1, n_notes)
-    note_rows = np.r_[np.zeros(n_questions, dtype=int) - 1, np.repeat(note_fold, args.notes_weight)]
+    # Each everyday row's fold: -1 for the questions (always fitted), a note's fold for each of its copies.
+    row_fold = np.r_[np.full(n_questions, -1), np.repeat(note_fold, args.notes_weight)]
 
     def notes_out_of_fold(features: np.ndarray, everyday_features: np.ndarray) -> np.ndarray:
+        notes_features = everyday_features[n_questions::args.notes_weight]  # one copy of each note
         oof = np.zeros(n_notes)
         for fold in range(NOTE_FOLDS):
-            keep = note_rows != fold
-            train_x = np.vstack([features, everyday_features[keep]])
-            train_y = np.r_[y, np.zeros(int(keep.sum()))]
-            held = n_questions + np.flatnonzero(np.repeat(note_fold, args.notes_weight) == fold)[::args.notes_weight]
-            oof[note_fold == fold] = probability(fit(train_x, train_y, args.l2), everyday_features[held])
+            keep = row_fold != fold
+            w = fit(np.vstack([features, everyday_features[keep]]), np.r_[y, np.zeros(int(keep.sum()))], args.l2)
+            oof[note_fold == fold] = probability(w, notes_features[note_fold == fold])
         return oof
 
     def threshold_for(oof: np.ndarray, floor: float, notes_oof: np.ndarray) -> float:

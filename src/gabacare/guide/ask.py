@@ -771,7 +771,7 @@ def question_vector(question: str) -> NDArray[np.float32] | None:
 def _read_as_topic_words(sem: _Semantic, reading: Interpretation) -> list[NDArray[np.float32]]:
     """The meaning of the question's search terms, when patient phrases were read as the topics' words
     ("puedo manejar" -> drive): a question written in other words, or another language, is then
-    compared by meaning too, not only by its keywords. None when no phrase was read."""
+    compared by meaning too, not only by its keywords. Empty when no phrase was read."""
     said = set(reading.words)
     return [sem.vector(" ".join(reading.terms))] if any(t not in said for t in reading.terms) else []
 

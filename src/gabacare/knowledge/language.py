@@ -56,6 +56,10 @@ __all__ = [
 SEDATING_CLASS = "class:*sedating"
 
 
+#: A replacement's value: lower-case words, one space apart.
+_LOWER_WORDS = re.compile(r"[a-z]+(?: [a-z]+)*")
+
+
 class Normalise(_Cited):
     words: dict[str, str]
     spellings: dict[str, str]
@@ -80,10 +84,13 @@ class Normalise(_Cited):
         both = sorted(set(self.foreign) & (set(self.words) | set(self.sound_alike)))
         if both:
             raise ValueError(f"normalise.foreign: words already read by [normalise.words] or sound_alike: {both}")
-        bad = sorted(k for k, v in self.foreign.items()
-                     if not re.fullmatch(r"[a-z]+", k) or not re.fullmatch(r"[a-z]+(?: [a-z]+)*", v))
+        bad = sorted(k for k, v in self.foreign.items() if not re.fullmatch(r"[a-z]+", k) or not _LOWER_WORDS.fullmatch(v))
         if bad:
             raise ValueError(f"normalise.foreign: each key one lower-case word without accents, each value words: {bad}")
+        # An own word that is rewritten first never reaches the corrector: listing it would do nothing.
+        dead = sorted(set(self.own_words) & (set(self.foreign) | set(self.words)))
+        if dead:
+            raise ValueError(f"normalise.own_words: already rewritten by [normalise.words] or [normalise.foreign]: {dead}")
         return self
 
     @field_validator("cased")
@@ -91,7 +98,7 @@ class Normalise(_Cited):
     def _cased_words(cls, value: dict[str, str]) -> dict[str, str]:
         # A key without a capital would rewrite the lower-case word everywhere ("odd" -> overdosed).
         bad = sorted(k for k, v in value.items()
-                     if k == k.lower() or not re.fullmatch(r"[A-Za-z']+", k) or not re.fullmatch(r"[a-z]+(?: [a-z]+)*", v))
+                     if k == k.lower() or not re.fullmatch(r"[A-Za-z']+", k) or not _LOWER_WORDS.fullmatch(v))
         if bad:
             raise ValueError(f"normalise.cased: each key a word with a capital, each value lower-case words, not {bad}")
         return value
@@ -228,7 +235,7 @@ class EmergencyModel(_Cited):
     @model_validator(mode="after")
     def _one_weight_per_dimension_and_slot(self) -> "EmergencyModel":
         if not self.weights:
-            raise ValueError("weights must be finite numbers")
+            raise ValueError("weights: at least one number")
         if len(self.lexical_weights) != self.lexical_size:
             raise ValueError(f"lexical_weights: {self.lexical_size} numbers, not {len(self.lexical_weights)}")
         return self

@@ -584,6 +584,14 @@ class NameWords(_Cited):
     fuzzy_long_length: int = Field(default=8, ge=4, le=20)
     fuzzy_max_edits_long: int = Field(default=2, ge=0, le=4)
 
+    @field_validator("editions")
+    @classmethod
+    def _edition_words(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [w for w in value if not w.isalpha() or w != w.lower()]
+        if bad:
+            raise ValueError(f"name_words.editions: each one lower-case word, not {bad}")
+        return value
+
 
 class AdverseEffect(_Cited):
     """A symptom group with its urgency and the phrases people use for it."""

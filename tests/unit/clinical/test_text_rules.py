@@ -460,3 +460,25 @@ def test_words_of_other_languages_are_no_english_words() -> None:
 ])
 def test_other_languages_body_and_symptom_words_are_read(text: str, urgency: str | None) -> None:
     assert read_text(text, net=False, backstop=False).urgency == urgency
+
+
+@pytest.mark.parametrize("editions", ["forte", [""], [3]])
+def test_bad_edition_words_fail_the_load(editions: object) -> None:
+    # A list of words; one string or a non-word would change which names are read ([name_words] editions).
+    from gabacare.knowledge import KnowledgeBaseError
+    from gabacare.knowledge.monograph import _read_toml, build_monograph, read_raw_monograph
+
+    raw = read_raw_monograph()
+    raw["name_words"] = {**raw["name_words"], "editions": editions}
+    with pytest.raises(KnowledgeBaseError):
+        build_monograph(raw, _read_toml("sources.toml"))
+
+
+def test_an_own_word_that_is_rewritten_first_fails_the_load() -> None:
+    from gabacare.knowledge import KnowledgeBaseError
+    from gabacare.knowledge.language import _read_toml, build_language
+
+    raw = _read_toml("language.toml")
+    raw["normalise"] = {**raw["normalise"], "own_words": [*raw["normalise"]["own_words"], "fiebre"]}
+    with pytest.raises(KnowledgeBaseError):
+        build_language(raw, _read_toml("lexicon.toml"))

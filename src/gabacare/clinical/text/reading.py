@@ -160,7 +160,7 @@ def _is_reason(words: Sequence[str], first: int, last: int | None = None) -> boo
 
 @cache
 def _reported_questions() -> tuple[tuple[str, ...], ...]:
-    return tuple(tuple(w for _, w in normalise_words(tokenise(a))) for a in load_language().negation.reported_questions)
+    return _normalised(load_language().negation.reported_questions)
 
 
 #: What an idiom's words become (``language.toml`` ``[idioms]``): no sign, trigger or medicine, and left
@@ -176,8 +176,7 @@ def _idioms() -> dict[str, tuple[tuple[str, ...], ...]]:
     phrases = [] if section is None else [
         *section.phrases, *(f"{a} {the}{b}" for pair in section.pairs for a in pair.first for b in pair.second
                             for the in ("", "the "))]
-    for phrase in phrases:
-        words = tuple(w for _, w in normalise_words(tokenise(phrase)))
+    for words in _normalised(phrases):
         if words:
             by_first.setdefault(words[0], []).append(words)
     return {w: tuple(sorted(seqs, key=len, reverse=True)) for w, seqs in by_first.items()}
