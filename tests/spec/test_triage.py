@@ -614,13 +614,38 @@ FAMILIES_V32 = Table(
     """
 )
 
+# Held-out v33 (tests/eval/data/symptoms_dev37.toml): someone else taking some of my supply (the lexicon's
+# word groups); a refill not needed because things are "sorted out for good"; the height of a bridge, a
+# balcony and how easy it would be, a dead weight to others; Indonesian "pengen mati"; Portuguese skin and
+# blisters with a fever; a rash and temperature that went away; not remembering, so taking them again; a
+# denial that ends at a colon; a reason for treatment by the medicine's everyday name; a tumble told as a fall.
+FAMILIES_V33 = Table(
+    """
+    text                                                                   | urgency            | effect
+    -----------------------------------------------------------------------+--------------------+-----------------
+    my stepdaughter took a couple of my gabapentin to get to sleep         | emergency          | overdose
+    my lodger helped himself to my pregabalin last night                   | emergency          | overdose
+    she will not be needing her refill, she has sorted it all out for good | emergency          | suicidal-thoughts
+    I keep working out which bridge is high enough                         | emergency          | suicidal-thoughts
+    stood on the balcony thinking how easy it would be                     | emergency          | suicidal-thoughts
+    i feel like a dead weight to my family                                 | emergency          | suicidal-thoughts
+    saya pengen mati saja                                                  | emergency          | suicidal-thoughts
+    pele vermelha com bolhas and a fever                                   | emergency          | dress
+    had a rash and a temperature on friday that went away, telling you now | emergency          | dress
+    I could not remember if I had taken them so I took them again          | emergency          | overdose
+    I am deaf so cannot phone: my lips are swelling up                     | emergency          | anaphylaxis-angioedema
+    my boy is on gaba for his seizures and has been moody                  | contact_prescriber | mood-change
+    took a tumble on the stairs, just a bruised knee                       | contact_prescriber | falls
+    """
+)
+
 # Every family table above, one test: each row a new wording of a family tuned on from a held-out split.
 _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17": FAMILIES_V17, "v18": FAMILIES_V18,
              "v19": FAMILIES_V19, "v20": FAMILIES_V20, "v21": FAMILIES_V21,
              "v22": FAMILIES_V22, "v23": FAMILIES_V23,
              "v24": FAMILIES_V24, "v25": FAMILIES_V25, "v26": FAMILIES_V26, "v27": FAMILIES_V27, "v28": FAMILIES_V28,
              "v29": FAMILIES_V29, "v30": FAMILIES_V30, "v31": FAMILIES_V31,
-             "v32": FAMILIES_V32}
+             "v32": FAMILIES_V32, "v33": FAMILIES_V33}
 
 
 @pytest.mark.parametrize(("text", "urgency", "effect"),

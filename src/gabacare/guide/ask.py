@@ -773,7 +773,16 @@ def _read_as_topic_words(sem: _Semantic, reading: Interpretation) -> list[NDArra
     ("puedo manejar" -> drive): a question written in other words, or another language, is then
     compared by meaning too, not only by its keywords. Empty when no phrase was read."""
     said = set(reading.words)
-    return [sem.vector(" ".join(reading.terms))] if any(t not in said for t in reading.terms) else []
+    if not any(t not in said for t in reading.terms):
+        return []
+    out = [sem.vector(" ".join(reading.terms))]
+    # A question mostly in another language ("cómo funciona la gabapentina"): its own words embed as
+    # noise beside the topics' words it was read as, so the English terms alone are compared too.
+    english = english_words()
+    kept = [t for t in reading.terms if t not in said or t in english]
+    if kept and len(kept) < len(reading.terms):
+        out.append(sem.vector(" ".join(kept)))
+    return out
 
 
 def _question_vector(sem: _Semantic | None, question: str, reading: Interpretation) -> NDArray[np.float32] | None:

@@ -401,8 +401,69 @@ class DoseCounts(_Cited):
     day_words: tuple[str, ...] = ()
 
 
+GROUP_MARK = "@"  # a pattern alternative "@people" stands for every word of ``[groups] people``
+
+
 class Lexicon(_Frozen):
+    """The signs, and the named word groups their patterns share.
+
+    A pattern alternative written ``@name`` is replaced, on loading, by every alternative of
+    ``groups[name]``, so a family of wordings (the people who are not the patient, the ways of saying
+    "took some of my") is written once and every pattern that names it reads the same words. A group
+    names no other group; an unknown or unused group fails the load."""
+
+    groups: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     signs: tuple[Sign, ...] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _expand_groups(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        groups = data.get("groups") or {}
+        if not isinstance(groups, dict):
+            return data
+        problems = [f"group {name!r}: {why}" for name, words in groups.items()
+                    for why in _group_problems(name, words)]
+        used: set[str] = set()
+
+        def expand(group: Any) -> Any:
+            if not isinstance(group, str):
+                return group
+            out: list[str] = []
+            for alt in group.split("|"):
+                name = alt.strip()
+                if name.startswith(GROUP_MARK):
+                    words = groups.get(name[len(GROUP_MARK):])
+                    if not isinstance(words, list | tuple):
+                        problems.append(f"unknown word group {name!r}")
+                        continue
+                    used.add(name[len(GROUP_MARK):])
+                    out += words
+                else:
+                    out.append(alt)
+            return "|".join(dict.fromkeys(out))
+
+        signs = []
+        for sign in data.get("signs") or ():
+            if isinstance(sign, dict) and sign.get("patterns"):
+                sign = {**sign, "patterns": [[expand(g) for g in pattern] if isinstance(pattern, list) else pattern
+                                             for pattern in sign["patterns"]]}
+            signs.append(sign)
+        problems += [f"group {name!r} is named by no pattern" for name in groups if name not in used]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return {**data, "signs": signs}
+
+
+def _group_problems(name: str, words: Any) -> list[str]:
+    """Why a ``[groups]`` entry is malformed (empty when it is fine)."""
+    if not re.fullmatch(r"[a-z][a-z_]*", name):
+        return ["a group's name is lower-case letters and underscores"]
+    if not isinstance(words, list) or not words or not all(isinstance(w, str) and w.strip() for w in words):
+        return ["a group is a non-empty list of words or phrases"]
+    bad = [w for w in words if GROUP_MARK in w or "|" in w]
+    return [f"{w!r} names another group or holds '|' (write one alternative per entry)" for w in bad]
 
 
 class Language(_Frozen):

@@ -482,3 +482,47 @@ def test_an_own_word_that_is_rewritten_first_fails_the_load() -> None:
     raw["normalise"] = {**raw["normalise"], "own_words": [*raw["normalise"]["own_words"], "fiebre"]}
     with pytest.raises(KnowledgeBaseError):
         build_language(raw, _read_toml("lexicon.toml"))
+
+
+def _lexicon_with(**changes: object) -> dict[str, object]:
+    from gabacare.knowledge.language import _read_toml
+
+    return {**_read_toml("lexicon.toml"), **changes}
+
+
+def test_a_word_group_stands_for_its_words_in_every_pattern() -> None:
+    # "@others" in a pattern reads every entry of [groups] others: one list of people for every
+    # "someone else took my tablets" wording.
+    from gabacare.knowledge.language import _read_toml, load_language
+
+    groups = _read_toml("lexicon.toml")["groups"]
+    expanded = [p for s in load_language().lexicon.signs for p in s.patterns if any("@" in g for g in p)]
+    assert expanded == []
+    overdose = load_language().sign("overdose")
+    assert any(set(g.split("|")) >= set(groups["others"]) for p in overdose.patterns for g in p)
+    for person in ("stepson", "lodger", "grandma", "boyfriend"):
+        assert triage([f"my {person} took some of my gabapentin"]).most_urgent == "emergency"
+        assert triage([f"my {person} took some of my shopping"]).most_urgent != "emergency"
+
+
+@pytest.mark.parametrize(("groups", "pattern"), [
+    ({"spare": ["son"]}, None),                        # a group no pattern names
+    ({}, ["@nobody", "tablets"]),                      # a pattern naming an unknown group
+    ({"Spare": ["son"]}, ["@Spare", "tablets"]),       # a name that is not lower-case
+    ({"spare": []}, ["@spare", "tablets"]),            # an empty group
+    ({"spare": ["son|daughter"]}, ["@spare", "tablets"]),  # two alternatives in one entry
+    ({"spare": ["@others"]}, ["@spare", "tablets"]),   # a group naming a group
+])
+def test_bad_word_groups_fail_the_load(groups: dict[str, list[str]], pattern: list[str] | None) -> None:
+    from gabacare.knowledge import KnowledgeBaseError
+    from gabacare.knowledge.language import _read_toml, build_language
+
+    raw = _read_toml("lexicon.toml")
+    signs = [dict(s) for s in raw["signs"]]
+    if pattern is not None:
+        signs[0]["patterns"] = [*signs[0].get("patterns", []), pattern]
+    lexicon = _lexicon_with(groups={**raw["groups"], **groups}, signs=signs)
+    with pytest.raises(KnowledgeBaseError):
+        build_language(_read_toml("language.toml"), lexicon)
+    # The same lexicon without the bad group or pattern loads.
+    build_language(_read_toml("language.toml"), _lexicon_with(groups=raw["groups"], signs=raw["signs"]))
