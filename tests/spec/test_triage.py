@@ -639,13 +639,45 @@ FAMILIES_V33 = Table(
     """
 )
 
+# Held-out v34 (tests/eval/data/symptoms_dev38.toml): not around for a birthday, videos for after he is gone,
+# not caring whether she wakes, leaning toward the train, how tall the car park is, a blade stared at;
+# breaths miles apart, snores with long pauses, breathing through a wet towel, a golf ball to swallow that
+# came on (not big tablets); a pet paddling its legs, shaking then coming round; another person's pills,
+# one every hour; a word the corrector would have made a denial ("reny" is not "deny"); an arm that will not
+# lift; someone else taking my tablets read in order (not "took my gabapentin, the kids ...").
+FAMILIES_V34 = Table(
+    """
+    text                                                                         | urgency            | effect
+    -----------------------------------------------------------------------------+--------------------+-----------------
+    no present please, she doesnt think she will be around for her birthday      | emergency          | suicidal-thoughts
+    he has been recording videos for the kids to open after he is gone           | emergency          | suicidal-thoughts
+    says she stopped caring if she wakes up, half hopes she wont                 | emergency          | suicidal-thoughts
+    when the train comes in part of me wants to step forward                     | emergency          | suicidal-thoughts
+    keeps checking how tall the car park is and whether the drop would be enough | emergency          | suicidal-thoughts
+    sat on the edge of the bed with a blade just staring at it                   | emergency          | suicidal-thoughts
+    his breaths are miles apart since the methadone                              | emergency          | respiratory-depression
+    she snores then there are long pauses, on oxycodone and gabapentin           | emergency          | respiratory-depression
+    breathing feels like sucking air through a wet towel                         | emergency          | anaphylaxis-angioedema
+    swallowing feels like a golf ball stuck, my throat went tight                | emergency          | anaphylaxis-angioedema
+    the cat lay on his side paddling his legs                                    | emergency          | seizure
+    my uncle shook all over then came round confused                             | emergency          | seizure
+    took my cellmate's pills as well as my own                                   | emergency          | overdose
+    kept popping one every hour for the pain                                     | emergency          | overdose
+    her reny had a seizure at the shop                                           | emergency          | seizure
+    he suddenly could not lift his left arm and his face looked odd              | emergency          | general-emergency
+    took my gabapentin anyway, the kids are driving me round the bend            | -                  | -
+    swallowing these 800s is like swallowing golf balls                          | -                  | -
+    """
+)
+
 # Every family table above, one test: each row a new wording of a family tuned on from a held-out split.
 _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17": FAMILIES_V17, "v18": FAMILIES_V18,
              "v19": FAMILIES_V19, "v20": FAMILIES_V20, "v21": FAMILIES_V21,
              "v22": FAMILIES_V22, "v23": FAMILIES_V23,
              "v24": FAMILIES_V24, "v25": FAMILIES_V25, "v26": FAMILIES_V26, "v27": FAMILIES_V27, "v28": FAMILIES_V28,
              "v29": FAMILIES_V29, "v30": FAMILIES_V30, "v31": FAMILIES_V31,
-             "v32": FAMILIES_V32, "v33": FAMILIES_V33}
+             "v32": FAMILIES_V32, "v33": FAMILIES_V33,
+             "v34": FAMILIES_V34}
 
 
 @pytest.mark.parametrize(("text", "urgency", "effect"),

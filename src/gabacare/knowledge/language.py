@@ -199,6 +199,8 @@ class Semantic(_Cited):
     threshold: float = Field(gt=0, lt=1)
     min_words: int = Field(ge=1, le=10)
     reassured_by: frozenset[str] = frozenset()
+    # A clause of only these words and medicine names tells a dose taken as usual; the clause net skips it.
+    routine_words: frozenset[str] = frozenset()
 
 
 class EmergencyModel(_Cited):
@@ -322,6 +324,11 @@ class Combination(_Cited):
     why: str
 
 
+#: A pattern whose first item is this reads its groups only in the order written ("my son ... took my
+#: tablets", not "took my tablets, the kids ..."); any other pattern reads them in any order.
+IN_ORDER = "in order"
+
+
 class Sign(_Cited):
     """A thing a person can notice, the words people use for it, and the effect it points to."""
 
@@ -337,8 +344,11 @@ class Sign(_Cited):
     @classmethod
     def _groups(cls, value: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], ...]:
         for pattern in value:
-            if len(pattern) < 2:
+            groups = pattern[1:] if pattern and pattern[0] == IN_ORDER else pattern
+            if len(groups) < 2:
                 raise ValueError("a pattern needs at least two word groups (else write a phrase)")
+            if IN_ORDER in groups:
+                raise ValueError(f"{IN_ORDER!r} can only be a pattern's first item")
         return value
 
 

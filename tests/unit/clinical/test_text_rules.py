@@ -526,3 +526,38 @@ def test_bad_word_groups_fail_the_load(groups: dict[str, list[str]], pattern: li
         build_language(_read_toml("language.toml"), lexicon)
     # The same lexicon without the bad group or pattern loads.
     build_language(_read_toml("language.toml"), _lexicon_with(groups=raw["groups"], signs=raw["signs"]))
+
+
+@pytest.mark.parametrize(("text", "urgency"), [
+    ("my son took my tablets to school", "emergency"),           # the person, then what they took
+    ("took my tablets, my son is off school today", None),       # a dose of one's own, then the son
+    ("the kids took some of my gabapentin", "emergency"),
+    ("took my evening gabapentin, the kids are fine", None),
+])
+def test_a_pattern_in_order_reads_its_groups_only_in_that_order(text: str, urgency: str | None) -> None:
+    # "in order" patterns ([[signs]] patterns whose first item is "in order"): who took what.
+    assert triage([text]).most_urgent == urgency
+
+
+def test_in_order_is_only_a_patterns_first_item() -> None:
+    from gabacare.knowledge import KnowledgeBaseError
+    from gabacare.knowledge.language import IN_ORDER, _read_toml, build_language
+
+    raw = _read_toml("lexicon.toml")
+    for bad in (["tablets", IN_ORDER, "swallowed"], [IN_ORDER, "tablets"]):
+        signs = [dict(s) for s in raw["signs"]]
+        signs[0]["patterns"] = [*signs[0].get("patterns", []), bad]
+        with pytest.raises(KnowledgeBaseError):
+            build_language(_read_toml("language.toml"), _lexicon_with(signs=signs))
+
+
+def test_the_spelling_corrector_never_makes_a_denial() -> None:
+    # Malagasy "reny" (mother) is one edit from "deny": corrected, it would deny the seizure.
+    from gabacare.clinical.text.negation import denial_words
+    from gabacare.clinical.text.vocabulary import corrector
+
+    assert corrector().correct("reny") in denial_words()  # what the corrector alone would do
+    reading = read_text("my reny had a seizure this morning")
+    assert [(f.id, f.negated) for f in reading.findings if f.id == "seizure"] == [("seizure", False)]
+    assert triage(["my reny had a seizure this morning"]).most_urgent == "emergency"
+    assert triage(["I deny any seizure"]).most_urgent != "emergency"  # a real denial still denies

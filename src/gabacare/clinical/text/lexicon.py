@@ -15,7 +15,7 @@ from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from itertools import product
+from itertools import pairwise, product
 from typing import Any
 
 import Stemmer  # PyStemmer: the C build of the Snowball stemmers (imports in ~1 ms)
@@ -23,7 +23,7 @@ import Stemmer  # PyStemmer: the C build of the Snowball stemmers (imports in ~1
 from gabacare.clinical.text.normalise import normalise_words, tokenise
 from gabacare.knowledge import load_monograph
 from gabacare.knowledge.cache import derived, gc_paused
-from gabacare.knowledge.language import load_language
+from gabacare.knowledge.language import IN_ORDER, load_language
 
 __all__ = ["EFFECT_SIGN", "Match", "dose_counts_across", "find_signs", "stem", "stem_phrase"]
 
@@ -110,6 +110,7 @@ class _Compiled:
     # First stem of any alternative of a pattern's first group -> the patterns (by index).
     by_first_group: dict[str, tuple[int, ...]] = field(default_factory=dict)
     alone: dict[tuple[str, ...], str] = field(default_factory=dict)  # whole-sentence phrases
+    ordered: frozenset[int] = frozenset()  # patterns whose groups must come in the order written
 
 
 _Rule = tuple[tuple[str, ...], tuple[tuple[str, ...], ...], frozenset[str]]
@@ -141,13 +142,17 @@ def _build_lists() -> dict[str, Any]:
     lang = load_language()
     rules = _variant_rules()
     by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
-    patterns = []
+    patterns: list[list[Any]] = []
+    ordered: list[int] = []  # indices of the patterns read in order (IN_ORDER)
     for sign in lang.lexicon.signs:
         for phrase in sign.phrases:
             for stems in with_variants(stem_phrase(phrase), rules):
                 if stems:
                     by_first.setdefault(stems[0], []).append((stems, sign.id))
         for pattern in sign.patterns:
+            if pattern[0] == IN_ORDER:
+                ordered.append(len(patterns))
+                pattern = pattern[1:]
             groups = [[list(v) for s in (stem_phrase(alt) for alt in group.split("|")) if s for v in with_variants(s, rules)]
                       for group in pattern]
             patterns.append([sign.id, groups])
@@ -161,7 +166,7 @@ def _build_lists() -> dict[str, Any]:
     # Lists only (JSON has no tuples): the cache keeps values that survive a JSON round trip.
     phrases = {k: [[list(stems), sign] for stems, sign in sorted(v, key=lambda p: -len(p[0]))] for k, v in by_first.items()}
     alone = [[list(stem_phrase(a)), sign.id] for sign in lang.lexicon.signs for a in sign.alone]
-    return {"phrases": phrases, "patterns": patterns, "alone": alone}
+    return {"phrases": phrases, "patterns": patterns, "alone": alone, "ordered": ordered}
 
 
 # The cache holds each wording's stems as one space-separated string (a fifth less JSON and a third
@@ -188,6 +193,7 @@ def _build() -> dict[str, Any]:
         "phrases": {k: [[_joined(stems), sign] for stems, sign in v] for k, v in raw["phrases"].items()},
         "patterns": [[sign, [[_joined(alt) for alt in group] for group in groups]] for sign, groups in raw["patterns"]],
         "alone": raw["alone"],
+        "ordered": raw["ordered"],
     }
 
 
@@ -207,7 +213,8 @@ def _compiled() -> _Compiled:
                 index.setdefault(stem_, []).append(k)
         by_first = {s: tuple(v) for s, v in index.items()}
         alone = {tuple(stems): sign for stems, sign in raw["alone"]}
-    return _Compiled(phrases, patterns, load_language().clauses.pattern_window, _Firsts(patterns), by_first, alone)
+    return _Compiled(phrases, patterns, load_language().clauses.pattern_window, _Firsts(patterns), by_first, alone,
+                     frozenset(raw["ordered"]))
 
 
 def _occurrences(stems: Sequence[str], where: dict[str, list[int]],
@@ -273,10 +280,13 @@ def find_signs(stems: Sequence[str]) -> list[Match]:
         if not all(options):
             continue
         best: tuple[int, ...] | None = None
+        in_order = k in c.ordered
         for combo in product(*options):
             flat = [p for occ in combo for p in occ]
             if len(set(flat)) != len(flat):
                 continue  # two groups on the same word
+            if in_order and any(a[-1] >= b[0] for a, b in pairwise(combo)):
+                continue
             if any(min(flat) < b < max(flat) for b in barrier):
                 continue
             if commas and any(_alone_past_comma(stems, occ, combo, commas) for occ in combo):

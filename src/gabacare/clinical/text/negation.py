@@ -60,6 +60,20 @@ def _triggers() -> dict[str, tuple[tuple[tuple[str, ...], str], ...]]:
 
 
 @cache
+def denial_words() -> frozenset[str]:
+    """The one-word denial triggers ("no", "not", "never", "deny", "nil"): the spelling corrector may
+    not turn a word it does not know into one of them (``reading.read_text``). A slip read as a denial
+    would hide what it denies ("my reny had a seizure": Malagasy *reny*, mother, is one edit from
+    "deny"); a denial mistyped and left as typed at worst raises an alarm. When unsure, escalate.
+
+    >>> sorted({"no", "not", "deny"} & denial_words())
+    ['deny', 'no', 'not']
+    """
+    n = load_language().negation
+    return frozenset(t for t in (*n.pre, *n.post, *n.list_triggers) if " " not in t)
+
+
+@cache
 def _list_triggers() -> frozenset[tuple[str, ...]]:
     return frozenset(tuple(t.split()) for t in load_language().negation.list_triggers)
 

@@ -26,9 +26,10 @@ from typing import Literal
 from gabacare.clinical.drug_names import known_names, plural_key
 from gabacare.clinical.text.backstop import RedFlagHit, is_risk_question, red_flags
 from gabacare.clinical.text.lexicon import EFFECT_SIGN, Match, dose_counts_across, find_signs, stem
-from gabacare.clinical.text.negation import checklist_denials, negation_scopes, no_means
+from gabacare.clinical.text.negation import checklist_denials, denial_words, negation_scopes, no_means
 from gabacare.clinical.text.normalise import COMMA, normalise_words, questions, sentences, sound_alike_slips, tokenise
 from gabacare.clinical.text.semantic import semantic_net, unavailable_reason
+from gabacare.clinical.text.spelling import Corrector
 from gabacare.clinical.text.vocabulary import corrector
 from gabacare.knowledge import load_monograph
 from gabacare.knowledge.language import SEDATING_CLASS, load_emergency_model, load_emergency_words_model, load_language
@@ -137,6 +138,12 @@ def _indication_phrases() -> tuple[frozenset[tuple[str, ...]], frozenset[str], f
     ind = load_language().indication
     phrases = frozenset(tuple(w for _, w in normalise_words(tokenise(p))) for p in ind.before)
     return phrases, frozenset(ind.possessives), frozenset(ind.after), frozenset(ind.after_lead)
+
+
+def _corrected(fix: Corrector, word: str) -> str:
+    """``word`` corrected, unless the correction would be a denial (:func:`negation.denial_words`)."""
+    fixed = fix.correct(word)
+    return word if fixed != word and fixed in denial_words() else fixed
 
 
 def _is_reason(words: Sequence[str], first: int, last: int | None = None) -> bool:
@@ -393,7 +400,8 @@ def read_text(text: str, *, net: bool = True, backstop: bool = True) -> Reading:
     all_words: list[str] = []
     corrections: list[tuple[str, str]] = []
     findings: list[Finding] = []
-    clause_texts: list[tuple[int, str, bool, bool]] = []  # (sentence, clause text, had a finding, denies)
+    # (sentence, clause text, had a finding, denies, only a dose taken as usual)
+    clause_texts: list[tuple[int, str, bool, bool, bool]] = []
     other = False
     unread: list[str] = []
     asked = questions(text)
@@ -403,13 +411,14 @@ def read_text(text: str, *, net: bool = True, backstop: bool = True) -> Reading:
     sentence_stems: list[list[str]] = [[] for _ in split]
     never_post = frozenset(load_language().negation.post_never_negates)
     never_passed = frozenset(load_language().negation.passed_never_negates)
+    routine = load_language().semantic.routine_words
     # Sentences for the backstop, read only if the rules find no emergency in the whole text.
     later: list[tuple[int, list[tuple[str, str]], list[str], list[str], set[int], set[int]]] = []
     for s_index, sentence in enumerate(split):
         pairs = normalise_words(tokenise(checklist_denials(sentence)))
         if not pairs:
             continue
-        words = [fix.correct(w) if w.isalpha() else w for _, w in pairs]
+        words = [_corrected(fix, w) if w.isalpha() else w for _, w in pairs]
         slips = sound_alike_slips()
         corrections.extend((typed.strip("'"), n) for typed, n in pairs if typed.strip("'") in slips)
         corrections.extend((pairs[i][1], w) for i, w in enumerate(words) if w != pairs[i][1])
@@ -457,7 +466,8 @@ def read_text(text: str, *, net: bool = True, backstop: bool = True) -> Reading:
             firsts = _experiencer_firsts()
             other = any(tuple(words[i:i + len(p)]) == p for i, w in enumerate(words) if w in firsts
                         for p in _experiencer_phrases() if p[0] == w)
-        covered = {p for m in matches for p in m.positions} | {p for pos, _, _ in meds for p in pos}
+        med_at = {p for pos, _, _ in meds for p in pos}
+        covered = {p for m in matches for p in m.positions} | med_at
         for start, end in _clauses(words):
             chunk = [w for w in words[start:end] if w not in (COMMA, IDIOM)]
             if not chunk:
@@ -472,7 +482,12 @@ def read_text(text: str, *, net: bool = True, backstop: bool = True) -> Reading:
             # Nor is a clause with a figure of speech in it: what is left of it ("my boss will ... the
             # bill") is no sentence, and the net read such leftovers as emergencies.
             denies = denies or IDIOM in words[start:end]
-            clause_texts.append((s_index, " ".join(chunk), hit or negated_here, denies))
+            # A clause that only tells the dose taken as usual ("took my gabapentin anyway") is not
+            # compared clause by clause (that read it as an overdose); any other word ("again",
+            # "extra", "all") keeps it in. It still counts in the whole text.
+            usual = all(w in routine or p in med_at for p, w in enumerate(words[start:end], start)
+                        if w not in (COMMA, IDIOM))
+            clause_texts.append((s_index, " ".join(chunk), hit or negated_here, denies, usual))
             if not hit:
                 unread.append(_typed(pairs, range(start, end)).replace(" ,", ","))
         if backstop and not (asked[s_index] and is_risk_question(words)):
@@ -493,9 +508,9 @@ def read_text(text: str, *, net: bool = True, backstop: bool = True) -> Reading:
     unique = [f for f in unique if not (f.negated and (f.kind, f.id) in affirmed_ids)]
     affirmed = [f for f in unique if not f.negated]
     combos = _combinations(affirmed)
-    whole = " ".join(c for _, c, _, _ in clause_texts)
+    whole = " ".join(c for _, c, _, _, _ in clause_texts)
     reassured = load_language().semantic.reassured_by
-    denies_any = (any(denies for *_, denies in clause_texts) or any(f.negated for f in unique)
+    denies_any = (any(denies for *_, denies, _usual in clause_texts) or any(f.negated for f in unique)
                   or any(w in reassured for w in whole.split()))
     net_text = "" if denies_any else whole
     reading = Reading(text, tuple(all_words), tuple(dict.fromkeys(corrections)), tuple(unique), tuple(combos),
@@ -528,12 +543,12 @@ def _with_backstop(reading: Reading, flags: Sequence[tuple[int, RedFlagHit, str]
     return replace(reading, possible=(*reading.possible, *found.values()), net="not needed")
 
 
-def _with_net(reading: Reading, clauses: Sequence[tuple[int, str, bool, bool]]) -> Reading:
+def _with_net(reading: Reading, clauses: Sequence[tuple[int, str, bool, bool, bool]]) -> Reading:
     """Two checks, each only escalating: each clause against the emergency descriptions (cosine),
     then the undenied text through the emergency model (a probability)."""
     s = load_language().semantic
-    long_enough = [(i, c, understood) for i, c, understood, denies in clauses
-                   if not denies and len(c.split()) >= s.min_words]
+    long_enough = [(i, c, understood) for i, c, understood, denies, usual in clauses
+                   if not denies and not usual and len(c.split()) >= s.min_words]
     todo = [(i, c) for i, c, understood in long_enough if not understood]
     # A clause with an expected-only finding is checked too: the net may see more in it.
     todo += [(i, c) for i, c, understood in long_enough
