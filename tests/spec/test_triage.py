@@ -670,6 +670,39 @@ FAMILIES_V34 = Table(
     """
 )
 
+# Held-out v35 (tests/eval/data/symptoms_dev39.toml) and the fourth batch of diary notes: Nigerian Pidgin
+# and Tagalog wishes to die, a shotgun sat with, a mind made up; forgetting to breathe; a rash with a body
+# burning hot; shaking and wetting herself; two doses at once, Patois "tek two extra", a grandmother taking
+# my tablets for hers, "ingested 2x"; a face drooping to one side; a throat shrinking; "blead" is bleed;
+# Tagalog "wala namang rash" denies; Afrikaans dizziness; things fitted, a river swollen, an "overdose" of
+# adverts and a queue "giving me a heart attack" are no symptoms.
+FAMILIES_V35 = Table(
+    """
+    text                                                     | urgency            | effect
+    ---------------------------------------------------------+--------------------+-----------------
+    abeg I no fit continue, I wan sleep and no wake up       | emergency          | suicidal-thoughts
+    he sat in the shed with his shotgun all afternoon        | emergency          | suicidal-thoughts
+    gusto ko nang mamatay, I am so tired                     | emergency          | suicidal-thoughts
+    every few breaths she forgets to take the next one       | emergency          | respiratory-depression
+    rash all over him and he is burning hot                  | emergency          | dress
+    she shook all over and wet herself in the chair          | emergency          | seizure
+    took two of my doses at once by mistake                  | emergency          | overdose
+    I tek two extra pill for the pain                        | emergency          | overdose
+    my nan took my tablets thinking they were hers           | emergency          | overdose
+    ingested 2x the prescribed dose an hour ago              | emergency          | overdose
+    her face is drooping to one side suddenly                | emergency          | general-emergency
+    made my mind up, I will not be here by christmas         | emergency          | suicidal-thoughts
+    my throat is shrinking, I can hardly swallow             | emergency          | anaphylaxis-angioedema
+    blead from my nose for an hour and it will not stop      | emergency          | general-emergency
+    may lagnat ako, wala namang rash                         | contact_prescriber | rash
+    the queue at the post office is giving me a heart attack | -                  | -
+    ek voel bietjie duiselig today                           | expected           | dizziness
+    fitted the new blinds in the kitchen                     | -                  | -
+    total overdose of christmas adverts this year            | -                  | -
+    the river was swollen so we took the long way            | -                  | -
+    """
+)
+
 # Every family table above, one test: each row a new wording of a family tuned on from a held-out split.
 _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17": FAMILIES_V17, "v18": FAMILIES_V18,
              "v19": FAMILIES_V19, "v20": FAMILIES_V20, "v21": FAMILIES_V21,
@@ -677,7 +710,7 @@ _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17
              "v24": FAMILIES_V24, "v25": FAMILIES_V25, "v26": FAMILIES_V26, "v27": FAMILIES_V27, "v28": FAMILIES_V28,
              "v29": FAMILIES_V29, "v30": FAMILIES_V30, "v31": FAMILIES_V31,
              "v32": FAMILIES_V32, "v33": FAMILIES_V33,
-             "v34": FAMILIES_V34}
+             "v34": FAMILIES_V34, "v35": FAMILIES_V35}
 
 
 @pytest.mark.parametrize(("text", "urgency", "effect"),

@@ -561,3 +561,12 @@ def test_the_spelling_corrector_never_makes_a_denial() -> None:
     assert [(f.id, f.negated) for f in reading.findings if f.id == "seizure"] == [("seizure", False)]
     assert triage(["my reny had a seizure this morning"]).most_urgent == "emergency"
     assert triage(["I deny any seizure"]).most_urgent != "emergency"  # a real denial still denies
+
+
+@pytest.mark.parametrize(("text", "ingredients"), [
+    ("pre gabba lin", ("pregabalin",)),        # "gabba" alone is gabapentin; the pieces joined are pregabalin
+    ("hydro codone", ("hydrocodone",)),
+    ("tramadol paracetamol", ("tramadol", "paracetamol")),  # two names, each read
+])
+def test_a_name_typed_in_pieces_is_read_whole(text: str, ingredients: tuple[str, ...]) -> None:
+    assert read_name(text).ingredients == ingredients
