@@ -703,6 +703,39 @@ FAMILIES_V35 = Table(
     """
 )
 
+# Held-out v36 (tests/eval/data/symptoms_dev40.toml): a gun and how quick it would be, letters with the
+# will, the only thing keeping me here; stopping on the stairs to catch my breath, a sentence not finished
+# without gasping, a lip come up like a sting; red spots, very hot and a sore mouth told in three sentences,
+# sunburnt all over with a fever, Gujarati fever, Greek and Swahili fits; "3x my script"; an arm that will
+# not work, a hand that would not grip, the worst headache of his life; a reported question answered no
+# in its own sentence denies what it asked; hot food, the loo and money are no symptoms.
+FAMILIES_V36 = Table(
+    """
+    text                                                                          | urgency            | effect
+    ------------------------------------------------------------------------------+--------------------+-----------------
+    keeps oiling his old rifle and thinking how quick it would be                 | emergency          | suicidal-thoughts
+    she wrote letters to each of the grandkids and put them with the will         | emergency          | suicidal-thoughts
+    my dog is the only thing keeping me here                                      | emergency          | suicidal-thoughts
+    had to stop twice on the stairs to catch my breath since the new dose         | emergency          | anaphylaxis-angioedema
+    I can not finish a sentence without gasping                                   | emergency          | anaphylaxis-angioedema
+    his top lip has come up like he was stung                                     | emergency          | anaphylaxis-angioedema
+    I have red spots. I feel very hot. My mouth hurts inside.                     | emergency          | dress
+    my skin looks like I have been sunburnt all over and I have a fever           | emergency          | dress
+    taav aavyo che and a rash everywhere                                          | emergency          | dress
+    o papous had an epileptiki krisi at lunch                                     | emergency          | seizure
+    alipata kifafa this morning                                                   | emergency          | seizure
+    took 3x my script last night                                                  | emergency          | overdose
+    My arm will not work.                                                         | emergency          | general-emergency
+    my hand would not grip and one side of my face is numb                        | emergency          | general-emergency
+    worst headache of his life, came on suddenly                                  | emergency          | general-emergency
+    the nurse asked if I have been thinking of ending things, I honestly have not | -                  | -
+    the nurse asked if I have been thinking of ending things, I said yes          | emergency          | suicidal-thoughts
+    that curry had my mouth on fire                                               | -                  | -
+    dying for the loo on this ward                                                | -                  | -
+    been bleeding money on parking                                                | -                  | -
+    """
+)
+
 # Every family table above, one test: each row a new wording of a family tuned on from a held-out split.
 _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17": FAMILIES_V17, "v18": FAMILIES_V18,
              "v19": FAMILIES_V19, "v20": FAMILIES_V20, "v21": FAMILIES_V21,
@@ -710,7 +743,8 @@ _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17
              "v24": FAMILIES_V24, "v25": FAMILIES_V25, "v26": FAMILIES_V26, "v27": FAMILIES_V27, "v28": FAMILIES_V28,
              "v29": FAMILIES_V29, "v30": FAMILIES_V30, "v31": FAMILIES_V31,
              "v32": FAMILIES_V32, "v33": FAMILIES_V33,
-             "v34": FAMILIES_V34, "v35": FAMILIES_V35}
+             "v34": FAMILIES_V34, "v35": FAMILIES_V35,
+             "v36": FAMILIES_V36}
 
 
 @pytest.mark.parametrize(("text", "urgency", "effect"),

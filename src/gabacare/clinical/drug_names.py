@@ -353,11 +353,12 @@ def read_name(text: str) -> NameReading:
     settle()
     if unread and len(words) > 1 and all(w.isalpha() for w in words):
         # A name typed in pieces ("pre gabba lin"): one piece may be a name of its own ("gabba"), but when
-        # others are left unread and the pieces joined are one known name, the joined name is meant.
-        names, sets = _fuzzy("".join(words))
-        if len(sets) == 1:
-            return NameReading(text, tuple(dict.fromkeys(next(iter(sets)))), (), ((" ".join(words), names[0]),),
-                               (names[0],), ())
+        # others are left unread and the pieces joined are one known name, by spelling or by sound, the
+        # joined name is meant.
+        joined = _whole(["".join(words)])
+        if joined is not None:
+            name, found = joined
+            return NameReading(text, tuple(dict.fromkeys(found)), (), ((" ".join(words), name),), (name,), ())
     if not ingredients:
         whole = _whole(words)
         if whole is not None:

@@ -570,3 +570,18 @@ def test_the_spelling_corrector_never_makes_a_denial() -> None:
 ])
 def test_a_name_typed_in_pieces_is_read_whole(text: str, ingredients: tuple[str, ...]) -> None:
     assert read_name(text).ingredients == ingredients
+
+
+@pytest.mark.parametrize(("text", "urgency"), [
+    ("my wife asked if I have been thinking of ending things, I honestly have not", None),
+    ("my wife asked if I have been thinking of ending things, I said yes", "emergency"),
+    ("the GP asked about a rash, no, but my lips are swelling", "emergency"),  # the answer denies the rash only
+    ("I have been thinking of ending things, honestly", "emergency"),           # no question asked: no answer
+])
+def test_a_reported_question_answered_in_its_own_sentence(text: str, urgency: str | None) -> None:
+    assert triage([text]).most_urgent == urgency
+
+
+def test_a_name_in_pieces_is_joined_by_sound_too() -> None:
+    # "pre gabba lynn": "gabba" alone is gabapentin; the pieces joined sound like pregabalin.
+    assert read_name("pre gabba lynn").ingredients == ("pregabalin",)

@@ -217,6 +217,43 @@ def _normalised(phrases: Sequence[str]) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(w for _, w in normalise_words(tokenise(a))) for a in phrases)
 
 
+#: Words that may stand before an answer without changing it ("I honestly haven't").
+_ANSWER_FILLERS = frozenset({"honestly", "really", "truly", "genuinely", "definitely", "certainly", "absolutely", "and"})
+
+
+def _answer_words(sentence: str) -> list[str]:
+    """A possible answer's words; a filler among its first words is read past ("I honestly haven't")."""
+    words = [w for _, w in normalise_words(tokenise(checklist_denials(sentence)))]
+    return [w for i, w in enumerate(words) if not (i < 3 and w in _ANSWER_FILLERS)]
+
+
+def _answered_inline(split: list[str], asked: list[bool], reported: Sequence[tuple[str, ...]],
+                     answers: Sequence[tuple[str, ...]]) -> tuple[list[str], list[bool]]:
+    """Sentences and their question marks, with a reported question answered after a comma in its own
+    sentence ("my wife asked if I've been thinking of ending things, I honestly haven't") told as a
+    question and its answer, so the answer denies what was asked as a next sentence's would."""
+    out: list[str] = []
+    marks: list[bool] = []
+    for sentence, mark in zip(split, asked, strict=True):
+        parts = sentence.split(",")
+        cut = None
+        for k in range(1, len(parts)):
+            before = [w for _, w in normalise_words(tokenise(",".join(parts[:k])))]
+            if not any(tuple(before[i:i + len(r)]) == r for r in reported for i in range(len(before))):
+                continue
+            after = _answer_words(parts[k])
+            if any(tuple(after[:len(a)]) == a for a in answers):
+                cut = k
+                break
+        if cut is None:
+            out.append(sentence)
+            marks.append(mark)
+        else:
+            out += [",".join(parts[:cut]), ",".join(parts[cut:])]
+            marks += [True, mark]
+    return out, marks
+
+
 @cache
 def _whole_answers() -> frozenset[tuple[str, ...]]:
     return frozenset(_normalised(load_language().negation.whole_answers))
@@ -404,10 +441,9 @@ def read_text(text: str, *, net: bool = True, backstop: bool = True) -> Reading:
     clause_texts: list[tuple[int, str, bool, bool, bool]] = []
     other = False
     unread: list[str] = []
-    asked = questions(text)
     reported = _reported_questions()
     answers = _answers()
-    split = sentences(text)
+    split, asked = _answered_inline(sentences(text), questions(text), reported, answers)
     sentence_stems: list[list[str]] = [[] for _ in split]
     never_post = frozenset(load_language().negation.post_never_negates)
     never_passed = frozenset(load_language().negation.passed_never_negates)
@@ -452,7 +488,7 @@ def read_text(text: str, *, net: bool = True, backstop: bool = True) -> Reading:
         if not asked[s_index] and any(tuple(words[i:i + len(r)]) == r for r in reported for i in range(len(words))):
             asked[s_index] = True  # "the GP asked if I had ..." reports a question
         if asked[s_index] and s_index + 1 < len(split):
-            following = [w for _, w in normalise_words(tokenise(checklist_denials(split[s_index + 1])))]
+            following = _answer_words(split[s_index + 1])
             said_no = any(tuple(following[:len(a)]) == a for a in answers)
             if said_no or tuple(following) in _whole_answers():
                 here = [replace(f, negated=True) for f in here]
