@@ -12,6 +12,7 @@ import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -148,9 +149,19 @@ EQUIVALENT = {
     "adrenaline": {"adrenaline", "epinephrine"},  # the British and the US name of one medicine
     # The corpus drops esters ("gabapentin" for Horizant); the knowledge base names the prodrug itself.
     "gabapentin": {"gabapentin", "gabapentin enacarbil"},
+    "mecobalamin": {"mecobalamin", "methylcobalamin"},  # the INN and the common name of one vitamin
+    "methylcobalamin": {"mecobalamin", "methylcobalamin"},
 }
-# Classes whose severity is "none" (studied together, no change): the corpus calls that "none".
-NO_INTERACTION_CLASSES = {"no-meaningful-interaction"}
+# Classes that call for no action (studied together and no change, or a small measured change such as
+# naproxen's 12-15% more absorption, label section 7): the corpus calls that "none". Read from the
+# knowledge base, so a class that one day calls for an action counts as one.
+
+
+@cache
+def _no_action_classes() -> frozenset[str]:
+    from gabacare.knowledge import load_monograph
+
+    return frozenset(c.id for c in load_monograph().interaction_classes if c.action == "none")
 
 
 def score_drugs(rows: Iterable[dict[str, Any]], read: Callable[[str], tuple[tuple[str, ...], tuple[str, ...]]]) -> DrugScore:
@@ -165,7 +176,7 @@ def score_drugs(rows: Iterable[dict[str, Any]], read: Callable[[str], tuple[tupl
         read_set = set(ingredients)
         ok = all(read_set & EQUIVALENT.get(w, {w}) for w in row["ingredients"])
         resolved += ok
-        interacting = set(classes) - NO_INTERACTION_CLASSES
+        interacting = set(classes) - _no_action_classes()
         klass_ok = (row["klass"] == "none" and not interacting) or row["klass"] in classes
         class_right += klass_ok
         if not (ok and klass_ok):

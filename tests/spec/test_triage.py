@@ -736,6 +736,39 @@ FAMILIES_V36 = Table(
     """
 )
 
+# Held-out v37 (tests/eval/data/symptoms_dev41.toml): a plane that does not land with me on it, dark for good, how many
+# floors one would not survive, a balcony and whether to step off, an accident for the insurance, windows wide enough;
+# breaths that forget to happen; a carer's list of fragments (breathing ~6/min, colour grey, responsive barely, a
+# generalised shaking, a dose scheduled and a dose taken); a pet that got at a capsule; telegraphic "pill. twice. mistake.";
+# a list that answers "normal" denies its label; someone else's dose "on top of" only in order.
+FAMILIES_V37 = Table(
+    """
+    text                                                                           | urgency            | effect
+    -------------------------------------------------------------------------------+--------------------+-------------------------
+    thinking it would be fine if the plane went down with me on it                 | emergency          | suicidal-thoughts
+    I just want to be dark for good                                                | emergency          | suicidal-thoughts
+    been looking up how many storeys you need to not survive a fall                | emergency          | suicidal-thoughts
+    stood on the bridge deciding whether to step off                               | emergency          | suicidal-thoughts
+    I looked up how to make it look like an accident so they get the insurance     | emergency          | suicidal-thoughts
+    keep checking which windows open wide enough                                   | emergency          | suicidal-thoughts
+    my breaths keep forgetting to happen                                           | emergency          | respiratory-depression
+    I have to remind myself to breathe                                             | emergency          | respiratory-depression
+    - breathing: 5/min                                                             | emergency          | respiratory-depression
+    - colour: grey                                                                 | emergency          | respiratory-depression
+    - responsive: barely                                                           | emergency          | respiratory-depression
+    - event: generalised shaking for a minute                                      | emergency          | seizure
+    the cat got at a tablet on the floor and chewed it                             | emergency          | overdose
+    his eyes and lips have puffed right up                                         | emergency          | anaphylaxis-angioedema
+    took medicine two times by accident                                            | emergency          | overdose
+    dose. twice. mistake.                                                          | emergency          | overdose
+    - scheduled: 300mg - actual: 1200mg                                            | emergency          | overdose
+    - temp: normal                                                                 | -                  | -
+    - face/lips: ok                                                                | -                  | -
+    son had beers on top of his gabapentin, sleepy, answers me, breathing normally | contact_prescriber | sedation-with-depressant
+    the stylist's colour came out blue and she loved it                            | -                  | -
+    """
+)
+
 # Every family table above, one test: each row a new wording of a family tuned on from a held-out split.
 _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17": FAMILIES_V17, "v18": FAMILIES_V18,
              "v19": FAMILIES_V19, "v20": FAMILIES_V20, "v21": FAMILIES_V21,
@@ -744,7 +777,7 @@ _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17
              "v29": FAMILIES_V29, "v30": FAMILIES_V30, "v31": FAMILIES_V31,
              "v32": FAMILIES_V32, "v33": FAMILIES_V33,
              "v34": FAMILIES_V34, "v35": FAMILIES_V35,
-             "v36": FAMILIES_V36}
+             "v36": FAMILIES_V36, "v37": FAMILIES_V37}
 
 
 @pytest.mark.parametrize(("text", "urgency", "effect"),

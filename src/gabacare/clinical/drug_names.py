@@ -129,7 +129,10 @@ class _Index:
     decoration: frozenset[str]
     flat: tuple[str, ...]  # every known name as one string, for fuzzy matching
     flat_ingredients: tuple[tuple[str, ...], ...]
-    editions: frozenset[str] = frozenset()
+    editions: frozenset[str]
+    # Decoration words that may be written joined onto a name ("tartraat" in "zolpidemtartraat"), longest first.
+    tails: tuple[str, ...]
+    joined_min: int  # [name_words] joined_min_length
 
 
 def _build_index() -> dict[str, Any]:
@@ -153,7 +156,7 @@ def _build_index() -> dict[str, Any]:
     # Lists only (JSON has no tuples): the cache keeps values that survive a JSON round trip.
     return {"names": [[list(k), list(v)] for k, v in names.items()], "decoration": sorted(decoration),
             "flat": flat, "flat_names": [position[tuple(f.split())] for f in flat],
-            "editions": sorted({e for item in w.editions for e in _words(item)})}
+            "editions": sorted({e for item in w.editions for e in _words(item)}), "joined_min": w.joined_min_length}
 
 
 @cache
@@ -166,8 +169,10 @@ def _index() -> _Index:
     raw = derived("drug-names", monograph.MONOGRAPH_FILES, (__file__, monograph.__file__), _build_index)
     names = {tuple(k): tuple(v) for k, v in raw["names"]}
     ingredients = list(names.values())
+    tails = sorted((d for d in raw["decoration"] if d.isalpha() and len(d) >= 3 and d not in _CONNECTORS), key=len, reverse=True)
     return _Index(names, max(map(len, names)), frozenset(raw["decoration"]), tuple(raw["flat"]),
-                  tuple(ingredients[i] for i in raw["flat_names"]), frozenset(raw["editions"]))
+                  tuple(ingredients[i] for i in raw["flat_names"]), frozenset(raw["editions"]), tuple(tails),
+                  raw["joined_min"])
 
 
 def plural_key(words: tuple[str, ...], names: dict[tuple[str, ...], tuple[str, ...]]) -> tuple[str, ...] | None:
@@ -272,6 +277,17 @@ def _whole(words: list[str]) -> tuple[str, tuple[str, ...]] | None:
     return None
 
 
+def _decorated(word: str, idx: _Index) -> tuple[str, ...] | None:
+    """The known name of ``word`` written with its salt or form joined on ("zolpidemtartraat",
+    "tramadolhcl"), or ``None``. The name must be known exactly: no spelling guess is made on it."""
+    for tail in idx.tails:
+        if word.endswith(tail) and len(word) - len(tail) >= idx.joined_min:
+            key = plural_key((word[:-len(tail)],), idx.names)
+            if key is not None:
+                return key
+    return None
+
+
 def _letters_alike(text: str, name: str) -> bool:
     """Whether a name found by sound also shares enough letters with the text (``[name_sounds]``
     ``min_letter_similarity``): the sound key alone drops vowels and merges letters, so unrelated
@@ -345,7 +361,12 @@ def read_name(text: str) -> NameReading:
                 break
         else:
             word = words[i]
-            if word in idx.decoration or not word.isalpha():
+            decorated = None if word in idx.decoration or not word.isalpha() else _decorated(word, idx)
+            if decorated is not None:
+                settle()
+                matched.append(" ".join(decorated))
+                ingredients.extend(idx.names[decorated])
+            elif word in idx.decoration or not word.isalpha():
                 settle()
             else:
                 pending.append(word)

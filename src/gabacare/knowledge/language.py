@@ -137,6 +137,9 @@ class Clauses(_Cited):
     # matched by a number or one of these alone, with a comma between it and every other group's words,
     # is no match ("exam tomorrow, took my evening dose" is no "took ... tomorrow").
     comma_bound: tuple[str, ...] = ()
+    # A text of at least three sentences, none a question and each of at most this many words, is
+    # telegraphic ("pill. twice. mistake. worried."): it is read as one sentence. 0 turns it off.
+    fragment_words: int = Field(default=0, ge=0, le=4)
 
 
 class Negation(_Cited):
@@ -167,7 +170,13 @@ class Negation(_Cited):
     # A form-style line answered no ("rash: no", "fits - none", "seizures = 0"): a mark between a
     # label and one of these answers, the whole of a comma-separated part, denies the label.
     checklist_answers: tuple[str, ...] = ()
+    # Answers that say the label is as it should be ("temp: normal", "face/lips: ok"): they deny a
+    # label that names a problem, and after a vital function they read as a reassurance ("breathing ok").
+    checklist_normal: tuple[str, ...] = ()
     checklist_marks: tuple[str, ...] = ()
+    # A short label and a short value on one line of a list ("colour: grey", "responsive: barely"): up to
+    # this many words each, read as one phrase ("colour grey"). 0 turns it off.
+    checklist_pair_words: int = Field(default=0, ge=0, le=4)
     # A label naming a vital function -> what a "no" to it says ("breathing" -> "not breathing").
     no_means: dict[str, str] = Field(default_factory=dict)
     # Words before such a label that make it a problem ("trouble breathing"): a no then denies it.

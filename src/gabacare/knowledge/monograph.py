@@ -580,6 +580,9 @@ class NameWords(_Cited):
     # ("panadeine forte"), never a name on their own ("Decolgen Forte" is no misspelt Forteo).
     editions: tuple[str, ...] = ()
     fuzzy_min_length: int = Field(default=5, ge=3, le=12)
+    # The shortest name read with a salt or form written onto it ("tramadolhcl"): shorter stems are too
+    # often the start of other words.
+    joined_min_length: int = Field(default=4, ge=3, le=12)
     fuzzy_max_edits_short: int = Field(default=1, ge=0, le=3)
     fuzzy_long_length: int = Field(default=8, ge=4, le=20)
     fuzzy_max_edits_long: int = Field(default=2, ge=0, le=4)

@@ -585,3 +585,68 @@ def test_a_reported_question_answered_in_its_own_sentence(text: str, urgency: st
 def test_a_name_in_pieces_is_joined_by_sound_too() -> None:
     # "pre gabba lynn": "gabba" alone is gabapentin; the pieces joined sound like pregabalin.
     assert read_name("pre gabba lynn").ingredients == ("pregabalin",)
+
+
+@pytest.mark.parametrize(("text", "urgency"), [
+    ("- skin: itchy red patches\n- temp: normal\n- face/lips: normal", "contact_prescriber"),  # no fever, no swelling
+    ("rash: yes, temperature: normal", "contact_prescriber"),
+    ("breathing: normal", None),                 # a vital function answered normal is no "not breathing"
+    ("breathing: ok, colour: grey", "emergency"),  # a short label and value are one observation
+    ("responsive: barely", "emergency"),
+    ("rash: unchanged, fever: yes", "emergency"),  # "unchanged" says the rash is still there
+])
+def test_a_list_answered_normal_denies_its_label_and_a_short_value_reads_with_it(text: str, urgency: str | None) -> None:
+    assert _urgency(text) == urgency
+
+
+def test_a_colour_away_from_its_label_is_no_colour_of_the_skin() -> None:
+    assert _urgency("the client's colour came out blue, she loved it") is None
+    assert _urgency("colour: blue") == "emergency"
+
+
+@pytest.mark.parametrize(("text", "urgency"), [
+    ("pill. twice. mistake. worried.", "emergency"),     # read together, the fragments tell a double dose
+    ("fit. floor. shaking. now awake.", "emergency"),    # a fragment alone still says what it says
+    ("pill. twice.", None),                              # two fragments are no telegraphic text
+    ("Pill twice? Mistake. Worried.", None),             # nor is one with a question in it
+])
+def test_a_telegraphic_text_is_also_read_as_one_sentence(text: str, urgency: str | None) -> None:
+    assert _urgency(text) == urgency
+
+
+@pytest.mark.parametrize(("text", "urgency"), [
+    ("- scheduled: 300mg\n- actual: 900mg", "emergency"),  # a list's label and its count
+    ("- scheduled: 300mg\n- actual: 300mg", None),
+])
+def test_a_dose_planned_and_a_dose_taken_in_a_list(text: str, urgency: str | None) -> None:
+    assert _urgency(text) == urgency
+
+
+@pytest.mark.parametrize(("typed", "ingredients"), [
+    ("zolpidemtartraat", ("zolpidem",)),          # a Dutch salt written onto the name
+    ("tramadolhcl 50mg", ("tramadol",)),
+    ("oxycodonehydrochloride", ("oxycodone",)),
+    ("Unknownamehcl", ()),                         # the name part must be known exactly: no guess
+])
+def test_a_salt_written_onto_the_name_is_read(typed: str, ingredients: tuple[str, ...]) -> None:
+    assert read_name(typed).ingredients == ingredients
+
+
+@pytest.mark.parametrize(("text", "urgency"), [
+    ("our parrot got at a capsule on the table", "emergency"),  # a pet's dose nobody prescribed (label 10)
+    ("my brother had some beers on top of his gabapentin, sleepy, breathing normally", "contact_prescriber"),
+    ("I took my husband's tablets on top of my own", "emergency"),  # someone else's dose, told in order
+])
+def test_animals_and_someone_elses_dose_on_top_of_ones_own(text: str, urgency: str | None) -> None:
+    assert _urgency(text) == urgency
+
+
+@pytest.mark.parametrize("change", [{"fragment_words": 9}, {"fragment_words": -1}])
+def test_bad_telegraphic_limits_fail_the_load(change: dict[str, object]) -> None:
+    from gabacare.knowledge import KnowledgeBaseError
+    from gabacare.knowledge.language import _read_toml, build_language
+
+    raw = _read_toml("language.toml")
+    raw["clauses"] = {**raw["clauses"], **change}
+    with pytest.raises(KnowledgeBaseError):
+        build_language(raw, _read_toml("lexicon.toml"))

@@ -343,6 +343,8 @@ def _count_at(stems: Sequence[str], start: int, reach: int, numbers: Mapping[str
     """The first count within ``reach`` words from ``start``: (position, value)."""
     for i in range(start, min(start + reach, len(stems))):
         s = stems[i]
+        if s == "," and i == start:
+            continue  # a list's label and its count: "actual: 900mg" (a colon reads as a comma)
         if s == ",":
             return None
         if s.isdigit() and len(s) <= max_digits:

@@ -185,11 +185,35 @@ def _passed() -> frozenset[tuple[str, ...]]:
 def _checklist() -> re.Pattern[str] | None:
     """``<label> <mark> <answer>`` for one comma-separated part ([negation] checklist_*)."""
     n = load_language().negation
-    if not n.checklist_answers or not n.checklist_marks:
+    return _answered(n.checklist_answers, n.checklist_marks)
+
+
+@cache
+def _checklist_normal() -> re.Pattern[str] | None:
+    """``<label> <mark> <normal>`` for one comma-separated part ([negation] checklist_normal)."""
+    n = load_language().negation
+    return _answered(n.checklist_normal, n.checklist_marks)
+
+
+@cache
+def _checklist_pair() -> re.Pattern[str] | None:
+    """``<label> <mark> <value>``, each of at most [negation] checklist_pair_words words."""
+    n = load_language().negation
+    most = n.checklist_pair_words
+    if not most or not n.checklist_marks:
         return None
-    marks = "|".join(r"\s*" + re.escape(m.strip()) + r"\s*" for m in sorted(set(n.checklist_marks), key=len, reverse=True))
-    answers = "|".join(re.escape(a) for a in sorted(set(n.checklist_answers), key=len, reverse=True))
-    return re.compile(rf"^(?P<lead>\s*)(?P<label>[^:=,]*?[^\W_][^:=,]*?)(?:{marks})(?:{answers})\s*[.!]?\s*$", re.IGNORECASE)
+    mark = "|".join(r"\s*" + re.escape(m.strip()) + r"\s*" for m in sorted(set(n.checklist_marks), key=len, reverse=True))
+    words = rf"[^\W_][^\s:=,]*(?:\s+[^\s:=,]+){{0,{most - 1}}}"
+    return re.compile(rf"^(?P<lead>[\s*•-]*)(?P<label>{words})(?:{mark})(?P<value>{words})\s*[.!]?\s*$", re.IGNORECASE)
+
+
+def _answered(answers: Sequence[str], marks: Sequence[str]) -> re.Pattern[str] | None:
+    if not answers or not marks:
+        return None
+    mark = "|".join(r"\s*" + re.escape(m.strip()) + r"\s*" for m in sorted(set(marks), key=len, reverse=True))
+    answer = "|".join(re.escape(a) for a in sorted(set(answers), key=len, reverse=True))
+    return re.compile(rf"^(?P<lead>\s*)(?P<label>[^:=,]*?[^\W_][^:=,]*?)(?:{mark})(?P<answer>{answer})\s*[.!]?\s*$",
+                      re.IGNORECASE)
 
 
 def checklist_denials(sentence: str) -> str:
@@ -202,21 +226,37 @@ def checklist_denials(sentence: str) -> str:
     Examples
     --------
     >>> checklist_denials("rash: no, fever: yes, seizure - none")
-    'no rash, fever: yes, no seizure'
+    'no rash, fever yes, no seizure'
     >>> checklist_denials("breathing: no")
     'not breathing'
     >>> checklist_denials("rash: no idea why")
     'rash: no idea why'
+    >>> checklist_denials("temp: normal, breathing: ok")
+    'no temp, breathing ok'
+    >>> checklist_denials("colour: grey, responsive - barely")
+    'colour grey, responsive barely'
     """
-    pattern = _checklist()
-    if pattern is None or not any(m.strip() in sentence for m in load_language().negation.checklist_marks):
+    pattern, normal, pair = _checklist(), _checklist_normal(), _checklist_pair()
+    if (pattern is None and normal is None) or not any(m.strip() in sentence for m in load_language().negation.checklist_marks):
         return sentence
     parts = sentence.split(",")
     for k, part in enumerate(parts):
-        m = pattern.match(part)
+        m = pattern.match(part) if pattern is not None else None
         if m is not None:
             label = m["label"].strip()
             parts[k] = f"{m['lead']}{no_means(label.split()) or 'no ' + label}"
+            continue
+        m = normal.match(part) if normal is not None else None
+        if m is not None:
+            # "temp: normal" denies a fever; "breathing: normal" is no "no breathing" but a reassurance.
+            label = m["label"].strip()
+            vital = no_means(label.split()) is not None
+            parts[k] = f"{m['lead']}{label} {m['answer']}" if vital else f"{m['lead']}no {label}"
+            continue
+        m = pair.match(part) if pair is not None else None
+        if m is not None:
+            # "colour: grey" is one observation, read as the phrase "colour grey".
+            parts[k] = f"{m['lead']}{m['label'].strip()} {m['value'].strip()}"
     return ",".join(parts)
 
 

@@ -397,6 +397,19 @@ def _pair_dose_count(findings: list[Finding], split: Sequence[str], stems: Seque
     return findings
 
 
+def _telegraphic(split: list[str], asked: list[bool]) -> tuple[list[str], list[bool]]:
+    """``split``, and after it the whole text as one sentence when it is telegraphic ([clauses]
+    fragment_words: "pill. twice. mistake." is also read "pill, twice, mistake"); ``asked`` follows.
+
+    The fragments stay: one alone says what it says ("fit." is a seizure); read together they say
+    what none says alone. Reading more can only add findings (a denial in one fragment that the
+    joined sentence also reads leaves the finding affirmed)."""
+    most = load_language().clauses.fragment_words
+    if len(split) < 3 or not most or any(asked) or any(len(tokenise(s)) > most for s in split):
+        return split, asked
+    return [*split, ", ".join(split)], [*asked, False]
+
+
 def _clauses(words: Sequence[str]) -> list[tuple[int, int]]:
     """(start, end) word spans split at commas and "but" (the net compares one thought at a time)."""
     spans, start = [], 0
@@ -443,7 +456,7 @@ def read_text(text: str, *, net: bool = True, backstop: bool = True) -> Reading:
     unread: list[str] = []
     reported = _reported_questions()
     answers = _answers()
-    split, asked = _answered_inline(sentences(text), questions(text), reported, answers)
+    split, asked = _answered_inline(*_telegraphic(sentences(text), questions(text)), reported, answers)
     sentence_stems: list[list[str]] = [[] for _ in split]
     never_post = frozenset(load_language().negation.post_never_negates)
     never_passed = frozenset(load_language().negation.passed_never_negates)
