@@ -769,6 +769,28 @@ FAMILIES_V37 = Table(
     """
 )
 
+# Held-out v38 (tests/eval/data/symptoms_dev42.toml): a list of fragments split by slashes (want it over, a rope), wheeling
+# oneself off a pier, ready to go and asking where the tablets are; BSL-influenced glosses (ME BREATH HARD, telegraphic
+# sentences of up to four words read together); a face like a pufferfish; skin like a map with a fever; another
+# resident's medicine; a bare "ok" after breathing; eating well on the medicine; throwing things and screaming.
+FAMILIES_V38 = Table(
+    """
+    text                                                                 | urgency            | effect
+    ---------------------------------------------------------------------+--------------------+-------------------------
+    tablets / low / want it all over / bought a rope                     | emergency          | suicidal-thoughts
+    thought about wheeling myself off the end of the jetty               | emergency          | suicidal-thoughts
+    she keeps saying she is ready to go and asking where her tablets are | emergency          | suicidal-thoughts
+    ME BREATH HARD. SLEEPY.                                              | emergency          | respiratory-depression
+    my lips and cheeks look like a pufferfish                            | emergency          | anaphylaxis-angioedema
+    her skin looks like a map and she has a temperature of 39            | emergency          | dress
+    a patient on the ward was given another patient's gabapentin         | emergency          | overdose
+    ME PILL TWO TIMES. FORGET FIRST.                                     | emergency          | overdose
+    took my zopiclone and gabapentin, feel heavy and slow, breathing ok  | contact_prescriber | sedation-with-depressant
+    no tantrums, sleeping well, eating well on the medicine              | -                  | -
+    since the new medicine he is throwing things and screaming           | contact_prescriber | child-behaviour
+    """
+)
+
 # Every family table above, one test: each row a new wording of a family tuned on from a held-out split.
 _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17": FAMILIES_V17, "v18": FAMILIES_V18,
              "v19": FAMILIES_V19, "v20": FAMILIES_V20, "v21": FAMILIES_V21,
@@ -777,7 +799,7 @@ _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17
              "v29": FAMILIES_V29, "v30": FAMILIES_V30, "v31": FAMILIES_V31,
              "v32": FAMILIES_V32, "v33": FAMILIES_V33,
              "v34": FAMILIES_V34, "v35": FAMILIES_V35,
-             "v36": FAMILIES_V36, "v37": FAMILIES_V37}
+             "v36": FAMILIES_V36, "v37": FAMILIES_V37, "v38": FAMILIES_V38}
 
 
 @pytest.mark.parametrize(("text", "urgency", "effect"),

@@ -331,6 +331,9 @@ def read_name(text: str) -> NameReading:
         # An unknown run of words: try it whole ("hydro codone"), then word by word.
         if not pending:
             return
+        if all(w in idx.editions for w in pending):
+            pending.clear()  # "Dominal forte": an edition after a known name is part of it, never Forteo
+            return
         # An edition word is read only with its name: alone it is no name at all.
         runs = [" ".join(pending)] + ([w for w in pending if w not in idx.editions] if len(pending) > 1 else [])
         for run in runs:

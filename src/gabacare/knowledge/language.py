@@ -137,7 +137,7 @@ class Clauses(_Cited):
     # matched by a number or one of these alone, with a comma between it and every other group's words,
     # is no match ("exam tomorrow, took my evening dose" is no "took ... tomorrow").
     comma_bound: tuple[str, ...] = ()
-    # A text of at least three sentences, none a question and each of at most this many words, is
+    # A text of two sentences or more, none a question and each of at most this many words, is
     # telegraphic ("pill. twice. mistake. worried."): it is read as one sentence. 0 turns it off.
     fragment_words: int = Field(default=0, ge=0, le=4)
 

@@ -607,7 +607,7 @@ def test_a_colour_away_from_its_label_is_no_colour_of_the_skin() -> None:
 @pytest.mark.parametrize(("text", "urgency"), [
     ("pill. twice. mistake. worried.", "emergency"),     # read together, the fragments tell a double dose
     ("fit. floor. shaking. now awake.", "emergency"),    # a fragment alone still says what it says
-    ("pill. twice.", None),                              # two fragments are no telegraphic text
+    ("pill. twice.", None),                              # read together they still say no mistake
     ("Pill twice? Mistake. Worried.", None),             # nor is one with a question in it
 ])
 def test_a_telegraphic_text_is_also_read_as_one_sentence(text: str, urgency: str | None) -> None:
@@ -650,3 +650,8 @@ def test_bad_telegraphic_limits_fail_the_load(change: dict[str, object]) -> None
     raw["clauses"] = {**raw["clauses"], **change}
     with pytest.raises(KnowledgeBaseError):
         build_language(raw, _read_toml("lexicon.toml"))
+
+
+def test_an_edition_word_after_a_known_name_is_part_of_it() -> None:
+    # "Dominal forte" once read prothipendyl and teriparatide (a slip of Forteo).
+    assert read_name("Dominal forte").ingredients == ("prothipendyl",)

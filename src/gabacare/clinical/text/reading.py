@@ -405,7 +405,7 @@ def _telegraphic(split: list[str], asked: list[bool]) -> tuple[list[str], list[b
     what none says alone. Reading more can only add findings (a denial in one fragment that the
     joined sentence also reads leaves the finding affirmed)."""
     most = load_language().clauses.fragment_words
-    if len(split) < 3 or not most or any(asked) or any(len(tokenise(s)) > most for s in split):
+    if len(split) < 2 or not most or any(asked) or any(len(tokenise(s)) > most for s in split):
         return split, asked
     return [*split, ", ".join(split)], [*asked, False]
 
