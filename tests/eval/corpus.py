@@ -150,6 +150,8 @@ EQUIVALENT = {
     # The corpus drops esters ("gabapentin" for Horizant); the knowledge base names the prodrug itself.
     "gabapentin": {"gabapentin", "gabapentin enacarbil"},
     "mecobalamin": {"mecobalamin", "methylcobalamin"},  # the INN and the common name of one vitamin
+    "meclizine": {"meclizine", "meclozine"},  # the US name and the INN of one antihistamine
+    "meclozine": {"meclizine", "meclozine"},
     "methylcobalamin": {"mecobalamin", "methylcobalamin"},
 }
 # Classes that call for no action (studied together and no change, or a small measured change such as

@@ -820,6 +820,27 @@ FAMILIES_V39 = Table(
     """
 )
 
+# Held-out v40 (tests/eval/data/symptoms_dev44.toml): a kindness to everyone if I did not come back, a breath like
+# dragging a net up a slipway, an evening dose given by two staff, Luganda "omwana" (a child), an arm and a leg that
+# belong to someone else (both legs: unsteadiness), words that suddenly would not come; stopping all at once and loose
+# stools twice are no double dose; soaked to the skin.
+FAMILIES_V40 = Table(
+    """
+    text                                                                     | urgency            | effect
+    -------------------------------------------------------------------------+--------------------+-----------------------
+    I would be doing everyone a favour if I just did not come back one night | emergency          | suicidal-thoughts
+    every breath feels like dragging a sack up a hill                        | emergency          | anaphylaxis-angioedema
+    she was given her evening gabapentin by two different carers             | emergency          | overdose
+    omwana swallowed my capsules                                             | emergency          | overdose
+    my right arm and leg feel like they belong to someone else               | emergency          | general-emergency
+    this morning I suddenly could not get my words out                       | emergency          | general-emergency
+    my legs feel like they belong to someone else when I walk                | -                  | -
+    she came off her capsules all at once and is jittery                     | contact_prescriber | withdrawal
+    had loose stools twice today, otherwise fine                             | expected           | gut
+    soaked to the skin on the way home                                       | -                  | -
+    """
+)
+
 # Every family table above, one test: each row a new wording of a family tuned on from a held-out split.
 _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17": FAMILIES_V17, "v18": FAMILIES_V18,
              "v19": FAMILIES_V19, "v20": FAMILIES_V20, "v21": FAMILIES_V21,
@@ -828,7 +849,7 @@ _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17
              "v29": FAMILIES_V29, "v30": FAMILIES_V30, "v31": FAMILIES_V31,
              "v32": FAMILIES_V32, "v33": FAMILIES_V33,
              "v34": FAMILIES_V34, "v35": FAMILIES_V35,
-             "v36": FAMILIES_V36, "v37": FAMILIES_V37, "v38": FAMILIES_V38, "v39": FAMILIES_V39}
+             "v36": FAMILIES_V36, "v37": FAMILIES_V37, "v38": FAMILIES_V38, "v39": FAMILIES_V39, "v40": FAMILIES_V40}
 
 
 @pytest.mark.parametrize(("text", "urgency", "effect"),

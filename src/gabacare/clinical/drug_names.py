@@ -7,7 +7,10 @@ units: words that decorate a name without changing the ingredient). Steps, all p
 1. lower case, trade marks dropped, punctuation and hyphens to spaces ("Co-codamol 30/500" ->
    ``co codamol 30 500``);
 2. the longest known name at each place wins ("ms contin" before "contin"); numbers, strengths,
-   salts ("hcl", "bitartrate"), release forms ("er", "xr") and dose forms ("tab") are skipped;
+   salts ("hcl", "bitartrate"), release forms ("er", "xr") and dose forms ("tab") are skipped, also
+   when written onto a known name ("zolpidemtartraat", "tramadolhcl": the name part of at least
+   ``joined_min_length`` letters must be known exactly); an edition word ("forte") after a known name
+   is part of it;
 3. a word still unknown is compared with every known name (optimal string alignment distance; one
    edit up to ``fuzzy_long_length`` letters, two from there, none under ``fuzzy_min_length``). One
    closest reading -> the name is read that way and flagged (``guessed``: "did you mean ...?");
@@ -169,6 +172,7 @@ def _index() -> _Index:
     raw = derived("drug-names", monograph.MONOGRAPH_FILES, (__file__, monograph.__file__), _build_index)
     names = {tuple(k): tuple(v) for k, v in raw["names"]}
     ingredients = list(names.values())
+    # Tails of three letters or more ("hcl"): shorter decorations ("er", "xr") end too many words.
     tails = sorted((d for d in raw["decoration"] if d.isalpha() and len(d) >= 3 and d not in _CONNECTORS), key=len, reverse=True)
     return _Index(names, max(map(len, names)), frozenset(raw["decoration"]), tuple(raw["flat"]),
                   tuple(ingredients[i] for i in raw["flat_names"]), frozenset(raw["editions"]), tuple(tails),

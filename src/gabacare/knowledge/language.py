@@ -150,6 +150,8 @@ class Negation(_Cited):
     reported_questions: tuple[str, ...] = ()
     terminate: tuple[str, ...]
     answers: tuple[str, ...] = ()
+    # Words that may stand among an answer's first words without changing it ("I honestly haven't").
+    answer_fillers: tuple[str, ...] = ()
     # Answers that deny only when they are the whole next sentence ("breathing? fine.").
     whole_answers: tuple[str, ...] = ()
     list_connectors: tuple[str, ...] = ()

@@ -202,17 +202,22 @@ def _checklist_pair() -> re.Pattern[str] | None:
     most = n.checklist_pair_words
     if not most or not n.checklist_marks:
         return None
-    mark = "|".join(r"\s*" + re.escape(m.strip()) + r"\s*" for m in sorted(set(n.checklist_marks), key=len, reverse=True))
     words = rf"[^\W_][^\s:=,]*(?:\s+[^\s:=,]+){{0,{most - 1}}}"
-    return re.compile(rf"^(?P<lead>[\s*•-]*)(?P<label>{words})(?:{mark})(?P<value>{words})\s*[.!]?\s*$", re.IGNORECASE)
+    return re.compile(rf"^(?P<lead>[\s*•-]*)(?P<label>{words})(?:{_marks(n.checklist_marks)})(?P<value>{words})\s*[.!]?\s*$",
+                      re.IGNORECASE)
+
+
+def _marks(marks: Sequence[str]) -> str:
+    """The checklist marks as one regular-expression alternation, longest first, spaces around optional."""
+    return "|".join(r"\s*" + re.escape(m.strip()) + r"\s*" for m in sorted(set(marks), key=len, reverse=True))
 
 
 def _answered(answers: Sequence[str], marks: Sequence[str]) -> re.Pattern[str] | None:
+    """``<label> <mark> <answer>`` with ``answer`` one of ``answers``; ``None`` when either list is empty."""
     if not answers or not marks:
         return None
-    mark = "|".join(r"\s*" + re.escape(m.strip()) + r"\s*" for m in sorted(set(marks), key=len, reverse=True))
     answer = "|".join(re.escape(a) for a in sorted(set(answers), key=len, reverse=True))
-    return re.compile(rf"^(?P<lead>\s*)(?P<label>[^:=,]*?[^\W_][^:=,]*?)(?:{mark})(?P<answer>{answer})\s*[.!]?\s*$",
+    return re.compile(rf"^(?P<lead>\s*)(?P<label>[^:=,]*?[^\W_][^:=,]*?)(?:{_marks(marks)})(?P<answer>{answer})\s*[.!]?\s*$",
                       re.IGNORECASE)
 
 
@@ -237,7 +242,8 @@ def checklist_denials(sentence: str) -> str:
     'colour grey, responsive barely'
     """
     pattern, normal, pair = _checklist(), _checklist_normal(), _checklist_pair()
-    if (pattern is None and normal is None) or not any(m.strip() in sentence for m in load_language().negation.checklist_marks):
+    if all(p is None for p in (pattern, normal, pair)) or not any(
+            m.strip() in sentence for m in load_language().negation.checklist_marks):
         return sentence
     parts = sentence.split(",")
     for k, part in enumerate(parts):

@@ -217,14 +217,15 @@ def _normalised(phrases: Sequence[str]) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(w for _, w in normalise_words(tokenise(a))) for a in phrases)
 
 
-#: Words that may stand before an answer without changing it ("I honestly haven't").
-_ANSWER_FILLERS = frozenset({"honestly", "really", "truly", "genuinely", "definitely", "certainly", "absolutely", "and"})
+#: How many of an answer's first words may be fillers ([negation] answer_fillers).
+_FILLER_REACH = 3
 
 
 def _answer_words(sentence: str) -> list[str]:
     """A possible answer's words; a filler among its first words is read past ("I honestly haven't")."""
+    fillers = frozenset(load_language().negation.answer_fillers)
     words = [w for _, w in normalise_words(tokenise(checklist_denials(sentence)))]
-    return [w for i, w in enumerate(words) if not (i < 3 and w in _ANSWER_FILLERS)]
+    return [w for i, w in enumerate(words) if not (i < _FILLER_REACH and w in fillers)]
 
 
 def _answered_inline(split: list[str], asked: list[bool], reported: Sequence[tuple[str, ...]],
@@ -402,8 +403,8 @@ def _telegraphic(split: list[str], asked: list[bool]) -> tuple[list[str], list[b
     fragment_words: "pill. twice. mistake." is also read "pill, twice, mistake"); ``asked`` follows.
 
     The fragments stay: one alone says what it says ("fit." is a seizure); read together they say
-    what none says alone. Reading more can only add findings (a denial in one fragment that the
-    joined sentence also reads leaves the finding affirmed)."""
+    what none says alone. A sign affirmed in either reading stays affirmed (one text's findings are
+    merged), so the second reading can raise the urgency, never lower it."""
     most = load_language().clauses.fragment_words
     if len(split) < 2 or not most or any(asked) or any(len(tokenise(s)) > most for s in split):
         return split, asked
