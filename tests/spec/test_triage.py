@@ -772,7 +772,8 @@ FAMILIES_V37 = Table(
 # Held-out v38 (tests/eval/data/symptoms_dev42.toml): a list of fragments split by slashes (want it over, a rope), wheeling
 # oneself off a pier, ready to go and asking where the tablets are; BSL-influenced glosses (ME BREATH HARD, telegraphic
 # sentences of up to four words read together); a face like a pufferfish; skin like a map with a fever; another
-# resident's medicine; a bare "ok" after breathing; eating well on the medicine; throwing things and screaming.
+# resident's medicine; eating well on the medicine; throwing things and screaming. A bare "ok" denies nothing:
+# "slow, breathing ok" stays an emergency (a post trigger "ok" denied "his lips are swelling up ok").
 FAMILIES_V38 = Table(
     """
     text                                                                 | urgency            | effect
@@ -785,7 +786,7 @@ FAMILIES_V38 = Table(
     her skin looks like a map and she has a temperature of 39            | emergency          | dress
     a patient on the ward was given another patient's gabapentin         | emergency          | overdose
     ME PILL TWO TIMES. FORGET FIRST.                                     | emergency          | overdose
-    took my zopiclone and gabapentin, feel heavy and slow, breathing ok  | contact_prescriber | sedation-with-depressant
+    took my zopiclone and gabapentin, feel heavy and slow, breathing ok  | emergency          | respiratory-depression
     no tantrums, sleeping well, eating well on the medicine              | -                  | -
     since the new medicine he is throwing things and screaming           | contact_prescriber | child-behaviour
     """

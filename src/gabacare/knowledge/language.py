@@ -138,7 +138,7 @@ class Clauses(_Cited):
     # is no match ("exam tomorrow, took my evening dose" is no "took ... tomorrow").
     comma_bound: tuple[str, ...] = ()
     # A text of two sentences or more, none a question and each of at most this many words, is
-    # telegraphic ("pill. twice. mistake. worried."): it is read as one sentence. 0 turns it off.
+    # telegraphic ("pill. twice. mistake. worried."): it is also read as one sentence. 0 turns it off.
     fragment_words: int = Field(default=0, ge=0, le=4)
 
 

@@ -655,3 +655,11 @@ def test_bad_telegraphic_limits_fail_the_load(change: dict[str, object]) -> None
 def test_an_edition_word_after_a_known_name_is_part_of_it() -> None:
     # "Dominal forte" once read prothipendyl and teriparatide (a slip of Forteo).
     assert read_name("Dominal forte").ingredients == ("prothipendyl",)
+
+
+@pytest.mark.parametrize("text", [
+    "his lips are swelling up ok", "he is not breathing ok", "my throat is closing ok", "she isnt breathing properly ok",
+])
+def test_a_bare_ok_after_an_emergency_denies_nothing(text: str) -> None:
+    # "ok" typed as a filler (or a question's "ok?") must never cancel what it follows.
+    assert _urgency(text) == "emergency"
