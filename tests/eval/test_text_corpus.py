@@ -110,3 +110,16 @@ def test_ask_finds_the_topic(split: str) -> None:
     """The right topic first (or, off topic, no answer) for at least 90% of the questions."""
     score = corpus.score_questions(corpus.load("questions", split), _topic)
     assert score.accuracy >= 0.90, _shown(split, score.wrong)
+
+
+def test_the_names_score_counts_a_no_action_class_as_none_and_one_substance_by_either_name() -> None:
+    rows = [
+        {"text": "Naprosyn", "ingredients": ["naproxen"], "klass": "none"},       # small PK change, no action
+        {"text": "Percocet", "ingredients": ["oxycodone"], "klass": "none"},      # an opioid is never "none"
+        {"text": "Antivert", "ingredients": ["meclizine"], "klass": "sedating-antihistamines"},
+    ]
+    read = {"Naprosyn": (("naproxen",), ("small-pk-change",)), "Percocet": (("oxycodone",), ("opioids",)),
+            "Antivert": (("meclozine",), ("sedating-antihistamines",))}
+    score = corpus.score_drugs(rows, read.__getitem__)
+    assert (score.resolved, score.class_right) == (3, 2)
+    assert [text for text, _ in score.wrong] == ["Percocet"]

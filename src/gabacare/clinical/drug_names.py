@@ -336,7 +336,9 @@ def read_name(text: str) -> NameReading:
         if not pending:
             return
         if all(w in idx.editions for w in pending):
-            pending.clear()  # "Dominal forte": an edition after a known name is part of it, never Forteo
+            # "Dominal forte": an edition is never a run of its own (it read Forteo); alone in the text,
+            # the whole-text reading below still sees it.
+            pending.clear()
             return
         # An edition word is read only with its name: alone it is no name at all.
         runs = [" ".join(pending)] + ([w for w in pending if w not in idx.editions] if len(pending) > 1 else [])
@@ -368,12 +370,13 @@ def read_name(text: str) -> NameReading:
                 break
         else:
             word = words[i]
-            decorated = None if word in idx.decoration or not word.isalpha() else _decorated(word, idx)
+            skipped = word in idx.decoration or not word.isalpha()
+            decorated = None if skipped else _decorated(word, idx)
             if decorated is not None:
                 settle()
                 matched.append(" ".join(decorated))
                 ingredients.extend(idx.names[decorated])
-            elif word in idx.decoration or not word.isalpha():
+            elif skipped:
                 settle()
             else:
                 pending.append(word)

@@ -333,6 +333,9 @@ def test_everyday_words_that_are_also_street_or_brand_names_need_a_word_of_use()
     ("negation", {"checklist_marks": [":", "no"]}),  # a word as a mark would rewrite ordinary sentences
     ("negation", {"checklist_marks": [" "]}),
     ("negation", {"no_means": {"breathing": 1}}),
+    ("negation", {"checklist_pair_words": 9}),  # a whole sentence after a colon would be read as one phrase
+    ("negation", {"checklist_normal": "normal"}),  # a list of answers, not one string
+    ("negation", {"answer_fillers": "honestly"}),
     ("normalise", {"cased": {"odd": "overdosed"}}),  # no capital: every "odd" would become an overdose
     ("normalise", {"foreign": {"Labios": "lips"}}),  # keys lower-case, without accents
     ("normalise", {"foreign": {"cant": "can not"}}),  # already read by [normalise.words]
@@ -663,3 +666,15 @@ def test_an_edition_word_after_a_known_name_is_part_of_it() -> None:
 def test_a_bare_ok_after_an_emergency_denies_nothing(text: str) -> None:
     # "ok" typed as a filler (or a question's "ok?") must never cancel what it follows.
     assert _urgency(text) == "emergency"
+
+
+@pytest.mark.parametrize("length", [1, 40, "four"])
+def test_a_bad_shortest_joined_name_fails_the_load(length: object) -> None:
+    # One or two letters would read the start of many words as a name with a salt on it ([name_words]).
+    from gabacare.knowledge import KnowledgeBaseError
+    from gabacare.knowledge.monograph import _read_toml, build_monograph, read_raw_monograph
+
+    raw = read_raw_monograph()
+    raw["name_words"] = {**raw["name_words"], "joined_min_length": length}
+    with pytest.raises(KnowledgeBaseError):
+        build_monograph(raw, _read_toml("sources.toml"))

@@ -240,7 +240,7 @@ def _answered_inline(split: list[str], asked: list[bool], reported: Sequence[tup
         cut = None
         for k in range(1, len(parts)):
             before = [w for _, w in normalise_words(tokenise(",".join(parts[:k])))]
-            if not any(tuple(before[i:i + len(r)]) == r for r in reported for i in range(len(before))):
+            if not any(_contains(before, r) for r in reported):
                 continue
             after = _answer_words(parts[k])
             if any(tuple(after[:len(a)]) == a for a in answers):
@@ -499,7 +499,7 @@ def read_text(text: str, *, net: bool = True, backstop: bool = True) -> Reading:
             for ing in ingredients:
                 here.append(Finding("medicine", ing, None, _typed(pairs, positions), neg, s_index, refs.get(ing, ())))
         # "Thoughts of self-harm? No, none at all": a question answered no denies what it named.
-        if not asked[s_index] and any(tuple(words[i:i + len(r)]) == r for r in reported for i in range(len(words))):
+        if not asked[s_index] and any(_contains(words, r) for r in reported):
             asked[s_index] = True  # "the GP asked if I had ..." reports a question
         if asked[s_index] and s_index + 1 < len(split):
             following = _answer_words(split[s_index + 1])
