@@ -842,6 +842,16 @@ FAMILIES_V40 = Table(
     """
 )
 
+FAMILIES_V41 = Table(
+    """
+    text                                                                     | urgency            | effect
+    -------------------------------------------------------------------------+--------------------+-----------------------
+    it would be easier to walk out in front of a bus than carry on           | emergency          | suicidal-thoughts
+    my nana took my tablets and her own, she muddled the packets             | emergency          | overdose
+    bunica took my pills along with her own                                  | emergency          | overdose
+    """
+)
+
 # Every family table above, one test: each row a new wording of a family tuned on from a held-out split.
 _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17": FAMILIES_V17, "v18": FAMILIES_V18,
              "v19": FAMILIES_V19, "v20": FAMILIES_V20, "v21": FAMILIES_V21,
@@ -850,7 +860,8 @@ _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17
              "v29": FAMILIES_V29, "v30": FAMILIES_V30, "v31": FAMILIES_V31,
              "v32": FAMILIES_V32, "v33": FAMILIES_V33,
              "v34": FAMILIES_V34, "v35": FAMILIES_V35,
-             "v36": FAMILIES_V36, "v37": FAMILIES_V37, "v38": FAMILIES_V38, "v39": FAMILIES_V39, "v40": FAMILIES_V40}
+             "v36": FAMILIES_V36, "v37": FAMILIES_V37, "v38": FAMILIES_V38, "v39": FAMILIES_V39, "v40": FAMILIES_V40,
+             "v41": FAMILIES_V41}
 
 
 @pytest.mark.parametrize(("text", "urgency", "effect"),

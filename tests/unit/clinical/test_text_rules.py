@@ -678,3 +678,18 @@ def test_a_bad_shortest_joined_name_fails_the_load(length: object) -> None:
     raw["name_words"] = {**raw["name_words"], "joined_min_length": length}
     with pytest.raises(KnowledgeBaseError):
         build_monograph(raw, _read_toml("sources.toml"))
+
+
+@pytest.mark.parametrize(("name", "ingredients"), [
+    ("Somac 40", ("pantoprazole",)),  # once read as Soma (carisoprodol), a muscle relaxant
+    ("divin", ("alcohol",)),  # Moldovan brandy, once read as Diovan (valsartan)
+    ("Okells bitter", ("alcohol",)),  # an ale, once read as "bifter" (cannabis)
+])
+def test_a_brand_that_looks_like_another_is_read_as_itself(name: str, ingredients: tuple[str, ...]) -> None:
+    assert read_name(name).ingredients == ingredients
+
+
+@pytest.mark.parametrize("text", ["bitter taste in my mouth and very sleepy", "chronic pain and very sleepy"])
+def test_an_ordinary_word_is_no_substance_in_a_symptom(text: str) -> None:
+    # "bitter" and "chronic" are also street or drink names: only "a pint of bitter" is a drink.
+    assert _urgency(text) == "expected"
