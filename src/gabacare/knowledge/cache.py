@@ -148,10 +148,19 @@ def _converter(annotation: Any) -> _Convert:
     origin, args = get_origin(annotation), get_args(annotation)
     if origin is Union or origin is UnionType:
         inner = [a for a in args if a is not type(None)]
-        if len(inner) != 1 or len(args) != 2:
+        if len(inner) == 1:
+            convert = _converter(inner[0])
+            return _identity if convert is _identity else (lambda v: None if v is None else convert(v))
+        # Scalars and at most one kind of sequence (``int | float | str | tuple[str, ...]``): the JSON
+        # form keeps each scalar's type (an int stays an int, a float a float) and writes the sequence
+        # as a list, which nothing else of the union is.
+        rest = [a for a in inner if a not in (str, int, float, bool) and get_origin(a) is not Literal]
+        if not rest:
+            return _identity
+        if len(rest) > 1 or get_origin(rest[0]) not in (tuple, list, frozenset, set):
             raise TypeError(f"not rebuildable: {annotation!r}")
-        convert = _converter(inner[0])
-        return _identity if convert is _identity else (lambda v: None if v is None else convert(v))
+        sequence = _converter(rest[0])
+        return lambda v: sequence(v) if isinstance(v, list) else v
     if origin is Annotated:
         return _converter(args[0])
     if annotation in (str, int, float, bool) or origin is Literal:
@@ -186,15 +195,22 @@ def _field_converters(cls: type[BaseModel]) -> dict[str, _Convert]:
     return {n: _converter(a) for n, a in annotations.items()}
 
 
+@functools.cache
+def _required(cls: type[BaseModel]) -> frozenset[str]:
+    return frozenset(n for n, f in cls.model_fields.items() if f.is_required())
+
+
 def _constructed(cls: type[M], data: dict[str, Any]) -> M:
     fields = _field_converters(cls)
     if not fields.keys() >= data.keys():
         raise ValueError(f"{cls.__name__}: unknown fields {sorted(set(data) - set(fields))}")
+    if not data.keys() >= _required(cls):  # (validation would refuse it: a damaged file, not a model)
+        raise ValueError(f"{cls.__name__}: missing fields {sorted(_required(cls) - set(data))}")
     return cls.model_construct(**{n: convert(data[n]) for n, convert in fields.items() if n in data})
 
 
 def validated_model(name: str, model: type[M], data_files: Sequence[str], code_files: Sequence[str],
-                    build: Callable[[], M]) -> M:
+                    build: Callable[[], M], *, verify: bool = False) -> M:
     """``build()``'s validated model, validated once per version of its data and code.
 
     Validating the knowledge base with pydantic costs every new process tens of milliseconds (most
@@ -202,7 +218,9 @@ def validated_model(name: str, model: type[M], data_files: Sequence[str], code_f
     JSON (:func:`derived`); later ones rebuild the same objects with ``model_construct``, which
     skips validation: safe only because the key covers the data files, the models' code
     (``code_files``), this module and pydantic's version, so the JSON is always the validated result
-    of these very files. Anything unexpected in the cached JSON falls back to ``build()``."""
+    of these very files. Anything unexpected in the cached JSON falls back to ``build()``. With
+    ``verify``, the JSON is kept only when rebuilding it gives a model equal to the validated one
+    (else every process validates: slower, never different)."""
     import pydantic.version
 
     made: list[M] = []
@@ -210,8 +228,11 @@ def validated_model(name: str, model: type[M], data_files: Sequence[str], code_f
     def build_fields() -> Any:
         made.append(build())
         try:
-            return {"fields": _jsonable(made[0])}
-        except TypeError:
+            fields = _jsonable(made[0])
+            if verify and _constructed(model, json.loads(json.dumps(fields))) != made[0]:
+                return None
+            return {"fields": fields}
+        except (TypeError, ValueError):
             return None  # cached as "not cacheable": later processes validate as before
 
     code = (*code_files, __file__, pydantic.version.__file__)
