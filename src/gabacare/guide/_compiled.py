@@ -25,7 +25,7 @@ import contextlib
 import hashlib
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-__all__ = ["cache_directory", "cache_key", "cached_arrays", "compiled_arrays"]
+__all__ = ["cache_directory", "cache_key", "cached_arrays", "compiled_arrays", "data_files"]
 
 Arrays = dict[str, "NDArray[np.generic]"]
 
@@ -58,6 +58,11 @@ def _data_root() -> Path:
     return Path(str(resources.files("gabacare.knowledge").joinpath("data")))
 
 
+def data_files() -> list[tuple[str, bytes]]:
+    """(path relative to the data folder, content) of every knowledge-base data file, sorted."""
+    return _data_files()
+
+
 def _data_files(data: Callable[[str], bool] | None = None) -> list[tuple[str, bytes]]:
     """(path relative to the data folder, content) of every knowledge-base data file (that ``data``
     accepts), sorted."""
@@ -67,17 +72,19 @@ def _data_files(data: Callable[[str], bool] | None = None) -> list[tuple[str, by
 
 
 def cache_key(name: str, code_files: Iterable[str | Path], files_by_identity: Iterable[Path],
-              data: Callable[[str], bool] | None = None) -> str:
+              data: Callable[[str], bool] | None = None, read: Sequence[tuple[str, bytes]] | None = None) -> str:
     """The hex key of ``name``'s compiled form for the current knowledge base, code and model files.
 
     ``code_files`` are hashed by content; ``files_by_identity`` (large model files) by resolved path,
     size and modification time; the knowledge base's data files by name and content, all of them or
-    those whose path relative to the data folder ``data`` accepts.
+    those whose path relative to the data folder ``data`` accepts. ``read`` is every data file as
+    :func:`data_files` gives them, already read (several keys of one moment read them once).
     """
     import numpy
 
     h = hashlib.sha256(f"{name}\0numpy {numpy.__version__}\0".encode())
-    for rel, content in _data_files(data):
+    found = _data_files(data) if read is None else [(rel, content) for rel, content in read if data is None or data(rel)]
+    for rel, content in found:
         h.update(f"data {rel} {len(content)}\0".encode())
         h.update(content)
     for f in (*code_files, __file__):

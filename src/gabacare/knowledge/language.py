@@ -46,6 +46,7 @@ __all__ = [
     "Variants",
     "english_rank",
     "english_words",
+    "is_english_word",
     "language_cited_source_ids",
     "load_emergency_model",
     "load_emergency_words_model",
@@ -643,24 +644,59 @@ def load_topic_model() -> TopicModel:
 
 
 @cache
-def _english_list() -> tuple[str, ...]:
+def _english_body() -> str:
+    """``english_words.txt`` after its header (the comment lines): the words and what separates them."""
     name = load_language().spelling.english_words_file
     ref = resources.files("gabacare.knowledge").joinpath("data", name)
     try:
         text = ref.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise KnowledgeBaseError(f"knowledge base file missing: {name}") from exc
-    # The comment lines are the header; after it, one word per line (split at C speed: 82k words).
     body = text.lstrip()
     while body.startswith("#"):
         body = body.split("\n", 1)[1] if "\n" in body else ""
-    return tuple(body.split())
+    return body
+
+
+@cache
+def _english_list() -> tuple[str, ...]:
+    # One word per line (split at C speed: 82k words).
+    return tuple(_english_body().split())
 
 
 @cache
 def english_words() -> frozenset[str]:
     """The English word list (``english_words.txt``): a word in it is a real word."""
     return frozenset(_english_list())
+
+
+#: Every white-space character of ASCII (what ``str.split()`` splits an ASCII text at).
+_ASCII_SPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+#: Lookups by :func:`is_english_word` in the word list's text before it builds the set instead (a
+#: long-running process answers many questions; a single ``ask`` makes a handful of lookups).
+_TEXT_LOOKUPS = 256
+_text_lookups = [0]
+
+
+@cache
+def _english_lines() -> str | None:
+    """The word list's words each between two line breaks (``"\\nword\\n"`` is in it exactly when
+    ``word``, without white space, is a word of :func:`english_words`), or ``None`` when the body
+    holds other white space or any non-ASCII character (where ``str.split()`` also splits)."""
+    body = _english_body()
+    if not body.isascii() or any(c in body for c in _ASCII_SPACE if c != "\n"):
+        return None
+    return f"\n{body}\n"
+
+
+def is_english_word(word: str) -> bool:
+    """``word in english_words()``, without building the 82,000-word set (~10 ms) for the few words
+    a single question looks up: the word is searched for in the list's text as one whole line."""
+    lines = _english_lines() if _text_lookups[0] < _TEXT_LOOKUPS else None
+    if lines is None or not word or word.split() != [word]:
+        return word in english_words()
+    _text_lookups[0] += 1  # (a lost count between threads only delays the switch)
+    return f"\n{word}\n" in lines
 
 
 def english_rank() -> dict[str, int]:

@@ -276,3 +276,29 @@ def test_the_question_readers_vocabularies_are_the_same_from_the_cache(tmp_path:
     _same(built, first, "built")
     _same(built, hit, "hit")
     assert built["medicine_words"] == sorted(built["medicine_words"])  # no set order: the same in every process
+
+
+def test_an_english_word_is_found_in_the_lists_text_as_in_the_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gabacare.knowledge import language
+
+    english = language.english_words()
+    words = [*sorted(english)[::97], "gabapentin", "zzqx", "", " work", "work ", "a b", "work\n", "wörk", "é", "\n",
+             "dont", "don't", "it's", "-", "the", "The"]
+    assert language._english_lines() is not None  # the shipped list is searched as text
+    monkeypatch.setattr(language, "_text_lookups", [0])
+    assert [w for w in words if language.is_english_word(w) != (w in english)] == []
+    assert language._text_lookups[0] > 0
+    monkeypatch.setattr(language, "_text_lookups", [language._TEXT_LOOKUPS])  # a long-running process: the set
+    assert [w for w in words if language.is_english_word(w) != (w in english)] == []
+
+
+@pytest.mark.parametrize("body", ["alpha\nbeta gamma\n", "alpha\tbeta\n", "alpha\r\nbeta\n", "caf\u00e9\nbeta\n"])
+def test_a_word_list_with_other_white_space_is_searched_in_the_set(monkeypatch: pytest.MonkeyPatch, body: str) -> None:
+    from gabacare.knowledge import language
+
+    monkeypatch.setattr(language, "_english_body", lambda: body)
+    language._english_lines.cache_clear()
+    try:
+        assert language._english_lines() is None
+    finally:
+        language._english_lines.cache_clear()
