@@ -19,7 +19,6 @@ import gc
 import hashlib
 import json
 import os
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -31,7 +30,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, Union, get_a
 if TYPE_CHECKING:
     from pydantic.main import BaseModel
 
-__all__ = ["derived", "gc_paused", "validated_model"]
+__all__ = ["derived", "file_digest", "gc_paused", "validated_model"]
 
 M = TypeVar("M", bound="BaseModel")
 
@@ -43,13 +42,53 @@ def _directory() -> Path | None:
     return None if found is None else Path(found)
 
 
+#: A file's digest is remembered only once its last change is this many seconds old: a file can be
+#: rewritten within one tick of the file system's clock without its size or times changing, never
+#: after its times have moved on (git's "racy clean" rule).
+_SETTLED_S = 2.0
+#: path -> (size, modification and change times, inode; SHA-256 of the content), per process.
+_digests: dict[str, tuple[tuple[int, int, int, int], bytes]] = {}
+
+
+def file_digest(path: str | os.PathLike[str]) -> bytes:
+    """The SHA-256 of a file's content.
+
+    Every cache key hashes the data files it depends on, and one ``gabacare ask`` computes a dozen
+    keys over the same files (~5 MB of hashing). The digest is therefore read once per process and
+    reused while the file's size, modification and change times and inode are those it was read
+    with, and only for a file last changed more than ``_SETTLED_S`` seconds before it was read:
+    any later write changes its times. A file whose status changed while it was read is not kept.
+    """
+    where = os.fspath(path)
+    st = os.stat(where)
+    status = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    known = _digests.get(where)
+    if known is not None and known[0] == status:
+        return known[1]
+    with open(where, "rb") as fh:
+        digest = hashlib.sha256(fh.read()).digest()
+    after = os.stat(where)
+    settled = time.time() - max(st.st_mtime, st.st_ctime) > _SETTLED_S
+    if settled and (after.st_size, after.st_mtime_ns, after.st_ctime_ns, after.st_ino) == status:
+        _digests[where] = (status, digest)
+    return digest
+
+
+def _digest(ref: Any) -> bytes:
+    """:func:`file_digest` of a data file (a resource that is not a plain file is hashed as read)."""
+    if isinstance(ref, os.PathLike):
+        return file_digest(ref)
+    return hashlib.sha256(ref.read_bytes()).digest()
+
+
 def _key(name: str, data_files: Sequence[str], code_files: Sequence[str]) -> str:
+    """A hash of ``name`` and the contents of the data files and code files (each by its SHA-256)."""
     h = hashlib.sha256(name.encode())
     data = resources.files("gabacare.knowledge").joinpath("data")
     for f in data_files:
-        h.update(data.joinpath(f).read_bytes())
+        h.update(_digest(data.joinpath(f)))
     for f in code_files:
-        h.update(Path(f).read_bytes())
+        h.update(file_digest(f))
     return h.hexdigest()[:32]
 
 
@@ -91,6 +130,8 @@ def derived(name: str, data_files: Sequence[str], code_files: Sequence[str], bui
         if json.loads(encoded) != value:
             return value
         folder.mkdir(parents=True, exist_ok=True)
+        import tempfile  # (only when a file is written: a warm process reads)
+
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}-", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(encoded)

@@ -26,7 +26,6 @@ Errors::
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
 from importlib import resources
@@ -401,6 +400,8 @@ def _data_dir() -> Any:
 
 
 def _read(ref: Any, name: str) -> dict[str, Any]:
+    import tomllib  # (only when a file is parsed: a warm process reads the cache)
+
     try:
         with ref.open("rb") as fh:
             return tomllib.load(fh)

@@ -302,3 +302,25 @@ def test_a_word_list_with_other_white_space_is_searched_in_the_set(monkeypatch: 
         assert language._english_lines() is None
     finally:
         language._english_lines.cache_clear()
+
+
+def test_the_language_file_names_are_the_languages_own_built_and_cached(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gabacare.knowledge import language
+
+    monkeypatch.setenv("GABACARE_CACHE_DIR", str(tmp_path))
+    lang = _language()
+    expected = language.LanguageFiles(lang.semantic.weights, lang.semantic.tokenizer, lang.spelling.english_words_file)
+    for _ in range(2):  # built, then from the file
+        language.language_files.cache_clear()
+        try:
+            assert language.language_files() == expected
+        finally:
+            language.language_files.cache_clear()
+    (path,) = tmp_path.glob("language-files-*.json")
+    path.write_text('{"weights": 1}', encoding="utf-8")  # another shape: read from the language
+    try:
+        assert language.language_files() == expected
+    finally:
+        language.language_files.cache_clear()
