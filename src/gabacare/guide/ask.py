@@ -45,8 +45,6 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from rapidfuzz.distance import OSA
-
 from gabacare.clinical.drug_names import known_names, plural_key
 from gabacare.clinical.errors import ClinicalInputError
 from gabacare.clinical.interactions import InteractionReport, check_interactions, normalise_name, resolve_ingredients
@@ -274,6 +272,8 @@ class _Index:
         return best
 
     def _closest(self, word: str) -> str:
+        from rapidfuzz.distance import OSA  # (imported for the first word that is not known: ~6 ms)
+
         s = self.guide.search
         limit = 2 if len(word) >= s.typo_two_edits_min_length else 1
         best, best_d = word, limit + 1
