@@ -30,9 +30,6 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from rapidfuzz import process
-from rapidfuzz.distance import OSA, Indel
-
 from gabacare.knowledge import load_monograph
 from gabacare.knowledge.language import load_language
 
@@ -202,6 +199,9 @@ def _fuzzy(word: str) -> tuple[list[str], set[tuple[str, ...]]]:
     if len(word) < w.fuzzy_min_length:
         return [], set()
     limit = w.fuzzy_max_edits_long if len(word) >= w.fuzzy_long_length else w.fuzzy_max_edits_short
+    from rapidfuzz import process  # (imported for the first name that is not known exactly: ~6 ms)
+    from rapidfuzz.distance import OSA
+
     idx = _index()
     hits = process.extract(word, idx.flat, scorer=OSA.distance, score_cutoff=limit, limit=12)
     if not hits:
@@ -296,6 +296,8 @@ def _letters_alike(text: str, name: str) -> bool:
     """Whether a name found by sound also shares enough letters with the text (``[name_sounds]``
     ``min_letter_similarity``): the sound key alone drops vowels and merges letters, so unrelated
     words can share it ("zzz unknown" and "sinequan")."""
+    from rapidfuzz.distance import Indel
+
     sounds = load_language().name_sounds
     floor = sounds.min_letter_similarity if sounds is not None else 1.0
     a = "".join(c for c in text.lower() if c.isalpha())

@@ -24,8 +24,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,7 +33,7 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-__all__ = ["cache_directory", "cache_key", "cached_arrays", "compiled_arrays"]
+__all__ = ["cache_directory", "cache_key", "cached_arrays", "compiled_arrays", "data_files"]
 
 Arrays = dict[str, "NDArray[np.generic]"]
 
@@ -58,32 +57,44 @@ def _data_root() -> Path:
     return Path(str(resources.files("gabacare.knowledge").joinpath("data")))
 
 
+def data_files() -> list[tuple[str, bytes]]:
+    """(path relative to the data folder, SHA-256 of the content) of every knowledge-base data file,
+    sorted."""
+    return _data_files()
+
+
 def _data_files(data: Callable[[str], bool] | None = None) -> list[tuple[str, bytes]]:
-    """(path relative to the data folder, content) of every knowledge-base data file (that ``data``
-    accepts), sorted."""
+    """(path relative to the data folder, SHA-256 of the content) of every knowledge-base data file
+    (that ``data`` accepts), sorted (:func:`gabacare.knowledge.cache.file_digest`)."""
+    from gabacare.knowledge.cache import file_digest
+
     root = _data_root()
     found = ((p.relative_to(root).as_posix(), p) for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
-    return sorted((rel, p.read_bytes()) for rel, p in found if data is None or data(rel))
+    return sorted((rel, file_digest(p)) for rel, p in found if data is None or data(rel))
 
 
 def cache_key(name: str, code_files: Iterable[str | Path], files_by_identity: Iterable[Path],
-              data: Callable[[str], bool] | None = None) -> str:
+              data: Callable[[str], bool] | None = None, read: Sequence[tuple[str, bytes]] | None = None) -> str:
     """The hex key of ``name``'s compiled form for the current knowledge base, code and model files.
 
     ``code_files`` are hashed by content; ``files_by_identity`` (large model files) by resolved path,
     size and modification time; the knowledge base's data files by name and content, all of them or
-    those whose path relative to the data folder ``data`` accepts.
+    those whose path relative to the data folder ``data`` accepts. ``read`` is every data file as
+    :func:`data_files` gives them, already read (several keys of one moment read them once). Each
+    content counts by its SHA-256 (:func:`gabacare.knowledge.cache.file_digest`).
     """
     import numpy
 
+    from gabacare.knowledge.cache import file_digest
+
     h = hashlib.sha256(f"{name}\0numpy {numpy.__version__}\0".encode())
-    for rel, content in _data_files(data):
-        h.update(f"data {rel} {len(content)}\0".encode())
-        h.update(content)
+    found = _data_files(data) if read is None else [(rel, digest) for rel, digest in read if data is None or data(rel)]
+    for rel, digest in found:
+        h.update(f"data {rel}\0".encode())
+        h.update(digest)
     for f in (*code_files, __file__):
-        content = Path(f).read_bytes()
-        h.update(f"code {Path(f).name} {len(content)}\0".encode())
-        h.update(content)
+        h.update(f"code {Path(f).name}\0".encode())
+        h.update(file_digest(f))
     for f in files_by_identity:
         st = f.stat()
         h.update(f"file {f.resolve()} {st.st_size} {st.st_mtime_ns}\0".encode())
@@ -108,6 +119,8 @@ def _load(path: Path, key: str, check: Callable[[Mapping[str, NDArray[np.generic
 
 
 def _write(folder: Path, path: Path, key: str, arrays: Mapping[str, NDArray[np.generic]], name: str) -> None:
+    import tempfile  # (only when a file is written: a warm process reads)
+
     import numpy as np
 
     folder.mkdir(parents=True, exist_ok=True)

@@ -45,15 +45,13 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from rapidfuzz.distance import OSA
-
 from gabacare.clinical.drug_names import known_names, plural_key
 from gabacare.clinical.errors import ClinicalInputError
 from gabacare.clinical.interactions import InteractionReport, check_interactions, normalise_name, resolve_ingredients
 from gabacare.clinical.text.normalise import fold_accents
 from gabacare.knowledge import Citation, load_monograph
 from gabacare.knowledge.guide_data import GeneralQuestionCues, Guide, load_guide
-from gabacare.knowledge.language import english_words, load_topic_model
+from gabacare.knowledge.language import is_english_word, load_topic_model
 
 if TYPE_CHECKING:
     import numpy as np
@@ -260,19 +258,22 @@ class _Index:
         A word the stemmed index already matches ("stopped") is kept unless the correction is a
         medicine name ("tramadoll" -> tramadol), which the interaction engine needs spelt right. A
         real English word (the text pipeline's word list) is never corrected: "forever" is not a
-        slip for "fever". (The list, ~20 ms to load, is read only for a word that has a correction.)
+        slip for "fever". (The list is read only for a word that has a correction, and searched as
+        text: :func:`gabacare.knowledge.language.is_english_word`.)
         """
         s = self.guide.search
         if len(word) < s.typo_min_length or word in self.vocab or word in self.guide.stopwords:
             return word
         best = self._closest(word)
-        if best == word or word in english_words():
+        if best == word or is_english_word(word):
             return word
         if self.indexed(word) and best not in self.medicine_words:
             return word
         return best
 
     def _closest(self, word: str) -> str:
+        from rapidfuzz.distance import OSA  # (imported for the first word that is not known: ~6 ms)
+
         s = self.guide.search
         limit = 2 if len(word) >= s.typo_two_edits_min_length else 1
         best, best_d = word, limit + 1
@@ -548,8 +549,9 @@ def _semantic_keys() -> tuple[str | None, str | None]:
     code = (__file__, _tokens.__file__, semantic.__file__, spec.origin)
     try:
         models = semantic.model_files()
-        return (_compiled.cache_key(_TOPICS, code, models),
-                _compiled.cache_key(_TOKENS, code, models, lambda rel: rel in _TABLE_DATA or rel.startswith("topics/")))
+        read = _compiled.data_files()  # (once for both keys: ~2 MB)
+        return (_compiled.cache_key(_TOPICS, code, models, read=read),
+                _compiled.cache_key(_TOKENS, code, models, lambda rel: rel in _TABLE_DATA or rel.startswith("topics/"), read))
     except OSError:
         return None, None
 
@@ -778,8 +780,7 @@ def _read_as_topic_words(sem: _Semantic, reading: Interpretation) -> list[NDArra
     out = [sem.vector(" ".join(reading.terms))]
     # A question mostly in another language ("cómo funciona la gabapentina"): its own words embed as
     # noise beside the topics' words it was read as, so the English terms alone are compared too.
-    english = english_words()
-    kept = [t for t in reading.terms if t not in said or t in english]
+    kept = [t for t in reading.terms if t not in said or is_english_word(t)]
     if kept and len(kept) < len(reading.terms):
         out.append(sem.vector(" ".join(kept)))
     return out

@@ -19,7 +19,6 @@ import gc
 import hashlib
 import json
 import os
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -31,7 +30,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, Union, get_a
 if TYPE_CHECKING:
     from pydantic.main import BaseModel
 
-__all__ = ["derived", "gc_paused", "validated_model"]
+__all__ = ["derived", "file_digest", "gc_paused", "validated_model"]
 
 M = TypeVar("M", bound="BaseModel")
 
@@ -43,13 +42,53 @@ def _directory() -> Path | None:
     return None if found is None else Path(found)
 
 
+#: A file's digest is remembered only once its last change is this many seconds old: a file can be
+#: rewritten within one tick of the file system's clock without its size or times changing, never
+#: after its times have moved on (git's "racy clean" rule).
+_SETTLED_S = 2.0
+#: path -> (size, modification and change times, inode; SHA-256 of the content), per process.
+_digests: dict[str, tuple[tuple[int, int, int, int], bytes]] = {}
+
+
+def file_digest(path: str | os.PathLike[str]) -> bytes:
+    """The SHA-256 of a file's content.
+
+    Every cache key hashes the data files it depends on, and one ``gabacare ask`` computes a dozen
+    keys over the same files (~5 MB of hashing). The digest is therefore read once per process and
+    reused while the file's size, modification and change times and inode are those it was read
+    with, and only for a file last changed more than ``_SETTLED_S`` seconds before it was read:
+    any later write changes its times. A file whose status changed while it was read is not kept.
+    """
+    where = os.fspath(path)
+    st = os.stat(where)
+    status = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    known = _digests.get(where)
+    if known is not None and known[0] == status:
+        return known[1]
+    with open(where, "rb") as fh:
+        digest = hashlib.sha256(fh.read()).digest()
+    after = os.stat(where)
+    settled = time.time() - max(st.st_mtime, st.st_ctime) > _SETTLED_S
+    if settled and (after.st_size, after.st_mtime_ns, after.st_ctime_ns, after.st_ino) == status:
+        _digests[where] = (status, digest)
+    return digest
+
+
+def _digest(ref: Any) -> bytes:
+    """:func:`file_digest` of a data file (a resource that is not a plain file is hashed as read)."""
+    if isinstance(ref, os.PathLike):
+        return file_digest(ref)
+    return hashlib.sha256(ref.read_bytes()).digest()
+
+
 def _key(name: str, data_files: Sequence[str], code_files: Sequence[str]) -> str:
+    """A hash of ``name`` and the contents of the data files and code files (each by its SHA-256)."""
     h = hashlib.sha256(name.encode())
     data = resources.files("gabacare.knowledge").joinpath("data")
     for f in data_files:
-        h.update(data.joinpath(f).read_bytes())
+        h.update(_digest(data.joinpath(f)))
     for f in code_files:
-        h.update(Path(f).read_bytes())
+        h.update(file_digest(f))
     return h.hexdigest()[:32]
 
 
@@ -91,6 +130,8 @@ def derived(name: str, data_files: Sequence[str], code_files: Sequence[str], bui
         if json.loads(encoded) != value:
             return value
         folder.mkdir(parents=True, exist_ok=True)
+        import tempfile  # (only when a file is written: a warm process reads)
+
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}-", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(encoded)
@@ -148,10 +189,19 @@ def _converter(annotation: Any) -> _Convert:
     origin, args = get_origin(annotation), get_args(annotation)
     if origin is Union or origin is UnionType:
         inner = [a for a in args if a is not type(None)]
-        if len(inner) != 1 or len(args) != 2:
+        if len(inner) == 1:
+            convert = _converter(inner[0])
+            return _identity if convert is _identity else (lambda v: None if v is None else convert(v))
+        # Scalars and at most one kind of sequence (``int | float | str | tuple[str, ...]``): the JSON
+        # form keeps each scalar's type (an int stays an int, a float a float) and writes the sequence
+        # as a list, which nothing else of the union is.
+        rest = [a for a in inner if a not in (str, int, float, bool) and get_origin(a) is not Literal]
+        if not rest:
+            return _identity
+        if len(rest) > 1 or get_origin(rest[0]) not in (tuple, list, frozenset, set):
             raise TypeError(f"not rebuildable: {annotation!r}")
-        convert = _converter(inner[0])
-        return _identity if convert is _identity else (lambda v: None if v is None else convert(v))
+        sequence = _converter(rest[0])
+        return lambda v: sequence(v) if isinstance(v, list) else v
     if origin is Annotated:
         return _converter(args[0])
     if annotation in (str, int, float, bool) or origin is Literal:
@@ -186,15 +236,22 @@ def _field_converters(cls: type[BaseModel]) -> dict[str, _Convert]:
     return {n: _converter(a) for n, a in annotations.items()}
 
 
+@functools.cache
+def _required(cls: type[BaseModel]) -> frozenset[str]:
+    return frozenset(n for n, f in cls.model_fields.items() if f.is_required())
+
+
 def _constructed(cls: type[M], data: dict[str, Any]) -> M:
     fields = _field_converters(cls)
     if not fields.keys() >= data.keys():
         raise ValueError(f"{cls.__name__}: unknown fields {sorted(set(data) - set(fields))}")
+    if not data.keys() >= _required(cls):  # (validation would refuse it: a damaged file, not a model)
+        raise ValueError(f"{cls.__name__}: missing fields {sorted(_required(cls) - set(data))}")
     return cls.model_construct(**{n: convert(data[n]) for n, convert in fields.items() if n in data})
 
 
 def validated_model(name: str, model: type[M], data_files: Sequence[str], code_files: Sequence[str],
-                    build: Callable[[], M]) -> M:
+                    build: Callable[[], M], *, verify: bool = False) -> M:
     """``build()``'s validated model, validated once per version of its data and code.
 
     Validating the knowledge base with pydantic costs every new process tens of milliseconds (most
@@ -202,7 +259,9 @@ def validated_model(name: str, model: type[M], data_files: Sequence[str], code_f
     JSON (:func:`derived`); later ones rebuild the same objects with ``model_construct``, which
     skips validation: safe only because the key covers the data files, the models' code
     (``code_files``), this module and pydantic's version, so the JSON is always the validated result
-    of these very files. Anything unexpected in the cached JSON falls back to ``build()``."""
+    of these very files. Anything unexpected in the cached JSON falls back to ``build()``. With
+    ``verify``, the JSON is kept only when rebuilding it gives a model equal to the validated one
+    (else every process validates: slower, never different)."""
     import pydantic.version
 
     made: list[M] = []
@@ -210,8 +269,11 @@ def validated_model(name: str, model: type[M], data_files: Sequence[str], code_f
     def build_fields() -> Any:
         made.append(build())
         try:
-            return {"fields": _jsonable(made[0])}
-        except TypeError:
+            fields = _jsonable(made[0])
+            if verify and _constructed(model, json.loads(json.dumps(fields))) != made[0]:
+                return None
+            return {"fields": fields}
+        except (TypeError, ValueError):
             return None  # cached as "not cacheable": later processes validate as before
 
     code = (*code_files, __file__, pydantic.version.__file__)

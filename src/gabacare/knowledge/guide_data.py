@@ -26,7 +26,6 @@ Errors::
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
 from importlib import resources
@@ -78,7 +77,9 @@ _FILTERS = ("days", "pct", "list")
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Validators are built on first validation only: a process that reads the guide from the cache
+    # (:func:`load_guide`) never validates, and building them cost every ``gabacare ask`` ~20 ms.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 # --- counselling facts ------------------------------------------------------------------------
@@ -399,6 +400,8 @@ def _data_dir() -> Any:
 
 
 def _read(ref: Any, name: str) -> dict[str, Any]:
+    import tomllib  # (only when a file is parsed: a warm process reads the cache)
+
     try:
         with ref.open("rb") as fh:
             return tomllib.load(fh)
@@ -520,12 +523,13 @@ def load_guide() -> Guide:
     """Load and validate the guide data once; raise :class:`KnowledgeBaseError` if anything is broken.
 
     Built once per version of its data files and code: the first process reads the TOML, renders
-    the topics and validates everything (:func:`build_guide`), then keeps the result's JSON form in
-    the cache directory (:func:`gabacare.knowledge.cache.derived`; ``GABACARE_CACHE=off`` disables
-    it), but only after checking that validating that JSON gives back an equal guide. Later
-    processes validate the stored JSON (a few milliseconds, where reading and rendering the files
-    takes tens). The key hashes the files' contents, their names (part of the cache name), this
-    module, the monograph's module and pydantic's version; a damaged file is read as a miss.
+    the topics and validates everything (:func:`build_guide`), then keeps the validated guide's
+    fields as JSON in the cache directory (:func:`gabacare.knowledge.cache.validated_model`;
+    ``GABACARE_CACHE=off`` disables it), but only when rebuilding them gives back an equal guide.
+    Later processes rebuild the same objects from that JSON without validating (a few
+    milliseconds, where reading and rendering the files takes tens, and validating the JSON ~10 ms
+    more). The key hashes the files' contents, their names (part of the cache name), this module,
+    the monograph's module, the cache's code and pydantic's version; a damaged file is read as a miss.
 
     >>> guide = load_guide()
     >>> (guide.topic("dosing").id, len(guide.topics))
@@ -533,32 +537,10 @@ def load_guide() -> Guide:
     """
     import hashlib
 
-    import pydantic.version
-
     from gabacare.knowledge import monograph
-    from gabacare.knowledge.cache import derived, gc_paused
-
-    made: list[Guide] = []
-
-    def build() -> Any:
-        guide = build_guide(tuple(_raw_files()), load_monograph())
-        made.append(guide)
-        dumped = guide.model_dump(mode="json")
-        # Only a form that validates back to this very guide is kept (else it is built each time).
-        return dumped if Guide.model_validate(dumped) == guide else None
+    from gabacare.knowledge.cache import validated_model
 
     files = guide_files()
     name = "guide-" + hashlib.sha256("\0".join(files).encode()).hexdigest()[:8]
-    with gc_paused():
-        try:
-            stored = derived(name, files, (__file__, monograph.__file__, pydantic.version.__file__), build)
-        except OSError:
-            stored = None  # a data file vanished meanwhile: the build below says which
-        if made:
-            return made[0]
-        if isinstance(stored, dict):
-            try:
-                return Guide.model_validate(stored)
-            except ValidationError:
-                pass
-    return build_guide(tuple(_raw_files()), load_monograph())
+    return validated_model(name, Guide, files, (__file__, monograph.__file__),
+                           lambda: build_guide(tuple(_raw_files()), load_monograph()), verify=True)

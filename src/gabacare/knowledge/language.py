@@ -12,6 +12,7 @@ medicine classes and effects, every source id resolves. A broken file fails fast
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Annotated, Any, TypeVar
@@ -37,6 +38,7 @@ __all__ = [
     "EmergencyModel",
     "Idioms",
     "Language",
+    "LanguageFiles",
     "Lexicon",
     "MedicineContext",
     "RedFlag",
@@ -46,7 +48,9 @@ __all__ = [
     "Variants",
     "english_rank",
     "english_words",
+    "is_english_word",
     "language_cited_source_ids",
+    "language_files",
     "load_emergency_model",
     "load_emergency_words_model",
     "load_language",
@@ -588,20 +592,64 @@ def load_language() -> Language:
     return validated_model("language", Language, files, (__file__, monograph.__file__), build)
 
 
+@dataclass(frozen=True)
+class LanguageFiles:
+    """The data file names ``language.toml`` gives: the embedding weights and tokenizer (inside the
+    ``wordllama`` package) and the English word list."""
+
+    weights: str
+    tokenizer: str
+    english_words: str
+
+
+@cache
+def language_files() -> LanguageFiles:
+    """:func:`load_language`'s ``semantic.weights``, ``semantic.tokenizer`` and
+    ``spelling.english_words_file``, kept in the cache directory under the same files and code as the
+    language itself: a question that reads nothing else of it (no lexicon) does not rebuild the whole
+    language (~8 ms) for three names. A cached value of another shape is read from the language."""
+    import pydantic.version
+
+    from gabacare.knowledge import cache, monograph
+
+    def build() -> list[str]:
+        lang = load_language()
+        return [lang.semantic.weights, lang.semantic.tokenizer, lang.spelling.english_words_file]
+
+    files = ("language.toml", "lexicon.toml", *monograph.MONOGRAPH_FILES, "sources.toml")
+    code = (__file__, monograph.__file__, cache.__file__, pydantic.version.__file__)
+    value = cache.derived("language-files", files, code, build)
+    if not (isinstance(value, list) and len(value) == 3 and all(isinstance(v, str) for v in value)):
+        value = build()
+    return LanguageFiles(*value)
+
+
 _M = TypeVar("_M", "EmergencyModel", "TopicModel")
 
 
 def _fitted(name: str, model_type: type[_M], shape_ok: Callable[[_M], bool], shape: str) -> _M:
     """A fitted model's file (``[model]`` of ``name``), validated; its shape and both its sources
-    (the corpus it was fitted to, the embedding it reads) checked against the monograph."""
-    try:
-        model = model_type.model_validate(_read_toml(name)["model"])
-    except (ValidationError, KeyError) as exc:
-        raise KnowledgeBaseError(f"{name}: {exc}") from exc
-    sources = load_monograph().sources
-    if not shape_ok(model) or model.source not in sources or model.model_source not in sources:
-        raise KnowledgeBaseError(f"{name}: {shape}; sources must exist")
-    return model
+    (the corpus it was fitted to, the embedding it reads) checked against the monograph.
+
+    Validated once per version of the file, the monograph's files and this code
+    (:func:`gabacare.knowledge.cache.validated_model`): building the model's validator cost every
+    ``gabacare ask`` ~30 ms, where rebuilding the checked model from the cache takes a millisecond."""
+    from gabacare.knowledge import monograph
+    from gabacare.knowledge.cache import validated_model
+
+    def build() -> _M:
+        try:
+            model = model_type.model_validate(_read_toml(name)["model"])
+        except (ValidationError, KeyError) as exc:
+            raise KnowledgeBaseError(f"{name}: {exc}") from exc
+        sources = load_monograph().sources
+        if not shape_ok(model) or model.source not in sources or model.model_source not in sources:
+            raise KnowledgeBaseError(f"{name}: {shape}; sources must exist")
+        return model
+
+    files = (name, *monograph.MONOGRAPH_FILES, "sources.toml")
+    return validated_model(f"fitted-{name.removesuffix('.toml')}", model_type, files, (__file__, monograph.__file__),
+                           build, verify=True)
 
 
 @cache
@@ -631,24 +679,59 @@ def load_topic_model() -> TopicModel:
 
 
 @cache
-def _english_list() -> tuple[str, ...]:
-    name = load_language().spelling.english_words_file
+def _english_body() -> str:
+    """``english_words.txt`` after its header (the comment lines): the words and what separates them."""
+    name = language_files().english_words
     ref = resources.files("gabacare.knowledge").joinpath("data", name)
     try:
         text = ref.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise KnowledgeBaseError(f"knowledge base file missing: {name}") from exc
-    # The comment lines are the header; after it, one word per line (split at C speed: 82k words).
     body = text.lstrip()
     while body.startswith("#"):
         body = body.split("\n", 1)[1] if "\n" in body else ""
-    return tuple(body.split())
+    return body
+
+
+@cache
+def _english_list() -> tuple[str, ...]:
+    # One word per line (split at C speed: 82k words).
+    return tuple(_english_body().split())
 
 
 @cache
 def english_words() -> frozenset[str]:
     """The English word list (``english_words.txt``): a word in it is a real word."""
     return frozenset(_english_list())
+
+
+#: Every white-space character of ASCII (what ``str.split()`` splits an ASCII text at).
+_ASCII_SPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+#: Lookups by :func:`is_english_word` in the word list's text before it builds the set instead (a
+#: long-running process answers many questions; a single ``ask`` makes a handful of lookups).
+_TEXT_LOOKUPS = 256
+_text_lookups = [0]
+
+
+@cache
+def _english_lines() -> str | None:
+    """The word list's words each between two line breaks (``"\\nword\\n"`` is in it exactly when
+    ``word``, without white space, is a word of :func:`english_words`), or ``None`` when the body
+    holds other white space or any non-ASCII character (where ``str.split()`` also splits)."""
+    body = _english_body()
+    if not body.isascii() or any(c in body for c in _ASCII_SPACE if c != "\n"):
+        return None
+    return f"\n{body}\n"
+
+
+def is_english_word(word: str) -> bool:
+    """``word in english_words()``, without building the 82,000-word set (~10 ms) for the few words
+    a single question looks up: the word is searched for in the list's text as one whole line."""
+    lines = _english_lines() if _text_lookups[0] < _TEXT_LOOKUPS else None
+    if lines is None or not word or word.split() != [word]:
+        return word in english_words()
+    _text_lookups[0] += 1  # (a lost count between threads only delays the switch)
+    return f"\n{word}\n" in lines
 
 
 def english_rank() -> dict[str, int]:

@@ -15,7 +15,6 @@ Errors::
 import itertools
 import math
 import re
-import tomllib
 from collections.abc import Iterator, Mapping
 from functools import cache
 from importlib import resources
@@ -963,6 +962,8 @@ def _walk_source_ids(node: Any, path: str = "") -> Iterator[tuple[str, str]]:
 
 
 def _parse_toml(name: str) -> dict[str, Any]:
+    import tomllib  # (only when a file is parsed: a warm process reads the cache)
+
     ref = resources.files("gabacare.knowledge").joinpath("data", name)
     try:
         with ref.open("rb") as fh:

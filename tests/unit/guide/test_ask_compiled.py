@@ -133,6 +133,12 @@ def test_the_key_follows_the_data_files_and_the_code(tmp_path: Path, monkeypatch
     synonyms.write_text(synonyms.read_text(encoding="utf-8") + "\n# another engineer's tuning\n", encoding="utf-8")
     changed = _compiled.cache_key(NAME, (code,), (weights, tokenizer))
     assert changed != key
+    # The data files read once for several keys give the keys of reading them each time.
+    read = _compiled.data_files()
+    tokens_only = lambda rel: rel == "synonyms.toml"  # noqa: E731
+    assert _compiled.cache_key(NAME, (code,), (weights, tokenizer), read=read) == changed
+    assert (_compiled.cache_key(NAME, (code,), (weights, tokenizer), tokens_only, read)
+            == _compiled.cache_key(NAME, (code,), (weights, tokenizer), tokens_only) != changed)
     code.write_text("x = 2\n")
     assert _compiled.cache_key(NAME, (code,), (weights, tokenizer)) not in (key, changed)
 

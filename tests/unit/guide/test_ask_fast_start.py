@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import textwrap
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -231,6 +232,31 @@ def test_the_short_way_prints_what_the_application_prints(cache_dir: Path) -> No
     short, long = _run(["ask", " ", "--json"], cache_dir), _run(["ask", "--json", "--", " "], cache_dir)
     assert (short.returncode, short.stdout, short.stderr) == (long.returncode, long.stdout, long.stderr)
     assert short.returncode == 2 and short.stderr.startswith("gabacare: error: ask a question in words")
+
+
+def test_a_warm_ordinary_ask_validates_nothing_and_parses_no_toml(cache_dir: Path) -> None:
+    """From a warm cache, the guide, the language and the fitted models are rebuilt, not validated
+    (no validator is built, so pydantic's plugin loader is never imported), nothing is parsed, and a
+    question without an unknown word needs no edit distance."""
+    code = textwrap.dedent("""
+        import contextlib, io, sys
+        sys.argv = ["gabacare", "ask", "how does gabapentin work", "--json"]
+        from gabacare.cli import main
+        out = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(out):
+                main()
+        except SystemExit as stop:
+            assert stop.code == 0, stop.code
+        print(sorted(m for m in ("tomllib", "rapidfuzz", "pydantic.plugin._loader") if m in sys.modules))
+        print(out.getvalue(), end="")
+    """)
+    env = {**os.environ, "GABACARE_CACHE_DIR": str(cache_dir)}
+    first = _run(["ask", "how does gabapentin work", "--json"], cache_dir)  # fills the cache
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    loaded, answer = done.stdout.split("\n", 1)
+    assert loaded == "[]"
+    assert answer == first.stdout
 
 
 @pytest.mark.parametrize("words", [["my lips are swollen, can I keep taking it?"], ["can", "I", "drive?"], [" "]])

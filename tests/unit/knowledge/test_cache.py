@@ -61,3 +61,39 @@ def test_a_changed_data_file_changes_the_key(tmp_path: Path, monkeypatch: pytest
     files = sorted(tmp_path.glob("t-*.json"))
     # One file per name: the newer key replaced the older one.
     assert len(files) == 1 and json.loads(files[0].read_text(encoding="utf-8")) == {"other": [0]}
+
+
+def test_a_file_digest_is_the_sha256_of_its_content_and_a_recent_file_is_always_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hashlib
+
+    from gabacare.knowledge import cache
+
+    monkeypatch.setattr(cache, "_digests", {})
+    f = tmp_path / "data.toml"
+    f.write_bytes(b"a = 1\n")
+    assert cache.file_digest(f) == hashlib.sha256(b"a = 1\n").digest()
+    assert str(f) not in cache._digests  # changed just now: another write could keep its size and times
+    f.write_bytes(b"a = 2\n")
+    assert cache.file_digest(f) == hashlib.sha256(b"a = 2\n").digest()
+
+
+def test_a_settled_files_digest_is_kept_while_its_status_is_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import hashlib
+    import os
+
+    from gabacare.knowledge import cache
+
+    monkeypatch.setattr(cache, "_digests", {})
+    monkeypatch.setattr(cache, "_SETTLED_S", -1.0)  # (every file counts as settled)
+    f = tmp_path / "data.toml"
+    f.write_bytes(b"a = 1\n")
+    assert cache.file_digest(f) == hashlib.sha256(b"a = 1\n").digest()
+    status, _ = cache._digests[str(f)]
+    cache._digests[str(f)] = (status, b"kept")
+    assert cache.file_digest(f) == b"kept"  # the same status: not read again
+    f.write_bytes(b"a = 22\n")
+    st = f.stat()
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))  # (its times move on, as a later write's do)
+    assert cache.file_digest(f) == hashlib.sha256(b"a = 22\n").digest()

@@ -20,7 +20,8 @@ from pydantic import BaseModel
 from gabacare.clinical.text import lexicon
 from gabacare.knowledge import cache
 from gabacare.knowledge.cache import derived, validated_model
-from gabacare.knowledge.language import Language, build_language, load_language
+from gabacare.knowledge.guide_data import Guide, _raw_files, build_guide
+from gabacare.knowledge.language import EmergencyModel, Language, TopicModel, build_language, load_language
 from gabacare.knowledge.monograph import (
     MONOGRAPH_FILES,
     Monograph,
@@ -63,10 +64,23 @@ def _language() -> Language:
     return build_language(_read_toml("language.toml"), _read_toml("lexicon.toml"))
 
 
+def _guide() -> Guide:
+    return build_guide(tuple(_raw_files()), load_monograph())
+
+
+def _topic_model() -> TopicModel:
+    return TopicModel.model_validate(_read_toml("topic_model.toml")["model"])
+
+
+def _emergency_words_model() -> EmergencyModel:
+    return EmergencyModel.model_validate(_read_toml("emergency_words.toml")["model"])
+
+
 def _twice(name: str, model: type[Any], build: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     """The model from a cold cache (validated), then from the cache (constructed, never validated)."""
     files = (*MONOGRAPH_FILES, "sources.toml", "language.toml", "lexicon.toml")
-    first = validated_model(name, model, files, (), build)
+    first = validated_model(name, model, files, (), build, verify=True)
+    assert len(list(Path(os.environ["GABACARE_CACHE_DIR"]).glob(f"{name}-*.json"))) == 1
 
     def no_validation() -> Any:
         raise AssertionError("a cache hit validated again")
@@ -77,7 +91,8 @@ def _twice(name: str, model: type[Any], build: Any, monkeypatch: pytest.MonkeyPa
     return second
 
 
-@pytest.mark.parametrize(("model", "build"), [(Monograph, _monograph), (Language, _language)])
+@pytest.mark.parametrize(("model", "build"), [(Monograph, _monograph), (Language, _language), (Guide, _guide),
+                                               (TopicModel, _topic_model), (EmergencyModel, _emergency_words_model)])
 def test_a_cache_hit_rebuilds_exactly_the_validated_objects(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model: type[Any], build: Any
 ) -> None:
@@ -127,11 +142,46 @@ def test_a_damaged_cached_model_is_validated_again(tmp_path: Path, monkeypatch: 
         calls.append(1)
         return _monograph()
 
-    for damage in ({"fields": {"no_such_field": 1}}, {"fields": {"forms": "not a list"}}, {}, [1]):
+    for damage in ({"fields": {"no_such_field": 1}}, {"fields": {"forms": "not a list"}}, {}, [1], {"fields": {}}):
         path.write_text(json.dumps(damage), encoding="utf-8")
         calls.clear()
         _same(validated_model("t", Monograph, files, (), build), _monograph())
         assert calls == [1]
+
+
+def test_a_union_of_scalars_and_one_sequence_is_rebuilt_with_each_values_type() -> None:
+    convert = cache._converter(dict[str, int | float | str | tuple[str, ...]])
+    rebuilt = convert(json.loads(json.dumps({"n": 3, "x": 1.0, "s": "a", "t": ("p", "q"), "e": ()})))
+    _same(rebuilt, {"n": 3, "x": 1.0, "s": "a", "t": ("p", "q"), "e": ()})
+    with pytest.raises(TypeError):  # two kinds of sequence: a list could be either
+        cache._converter(tuple[str, ...] | frozenset[str])
+    with pytest.raises(TypeError):
+        cache._converter(int | Monograph)
+
+
+def test_a_model_whose_cached_form_rebuilds_differently_is_validated_every_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GABACARE_CACHE_DIR", str(tmp_path))
+    real = cache._constructed
+
+    def altered(cls: type[Any], data: dict[str, Any]) -> Any:
+        made = real(cls, data)
+        if cls is not Monograph:
+            return made
+        return made.model_copy(update={"notice": made.notice.model_copy(update={"text": "changed"})})
+
+    monkeypatch.setattr(cache, "_constructed", altered)
+    calls: list[int] = []
+
+    def build() -> Monograph:
+        calls.append(1)
+        return _monograph()
+
+    files = (*MONOGRAPH_FILES, "sources.toml")
+    for _ in range(2):
+        _same(validated_model("t", Monograph, files, (), build, verify=True), _monograph())
+    assert calls == [1, 1]
 
 
 def test_the_lazy_lexicon_matcher_holds_the_eagerly_compiled_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -226,3 +276,51 @@ def test_the_question_readers_vocabularies_are_the_same_from_the_cache(tmp_path:
     _same(built, first, "built")
     _same(built, hit, "hit")
     assert built["medicine_words"] == sorted(built["medicine_words"])  # no set order: the same in every process
+
+
+def test_an_english_word_is_found_in_the_lists_text_as_in_the_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gabacare.knowledge import language
+
+    english = language.english_words()
+    words = [*sorted(english)[::97], "gabapentin", "zzqx", "", " work", "work ", "a b", "work\n", "wörk", "é", "\n",
+             "dont", "don't", "it's", "-", "the", "The"]
+    assert language._english_lines() is not None  # the shipped list is searched as text
+    monkeypatch.setattr(language, "_text_lookups", [0])
+    assert [w for w in words if language.is_english_word(w) != (w in english)] == []
+    assert language._text_lookups[0] > 0
+    monkeypatch.setattr(language, "_text_lookups", [language._TEXT_LOOKUPS])  # a long-running process: the set
+    assert [w for w in words if language.is_english_word(w) != (w in english)] == []
+
+
+@pytest.mark.parametrize("body", ["alpha\nbeta gamma\n", "alpha\tbeta\n", "alpha\r\nbeta\n", "caf\u00e9\nbeta\n"])
+def test_a_word_list_with_other_white_space_is_searched_in_the_set(monkeypatch: pytest.MonkeyPatch, body: str) -> None:
+    from gabacare.knowledge import language
+
+    monkeypatch.setattr(language, "_english_body", lambda: body)
+    language._english_lines.cache_clear()
+    try:
+        assert language._english_lines() is None
+    finally:
+        language._english_lines.cache_clear()
+
+
+def test_the_language_file_names_are_the_languages_own_built_and_cached(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gabacare.knowledge import language
+
+    monkeypatch.setenv("GABACARE_CACHE_DIR", str(tmp_path))
+    lang = _language()
+    expected = language.LanguageFiles(lang.semantic.weights, lang.semantic.tokenizer, lang.spelling.english_words_file)
+    for _ in range(2):  # built, then from the file
+        language.language_files.cache_clear()
+        try:
+            assert language.language_files() == expected
+        finally:
+            language.language_files.cache_clear()
+    (path,) = tmp_path.glob("language-files-*.json")
+    path.write_text('{"weights": 1}', encoding="utf-8")  # another shape: read from the language
+    try:
+        assert language.language_files() == expected
+    finally:
+        language.language_files.cache_clear()

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gabacare.knowledge import load_monograph
-from gabacare.knowledge.language import EmergencyModel, load_emergency_model, load_language
+from gabacare.knowledge.language import EmergencyModel, language_files, load_emergency_model, load_language
 
 # The safetensors file starts with its JSON header's length: an unsigned 64-bit little-endian integer.
 _LENGTH = "<Q"
@@ -189,8 +189,8 @@ def model_files() -> tuple[Path, Path]:
     if spec is None or not spec.submodule_search_locations:
         raise FileNotFoundError("the wordllama package (which holds the embedding weights) is not installed")
     root = Path(next(iter(spec.submodule_search_locations)))
-    s = load_language().semantic
-    return root / s.weights, root / s.tokenizer
+    names = language_files()  # (load_language()'s names, without building the language)
+    return root / names.weights, root / names.tokenizer
 
 
 def semantic_net() -> SemanticNet | None:
