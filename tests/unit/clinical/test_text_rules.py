@@ -693,3 +693,11 @@ def test_a_brand_that_looks_like_another_is_read_as_itself(name: str, ingredient
 def test_an_ordinary_word_is_no_substance_in_a_symptom(text: str) -> None:
     # "bitter" and "chronic" are also street or drink names: only "a pint of bitter" is a drink.
     assert _urgency(text) == "expected"
+
+
+@pytest.mark.parametrize("text", [
+    "lips gone massive after my tablet is this normal", "my tongue is swelling is that ok", "my lips are swollen is it normal",
+])
+def test_asking_whether_a_sign_is_normal_denies_nothing(text: str) -> None:
+    # "normal" and "ok" end a denial ("rash: normal now"); asked about, typed without a question mark, they do not.
+    assert _urgency(text) == "emergency"
