@@ -869,6 +869,22 @@ FAMILIES_V42 = Table(
     """
 )
 
+FAMILIES_V43 = Table(
+    """
+    text                                                                      | urgency            | effect
+    --------------------------------------------------------------------------+--------------------+-----------------------
+    thinking the bridge would be an easy way out, not joking                  | emergency          | suicidal-thoughts
+    if you do not hear from me it is because I went through with it           | emergency          | suicidal-thoughts
+    I have got the pills ready already, not kidding                           | emergency          | suicidal-thoughts
+    I try to take a breath and it will not go in                              | emergency          | anaphylaxis-angioedema
+    she admitted taking thirty of her tablets                                 | emergency          | overdose
+    agony in my belly going through to my back and vomiting                   | emergency          | general-emergency
+    my mum reminds me to take my tablets every night                          | -                  | -
+    took me tablets with me tea                                               | -                  | -
+    my heart was in my mouth on the roof but all good                         | -                  | -
+    """
+)
+
 # Every family table above, one test: each row a new wording of a family tuned on from a held-out split.
 _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17": FAMILIES_V17, "v18": FAMILIES_V18,
              "v19": FAMILIES_V19, "v20": FAMILIES_V20, "v21": FAMILIES_V21,
@@ -878,7 +894,7 @@ _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17
              "v32": FAMILIES_V32, "v33": FAMILIES_V33,
              "v34": FAMILIES_V34, "v35": FAMILIES_V35,
              "v36": FAMILIES_V36, "v37": FAMILIES_V37, "v38": FAMILIES_V38, "v39": FAMILIES_V39, "v40": FAMILIES_V40,
-             "v41": FAMILIES_V41, "v42": FAMILIES_V42}
+             "v41": FAMILIES_V41, "v42": FAMILIES_V42, "v43": FAMILIES_V43}
 
 
 @pytest.mark.parametrize(("text", "urgency", "effect"),
