@@ -701,3 +701,20 @@ def test_an_ordinary_word_is_no_substance_in_a_symptom(text: str) -> None:
 def test_asking_whether_a_sign_is_normal_denies_nothing(text: str) -> None:
     # "normal" and "ok" end a denial ("rash: normal now"); asked about, typed without a question mark, they do not.
     assert _urgency(text) == "emergency"
+
+
+@pytest.mark.parametrize(("name", "ingredients"), [
+    ("magnesium hydroxid 500 mg", ("magnesium hydroxide",)),  # once read as hydrocodone
+    ("aluminium hydroxyde gel", ("aluminium hydroxide",)),
+])
+def test_an_antacid_spelt_as_other_languages_spell_it_is_no_opioid(name: str, ingredients: tuple[str, ...]) -> None:
+    assert read_name(name).ingredients == ingredients
+
+
+@pytest.mark.parametrize("text", ["My twin sister reminded me to take my gabapentin, I did.", "my mum reminds me to take my tablets"])
+def test_a_reminder_to_take_ones_tablets_is_no_one_else_taking_them(text: str) -> None:
+    assert _urgency(text) is None
+
+
+def test_someone_else_taking_my_tablets_is_still_an_overdose() -> None:
+    assert _urgency("my sister took my gabapentin by mistake") == "emergency"
