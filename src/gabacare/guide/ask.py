@@ -164,7 +164,7 @@ def _vocabularies(guide: Guide) -> dict[str, Any]:
     replace], longest phrase first)."""
     from gabacare.clinical.text import normalise
     from gabacare.knowledge.cache import derived
-    from gabacare.knowledge.guide_data import guide_files
+    from gabacare.knowledge.files import guide_files
 
     def build() -> dict[str, Any]:
         vocab: dict[str, int] = {}

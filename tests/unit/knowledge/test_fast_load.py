@@ -279,7 +279,7 @@ def test_the_question_readers_vocabularies_are_the_same_from_the_cache(tmp_path:
 
 
 def test_an_english_word_is_found_in_the_lists_text_as_in_the_set(monkeypatch: pytest.MonkeyPatch) -> None:
-    from gabacare.knowledge import language
+    from gabacare.knowledge import words as language  # (the functions `gabacare.knowledge.language` exports)
 
     english = language.english_words()
     words = [*sorted(english)[::97], "gabapentin", "zzqx", "", " work", "work ", "a b", "work\n", "wörk", "é", "\n",
@@ -294,7 +294,7 @@ def test_an_english_word_is_found_in_the_lists_text_as_in_the_set(monkeypatch: p
 
 @pytest.mark.parametrize("body", ["alpha\nbeta gamma\n", "alpha\tbeta\n", "alpha\r\nbeta\n", "caf\u00e9\nbeta\n"])
 def test_a_word_list_with_other_white_space_is_searched_in_the_set(monkeypatch: pytest.MonkeyPatch, body: str) -> None:
-    from gabacare.knowledge import language
+    from gabacare.knowledge import words as language  # (the functions `gabacare.knowledge.language` exports)
 
     monkeypatch.setattr(language, "_english_body", lambda: body)
     language._english_lines.cache_clear()
