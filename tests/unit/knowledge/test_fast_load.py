@@ -264,14 +264,12 @@ def test_the_question_readers_vocabularies_are_the_same_from_the_cache(tmp_path:
     # `ask` keeps the words it knows compiled (knowledge.cache): a hit must give what a build gives, in
     # the same order (the order of equal counts decides which spelling a slip is corrected towards).
     from gabacare.guide.ask import _vocabularies
-    from gabacare.knowledge.guide_data import load_guide
 
-    guide = load_guide()
     monkeypatch.setenv("GABACARE_CACHE", "off")
-    built = _vocabularies(guide)
+    built = _vocabularies()
     monkeypatch.delenv("GABACARE_CACHE")
     monkeypatch.setenv("GABACARE_CACHE_DIR", str(tmp_path))
-    first, hit = _vocabularies(guide), _vocabularies(guide)
+    first, hit = _vocabularies(), _vocabularies()
     assert list(tmp_path.glob("ask-vocabulary-*.json"))
     _same(built, first, "built")
     _same(built, hit, "hit")
