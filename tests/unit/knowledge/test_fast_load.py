@@ -322,3 +322,18 @@ def test_the_language_file_names_are_the_languages_own_built_and_cached(
         assert language.language_files() == expected
     finally:
         language.language_files.cache_clear()
+
+
+def test_the_data_folder_is_importlib_resources_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Named without importlib.resources for a package loaded from a folder; any other loader gets its own.
+    import sys
+    from importlib import resources
+
+    from gabacare.knowledge import files
+
+    expected = resources.files("gabacare.knowledge").joinpath("data")
+    assert files.data_dir() == expected and Path(str(files.data_dir())).is_dir()
+    spec = sys.modules["gabacare.knowledge"].__spec__
+    assert spec is not None
+    monkeypatch.setattr(spec, "origin", None)  # (as for a package that is not a folder of files)
+    assert files.data_dir() == expected
