@@ -30,7 +30,9 @@ sys.path.insert(0, str(ROOT))
 from fitted_file import write_or_check  # noqa: E402
 from tests.eval import corpus  # noqa: E402
 
-from gabacare.guide.ask import ask, load_guide, question_vector  # noqa: E402
+from gabacare.guide.ask import ask, question_vector  # noqa: E402
+from gabacare.guide.plain import AskTopicModel  # noqa: E402
+from gabacare.knowledge.guide_data import load_guide  # noqa: E402
 from gabacare.knowledge.language import TopicModel  # noqa: E402
 
 ask_module = sys.modules["gabacare.guide.ask"]  # the module (the package exports the function as `ask`)
@@ -77,7 +79,9 @@ def top1(rows: list[dict[str, str]]) -> int:
 
 def use(model: TopicModel) -> None:
     """Make ``ask`` use ``model`` (in this process only)."""
-    ask_module.load_topic_model = lambda: model  # type: ignore[assignment]
+    numbers = AskTopicModel(tuple(model.topics), model.dimensions, tuple(tuple(row) for row in model.weights),
+                            tuple(model.bias), model.weight)
+    ask_module._topic_model = lambda: numbers
     sem = ask_module._semantic()
     if sem is not None:
         sem._topic_weights = None

@@ -15,12 +15,14 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 from dataclasses import fields, is_dataclass
 from datetime import date, datetime, time
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gabacare.knowledge import Citation, load_monograph
+if TYPE_CHECKING:
+    from gabacare.knowledge import Citation
 
 __all__ = ["citation_json", "dump_bytes", "dumps", "jsonable"]
 
@@ -31,6 +33,8 @@ _INVISIBLE_RE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 def citation_json(citation: Citation) -> dict[str, str | None]:
     """One citation with its source's title and address from ``sources.toml``."""
+    from gabacare.knowledge import load_monograph
+
     src = load_monograph().sources.get(citation.source)
     return {
         "source": citation.source,
@@ -39,6 +43,16 @@ def citation_json(citation: Citation) -> dict[str, str | None]:
         "title": src.title if src else None,
         "url": src.url if src else None,
     }
+
+
+def _citation_class() -> type[Citation] | None:
+    """The monograph's :class:`~gabacare.knowledge.Citation`, or ``None`` while its module is not
+    imported (then no citation of that class exists). This module does not import it: a question
+    answered from the compiled cache holds plain citations, and importing the monograph's module
+    would import pydantic and build its model classes (~0.1 s) for nothing."""
+    module = sys.modules.get("gabacare.knowledge.monograph")
+    found: type[Citation] | None = None if module is None else module.Citation
+    return found
 
 
 def jsonable(value: Any) -> Any:
@@ -60,7 +74,8 @@ def jsonable(value: Any) -> Any:
 
 def _general(value: Any) -> Any:
     """The conversion rules in order of precedence, for any value (the specification of :func:`jsonable`)."""
-    if isinstance(value, Citation):
+    citation = _citation_class()
+    if citation is not None and isinstance(value, citation):
         return citation_json(value)
     to_json = getattr(value, "to_json", None)
     if callable(to_json):
@@ -161,7 +176,6 @@ _EXACT: dict[type, Any] = {
     datetime: lambda v: v.isoformat(timespec="minutes"),
     date: date.isoformat,
     time: _clock,
-    Citation: citation_json,
 }
 
 #: The API's response body encoder: what Starlette's ``JSONResponse`` writes (compact, UTF-8, strict).

@@ -8,6 +8,8 @@ guide's own topics and vectors; bad files fail the load with a knowledge-base er
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -125,7 +127,8 @@ def test_ask_adds_the_topic_models_weighted_probability_and_answers_without_it(m
     probability = sem.topic_probabilities(vector)
     assert abs(sum(probability.values()) - 1) < 1e-9
     with_model = {a.topic: a.score for a in ask(question).answers}
-    monkeypatch.setattr(ask_module, "load_topic_model", lambda: model.model_copy(update={"weight": 0.0}))
+    plain_model = ask_module._topic_model()
+    monkeypatch.setattr(ask_module, "_topic_model", lambda: dataclasses.replace(plain_model, weight=0.0))
     without = {a.topic: a.score for a in ask(question).answers}
     assert without  # keywords and meaning alone still answer
     shared = with_model.keys() & without.keys()

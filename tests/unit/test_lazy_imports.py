@@ -92,3 +92,40 @@ def test_every_exported_name_still_resolves() -> None:
         gabacare.clinical.no_such_name  # noqa: B018
     with pytest.raises(AttributeError):
         gabacare.app.no_such_name  # noqa: B018
+
+
+@pytest.mark.parametrize("first", [
+    "import gabacare.guide.ask, gabacare.guide.compare",
+    "from gabacare.guide.ask import ask; from gabacare.guide.compare import compare",
+    "from gabacare.guide import ask, compare",
+    "import gabacare.guide; gabacare.guide.ask; gabacare.guide.compare",
+    "import gabacare.guide.plain, gabacare.app.guide",
+])
+def test_the_guides_names_are_the_functions_whatever_is_imported_first(first: str) -> None:
+    # ``gabacare.guide`` loads its modules on first use too; ``ask`` and ``compare`` are named like them.
+    out = _fresh(f"""
+        {first}
+        import gabacare.guide.ask, gabacare.guide.compare
+        import sys, types, gabacare.guide
+        from gabacare.guide import ask, compare
+        names = [gabacare.guide.ask, gabacare.guide.compare, ask, compare]
+        assert all(callable(f) and not isinstance(f, types.ModuleType) for f in names), names
+        assert ask is sys.modules["gabacare.guide.ask"].ask
+        assert compare is sys.modules["gabacare.guide.compare"].compare
+        print([f.__name__ for f in names])
+    """)
+    assert out == "['ask', 'compare', 'ask', 'compare']"
+
+
+def test_the_knowledge_bases_plain_parts_import_no_pydantic() -> None:
+    # ``ask`` from a warm cache reads these alone: pydantic and the model classes cost ~0.1 s to import.
+    out = _fresh("""
+        import sys
+        import gabacare.knowledge, gabacare.knowledge.cache, gabacare.knowledge.files, gabacare.knowledge.words
+        import gabacare.guide.plain, gabacare.guide.ask, gabacare.serialize
+        print(sorted(m for m in ("pydantic", "gabacare.knowledge.monograph") if m in sys.modules))
+        from gabacare.knowledge import Citation, KnowledgeBaseError
+        from gabacare.knowledge.files import KnowledgeBaseError as same
+        print(Citation.__module__, KnowledgeBaseError is same)
+    """)
+    assert out.splitlines() == ["[]", "gabacare.knowledge.monograph True"]

@@ -176,11 +176,12 @@ def stdout_console() -> Any:
 
 def citations_text(citations: Any) -> str:
     """``label §2.3; fda-dsc-2019`` for a sequence of citations."""
+    from gabacare.guide import AskCitation
     from gabacare.knowledge import Citation
 
     seen: list[str] = []
     for c in citations:
-        text = c.render() if isinstance(c, Citation) else str(c)
+        text = c.render() if isinstance(c, Citation | AskCitation) else str(c)
         if text not in seen:
             seen.append(text)
     return "; ".join(seen)

@@ -30,9 +30,6 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from gabacare.knowledge import load_monograph
-from gabacare.knowledge.language import load_language
-
 __all__ = ["NameReading", "filler_words", "known_names", "plural_key", "read_name"]
 
 # A count with its unit ("300mg", "25mcg/h", "300mg/5ml", "500/30"); a name after a slash is a word of
@@ -88,6 +85,8 @@ def _latin_letters(s: str) -> str:
 
 @cache
 def _letter_tables() -> tuple[dict[str, str], int, tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    from gabacare.knowledge.monograph import load_monograph
+
     n = load_monograph().names
     letters = {k.lower(): v for k, v in n.letters.items()}
     return letters, max(map(len, letters), default=1), n.hangul_initials, n.hangul_medials, n.hangul_finals
@@ -96,6 +95,8 @@ def _letter_tables() -> tuple[dict[str, str], int, tuple[str, ...], tuple[str, .
 @cache
 def _written() -> tuple[tuple[str, str], ...]:
     """``[names.written]``, lower-cased, longest first (so a longer spelling wins over its prefix)."""
+    from gabacare.knowledge.monograph import load_monograph
+
     table = load_monograph().names.written
     return tuple(sorted(((k.lower(), v) for k, v in table.items()), key=lambda kv: -len(kv[0])))
 
@@ -136,6 +137,8 @@ class _Index:
 
 
 def _build_index() -> dict[str, Any]:
+    from gabacare.knowledge.monograph import load_monograph
+
     m = load_monograph()
     names: dict[tuple[str, ...], tuple[str, ...]] = {}
     for cls in m.interaction_classes:
@@ -163,10 +166,10 @@ def _build_index() -> dict[str, Any]:
 def _index() -> _Index:
     """The known names and decoration words (cached across processes: reading ~5,000 names and
     words costs a new process ~10 ms)."""
-    from gabacare.knowledge import monograph
     from gabacare.knowledge.cache import derived
+    from gabacare.knowledge.files import MONOGRAPH_FILES, code_file
 
-    raw = derived("drug-names", monograph.MONOGRAPH_FILES, (__file__, monograph.__file__), _build_index)
+    raw = derived("drug-names", MONOGRAPH_FILES, (__file__, code_file("monograph")), _build_index)
     names = {tuple(k): tuple(v) for k, v in raw["names"]}
     ingredients = list(names.values())
     # Tails of three letters or more ("hcl"): shorter decorations ("er", "xr") end too many words.
@@ -195,6 +198,8 @@ def known_names() -> dict[tuple[str, ...], tuple[str, ...]]:
 
 def _fuzzy(word: str) -> tuple[list[str], set[tuple[str, ...]]]:
     """Closest known names to ``word`` within the policy's edit limit, and their ingredient sets."""
+    from gabacare.knowledge.monograph import load_monograph
+
     w = load_monograph().name_words
     if len(word) < w.fuzzy_min_length:
         return [], set()
@@ -220,6 +225,8 @@ def _fuzzy(word: str) -> tuple[list[str], set[tuple[str, ...]]]:
 
 @cache
 def _sound_rules() -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...], int]:
+    from gabacare.knowledge.language import load_language
+
     s = load_language().name_sounds
     if s is None:
         return (), (), 0
@@ -297,6 +304,8 @@ def _letters_alike(text: str, name: str) -> bool:
     ``min_letter_similarity``): the sound key alone drops vowels and merges letters, so unrelated
     words can share it ("zzz unknown" and "sinequan")."""
     from rapidfuzz.distance import Indel
+
+    from gabacare.knowledge.language import load_language
 
     sounds = load_language().name_sounds
     floor = sounds.min_letter_similarity if sounds is not None else 1.0

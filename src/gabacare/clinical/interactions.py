@@ -15,10 +15,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 from gabacare.clinical.drug_names import NameReading, filler_words, read_name
-from gabacare.knowledge import Citation, load_monograph
-from gabacare.knowledge.monograph import InteractionClass
+
+if TYPE_CHECKING:
+    from gabacare.knowledge.monograph import Citation, InteractionClass
 
 __all__ = ["InteractionReport", "InteractionResult", "check_interactions", "normalise_name", "resolve_ingredients"]
 
@@ -41,6 +43,8 @@ def resolve_ingredients(name: str) -> tuple[str, ...]:
 
 
 def _class_of(ingredient: str) -> InteractionClass | None:
+    from gabacare.knowledge.monograph import load_monograph
+
     for cls in load_monograph().interaction_classes:
         if ingredient in cls.members:
             return cls
@@ -131,6 +135,8 @@ def _class_named(name: str) -> InteractionClass | None:
     >>> _class_named("a non-drowsy antihistamine") is None
     True
     """
+    from gabacare.knowledge.monograph import load_monograph
+
     words = tuple(w for w in re.findall(r"[a-z]+", name.lower()) if w not in _class_filler())
     for key, wanted in _class_keys():
         # Not after "non"/"not"/"no": a "non-drowsy antihistamine" is not a sedating one.
@@ -196,6 +202,8 @@ def _one(name: str) -> InteractionResult:
 def _combination_warnings(results: Sequence[InteractionResult]) -> tuple[list[str], list[Citation]]:
     """Warnings for classes together on one list (``[[combination_warnings]]``); one product with
     two ingredients counts as two ("lean": codeine with promethazine)."""
+    from gabacare.knowledge.monograph import load_monograph
+
     m = load_monograph()
     sedating = {c.id for c in m.interaction_classes if c.sedating}
     present = list(dict.fromkeys(c for r in results if r.known for c in r.classes))
@@ -226,6 +234,8 @@ def check_interactions(names: Sequence[str], *, age_years: float | None = None) 
     >>> (r.known, r.ingredients, r.class_id, r.severity, r.action)
     (True, ('oxycodone', 'paracetamol'), 'opioids', 'major', 'avoid')
     """
+    from gabacare.knowledge.monograph import load_monograph
+
     m = load_monograph()
     results = tuple(_one(n) for n in names if n.strip())
     warnings: list[str] = []

@@ -25,7 +25,6 @@ import contextlib
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -54,7 +53,9 @@ def cache_directory() -> Path | None:
 
 def _data_root() -> Path:
     """The knowledge base's data folder (``gabacare/knowledge/data``)."""
-    return Path(str(resources.files("gabacare.knowledge").joinpath("data")))
+    from gabacare.knowledge.files import data_dir
+
+    return Path(str(data_dir()))
 
 
 def data_files() -> list[tuple[str, bytes]]:

@@ -32,7 +32,10 @@ about 0.1 s of CPU the first time, a millisecond to read afterwards; the same ar
 With them the cache keeps the tokenizer's ids of common words (:mod:`gabacare.guide._tokens`): a
 later process embeds a question from those and the mapped weights, with the net's own arithmetic,
 without loading the tokenizer or building the net (:func:`_load_semantic`). The symptom triage is
-imported only when a clause is triaged.
+imported only when a clause is triaged. What the answers read of the guide, the monograph and the
+topic model comes as plain values compiled from the validated models (:mod:`gabacare.guide.plain`):
+a warm process does not import pydantic unless a medicine is named (the interaction engine reads the
+validated monograph) or a clause is triaged.
 """
 
 from __future__ import annotations
@@ -49,15 +52,15 @@ from gabacare.clinical.drug_names import known_names, plural_key
 from gabacare.clinical.errors import ClinicalInputError
 from gabacare.clinical.interactions import InteractionReport, check_interactions, normalise_name, resolve_ingredients
 from gabacare.clinical.text.normalise import fold_accents
-from gabacare.knowledge import Citation, load_monograph
-from gabacare.knowledge.guide_data import GeneralQuestionCues, Guide, load_guide
-from gabacare.knowledge.language import is_english_word, load_topic_model
+from gabacare.guide.plain import AskCues, AskData, AskTopicModel, ask_data
+from gabacare.knowledge.words import is_english_word
 
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
     from gabacare.clinical.triage import TriageReport
+    from gabacare.guide.plain import AskCitation
 
 __all__ = ["Answer", "AskResult", "ask", "clauses", "interpret", "is_general_question"]
 
@@ -84,7 +87,7 @@ class Answer:
     summary: str
     text: str
     snippet: str
-    citations: tuple[Citation, ...]
+    citations: tuple[AskCitation, ...]
     score: float
     keyword_score: float = 0.0
     semantic_score: float | None = None
@@ -156,17 +159,21 @@ def _words(text: str) -> list[str]:
     return _TOKEN.findall(fold_accents(text.lower().replace("’", "'").replace("‘", "'")))
 
 
-def _vocabularies(guide: Guide) -> dict[str, Any]:
+def _vocabularies() -> dict[str, Any]:
     """The reader's vocabularies, as JSON (cached by :func:`gabacare.knowledge.cache.derived` for the
     guide's data files and this code): ``vocab`` (word -> count; spelling slips are corrected towards
     titles, search terms, synonym phrases and medicine words, never the body's ordinary words, which
     would turn "weather" or "bread" into a match), ``medicine_words`` and ``synonyms`` ([words, to,
-    replace], longest phrase first)."""
+    replace], longest phrase first). Built from the validated guide and monograph."""
     from gabacare.clinical.text import normalise
     from gabacare.knowledge.cache import derived
-    from gabacare.knowledge.guide_data import guide_files
+    from gabacare.knowledge.files import guide_files
 
     def build() -> dict[str, Any]:
+        from gabacare.knowledge.guide_data import load_guide
+        from gabacare.knowledge.monograph import load_monograph
+
+        guide = load_guide()
         vocab: dict[str, int] = {}
 
         def count(words: Sequence[str]) -> None:
@@ -196,7 +203,7 @@ def _vocabularies(guide: Guide) -> dict[str, Any]:
 class _Index:
     """The in-memory FTS5 index over the topic pages plus the vocabularies the reader needs."""
 
-    def __init__(self, guide: Guide) -> None:
+    def __init__(self, guide: AskData) -> None:
         self.guide = guide
         self.lock = threading.Lock()
         self.conn = sqlite3.connect(":memory:", check_same_thread=False)
@@ -213,12 +220,11 @@ class _Index:
             self.conn.execute("INSERT INTO topics VALUES (?, ?, ?)", (t.id, t.summary, t.text))
             self.conn.executemany("INSERT INTO paragraphs VALUES (?, ?, ?)",
                                   [(t.id, i, p.text) for i, p in enumerate(t.paragraphs)])
-        m = load_monograph()
         # The words the reader knows (spelling targets, medicine words, synonym phrases as word lists):
         # ~8,000 names and phrases split into words, kept compiled (knowledge.cache) for the next process.
-        words = _vocabularies(guide)
+        words = _vocabularies()
         self.medicine_words = set(words["medicine_words"])
-        self.self_names = {normalise_name(n) for n in (m.drug.name, *m.drug.brands)}
+        self.self_names = {normalise_name(n) for n in guide.self_names}
         # Comparator names the interaction engine does not know by that name ("benzodiazepines")
         # are looked up by the comparator's `interaction_name` ("diazepam"), else as typed.
         self.comparators: dict[str, str] = {}
@@ -241,7 +247,7 @@ class _Index:
         self.anchors = frozenset(" ".join(_words(a)) for a in guide.search.anchors if _words(a))
         # Classes that do not interact (studied together, no change): naming one is not a question
         # about gabapentin.
-        self.inert_classes = frozenset(c.id for c in m.interaction_classes if c.severity == "none")
+        self.inert_classes = guide.inert_classes
 
     # --- reading the question ---------------------------------------------------------------
     def indexed(self, word: str) -> bool:
@@ -396,7 +402,7 @@ class _Semantic:
     taken out of every vector before the cosine: what is left is what tells the topics apart.
     """
 
-    def __init__(self, net: Any, guide: Guide, compiled: Mapping[str, NDArray[Any]] | None = None) -> None:
+    def __init__(self, net: Any, guide: AskData, compiled: Mapping[str, NDArray[Any]] | None = None) -> None:
         import numpy as np
 
         self._np = np
@@ -431,7 +437,7 @@ class _Semantic:
         """Topic id -> the topic model's probability for the (projected) question vector; empty when
         the model was fitted to other vectors or other topics (then it is not used)."""
         xp = self._np
-        model = load_topic_model()
+        model = _topic_model()
         if model.dimensions != question.shape[0] or set(model.topics) != set(self.topic_ids):
             return {}
         if self._topic_weights is None:
@@ -456,12 +462,12 @@ class _Semantic:
         return int((self._paragraphs[topic] @ question).argmax())
 
 
-def _topic_texts(guide: Guide) -> list[str]:
+def _topic_texts(guide: AskData) -> list[str]:
     """Each topic's example questions, title, summary and search terms, lower-cased, topic after topic."""
     return [x.lower() for t in guide.topics for x in (*t.examples, t.title, t.summary, *t.terms)]
 
 
-def _topic_starts(guide: Guide) -> list[int]:
+def _topic_starts(guide: AskData) -> list[int]:
     """Where each topic's texts start in :func:`_topic_texts`."""
     starts, n = [], 0
     for t in guide.topics:
@@ -483,7 +489,7 @@ def _projected(vectors: NDArray[np.float32], mean: NDArray[np.float32],
     return out
 
 
-def compile_topics(net: Any, guide: Guide) -> dict[str, NDArray[Any]]:
+def compile_topics(net: Any, guide: AskData) -> dict[str, NDArray[Any]]:
     """What :class:`_Semantic` derives from the topics with the net's embeddings (the slow part).
 
     ``mean`` (the topics' texts' mean vector), ``components`` (the principal directions taken out),
@@ -503,7 +509,7 @@ def compile_topics(net: Any, guide: Guide) -> dict[str, NDArray[Any]]:
             "off_topic": off_topic}
 
 
-def _compiled_fits(guide: Guide, arrays: Mapping[str, NDArray[Any]]) -> bool:
+def _compiled_fits(guide: AskData, arrays: Mapping[str, NDArray[Any]]) -> bool:
     """Whether cached arrays have the names, dtypes and shapes :func:`compile_topics` gives for ``guide``."""
     import numpy as np
 
@@ -556,7 +562,7 @@ def _semantic_keys() -> tuple[str | None, str | None]:
         return None, None
 
 
-def _compiled_topics(net: Any, guide: Guide, key: str | None = None) -> dict[str, NDArray[Any]]:
+def _compiled_topics(net: Any, guide: AskData, key: str | None = None) -> dict[str, NDArray[Any]]:
     """:func:`compile_topics`, from the compiled cache when it holds a current copy (:mod:`._compiled`);
     ``key`` is :func:`_semantic_keys`' first (computed when not given)."""
     from gabacare.guide import _compiled
@@ -565,20 +571,21 @@ def _compiled_topics(net: Any, guide: Guide, key: str | None = None) -> dict[str
                                      lambda arrays: _compiled_fits(guide, arrays))
 
 
-def _table_texts(guide: Guide) -> tuple[list[str], list[str]]:
+def _table_texts(guide: AskData) -> tuple[list[str], list[str]]:
     """What the token table covers: the most frequent English words and every text of the guide
     (lower-cased, as :class:`_Semantic` embeds them), and the words also covered after a cut."""
-    from gabacare.knowledge.language import english_rank
+    from gabacare.knowledge.guide_data import load_guide
+    from gabacare.knowledge.words import english_rank
 
     ranked = sorted(english_rank().items(), key=lambda item: item[1])
     common = [w for w, _ in ranked[:_TABLE_WORDS]]
     texts = [*_topic_texts(guide), *(p.text.lower() for t in guide.topics for p in t.paragraphs),
              *(x.lower() for x in guide.search.off_topic_examples),
-             *(p.lower() for syn in guide.synonyms for p in syn.phrases), *sorted(_index().medicine_words)]
+             *(p.lower() for syn in load_guide().synonyms for p in syn.phrases), *sorted(_index().medicine_words)]
     return [*common, *texts], common[:_TABLE_INNER_WORDS]
 
 
-def _token_table(guide: Guide) -> dict[str, NDArray[Any]]:
+def _token_table(guide: AskData) -> dict[str, NDArray[Any]]:
     """The compiled token table (:func:`._tokens.compile_segments`) of the net's tokenizer."""
     from tokenizers import Tokenizer
 
@@ -639,7 +646,7 @@ def _load_semantic() -> _Semantic | None:
     from gabacare.clinical.text import semantic
     from gabacare.guide import _compiled, _tokens
 
-    guide = load_guide()
+    guide = ask_data()
     key, table_key = _semantic_keys()
     topics = _compiled.cached_arrays(_TOPICS, key, lambda arrays: _compiled_fits(guide, arrays))
     table = _compiled.cached_arrays(_TOKENS, table_key, _tokens.table_fits) if topics is not None else None
@@ -659,9 +666,14 @@ def _load_semantic() -> _Semantic | None:
     return sem
 
 
+def _topic_model() -> AskTopicModel:
+    """The topic model's numbers (``topic_model.toml``)."""
+    return ask_data().topic_model
+
+
 @cache
 def _index() -> _Index:
-    return _Index(load_guide())
+    return _Index(ask_data())
 
 
 def interpret(question: str) -> Interpretation:
@@ -690,7 +702,7 @@ _Phrases = tuple[tuple[str, ...], ...]
 
 
 @cache
-def _cue_phrases(cues: GeneralQuestionCues) -> tuple[_Phrases, _Phrases, _Phrases]:
+def _cue_phrases(cues: AskCues) -> tuple[_Phrases, _Phrases, _Phrases]:
     def phrases(items: Sequence[str]) -> _Phrases:
         return tuple(sorted({tuple(_words(p)) for p in items if _words(p)}, key=lambda w: -len(w)))
 
@@ -713,7 +725,7 @@ def is_general_question(clause: str) -> bool:
     It must hold a general-question phrase ("can it cause", "what happens if") and, once those
     phrases are taken out, no happening-now phrase ("right now", "I've got", "like this").
     """
-    general, now, _ = _cue_phrases(load_guide().general_cues)
+    general, now, _ = _cue_phrases(ask_data().general_cues)
     words = _words(clause)
     used = [False] * len(words)
     for phrase in general:
@@ -734,7 +746,7 @@ def _triage_now(text: str, reading: Interpretation) -> tuple[TriageReport | None
     kept = [c for c in parts if c not in general]
     if not kept:
         return None, general
-    back = _cue_phrases(load_guide().general_cues)[2]
+    back = _cue_phrases(ask_data().general_cues)[2]
     refers_back = any(_find(_words(c), phrase) for c in kept for phrase in back)
     if refers_back:
         kept, general = parts, ()
@@ -820,7 +832,7 @@ def _rank_hybrid(idx: _Index, sem: _Semantic, reading: Interpretation,
     boost = boost or {}
     floor = s.min_combined if anchored else max(s.min_combined, s.min_combined_unanchored)
     learned = sem.topic_probabilities(questions[0])
-    learned_weight = load_topic_model().weight if learned else 0.0
+    learned_weight = _topic_model().weight if learned else 0.0
     ranked = []
     for topic_id, cos in meaning.items():
         kw = keyword.get(topic_id, 0.0)
@@ -861,7 +873,7 @@ def _anchored(idx: _Index, reading: Interpretation, found: TriageReport | None) 
     return bool(covered) or bool(words & idx.comparator_words)
 
 
-def _triage_boost(guide: Guide, found: TriageReport | None) -> dict[str, float]:
+def _triage_boost(guide: AskData, found: TriageReport | None) -> dict[str, float]:
     """The topic that answers an emergency read in the question, with the policy's boost."""
     s = guide.search
     if found is None or not found.emergency or not s.triage_topic_boost:
@@ -873,7 +885,7 @@ def _triage_boost(guide: Guide, found: TriageReport | None) -> dict[str, float]:
     return {t: s.triage_topic_boost for t in topics[:1] if t}
 
 
-def _class_boost(guide: Guide, interactions: InteractionReport | None) -> dict[str, float]:
+def _class_boost(guide: AskData, interactions: InteractionReport | None) -> dict[str, float]:
     """The topic about a named medicine's class ("whisky" -> alcohol and sedatives), with its boost."""
     s = guide.search
     if interactions is None or not s.class_topic_boost:
@@ -958,5 +970,5 @@ def ask(question: str) -> AskResult:
         message = f"{guide.search.no_answer_message} The guide covers: {titles}."
     else:
         message = None
-    return AskResult(text, tuple(answers), found_triage, interactions, message, reading, load_monograph().notice_text,
+    return AskResult(text, tuple(answers), found_triage, interactions, message, reading, guide.notice_text,
                      retrieval, tuple((t.id, t.title) for t in guide.topics), general)

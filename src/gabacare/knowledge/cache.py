@@ -22,10 +22,11 @@ import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from importlib import resources
 from pathlib import Path
 from types import UnionType
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
+
+from gabacare.knowledge.files import data_dir
 
 if TYPE_CHECKING:
     from pydantic.main import BaseModel
@@ -84,7 +85,7 @@ def _digest(ref: Any) -> bytes:
 def _key(name: str, data_files: Sequence[str], code_files: Sequence[str]) -> str:
     """A hash of ``name`` and the contents of the data files and code files (each by its SHA-256)."""
     h = hashlib.sha256(name.encode())
-    data = resources.files("gabacare.knowledge").joinpath("data")
+    data = data_dir()
     for f in data_files:
         h.update(_digest(data.joinpath(f)))
     for f in code_files:

@@ -33,6 +33,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from gabacare.knowledge.files import guide_files
 from gabacare.knowledge.monograph import (
     Citation,
     KnowledgeBaseError,
@@ -507,15 +508,6 @@ def build_guide(files: Sequence[tuple[str, dict[str, Any]]], monograph: Monograp
     ordered = tuple(sorted(topics, key=lambda t: TOPIC_IDS.index(t.id)))
     return Guide(topics=ordered, groups=groups, alternatives=alternatives, facts=facts, synonyms=synonyms,
                  stopwords=stopwords, search=search, general_cues=cues)
-
-
-def guide_files() -> tuple[str, ...]:
-    """Every data file the guide is built from (relative to the data folder): its own files, the
-    monograph's and ``sources.toml`` (topics render the monograph's facts and cite its sources)."""
-    from gabacare.knowledge.monograph import MONOGRAPH_FILES
-
-    topics = sorted(e.name for e in _data_dir().joinpath("topics").iterdir() if e.name.endswith(".toml"))
-    return ("alternatives.toml", "synonyms.toml", *(f"topics/{t}" for t in topics), *MONOGRAPH_FILES, "sources.toml")
 
 
 @cache

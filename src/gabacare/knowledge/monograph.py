@@ -22,9 +22,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from gabacare.errors import InternalError
+from gabacare.knowledge.files import MONOGRAPH_FILES, KnowledgeBaseError
 
 __all__ = [
+    "MONOGRAPH_FILES",
     "AdverseEffect",
     "Citation",
     "Form",
@@ -42,11 +43,6 @@ Urgency = Literal["emergency", "contact_prescriber", "expected"]
 Severity = Literal["major", "moderate", "minor", "none"]
 Action = Literal["avoid", "caution", "separate", "none"]
 Risk = Literal["low", "moderate", "high"]
-
-
-class KnowledgeBaseError(InternalError, ValueError):
-    """The knowledge base failed validation; the message names the file and the problem (an
-    installation defect, never the user's input: :mod:`gabacare.errors`)."""
 
 
 class _Frozen(BaseModel):
@@ -986,10 +982,6 @@ def _read_toml(name: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise KnowledgeBaseError(f"{name}: not a TOML table")
     return value
-
-
-# The monograph is kept in two files for readability: the drug itself, and the medicines taken beside it.
-MONOGRAPH_FILES = ("gabapentin.toml", "medicines.toml")
 
 
 def read_raw_monograph() -> dict[str, Any]:

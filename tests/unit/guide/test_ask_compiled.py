@@ -26,7 +26,7 @@ import pytest
 
 from gabacare.clinical.text import semantic
 from gabacare.guide import _compiled
-from gabacare.knowledge.guide_data import load_guide
+from gabacare.guide.plain import ask_data
 
 QUESTIONS = Path(__file__).resolve().parents[2] / "eval" / "data"
 ask_module = importlib.import_module("gabacare.guide.ask")  # the package exports ask() by that name
@@ -57,7 +57,7 @@ def _same_arrays(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
 
 
 def test_the_cached_path_answers_every_dev_question_as_the_built_one(cache_dir: Path) -> None:
-    net, guide = _net(), load_guide()
+    net, guide = _net(), ask_data()
     built = ask_module.compile_topics(net, guide)
     ask_module._compiled_topics(net, guide)  # first process: builds and writes the file
     assert len(_files(cache_dir)) == 1
@@ -92,7 +92,7 @@ def test_a_cold_and_a_warm_command_print_the_same_answer(cache_dir: Path) -> Non
 
 @pytest.mark.parametrize("damage", [b"", b"not a zip file", "truncate"])
 def test_a_damaged_cache_file_is_rebuilt(cache_dir: Path, damage: bytes | str) -> None:
-    net, guide = _net(), load_guide()
+    net, guide = _net(), ask_data()
     built = ask_module._compiled_topics(net, guide)
     (path,) = _files(cache_dir)
     if damage == "truncate":
@@ -105,7 +105,7 @@ def test_a_damaged_cache_file_is_rebuilt(cache_dir: Path, damage: bytes | str) -
 
 
 def test_a_file_with_another_key_or_shape_is_not_trusted(cache_dir: Path) -> None:
-    net, guide = _net(), load_guide()
+    net, guide = _net(), ask_data()
     built = ask_module._compiled_topics(net, guide)
     (path,) = _files(cache_dir)
     key = path.stem.rsplit("-", 1)[1]

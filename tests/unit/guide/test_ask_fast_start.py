@@ -25,6 +25,7 @@ import pytest
 from gabacare import cli
 from gabacare.clinical.text import semantic
 from gabacare.guide import _compiled, _tokens
+from gabacare.guide.plain import ask_data
 from gabacare.knowledge import guide_data
 from gabacare.knowledge.guide_data import _raw_files, build_guide, load_guide
 from gabacare.knowledge.monograph import load_monograph
@@ -108,7 +109,7 @@ def tokenizer() -> Any:
 
 @pytest.fixture(scope="module")
 def table(tokenizer: Any) -> dict[str, Any]:
-    texts, inner = ask_module._table_texts(load_guide())
+    texts, inner = ask_module._table_texts(ask_data())
     return _tokens.compile_segments(tokenizer, texts, inner)
 
 
@@ -235,9 +236,9 @@ def test_the_short_way_prints_what_the_application_prints(cache_dir: Path) -> No
 
 
 def test_a_warm_ordinary_ask_validates_nothing_and_parses_no_toml(cache_dir: Path) -> None:
-    """From a warm cache, the guide, the language and the fitted models are rebuilt, not validated
-    (no validator is built, so pydantic's plugin loader is never imported), nothing is parsed, and a
-    question without an unknown word needs no edit distance."""
+    """From a warm cache, an ordinary question reads the knowledge base as plain values
+    (:mod:`gabacare.guide.plain`): pydantic is not even imported, nothing is parsed, and a question
+    without an unknown word needs no edit distance."""
     code = textwrap.dedent("""
         import contextlib, io, sys
         sys.argv = ["gabacare", "ask", "how does gabapentin work", "--json"]
@@ -248,7 +249,7 @@ def test_a_warm_ordinary_ask_validates_nothing_and_parses_no_toml(cache_dir: Pat
                 main()
         except SystemExit as stop:
             assert stop.code == 0, stop.code
-        print(sorted(m for m in ("tomllib", "rapidfuzz", "pydantic.plugin._loader") if m in sys.modules))
+        print(sorted(m for m in ("tomllib", "rapidfuzz", "pydantic", "gabacare.knowledge.monograph") if m in sys.modules))
         print(out.getvalue(), end="")
     """)
     env = {**os.environ, "GABACARE_CACHE_DIR": str(cache_dir)}

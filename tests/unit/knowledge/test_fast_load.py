@@ -264,14 +264,12 @@ def test_the_question_readers_vocabularies_are_the_same_from_the_cache(tmp_path:
     # `ask` keeps the words it knows compiled (knowledge.cache): a hit must give what a build gives, in
     # the same order (the order of equal counts decides which spelling a slip is corrected towards).
     from gabacare.guide.ask import _vocabularies
-    from gabacare.knowledge.guide_data import load_guide
 
-    guide = load_guide()
     monkeypatch.setenv("GABACARE_CACHE", "off")
-    built = _vocabularies(guide)
+    built = _vocabularies()
     monkeypatch.delenv("GABACARE_CACHE")
     monkeypatch.setenv("GABACARE_CACHE_DIR", str(tmp_path))
-    first, hit = _vocabularies(guide), _vocabularies(guide)
+    first, hit = _vocabularies(), _vocabularies()
     assert list(tmp_path.glob("ask-vocabulary-*.json"))
     _same(built, first, "built")
     _same(built, hit, "hit")
@@ -279,7 +277,7 @@ def test_the_question_readers_vocabularies_are_the_same_from_the_cache(tmp_path:
 
 
 def test_an_english_word_is_found_in_the_lists_text_as_in_the_set(monkeypatch: pytest.MonkeyPatch) -> None:
-    from gabacare.knowledge import language
+    from gabacare.knowledge import words as language  # (the functions `gabacare.knowledge.language` exports)
 
     english = language.english_words()
     words = [*sorted(english)[::97], "gabapentin", "zzqx", "", " work", "work ", "a b", "work\n", "wörk", "é", "\n",
@@ -294,7 +292,7 @@ def test_an_english_word_is_found_in_the_lists_text_as_in_the_set(monkeypatch: p
 
 @pytest.mark.parametrize("body", ["alpha\nbeta gamma\n", "alpha\tbeta\n", "alpha\r\nbeta\n", "caf\u00e9\nbeta\n"])
 def test_a_word_list_with_other_white_space_is_searched_in_the_set(monkeypatch: pytest.MonkeyPatch, body: str) -> None:
-    from gabacare.knowledge import language
+    from gabacare.knowledge import words as language  # (the functions `gabacare.knowledge.language` exports)
 
     monkeypatch.setattr(language, "_english_body", lambda: body)
     language._english_lines.cache_clear()
@@ -324,3 +322,18 @@ def test_the_language_file_names_are_the_languages_own_built_and_cached(
         assert language.language_files() == expected
     finally:
         language.language_files.cache_clear()
+
+
+def test_the_data_folder_is_importlib_resources_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Named without importlib.resources for a package loaded from a folder; any other loader gets its own.
+    import sys
+    from importlib import resources
+
+    from gabacare.knowledge import files
+
+    expected = resources.files("gabacare.knowledge").joinpath("data")
+    assert files.data_dir() == expected and Path(str(files.data_dir())).is_dir()
+    spec = sys.modules["gabacare.knowledge"].__spec__
+    assert spec is not None
+    monkeypatch.setattr(spec, "origin", None)  # (as for a package that is not a folder of files)
+    assert files.data_dir() == expected

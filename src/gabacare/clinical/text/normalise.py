@@ -14,8 +14,6 @@ import re
 import unicodedata
 from functools import cache
 
-from gabacare.knowledge.language import load_language
-
 __all__ = ["COMMA", "fold_accents", "normalise_words", "questions", "sentences", "sound_alike_slips", "tokenise"]
 
 COMMA = ","
@@ -45,6 +43,8 @@ def _clean(text: str) -> str:
 @cache
 def _cased() -> tuple[re.Pattern[str], dict[str, str]] | None:
     """``[normalise] cased``: whole words matched with their capitals, replaced before lower-casing."""
+    from gabacare.knowledge.language import load_language
+
     table = load_language().normalise.cased
     if not table:
         return None
@@ -102,11 +102,15 @@ def tokenise(sentence: str) -> list[str]:
 
 @cache
 def _symbols() -> tuple[tuple[str, str], ...]:
+    from gabacare.knowledge.language import load_language
+
     return tuple(sorted(load_language().normalise.symbols.items(), key=lambda kv: -len(kv[0])))
 
 
 @cache
 def _maps() -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+    from gabacare.knowledge.language import load_language
+
     n = load_language().normalise
     words = {k: tuple(v.split()) for k, v in n.sound_alike.items()}
     words.update({k: tuple(v.split()) for k, v in n.words.items()})
@@ -118,6 +122,8 @@ def _maps() -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
 def sound_alike_slips() -> frozenset[str]:
     """The typed slips ``[normalise.sound_alike]`` rewrites ("tounge"): shown to the reader as
     corrections, like the spelling corrector's, because they change what was typed."""
+    from gabacare.knowledge.language import load_language
+
     return frozenset(load_language().normalise.sound_alike)
 
 

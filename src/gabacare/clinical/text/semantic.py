@@ -30,8 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gabacare.knowledge import load_monograph
-from gabacare.knowledge.language import EmergencyModel, language_files, load_emergency_model, load_language
+from gabacare.knowledge.words import language_files
 
 # The safetensors file starts with its JSON header's length: an unsigned 64-bit little-endian integer.
 _LENGTH = "<Q"
@@ -40,6 +39,8 @@ _MAX_HEADER_BYTES = 1024 * 1024  # a header larger than 1 MiB is not the one-ten
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
+
+    from gabacare.knowledge.language import EmergencyModel
 
 __all__ = ["NetHit", "SemanticNet", "lexical_features", "model_files", "semantic_net", "unavailable_reason"]
 
@@ -85,6 +86,9 @@ class SemanticNet:
     def __init__(self, weights: Path, tokenizer: Path, *, emergency_model: bool = True) -> None:
         from tokenizers import Tokenizer
 
+        from gabacare.knowledge.language import load_language
+        from gabacare.knowledge.monograph import load_monograph
+
         # Kept as stored (float16, 16 MB, mapped read-only); only the rows a text uses are read and
         # widened to float32.
         self._table: NDArray[np.float16] = _load_table(weights)
@@ -120,6 +124,8 @@ class SemanticNet:
         return 1.0 / (1.0 + float(np.exp(-z)))
 
     def _emergency(self, model: EmergencyModel | None = None) -> EmergencyModel:
+        from gabacare.knowledge.language import load_emergency_model
+
         model = model or load_emergency_model()
         if model.dimensions != self._table.shape[1]:
             raise ValueError("the emergency model was fitted to vectors of another size")
