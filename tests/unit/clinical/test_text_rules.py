@@ -711,7 +711,9 @@ def test_an_antacid_spelt_as_other_languages_spell_it_is_no_opioid(name: str, in
     assert read_name(name).ingredients == ingredients
 
 
-@pytest.mark.parametrize("text", ["My twin sister reminded me to take my gabapentin, I did.", "my mum reminds me to take my tablets"])
+@pytest.mark.parametrize("text", [
+    "My twin sister reminded me to take my gabapentin, I did.", "my mum reminds me to take my tablets",
+])
 def test_a_reminder_to_take_ones_tablets_is_no_one_else_taking_them(text: str) -> None:
     assert _urgency(text) is None
 
