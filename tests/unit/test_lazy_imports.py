@@ -37,27 +37,35 @@ def test_the_names_are_the_functions_after_the_submodules_are_imported() -> None
     assert sys.modules["gabacare.clinical.triage"].triage is triage_function
 
 
-@pytest.mark.parametrize("first", [
-    "import gabacare.clinical.taper, gabacare.clinical.triage",
-    "from gabacare.clinical.taper import taper; from gabacare.clinical.triage import triage",
-    "from gabacare.clinical import taper, triage",
-    "import gabacare.clinical; gabacare.clinical.taper; gabacare.clinical.triage",
-    "import gabacare.app; gabacare.app.taper; gabacare.app.symptoms",
-    "import gabacare.clinical.plan, gabacare.clinical.checks, gabacare.clinical.text",
+@pytest.mark.parametrize(("package", "first"), [
+    ("clinical", "import gabacare.clinical.taper, gabacare.clinical.triage"),
+    ("clinical", "from gabacare.clinical.taper import taper; from gabacare.clinical.triage import triage"),
+    ("clinical", "from gabacare.clinical import taper, triage"),
+    ("clinical", "import gabacare.clinical; gabacare.clinical.taper; gabacare.clinical.triage"),
+    ("clinical", "import gabacare.app; gabacare.app.taper; gabacare.app.symptoms"),
+    ("clinical", "import gabacare.clinical.plan, gabacare.clinical.checks, gabacare.clinical.text"),
+    ("guide", "import gabacare.guide.ask, gabacare.guide.compare"),
+    ("guide", "from gabacare.guide.ask import ask; from gabacare.guide.compare import compare"),
+    ("guide", "from gabacare.guide import ask, compare"),
+    ("guide", "import gabacare.guide; gabacare.guide.ask; gabacare.guide.compare"),
+    ("guide", "import gabacare.guide.plain, gabacare.app.guide"),
 ])
-def test_the_names_are_the_functions_whatever_is_imported_first(first: str) -> None:
+def test_the_names_are_the_functions_whatever_is_imported_first(package: str, first: str) -> None:
+    # Both packages load their modules on first use, and two names of each are also submodules' names.
+    a, b = {"clinical": ("taper", "triage"), "guide": ("ask", "compare")}[package]
+    pkg = f"gabacare.{package}"
     out = _fresh(f"""
         {first}
-        import gabacare.clinical.taper, gabacare.clinical.triage  # both submodules, again, after the names
-        import sys, types, gabacare.clinical
-        from gabacare.clinical import taper, triage
-        names = [gabacare.clinical.taper, gabacare.clinical.triage, taper, triage]
+        import {pkg}.{a}, {pkg}.{b}  # both submodules, again, after the names
+        import sys, types, {pkg}
+        from {pkg} import {a}, {b}
+        names = [{pkg}.{a}, {pkg}.{b}, {a}, {b}]
         assert all(callable(f) and not isinstance(f, types.ModuleType) for f in names), names
-        assert taper is sys.modules["gabacare.clinical.taper"].taper
-        assert triage is sys.modules["gabacare.clinical.triage"].triage
+        assert {a} is sys.modules["{pkg}.{a}"].{a}
+        assert {b} is sys.modules["{pkg}.{b}"].{b}
         print([f.__name__ for f in names])
     """)
-    assert out == "['taper', 'triage', 'taper', 'triage']"
+    assert out == str([a, b, a, b])
 
 
 def test_other_attributes_of_the_package_are_set_as_usual() -> None:
@@ -92,29 +100,6 @@ def test_every_exported_name_still_resolves() -> None:
         gabacare.clinical.no_such_name  # noqa: B018
     with pytest.raises(AttributeError):
         gabacare.app.no_such_name  # noqa: B018
-
-
-@pytest.mark.parametrize("first", [
-    "import gabacare.guide.ask, gabacare.guide.compare",
-    "from gabacare.guide.ask import ask; from gabacare.guide.compare import compare",
-    "from gabacare.guide import ask, compare",
-    "import gabacare.guide; gabacare.guide.ask; gabacare.guide.compare",
-    "import gabacare.guide.plain, gabacare.app.guide",
-])
-def test_the_guides_names_are_the_functions_whatever_is_imported_first(first: str) -> None:
-    # ``gabacare.guide`` loads its modules on first use too; ``ask`` and ``compare`` are named like them.
-    out = _fresh(f"""
-        {first}
-        import gabacare.guide.ask, gabacare.guide.compare
-        import sys, types, gabacare.guide
-        from gabacare.guide import ask, compare
-        names = [gabacare.guide.ask, gabacare.guide.compare, ask, compare]
-        assert all(callable(f) and not isinstance(f, types.ModuleType) for f in names), names
-        assert ask is sys.modules["gabacare.guide.ask"].ask
-        assert compare is sys.modules["gabacare.guide.compare"].compare
-        print([f.__name__ for f in names])
-    """)
-    assert out == "['ask', 'compare', 'ask', 'compare']"
 
 
 def test_the_knowledge_bases_plain_parts_import_no_pydantic() -> None:

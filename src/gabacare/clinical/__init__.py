@@ -7,11 +7,9 @@ No I/O, no clock, no globals beyond the read-only knowledge base.
 False
 """
 
-import sys
-from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from gabacare._lazy import lazy_exports
+from gabacare._lazy import keep_functions_over_submodules, lazy_exports
 
 if TYPE_CHECKING:  # the names below, for type checkers; at run time they load on first use
     from gabacare.clinical.checks import CheckResult, Problem, check_regimen
@@ -69,8 +67,8 @@ _LAZY = {
 # are the functions (as ``from gabacare.clinical import taper`` has always given), never the modules.
 # Importing a submodule makes the import system set the package attribute of that name to the module
 # (``setattr(package, "taper", module)``), whenever and by whoever it is imported; the package's class
-# below drops exactly that assignment, so the name stays unset until first use and then resolves, through
-# ``__getattr__``, to the function. The modules themselves stay in ``sys.modules`` as always.
+# drops exactly that assignment (:func:`gabacare._lazy.keep_functions_over_submodules`), so the name stays
+# unset until first use and then resolves, through ``__getattr__``, to the function.
 _SHADOWED = frozenset({"taper", "triage"})
 
 __all__ = [
@@ -113,13 +111,4 @@ __all__ = [
 __getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY, __all__)
 
 
-class _Package(ModuleType):
-    """This package's module type: a submodule named like a function never replaces the function."""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in _SHADOWED and isinstance(value, ModuleType):
-            return  # the import system binding the submodule: ``__getattr__`` gives the function instead
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
+keep_functions_over_submodules(__name__, _SHADOWED)

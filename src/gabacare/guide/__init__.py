@@ -10,11 +10,9 @@ The names below are imported on first use (PEP 562): ``gabacare ask`` does not i
 and the comparison's modules.
 """
 
-import sys
-from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from gabacare._lazy import lazy_exports
+from gabacare._lazy import keep_functions_over_submodules, lazy_exports
 
 if TYPE_CHECKING:  # the names below, for type checkers; at run time they load on first use
     from gabacare.guide.ask import Answer, AskResult, ask
@@ -51,13 +49,4 @@ __getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY, __all__)
 _SHADOWED = frozenset({"ask", "compare"})
 
 
-class _Package(ModuleType):
-    """This package's module type: a submodule named like a function never replaces the function."""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in _SHADOWED and isinstance(value, ModuleType):
-            return  # the import system binding the submodule: ``__getattr__`` gives the function instead
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
+keep_functions_over_submodules(__name__, _SHADOWED)
