@@ -17,7 +17,7 @@ from typing import Any
 
 from gabacare.errors import InternalError
 
-__all__ = ["MONOGRAPH_FILES", "KnowledgeBaseError", "code_file", "data_dir", "guide_files", "pydantic_version_file"]
+__all__ = ["MONOGRAPH_FILES", "KnowledgeBaseError", "code_file", "data_dir", "guide_files", "pydantic_version_file", "read_toml"]
 
 # The monograph is kept in two files for readability: the drug itself, and the medicines taken beside it.
 MONOGRAPH_FILES = ("gabapentin.toml", "medicines.toml")
@@ -46,6 +46,20 @@ def data_dir() -> Any:
     from importlib import resources
 
     return resources.files("gabacare.knowledge").joinpath("data")
+
+
+def read_toml(name: str) -> dict[str, Any]:
+    """The data file ``name`` (relative to the data folder, e.g. ``"topics/dosing.toml"``) parsed; raise
+    :class:`KnowledgeBaseError` naming the file if it is missing or not valid TOML."""
+    import tomllib  # (only when a file is parsed: a warm process reads the cache)
+
+    try:
+        with data_dir().joinpath(name).open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise KnowledgeBaseError(f"knowledge base file missing: {name}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise KnowledgeBaseError(f"{name}: not valid TOML: {exc}") from exc
 
 
 def code_file(module: str) -> str:

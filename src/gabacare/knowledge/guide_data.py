@@ -28,12 +28,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
-from importlib import resources
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from gabacare.knowledge.files import guide_files
+from gabacare.knowledge.files import MONOGRAPH_FILES, guide_files, read_toml
 from gabacare.knowledge.monograph import (
     Citation,
     KnowledgeBaseError,
@@ -396,31 +395,13 @@ def render_template(text: str, monograph: Monograph, facts: Mapping[str, FactGro
 
 
 # --- loading ------------------------------------------------------------------------------------
-def _data_dir() -> Any:
-    return resources.files("gabacare.knowledge").joinpath("data")
-
-
-def _read(ref: Any, name: str) -> dict[str, Any]:
-    import tomllib  # (only when a file is parsed: a warm process reads the cache)
-
-    try:
-        with ref.open("rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError as exc:
-        raise KnowledgeBaseError(f"knowledge base file missing: {name}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise KnowledgeBaseError(f"{name}: not valid TOML: {exc}") from exc
-
-
 def _raw_files() -> Iterator[tuple[str, dict[str, Any]]]:
-    """(name, raw TOML) for alternatives.toml, synonyms.toml and every topics/*.toml file."""
-    data = _data_dir()
-    for name in ("alternatives.toml", "synonyms.toml"):
-        yield name, _read(data.joinpath(name), name)
-    topics = data.joinpath("topics")
-    for entry in sorted(topics.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".toml"):
-            yield f"topics/{entry.name}", _read(entry, f"topics/{entry.name}")
+    """(name, raw TOML) for alternatives.toml, synonyms.toml and every topics/*.toml file (the guide's
+    own files of :func:`gabacare.knowledge.files.guide_files`, in its order)."""
+    shared = {*MONOGRAPH_FILES, "sources.toml"}
+    for name in guide_files():
+        if name not in shared:
+            yield name, read_toml(name)
 
 
 def guide_cited_source_ids() -> set[str]:

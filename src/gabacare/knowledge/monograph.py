@@ -17,12 +17,11 @@ import math
 import re
 from collections.abc import Iterator, Mapping
 from functools import cache
-from importlib import resources
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from gabacare.knowledge.files import MONOGRAPH_FILES, KnowledgeBaseError
+from gabacare.knowledge.files import MONOGRAPH_FILES, KnowledgeBaseError, read_toml
 
 __all__ = [
     "MONOGRAPH_FILES",
@@ -957,17 +956,6 @@ def _walk_source_ids(node: Any, path: str = "") -> Iterator[tuple[str, str]]:
             yield from _walk_source_ids(item, f"{path}[{i}]")
 
 
-def _parse_toml(name: str) -> dict[str, Any]:
-    import tomllib  # (only when a file is parsed: a warm process reads the cache)
-
-    ref = resources.files("gabacare.knowledge").joinpath("data", name)
-    try:
-        with ref.open("rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError as exc:
-        raise KnowledgeBaseError(f"knowledge base file missing: {name}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise KnowledgeBaseError(f"{name}: not valid TOML: {exc}") from exc
 
 
 def _read_toml(name: str) -> dict[str, Any]:
@@ -976,7 +964,7 @@ def _read_toml(name: str) -> dict[str, Any]:
     from gabacare.knowledge.cache import derived
 
     try:
-        value = derived(f"toml-{name.replace('/', '-')}", (name,), (), lambda: _parse_toml(name))
+        value = derived(f"toml-{name.replace('/', '-')}", (name,), (), lambda: read_toml(name))
     except FileNotFoundError as exc:
         raise KnowledgeBaseError(f"knowledge base file missing: {name}") from exc
     if not isinstance(value, dict):

@@ -337,3 +337,14 @@ def test_the_data_folder_is_importlib_resources_own(monkeypatch: pytest.MonkeyPa
     assert spec is not None
     monkeypatch.setattr(spec, "origin", None)  # (as for a package that is not a folder of files)
     assert files.data_dir() == expected
+
+
+def test_a_missing_or_broken_data_file_is_named_in_the_error(tmp_path, monkeypatch) -> None:
+    from gabacare.knowledge import files
+
+    (tmp_path / "broken.toml").write_text("x = [1,\n", encoding="utf-8")
+    monkeypatch.setattr(files, "data_dir", lambda: tmp_path)
+    with pytest.raises(files.KnowledgeBaseError, match=r"knowledge base file missing: topics/nowhere\.toml"):
+        files.read_toml("topics/nowhere.toml")
+    with pytest.raises(files.KnowledgeBaseError, match=r"broken\.toml: not valid TOML"):
+        files.read_toml("broken.toml")
