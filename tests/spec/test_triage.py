@@ -885,6 +885,24 @@ FAMILIES_V43 = Table(
     """
 )
 
+FAMILIES_V44 = Table(
+    """
+    text                                                                      | urgency            | effect
+    --------------------------------------------------------------------------+--------------------+-----------------------
+    it would be easier if I just did not wake up again                        | emergency          | suicidal-thoughts
+    I no longer wish to live                                                  | emergency          | suicidal-thoughts
+    my brother is not planning to be around for his birthday                  | emergency          | suicidal-thoughts
+    grandad keeps saying he will jump off the balcony                         | emergency          | suicidal-thoughts
+    she took an overdoes of her tablets last night                            | emergency          | overdose
+    the packet is empty and he does not remember taking them                  | emergency          | overdose
+    dad took all the pills in the box                                         | emergency          | overdose
+    my aunt swallowed a week of tablets in one go                             | emergency          | overdose
+    he has lost the power in his left arm                                     | emergency          | general-emergency
+    that parking ticket nearly gave me a stroke                               | -                  | -
+    the telescope had a seizure in the cold                                   | -                  | -
+    """
+)
+
 # Every family table above, one test: each row a new wording of a family tuned on from a held-out split.
 _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17": FAMILIES_V17, "v18": FAMILIES_V18,
              "v19": FAMILIES_V19, "v20": FAMILIES_V20, "v21": FAMILIES_V21,
@@ -894,7 +912,8 @@ _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17
              "v32": FAMILIES_V32, "v33": FAMILIES_V33,
              "v34": FAMILIES_V34, "v35": FAMILIES_V35,
              "v36": FAMILIES_V36, "v37": FAMILIES_V37, "v38": FAMILIES_V38, "v39": FAMILIES_V39, "v40": FAMILIES_V40,
-             "v41": FAMILIES_V41, "v42": FAMILIES_V42, "v43": FAMILIES_V43}
+             "v41": FAMILIES_V41, "v42": FAMILIES_V42, "v43": FAMILIES_V43,
+             "v44": FAMILIES_V44}
 
 
 @pytest.mark.parametrize(("text", "urgency", "effect"),

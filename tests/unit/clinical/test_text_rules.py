@@ -684,9 +684,17 @@ def test_a_bad_shortest_joined_name_fails_the_load(length: object) -> None:
     ("Somac 40", ("pantoprazole",)),  # once read as Soma (carisoprodol), a muscle relaxant
     ("divin", ("alcohol",)),  # Moldovan brandy, once read as Diovan (valsartan)
     ("Okells bitter", ("alcohol",)),  # an ale, once read as "bifter" (cannabis)
+    ("Epiphen 30 mg", ("phenobarbital",)),  # a veterinary phenobarbital, once read as epinephrine
+    ("singani", ("alcohol",)),  # a Bolivian brandy, once read as levomepromazine (Sinogan)
 ])
 def test_a_brand_that_looks_like_another_is_read_as_itself(name: str, ingredients: tuple[str, ...]) -> None:
     assert read_name(name).ingredients == ingredients
+
+
+def test_benadryl_allergy_relief_keeps_its_sedating_reading() -> None:
+    # UK "Benadryl Allergy Relief" is acrivastine, but Benadryl allergy products elsewhere are
+    # diphenhydramine: the name keeps the reading that warns (medicines.toml, held-out v44 note).
+    assert read_name("Benadryl Allergy Relief").ingredients == ("diphenhydramine",)
 
 
 @pytest.mark.parametrize("text", ["bitter taste in my mouth and very sleepy", "chronic pain and very sleepy"])
