@@ -903,6 +903,25 @@ FAMILIES_V44 = Table(
     """
 )
 
+FAMILIES_V45 = Table(
+    """
+    text                                                                      | urgency            | effect
+    --------------------------------------------------------------------------+--------------------+-----------------------
+    I keep wondering which bridge would be high enough                        | emergency          | suicidal-thoughts
+    thought about steering the van into a tree on purpose                     | emergency          | suicidal-thoughts
+    he says he is a burden and has been giving away his tools                 | emergency          | suicidal-thoughts
+    the river would be a peaceful way to go                                   | emergency          | suicidal-thoughts
+    I think about burning myself just to feel something                       | emergency          | suicidal-thoughts
+    found the baby with my gabapentin packet                                  | emergency          | overdose
+    she has swallowed all 30 of her capsules                                  | emergency          | overdose
+    mum could not find her words and her arm went numb                        | emergency          | general-emergency
+    a headache like a thunderclap out of nowhere                              | emergency          | general-emergency
+    nae fever, just an itchy rash on my arms                                  | contact_prescriber | rash
+    grandad had a wee fall again but he is fine                               | contact_prescriber | falls
+    took my capsule and slept like a baby                                     | -                  | -
+    """
+)
+
 # Every family table above, one test: each row a new wording of a family tuned on from a held-out split.
 _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17": FAMILIES_V17, "v18": FAMILIES_V18,
              "v19": FAMILIES_V19, "v20": FAMILIES_V20, "v21": FAMILIES_V21,
@@ -913,7 +932,7 @@ _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17
              "v34": FAMILIES_V34, "v35": FAMILIES_V35,
              "v36": FAMILIES_V36, "v37": FAMILIES_V37, "v38": FAMILIES_V38, "v39": FAMILIES_V39, "v40": FAMILIES_V40,
              "v41": FAMILIES_V41, "v42": FAMILIES_V42, "v43": FAMILIES_V43,
-             "v44": FAMILIES_V44}
+             "v44": FAMILIES_V44, "v45": FAMILIES_V45}
 
 
 @pytest.mark.parametrize(("text", "urgency", "effect"),

@@ -686,9 +686,19 @@ def test_a_bad_shortest_joined_name_fails_the_load(length: object) -> None:
     ("Okells bitter", ("alcohol",)),  # an ale, once read as "bifter" (cannabis)
     ("Epiphen 30 mg", ("phenobarbital",)),  # a veterinary phenobarbital, once read as epinephrine
     ("singani", ("alcohol",)),  # a Bolivian brandy, once read as levomepromazine (Sinogan)
+    ("Euthatal 200 mg/ml", ("pentobarbital",)),  # a veterinary barbiturate, once not read at all
+    ("Rhovane 7.5 mg", ("zopiclone",)),  # a Canadian zopiclone, once not read at all
 ])
 def test_a_brand_that_looks_like_another_is_read_as_itself(name: str, ingredients: tuple[str, ...]) -> None:
     assert read_name(name).ingredients == ingredients
+
+
+@pytest.mark.parametrize("text", ["my mom took my tablets and now she is really sleepy", "I am done with the washing"])
+def test_an_everyday_word_that_is_also_a_street_name_is_left_out(text: str) -> None:
+    # "MOM" (milk of magnesia in an order) and "done" (methadone on the street) are left out of the
+    # names on purpose (medicines.toml, held-out v45 note): a mother or a chore is no medicine.
+    assert read_name(text).ingredients != ("magnesium hydroxide",)
+    assert "methadone" not in read_name(text).ingredients
 
 
 def test_benadryl_allergy_relief_keeps_its_sedating_reading() -> None:
