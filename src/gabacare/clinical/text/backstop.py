@@ -17,7 +17,7 @@ from functools import cache
 from gabacare.clinical.text.lexicon import stem_phrase
 from gabacare.clinical.text.negation import negation_scopes
 from gabacare.clinical.text.normalise import COMMA, normalise_words, tokenise
-from gabacare.knowledge.language import load_language
+from gabacare.clinical.text.plain import plain_language
 
 __all__ = ["RedFlagHit", "red_flags"]
 
@@ -39,7 +39,7 @@ _FirstIndex = dict[str, tuple[tuple[int, int, int, tuple[str, ...]], ...]]
 
 @cache
 def _concepts() -> tuple[tuple[_Concept, ...], int, tuple[tuple[str, ...], ...], _FirstIndex]:
-    b = load_language().backstop
+    b = plain_language().backstop
     if b is None:
         return (), 0, (), {}
     out: list[_Concept] = []

@@ -86,15 +86,14 @@ class SemanticNet:
     def __init__(self, weights: Path, tokenizer: Path, *, emergency_model: bool = True) -> None:
         from tokenizers import Tokenizer
 
-        from gabacare.knowledge.language import load_language
-        from gabacare.knowledge.monograph import load_monograph
+        from gabacare.clinical.text.plain import plain_language, plain_monograph
 
         # Kept as stored (float16, 16 MB, mapped read-only); only the rows a text uses are read and
         # widened to float32.
         self._table: NDArray[np.float16] = _load_table(weights)
         self._tok: Any = Tokenizer.from_file(str(tokenizer))
-        lang = load_language()
-        emergency = {e.id for e in load_monograph().adverse_effects if e.urgency == "emergency"}
+        lang = plain_language()
+        emergency = {e.id for e in plain_monograph().adverse_effects if e.urgency == "emergency"}
         rows = [(s.id, s.effect, d) for s in lang.lexicon.signs if s.effect in emergency for d in s.descriptions]
         self._rows = rows
         self._matrix = self.embed([d for _, _, d in rows])
