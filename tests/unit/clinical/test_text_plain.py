@@ -152,18 +152,51 @@ def test_a_file_under_another_key_is_not_read(cache_dir: Path, fresh: None, monk
 def test_the_compiled_idioms_are_the_ones_built(cache_dir: Path) -> None:
     from gabacare.clinical.text import reading
 
-    reading._idioms.cache_clear()
-    try:
-        first = reading._idioms()  # built and kept
-        (path,) = cache_dir.glob("text-idioms-*.json")
+    built = reading._built_idioms()
+
+    def table() -> dict[str, tuple[tuple[str, ...], ...]]:
         reading._idioms.cache_clear()
-        assert reading._idioms() == first == reading._idiom_table(reading._build_idioms())
-        for damage in ("[1]", '{"x": [["a"], "b"]}', '{"x": [[]]}', '{"x": [[1]]}'):
+        reading._idioms_after.cache_clear()
+        return {w: reading._idioms_after(w) for w in built}
+
+    try:
+        assert table() == built  # built and kept
+        (path,) = cache_dir.glob("text-idioms-*.json")
+        assert table() == built  # from the file
+        for damage in ("[1]", '{"x": ["a", 2]}', '{"x": ""}', '{"x": 1}', "{not json"):
             path.write_text(damage, encoding="utf-8")
-            reading._idioms.cache_clear()
-            assert reading._idioms() == first
+            assert table() == built
+        assert reading._idioms_after("nonsense-word") == ()
     finally:
         reading._idioms.cache_clear()
+        reading._idioms_after.cache_clear()
+
+
+def test_the_compiled_backstop_is_the_one_built(cache_dir: Path) -> None:
+    from gabacare.clinical.text import backstop
+
+    built = backstop._read_concepts(backstop._build_concepts())
+    backstop._concepts.cache_clear()
+    try:
+        first = backstop._concepts()  # built and kept
+        assert first[0] == built[0] and first[2] == built[1] and first[0]
+        (path,) = cache_dir.glob("text-backstop-*.json")
+        good = json.loads(path.read_text(encoding="utf-8"))
+        backstop._concepts.cache_clear()
+        assert backstop._concepts() == first  # from the file
+        wrong_alt = json.loads(json.dumps(good))
+        wrong_alt["concepts"][0][2][0][0] = [[]]  # an empty alternative: the matcher needs a first stem
+        wrong_id = json.loads(json.dumps(good))
+        wrong_id["concepts"][0][0] = 1
+        short = json.loads(json.dumps(good))
+        short["concepts"][0] = short["concepts"][0][:3]
+        for damage in ("[1]", "{not json", json.dumps({"concepts": []}), json.dumps(wrong_alt), json.dumps(wrong_id),
+                       json.dumps(short)):
+            path.write_text(damage, encoding="utf-8")
+            backstop._concepts.cache_clear()
+            assert backstop._concepts() == first
+    finally:
+        backstop._concepts.cache_clear()
 
 
 # --- the command line -----------------------------------------------------------------------------

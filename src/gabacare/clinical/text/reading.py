@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, lru_cache
 from itertools import product
-from typing import Any, Literal
+from typing import Literal
 
 from gabacare.clinical.drug_names import known_names, plural_key
 from gabacare.clinical.text.backstop import RedFlagHit, is_risk_question, red_flags
@@ -32,7 +32,7 @@ from gabacare.clinical.text.plain import plain_language, plain_monograph
 from gabacare.clinical.text.semantic import semantic_net, unavailable_reason
 from gabacare.clinical.text.spelling import Corrector
 from gabacare.clinical.text.vocabulary import corrector
-from gabacare.knowledge.cache import derived, gc_paused
+from gabacare.knowledge.cache import derived
 from gabacare.knowledge.words import SEDATING_CLASS
 
 __all__ = ["Finding", "Reading", "corrector", "read_text"]
@@ -176,8 +176,8 @@ def _reported_questions() -> tuple[tuple[str, ...], ...]:
 IDIOM = "·"
 
 
-def _build_idioms() -> dict[str, list[list[str]]]:
-    """The idioms' normalised word sequences, by first word, longest first (as JSON lists)."""
+def _built_idioms() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """The idioms' normalised word sequences, by first word, longest first."""
     section = plain_language().idioms
     by_first: dict[str, list[tuple[str, ...]]] = {}
     phrases = [] if section is None else [
@@ -186,12 +186,27 @@ def _build_idioms() -> dict[str, list[list[str]]]:
     for words in _normalised(phrases):
         if words:
             by_first.setdefault(words[0], []).append(words)
-    return {w: [list(s) for s in sorted(seqs, key=len, reverse=True)] for w, seqs in by_first.items()}
+    return {w: tuple(sorted(seqs, key=len, reverse=True)) for w, seqs in by_first.items()}
+
+
+# The cache keeps each first word's sequences as one text: words joined by one separator, sequences by
+# another (a third of the JSON, and nothing to decode for the words no text uses); neither is a
+# character a normalised word can hold, which building checks.
+_WORD_SEP, _SEQ_SEP = "\x1f", "\x1e"
+
+
+def _build_idioms() -> dict[str, str]:
+    """:func:`_built_idioms` as the cache keeps it (``ValueError`` if a word holds a separator)."""
+    table = _built_idioms()
+    if any(not w or _WORD_SEP in w or _SEQ_SEP in w for seqs in table.values() for s in seqs for w in s):
+        raise ValueError("an idiom's word holds a separator")
+    return {first: _SEQ_SEP.join(_WORD_SEP.join(s) for s in seqs) for first, seqs in table.items()}
 
 
 @cache
-def _idioms() -> dict[str, tuple[tuple[str, ...], ...]]:
-    """The idioms' normalised word sequences, by first word, longest first.
+def _idioms() -> dict[str, str] | dict[str, tuple[tuple[str, ...], ...]]:
+    """The idioms by first word: :func:`_build_idioms`'s texts, or :func:`_built_idioms`' sequences
+    when they cannot be written so (:func:`_idioms_after` reads either).
 
     The pairs make ~16,000 phrases, whose normalising cost every new process tens of milliseconds: they
     are kept in the cache directory (:func:`gabacare.knowledge.cache.derived`) under the language's file
@@ -200,24 +215,23 @@ def _idioms() -> dict[str, tuple[tuple[str, ...], ...]]:
     from gabacare.knowledge import plain as plain_copies
 
     code = (__file__, normalise.__file__, plain.__file__, plain_copies.__file__)
-    with gc_paused():
+    try:
         raw = derived("text-idioms", ("language.toml",), code, _build_idioms)
-        try:
-            return _idiom_table(raw)
-        except (TypeError, ValueError, AttributeError):
-            return _idiom_table(_build_idioms())
-
-
-def _idiom_table(raw: Any) -> dict[str, tuple[tuple[str, ...], ...]]:
-    """:func:`_build_idioms`'s lists as tuples; ``TypeError`` for anything of another shape."""
-    if not isinstance(raw, dict):
-        raise TypeError("expected a table")
-    table = {}
-    for first, seqs in raw.items():
-        if not isinstance(seqs, list) or not all(isinstance(s, list) and s and all(type(w) is str for w in s) for s in seqs):
-            raise TypeError("expected lists of words")
-        table[first] = tuple(tuple(s) for s in seqs)
+        if not isinstance(raw, dict) or not all(type(v) is str and v for v in raw.values()):
+            raw = _build_idioms()
+    except ValueError:
+        return _built_idioms()
+    table: dict[str, str] = raw
     return table
+
+
+@lru_cache(maxsize=8192)  # (bounded: a long-running server reads many texts)
+def _idioms_after(word: str) -> tuple[tuple[str, ...], ...]:
+    """The idioms that start with ``word``, longest first."""
+    found = _idioms().get(word, ())
+    if isinstance(found, str):
+        return tuple(tuple(s.split(_WORD_SEP)) for s in found.split(_SEQ_SEP))
+    return found
 
 
 def _without_idioms(words: list[str]) -> list[str]:
@@ -231,11 +245,10 @@ def _without_idioms(words: list[str]) -> list[str]:
     >>> _without_idioms("the vacuum choked on a sock".split())
     ['the', '·', '·', '·', 'a', 'sock']
     """
-    table = _idioms()
     out = list(words)
     i = 0
     while i < len(out):
-        seq = next((q for q in table.get(out[i], ()) if tuple(out[i:i + len(q)]) == q), None)
+        seq = next((q for q in _idioms_after(out[i]) if tuple(out[i:i + len(q)]) == q), None)
         if seq is None:
             i += 1
             continue
