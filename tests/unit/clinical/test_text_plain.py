@@ -101,6 +101,29 @@ def test_the_plain_values_equal_the_validated_models(cache_dir: Path, fresh: Non
     assert json.loads(path.read_text(encoding="utf-8")) == build_json()
 
 
+@pytest.mark.parametrize(("plain_model", "model_file"), [("emergency_model", "emergency_net"),
+                                                      ("emergency_words_model", "emergency_words")])
+def test_the_emergency_models_equal_the_validated_ones(cache_dir: Path, plain_model: str, model_file: str) -> None:
+    from gabacare.knowledge import language
+
+    load = getattr(plain, plain_model)
+    validated = getattr(language, f"load_{plain_model}")()
+    load.cache_clear()
+    try:
+        first = load()  # built and kept
+        _same(first, validated, plain_model)
+        (path,) = cache_dir.glob(f"text-{model_file}-*.json")
+        load.cache_clear()
+        assert load() == first  # from the file
+        good = json.loads(path.read_text(encoding="utf-8"))
+        for key, bad in (("bias", 1), ("weights", [1, 2]), ("threshold", "0.5")):
+            path.write_text(json.dumps({**good, key: bad}), encoding="utf-8")
+            load.cache_clear()
+            assert load() == first
+    finally:
+        load.cache_clear()
+
+
 def test_without_a_cache_the_values_are_the_same(monkeypatch: pytest.MonkeyPatch, fresh: None) -> None:
     monkeypatch.setenv("GABACARE_CACHE", "off")
     _check_equals_the_models(text_data())

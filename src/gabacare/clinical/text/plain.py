@@ -13,9 +13,10 @@ are copies, never a second source, and ``tests/unit/clinical/test_text_plain.py`
 equal to the model's. A cached file of another shape (damage) is not used: the values are then taken
 from the validated models, as without a cache.
 
-Only what is read on every text is here. The compiled lexicon and the vocabulary are built from the
-validated models (``lexicon.py``, ``vocabulary.py``: on a cache miss only), and the semantic net
-reads its emergency models from them when a text needs the net.
+Only what is read on every text is here, and the semantic net's two emergency models
+(:func:`emergency_model`, :func:`emergency_words_model`: each kept under its own file). The compiled
+lexicon and the vocabulary are built from the validated models (``lexicon.py``, ``vocabulary.py``: on
+a cache miss only).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ __all__ = [
     "CrisisLine",
     "DoseCounts",
     "Drug",
+    "EmergencyModel",
     "Experiencer",
     "IdiomPairs",
     "Idioms",
@@ -54,6 +56,8 @@ __all__ = [
     "TextData",
     "Triage",
     "build_json",
+    "emergency_model",
+    "emergency_words_model",
     "plain_language",
     "plain_monograph",
     "text_data",
@@ -341,6 +345,53 @@ def text_data() -> TextData:
             return from_json(TextData, derived(_NAME, data, code, build_json))
         except (TypeError, ValueError, KeyError, AttributeError):
             return from_json(TextData, build_json())
+
+
+# --- the semantic net's emergency models (emergency_net.toml, emergency_words.toml) ----------------
+@dataclass(frozen=True)
+class EmergencyModel:
+    """A fitted emergency model's numbers (``EmergencyModel`` of :mod:`gabacare.knowledge.language`):
+    what the semantic net reads of it."""
+
+    dimensions: int
+    weights: tuple[float, ...]
+    bias: float
+    threshold: float
+    lexical_size: int
+    lexical_weights: tuple[float, ...]
+
+
+def _fitted(name: str, load: str) -> EmergencyModel:
+    """The fitted model of ``name``.toml as plain values (``load``: its loader in the language module),
+    kept in the cache directory under its file, the monograph's (its sources) and the validating code."""
+    from gabacare.knowledge import cache, files
+    from gabacare.knowledge import plain as copies
+    from gabacare.knowledge.plain import from_json, mirror_json
+
+    def build() -> Any:
+        from gabacare.knowledge import language
+
+        return mirror_json(getattr(language, load)(), EmergencyModel)
+
+    data = (f"{name}.toml", *files.MONOGRAPH_FILES, "sources.toml")
+    code = (__file__, copies.__file__, *(files.code_file(m) for m in ("language", "monograph", "files")), cache.__file__,
+            files.pydantic_version_file())
+    try:
+        return from_json(EmergencyModel, cache.derived(f"text-{name}", data, code, build))
+    except (TypeError, ValueError, KeyError, AttributeError):
+        return from_json(EmergencyModel, build())
+
+
+@cache
+def emergency_model() -> EmergencyModel:
+    """The semantic net's emergency model (``emergency_net.toml``: the sentence vector alone)."""
+    return _fitted("emergency_net", "load_emergency_model")
+
+
+@cache
+def emergency_words_model() -> EmergencyModel:
+    """The second emergency model (``emergency_words.toml``: the vector and the text's hashed words)."""
+    return _fitted("emergency_words", "load_emergency_words_model")
 
 
 def plain_language() -> Language:

@@ -28,7 +28,7 @@ from gabacare.clinical.text.backstop import RedFlagHit, is_risk_question, red_fl
 from gabacare.clinical.text.lexicon import EFFECT_SIGN, Match, dose_counts_across, find_signs, stem
 from gabacare.clinical.text.negation import checklist_denials, denial_words, negation_scopes, no_means
 from gabacare.clinical.text.normalise import COMMA, normalise_words, questions, sentences, sound_alike_slips, tokenise
-from gabacare.clinical.text.plain import plain_language, plain_monograph
+from gabacare.clinical.text.plain import emergency_model, emergency_words_model, plain_language, plain_monograph
 from gabacare.clinical.text.semantic import semantic_net, unavailable_reason
 from gabacare.clinical.text.spelling import Corrector
 from gabacare.clinical.text.vocabulary import corrector
@@ -663,10 +663,8 @@ def _with_net(reading: Reading, clauses: Sequence[tuple[int, str, bool, bool, bo
     if whole and not possible and reading.urgency is None:
         # Two models, either may flag: the sentence vector alone, and the vector with the text's words
         # (which carries better to a new author's wording; docs/text-understanding.md).
-        from gabacare.knowledge.language import load_emergency_model, load_emergency_words_model
-
         flagged = [p for p, m in ((model.emergency_probability(whole, m), m)
-                                  for m in (load_emergency_model(), load_emergency_words_model()))
+                                  for m in (emergency_model(), emergency_words_model()))
                    if p >= m.threshold]
         if flagged:
             probability = max(flagged)

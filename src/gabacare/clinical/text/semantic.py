@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-    from gabacare.knowledge.language import EmergencyModel
+    from gabacare.clinical.text.plain import EmergencyModel
 
 __all__ = ["NetHit", "SemanticNet", "lexical_features", "model_files", "semantic_net", "unavailable_reason"]
 
@@ -123,9 +123,9 @@ class SemanticNet:
         return 1.0 / (1.0 + float(np.exp(-z)))
 
     def _emergency(self, model: EmergencyModel | None = None) -> EmergencyModel:
-        from gabacare.knowledge.language import load_emergency_model
+        from gabacare.clinical.text.plain import emergency_model
 
-        model = model or load_emergency_model()
+        model = model or emergency_model()
         if model.dimensions != self._table.shape[1]:
             raise ValueError("the emergency model was fitted to vectors of another size")
         return model
