@@ -111,7 +111,20 @@ def mirror_json(value: Any, tp: Any) -> Any:
 # --- from JSON -------------------------------------------------------------------------------------
 def from_json(tp: type[T], value: Any) -> T:
     """The mirror ``tp`` from :func:`mirror_json`'s values; ``TypeError`` or ``ValueError`` for
-    anything of another shape (a missing or unknown field, a value of another type)."""
+    anything of another shape (a missing or unknown field, a value of another type).
+
+    Examples
+    --------
+    >>> c = from_json(PlainCitation, {"source": "label", "section": "5.2", "text": "label §5.2", "title": None, "url": None})
+    >>> c.render()
+    'label §5.2'
+    >>> from_json(PlainCitation, {"source": "label"})
+    Traceback (most recent call last):
+    ValueError: PlainCitation: expected the fields ['section', 'source', 'text', 'title', 'url']
+    >>> from_json(tuple[float, ...], [0.5, 1])
+    Traceback (most recent call last):
+    TypeError: expected float, got int
+    """
     read: Callable[[Any], T] = _reader(tp)  # type: ignore[arg-type]  # (a mirror class is hashable)
     return read(value)
 

@@ -395,10 +395,22 @@ def emergency_words_model() -> EmergencyModel:
 
 
 def plain_language() -> Language:
-    """The reading rules the pipeline reads (:func:`text_data`'s ``language``)."""
+    """The reading rules the pipeline reads (:func:`text_data`'s ``language``).
+
+    Examples
+    --------
+    >>> "not" in plain_language().negation.pre
+    True
+    """
     return text_data().language
 
 
 def plain_monograph() -> Monograph:
-    """The monograph's values the triage reads (:func:`text_data`'s ``monograph``)."""
+    """The monograph's values the triage reads (:func:`text_data`'s ``monograph``).
+
+    Examples
+    --------
+    >>> sorted({e.urgency for e in plain_monograph().adverse_effects})
+    ['contact_prescriber', 'emergency', 'expected']
+    """
     return text_data().monograph

@@ -189,10 +189,10 @@ def _built_idioms() -> dict[str, tuple[tuple[str, ...], ...]]:
     return {w: tuple(sorted(seqs, key=len, reverse=True)) for w, seqs in by_first.items()}
 
 
-# The cache keeps each first word's sequences as one text: words joined by one separator, sequences by
-# another (a third of the JSON, and nothing to decode for the words no text uses); neither is a
-# character a normalised word can hold, which building checks.
-_WORD_SEP, _SEQ_SEP = "\x1f", "\x1e"
+# The cache keeps each first word's sequences as one text: words joined by a space, sequences by "|" (a
+# fraction of the JSON, and nothing to split for the words no text uses); a normalised word holds
+# neither (letters, digits, apostrophes, a comma, or a [normalise] value), which building checks.
+_WORD_SEP, _SEQ_SEP = " ", "|"
 
 
 def _build_idioms() -> dict[str, str]:
