@@ -86,6 +86,27 @@ class _Patterns(dict[int, tuple[str, _Groups]]):
         return value
 
 
+_Phrase = tuple[tuple[str, ...], str]  # (stems, sign id)
+
+
+class _Phrases(dict[str, tuple[_Phrase, ...]]):
+    """First stem -> the phrases that start with it (longest first), turned from the cached JSON lists
+    into tuples when a sentence first holds that stem (most never occur: ~5,800 wordings). A stem no
+    phrase starts with maps to ``()`` and is not kept (a long-running process reads many words)."""
+
+    def __init__(self, raw: dict[str, list[list[Any]]]) -> None:
+        super().__init__()
+        self._raw = raw
+
+    def __missing__(self, k: str) -> tuple[_Phrase, ...]:
+        found = self._raw.get(k)
+        if found is None:
+            return ()
+        value = tuple((_split(stems), sign) for stems, sign in found)
+        self[k] = value
+        return value
+
+
 class _Firsts(dict[int, tuple[frozenset[str], ...]]):
     """Pattern index -> per group, the first stems of its alternatives (built on first use)."""
 
@@ -101,7 +122,7 @@ class _Firsts(dict[int, tuple[frozenset[str], ...]]):
 
 @dataclass(frozen=True)
 class _Compiled:
-    phrases: dict[str, tuple[tuple[tuple[str, ...], str], ...]]  # first stem -> (stems, sign id)
+    phrases: Mapping[str, tuple[_Phrase, ...]]  # first stem -> (stems, sign id), longest first
     patterns: Mapping[int, tuple[str, _Groups]]  # pattern index -> (sign, groups of alternatives)
     window: int
     # Per pattern, per group: the first stems of its alternatives (a quick "could it match?" test).
@@ -208,7 +229,7 @@ def _compiled() -> _Compiled:
     code = (__file__, normalise.__file__, spelling.__file__, vocabulary.__file__)
     with gc_paused():  # ~10k small lists and tuples: no collector passes over the whole heap meanwhile
         raw = derived("text-lexicon", vocabulary.DATA_FILES, code, _build)
-        phrases = {k: tuple((_split(stems), sign) for stems, sign in v) for k, v in raw["phrases"].items()}
+        phrases = _Phrases(raw["phrases"])
         # Patterns become tuples when first needed; only their first groups' first stems are read now.
         patterns = _Patterns(raw["patterns"])
         index: dict[str, list[int]] = {}
@@ -262,7 +283,7 @@ def find_signs(stems: Sequence[str]) -> list[Match]:
     if whole in c.alone:
         out.append(Match(c.alone[whole], tuple(range(len(stems)))))
     for i, s in enumerate(stems):
-        for phrase, sign in c.phrases.get(s, ()):
+        for phrase, sign in c.phrases[s]:
             if tuple(stems[i:i + len(phrase)]) == phrase:
                 out.append(Match(sign, tuple(range(i, i + len(phrase)))))
     # A pattern's words must be in one clause: "ankles puffed up but my lips are fine" is two.
