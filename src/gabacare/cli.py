@@ -14,10 +14,10 @@ command's name and help text), Typer's version file, the program name and the te
 copy that is missing, damaged or for another key is ignored, the application prints the help as
 always and the copy is written again (atomically).
 
-``gabacare ask WORDS... [--json]`` with no other option runs the command without building the
-application (with ``--json``: the use case, :func:`gabacare.app.ask`, without importing Typer) and
-prints the same output; an error is reported by the application's own rules. Any other arguments go
-straight to the application.
+``gabacare ask WORDS... [--json]`` and ``gabacare symptoms TEXTS... [--json]`` with no other option run
+the command without building the application (with ``--json``: the use case, :func:`gabacare.app.ask`
+or :func:`gabacare.app.symptoms`, without importing Typer) and print the same output; an error is
+reported by the application's own rules. Any other arguments go straight to the application.
 """
 
 from __future__ import annotations
@@ -178,39 +178,50 @@ def _help() -> None:
 _NO_CYCLIC_GC = frozenset({"ask"})
 
 
-def _plain_ask(args: list[str]) -> tuple[list[str], bool] | None:
-    """The question's words and whether ``--json`` was given, when ``args`` is ``ask WORD...`` with
-    nothing else but ``--json`` (``None`` otherwise).
+#: Commands whose only argument is a list of words (``ask``'s question, ``symptoms``' texts) and whose
+#: only option is ``--json``: run without building the application (:func:`_plain`).
+_PLAIN_COMMANDS = ("ask", "symptoms")
+
+
+def _plain_command(args: list[str]) -> tuple[str, list[str], bool] | None:
+    """The command, its words and whether ``--json`` was given, when ``args`` is ``ask WORD...`` or
+    ``symptoms WORD...`` with nothing else but ``--json`` (``None`` otherwise).
 
     Only what the application would read the same way: at least one word, ``--json`` (once or more,
-    anywhere after ``ask``) and no other argument that starts with ``-`` (an option, ``--``, ``-h``,
-    a negative number: those go to the application, which reads or refuses them as always).
+    anywhere after the command) and no other argument that starts with ``-`` (an option, ``--``,
+    ``-h``, a negative number: those go to the application, which reads or refuses them as always).
     """
-    if args[:1] != ["ask"]:
+    if args[:1] not in ([c] for c in _PLAIN_COMMANDS):
         return None
     words = [a for a in args[1:] if a != "--json"]
     if not words or any(w.startswith("-") for w in words):
         return None
-    return words, len(words) < len(args) - 1
+    return args[0], words, len(words) < len(args) - 1
 
 
-def _ask(words: list[str], json_out: bool) -> None:
-    """``gabacare ask WORDS [--json]`` without building the application's command line (importing
-    every command module and building the Click command). With ``--json`` Typer is not imported at
-    all: this prints exactly what the command prints (its ``emit_json``: :func:`gabacare.serialize.dumps`
-    and a new line), and an error is reported by the application's own rules
-    (``gabacare._cli.common.guard``: the same one line on stderr and exit code). Without it, the
-    command's own function renders the answer. Exits."""
+def _plain(command: str, words: list[str], json_out: bool) -> None:
+    """``gabacare ask WORDS [--json]`` or ``gabacare symptoms TEXTS [--json]`` without building the
+    application's command line (importing every command module and building the Click command). With
+    ``--json`` Typer is not imported at all: this prints exactly what the command prints (its
+    ``emit_json``: :func:`gabacare.serialize.dumps` and a new line), and an error is reported by the
+    application's own rules (``gabacare._cli.common.guard``: the same one line on stderr and exit
+    code). Without it, the command's own function renders the answer. Exits."""
     try:
         if not json_out:
-            from gabacare._cli.guide import ask_cmd
+            if command == "ask":
+                from gabacare._cli.guide import ask_cmd
 
-            ask_cmd(words, json_out=False)
+                ask_cmd(words, json_out=False)
+            else:
+                from gabacare._cli.clinical import symptoms
+
+                symptoms(words, json_out=False)
             raise SystemExit(0)
-        from gabacare.app import ask
+        from gabacare import app
         from gabacare.serialize import dumps
 
-        text = dumps(ask(words)) + "\n"
+        use_case = app.ask if command == "ask" else app.symptoms
+        text = dumps(use_case(words)) + "\n"
         sys.stdout.write(text)
     except (KeyboardInterrupt, EOFError):  # as the application's command group reports Click's Abort
         sys.stderr.write("gabacare: aborted\n")
@@ -232,7 +243,7 @@ def _ask(words: list[str], json_out: bool) -> None:
 
 def main() -> None:
     """Console-script entry point: the cached help for ``gabacare --help``, a plain ``gabacare ask ...``
-    straight to its command, else the application."""
+    or ``gabacare symptoms ...`` straight to its command, else the application."""
     if sys.argv[1:] in _HELP_ARGS:
         _help()
     if sys.argv[1:2] and sys.argv[1] in _NO_CYCLIC_GC:
@@ -243,9 +254,9 @@ def main() -> None:
         # is imported, one per core) cost more CPU than they save. Each product's values are the
         # same with one thread (threads split the rows, each row's sum is computed the same way).
         os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    plain = _plain_ask(sys.argv[1:])
+    plain = _plain_command(sys.argv[1:])
     if plain is not None:
-        _ask(*plain)
+        _plain(*plain)
     from gabacare._cli.application import main as run
 
     run()

@@ -58,11 +58,11 @@ def test_either_model_may_flag_a_text_the_rules_cannot_read(monkeypatch):
     loud = [0.0] * real.lexical_size
     loud[slot] = 50.0  # one of this text's words now decides
     flagging = real.model_copy(update={"lexical_weights": tuple(loud)})
-    monkeypatch.setattr(reading_module, "load_emergency_words_model", lambda: flagging)
+    monkeypatch.setattr(reading_module, "emergency_words_model", lambda: flagging)
     flagged = read_text(text)
     assert flagged.urgency == "emergency" and [f.kind for f in flagged.possible] == ["semantic"]
     quiet = real.model_copy(update={"lexical_weights": tuple(-50.0 if i == slot else 0.0 for i in range(real.lexical_size))})
-    monkeypatch.setattr(reading_module, "load_emergency_words_model", lambda: quiet)
+    monkeypatch.setattr(reading_module, "emergency_words_model", lambda: quiet)
     assert read_text(text).urgency is None
 
 

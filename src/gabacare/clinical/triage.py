@@ -11,6 +11,10 @@ Results list emergencies first, then contact-the-prescriber, then texts with not
 carries the red-flag checklist and names what was not understood: never a silent "unknown".
 Someone else's symptoms ("my husband ...") and past events ("had a fit last night") are triaged
 like the person's own.
+
+The knowledge base is read as plain values (:mod:`gabacare.clinical.text.plain`: a warm process
+imports no pydantic), so the citations, red flags and crisis lines of a result are its plain copies
+(:class:`~gabacare.knowledge.plain.PlainCitation`: the monograph citation's fields, short form and JSON).
 """
 
 from __future__ import annotations
@@ -20,9 +24,8 @@ from dataclasses import dataclass
 from functools import cache
 
 from gabacare.clinical.text import Reading, read_text
-from gabacare.knowledge import Citation, load_monograph
-from gabacare.knowledge.language import BackstopConcept, CrisisLine, RedFlag, load_language
-from gabacare.knowledge.monograph import AdverseEffect
+from gabacare.clinical.text.plain import AdverseEffect, BackstopConcept, CrisisLine, RedFlag, plain_language, plain_monograph
+from gabacare.knowledge.plain import PlainCitation
 
 __all__ = ["URGENCY_ORDER", "TriageReport", "TriageResult", "triage"]
 
@@ -42,7 +45,7 @@ class TriageResult:
     effect_id: str | None
     title: str | None
     matched: str | None
-    citations: tuple[Citation, ...]
+    citations: tuple[PlainCitation, ...]
     reading: Reading | None = None
     rule: str | None = None
     red_flags: tuple[RedFlag, ...] = ()
@@ -110,28 +113,28 @@ class TriageReport:
 
 @cache
 def _effects() -> dict[str, AdverseEffect]:
-    return {e.id: e for e in load_monograph().adverse_effects}
+    return {e.id: e for e in plain_monograph().adverse_effects}
 
 
 @cache
 def _backstop_concepts() -> dict[str, BackstopConcept]:
-    b = load_language().backstop
+    b = plain_language().backstop
     return {c.id: c for c in b.concepts} if b is not None else {}
 
 
 @cache
 def _titles() -> dict[str, str]:
-    return {e.id: e.title for e in load_monograph().adverse_effects}
+    return {e.id: e.title for e in plain_monograph().adverse_effects}
 
 
-def _citations(*effects: str, extra: Sequence[Citation] = ()) -> tuple[Citation, ...]:
+def _citations(*effects: str, extra: Sequence[PlainCitation] = ()) -> tuple[PlainCitation, ...]:
     table = _effects()
     return tuple(dict.fromkeys([c for e in effects if e in table for c in table[e].citations] + list(extra)))
 
 
 def _result(text: str, reading: Reading) -> TriageResult:
-    lang = load_language()
-    t = load_monograph().triage
+    lang = plain_language()
+    t = plain_monograph().triage
     ranked = reading.ranked()
     suicidal = any(f.effect == _SUICIDAL for f in ranked)
     crisis = lang.crisis_lines if suicidal else ()
@@ -147,7 +150,7 @@ def _result(text: str, reading: Reading) -> TriageResult:
     top = ranked[0]
     effect = _effects()[top.effect or ""]
     advice = effect.advice
-    extra: list[Citation] = []
+    extra: list[PlainCitation] = []
     rule: str | None = None
     why: str | None = None
     if top.kind == "combination":
@@ -185,5 +188,5 @@ def triage(symptoms: Sequence[str]) -> TriageReport:
     results = sorted((_result(s, read_text(s)) for s in symptoms if s.strip()), key=lambda r: _RANK[r.urgency])
     recognised = [r.urgency for r in results if r.urgency]
     most = min(recognised, key=lambda u: _RANK[u], default=None)
-    return TriageReport(tuple(results), most, load_monograph().notice_text)
+    return TriageReport(tuple(results), most, plain_monograph().notice_text)
 

@@ -21,6 +21,8 @@ from dataclasses import dataclass, fields
 from functools import cache
 from typing import Any
 
+from gabacare.knowledge.plain import PlainCitation
+
 __all__ = [
     "AskAlternative",
     "AskCitation",
@@ -38,25 +40,8 @@ __all__ = [
 _NAME = "ask-plain"
 
 
-@dataclass(frozen=True)
-class AskCitation:
-    """A citation as the answer shows it: the monograph's citation (``source``, ``section``), its
-    short form (``text``: :meth:`gabacare.knowledge.Citation.render`) and its source's ``title`` and
-    ``url`` (``None`` for a source ``sources.toml`` does not list)."""
-
-    source: str
-    section: str | None
-    text: str
-    title: str | None
-    url: str | None
-
-    def render(self) -> str:
-        """Short human form, e.g. ``label §2.3`` (what the monograph's citation renders)."""
-        return self.text
-
-    def to_json(self) -> dict[str, str | None]:
-        """The JSON of the monograph's citation (:func:`gabacare.serialize.citation_json`)."""
-        return {"source": self.source, "section": self.section, "text": self.text, "title": self.title, "url": self.url}
+#: A citation as the answer shows it: one class with the triage's (:mod:`gabacare.knowledge.plain`).
+AskCitation = PlainCitation
 
 
 @dataclass(frozen=True)
@@ -311,11 +296,11 @@ def _key_files() -> tuple[tuple[str, ...], tuple[str, ...]]:
     monograph's and ``sources.toml``) and the topic model's; the modules that validate and read them,
     the cache's code, the citations' JSON and pydantic's version."""
     from gabacare import serialize
-    from gabacare.knowledge import cache, files
+    from gabacare.knowledge import cache, files, plain
 
     data = (*files.guide_files(), "topic_model.toml")
-    code = (__file__, *(files.code_file(m) for m in ("guide_data", "monograph", "language", "files")), cache.__file__,
-            serialize.__file__, files.pydantic_version_file())
+    code = (__file__, plain.__file__, *(files.code_file(m) for m in ("guide_data", "monograph", "language", "files")),
+            cache.__file__, serialize.__file__, files.pydantic_version_file())
     return data, code
 
 

@@ -210,10 +210,12 @@ def _read_text(entry: Entry) -> SideEffectResult:
     """The core's triage of a side effect's or note's text (pure and deterministic: the same text
     gives the same reading as when it was logged, under today's rules)."""
     from gabacare.clinical.triage import triage
+    from gabacare.knowledge import Citation
 
     result = triage([entry.data.text or ""]).results[0]
+    # The monograph's citations, as this result always held (the triage's are plain copies).
     return SideEffectResult(entry, result.recognized, result.urgency, result.advice,
-                            result.urgency == "emergency", tuple(result.citations))
+                            result.urgency == "emergency", tuple(Citation.of(c) for c in result.citations))
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,14 @@ from gabacare.knowledge.monograph import (
     _walk_source_ids,
     load_monograph,
 )
-from gabacare.knowledge.words import LanguageFiles, english_rank, english_words, is_english_word, language_files
+from gabacare.knowledge.words import (
+    SEDATING_CLASS,
+    LanguageFiles,
+    english_rank,
+    english_words,
+    is_english_word,
+    language_files,
+)
 
 __all__ = [
     "Backstop",
@@ -55,9 +62,6 @@ __all__ = [
     "load_language",
     "load_topic_model",
 ]
-
-SEDATING_CLASS = "class:*sedating"
-
 
 #: A replacement's value: lower-case words, one space apart.
 _LOWER_WORDS = re.compile(r"[a-z]+(?: [a-z]+)*")

@@ -58,6 +58,12 @@ class Citation(_Frozen):
         """Short human form, e.g. ``label §2.3``."""
         return f"{self.source} §{self.section}" if self.section else self.source
 
+    @classmethod
+    def of(cls, plain: Any) -> "Citation":
+        """This citation for its plain copy (:class:`gabacare.knowledge.plain.PlainCitation`, which the
+        symptom triage's results hold): for a service that keeps the monograph's own citations."""
+        return cls(source=plain.source, section=plain.section)
+
 
 class Source(_Frozen):
     """One entry of ``sources.toml``."""

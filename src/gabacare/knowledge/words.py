@@ -15,7 +15,11 @@ from functools import cache
 
 from gabacare.knowledge.files import MONOGRAPH_FILES, KnowledgeBaseError, code_file, data_dir, pydantic_version_file
 
-__all__ = ["LanguageFiles", "english_rank", "english_words", "is_english_word", "language_files"]
+__all__ = ["SEDATING_CLASS", "LanguageFiles", "english_rank", "english_words", "is_english_word", "language_files"]
+
+#: The combination rules' reference to any sedating medicine (an interaction class with ``sedating``):
+#: named here so that the text pipeline reads it without importing the validated language.
+SEDATING_CLASS = "class:*sedating"
 
 
 @dataclass(frozen=True)

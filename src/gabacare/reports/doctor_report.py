@@ -589,7 +589,7 @@ def _side_effects(entries: Iterable[Entry]) -> tuple[SideEffectRow, ...]:
         if r is None:
             continue
         rows.append(SideEffectRow(e.at, text, r.recognized, r.urgency, r.title, r.advice, r.urgency == "emergency",
-                                  tuple(r.citations)))
+                                  tuple(Citation.of(c) for c in r.citations)))
     return tuple(sorted(rows, key=lambda r: (_URGENCY_RANK.get(r.urgency, 2), r.at)))
 
 

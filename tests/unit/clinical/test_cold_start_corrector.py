@@ -90,15 +90,16 @@ def test_a_text_of_known_words_does_not_load_the_english_list() -> None:
         triage(["my lips are swollen"])
     """)
     out = _fresh("""
-        import gabacare.knowledge.language as language
+        import gabacare.knowledge.words as words
         from gabacare.clinical import triage
         from gabacare.clinical.text import corrector
         corrector()  # built (its vocabulary from the cache, or derived once)
-        loaded_by_build = language.english_words.cache_info().currsize
-        language.english_words.cache_clear()
+        loaded_by_build = words._english_body.cache_info().currsize
+        words._english_body.cache_clear()
+        words.english_words.cache_clear()
         report = triage(["my lips are swollen"])
-        print(report.most_urgent, language.english_words.cache_info().currsize)
-        corrector().correct("elephants")  # an unknown word: the list is read now
-        print(language.english_words.cache_info().currsize, loaded_by_build in (0, 1))
+        print(report.most_urgent, words._english_body.cache_info().currsize)
+        corrector().correct("elephants")  # an unknown word: the list is read now (its text: no set is built)
+        print(words._english_body.cache_info().currsize, loaded_by_build in (0, 1))
     """)
     assert out.splitlines() == ["emergency 0", "1 True"]

@@ -200,19 +200,24 @@ def test_no_token_table_when_caching_is_off(tmp_path: Path, monkeypatch: pytest.
 
 # --- the command line -----------------------------------------------------------------------------
 @pytest.mark.parametrize(("args", "plain"), [
-    (["ask", "can", "I", "drive", "--json"], (["can", "I", "drive"], True)),
-    (["ask", "--json", "can I drive"], (["can I drive"], True)),
-    (["ask", "--json", "x", "--json"], (["x"], True)),
-    (["ask", "can I drive"], (["can I drive"], False)),
+    (["ask", "can", "I", "drive", "--json"], ("ask", ["can", "I", "drive"], True)),
+    (["ask", "--json", "can I drive"], ("ask", ["can I drive"], True)),
+    (["ask", "--json", "x", "--json"], ("ask", ["x"], True)),
+    (["ask", "can I drive"], ("ask", ["can I drive"], False)),
     (["ask", "--json"], None),  # no question: the application's usage error
     (["ask"], None),
     (["ask", "-h", "--json"], None),
     (["ask", "--", "-5 mg", "--json"], None),
     (["ask", "x", "--jsn"], None),
-    (["symptoms", "x", "--json"], None),
+    (["symptoms", "x", "--json"], ("symptoms", ["x"], True)),
+    (["symptoms", "swollen lips", "dizzy"], ("symptoms", ["swollen lips", "dizzy"], False)),
+    (["symptoms", "--json"], None),
+    (["symptoms", "x", "--help"], None),
+    (["interactions", "x", "--json"], None),
+    (["--json", "ask", "x"], None),
 ])
-def test_only_a_plain_ask_takes_the_short_way(args: list[str], plain: tuple[list[str], bool] | None) -> None:
-    assert cli._plain_ask(args) == plain
+def test_only_a_plain_ask_or_symptoms_takes_the_short_way(args: list[str], plain: tuple[str, list[str], bool] | None) -> None:
+    assert cli._plain_command(args) == plain
 
 
 def _run(args: list[str], cache: Path) -> subprocess.CompletedProcess[str]:

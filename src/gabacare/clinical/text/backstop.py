@@ -13,11 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from gabacare.clinical.text.lexicon import stem_phrase
 from gabacare.clinical.text.negation import negation_scopes
 from gabacare.clinical.text.normalise import COMMA, normalise_words, tokenise
-from gabacare.knowledge.language import load_language
+from gabacare.clinical.text.plain import plain_language
 
 __all__ = ["RedFlagHit", "red_flags"]
 
@@ -37,26 +38,76 @@ _Concept = tuple[str, str, tuple[tuple[tuple[tuple[str, ...], ...], ...], ...], 
 _FirstIndex = dict[str, tuple[tuple[int, int, int, tuple[str, ...]], ...]]
 
 
+def _build_concepts() -> dict[str, Any]:
+    """The backstop's concepts with their words as stems, and the question cues' words, as JSON lists:
+    ``{"concepts": [[id, effect, patterns, unless], ...], "cues": [...]}`` (:func:`_concepts`)."""
+    b = plain_language().backstop
+    concepts: list[list[Any]] = []
+    for c in b.concepts if b is not None else ():
+        patterns = [[[list(stem_phrase(alt)) for alt in group.split("|") if stem_phrase(alt)] for group in pattern]
+                    for pattern in c.patterns]
+        concepts.append([c.id, c.effect, patterns, [list(stem_phrase(u)) for u in c.unless]])
+    cues = [[w for _, w in normalise_words(tokenise(q))] for q in (b.question_cues if b is not None else ())]
+    return {"concepts": concepts, "cues": cues}
+
+
+def _words(value: Any, *, empty: bool = True) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(type(w) is str for w in value) or not (value or empty):
+        raise TypeError("expected a list of words")
+    return tuple(value)
+
+
+def _lists(value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        raise TypeError("expected a list")
+    return value
+
+
+def _read_concepts(raw: Any) -> tuple[tuple[_Concept, ...], tuple[tuple[str, ...], ...]]:
+    """:func:`_build_concepts`'s lists as tuples; ``TypeError`` or ``ValueError`` for anything of another
+    shape (a pattern's alternative is never empty: the matcher starts from its first stem)."""
+    if not isinstance(raw, dict) or raw.keys() != {"concepts", "cues"}:
+        raise ValueError("expected the concepts and the cues")
+    out: list[_Concept] = []
+    for concept in _lists(raw["concepts"]):
+        cid, effect, patterns, unless = _lists(concept)
+        if type(cid) is not str or type(effect) is not str:
+            raise TypeError("expected a concept's id and effect")
+        stems = tuple(tuple(tuple(_words(alt, empty=False) for alt in _lists(group)) for group in _lists(pattern))
+                      for pattern in _lists(patterns))
+        out.append((cid, effect, stems, tuple(_words(u) for u in _lists(unless))))
+    return tuple(out), tuple(_words(c) for c in _lists(raw["cues"]))
+
+
 @cache
 def _concepts() -> tuple[tuple[_Concept, ...], int, tuple[tuple[str, ...], ...], _FirstIndex]:
-    b = load_language().backstop
+    """The concepts as stems, the gap, the question cues' words, and the index by first stem.
+
+    Stemming the concepts' ~1,200 words (each through the spelling corrector) costs every new process
+    tens of milliseconds, so the stems are kept in the cache directory
+    (:func:`gabacare.knowledge.cache.derived`) under the files and code the compiled lexicon's are kept
+    under, and this module's; a cached value of another shape is not used (built again)."""
+    b = plain_language().backstop
     if b is None:
         return (), 0, (), {}
-    out: list[_Concept] = []
-    for c in b.concepts:
-        patterns = tuple(
-            tuple(tuple(stem_phrase(alt) for alt in group.split("|") if stem_phrase(alt)) for group in pattern)
-            for pattern in c.patterns
-        )
-        out.append((c.id, c.effect, patterns, tuple(stem_phrase(u) for u in c.unless)))
-    cues = tuple(tuple(w for _, w in normalise_words(tokenise(q))) for q in b.question_cues)
+    from gabacare.clinical.text import lexicon, normalise, plain, spelling, vocabulary
+    from gabacare.knowledge import plain as plain_copies
+    from gabacare.knowledge.cache import derived, gc_paused
+
+    code = (__file__, lexicon.__file__, normalise.__file__, spelling.__file__, vocabulary.__file__, plain.__file__,
+            plain_copies.__file__)
+    with gc_paused():
+        try:
+            out, cues = _read_concepts(derived("text-backstop", vocabulary.DATA_FILES, code, _build_concepts))
+        except (TypeError, ValueError):
+            out, cues = _read_concepts(_build_concepts())
     first: dict[str, list[tuple[int, int, int, tuple[str, ...]]]] = {}
     for ci, (_, _, patterns, _) in enumerate(out):
         for pi, pattern in enumerate(patterns):
             for gi, group in enumerate(pattern):
                 for alt in group:
                     first.setdefault(alt[0], []).append((ci, pi, gi, alt))
-    return tuple(out), b.gap, cues, {k: tuple(v) for k, v in first.items()}
+    return out, b.gap, cues, {k: tuple(v) for k, v in first.items()}
 
 
 def _at(stems: Sequence[str], i: int, end: int, phrase: tuple[str, ...], gap: int) -> tuple[int, ...] | None:

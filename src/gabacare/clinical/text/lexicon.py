@@ -21,9 +21,8 @@ from typing import Any
 import Stemmer  # PyStemmer: the C build of the Snowball stemmers (imports in ~1 ms)
 
 from gabacare.clinical.text.normalise import normalise_words, tokenise
-from gabacare.knowledge import load_monograph
+from gabacare.clinical.text.plain import plain_language
 from gabacare.knowledge.cache import derived, gc_paused
-from gabacare.knowledge.language import IN_ORDER, load_language
 
 __all__ = ["EFFECT_SIGN", "Match", "dose_counts_across", "find_signs", "stem", "stem_phrase"]
 
@@ -49,7 +48,7 @@ def stem(word: str) -> str:
 
 @cache
 def _unstemmed() -> frozenset[str]:
-    return frozenset(load_language().normalise.unstemmed)
+    return frozenset(plain_language().normalise.unstemmed)
 
 
 def stem_phrase(text: str) -> tuple[str, ...]:
@@ -87,6 +86,27 @@ class _Patterns(dict[int, tuple[str, _Groups]]):
         return value
 
 
+_Phrase = tuple[tuple[str, ...], str]  # (stems, sign id)
+
+
+class _Phrases(dict[str, tuple[_Phrase, ...]]):
+    """First stem -> the phrases that start with it (longest first), turned from the cached JSON lists
+    into tuples when a sentence first holds that stem (most never occur: ~5,800 wordings). A stem no
+    phrase starts with maps to ``()`` and is not kept (a long-running process reads many words)."""
+
+    def __init__(self, raw: dict[str, list[list[Any]]]) -> None:
+        super().__init__()
+        self._raw = raw
+
+    def __missing__(self, k: str) -> tuple[_Phrase, ...]:
+        found = self._raw.get(k)
+        if found is None:
+            return ()
+        value = tuple((_split(stems), sign) for stems, sign in found)
+        self[k] = value
+        return value
+
+
 class _Firsts(dict[int, tuple[frozenset[str], ...]]):
     """Pattern index -> per group, the first stems of its alternatives (built on first use)."""
 
@@ -102,7 +122,7 @@ class _Firsts(dict[int, tuple[frozenset[str], ...]]):
 
 @dataclass(frozen=True)
 class _Compiled:
-    phrases: dict[str, tuple[tuple[tuple[str, ...], str], ...]]  # first stem -> (stems, sign id)
+    phrases: Mapping[str, tuple[_Phrase, ...]]  # first stem -> (stems, sign id), longest first
     patterns: Mapping[int, tuple[str, _Groups]]  # pattern index -> (sign, groups of alternatives)
     window: int
     # Per pattern, per group: the first stems of its alternatives (a quick "could it match?" test).
@@ -118,6 +138,8 @@ _Rule = tuple[tuple[str, ...], tuple[tuple[str, ...], ...], frozenset[str]]
 
 def _variant_rules() -> tuple[_Rule, ...]:
     """``language.toml`` ``[[variants]]`` as stems: (written, also, not before)."""
+    from gabacare.knowledge.language import load_language  # (the compiled lexicon is built from the validated language)
+
     return tuple(
         (stem_phrase(v.written), tuple(stem_phrase(a) for a in v.also),
          frozenset(s for w in v.not_before for s in stem_phrase(w)))
@@ -139,6 +161,9 @@ def with_variants(stems: tuple[str, ...], rules: Sequence[_Rule]) -> list[tuple[
 
 
 def _build_lists() -> dict[str, Any]:
+    from gabacare.knowledge.language import IN_ORDER, load_language
+    from gabacare.knowledge.monograph import load_monograph
+
     lang = load_language()
     rules = _variant_rules()
     by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
@@ -204,7 +229,7 @@ def _compiled() -> _Compiled:
     code = (__file__, normalise.__file__, spelling.__file__, vocabulary.__file__)
     with gc_paused():  # ~10k small lists and tuples: no collector passes over the whole heap meanwhile
         raw = derived("text-lexicon", vocabulary.DATA_FILES, code, _build)
-        phrases = {k: tuple((_split(stems), sign) for stems, sign in v) for k, v in raw["phrases"].items()}
+        phrases = _Phrases(raw["phrases"])
         # Patterns become tuples when first needed; only their first groups' first stems are read now.
         patterns = _Patterns(raw["patterns"])
         index: dict[str, list[int]] = {}
@@ -213,7 +238,7 @@ def _compiled() -> _Compiled:
                 index.setdefault(stem_, []).append(k)
         by_first = {s: tuple(v) for s, v in index.items()}
         alone = {tuple(stems): sign for stems, sign in raw["alone"]}
-    return _Compiled(phrases, patterns, load_language().clauses.pattern_window, _Firsts(patterns), by_first, alone,
+    return _Compiled(phrases, patterns, plain_language().clauses.pattern_window, _Firsts(patterns), by_first, alone,
                      frozenset(raw["ordered"]))
 
 
@@ -234,7 +259,7 @@ def _occurrences(stems: Sequence[str], where: dict[str, list[int]],
 def _comma_bound() -> frozenset[str]:
     """Stems that count in a pattern only beside its other words (``[clauses] comma_bound`` and the
     number words of ``[dose_counts]``; digits are always such words)."""
-    lang = load_language()
+    lang = plain_language()
     numbers = () if lang.dose_counts is None else tuple(lang.dose_counts.numbers)
     return frozenset(stem(w) for w in (*lang.clauses.comma_bound, *numbers))
 
@@ -258,7 +283,7 @@ def find_signs(stems: Sequence[str]) -> list[Match]:
     if whole in c.alone:
         out.append(Match(c.alone[whole], tuple(range(len(stems)))))
     for i, s in enumerate(stems):
-        for phrase, sign in c.phrases.get(s, ()):
+        for phrase, sign in c.phrases[s]:
             if tuple(stems[i:i + len(phrase)]) == phrase:
                 out.append(Match(sign, tuple(range(i, i + len(phrase)))))
     # A pattern's words must be in one clause: "ankles puffed up but my lips are fine" is two.
@@ -301,7 +326,7 @@ def find_signs(stems: Sequence[str]) -> list[Match]:
 @cache
 def _per_day() -> dict[tuple[str, ...], int]:
     """``[dose_counts] per_day`` as stemmed phrases (longest first) -> doses a day."""
-    rule = load_language().dose_counts
+    rule = plain_language().dose_counts
     if rule is None:
         return {}
     phrases = {tuple(stem(w) for _, w in normalise_words(tokenise(p))): n for p, n in rule.per_day.items()}
@@ -310,7 +335,7 @@ def _per_day() -> dict[tuple[str, ...], int]:
 
 @cache
 def _day_words() -> tuple[tuple[str, ...], ...]:
-    rule = load_language().dose_counts
+    rule = plain_language().dose_counts
     words = () if rule is None else rule.day_words
     return tuple(sorted({tuple(stem(w) for _, w in normalise_words(tokenise(p))) for p in words}, key=len, reverse=True))
 
@@ -318,7 +343,7 @@ def _day_words() -> tuple[tuple[str, ...], ...]:
 @cache
 def _dose_count_rule() -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...], dict[str, int],
                                 dict[str, str], frozenset[str], int, int, str, int] | None:
-    rule = load_language().dose_counts
+    rule = plain_language().dose_counts
     if rule is None:
         return None
     # Plain words, not spelling-corrected: correcting "says" or "gp" would read the English word list,

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from gabacare.clinical.text.normalise import COMMA
-from gabacare.knowledge.language import load_language
+from gabacare.clinical.text.plain import plain_language
 
 __all__ = ["Scopes", "checklist_denials", "negation_scopes", "no_means"]
 
@@ -50,7 +50,7 @@ _ORDER = {"pseudo": 0, "pre": 1, "post": 1, "terminate": 2}
 @cache
 def _triggers() -> dict[str, tuple[tuple[tuple[str, ...], str], ...]]:
     """Trigger phrases indexed by their first word."""
-    n = load_language().negation
+    n = plain_language().negation
     index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
     for kind, words in (("pseudo", n.pseudo), ("pre", n.pre), ("post", n.post), ("terminate", n.terminate)):
         for t in words:
@@ -69,20 +69,20 @@ def denial_words() -> frozenset[str]:
     >>> sorted({"no", "not", "deny"} & denial_words())
     ['deny', 'no', 'not']
     """
-    n = load_language().negation
+    n = plain_language().negation
     return frozenset(t for t in (*n.pre, *n.post, *n.list_triggers) if " " not in t)
 
 
 @cache
 def _list_triggers() -> frozenset[tuple[str, ...]]:
-    return frozenset(tuple(t.split()) for t in load_language().negation.list_triggers)
+    return frozenset(tuple(t.split()) for t in plain_language().negation.list_triggers)
 
 
 def _list_items(words: Sequence[str], comma: int, stops: set[int], open_list: bool = False) -> set[int]:
     """Positions of the items of a list that continues a negation past ``comma`` ("no rash, fever
     or swelling"), or none when what follows is not such a list. After a clinical denial trigger
     (``open_list``: "denies SI, SOB, chest pain") the list needs no closing "or"."""
-    n = load_language().negation
+    n = plain_language().negation
     connectors, breakers = set(n.list_connectors), set(n.list_breakers)
     items: list[list[int]] = []
     current: list[int] = []
@@ -117,7 +117,7 @@ def negation_scopes(words: Sequence[str], inert: Iterable[int] = ()) -> Scopes:
     >>> sorted(negation_scopes("no fits at all , until this morning".split()).negated)
     []
     """
-    window = load_language().negation.window
+    window = plain_language().negation.window
     lists = _list_triggers()
     blocked = set(inert)
     index = _triggers()
@@ -173,32 +173,32 @@ def negation_scopes(words: Sequence[str], inert: Iterable[int] = ()) -> Scopes:
 
 @cache
 def _untils() -> tuple[tuple[str, ...], ...]:
-    return tuple(tuple(t.split()) for t in load_language().negation.until)
+    return tuple(tuple(t.split()) for t in plain_language().negation.until)
 
 
 @cache
 def _passed() -> frozenset[tuple[str, ...]]:
-    return frozenset(tuple(t.split()) for t in load_language().negation.post_passed)
+    return frozenset(tuple(t.split()) for t in plain_language().negation.post_passed)
 
 
 @cache
 def _checklist() -> re.Pattern[str] | None:
     """``<label> <mark> <answer>`` for one comma-separated part ([negation] checklist_*)."""
-    n = load_language().negation
+    n = plain_language().negation
     return _answered(n.checklist_answers, n.checklist_marks)
 
 
 @cache
 def _checklist_normal() -> re.Pattern[str] | None:
     """``<label> <mark> <normal>`` for one comma-separated part ([negation] checklist_normal)."""
-    n = load_language().negation
+    n = plain_language().negation
     return _answered(n.checklist_normal, n.checklist_marks)
 
 
 @cache
 def _checklist_pair() -> re.Pattern[str] | None:
     """``<label> <mark> <value>``, each of at most [negation] checklist_pair_words words."""
-    n = load_language().negation
+    n = plain_language().negation
     most = n.checklist_pair_words
     if not most or not n.checklist_marks:
         return None
@@ -243,7 +243,7 @@ def checklist_denials(sentence: str) -> str:
     """
     pattern, normal, pair = _checklist(), _checklist_normal(), _checklist_pair()
     if all(p is None for p in (pattern, normal, pair)) or not any(
-            m.strip() in sentence for m in load_language().negation.checklist_marks):
+            m.strip() in sentence for m in plain_language().negation.checklist_marks):
         return sentence
     parts = sentence.split(",")
     for k, part in enumerate(parts):
@@ -268,7 +268,7 @@ def checklist_denials(sentence: str) -> str:
 
 @cache
 def _no_means() -> tuple[tuple[tuple[str, ...], str], ...]:
-    table = load_language().negation.no_means
+    table = plain_language().negation.no_means
     return tuple(sorted(((tuple(k.lower().split()), v) for k, v in table.items()), key=lambda kv: -len(kv[0])))
 
 
@@ -296,4 +296,4 @@ def no_means(label: Sequence[str]) -> str | None:
 
 @cache
 def _qualifiers() -> tuple[tuple[str, ...], ...]:
-    return tuple(tuple(q.lower().split()) for q in load_language().negation.no_means_qualifiers)
+    return tuple(tuple(q.lower().split()) for q in plain_language().negation.no_means_qualifiers)

@@ -43,9 +43,9 @@ def _clean(text: str) -> str:
 @cache
 def _cased() -> tuple[re.Pattern[str], dict[str, str]] | None:
     """``[normalise] cased``: whole words matched with their capitals, replaced before lower-casing."""
-    from gabacare.knowledge.language import load_language
+    from gabacare.clinical.text.plain import plain_language
 
-    table = load_language().normalise.cased
+    table = plain_language().normalise.cased
     if not table:
         return None
     words = sorted(table, key=len, reverse=True)
@@ -102,16 +102,16 @@ def tokenise(sentence: str) -> list[str]:
 
 @cache
 def _symbols() -> tuple[tuple[str, str], ...]:
-    from gabacare.knowledge.language import load_language
+    from gabacare.clinical.text.plain import plain_language
 
-    return tuple(sorted(load_language().normalise.symbols.items(), key=lambda kv: -len(kv[0])))
+    return tuple(sorted(plain_language().normalise.symbols.items(), key=lambda kv: -len(kv[0])))
 
 
 @cache
 def _maps() -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
-    from gabacare.knowledge.language import load_language
+    from gabacare.clinical.text.plain import plain_language
 
-    n = load_language().normalise
+    n = plain_language().normalise
     words = {k: tuple(v.split()) for k, v in n.sound_alike.items()}
     words.update({k: tuple(v.split()) for k, v in n.words.items()})
     words.update({k: tuple(v.split()) for k, v in n.foreign.items()})
@@ -122,9 +122,9 @@ def _maps() -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
 def sound_alike_slips() -> frozenset[str]:
     """The typed slips ``[normalise.sound_alike]`` rewrites ("tounge"): shown to the reader as
     corrections, like the spelling corrector's, because they change what was typed."""
-    from gabacare.knowledge.language import load_language
+    from gabacare.clinical.text.plain import plain_language
 
-    return frozenset(load_language().normalise.sound_alike)
+    return frozenset(plain_language().normalise.sound_alike)
 
 
 def normalise_words(tokens: list[str]) -> list[tuple[str, str]]:

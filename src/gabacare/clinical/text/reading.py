@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, lru_cache
 from itertools import product
 from typing import Literal
 
@@ -28,11 +28,12 @@ from gabacare.clinical.text.backstop import RedFlagHit, is_risk_question, red_fl
 from gabacare.clinical.text.lexicon import EFFECT_SIGN, Match, dose_counts_across, find_signs, stem
 from gabacare.clinical.text.negation import checklist_denials, denial_words, negation_scopes, no_means
 from gabacare.clinical.text.normalise import COMMA, normalise_words, questions, sentences, sound_alike_slips, tokenise
+from gabacare.clinical.text.plain import emergency_model, emergency_words_model, plain_language, plain_monograph
 from gabacare.clinical.text.semantic import semantic_net, unavailable_reason
 from gabacare.clinical.text.spelling import Corrector
 from gabacare.clinical.text.vocabulary import corrector
-from gabacare.knowledge import load_monograph
-from gabacare.knowledge.language import SEDATING_CLASS, load_emergency_model, load_emergency_words_model, load_language
+from gabacare.knowledge.cache import derived
+from gabacare.knowledge.words import SEDATING_CLASS
 
 __all__ = ["Finding", "Reading", "corrector", "read_text"]
 
@@ -111,19 +112,19 @@ class Reading:
 
 @cache
 def _effects() -> dict[str, str]:
-    return {e.id: e.urgency for e in load_monograph().adverse_effects}
+    return {e.id: e.urgency for e in plain_monograph().adverse_effects}
 
 
 @cache
 def _sign_effect() -> dict[str, str]:
-    table = {s.id: s.effect for s in load_language().lexicon.signs}
-    table.update({f"{EFFECT_SIGN}{e.id}": e.id for e in load_monograph().adverse_effects})
+    table = {s.id: s.effect for s in plain_language().lexicon.signs}
+    table.update({f"{EFFECT_SIGN}{e.id}": e.id for e in plain_monograph().adverse_effects})
     return table
 
 
 @cache
 def _class_refs() -> dict[str, tuple[str, ...]]:
-    m = load_monograph()
+    m = plain_monograph()
     refs: dict[str, tuple[str, ...]] = {}
     for cls in m.interaction_classes:
         for member in cls.members:
@@ -135,7 +136,7 @@ def _class_refs() -> dict[str, tuple[str, ...]]:
 
 @cache
 def _indication_phrases() -> tuple[frozenset[tuple[str, ...]], frozenset[str], frozenset[str], frozenset[str]]:
-    ind = load_language().indication
+    ind = plain_language().indication
     phrases = frozenset(tuple(w for _, w in normalise_words(tokenise(p))) for p in ind.before)
     return phrases, frozenset(ind.possessives), frozenset(ind.after), frozenset(ind.after_lead)
 
@@ -167,7 +168,7 @@ def _is_reason(words: Sequence[str], first: int, last: int | None = None) -> boo
 
 @cache
 def _reported_questions() -> tuple[tuple[str, ...], ...]:
-    return _normalised(load_language().negation.reported_questions)
+    return _normalised(plain_language().negation.reported_questions)
 
 
 #: What an idiom's words become (``language.toml`` ``[idioms]``): no sign, trigger or medicine, and left
@@ -175,10 +176,9 @@ def _reported_questions() -> tuple[tuple[str, ...], ...]:
 IDIOM = "·"
 
 
-@cache
-def _idioms() -> dict[str, tuple[tuple[str, ...], ...]]:
+def _built_idioms() -> dict[str, tuple[tuple[str, ...], ...]]:
     """The idioms' normalised word sequences, by first word, longest first."""
-    section = load_language().idioms
+    section = plain_language().idioms
     by_first: dict[str, list[tuple[str, ...]]] = {}
     phrases = [] if section is None else [
         *section.phrases, *(f"{a} {the}{b}" for pair in section.pairs for a in pair.first for b in pair.second
@@ -187,6 +187,51 @@ def _idioms() -> dict[str, tuple[tuple[str, ...], ...]]:
         if words:
             by_first.setdefault(words[0], []).append(words)
     return {w: tuple(sorted(seqs, key=len, reverse=True)) for w, seqs in by_first.items()}
+
+
+# The cache keeps each first word's sequences as one text: words joined by a space, sequences by "|" (a
+# fraction of the JSON, and nothing to split for the words no text uses); a normalised word holds
+# neither (letters, digits, apostrophes, a comma, or a [normalise] value), which building checks.
+_WORD_SEP, _SEQ_SEP = " ", "|"
+
+
+def _build_idioms() -> dict[str, str]:
+    """:func:`_built_idioms` as the cache keeps it (``ValueError`` if a word holds a separator)."""
+    table = _built_idioms()
+    if any(not w or _WORD_SEP in w or _SEQ_SEP in w for seqs in table.values() for s in seqs for w in s):
+        raise ValueError("an idiom's word holds a separator")
+    return {first: _SEQ_SEP.join(_WORD_SEP.join(s) for s in seqs) for first, seqs in table.items()}
+
+
+@cache
+def _idioms() -> dict[str, str] | dict[str, tuple[tuple[str, ...], ...]]:
+    """The idioms by first word: :func:`_build_idioms`'s texts, or :func:`_built_idioms`' sequences
+    when they cannot be written so (:func:`_idioms_after` reads either).
+
+    The pairs make ~16,000 phrases, whose normalising cost every new process tens of milliseconds: they
+    are kept in the cache directory (:func:`gabacare.knowledge.cache.derived`) under the language's file
+    and the code that normalises them; a cached value of another shape is not used (built again)."""
+    from gabacare.clinical.text import normalise, plain
+    from gabacare.knowledge import plain as plain_copies
+
+    code = (__file__, normalise.__file__, plain.__file__, plain_copies.__file__)
+    try:
+        raw = derived("text-idioms", ("language.toml",), code, _build_idioms)
+        if not isinstance(raw, dict) or not all(type(v) is str and v for v in raw.values()):
+            raw = _build_idioms()
+    except ValueError:
+        return _built_idioms()
+    table: dict[str, str] = raw
+    return table
+
+
+@lru_cache(maxsize=8192)  # (bounded: a long-running server reads many texts)
+def _idioms_after(word: str) -> tuple[tuple[str, ...], ...]:
+    """The idioms that start with ``word``, longest first."""
+    found = _idioms().get(word, ())
+    if isinstance(found, str):
+        return tuple(tuple(s.split(_WORD_SEP)) for s in found.split(_SEQ_SEP))
+    return found
 
 
 def _without_idioms(words: list[str]) -> list[str]:
@@ -200,11 +245,10 @@ def _without_idioms(words: list[str]) -> list[str]:
     >>> _without_idioms("the vacuum choked on a sock".split())
     ['the', '·', '·', '·', 'a', 'sock']
     """
-    table = _idioms()
     out = list(words)
     i = 0
     while i < len(out):
-        seq = next((q for q in table.get(out[i], ()) if tuple(out[i:i + len(q)]) == q), None)
+        seq = next((q for q in _idioms_after(out[i]) if tuple(out[i:i + len(q)]) == q), None)
         if seq is None:
             i += 1
             continue
@@ -223,7 +267,7 @@ _FILLER_REACH = 3
 
 def _answer_words(sentence: str) -> list[str]:
     """A possible answer's words; a filler among its first words is read past ("I honestly haven't")."""
-    fillers = frozenset(load_language().negation.answer_fillers)
+    fillers = frozenset(plain_language().negation.answer_fillers)
     words = [w for _, w in normalise_words(tokenise(checklist_denials(sentence)))]
     return [w for i, w in enumerate(words) if not (i < _FILLER_REACH and w in fillers)]
 
@@ -257,12 +301,12 @@ def _answered_inline(split: list[str], asked: list[bool], reported: Sequence[tup
 
 @cache
 def _whole_answers() -> frozenset[tuple[str, ...]]:
-    return frozenset(_normalised(load_language().negation.whole_answers))
+    return frozenset(_normalised(plain_language().negation.whole_answers))
 
 
 @cache
 def _answers() -> tuple[tuple[str, ...], ...]:
-    return _normalised(load_language().negation.answers)
+    return _normalised(plain_language().negation.answers)
 
 
 @cache
@@ -272,7 +316,7 @@ def _experiencer_firsts() -> frozenset[str]:
 
 @cache
 def _experiencer_phrases() -> tuple[tuple[str, ...], ...]:
-    return tuple(tuple(w for _, w in normalise_words(tokenise(p))) for p in load_language().experiencer.other)
+    return tuple(tuple(w for _, w in normalise_words(tokenise(p))) for p in plain_language().experiencer.other)
 
 
 @cache
@@ -282,7 +326,7 @@ def _longest_name() -> int:
 
 @cache
 def _ambiguous_names() -> tuple[frozenset[str], frozenset[str], int]:
-    ctx = load_language().medicine_context
+    ctx = plain_language().medicine_context
     if ctx is None:
         return frozenset(), frozenset(), 0
     return frozenset(ctx.ambiguous), frozenset(ctx.use_words), ctx.reach
@@ -319,7 +363,7 @@ def _typed(pairs: Sequence[tuple[str, str]], positions: Sequence[int]) -> str:
 
 def _combinations(affirmed: Sequence[Finding]) -> list[Finding]:
     out = []
-    for combo in load_language().combinations:
+    for combo in plain_language().combinations:
         candidates = []
         for group in combo.all_of:
             wanted = set(group)
@@ -334,7 +378,7 @@ def _combinations(affirmed: Sequence[Finding]) -> list[Finding]:
 
 @cache
 def _resolved_rules() -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...], dict[str, frozenset[str]], int] | None:
-    r = load_language().resolved
+    r = plain_language().resolved
     if r is None:
         return None
 
@@ -405,7 +449,7 @@ def _telegraphic(split: list[str], asked: list[bool]) -> tuple[list[str], list[b
     The fragments stay: one alone says what it says ("fit." is a seizure); read together they say
     what none says alone. A sign affirmed in either reading stays affirmed (one text's findings are
     merged), so the second reading can raise the urgency, never lower it."""
-    most = load_language().clauses.fragment_words
+    most = plain_language().clauses.fragment_words
     if len(split) < 2 or not most or any(asked) or any(len(tokenise(s)) > most for s in split):
         return split, asked
     return [*split, ", ".join(split)], [*asked, False]
@@ -459,9 +503,9 @@ def read_text(text: str, *, net: bool = True, backstop: bool = True) -> Reading:
     answers = _answers()
     split, asked = _answered_inline(*_telegraphic(sentences(text), questions(text)), reported, answers)
     sentence_stems: list[list[str]] = [[] for _ in split]
-    never_post = frozenset(load_language().negation.post_never_negates)
-    never_passed = frozenset(load_language().negation.passed_never_negates)
-    routine = load_language().semantic.routine_words
+    never_post = frozenset(plain_language().negation.post_never_negates)
+    never_passed = frozenset(plain_language().negation.passed_never_negates)
+    routine = plain_language().semantic.routine_words
     # Sentences for the backstop, read only if the rules find no emergency in the whole text.
     later: list[tuple[int, list[tuple[str, str]], list[str], list[str], set[int], set[int]]] = []
     for s_index, sentence in enumerate(split):
@@ -559,7 +603,7 @@ def read_text(text: str, *, net: bool = True, backstop: bool = True) -> Reading:
     affirmed = [f for f in unique if not f.negated]
     combos = _combinations(affirmed)
     whole = " ".join(c for _, c, _, _, _ in clause_texts)
-    reassured = load_language().semantic.reassured_by
+    reassured = plain_language().semantic.reassured_by
     denies_any = (any(denies for *_, denies, _usual in clause_texts) or any(f.negated for f in unique)
                   or any(w in reassured for w in whole.split()))
     net_text = "" if denies_any else whole
@@ -596,7 +640,7 @@ def _with_backstop(reading: Reading, flags: Sequence[tuple[int, RedFlagHit, str]
 def _with_net(reading: Reading, clauses: Sequence[tuple[int, str, bool, bool, bool]]) -> Reading:
     """Two checks, each only escalating: each clause against the emergency descriptions (cosine),
     then the undenied text through the emergency model (a probability)."""
-    s = load_language().semantic
+    s = plain_language().semantic
     long_enough = [(i, c, understood) for i, c, understood, denies, usual in clauses
                    if not denies and not usual and len(c.split()) >= s.min_words]
     todo = [(i, c) for i, c, understood in long_enough if not understood]
@@ -620,7 +664,7 @@ def _with_net(reading: Reading, clauses: Sequence[tuple[int, str, bool, bool, bo
         # Two models, either may flag: the sentence vector alone, and the vector with the text's words
         # (which carries better to a new author's wording; docs/text-understanding.md).
         flagged = [p for p, m in ((model.emergency_probability(whole, m), m)
-                                  for m in (load_emergency_model(), load_emergency_words_model()))
+                                  for m in (emergency_model(), emergency_words_model()))
                    if p >= m.threshold]
         if flagged:
             probability = max(flagged)

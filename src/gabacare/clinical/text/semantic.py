@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-    from gabacare.knowledge.language import EmergencyModel
+    from gabacare.clinical.text.plain import EmergencyModel
 
 __all__ = ["NetHit", "SemanticNet", "lexical_features", "model_files", "semantic_net", "unavailable_reason"]
 
@@ -86,15 +86,14 @@ class SemanticNet:
     def __init__(self, weights: Path, tokenizer: Path, *, emergency_model: bool = True) -> None:
         from tokenizers import Tokenizer
 
-        from gabacare.knowledge.language import load_language
-        from gabacare.knowledge.monograph import load_monograph
+        from gabacare.clinical.text.plain import plain_language, plain_monograph
 
         # Kept as stored (float16, 16 MB, mapped read-only); only the rows a text uses are read and
         # widened to float32.
         self._table: NDArray[np.float16] = _load_table(weights)
         self._tok: Any = Tokenizer.from_file(str(tokenizer))
-        lang = load_language()
-        emergency = {e.id for e in load_monograph().adverse_effects if e.urgency == "emergency"}
+        lang = plain_language()
+        emergency = {e.id for e in plain_monograph().adverse_effects if e.urgency == "emergency"}
         rows = [(s.id, s.effect, d) for s in lang.lexicon.signs if s.effect in emergency for d in s.descriptions]
         self._rows = rows
         self._matrix = self.embed([d for _, _, d in rows])
@@ -124,9 +123,9 @@ class SemanticNet:
         return 1.0 / (1.0 + float(np.exp(-z)))
 
     def _emergency(self, model: EmergencyModel | None = None) -> EmergencyModel:
-        from gabacare.knowledge.language import load_emergency_model
+        from gabacare.clinical.text.plain import emergency_model
 
-        model = model or load_emergency_model()
+        model = model or emergency_model()
         if model.dimensions != self._table.shape[1]:
             raise ValueError("the emergency model was fitted to vectors of another size")
         return model

@@ -20,10 +20,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
-
-from gabacare.knowledge.language import english_rank, english_words, load_language
+from gabacare.clinical.text.plain import plain_language
+from gabacare.knowledge.words import english_rank, is_english_word
 
 __all__ = ["Corrector", "ordered"]
 
@@ -46,7 +44,7 @@ class Corrector:
     """
 
     def __init__(self, vocabulary: Sequence[str]) -> None:
-        spelling = load_language().spelling
+        spelling = plain_language().spelling
         self._min = spelling.min_length
         self._two = spelling.two_edits_min_length
         self._vocab = [w for w in dict.fromkeys(vocabulary) if w.isalpha() and len(w) >= self._min - 1]
@@ -57,11 +55,15 @@ class Corrector:
         return word in self._known
 
     def _correct(self, word: str) -> str:
-        # The English list (82k words, ~25 ms to load) is read only when a word needs it: a text whose
-        # words are all short or already known (most symptom texts) never loads it.
-        if len(word) < self._min or not word.isalpha() or word in self._known or word in english_words():
+        # The English list (82k words) is read only when a word needs it: a text whose words are all
+        # short or already known (most symptom texts) never loads it; a few words are looked up in its
+        # text without building the set (``is_english_word``, the same answer as ``in english_words()``).
+        if len(word) < self._min or not word.isalpha() or word in self._known or is_english_word(word):
             return word
         limit = 2 if len(word) >= self._two else 1
+        from rapidfuzz import process  # (imported for the first word that needs correcting: ~10 ms)
+        from rapidfuzz.distance import OSA
+
         hits = process.extract(word, self._vocab, scorer=OSA.distance, score_cutoff=limit, limit=8)
         if not hits:
             return word

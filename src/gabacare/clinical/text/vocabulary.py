@@ -21,9 +21,8 @@ from functools import cache
 from gabacare.clinical.drug_names import known_names
 from gabacare.clinical.text.normalise import normalise_words, tokenise
 from gabacare.clinical.text.spelling import Corrector, ordered
-from gabacare.knowledge import load_monograph
 from gabacare.knowledge.cache import derived
-from gabacare.knowledge.language import english_words, load_language
+from gabacare.knowledge.words import english_words
 
 __all__ = ["DATA_FILES", "corrector", "raw_vocabulary"]
 
@@ -32,7 +31,11 @@ __all__ = ["DATA_FILES", "corrector", "raw_vocabulary"]
 def raw_vocabulary() -> frozenset[str]:
     """Every normalised, alphabetic word the lexicon's matchers, the triggers, the adverse effects'
     phrases use (not the semantic net's descriptions: their everyday words would become targets
-    for "corrections" of slang)."""
+    for "corrections" of slang). Read from the validated language and monograph: the vocabulary is
+    built once per version of them (:func:`corrector`)."""
+    from gabacare.knowledge.language import load_language
+    from gabacare.knowledge.monograph import load_monograph
+
     lang = load_language()
     texts: list[str] = []
     for sign in lang.lexicon.signs:
@@ -50,6 +53,8 @@ DATA_FILES = ("language.toml", "lexicon.toml", "medicines.toml", "gabapentin.tom
 
 
 def _build_vocabulary() -> list[str]:
+    from gabacare.knowledge.language import load_language
+
     english = english_words()
     medicines = {w for key in known_names() for w in key if w.isalpha()}
     words = raw_vocabulary()
