@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
 __all__ = [
+    "CHECKPOINT_EVERY_COMMITS",
     "HEAD_REVISION",
     "MIGRATIONS_DIR",
     "RELAXED_DURABILITY",
@@ -150,6 +151,47 @@ def _relax_on_request_postgresql(engine: Engine, event: Any) -> None:
             conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
 
 
+#: Write transactions committed on one SQLite engine between two checkpoints of its WAL (about 1,000
+#: pages, SQLite's own automatic threshold, at the two or three pages an audit row's commit adds).
+CHECKPOINT_EVERY_COMMITS = 400
+
+
+def _checkpoints_every(engine: Engine, event: Any, commits: int) -> None:
+    """Checkpoint the WAL after every ``commits`` write transactions (``PRAGMA wal_checkpoint(PASSIVE)``,
+    when the connection goes back to the pool), instead of SQLite's automatic checkpoint, which
+    ``_on_connect`` turns off.
+
+    Why: the automatic checkpoint runs after *every* commit once the WAL holds 1,000 pages, and the WAL
+    only starts again from its beginning when no reader is using it. A busy web server always has a
+    reader (each page view holds a read transaction, and the audit row of a view is committed while it
+    is open), so past 1,000 pages every commit ran a checkpoint, with two fsyncs, inside the audit log's
+    write lock: one client viewing Today at a time cost about 1 ms more CPU and 4 ms more wall time per
+    view than with this count (in process, benchmarks/web_load.py's page). Counted here, a checkpoint runs once per
+    ``commits`` writes whatever the readers do. A checkpoint never changes what is stored (the WAL is
+    as durable as the database file; ``synchronous`` decides when each commit reaches the disk), and
+    the last connection to close still checkpoints the whole WAL.
+    SEE: https://www.sqlite.org/wal.html#checkpoint_starvation
+    """
+    from itertools import count
+
+    counter = count(1)
+
+    @event.listens_for(engine, "commit")  # type: ignore[untyped-decorator]
+    def _count(conn: Any) -> None:
+        if not conn.get_execution_options().get("gabacare_read_only", False) and next(counter) % commits == 0:
+            conn.connection.info["gabacare_checkpoint_due"] = True
+
+    @event.listens_for(engine, "checkin")  # type: ignore[untyped-decorator]
+    def _checkpoint(dbapi_connection: Any, record: Any) -> None:
+        if dbapi_connection is None or not record.info.pop("gabacare_checkpoint_due", False):
+            return
+        import sqlite3
+        from contextlib import suppress
+
+        with suppress(sqlite3.Error):  # nothing is lost: the WAL stays valid and the next due commit tries again
+            dbapi_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
+
+
 def _set_wal(cursor: Any) -> None:
     """Switch a fresh file to WAL. SQLite answers "database is locked" to this pragma without
     calling the busy handler while another process is creating the same file, so retry it
@@ -194,8 +236,12 @@ def _sqlite_engine(parsed: Any, create_engine: Any, event: Any) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout={int(settings.SQLITE_BUSY_TIMEOUT_MS)}")
         if database and database != ":memory:" and not read_only:
             _set_wal(cursor)
+            cursor.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints are counted instead: see _checkpoints_every
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+    if database and database != ":memory:" and not read_only:
+        _checkpoints_every(engine, event, CHECKPOINT_EVERY_COMMITS)
 
     @event.listens_for(engine, "begin")  # type: ignore[untyped-decorator]
     def _on_begin(conn: Any) -> None:

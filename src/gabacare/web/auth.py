@@ -12,8 +12,9 @@
   carries), because bearer requests skip the CSRF check;
 * problem handlers: ``AccessDenied`` and unknown ids answer 404 "not found" (ids cannot be probed),
   other bad journal input 422 ``journal-input``;
-* the routers of this module, :mod:`gabacare.web.journal_pages` and :mod:`gabacare.web.journal_api`,
-  and the "My journal" navigation item.
+* the routers of this module and :mod:`gabacare.web.journal_api`, and the "My journal" navigation item
+  (:mod:`gabacare.web.journal_pages` is included by ``create_app`` before every other router: its
+  routes are matched first).
 
 Sessions: "stay signed in on this device" (a box on sign-in) starts a session of
 ``web.settings.SESSION_REMEMBER_TTL`` that slides: :class:`JournalAuth` renews it on use, at most once
@@ -558,7 +559,7 @@ def _install_problem_handlers(app: FastAPI) -> None:
 
 def install(app: FastAPI, settings: WebSettings) -> None:
     """Give ``app`` accounts and the journal (see the module docstring). ``create_app`` calls this."""
-    from gabacare.web import calendar_feed, journal_api, journal_pages, questionnaire_pages
+    from gabacare.web import calendar_feed, journal_api, questionnaire_pages
     from gabacare.web.security import CsrfSigner
     from gabacare.web.settings import form_key
 
@@ -573,8 +574,7 @@ def install(app: FastAPI, settings: WebSettings) -> None:
     templates.env.globals["account_of"] = account_of
     nav = templates.env.globals.setdefault("nav_items", [])
     nav.insert(0, ("/patients", "journal", "My journal"))
-    app.include_router(router)
-    app.include_router(journal_pages.router)
+    app.include_router(router)  # (journal_pages.router: included first of all, by create_app)
     app.include_router(questionnaire_pages.router)
     app.include_router(journal_api.router)
     app.include_router(calendar_feed.router)  # /feeds/{token}.ics: the calendar subscription
