@@ -941,3 +941,16 @@ _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17
 def test_wording_families_of_held_out_splits(text, urgency, effect):
     results = triage([text]).results
     assert (results[0].urgency, results[0].to_json()["effect"]) == (urgency, effect)
+
+
+@pytest.mark.parametrize(("text", "effect_cites", "sign_cites"), [
+    ("terrible pain in my belly going through to my back", ("nhs-999", None), ("uclh-abdominal-pain", None)),
+    ("feeling jittery and sweaty since I stopped my gabapentin", ("label", "6.2"), ("label", "5.5")),
+])
+def test_a_result_settled_by_a_sign_cites_the_signs_own_source_beside_its_effects(text, effect_cites, sign_cites):
+    # lexicon.toml cites each sign; where a sign rests on a source its effect does not carry (the NHS
+    # trust's belly-pain leaflet; label section 5.5 for withdrawal), the answer cites both, once each.
+    result = triage([text]).results[0]
+    cited = [(c.source, c.section) for c in result.citations]
+    assert effect_cites in cited and sign_cites in cited
+    assert len(set(cited)) == len(cited)

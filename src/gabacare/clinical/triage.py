@@ -123,6 +123,12 @@ def _backstop_concepts() -> dict[str, BackstopConcept]:
 
 
 @cache
+def _sign_citations() -> dict[str, tuple[PlainCitation, ...]]:
+    """Each lexicon sign's own citations (``source`` and ``section`` in lexicon.toml)."""
+    return {s.id: s.citations for s in plain_language().lexicon.signs}
+
+
+@cache
 def _titles() -> dict[str, str]:
     return {e.id: e.title for e in plain_monograph().adverse_effects}
 
@@ -158,6 +164,10 @@ def _result(text: str, reading: Reading) -> TriageResult:
         why = combo.why
         extra.extend(combo.citations)
         rule = combo.id
+    elif top.kind == "sign":
+        # A sign may rest on a source of its own beside its effect's (very severe belly pain: an NHS
+        # trust's leaflet, uclh-abdominal-pain; the effect, a general emergency, cites nhs-999).
+        extra.extend(_sign_citations().get(top.id, ()))
     elif top.kind == "semantic":
         advice = t.possible_emergency_advice.format(title=effect.title.lower(), advice=advice)
         rule = "semantic-net"

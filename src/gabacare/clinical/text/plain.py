@@ -223,12 +223,14 @@ class DoseCounts:
 
 @dataclass(frozen=True)
 class Sign:
-    """A lexicon sign's id, effect and the semantic net's descriptions (its phrases and patterns are
-    read once, into the compiled lexicon: :mod:`gabacare.clinical.text.lexicon`)."""
+    """A lexicon sign's id, effect, the semantic net's descriptions and the sign's own citations (its
+    phrases and patterns are read once, into the compiled lexicon: :mod:`gabacare.clinical.text.lexicon`).
+    A triage result settled by the sign cites them beside its effect's (``triage._result``)."""
 
     id: str
     effect: str
     descriptions: tuple[str, ...]
+    citations: tuple[PlainCitation, ...]
 
 
 @dataclass(frozen=True)
