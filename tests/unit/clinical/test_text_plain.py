@@ -9,11 +9,10 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 from collections.abc import Iterator, Mapping
 from dataclasses import fields, is_dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -25,16 +24,10 @@ from gabacare.knowledge.monograph import Citation, load_monograph
 from gabacare.knowledge.plain import PlainCitation, from_json, mirror_json
 from gabacare.serialize import citation_json, jsonable
 
+if TYPE_CHECKING:
+    from conftest import WarmRun
+
 EXE = Path(sys.executable).with_name("gabacare")
-
-
-@pytest.fixture
-def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty cache directory of this test's own (``GABACARE_CACHE_DIR``), the cache switched on."""
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("GABACARE_CACHE_DIR", str(folder))
-    monkeypatch.delenv("GABACARE_CACHE", raising=False)
-    return folder
 
 
 @pytest.fixture
@@ -228,28 +221,13 @@ def _run(args: list[str], cache: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(EXE), *args], capture_output=True, text=True, env=env, check=False)
 
 
-def test_a_warm_symptoms_command_validates_nothing(cache_dir: Path) -> None:
+def test_a_warm_symptoms_command_validates_nothing(warm_run: WarmRun) -> None:
     """From a warm cache, ``gabacare symptoms ... --json`` on a text the rules read reads the knowledge
     base as plain values: neither pydantic nor Typer is imported, nothing is parsed."""
-    code = textwrap.dedent("""
-        import contextlib, io, sys
-        sys.argv = ["gabacare", "symptoms", "my lips are swollen", "--json"]
-        from gabacare.cli import main
-        out = io.StringIO()
-        try:
-            with contextlib.redirect_stdout(out):
-                main()
-        except SystemExit as stop:
-            assert stop.code == 0, stop.code
-        print(sorted(m for m in ("tomllib", "pydantic", "typer", "gabacare.knowledge.monograph") if m in sys.modules))
-        print(out.getvalue(), end="")
-    """)
-    env = {**os.environ, "GABACARE_CACHE_DIR": str(cache_dir)}
-    first = _run(["symptoms", "my lips are swollen", "--json"], cache_dir)  # fills the cache
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
-    loaded, answer = done.stdout.split("\n", 1)
-    assert loaded == "[]"
-    assert answer == first.stdout
+    modules = ("tomllib", "pydantic", "typer", "gabacare.knowledge.monograph")
+    loaded, answer, command = warm_run(["symptoms", "my lips are swollen", "--json"], modules)
+    assert loaded == []
+    assert answer == command
     assert json.loads(answer)["most_urgent"] == "emergency"
 
 

@@ -13,11 +13,10 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pytest
@@ -29,6 +28,9 @@ from gabacare.guide.plain import ask_data
 from gabacare.knowledge import guide_data
 from gabacare.knowledge.guide_data import _raw_files, build_guide, load_guide
 from gabacare.knowledge.monograph import load_monograph
+
+if TYPE_CHECKING:
+    from conftest import WarmRun
 
 ask_module = importlib.import_module("gabacare.guide.ask")  # the package exports ask() by that name
 QUESTIONS = Path(__file__).resolve().parents[2] / "eval" / "data"
@@ -240,29 +242,14 @@ def test_the_short_way_prints_what_the_application_prints(cache_dir: Path) -> No
     assert short.returncode == 2 and short.stderr.startswith("gabacare: error: ask a question in words")
 
 
-def test_a_warm_ordinary_ask_validates_nothing_and_parses_no_toml(cache_dir: Path) -> None:
+def test_a_warm_ordinary_ask_validates_nothing_and_parses_no_toml(warm_run: WarmRun) -> None:
     """From a warm cache, an ordinary question reads the knowledge base as plain values
     (:mod:`gabacare.guide.plain`): pydantic is not even imported, nothing is parsed, and a question
     without an unknown word needs no edit distance."""
-    code = textwrap.dedent("""
-        import contextlib, io, sys
-        sys.argv = ["gabacare", "ask", "how does gabapentin work", "--json"]
-        from gabacare.cli import main
-        out = io.StringIO()
-        try:
-            with contextlib.redirect_stdout(out):
-                main()
-        except SystemExit as stop:
-            assert stop.code == 0, stop.code
-        print(sorted(m for m in ("tomllib", "rapidfuzz", "pydantic", "gabacare.knowledge.monograph") if m in sys.modules))
-        print(out.getvalue(), end="")
-    """)
-    env = {**os.environ, "GABACARE_CACHE_DIR": str(cache_dir)}
-    first = _run(["ask", "how does gabapentin work", "--json"], cache_dir)  # fills the cache
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
-    loaded, answer = done.stdout.split("\n", 1)
-    assert loaded == "[]"
-    assert answer == first.stdout
+    modules = ("tomllib", "rapidfuzz", "pydantic", "gabacare.knowledge.monograph")
+    loaded, answer, command = warm_run(["ask", "how does gabapentin work", "--json"], modules)
+    assert loaded == []
+    assert answer == command
 
 
 @pytest.mark.parametrize("words", [["my lips are swollen, can I keep taking it?"], ["can", "I", "drive?"], [" "]])
