@@ -16,12 +16,12 @@ values are then taken from the validated models, as without a cache.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from gabacare.knowledge.plain import PlainCitation
+from gabacare.knowledge.plain import PlainCitation, mirror_json
+from gabacare.knowledge.plain import from_json as plain_from_json
 
 __all__ = [
     "AskAlternative",
@@ -159,136 +159,39 @@ class AskData:
 # --- from the validated models ------------------------------------------------------------------
 def build_json() -> dict[str, Any]:
     """The values :class:`AskData` holds, read from the validated guide, monograph and topic model,
-    as JSON types (what the cache keeps)."""
+    as JSON types (what the cache keeps): each field that mirrors a model's attribute is read by the
+    one generic reader of the knowledge base's plain copies (:func:`gabacare.knowledge.plain.mirror_json`)."""
     from gabacare.knowledge.guide_data import load_guide
     from gabacare.knowledge.language import load_topic_model
     from gabacare.knowledge.monograph import load_monograph
-    from gabacare.serialize import citation_json
 
     guide, m, model = load_guide(), load_monograph(), load_topic_model()
-    search_fields = [f.name for f in fields(AskSearch)]
-    search = {n: _json_value(getattr(guide.search, n)) for n in search_fields}
-    cues = guide.general_cues
+    hints = _field_types()
     return {
-        "topics": [{"id": t.id, "title": t.title, "summary": t.summary, "terms": list(t.terms), "examples": list(t.examples),
-                    "paragraphs": [{"text": p.text, "citations": [citation_json(c) for c in p.citations]} for p in t.paragraphs],
-                    "text": t.text} for t in guide.topics],
-        "alternatives": [{"drug": a.drug, "brands": list(a.brands), "interaction_name": a.interaction_name}
-                         for a in guide.alternatives],
-        "stopwords": sorted(guide.stopwords),
-        "search": search,
-        "general_cues": {"general": list(cues.general), "now": list(cues.now), "refers_back": list(cues.refers_back)},
+        "topics": mirror_json(guide.topics, hints["topics"]),
+        "alternatives": mirror_json(guide.alternatives, hints["alternatives"]),
+        "stopwords": mirror_json(frozenset(guide.stopwords), hints["stopwords"]),
+        "search": mirror_json(guide.search, hints["search"]),
+        "general_cues": mirror_json(guide.general_cues, hints["general_cues"]),
         "self_names": [m.drug.name, *m.drug.brands],
         "inert_classes": sorted(c.id for c in m.interaction_classes if c.severity == "none"),
         "notice_text": m.notice_text,
-        "topic_model": {"topics": list(model.topics), "dimensions": model.dimensions,
-                        "weights": [list(row) for row in model.weights], "bias": list(model.bias), "weight": model.weight},
+        "topic_model": mirror_json(model, hints["topic_model"]),
     }
 
 
-def _json_value(value: Any) -> Any:
-    if isinstance(value, tuple):
-        return list(value)
-    if isinstance(value, Mapping):
-        return dict(value)
-    return value
+def _field_types() -> dict[str, Any]:
+    """:class:`AskData`'s field types, resolved (this module writes them as strings)."""
+    import typing
+
+    return typing.get_type_hints(AskData, globals())
 
 
 # --- from JSON ------------------------------------------------------------------------------------
-def _str(value: Any) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"expected a text, got {type(value).__name__}")
-    return value
-
-
-def _opt_str(value: Any) -> str | None:
-    return None if value is None else _str(value)
-
-
-def _strs(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list):
-        raise TypeError(f"expected a list, got {type(value).__name__}")
-    return tuple(_str(v) for v in value)
-
-
-def _int(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"expected an integer, got {type(value).__name__}")
-    return value
-
-
-def _float(value: Any) -> float:
-    # A float field keeps its type through JSON (``0.0``, not ``0``): anything else is damage.
-    if not isinstance(value, float):
-        raise TypeError(f"expected a number, got {type(value).__name__}")
-    return value
-
-
-def _floats(value: Any) -> tuple[float, ...]:
-    # (the topic model's ~4,000 numbers: one pass over the list, not a call per number)
-    if not isinstance(value, list) or not all(type(v) is float for v in value):
-        raise TypeError("expected a list of numbers")
-    return tuple(value)
-
-
-def _table(value: Any) -> dict[str, str]:
-    if not isinstance(value, dict):
-        raise TypeError(f"expected a table, got {type(value).__name__}")
-    return {_str(k): _str(v) for k, v in value.items()}
-
-
-def _dict(value: Any, keys: Sequence[str]) -> dict[str, Any]:
-    if not isinstance(value, dict) or set(value) != set(keys):
-        raise ValueError(f"expected the fields {sorted(keys)}")
-    return value
-
-
-#: How each search setting is read back: by the type its field declares.
-_SEARCH_READERS: dict[str, Callable[[Any], Any]] = {"float": _float, "int": _int, "str": _str, "str | None": _opt_str,
-                                                  "tuple[str, ...]": _strs, "dict[str, str]": _table}
-
-
-def _citation(value: Any) -> AskCitation:
-    c = _dict(value, ("source", "section", "text", "title", "url"))
-    return AskCitation(_str(c["source"]), _opt_str(c["section"]), _str(c["text"]), _opt_str(c["title"]), _opt_str(c["url"]))
-
-
-def _topic(value: Any) -> AskTopic:
-    t = _dict(value, ("id", "title", "summary", "terms", "examples", "paragraphs", "text"))
-    if not isinstance(t["paragraphs"], list):
-        raise TypeError("paragraphs: expected a list")
-    paragraphs = []
-    for raw in t["paragraphs"]:
-        p = _dict(raw, ("text", "citations"))
-        if not isinstance(p["citations"], list):
-            raise TypeError("citations: expected a list")
-        paragraphs.append(AskParagraph(_str(p["text"]), tuple(_citation(c) for c in p["citations"])))
-    return AskTopic(_str(t["id"]), _str(t["title"]), _str(t["summary"]), _strs(t["terms"]), _strs(t["examples"]),
-                    tuple(paragraphs), _str(t["text"]))
-
-
 def from_json(value: Any) -> AskData:
     """:class:`AskData` from :func:`build_json`'s values; ``TypeError`` or ``ValueError`` for anything
-    of another shape."""
-    d = _dict(value, ("topics", "alternatives", "stopwords", "search", "general_cues", "self_names", "inert_classes",
-                      "notice_text", "topic_model"))
-    if not isinstance(d["topics"], list) or not isinstance(d["alternatives"], list):
-        raise TypeError("topics, alternatives: expected lists")
-    alternatives = []
-    for raw in d["alternatives"]:
-        a = _dict(raw, ("drug", "brands", "interaction_name"))
-        alternatives.append(AskAlternative(_str(a["drug"]), _strs(a["brands"]), _opt_str(a["interaction_name"])))
-    s = _dict(d["search"], [f.name for f in fields(AskSearch)])
-    search = AskSearch(**{f.name: _SEARCH_READERS[str(f.type)](s[f.name]) for f in fields(AskSearch)})
-    c = _dict(d["general_cues"], ("general", "now", "refers_back"))
-    tm = _dict(d["topic_model"], ("topics", "dimensions", "weights", "bias", "weight"))
-    if not isinstance(tm["weights"], list):
-        raise TypeError("weights: expected a list")
-    model = AskTopicModel(_strs(tm["topics"]), _int(tm["dimensions"]), tuple(_floats(row) for row in tm["weights"]),
-                          _floats(tm["bias"]), _float(tm["weight"]))
-    return AskData(tuple(_topic(t) for t in d["topics"]), tuple(alternatives), frozenset(_strs(d["stopwords"])), search,
-                   AskCues(_strs(c["general"]), _strs(c["now"]), _strs(c["refers_back"])), _strs(d["self_names"]),
-                   frozenset(_strs(d["inert_classes"])), _str(d["notice_text"]), model)
+    of another shape (read by :func:`gabacare.knowledge.plain.from_json`, driven by the field types)."""
+    return plain_from_json(AskData, value)
 
 
 def _key_files() -> tuple[tuple[str, ...], tuple[str, ...]]:

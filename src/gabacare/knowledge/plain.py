@@ -11,9 +11,9 @@ list, a ``frozenset`` its set, a :class:`PlainCitation` its :class:`~gabacare.kn
 :func:`gabacare.knowledge.cache.derived` keeps; :func:`from_json` builds the mirror from them and
 refuses (``TypeError`` or ``ValueError``) anything of another shape, so that a damaged cache file is
 never used. Both are driven by the mirror's declared field types, so a mirror is written once, as a
-dataclass, and a test holds every field equal to the model's (``tests/unit/knowledge/test_plain.py``).
+dataclass, and a test holds every field equal to the model's (``tests/unit/clinical/test_text_plain.py``).
 Used by :mod:`gabacare.clinical.text.plain` (what the text pipeline and the triage read) and
-:mod:`gabacare.guide.plain` (its citations).
+:mod:`gabacare.guide.plain` (what ``ask`` reads).
 """
 
 from __future__ import annotations
@@ -150,6 +150,8 @@ def _reader(tp: Any) -> _Read:
         return _record(tp)
     origin, args = typing.get_origin(tp), typing.get_args(tp)
     if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        if args[0] in (str, int, float, bool):
+            return _scalars(args[0])
         return _sequence(_reader(args[0]), tuple)
     if origin is frozenset and len(args) == 1:
         return _sequence(_reader(args[0]), frozenset)
@@ -172,6 +174,19 @@ def _sequence(item: _Read, kind: Callable[[Any], Any]) -> _Read:
         return kind(item(x) for x in v)
 
     return sequence
+
+
+def _scalars(kind: type) -> _Read:
+    # (a topic model's ~4,000 numbers: one pass over the list, not a function call per number)
+    def scalars(v: Any) -> tuple[Any, ...]:
+        if not isinstance(v, list):
+            raise TypeError(f"expected a list, got {type(v).__name__}")
+        for x in v:
+            if type(x) is not kind:
+                raise TypeError(f"expected {kind.__name__}, got {type(x).__name__}")
+        return tuple(v)
+
+    return scalars
 
 
 def _record(cls: type) -> _Read:
