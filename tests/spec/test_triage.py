@@ -922,6 +922,19 @@ FAMILIES_V45 = Table(
     """
 )
 
+FAMILIES_V46 = Table(
+    """
+    text                                                                      | urgency            | effect
+    --------------------------------------------------------------------------+--------------------+-----------------------
+    my dad tried to hang himself last week                                    | emergency          | suicidal-thoughts
+    she keeps reading up on how to kill herself                               | emergency          | suicidal-thoughts
+    all you think about at night is how to end yourself                       | emergency          | suicidal-thoughts
+    been thinking of offing myself since starting the capsules                | emergency          | suicidal-thoughts
+    my son said he might off himself                                          | emergency          | suicidal-thoughts
+    they found him trying to drown himself in the bath                        | emergency          | suicidal-thoughts
+    """
+)
+
 # Every family table above, one test: each row a new wording of a family tuned on from a held-out split.
 _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17": FAMILIES_V17, "v18": FAMILIES_V18,
              "v19": FAMILIES_V19, "v20": FAMILIES_V20, "v21": FAMILIES_V21,
@@ -932,7 +945,7 @@ _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17
              "v34": FAMILIES_V34, "v35": FAMILIES_V35,
              "v36": FAMILIES_V36, "v37": FAMILIES_V37, "v38": FAMILIES_V38, "v39": FAMILIES_V39, "v40": FAMILIES_V40,
              "v41": FAMILIES_V41, "v42": FAMILIES_V42, "v43": FAMILIES_V43,
-             "v44": FAMILIES_V44, "v45": FAMILIES_V45}
+             "v44": FAMILIES_V44, "v45": FAMILIES_V45, "v46": FAMILIES_V46}
 
 
 @pytest.mark.parametrize(("text", "urgency", "effect"),

@@ -26,6 +26,7 @@ Nothing here decides a dose: a guess is always shown to the person as a question
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -106,9 +107,10 @@ class NameReading:
     """How one typed name was read.
 
     ``ingredients`` is empty when nothing was recognised. ``guessed`` lists (typed word, name read)
-    for every fuzzy reading; ``did_you_mean`` offers candidates (the guesses, or the choices when
-    the reading was ambiguous); ``unread`` lists words that were neither known, decoration, nor
-    guessed.
+    for every fuzzy reading and every reading from the outside list; ``did_you_mean`` offers
+    candidates (the guesses, or the choices when the reading was ambiguous); ``unread`` lists words
+    that were neither known, decoration, nor guessed; ``outside`` the typed words read from the
+    outside list of names (:mod:`gabacare.knowledge.outside_names`), each also in ``guessed``.
     """
 
     input: str
@@ -117,6 +119,7 @@ class NameReading:
     guessed: tuple[tuple[str, str], ...]
     did_you_mean: tuple[str, ...]
     unread: tuple[str, ...]
+    outside: tuple[str, ...] = ()
 
     @property
     def known(self) -> bool:
@@ -266,8 +269,16 @@ def _sound_index() -> dict[str, set[tuple[str, ...]]]:
     return table
 
 
-def _whole(words: list[str]) -> tuple[str, tuple[str, ...]] | None:
-    """A text nothing was read in, compared whole: by spelling, then by sound (one reading only)."""
+def _classes(ingredients: Sequence[str]) -> set[str]:
+    """The interaction classes (``medicines.toml``) of these ingredients."""
+    from gabacare.knowledge.monograph import load_monograph
+
+    return {c.id for c in load_monograph().interaction_classes for i in ingredients if i in c.members}
+
+
+def _whole(words: list[str], *, by_sound: bool = True) -> tuple[str, tuple[str, ...]] | None:
+    """A text nothing was read in, compared whole: by spelling, then (``by_sound``) by sound (one
+    reading only)."""
     alpha = [w for w in words if w.isalpha()]
     if not alpha or all(w in _index().decoration for w in alpha):
         return None  # only forms, units and words for any medicine ("my meds"): nothing to compare
@@ -275,6 +286,8 @@ def _whole(words: list[str]) -> tuple[str, tuple[str, ...]] | None:
     names, sets = _fuzzy(run)
     if len(sets) == 1:
         return names[0], next(iter(sets))
+    if not by_sound:
+        return None
     _, _, min_key = _sound_rules()
     key = sound_key(run)
     if min_key and len(key) >= min_key:
@@ -341,6 +354,7 @@ def read_name(text: str) -> NameReading:
     offers: list[str] = []
     unread: list[str] = []
     pending: list[str] = []
+    outside: list[str] = []
 
     def settle() -> None:
         # An unknown run of words: try it whole ("hydro codone"), then word by word.
@@ -354,6 +368,18 @@ def read_name(text: str) -> NameReading:
         # An edition word is read only with its name: alone it is no name at all.
         runs = [" ".join(pending)] + ([w for w in pending if w not in idx.editions] if len(pending) > 1 else [])
         for run in runs:
+            found = _outside(run)
+            if found is not None:
+                # A name GabaCare does not list, exactly as an outside list of medicine names has it:
+                # that reading, shown for confirmation, before a spelling guess at one of GabaCare's own.
+                name, outside_ingredients = found
+                guessed.append((run, name))
+                outside.append(run)
+                ingredients.extend(outside_ingredients)
+                offers.append(name)
+                if run == runs[0]:
+                    break
+                continue
             names, sets = _fuzzy(run.replace(" ", "") if run.count(" ") else run)
             if len(sets) == 1:
                 guessed.append((run, names[0]))
@@ -396,11 +422,25 @@ def read_name(text: str) -> NameReading:
     if unread and len(words) > 1 and all(w.isalpha() for w in words):
         # A name typed in pieces ("pre gabba lin"): one piece may be a name of its own ("gabba"), but when
         # others are left unread and the pieces joined are one known name, by spelling or by sound, the
-        # joined name is meant.
-        joined = _whole(["".join(words)])
+        # joined name is meant. A piece known exactly is dropped for a whole read by its sound alone only
+        # when both are the same kind of medicine ("gabba" and pregabalin): "Lion Stout" is a stout, not
+        # the Lunesta "lionstout" sounds like.
+        joined = _whole(["".join(words)], by_sound=False)
+        if joined is None:
+            joined = _whole(["".join(words)])
+            if joined is not None and matched and not (_classes(joined[1]) & _classes(ingredients)):
+                joined = None
         if joined is not None:
             name, found = joined
             return NameReading(text, tuple(dict.fromkeys(found)), (), ((" ".join(words), name),), (name,), ())
+    if not ingredients and len(words) > 1:
+        # "Ziagen 300 mg tab" left nothing read: the outside list is asked for its name words together.
+        run = " ".join(w for w in words if w.isalpha() and w not in idx.decoration)
+        from_outside = _outside(run) if run else None
+        if from_outside is not None:
+            name, outside_ingredients = from_outside
+            return NameReading(text, tuple(dict.fromkeys(outside_ingredients)), tuple(matched), ((run, name),),
+                               (name,), (), (run,))
     if not ingredients:
         whole = _whole(words)
         if whole is not None:
@@ -410,4 +450,36 @@ def read_name(text: str) -> NameReading:
             offers.insert(0, name)
             unread.clear()
     return NameReading(text, tuple(dict.fromkeys(ingredients)), tuple(matched), tuple(guessed),
-                       tuple(dict.fromkeys(offers)), tuple(unread))
+                       tuple(dict.fromkeys(offers)), tuple(unread), tuple(outside))
+
+
+# A canonical name of the outside list names its ingredients with these between them
+# ("abacavir, dolutegravir, and lamivudine", "oxycodone/ibuprofen"), and may qualify them in brackets
+# ("doxepin (insomnia)").
+_OUTSIDE_PARTS = re.compile(r"/|,\s*(?:and\s+)?|\s+and\s+|\s+with\s+")
+_BRACKETS = re.compile(r"\([^)]*\)")
+
+
+def _outside(run: str) -> tuple[str, tuple[str, ...]] | None:
+    """``run`` read from the outside list of names: (the name it stands for, its ingredients), or
+    ``None``. An ingredient GabaCare knows is named as GabaCare names it ("acetaminophen" is
+    paracetamol, so its interaction class applies); another keeps the outside list's name."""
+    from gabacare.knowledge.outside_names import outside_names
+
+    canonical = outside_names().get(run)
+    if not canonical:
+        return None
+    idx = _index()
+    found: list[str] = []
+    for name in canonical:
+        for part in _OUTSIDE_PARTS.split(_BRACKETS.sub(" ", name)):
+            words = tuple(w for w in _words(part) if w.isalpha())
+            bare = tuple(w for w in words if w not in idx.decoration)  # "oxycodone hydrochloride"
+            if not bare:
+                continue
+            # ("magnesium hydroxide" is a name of its own; "magnesium" alone is a salt's word)
+            key = plural_key(words, idx.names) or plural_key(bare, idx.names)
+            found.extend(idx.names[key] if key is not None else (" ".join(words),))
+    if not found:
+        return None
+    return "; ".join(canonical), tuple(dict.fromkeys(found))

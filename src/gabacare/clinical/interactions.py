@@ -164,6 +164,19 @@ def _class_keys() -> tuple[tuple[tuple[str, ...], str], ...]:
     return tuple(sorted(((k, v) for k, v in keys.items() if k), key=lambda kv: -len(kv[0])))
 
 
+def _outside_note(reading: NameReading) -> tuple[str, Citation | None] | None:
+    """What to say, and cite, when a name was read from the outside list of names, not GabaCare's own."""
+    if not reading.outside:
+        return None
+    from gabacare.knowledge.monograph import Citation, load_monograph
+
+    source = load_monograph().names.outside_source
+    words = " and ".join(repr(w) for w in reading.outside)
+    note = (f"{words} {'is' if len(reading.outside) == 1 else 'are'} not in GabaCare's own list of medicines: "
+            "read from an outside list of medicine names.")
+    return note, Citation(source=source) if source else None
+
+
 def _one(name: str) -> InteractionResult:
     reading = read_name(name)
     ingredients = reading.ingredients
@@ -178,6 +191,7 @@ def _one(name: str) -> InteractionResult:
         # A whole class ("benzos"): no ingredient, but the class's warning applies.
         return InteractionResult(name, True, (), named.id, named.title, named.severity, named.action, named.effect,
                                  named.advice, tuple(named.citations), reading, (named.id,), named.sedating)
+    outside = _outside_note(reading)
     if not classes:
         advice = (
             f"GabaCare has no interaction record for {typed!r}"
@@ -186,13 +200,19 @@ def _one(name: str) -> InteractionResult:
         )
         if not ingredients and reading.did_you_mean:
             advice = f"GabaCare could not read {typed!r} for sure. Did you mean {' or '.join(reading.did_you_mean)}? " + advice
-        return InteractionResult(name, False, ingredients, None, None, None, None, None, advice, (), reading)
+        if outside is not None:
+            advice = f"{outside[0]} {advice}"
+        cited = () if outside is None or outside[1] is None else (outside[1],)
+        return InteractionResult(name, False, ingredients, None, None, None, None, None, advice, cited, reading)
     worst = max(classes, key=lambda c: _SEVERITY_RANK[c.severity])
     cites = tuple(dict.fromkeys(c for cls in classes for c in cls.citations))
     advice = worst.advice
     if reading.guessed:
         read = ", ".join(f"{t!r} as {r!r}" for t, r in reading.guessed)
         advice = f"Read {read}: did you mean {' or '.join(reading.did_you_mean)}? Check the name with your pharmacist. {advice}"
+    if outside is not None:
+        advice = f"{outside[0]} {advice}"
+        cites = cites if outside[1] is None else (*cites, outside[1])
     return InteractionResult(
         name, True, ingredients, worst.id, worst.title, worst.severity, worst.action, worst.effect, advice, cites,
         reading, tuple(dict.fromkeys(c.id for c in classes)), any(c.sedating for c in classes),

@@ -523,6 +523,9 @@ class InteractionClass(_Cited):
 
 class Names(_Cited):
     map: dict[str, tuple[str, ...]]
+    # The source of the outside list of names read for a name ``map`` does not know
+    # (:mod:`gabacare.knowledge.outside_names`): every reading from it cites this id.
+    outside_source: str | None = None
     # Names written in another script (katakana, Cyrillic, Hangul, Han) -> the Latin name read in their
     # place, a key of ``map`` or an ingredient ("リリカカプセル75mg" is "lyrica" 75 mg); a test checks each
     # one reads as a medicine.

@@ -56,7 +56,7 @@ def _same_arrays(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     return a.keys() == b.keys() and all(a[k].dtype == b[k].dtype and np.array_equal(a[k], b[k]) for k in a)
 
 
-def test_the_cached_path_answers_every_dev_question_as_the_built_one(cache_dir: Path) -> None:
+def test_the_cached_path_answers_dev_questions_as_the_built_one(cache_dir: Path) -> None:
     net, guide = _net(), ask_data()
     built = ask_module.compile_topics(net, guide)
     ask_module._compiled_topics(net, guide)  # first process: builds and writes the file
@@ -67,8 +67,10 @@ def test_the_cached_path_answers_every_dev_question_as_the_built_one(cache_dir: 
     cached_sem = ask_module._Semantic(net, guide, cached)
     state = ask_module._semantic_state
     saved = dict(state)
-    questions = _dev_questions()
-    assert len(questions) > 1000
+    # Every eighth development question (~1,000 of ~8,000, all splits): the arrays are equal bit for bit
+    # (above), so this checks that answers built on them are too, without asking all of them twice.
+    questions = _dev_questions()[::8]
+    assert len(questions) > 500
     try:
         for q in questions:
             state["s"] = uncached_sem
