@@ -932,6 +932,8 @@ FAMILIES_V46 = Table(
     been thinking of offing myself since starting the capsules                | emergency          | suicidal-thoughts
     my son said he might off himself                                          | emergency          | suicidal-thoughts
     they found him trying to drown himself in the bath                        | emergency          | suicidal-thoughts
+    she tried to jump off the car park roof                                   | emergency          | suicidal-thoughts
+    my sister threatened to throw herself off the balcony                     | emergency          | suicidal-thoughts
     """
 )
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-__all__ = ["NameReading", "filler_words", "known_names", "plural_key", "read_name"]
+__all__ = ["NameReading", "exact_only_names", "filler_words", "known_names", "plural_key", "read_name"]
 
 # A count with its unit ("300mg", "25mcg/h", "300mg/5ml", "500/30"); a name after a slash is a word of
 # its own ("tramadol 37.5/paracetamol 325" names both).
@@ -137,6 +137,7 @@ class _Index:
     # Decoration words that may be written joined onto a name ("tartraat" in "zolpidemtartraat"), longest first.
     tails: tuple[str, ...]
     joined_min: int  # [name_words] joined_min_length
+    exact_only: frozenset[tuple[str, ...]]  # names of [names.exact] only (no guess is made towards them)
 
 
 def _build_index() -> dict[str, Any]:
@@ -154,15 +155,23 @@ def _build_index() -> dict[str, Any]:
         # Every ingredient a product lists is itself a name ("caffeine" in a combination product).
         for ingredient in ingredients:
             names.setdefault(tuple(_words(ingredient)), (ingredient,))
+    # Names read only as typed ([names.exact]): known, but never a target of a spelling or sound guess.
+    exact_only: set[tuple[str, ...]] = set()
+    for typed, ingredients in m.names.exact.items():
+        key = tuple(_words(typed))
+        if key and key not in names:
+            names[key] = tuple(ingredients)
+            exact_only.add(key)
     w = m.name_words
     decoration = {d for group in (w.salts, w.release, w.forms, w.units) for item in group for d in _words(item)}
     decoration |= _CONNECTORS
-    flat = sorted(" ".join(k) for k in names if all(t.isalpha() for t in k))
+    flat = sorted(" ".join(k) for k in names if all(t.isalpha() for t in k) and k not in exact_only)
     position = {k: i for i, k in enumerate(names)}
     # Lists only (JSON has no tuples): the cache keeps values that survive a JSON round trip.
     return {"names": [[list(k), list(v)] for k, v in names.items()], "decoration": sorted(decoration),
             "flat": flat, "flat_names": [position[tuple(f.split())] for f in flat],
-            "editions": sorted({e for item in w.editions for e in _words(item)}), "joined_min": w.joined_min_length}
+            "editions": sorted({e for item in w.editions for e in _words(item)}), "joined_min": w.joined_min_length,
+            "exact_only": sorted(list(k) for k in exact_only)}
 
 
 @cache
@@ -179,7 +188,7 @@ def _index() -> _Index:
     tails = sorted((d for d in raw["decoration"] if d.isalpha() and len(d) >= 3 and d not in _CONNECTORS), key=len, reverse=True)
     return _Index(names, max(map(len, names)), frozenset(raw["decoration"]), tuple(raw["flat"]),
                   tuple(ingredients[i] for i in raw["flat_names"]), frozenset(raw["editions"]), tuple(tails),
-                  raw["joined_min"])
+                  raw["joined_min"], frozenset(tuple(k) for k in raw["exact_only"]))
 
 
 def plural_key(words: tuple[str, ...], names: dict[tuple[str, ...], tuple[str, ...]]) -> tuple[str, ...] | None:
@@ -197,6 +206,12 @@ def plural_key(words: tuple[str, ...], names: dict[tuple[str, ...], tuple[str, .
 def known_names() -> dict[tuple[str, ...], tuple[str, ...]]:
     """Every known name as a word tuple -> its ingredients (for scanning free text)."""
     return _index().names
+
+
+def exact_only_names() -> frozenset[tuple[str, ...]]:
+    """The known names read only as typed (``[names.exact]``): never a spelling or sound guess's
+    target, nor a correction's."""
+    return _index().exact_only
 
 
 def _fuzzy(word: str) -> tuple[list[str], set[tuple[str, ...]]]:

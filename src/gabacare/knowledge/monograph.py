@@ -526,6 +526,17 @@ class Names(_Cited):
     # The source of the outside list of names read for a name ``map`` does not know
     # (:mod:`gabacare.knowledge.outside_names`): every reading from it cites this id.
     outside_source: str | None = None
+    # Names read only as typed (drinks and cannabis of many countries): never a spelling or sound guess,
+    # and never the near name that makes a misspelt medicine ambiguous ("zanex" stays Xanax, "fever" is
+    # not the beer Jever). A name here may not also be in ``map``.
+    exact: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _exact_apart(self) -> "Names":
+        both = sorted(set(self.exact) & set(self.map))
+        if both:
+            raise ValueError(f"names both in [names.map] and [names.exact]: {both[:10]}")
+        return self
     # Names written in another script (katakana, Cyrillic, Hangul, Han) -> the Latin name read in their
     # place, a key of ``map`` or an ingredient ("リリカカプセル75mg" is "lyrica" 75 mg); a test checks each
     # one reads as a medicine.

@@ -253,7 +253,9 @@ def test_the_cached_medicine_name_index_is_the_one_built_from_the_monograph(
             assert all(type(k) is tuple and type(v) is tuple for k, v in idx.names.items())
             assert idx.decoration == frozenset(raw["decoration"]) and idx.decoration >= drug_names._CONNECTORS
             assert idx.longest == max(len(k) for k in names)
-            assert idx.flat == tuple(sorted(" ".join(k) for k in names if all(t.isalpha() for t in k)))
+            exact = frozenset(tuple(k) for k in raw["exact_only"])
+            assert idx.exact_only == exact and len(exact) > 1000  # [names.exact]: known, never guessed towards
+            assert idx.flat == tuple(sorted(" ".join(k) for k in names if all(t.isalpha() for t in k) and k not in exact))
             assert idx.flat_ingredients == tuple(names[tuple(f.split())] for f in idx.flat)
         finally:
             drug_names._index.cache_clear()

@@ -40,15 +40,18 @@ class Corrector:
     """Corrects single words towards a fixed vocabulary (immutable once built).
 
     ``vocabulary`` is taken in its given order, which breaks ties between equally close words:
-    pass it most common first (see :func:`ordered`).
+    pass it most common first (see :func:`ordered`). Words of ``keep`` are left as they are, like
+    the vocabulary's, but nothing is corrected into them.
     """
 
-    def __init__(self, vocabulary: Sequence[str]) -> None:
+    def __init__(self, vocabulary: Sequence[str], keep: Iterable[str] = ()) -> None:
         spelling = plain_language().spelling
         self._min = spelling.min_length
         self._two = spelling.two_edits_min_length
         self._vocab = [w for w in dict.fromkeys(vocabulary) if w.isalpha() and len(w) >= self._min - 1]
-        self._known = frozenset(self._vocab)
+        # ``keep``: words left as typed but never a correction's target (the words of names read only as
+        # typed: a drink's name is no nearer reading of a slip or of a word in another language).
+        self._known = frozenset(self._vocab) | frozenset(keep)
         self.correct = lru_cache(maxsize=8192)(self._correct)
 
     def __contains__(self, word: str) -> bool:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from gabacare.clinical.drug_names import known_names
+from gabacare.clinical.drug_names import exact_only_names, known_names
 from gabacare.clinical.text.normalise import normalise_words, tokenise
 from gabacare.clinical.text.spelling import Corrector, ordered
 from gabacare.knowledge.cache import derived
@@ -52,11 +52,15 @@ def raw_vocabulary() -> frozenset[str]:
 DATA_FILES = ("language.toml", "lexicon.toml", "medicines.toml", "gabapentin.toml", "english_words.txt")
 
 
-def _build_vocabulary() -> list[str]:
+def _build_vocabulary() -> dict[str, list[str]]:
+    """The correction targets (``words``, most common first) and the words left as typed but never a
+    target (``keep``: words only of names read as typed, ``medicines.toml`` ``[names.exact]``)."""
     from gabacare.knowledge.language import load_language
 
     english = english_words()
-    medicines = {w for key in known_names() for w in key if w.isalpha()}
+    exact = exact_only_names()
+    medicines = {w for key in known_names() if key not in exact for w in key if w.isalpha()}
+    keep = {w for key in exact for w in key if w.isalpha()} - medicines
     words = raw_vocabulary()
     core = {w for w in words if w in english} | medicines
     first = Corrector(ordered(core))
@@ -64,7 +68,8 @@ def _build_vocabulary() -> list[str]:
     # corrected (on both sides) rather than kept as a word of its own.
     own = {w for t in load_language().normalise.own_words for _, w in normalise_words(tokenise(t)) if w.isalpha()}
     kept = {w for w in words - core if first.correct(w) == w or w in own}
-    return ordered(core | kept)
+    targets = ordered(core | kept)
+    return {"words": targets, "keep": sorted(keep - set(targets))}
 
 
 @cache
@@ -74,4 +79,7 @@ def corrector() -> Corrector:
     from gabacare.clinical.text import normalise, spelling
 
     code = (__file__, normalise.__file__, spelling.__file__)
-    return Corrector(derived("text-vocabulary", DATA_FILES, code, _build_vocabulary))
+    value = derived("text-vocabulary", DATA_FILES, code, _build_vocabulary)
+    if not (isinstance(value, dict) and isinstance(value.get("words"), list) and isinstance(value.get("keep"), list)):
+        value = _build_vocabulary()  # a cached file of another shape is not used
+    return Corrector(value["words"], value["keep"])
