@@ -937,6 +937,21 @@ FAMILIES_V46 = Table(
     """
 )
 
+FAMILIES_V47 = Table(
+    """
+    text                                                                      | urgency            | effect
+    --------------------------------------------------------------------------+--------------------+-----------------------
+    keep thinking about driving the car off the cliff road                    | emergency          | suicidal-thoughts
+    mum died in the spring and I just want to go and join her                 | emergency          | suicidal-thoughts
+    counted out all my tablets tonight and lined them up and thought about it | emergency          | suicidal-thoughts
+    my niece has been scratching herself with a razor                         | emergency          | suicidal-thoughts
+    the puppy licked up the spilt oral solution                               | emergency          | overdose
+    my mokopuna swallowed some of my capsules                                 | emergency          | overdose
+    the rabbit got into the gabapentin for our cat and ate some capsules      | emergency          | overdose
+    our manager almost had a stroke when he saw the rota                      | -                  | -
+    """
+)
+
 # Every family table above, one test: each row a new wording of a family tuned on from a held-out split.
 _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17": FAMILIES_V17, "v18": FAMILIES_V18,
              "v19": FAMILIES_V19, "v20": FAMILIES_V20, "v21": FAMILIES_V21,
@@ -947,7 +962,7 @@ _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17
              "v34": FAMILIES_V34, "v35": FAMILIES_V35,
              "v36": FAMILIES_V36, "v37": FAMILIES_V37, "v38": FAMILIES_V38, "v39": FAMILIES_V39, "v40": FAMILIES_V40,
              "v41": FAMILIES_V41, "v42": FAMILIES_V42, "v43": FAMILIES_V43,
-             "v44": FAMILIES_V44, "v45": FAMILIES_V45, "v46": FAMILIES_V46}
+             "v44": FAMILIES_V44, "v45": FAMILIES_V45, "v46": FAMILIES_V46, "v47": FAMILIES_V47}
 
 
 @pytest.mark.parametrize(("text", "urgency", "effect"),

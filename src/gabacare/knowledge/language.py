@@ -204,6 +204,9 @@ class Indication(_Cited):
     possessives: tuple[str, ...] = ()
     after: tuple[str, ...] = ()
     after_lead: tuple[str, ...] = ()
+    # Words that say whom the medicine is for, not why ("the gabapentin for our dog"): a finding they
+    # lead is never read as the reason for taking it.
+    owners: tuple[str, ...] = ()
 
 
 class Experiencer(_Cited):

@@ -124,6 +124,7 @@ class Indication:
     possessives: tuple[str, ...]
     after: tuple[str, ...]
     after_lead: tuple[str, ...]
+    owners: tuple[str, ...]
 
 
 @dataclass(frozen=True)

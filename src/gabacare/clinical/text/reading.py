@@ -141,6 +141,11 @@ def _indication_phrases() -> tuple[frozenset[tuple[str, ...]], frozenset[str], f
     return phrases, frozenset(ind.possessives), frozenset(ind.after), frozenset(ind.after_lead)
 
 
+@cache
+def _owners() -> frozenset[str]:
+    return frozenset(w for p in plain_language().indication.owners for _, w in normalise_words(tokenise(p)))
+
+
 def _corrected(fix: Corrector, word: str) -> str:
     """``word`` corrected, unless the correction would be a denial (:func:`negation.denial_words`)."""
     fixed = fix.correct(word)
@@ -156,6 +161,8 @@ def _is_reason(words: Sequence[str], first: int, last: int | None = None) -> boo
     "chewed one of my gabapentin capsules" still reports an overdose.
     """
     phrases, possessives, after, after_lead = _indication_phrases()
+    if words[first] in _owners():
+        return False  # "the gabapentin for our dog": whom it is for, not why
     if (last is not None and last == first and first > 0 and last + 1 < len(words) and words[last + 1] in after
             and words[first - 1] in after_lead):
         return True
