@@ -479,8 +479,10 @@ def _outside(run: str) -> tuple[str, tuple[str, ...]] | None:
     """``run`` read from the outside list of names: (the name it stands for, its ingredients), or
     ``None``. An ingredient GabaCare knows is named as GabaCare names it ("acetaminophen" is
     paracetamol, so its interaction class applies); another keeps the outside list's name."""
-    from gabacare.knowledge.outside_names import outside_names
+    from gabacare.knowledge.outside_names import MAX_NAME_CHARS, outside_names
 
+    if len(run) > MAX_NAME_CHARS:
+        return None  # no name is this long: the list is not loaded for it
     canonical = outside_names().get(run)
     if not canonical:
         return None

@@ -33,11 +33,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-__all__ = ["MIN_LETTERS", "dictionary_file", "outside_names", "unavailable_reason"]
+__all__ = ["MAX_NAME_CHARS", "MIN_LETTERS", "dictionary_file", "outside_names", "unavailable_reason"]
 
 #: The shortest single-word name read from the outside list (letters). Not clinical: a guard against
 #: everyday words and abbreviations in a list made for other purposes.
 MIN_LETTERS = 5
+#: The longest name kept (characters; the dictionary's own longest is 50): a longer run of typed words is
+#: no name and never loads the list (a 100,000-character medication text in a CDS request reads nothing).
+MAX_NAME_CHARS = 50
 _PACKAGE = "drug_named_entity_recognition"
 _FILE = "drug_ner_dictionary.pkl.bz2"
 _MEDICINE_IDS = ("medline_plus_id", "drugbank_id", "nhs_url")
@@ -91,7 +94,7 @@ def build(path: Path) -> dict[str, list[str]]:
         if not isinstance(variant, str) or not isinstance(names, list):
             continue
         words = variant.lower().split()
-        if not words or all(w in english for w in words):
+        if not words or all(w in english for w in words) or len(" ".join(words)) > MAX_NAME_CHARS:
             continue
         if len(words) == 1 and (len(words[0]) < MIN_LETTERS or not words[0].isalpha()):
             continue

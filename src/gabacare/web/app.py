@@ -174,6 +174,9 @@ def create_served_app() -> FastAPI:
     from gabacare.clinical.text import read_text
 
     read_text("dizzy and a rash")  # the lexicons, spelling lists and medicine names, compiled
+    from gabacare.knowledge.outside_names import outside_names
+
+    outside_names()  # the outside list of medicine names (a CDS request's unknown name must not wait for it)
     gc.collect()
     gc.freeze()
     return app
