@@ -286,9 +286,9 @@ def _sound_index() -> dict[str, set[tuple[str, ...]]]:
 
 def _classes(ingredients: Sequence[str]) -> set[str]:
     """The interaction classes (``medicines.toml``) of these ingredients."""
-    from gabacare.knowledge.monograph import load_monograph
+    from gabacare.clinical.interactions import _class_of  # (imported here: that module imports this one)
 
-    return {c.id for c in load_monograph().interaction_classes for i in ingredients if i in c.members}
+    return {c.id for c in map(_class_of, ingredients) if c is not None}
 
 
 def _whole(words: list[str], *, by_sound: bool = True) -> tuple[str, tuple[str, ...]] | None:

@@ -195,16 +195,13 @@ def from_json(value: Any) -> AskData:
 
 
 def _key_files() -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The data files and the code the values come from: the guide's files (which include the
-    monograph's and ``sources.toml``) and the topic model's; the modules that validate and read them,
-    the cache's code, the citations' JSON and pydantic's version."""
-    from gabacare import serialize
-    from gabacare.knowledge import cache, files, plain
+    """The data files the values come from, the guide's (which include the monograph's and
+    ``sources.toml``) and the topic model's, and the code that validates and reads them (with the
+    code :func:`gabacare.knowledge.plain.cached_mirror` adds)."""
+    from gabacare.knowledge import files
 
     data = (*files.guide_files(), "topic_model.toml")
-    code = (__file__, plain.__file__, *(files.code_file(m) for m in ("guide_data", "monograph", "language", "files")),
-            cache.__file__, serialize.__file__, files.pydantic_version_file())
-    return data, code
+    return data, (__file__, *(files.code_file(m) for m in ("guide_data", "monograph", "language", "files")))
 
 
 @cache
@@ -212,10 +209,6 @@ def ask_data() -> AskData:
     """:class:`AskData` for the current knowledge base: from the cache directory when it holds the
     values for these data files and this code, else read from the validated models (and kept for the
     next process). A cached file of another shape is not used (the validated models are read)."""
-    from gabacare.knowledge.cache import derived
+    from gabacare.knowledge.plain import cached_mirror
 
-    data, code = _key_files()
-    try:
-        return from_json(derived(_NAME, data, code, build_json))
-    except (TypeError, ValueError, KeyError, AttributeError):
-        return from_json(build_json())
+    return cached_mirror(AskData, _NAME, *_key_files(), build_json)

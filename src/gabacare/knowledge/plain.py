@@ -12,7 +12,8 @@ list, a ``frozenset`` its set, a :class:`PlainCitation` its :class:`~gabacare.kn
 refuses (``TypeError`` or ``ValueError``) anything of another shape, so that a damaged cache file is
 never used. Both are driven by the mirror's declared field types, so a mirror is written once, as a
 dataclass, and a test holds every field equal to the model's (``tests/unit/clinical/test_text_plain.py``).
-Used by :mod:`gabacare.clinical.text.plain` (what the text pipeline and the triage read) and
+:func:`cached_mirror` keeps a mirror's values in the cache directory. Used by
+:mod:`gabacare.clinical.text.plain` (what the text pipeline and the triage read) and
 :mod:`gabacare.guide.plain` (what ``ask`` reads).
 """
 
@@ -21,12 +22,12 @@ from __future__ import annotations
 import functools
 import sys
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields, is_dataclass
 from types import NoneType, UnionType
 from typing import Any, TypeVar, Union
 
-__all__ = ["PlainCitation", "from_json", "mirror_json"]
+__all__ = ["PlainCitation", "cached_mirror", "from_json", "mirror_json"]
 
 T = TypeVar("T")
 
@@ -199,3 +200,21 @@ def _record(cls: type) -> _Read:
         return cls(**{name: read(v[name]) for name, read in readers.items()})
 
     return record
+
+
+# --- kept in the cache directory ------------------------------------------------------------------
+def cached_mirror(tp: type[T], name: str, data_files: Sequence[str], code_files: Sequence[str],
+                  build: Callable[[], Any]) -> T:
+    """The mirror ``tp`` of ``build()``'s values (:func:`mirror_json`'s form, read from the validated
+    models), kept in the cache directory under ``name`` for these data files and this code (the
+    caller's ``code_files``, this module, the cache's code, the citations' JSON and pydantic's
+    version). A cached file of another shape (damage) is not used: the values are built again."""
+    from gabacare import serialize
+    from gabacare.knowledge import cache, files
+
+    code = (*code_files, __file__, cache.__file__, serialize.__file__, files.pydantic_version_file())
+    with cache.gc_paused():  # thousands of small objects: no collector pass over the whole heap meanwhile
+        try:
+            return from_json(tp, cache.derived(name, data_files, code, build))
+        except (TypeError, ValueError, KeyError, AttributeError):
+            return from_json(tp, build())

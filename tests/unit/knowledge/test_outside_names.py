@@ -57,6 +57,20 @@ def test_a_file_holding_anything_but_plain_data_is_refused_not_run(tmp_path: Pat
         on.build(path)
 
 
+def test_a_damaged_dictionary_file_leaves_gabacares_own_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    damaged = tmp_path / "d.pkl.bz2"
+    damaged.write_bytes(b"not a bz2 file at all")
+    monkeypatch.setattr(on, "dictionary_file", lambda: damaged)
+    monkeypatch.setenv("GABACARE_CACHE_DIR", str(tmp_path / "cache"))
+    on.outside_names.cache_clear()
+    try:
+        assert on.outside_names() == {}
+        assert "unavailable" in (on.unavailable_reason() or "")
+        assert read_name("Percocet").ingredients == ("oxycodone", "paracetamol")
+    finally:
+        on.outside_names.cache_clear()
+
+
 def test_without_the_package_only_gabacares_own_names_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
     def missing() -> Path:
         raise FileNotFoundError("the drug-named-entity-recognition package is not installed")

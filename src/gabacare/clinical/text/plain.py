@@ -322,16 +322,13 @@ def build_json() -> dict[str, Any]:
 
 
 def _key_files() -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The data files and the code the values come from: the language's files (which include the
-    monograph's and ``sources.toml``); the modules that validate and copy them, the cache's code, the
-    citations' JSON and pydantic's version."""
-    from gabacare import serialize
-    from gabacare.knowledge import cache, files, plain
+    """The data files the values come from, the language's (which include the monograph's and
+    ``sources.toml``), and the code that validates and copies them (with the code
+    :func:`gabacare.knowledge.plain.cached_mirror` adds)."""
+    from gabacare.knowledge import files
 
     data = ("language.toml", "lexicon.toml", *files.MONOGRAPH_FILES, "sources.toml")
-    code = (__file__, plain.__file__, *(files.code_file(m) for m in ("language", "monograph", "files")), cache.__file__,
-            serialize.__file__, files.pydantic_version_file())
-    return data, code
+    return data, (__file__, *(files.code_file(m) for m in ("language", "monograph", "files")))
 
 
 @cache
@@ -339,15 +336,9 @@ def text_data() -> TextData:
     """:class:`TextData` for the current knowledge base: from the cache directory when it holds the
     values for these data files and this code, else read from the validated models (and kept for the
     next process). A cached file of another shape is not used (the validated models are read)."""
-    from gabacare.knowledge.cache import derived, gc_paused
-    from gabacare.knowledge.plain import from_json
+    from gabacare.knowledge.plain import cached_mirror
 
-    data, code = _key_files()
-    with gc_paused():  # a few thousand small objects: no collector passes over the whole heap meanwhile
-        try:
-            return from_json(TextData, derived(_NAME, data, code, build_json))
-        except (TypeError, ValueError, KeyError, AttributeError):
-            return from_json(TextData, build_json())
+    return cached_mirror(TextData, _NAME, *_key_files(), build_json)
 
 
 # --- the semantic net's emergency models (emergency_net.toml, emergency_words.toml) ----------------
@@ -367,9 +358,8 @@ class EmergencyModel:
 def _fitted(name: str, load: str) -> EmergencyModel:
     """The fitted model of ``name``.toml as plain values (``load``: its loader in the language module),
     kept in the cache directory under its file, the monograph's (its sources) and the validating code."""
-    from gabacare.knowledge import cache, files
-    from gabacare.knowledge import plain as copies
-    from gabacare.knowledge.plain import from_json, mirror_json
+    from gabacare.knowledge import files
+    from gabacare.knowledge.plain import cached_mirror, mirror_json
 
     def build() -> Any:
         from gabacare.knowledge import language
@@ -377,12 +367,8 @@ def _fitted(name: str, load: str) -> EmergencyModel:
         return mirror_json(getattr(language, load)(), EmergencyModel)
 
     data = (f"{name}.toml", *files.MONOGRAPH_FILES, "sources.toml")
-    code = (__file__, copies.__file__, *(files.code_file(m) for m in ("language", "monograph", "files")), cache.__file__,
-            files.pydantic_version_file())
-    try:
-        return from_json(EmergencyModel, cache.derived(f"text-{name}", data, code, build))
-    except (TypeError, ValueError, KeyError, AttributeError):
-        return from_json(EmergencyModel, build())
+    code = (__file__, *(files.code_file(m) for m in ("language", "monograph", "files")))
+    return cached_mirror(EmergencyModel, f"text-{name}", data, code, build)
 
 
 @cache
