@@ -259,8 +259,12 @@ async def open_client(base: str, method: str, path: str, **kwargs: Any) -> RawCo
 
 
 async def run_round(base: str, server_pid: int, method: str, path: str, requests: int, concurrency: int,
-                    latencies: list[float], **kwargs: Any) -> tuple[float, int, float, float]:
+                    latencies: list[float], rate: float | None = None, **kwargs: Any) -> tuple[float, int, float, float]:
     """One burst of ``requests`` against one target, after every client is set up and warmed up.
+
+    Closed loop by default (each client sends its next request as soon as the last one answered: the
+    server's saturation throughput, and the latency at it). With ``rate``, open loop: requests are sent
+    at ``rate`` per second over the ``concurrency`` connections, each timed from when it was due.
 
     Returns (seconds, errors, server CPU seconds, load generator CPU seconds) of the measured
     requests only, and extends ``latencies``.
@@ -278,8 +282,38 @@ async def run_round(base: str, server_pid: int, method: str, path: str, requests
             latencies.append((time.perf_counter() - t0) * 1000)
             errors += status != 200
 
+    async def paced() -> None:
+        # Open loop: request i is due at start + i / rate whether or not earlier ones have answered, and
+        # its latency counts from that moment, so time spent waiting for a free connection is counted
+        # too (no "coordinated omission": a slow server cannot slow the clock that measures it).
+        nonlocal errors
+        idle: asyncio.Queue[RawConnection] = asyncio.Queue()
+        for conn in conns:
+            idle.put_nowait(conn)
+
+        async def one(due: float) -> None:
+            nonlocal errors
+            conn = await idle.get()
+            try:
+                status = await conn.send()
+            finally:
+                idle.put_nowait(conn)
+            latencies.append((time.perf_counter() - due) * 1000)
+            errors += status != 200
+
+        start, tasks = time.perf_counter(), []
+        for i in range(requests):
+            due = start + i / rate
+            if (wait := due - time.perf_counter()) > 0:
+                await asyncio.sleep(wait)
+            tasks.append(asyncio.create_task(one(due)))
+        await asyncio.gather(*tasks)
+
     cpu0, own0, t0 = server_cpu_seconds(server_pid), time.process_time(), time.perf_counter()
-    await asyncio.gather(*(client_loop(conn, n) for conn, n in zip(conns, per_client, strict=False)))
+    if rate:
+        await paced()
+    else:
+        await asyncio.gather(*(client_loop(conn, n) for conn, n in zip(conns, per_client, strict=False)))
     took = time.perf_counter() - t0
     cpu, own = server_cpu_seconds(server_pid) - cpu0, time.process_time() - own0
     for conn in conns:
@@ -311,7 +345,8 @@ async def main_async(args: argparse.Namespace, base: str, server_pid: int) -> li
     for _ in range(ROUNDS):
         for name, method, path, kwargs in targets:
             took, failed, server_cpu, own_cpu = await run_round(base, server_pid, method, path, per_round,
-                                                                args.concurrency, latencies[name], **kwargs)
+                                                                args.concurrency, latencies[name], args.rate,
+                                                                **kwargs)
             cpu[name] += server_cpu
             client_cpu[name] += own_cpu
             seconds[name] += took
@@ -328,6 +363,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=2000, help="requests per target (default 2000)")
     parser.add_argument("--concurrency", type=int, default=8, help="concurrent clients (default 8)")
+    parser.add_argument("--rate", type=float, metavar="PER_S",
+                        help="open loop: offer this many requests per second per target (each timed from when it "
+                             "was due) instead of sending each client's next request as soon as the last answered")
     parser.add_argument("--only", nargs="+", metavar="WORD", help="only the targets whose name holds one of these words")
     parser.add_argument("--workers", type=int, default=1, help="server worker processes (default 1)")
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite",
@@ -335,6 +373,8 @@ def main() -> int:
     args = parser.parse_args()
     if args.requests < 1 or args.concurrency < 1 or args.workers < 1:
         parser.error("--requests, --concurrency and --workers must be at least 1")
+    if args.rate is not None and not 0 < args.rate <= 100_000:
+        parser.error("--rate must be above 0 and at most 100000 requests per second")
 
     port = free_port()
     load_before = load_average()
@@ -357,7 +397,9 @@ def main() -> int:
             proc.wait(timeout=10)
     base = results[0]
     workers = "one uvicorn worker" if args.workers == 1 else f"{args.workers} uvicorn workers"
-    print(f"{args.requests} requests per target, {args.concurrency} concurrent clients, {workers} on 127.0.0.1, "
+    pace = (f"offered at {args.rate:g} req/s over {args.concurrency} connections (open loop)" if args.rate
+            else f"{args.concurrency} concurrent clients")
+    print(f"{args.requests} requests per target, {pace}, {workers} on 127.0.0.1, "
           f"journal on {'PostgreSQL' if args.db == 'postgresql' else 'SQLite'}")
     print(f"before: {load_before}; fsync of 4 kB p50 {fsync_before[0]:.1f} ms, p99 {fsync_before[1]:.1f} ms")
     print(f"after:  {load_average()}; fsync of 4 kB p50 {fsync_after[0]:.1f} ms, p99 {fsync_after[1]:.1f} ms\n")

@@ -125,7 +125,8 @@ def make_engine(url: str) -> Engine:
     try:
         if backend == "sqlite":
             return _sqlite_engine(parsed, create_engine, event)
-        engine: Engine = create_engine(parsed, pool_pre_ping=True)
+        engine: Engine = create_engine(parsed, pool_pre_ping=True, pool_size=settings.DB_POOL_SIZE,
+                                       max_overflow=settings.DB_POOL_OVERFLOW)
         if backend == "postgresql":
             _relax_on_request_postgresql(engine, event)
         return engine
@@ -225,7 +226,12 @@ def _sqlite_engine(parsed: Any, create_engine: Any, event: Any) -> Engine:
                                 query={**parsed.query, "uri": "true"})
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
-    engine: Engine = create_engine(parsed, connect_args={"timeout": settings.SQLITE_BUSY_TIMEOUT_MS / 1000})
+    from sqlalchemy.pool import QueuePool
+
+    pool: dict[str, int] = {}
+    if issubclass(parsed.get_dialect().get_pool_class(parsed), QueuePool):  # a file's (memory keeps one connection)
+        pool = {"pool_size": settings.DB_POOL_SIZE, "max_overflow": settings.DB_POOL_OVERFLOW}
+    engine: Engine = create_engine(parsed, connect_args={"timeout": settings.SQLITE_BUSY_TIMEOUT_MS / 1000}, **pool)
 
     @event.listens_for(engine, "connect")  # type: ignore[untyped-decorator]
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -20,6 +20,8 @@ __all__ = [
     "COUNT_SCALES",
     "DB_ENV_VAR",
     "DB_FILENAME",
+    "DB_POOL_OVERFLOW",
+    "DB_POOL_SIZE",
     "DISPLAY_NAME_MAX_CHARS",
     "EMAIL_MAX_CHARS",
     "FUTURE_TOLERANCE",
@@ -63,6 +65,20 @@ DB_ENV_VAR: Final = "GABACARE_DB"
 
 DB_FILENAME: Final = "journal.sqlite3"
 """File name of the default embedded SQLite journal inside the user data directory."""
+
+DB_POOL_SIZE: Final = 16
+"""Database connections one process keeps open between requests (SQLAlchemy's ``pool_size``).
+
+Why this many: a signed-in page holds two connections at once (its read snapshot, and the audit row's
+write), and a worker serves several pages at a time on its thread pool. With SQLAlchemy's default of 5
+kept, every connection above that was opened for one request and closed after it: on PostgreSQL a new
+server process each time, which set the Today page's p99 at 200 req/s on two workers (54 ms with 5
+kept, 31 ms with 16; benchmarks/README.md). PostgreSQL's ``max_connections`` must cover the sum over
+every worker of every app host of this plus :data:`DB_POOL_OVERFLOW` (docs/deployment.md)."""
+
+DB_POOL_OVERFLOW: Final = 16
+"""Connections a process may open beyond :data:`DB_POOL_SIZE` in a burst, closed again when returned
+(SQLAlchemy's ``max_overflow``); a request that finds all of them busy waits for one."""
 
 SQLITE_BUSY_TIMEOUT_MS: Final = 30_000
 """How long a SQLite writer waits for another writer's lock before giving up (milliseconds)."""
