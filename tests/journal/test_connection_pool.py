@@ -65,3 +65,62 @@ def test_memory_databases_keep_their_own_pool(url):
             assert c.execute(text("SELECT 1")).scalar() == 1
     finally:
         engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_connection_reused_at_once_is_not_pinged_and_an_idle_one_is(pg_url, monkeypatch):
+    engine = make_engine(pg_url)
+    pings: list[int] = []
+    real = engine.dialect.do_ping
+    monkeypatch.setattr(engine.dialect, "do_ping", lambda c: pings.append(1) or real(c))
+    try:
+        for _ in range(5):  # one connection, taken again within the idle limit: no extra round trip
+            with engine.connect() as c:
+                c.execute(text("SELECT 1"))
+        assert pings == []
+        monkeypatch.setattr(settings, "DB_PING_AFTER_IDLE_S", 0.0)  # every connection counts as idle
+        with engine.connect() as c:
+            c.execute(text("SELECT 1"))
+        assert pings == [1]
+    finally:
+        engine.dispose()
+
+
+def _kill_pooled_backend(engine) -> None:
+    """Terminate, from another connection, the server process of the one connection in the pool."""
+    with engine.connect() as c:
+        pid = c.execute(text("SELECT pg_backend_pid()")).scalar()
+    killer = make_engine(engine.url.render_as_string(hide_password=False))
+    try:
+        with killer.connect() as k:
+            assert k.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid}).scalar()
+    finally:
+        killer.dispose()
+
+
+@pytest.mark.postgres
+def test_an_idle_connection_the_server_dropped_is_replaced_without_an_error(pg_url, monkeypatch):
+    engine = make_engine(pg_url)
+    try:
+        _kill_pooled_backend(engine)
+        monkeypatch.setattr(settings, "DB_PING_AFTER_IDLE_S", 0.0)  # the dropped one has sat idle
+        with engine.connect() as c:
+            assert c.execute(text("SELECT 1")).scalar() == 1
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_connection_dropped_within_the_idle_limit_fails_one_use_then_the_pool_recovers(pg_url, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    engine = make_engine(pg_url)
+    try:
+        _kill_pooled_backend(engine)
+        monkeypatch.setattr(settings, "DB_PING_AFTER_IDLE_S", 3600.0)  # not checked: reused at once
+        with pytest.raises(OperationalError), engine.connect() as c:
+            c.execute(text("SELECT 1"))
+        with engine.connect() as c:  # the pool replaced it
+            assert c.execute(text("SELECT 1")).scalar() == 1
+    finally:
+        engine.dispose()

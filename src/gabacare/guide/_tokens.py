@@ -38,15 +38,19 @@ from __future__ import annotations
 import json
 import re
 import threading
+from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import accumulate, pairwise
+from operator import add
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gabacare.guide._compiled import PlainArray
+
 if TYPE_CHECKING:
-    import numpy as np
-    from numpy.typing import NDArray
+    from gabacare.clinical.text.semantic import MappedTable
 
 __all__ = ["Embedder", "SegmentTokenizer", "compile_segments", "segments", "table_fits"]
 
@@ -92,7 +96,7 @@ def _supported(config: Mapping[str, Any]) -> bool:
             and not any(_BYTE.fullmatch(p) for p in parts))
 
 
-def compile_segments(tokenizer: Any, texts: Iterable[str], inner: Iterable[str] = ()) -> dict[str, NDArray[Any]]:
+def compile_segments(tokenizer: Any, texts: Iterable[str], inner: Iterable[str] = ()) -> dict[str, PlainArray]:
     """The table for ``tokenizer`` (a ``tokenizers.Tokenizer``) over the segments of ``texts``, and of
     the words ``inner`` also where they follow a cut without a space ("in-law", "88-year-old").
 
@@ -103,8 +107,6 @@ def compile_segments(tokenizer: Any, texts: Iterable[str], inner: Iterable[str] 
     model reads for it). Empty when the tokenizer is not of the supported kind, or when the table
     does not give the tokenizer's own ids for one of those texts.
     """
-    import numpy as np
-
     config = json.loads(tokenizer.to_str())
     specials = [str(t["content"]) for t in config.get("added_tokens", [])]
     vocab = config.get("model", {}).get("vocab", {}) if _supported(config) else {}
@@ -128,24 +130,34 @@ def compile_segments(tokenizer: Any, texts: Iterable[str], inner: Iterable[str] 
                 table, pairs = {}, frozenset()  # not the tokenizer's reading: keep nothing
                 break
     keys = "\n".join(table).encode("utf-8")
-    lengths = np.asarray([len(v) for v in table.values()], dtype=np.int64)
-    return {"pairs": np.frombuffer("".join(sorted(pairs)).encode("utf-8"), dtype=np.uint8).copy(),
-            "keys": np.frombuffer(keys, dtype=np.uint8).copy(),
-            "offsets": np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(lengths)]).astype(np.int64),
-            "ids": np.asarray([i for v in table.values() for i in v], dtype=np.int32)}
+    pair_bytes = "".join(sorted(pairs)).encode("utf-8")
+    offsets = _little(array("q", accumulate((len(v) for v in table.values()), initial=0)))
+    ids = _little(array("i", [i for v in table.values() for i in v]))
+    return {"pairs": PlainArray("|u1", (len(pair_bytes),), pair_bytes), "keys": PlainArray("|u1", (len(keys),), keys),
+            "offsets": PlainArray("<i8", (len(offsets) // 8,), offsets),
+            "ids": PlainArray("<i4", (len(ids) // 4,), ids)}
 
 
-def table_fits(arrays: Mapping[str, NDArray[Any]]) -> bool:
-    """Whether loaded arrays have the names, dtypes and shapes :func:`compile_segments` gives."""
-    import numpy as np
+def _little(values: array[int]) -> bytes:
+    """The values' bytes, little-endian (the compiled files' order on every machine)."""
+    import sys
 
+    if sys.byteorder == "big":
+        values = array(values.typecode, values)
+        values.byteswap()
+    return values.tobytes()
+
+
+def table_fits(arrays: Mapping[str, PlainArray]) -> bool:
+    """Whether loaded arrays have the names, types and shapes :func:`compile_segments` gives."""
     pairs, keys, offsets, ids = arrays["pairs"], arrays["keys"], arrays["offsets"], arrays["ids"]
-    if (pairs.dtype != np.uint8 or keys.dtype != np.uint8 or offsets.dtype != np.int64 or ids.dtype != np.int32
+    if (pairs.descr != "|u1" or keys.descr != "|u1" or offsets.descr != "<i8" or ids.descr != "<i4"
             or any(a.ndim != 1 for a in (pairs, keys, offsets, ids))):
         return False
-    count = bytes(keys).count(b"\n") + 1 if len(keys) else 0
-    return (len(offsets) == count + 1 and int(offsets[0]) == 0 and int(offsets[-1]) == len(ids)
-            and bool((offsets[1:] >= offsets[:-1]).all()) and len(bytes(pairs).decode("utf-8")) % 2 == 0)
+    count = keys.data.count(b"\n") + 1 if len(keys) else 0
+    starts = offsets.numbers()
+    return (len(offsets) == count + 1 and int(starts[0]) == 0 and int(starts[-1]) == len(ids)
+            and all(a <= b for a, b in pairwise(starts)) and len(pairs.data.decode("utf-8")) % 2 == 0)
 
 
 @dataclass(frozen=True)
@@ -159,7 +171,7 @@ class SegmentTokenizer:
     """``encode_batch`` as the net's tokenizer answers it, from the compiled table where it holds every
     segment of a text, else from the tokenizer itself (``tokenizer_file``, loaded on first need)."""
 
-    def __init__(self, keys: list[str], offsets: NDArray[np.int64], ids: NDArray[np.int32], pairs: frozenset[str],
+    def __init__(self, keys: list[str], offsets: Sequence[int], ids: Sequence[int], pairs: frozenset[str],
                  tokenizer_file: Path | None = None) -> None:
         self._keys = keys
         self._offsets = offsets
@@ -172,18 +184,20 @@ class SegmentTokenizer:
     @classmethod
     def from_lists(cls, keys: list[str], ids: Sequence[Sequence[int]], pairs: frozenset[str]) -> SegmentTokenizer:
         """A reader over a table given as sorted segments and their ids (no tokenizer to fall back to)."""
-        import numpy as np
-
-        offsets = np.cumsum([0, *(len(v) for v in ids)], dtype=np.int64)
-        return cls(keys, offsets, np.asarray([i for v in ids for i in v], dtype=np.int32), pairs)
+        return cls(keys, list(accumulate((len(v) for v in ids), initial=0)), [i for v in ids for i in v], pairs)
 
     @classmethod
-    def from_arrays(cls, arrays: Mapping[str, NDArray[Any]], tokenizer_file: Path) -> SegmentTokenizer:
+    def from_arrays(cls, arrays: Mapping[str, PlainArray], tokenizer_file: Path) -> SegmentTokenizer:
         """A reader over :func:`compile_segments`' arrays, falling back to ``tokenizer_file``."""
-        keys = bytes(arrays["keys"]).decode("utf-8").split("\n") if len(arrays["keys"]) else []
-        joined = bytes(arrays["pairs"]).decode("utf-8")
+        keys = arrays["keys"].data.decode("utf-8").split("\n") if len(arrays["keys"]) else []
+        joined = arrays["pairs"].data.decode("utf-8")
         pairs = frozenset(joined[i:i + 2] for i in range(0, len(joined), 2))
-        return cls(keys, arrays["offsets"], arrays["ids"], pairs, tokenizer_file)
+        return cls(keys, arrays["offsets"].numbers(), arrays["ids"].numbers(), pairs, tokenizer_file)
+
+    @classmethod
+    def without_table(cls, tokenizer_file: Path) -> SegmentTokenizer:
+        """A reader that asks the tokenizer for every text (no compiled table yet)."""
+        return cls([], [0], [], frozenset(), tokenizer_file)
 
     def ids(self, text: str) -> list[int] | None:
         """``text``'s ids from the table, or ``None`` when a segment is not in it."""
@@ -221,16 +235,32 @@ class SegmentTokenizer:
 
 
 class Embedder:
-    """The semantic net's sentence vectors (its own ``embed``, the same arithmetic) over the mapped
-    weights and a :class:`SegmentTokenizer`: what ``ask`` needs of the net, without building it."""
+    """The semantic net's sentence vector (the mean of the text's token rows, as a unit vector:
+    ``SemanticNet.embed``) in plain Python, over the mapped weights' rows and a :class:`SegmentTokenizer`:
+    what ``ask`` needs of the net without building it or importing NumPy.
 
-    def __init__(self, table: NDArray[np.float16], tokenizer: SegmentTokenizer) -> None:
+    The sums are in double precision where the net's are in single: the two agree to about 1e-7 per
+    component (``tests/unit/guide/test_ask_fast_start.py``).
+    """
+
+    def __init__(self, table: MappedTable, tokenizer: SegmentTokenizer) -> None:
         self._table = table
         self._tok = tokenizer
 
-    def embed(self, texts: list[str]) -> NDArray[np.float32]:
-        """Unit vectors, one row per text (``SemanticNet.embed``)."""
-        from gabacare.clinical.text.semantic import SemanticNet
+    @property
+    def dimensions(self) -> int:
+        return self._table.columns
 
-        out: NDArray[np.float32] = SemanticNet.embed(self, texts)  # type: ignore[arg-type]
-        return out
+    def embed_one(self, text: str) -> list[float]:
+        """``text``'s unit vector (all zeros for a text of no tokens)."""
+        (enc,) = self._tok.encode_batch([text], add_special_tokens=False)
+        last = self._table.rows - 1
+        ids = [min(max(int(i), 0), last) for i in enc.ids]
+        total = [0.0] * self._table.columns
+        for i in ids:
+            total = list(map(add, total, self._table.row(i)))
+        if not ids:
+            return total
+        mean = [x / len(ids) for x in total]
+        norm = sum(x * x for x in mean) ** 0.5
+        return [x / norm for x in mean] if norm else mean

@@ -40,18 +40,22 @@ validated monograph) or a clause is triaged.
 
 from __future__ import annotations
 
+import math
 import re
 import sqlite3
+import sys
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
+from operator import mul
 from typing import TYPE_CHECKING, Any
 
 from gabacare.clinical.drug_names import known_names, plural_key
 from gabacare.clinical.errors import ClinicalInputError
 from gabacare.clinical.interactions import InteractionReport, check_interactions, normalise_name, resolve_ingredients
 from gabacare.clinical.text.normalise import fold_accents
+from gabacare.guide._compiled import PlainArray
 from gabacare.guide.plain import AskCues, AskData, AskTopicModel, ask_data
 from gabacare.knowledge.words import is_english_word
 
@@ -393,73 +397,105 @@ class _Index:
         return best, snippets[best]
 
 
+Vector = list[float]
+
+
+def _dot(a: Sequence[float], b: Sequence[float]) -> float:
+    return float(sum(map(mul, a, b)))
+
+
 class _Semantic:
     """The topics' texts as static sentence embeddings, ready to compare with a question.
 
-    Built once per process, on the first question, from the net's ``embed`` (unit vectors). Short
-    questions embedded by averaging word vectors all share one large common direction ("a question
-    about a medicine"), so the mean of the topics' texts and the first principal components are
-    taken out of every vector before the cosine: what is left is what tells the topics apart.
+    Built once per process, on the first question, from the compiled topic vectors
+    (:func:`compile_topics`) and an ``embed`` that gives a text's unit vector (the net's arithmetic,
+    :class:`._tokens.Embedder`). Short questions embedded by averaging word vectors all share one
+    large common direction ("a question about a medicine"), so the mean of the topics' texts and the
+    first principal components are taken out of every vector before the cosine: what is left is what
+    tells the topics apart.
+
+    The comparisons are double-precision dot products of the stored single-precision rows with the
+    question's vector. A process that has NumPy loaded (the web server, the benchmarks) runs them
+    there; a one-shot ``gabacare ask`` runs them in plain Python (~1,200 rows of 256 numbers: ~8 ms)
+    rather than import NumPy (~35-40 ms). Both sum the same products in another order: the scores
+    agree to ~1e-15 (``tests/unit/guide/test_ask_compiled.py``).
     """
 
-    def __init__(self, net: Any, guide: AskData, compiled: Mapping[str, NDArray[Any]] | None = None) -> None:
-        import numpy as np
-
-        self._np = np
-        self._net = net
+    def __init__(self, embed: Callable[[str], Vector], guide: AskData, arrays: Mapping[str, PlainArray],
+                 net_loaded: bool = False) -> None:
+        self._embed = embed
+        self.net_loaded = net_loaded  # whether the net had to load (no compiled copy to answer from)
         self.topic_ids = tuple(t.id for t in guide.topics)
-        self._starts = np.asarray(_topic_starts(guide), dtype=np.intp)
-        arrays = compiled if compiled is not None else compile_topics(net, guide)
-        self._mean: NDArray[np.float32] = arrays["mean"]
-        self._components: NDArray[np.float32] = arrays["components"]
-        self._anchors: NDArray[np.float32] = arrays["anchors"]
-        self._off_topic: NDArray[np.float32] | None = arrays["off_topic"] if len(arrays["off_topic"]) else None
+        self._starts = _topic_starts(guide)
+        self._spans = list(zip(self._starts, [*self._starts[1:], len(arrays["anchors"])], strict=True))
+        self._arrays = arrays
+        self._mean = arrays["mean"].numbers().tolist()
+        self._components = [r.tolist() for r in arrays["components"].rows()]
+        self._plain: dict[str, list[Any]] = {}  # "anchors", "off_topic": rows as arrays, made on first use
+        self._matrices: dict[str, Any] = {}  # the same as NumPy float64 matrices, made on first use
         # A topic's paragraphs, embedded when first needed: to pick the one to show when no keyword
         # of the question is in the topic (computing one twice in two threads is harmless).
         self._guide = guide
-        self._paragraphs: dict[str, NDArray[np.float32]] = {}
-        self._topic_weights: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None
+        self._paragraphs: dict[str, list[Vector]] = {}
+        self._topic_columns: list[Vector] | None = None
 
-    def _project(self, vectors: NDArray[np.float32]) -> NDArray[np.float32]:
-        return _projected(vectors, self._mean, self._components)
+    def _rows(self, name: str) -> list[Any]:
+        if name not in self._plain:
+            self._plain[name] = self._arrays[name].rows()
+        return self._plain[name]
 
-    def vector(self, text: str) -> NDArray[np.float32]:
+    def _matrix(self, np: Any, name: str) -> Any:
+        if name not in self._matrices:
+            a = self._arrays[name]
+            self._matrices[name] = np.frombuffer(a.data, dtype=a.descr).reshape(a.shape).astype(np.float64)
+        return self._matrices[name]
+
+    def _project(self, v: Sequence[float]) -> Vector:
+        return _projected(v, self._mean, self._components)
+
+    def vector(self, text: str) -> Vector:
         """The question's embedding, projected like the topics' texts (a unit vector)."""
-        out: NDArray[np.float32] = self._project(self._np.asarray(self._net.embed([text.lower()]), dtype=self._np.float32))[0]
-        return out
+        return self._project(self._embed(text.lower()))
 
-    def scores(self, question: NDArray[np.float32]) -> dict[str, float]:
+    def _cosines(self, name: str, question: Vector, np: Any = None) -> list[float]:
+        """The dot product of every row of ``name`` (``anchors``, ``off_topic``) with ``question``: in
+        NumPy when the process has it loaded (or it is given), else in plain Python."""
+        np = np or sys.modules.get("numpy")
+        if np is not None:
+            return [float(x) for x in self._matrix(np, name) @ np.asarray(question, dtype=np.float64)]
+        return [_dot(row, question) for row in self._rows(name)]
+
+    def scores(self, question: Vector) -> dict[str, float]:
         """Topic id -> the highest cosine between the question and the topic's texts."""
-        best = self._np.maximum.reduceat(self._anchors @ question, self._starts)
-        return {t: float(v) for t, v in zip(self.topic_ids, best, strict=True)}
+        cos = self._cosines("anchors", question)
+        return {t: max(cos[a:b]) for t, (a, b) in zip(self.topic_ids, self._spans, strict=True)}
 
-    def topic_probabilities(self, question: NDArray[np.float32]) -> dict[str, float]:
+    def topic_probabilities(self, question: Vector) -> dict[str, float]:
         """Topic id -> the topic model's probability for the (projected) question vector; empty when
         the model was fitted to other vectors or other topics (then it is not used)."""
-        xp = self._np
         model = _topic_model()
-        if model.dimensions != question.shape[0] or set(model.topics) != set(self.topic_ids):
+        if model.dimensions != len(question) or set(model.topics) != set(self.topic_ids):
             return {}
-        if self._topic_weights is None:
-            self._topic_weights = (xp.asarray(model.weights, dtype=xp.float64), xp.asarray(model.bias, dtype=xp.float64))
-        weights, bias = self._topic_weights
-        z = question.astype(xp.float64) @ weights + bias
-        p = xp.exp(z - z.max())
-        p /= p.sum()
-        return {t: float(v) for t, v in zip(model.topics, p, strict=True)}
+        if self._topic_columns is None:
+            self._topic_columns = [[row[k] for row in model.weights] for k in range(len(model.topics))]
+        z = [_dot(question, column) + b for column, b in zip(self._topic_columns, model.bias, strict=True)]
+        top = max(z)
+        e = [math.exp(x - top) for x in z]
+        total = sum(e)
+        return {t: v / total for t, v in zip(model.topics, e, strict=True)}
 
-    def off_topic(self, question: NDArray[np.float32]) -> float:
+    def off_topic(self, question: Vector) -> float:
         """The highest cosine between the question and the off-topic examples (-1 when none)."""
-        if self._off_topic is None:
+        if not len(self._arrays["off_topic"]):
             return -1.0
-        return float((self._off_topic @ question).max())
+        return max(self._cosines("off_topic", question))
 
-    def best_paragraph(self, topic: str, question: NDArray[np.float32]) -> int:
-        """Index of the topic's paragraph closest in meaning to the question."""
+    def best_paragraph(self, topic: str, question: Vector) -> int:
+        """Index of the topic's paragraph closest in meaning to the question (the first of equals)."""
         if topic not in self._paragraphs:
-            texts = [p.text.lower() for p in self._guide.topic(topic).paragraphs]
-            self._paragraphs[topic] = self._project(self._np.asarray(self._net.embed(texts), dtype=self._np.float32))
-        return int((self._paragraphs[topic] @ question).argmax())
+            self._paragraphs[topic] = [self._project(self._embed(p.text.lower())) for p in self._guide.topic(topic).paragraphs]
+        scores = [_dot(p, question) for p in self._paragraphs[topic]]
+        return scores.index(max(scores))
 
 
 def _topic_texts(guide: AskData) -> list[str]:
@@ -476,9 +512,19 @@ def _topic_starts(guide: AskData) -> list[int]:
     return starts
 
 
-def _projected(vectors: NDArray[np.float32], mean: NDArray[np.float32],
-               components: NDArray[np.float32]) -> NDArray[np.float32]:
-    """``vectors`` less the topics' mean and principal directions, as unit rows."""
+def _projected(vector: Sequence[float], mean: Sequence[float], components: Sequence[Sequence[float]]) -> Vector:
+    """``vector`` less the topics' mean and principal directions, as a unit vector (zero stays zero)."""
+    v = [x - m for x, m in zip(vector, mean, strict=True)]
+    if components:
+        weights = [_dot(v, c) for c in components]
+        v = [x - sum(w * c[i] for w, c in zip(weights, components, strict=True)) for i, x in enumerate(v)]
+    norm = math.sqrt(_dot(v, v))
+    return [x / norm for x in v] if norm > 0 else v
+
+
+def _projected_rows(vectors: NDArray[np.float32], mean: NDArray[np.float32],
+                    components: NDArray[np.float32]) -> NDArray[np.float32]:
+    """:func:`_projected` for every row at once, in NumPy's single precision (compiling the topics)."""
     import numpy as xp
 
     v = vectors - mean
@@ -503,24 +549,22 @@ def compile_topics(net: Any, guide: AskData) -> dict[str, NDArray[Any]]:
     mean = raw.mean(axis=0)
     components = _top_components(raw - mean, guide.search.semantic_components_removed)
     off = [x.lower() for x in guide.search.off_topic_examples]
-    off_topic = (_projected(np.asarray(net.embed(off), dtype=np.float32), mean, components) if off
+    off_topic = (_projected_rows(np.asarray(net.embed(off), dtype=np.float32), mean, components) if off
                  else np.zeros((0, raw.shape[1]), dtype=np.float32))
-    return {"mean": mean, "components": components, "anchors": _projected(raw, mean, components),
+    return {"mean": mean, "components": components, "anchors": _projected_rows(raw, mean, components),
             "off_topic": off_topic}
 
 
-def _compiled_fits(guide: AskData, arrays: Mapping[str, NDArray[Any]]) -> bool:
-    """Whether cached arrays have the names, dtypes and shapes :func:`compile_topics` gives for ``guide``."""
-    import numpy as np
-
+def _compiled_fits(guide: AskData, arrays: Mapping[str, PlainArray]) -> bool:
+    """Whether cached arrays have the names, types and shapes :func:`compile_topics` gives for ``guide``."""
     mean, comps, anchors, off = arrays["mean"], arrays["components"], arrays["anchors"], arrays["off_topic"]
-    if not all(a.dtype == np.float32 for a in (mean, comps, anchors, off)) or mean.ndim != 1:
+    if not all(a.descr == "<f4" for a in (mean, comps, anchors, off)) or mean.ndim != 1:
         return False
     dim = mean.shape[0]
     return (comps.shape == (guide.search.semantic_components_removed, dim)
             and anchors.shape == (len(_topic_texts(guide)), dim)
             and off.shape == (len(guide.search.off_topic_examples), dim)
-            and bool(np.isfinite(anchors).all()))
+            and all(math.isfinite(x) for x in anchors.numbers()))
 
 
 _TOPICS = "ask-topics"
@@ -562,7 +606,7 @@ def _semantic_keys() -> tuple[str | None, str | None]:
         return None, None
 
 
-def _compiled_topics(net: Any, guide: AskData, key: str | None = None) -> dict[str, NDArray[Any]]:
+def _compiled_topics(net: Any, guide: AskData, key: str | None = None) -> dict[str, PlainArray]:
     """:func:`compile_topics`, from the compiled cache when it holds a current copy (:mod:`._compiled`);
     ``key`` is :func:`_semantic_keys`' first (computed when not given)."""
     from gabacare.guide import _compiled
@@ -585,7 +629,7 @@ def _table_texts(guide: AskData) -> tuple[list[str], list[str]]:
     return [*common, *texts], common[:_TABLE_INNER_WORDS]
 
 
-def _token_table(guide: AskData) -> dict[str, NDArray[Any]]:
+def _token_table(guide: AskData) -> dict[str, PlainArray]:
     """The compiled token table (:func:`._tokens.compile_segments`) of the net's tokenizer."""
     from tokenizers import Tokenizer
 
@@ -638,11 +682,12 @@ def _load_semantic() -> _Semantic | None:
     """:class:`_Semantic` over the compiled topic vectors and token table when the cache holds both
     for the current key: the question is then embedded from the mapped weights with the net's own
     arithmetic (:class:`._tokens.Embedder`), without building the net (its tokenizer, its emergency
-    descriptions). The topic vectors exist only if the net loaded for this very knowledge base, code
-    and model (they are built with it); the table's ids depend on the tokenizer alone (its key
-    follows only the data its texts come from). Otherwise the net is loaded (``None``: keywords
-    only) and the missing files are written for the next process (the table only when there is a
-    cache). Without the model files there is no key, so no cached copy is used: keywords only."""
+    descriptions) or importing NumPy. The topic vectors exist only if the net loaded for this very
+    knowledge base, code and model (they are built with it); the table's ids depend on the tokenizer
+    alone (its key follows only the data its texts come from). Otherwise the net is loaded (``None``:
+    keywords only), the topic vectors are built with it, and the missing files are written for the
+    next process (the table only when there is a cache). Without the model files there is no key, so
+    no cached copy is used: keywords only."""
     from gabacare.clinical.text import semantic
     from gabacare.guide import _compiled, _tokens
 
@@ -653,17 +698,36 @@ def _load_semantic() -> _Semantic | None:
     if topics is not None and table is not None:
         try:
             weights, tokenizer = semantic.model_files()
-            reader = _tokens.SegmentTokenizer.from_arrays(table, tokenizer)
-            return _Semantic(_tokens.Embedder(semantic._load_table(weights), reader), guide, topics)
+            mapped = semantic.mapped_table(weights)
+            if mapped is not None and mapped.columns == topics["mean"].shape[0]:
+                embedder = _tokens.Embedder(mapped, _tokens.SegmentTokenizer.from_arrays(table, tokenizer))
+                return _Semantic(embedder.embed_one, guide, topics)
         except Exception:  # the weights cannot be read: the net says whether it loads at all
             pass
     net = semantic.semantic_net()
     if net is None:
         return None
-    sem = _Semantic(net, guide, topics if topics is not None else _compiled_topics(net, guide, key))
+    built = topics if topics is not None else _compiled_topics(net, guide, key)
+    sem = _Semantic(_net_embedder(net, semantic), guide, built, net_loaded=True)
     if table_key is not None and table is None and _compiled.cache_directory() is not None:
         _compiled.compiled_arrays(_TOKENS, table_key, lambda: _token_table(guide), _tokens.table_fits)
     return sem
+
+
+def _net_embedder(net: Any, semantic: Any) -> Callable[[str], Vector]:
+    """The question's vector when the net had to load: from the mapped weights in plain Python, as a
+    warm process computes it (so a cold and a warm ``ask`` give the same answers), or from the net's
+    own arithmetic when the weights are not laid out as one plain matrix."""
+    from gabacare.guide import _tokens
+
+    try:
+        weights, tokenizer = semantic.model_files()
+        mapped = semantic.mapped_table(weights)
+    except Exception:
+        mapped = None
+    if mapped is not None:
+        return _tokens.Embedder(mapped, _tokens.SegmentTokenizer.without_table(tokenizer)).embed_one
+    return lambda text: [float(x) for x in net.embed([text])[0]]
 
 
 def _topic_model() -> AskTopicModel:
@@ -776,13 +840,13 @@ def _corrected_text(text: str, reading: Interpretation) -> str:
     return _TOKEN.sub(lambda m: fixes.get(m.group(0), m.group(0)), text.lower().replace("’", "'").replace("‘", "'"))
 
 
-def question_vector(question: str) -> NDArray[np.float32] | None:
+def question_vector(question: str) -> Vector | None:
     """The question's projected sentence vector exactly as :func:`ask` computes it (the input of the
     topic model, for ``scripts/train_topic_model.py``); ``None`` when the embeddings cannot load."""
     return _question_vector(_semantic(), question, interpret(question))
 
 
-def _read_as_topic_words(sem: _Semantic, reading: Interpretation) -> list[NDArray[np.float32]]:
+def _read_as_topic_words(sem: _Semantic, reading: Interpretation) -> list[Vector]:
     """The meaning of the question's search terms, when patient phrases were read as the topics' words
     ("puedo manejar" -> drive): a question written in other words, or another language, is then
     compared by meaning too, not only by its keywords. Empty when no phrase was read."""
@@ -798,7 +862,7 @@ def _read_as_topic_words(sem: _Semantic, reading: Interpretation) -> list[NDArra
     return out
 
 
-def _question_vector(sem: _Semantic | None, question: str, reading: Interpretation) -> NDArray[np.float32] | None:
+def _question_vector(sem: _Semantic | None, question: str, reading: Interpretation) -> Vector | None:
     # The meaning is read from the words as corrected ("alchohol" would embed as noise).
     return sem.vector(_corrected_text(question, reading)) if sem is not None else None
 
@@ -812,7 +876,7 @@ def _rank_keywords(idx: _Index, reading: Interpretation) -> list[_Ranked]:
 
 
 def _rank_hybrid(idx: _Index, sem: _Semantic, reading: Interpretation,
-                 questions: Sequence[NDArray[np.float32]], boost: dict[str, float] | None = None,
+                 questions: Sequence[Vector], boost: dict[str, float] | None = None,
                  anchored: bool = True) -> list[_Ranked]:
     """(topic, combined score, keyword score, meaning score) best first, above the calibrated cut-offs.
 

@@ -125,8 +125,8 @@ def make_engine(url: str) -> Engine:
     try:
         if backend == "sqlite":
             return _sqlite_engine(parsed, create_engine, event)
-        engine: Engine = create_engine(parsed, pool_pre_ping=True, pool_size=settings.DB_POOL_SIZE,
-                                       max_overflow=settings.DB_POOL_OVERFLOW)
+        engine: Engine = create_engine(parsed, pool_size=settings.DB_POOL_SIZE, max_overflow=settings.DB_POOL_OVERFLOW)
+        _ping_after_idle(engine, event)
         if backend == "postgresql":
             _relax_on_request_postgresql(engine, event)
         return engine
@@ -135,6 +135,38 @@ def make_engine(url: str) -> Engine:
     except ImportError as exc:
         raise JournalStorageError(
             "the PostgreSQL driver is missing: pip install 'gabacare[postgres]'") from exc
+
+
+_IDLE_SINCE = "gabacare_idle_since"
+
+
+def _ping_after_idle(engine: Engine, event: Any) -> None:
+    """Check a pooled connection with a round trip only when it sat unused for
+    ``settings.DB_PING_AFTER_IDLE_S`` or more; a failed check replaces it (SQLAlchemy retries the
+    checkout with a new connection: the documented pessimistic recipe, raising ``DisconnectionError``).
+    SEE: https://docs.sqlalchemy.org/en/20/core/pooling.html#custom-legacy-pessimistic-ping"""
+    import time
+
+    from sqlalchemy import exc
+
+    @event.listens_for(engine, "connect")  # type: ignore[untyped-decorator]
+    def _on_connect(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()  # just opened: nothing to check
+
+    @event.listens_for(engine, "checkin")  # type: ignore[untyped-decorator]
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")  # type: ignore[untyped-decorator]
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get(_IDLE_SINCE)
+        if since is not None and time.monotonic() - since < settings.DB_PING_AFTER_IDLE_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            raise exc.DisconnectionError("the pooled connection was dropped") from error
 
 
 #: Execution option of a transaction whose commit need not wait for the disk (the audit rows of

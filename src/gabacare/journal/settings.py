@@ -20,6 +20,7 @@ __all__ = [
     "COUNT_SCALES",
     "DB_ENV_VAR",
     "DB_FILENAME",
+    "DB_PING_AFTER_IDLE_S",
     "DB_POOL_OVERFLOW",
     "DB_POOL_SIZE",
     "DISPLAY_NAME_MAX_CHARS",
@@ -79,6 +80,13 @@ every worker of every app host of this plus :data:`DB_POOL_OVERFLOW` (docs/deplo
 DB_POOL_OVERFLOW: Final = 16
 """Connections a process may open beyond :data:`DB_POOL_SIZE` in a burst, closed again when returned
 (SQLAlchemy's ``max_overflow``); a request that finds all of them busy waits for one."""
+
+DB_PING_AFTER_IDLE_S: Final = 1.0
+"""A PostgreSQL connection taken from the pool is checked with a round trip (and replaced if the server
+dropped it) only when it sat unused at least this long (seconds). Why not every time (SQLAlchemy's
+``pool_pre_ping``): under load a connection is reused within milliseconds, and the check was 2 of a
+signed-in page's 14 round trips. A connection that dies within this window fails one request with a
+storage error (503), and the pool then replaces every connection opened before the failure."""
 
 SQLITE_BUSY_TIMEOUT_MS: Final = 30_000
 """How long a SQLite writer waits for another writer's lock before giving up (milliseconds)."""

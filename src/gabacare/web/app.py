@@ -177,6 +177,7 @@ def create_served_app() -> FastAPI:
     from gabacare.knowledge.outside_names import outside_names
 
     outside_names()  # the outside list of medicine names (a CDS request's unknown name must not wait for it)
+    import numpy  # noqa: F401  (ask compares a question with the topics in NumPy once it is loaded: guide.ask._Semantic)
     gc.collect()
     gc.freeze()
     return app

@@ -26,6 +26,7 @@ import pytest
 
 from gabacare.clinical.text import semantic
 from gabacare.guide import _compiled
+from gabacare.guide._compiled import PlainArray
 from gabacare.guide.plain import ask_data
 
 QUESTIONS = Path(__file__).resolve().parents[2] / "eval" / "data"
@@ -53,7 +54,12 @@ def _dev_questions() -> list[str]:
 
 
 def _same_arrays(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
-    return a.keys() == b.keys() and all(a[k].dtype == b[k].dtype and np.array_equal(a[k], b[k]) for k in a)
+    """The same names, types, shapes and bytes (NumPy arrays and the cache's plain arrays alike)."""
+    return a.keys() == b.keys() and all(PlainArray.of(a[k]) == PlainArray.of(b[k]) for k in a)
+
+
+def _numpy(arrays: Mapping[str, PlainArray]) -> dict[str, Any]:
+    return {k: np.frombuffer(v.data, dtype=v.descr).reshape(v.shape) for k, v in arrays.items()}
 
 
 def test_the_cached_path_answers_dev_questions_as_the_built_one(cache_dir: Path) -> None:
@@ -63,8 +69,9 @@ def test_the_cached_path_answers_dev_questions_as_the_built_one(cache_dir: Path)
     assert len(_files(cache_dir)) == 1
     cached = ask_module._compiled_topics(net, guide)  # a later one: read from the file
     assert _same_arrays(cached, built)  # bit for bit
-    uncached_sem = ask_module._Semantic(net, guide)
-    cached_sem = ask_module._Semantic(net, guide, cached)
+    embed = ask_module._net_embedder(net, semantic)
+    uncached_sem = ask_module._Semantic(embed, guide, {k: PlainArray.of(v) for k, v in built.items()})
+    cached_sem = ask_module._Semantic(embed, guide, cached)
     state = ask_module._semantic_state
     saved = dict(state)
     # Every eighth development question (~1,000 of ~8,000, all splits): the arrays are equal bit for bit
@@ -80,6 +87,19 @@ def test_the_cached_path_answers_dev_questions_as_the_built_one(cache_dir: Path)
     finally:
         state.clear()
         state.update(saved)
+
+
+def test_plain_python_and_numpy_compare_a_question_alike(cache_dir: Path) -> None:
+    """A one-shot ``ask`` (no NumPy loaded) and a server (NumPy loaded) score every topic text alike:
+    the same double-precision products, summed in another order."""
+    sem = ask_module._load_semantic()
+    assert sem is not None
+    for q in _dev_questions()[::16]:
+        v = sem.vector(q)
+        for name in ("anchors", "off_topic"):
+            plain = [ask_module._dot(row, v) for row in sem._rows(name)]
+            assert np.allclose(sem._cosines(name, v, np), plain, rtol=0, atol=1e-12), q
+    assert sem._cosines("anchors", v) == sem._cosines("anchors", v, np)  # NumPy is loaded here: it is used
 
 
 def test_a_cold_and_a_warm_command_print_the_same_answer(cache_dir: Path) -> None:
@@ -111,12 +131,12 @@ def test_a_file_with_another_key_or_shape_is_not_trusted(cache_dir: Path) -> Non
     built = ask_module._compiled_topics(net, guide)
     (path,) = _files(cache_dir)
     key = path.stem.rsplit("-", 1)[1]
-    wrong = {k: np.zeros_like(v) for k, v in built.items()}
+    wrong = {k: np.zeros_like(v) for k, v in _numpy(built).items()}
     with path.open("wb") as fh:  # a stale file under the current name: its own key differs
         np.savez(fh, __key__=np.asarray("0" * 32), **wrong)
     assert _same_arrays(ask_module._compiled_topics(net, guide), built)
     with path.open("wb") as fh:  # the right key but a shape the guide does not give
-        np.savez(fh, __key__=np.asarray(key), **{**built, "anchors": built["anchors"][:-1]})
+        np.savez(fh, __key__=np.asarray(key), **{**_numpy(built), "anchors": _numpy(built)["anchors"][:-1]})
     assert _same_arrays(ask_module._compiled_topics(net, guide), built)
     assert _same_arrays(_compiled._load(path, key, lambda a: True) or {}, built)
 
@@ -202,6 +222,12 @@ def test_the_mapped_weights_are_the_stored_values() -> None:
     mapped = semantic._mapped_table(weights)
     assert mapped is not None and mapped.dtype == stored.dtype and mapped.shape == stored.shape
     assert np.array_equal(mapped.view(np.uint16), stored.view(np.uint16))
+    plain = semantic.mapped_table(weights)  # the rows ask reads in plain Python
+    assert plain is not None and (plain.rows, plain.columns) == stored.shape
+    for i in (0, 1, 777, stored.shape[0] - 1):
+        assert plain.row(i) == tuple(float(x) for x in stored[i])
+    with pytest.raises(IndexError):
+        plain.row(stored.shape[0])
 
 
 def test_an_unusual_weights_file_is_read_by_safetensors(tmp_path: Path) -> None:

@@ -3,7 +3,7 @@
 The weights are WordLlama's ``l2_supercat`` 256-dimension token embeddings and its tokenizer,
 both shipped inside the ``wordllama`` wheel (source id ``wordllama``); a sentence's vector is the
 mean of its tokens' vectors, normalised, and similarity is the cosine. Only the two files are read
-(via ``tokenizers``, and the weights memory-mapped: :func:`_mapped_table`): wordllama's own loader
+(via ``tokenizers``, and the weights memory-mapped: :func:`mapped_table`): wordllama's own loader
 is not imported, because it tries to download a tokenizer and its imports cost half a second, nor
 is ``safetensors`` unless the file's layout is not the plain one (its import costs ~0.1 s of CPU and
 it reads all 16 MB, where a text touches a few hundred rows).
@@ -42,7 +42,10 @@ if TYPE_CHECKING:
 
     from gabacare.clinical.text.plain import EmergencyModel
 
-__all__ = ["NetHit", "SemanticNet", "lexical_features", "model_files", "semantic_net", "unavailable_reason"]
+__all__ = [
+    "MappedTable", "NetHit", "SemanticNet", "lexical_features", "mapped_table", "model_files", "semantic_net",
+    "unavailable_reason",
+]
 
 
 def lexical_features(text: str, size: int) -> frozenset[int]:
@@ -138,9 +141,28 @@ class SemanticNet:
         return NetHit(sign, effect, text, float(scores[best]))
 
 
-def _mapped_table(weights: Path) -> NDArray[np.float16] | None:
-    """The safetensors file's single float16 matrix, memory-mapped read-only (the same values
-    ``safetensors.numpy.load_file`` returns), or ``None`` when the file is not laid out that way.
+@dataclass(frozen=True)
+class MappedTable:
+    """The embedding matrix as a memory-mapped float16 file: ``rows`` x ``columns`` values from
+    ``offset`` (little-endian), read a row at a time in plain Python (``ask``'s question vector)."""
+
+    mapped: Any  # mmap.mmap, read-only
+    offset: int
+    rows: int
+    columns: int
+
+    def row(self, index: int) -> tuple[float, ...]:
+        """Row ``index`` (0 <= index < rows) as floats."""
+        import struct
+
+        if not 0 <= index < self.rows:
+            raise IndexError(index)
+        return struct.unpack_from(f"<{self.columns}e", self.mapped, self.offset + index * self.columns * 2)
+
+
+def mapped_table(weights: Path) -> MappedTable | None:
+    """The safetensors file's single float16 matrix, memory-mapped read-only, or ``None`` when the
+    file is not laid out that way.
 
     The format: an 8-byte little-endian header length, a JSON header naming each tensor's dtype,
     shape and byte range, then the data. The mapping stays valid after the file is closed.
@@ -148,8 +170,6 @@ def _mapped_table(weights: Path) -> NDArray[np.float16] | None:
     import json
     import mmap
     import struct
-
-    import numpy as np
 
     with weights.open("rb") as fh:
         (n,) = struct.unpack(_LENGTH, fh.read(struct.calcsize(_LENGTH)))
@@ -168,8 +188,19 @@ def _mapped_table(weights: Path) -> NDArray[np.float16] | None:
     body = struct.calcsize(_LENGTH) + n  # where the tensors begin: after the length and the JSON header
     if body + end > len(mapped):
         return None
-    table: NDArray[np.float16] = np.frombuffer(mapped, dtype="<f2", count=shape[0] * shape[1],
-                                               offset=body + start).reshape(shape)
+    return MappedTable(mapped, body + start, shape[0], shape[1])
+
+
+def _mapped_table(weights: Path) -> NDArray[np.float16] | None:
+    """:func:`mapped_table` as a NumPy array over the same mapping (the same values
+    ``safetensors.numpy.load_file`` returns)."""
+    import numpy as np
+
+    found = mapped_table(weights)
+    if found is None:
+        return None
+    table: NDArray[np.float16] = np.frombuffer(found.mapped, dtype="<f2", count=found.rows * found.columns,
+                                               offset=found.offset).reshape(found.rows, found.columns)
     return table
 
 
