@@ -74,6 +74,16 @@ def test_words_of_a_finding_are_not_triggers():
     assert negation_scopes(words, inert={2, 3}).negated == frozenset()
 
 
+def test_a_terminator_in_a_findings_words_still_ends_a_scope():
+    # "with no suit on so it all ends": the finding "so it all ends" (inert) starts with the terminator
+    # "so it"; the denial covers the suit, never the finding (a terminator can only end a scope).
+    words = ["walk", "in", "with", "no", "suit", "on", "so", "it", "all", "ends"]
+    scopes = negation_scopes(words, inert={6, 7, 8, 9})
+    assert sorted(scopes.negated) == [4, 5]
+    # A pre trigger inside a finding stays inert (it cannot deny anything).
+    assert negation_scopes(["can", "not", "breathe"], inert={0, 1, 2}).negated == frozenset()
+
+
 NORMALISE = Table(
     """
     typed                      | read

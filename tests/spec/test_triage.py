@@ -952,6 +952,22 @@ FAMILIES_V47 = Table(
     """
 )
 
+FAMILIES_V48 = Table(
+    """
+    text                                                          | urgency            | effect
+    --------------------------------------------------------------+--------------------+-----------------------
+    my grandson got hold of my lyrica and ate a few               | emergency          | overdose
+    little bro ate my gabapentin caps this morning                | emergency          | overdose
+    he says he will drive into the quarry so it all just stops    | emergency          | suicidal-thoughts
+    she told the nurse she would jump down the well               | emergency          | suicidal-thoughts
+    been quietly working out which bridge to use                  | emergency          | suicidal-thoughts
+    our caretaker collapsed at work and could not be roused       | emergency          | respiratory-depression
+    I have had double vision since my dose went up last week      | expected           | vision
+    the roast at the pub was to die for                           | -                  | -
+    the drive home was a killer                                   | -                  | -
+    """
+)
+
 # Every family table above, one test: each row a new wording of a family tuned on from a held-out split.
 _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17": FAMILIES_V17, "v18": FAMILIES_V18,
              "v19": FAMILIES_V19, "v20": FAMILIES_V20, "v21": FAMILIES_V21,
@@ -962,7 +978,8 @@ _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17
              "v34": FAMILIES_V34, "v35": FAMILIES_V35,
              "v36": FAMILIES_V36, "v37": FAMILIES_V37, "v38": FAMILIES_V38, "v39": FAMILIES_V39, "v40": FAMILIES_V40,
              "v41": FAMILIES_V41, "v42": FAMILIES_V42, "v43": FAMILIES_V43,
-             "v44": FAMILIES_V44, "v45": FAMILIES_V45, "v46": FAMILIES_V46, "v47": FAMILIES_V47}
+             "v44": FAMILIES_V44, "v45": FAMILIES_V45, "v46": FAMILIES_V46, "v47": FAMILIES_V47,
+             "v48": FAMILIES_V48}
 
 
 @pytest.mark.parametrize(("text", "urgency", "effect"),

@@ -106,7 +106,8 @@ def _list_items(words: Sequence[str], comma: int, stops: set[int], open_list: bo
 def negation_scopes(words: Sequence[str], inert: Iterable[int] = ()) -> Scopes:
     """Positions of ``words`` (normalised, one sentence) that a negation covers.
 
-    ``inert`` are positions owned by findings: they cannot be (part of) a trigger.
+    ``inert`` are positions owned by findings: they cannot be (part of) a trigger, except a terminator
+    (which only ends scopes).
 
     Examples
     --------
@@ -134,7 +135,9 @@ def negation_scopes(words: Sequence[str], inert: Iterable[int] = ()) -> Scopes:
     found: list[tuple[int, int, str]] = []
     for i, phrase, kind in candidates:
         span = range(i, i + len(phrase))
-        if not any(taken[j] or j in blocked for j in span):
+        # A terminator may sit in a finding's words ("... no suit on so it all ends": the finding "so it all
+        # ends" starts with "so it"): it only ends a scope, so it can never make a finding denied.
+        if not any(taken[j] or (j in blocked and kind != "terminate") for j in span):
             for j in span:
                 taken[j] = True
             found.append((i, i + len(phrase), kind))
