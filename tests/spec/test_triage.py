@@ -982,6 +982,17 @@ FAMILIES_V49 = Table(
     """
 )
 
+FAMILIES_V50 = Table(
+    """
+    text                                                          | urgency            | effect
+    --------------------------------------------------------------+--------------------+-----------------------
+    I nearly let myself drop into the river on purpose            | emergency          | suicidal-thoughts
+    my grandson had a load of my capsules while I slept           | emergency          | overdose
+    he took his whole monthly supply last night                   | emergency          | overdose
+    my throte is closing up                                       | emergency          | anaphylaxis-angioedema
+    """
+)
+
 # Every family table above, one test: each row a new wording of a family tuned on from a held-out split.
 _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17": FAMILIES_V17, "v18": FAMILIES_V18,
              "v19": FAMILIES_V19, "v20": FAMILIES_V20, "v21": FAMILIES_V21,
@@ -993,7 +1004,8 @@ _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17
              "v36": FAMILIES_V36, "v37": FAMILIES_V37, "v38": FAMILIES_V38, "v39": FAMILIES_V39, "v40": FAMILIES_V40,
              "v41": FAMILIES_V41, "v42": FAMILIES_V42, "v43": FAMILIES_V43,
              "v44": FAMILIES_V44, "v45": FAMILIES_V45, "v46": FAMILIES_V46, "v47": FAMILIES_V47,
-             "v48": FAMILIES_V48, "v49": FAMILIES_V49}
+             "v48": FAMILIES_V48, "v49": FAMILIES_V49,
+             "v50": FAMILIES_V50}
 
 
 @pytest.mark.parametrize(("text", "urgency", "effect"),
