@@ -74,10 +74,10 @@ def test_the_cached_path_answers_dev_questions_as_the_built_one(cache_dir: Path)
     cached_sem = ask_module._Semantic(embed, guide, cached)
     state = ask_module._semantic_state
     saved = dict(state)
-    # Every eighth development question (~1,000 of ~8,000, all splits): the arrays are equal bit for bit
+    # Every sixteenth development question (~500 of ~8,000, all splits): the arrays are equal bit for bit
     # (above), so this checks that answers built on them are too, without asking all of them twice.
-    questions = _dev_questions()[::8]
-    assert len(questions) > 500
+    questions = _dev_questions()[::16]
+    assert len(questions) > 400
     try:
         for q in questions:
             state["s"] = uncached_sem
