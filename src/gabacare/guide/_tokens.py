@@ -249,6 +249,7 @@ class Embedder:
 
     @property
     def dimensions(self) -> int:
+        """The length of every vector (the weights' columns)."""
         return self._table.columns
 
     def embed_one(self, text: str) -> list[float]:

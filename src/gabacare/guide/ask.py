@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from gabacare.clinical.triage import TriageReport
+    from gabacare.guide import _tokens
     from gabacare.guide.plain import AskCitation
 
 __all__ = ["Answer", "AskResult", "ask", "clauses", "interpret", "is_general_question"]
@@ -696,38 +697,39 @@ def _load_semantic() -> _Semantic | None:
     topics = _compiled.cached_arrays(_TOPICS, key, lambda arrays: _compiled_fits(guide, arrays))
     table = _compiled.cached_arrays(_TOKENS, table_key, _tokens.table_fits) if topics is not None else None
     if topics is not None and table is not None:
-        try:
-            weights, tokenizer = semantic.model_files()
-            mapped = semantic.mapped_table(weights)
-            if mapped is not None and mapped.columns == topics["mean"].shape[0]:
-                embedder = _tokens.Embedder(mapped, _tokens.SegmentTokenizer.from_arrays(table, tokenizer))
-                return _Semantic(embedder.embed_one, guide, topics)
-        except Exception:  # the weights cannot be read: the net says whether it loads at all
-            pass
+        embedder = _plain_embedder(table)
+        if embedder is not None and embedder.dimensions == topics["mean"].shape[0]:
+            return _Semantic(embedder.embed_one, guide, topics)
     net = semantic.semantic_net()
     if net is None:
         return None
     built = topics if topics is not None else _compiled_topics(net, guide, key)
-    sem = _Semantic(_net_embedder(net, semantic), guide, built, net_loaded=True)
+    plain = _plain_embedder(None)
+    # The net's own arithmetic only when the weights are not laid out as one plain matrix.
+    embed = plain.embed_one if plain is not None else (lambda text: [float(x) for x in net.embed([text])[0]])
+    sem = _Semantic(embed, guide, built, net_loaded=True)
     if table_key is not None and table is None and _compiled.cache_directory() is not None:
         _compiled.compiled_arrays(_TOKENS, table_key, lambda: _token_table(guide), _tokens.table_fits)
     return sem
 
 
-def _net_embedder(net: Any, semantic: Any) -> Callable[[str], Vector]:
-    """The question's vector when the net had to load: from the mapped weights in plain Python, as a
-    warm process computes it (so a cold and a warm ``ask`` give the same answers), or from the net's
-    own arithmetic when the weights are not laid out as one plain matrix."""
+def _plain_embedder(table: Mapping[str, PlainArray] | None) -> _tokens.Embedder | None:
+    """The question's vector from the mapped weights in plain Python (what a warm process uses, so a
+    cold and a warm ``ask`` answer alike), reading tokens from the compiled ``table`` or, without one,
+    from the tokenizer; ``None`` when the weights cannot be mapped as one plain matrix."""
+    from gabacare.clinical.text import semantic
     from gabacare.guide import _tokens
 
     try:
         weights, tokenizer = semantic.model_files()
         mapped = semantic.mapped_table(weights)
-    except Exception:
-        mapped = None
-    if mapped is not None:
-        return _tokens.Embedder(mapped, _tokens.SegmentTokenizer.without_table(tokenizer)).embed_one
-    return lambda text: [float(x) for x in net.embed([text])[0]]
+    except Exception:  # the weights cannot be read: the net says whether it loads at all
+        return None
+    if mapped is None:
+        return None
+    reader = (_tokens.SegmentTokenizer.from_arrays(table, tokenizer) if table is not None
+              else _tokens.SegmentTokenizer.without_table(tokenizer))
+    return _tokens.Embedder(mapped, reader)
 
 
 def _topic_model() -> AskTopicModel:

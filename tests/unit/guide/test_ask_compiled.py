@@ -69,7 +69,9 @@ def test_the_cached_path_answers_dev_questions_as_the_built_one(cache_dir: Path)
     assert len(_files(cache_dir)) == 1
     cached = ask_module._compiled_topics(net, guide)  # a later one: read from the file
     assert _same_arrays(cached, built)  # bit for bit
-    embed = ask_module._net_embedder(net, semantic)
+    plain = ask_module._plain_embedder(None)
+    assert plain is not None
+    embed = plain.embed_one
     uncached_sem = ask_module._Semantic(embed, guide, {k: PlainArray.of(v) for k, v in built.items()})
     cached_sem = ask_module._Semantic(embed, guide, cached)
     state = ask_module._semantic_state
@@ -242,3 +244,31 @@ def test_an_unusual_weights_file_is_read_by_safetensors(tmp_path: Path) -> None:
     save_file({"embedding.weight": table}, str(one))
     mapped = semantic._mapped_table(one)
     assert mapped is not None and np.array_equal(mapped, table)
+
+
+@pytest.mark.parametrize("array", [np.zeros(3, dtype=np.float64), np.asfortranarray(np.zeros((2, 3), dtype=np.float32)),
+                                   np.zeros(2, dtype=np.int16)])
+def test_an_array_of_a_type_the_cache_never_writes_is_refused(tmp_path: Path, array: Any) -> None:
+    path = tmp_path / "odd.npz"
+    with path.open("wb") as fh:
+        np.savez(fh, __key__=np.asarray("1" * 32), a=array)
+    with pytest.raises(ValueError):
+        _compiled.read_npz(path)
+    assert _compiled._load(path, "1" * 32, lambda a: True) is None  # not trusted: rebuilt
+
+
+def test_a_plain_array_reads_back_what_numpy_wrote(tmp_path: Path) -> None:
+    path = tmp_path / "ok.npz"
+    values = {"f": np.arange(6, dtype=np.float32).reshape(2, 3), "q": np.arange(4, dtype=np.int64),
+              "i": np.arange(3, dtype=np.int32), "b": np.frombuffer(b"ab", dtype=np.uint8)}
+    with path.open("wb") as fh:
+        np.savez(fh, __key__=np.asarray("k" * 32), **values)
+    read = _compiled.read_npz(path)
+    assert read["__key__"].text() == "k" * 32
+    for name, a in values.items():
+        assert read[name] == PlainArray.of(a) and read[name].numbers().tolist() == a.ravel().tolist()
+    assert [r.tolist() for r in read["f"].rows()] == values["f"].tolist()
+    with pytest.raises(ValueError):
+        read["__key__"].numbers()
+    with pytest.raises(ValueError):
+        read["q"].rows()
