@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Table, bindparam, delete, insert, literal_column, select, text, update
@@ -32,7 +33,7 @@ from gabacare.accounts.model import (
 from gabacare.accounts.model import Session as SignInSession
 from gabacare.accounts.repository import AccountRepository
 from gabacare.journal import settings
-from gabacare.journal.db import RELAXED_DURABILITY
+from gabacare.journal.db import audit_engine as _audit_engine_for
 from gabacare.journal.model import (
     DoseStatus,
     NewPatient,
@@ -157,8 +158,13 @@ class SqlAccountRepository(AccountRepository):
             raise ValueError(f"audit durability must be one of {', '.join(settings.AUDIT_DURABILITIES)}")
         self.engine = engine
         self._reader = _reader(engine)
-        relaxed = audit_durability == "process"
-        self._audit_engine = engine.execution_options(**{RELAXED_DURABILITY: True}) if relaxed else engine
+        self._relaxed = audit_durability == "process"
+
+    @cached_property
+    def audit_engine(self) -> Engine:
+        """The engine audit rows are written on (:func:`gabacare.journal.db.audit_engine`): built on the
+        first audit row, so a process that writes none (a CLI command) opens no second pool."""
+        return _audit_engine_for(self.engine, relaxed=self._relaxed)
 
     def _tx(self) -> AbstractContextManager[Session]:
         return _transaction(self.engine)
@@ -487,7 +493,7 @@ class SqlAccountRepository(AccountRepository):
         work (every page view writes one)."""
         if not entries:
             return []
-        with _core_transaction(self._audit_engine) as conn:
+        with _core_transaction(self.audit_engine) as conn:
             ids = conn.execute(_ADD_AUDITS, [
                 {"at": e.at, "actor_kind": e.actor_kind, "actor_id": e.actor_id, "action": e.action,
                  "patient_id": e.patient_id, "resource_kind": e.resource_kind, "resource_id": e.resource_id}
@@ -501,4 +507,7 @@ class SqlAccountRepository(AccountRepository):
                                                  .order_by(AuditRow.id))]
 
     def close(self) -> None:
+        audit = self.__dict__.get("audit_engine")
+        if audit is not None and audit is not self.engine:
+            audit.dispose()
         self.engine.dispose()

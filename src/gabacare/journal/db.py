@@ -30,6 +30,7 @@ __all__ = [
     "HEAD_REVISION",
     "MIGRATIONS_DIR",
     "RELAXED_DURABILITY",
+    "audit_engine",
     "default_url",
     "make_engine",
     "migrate",
@@ -127,8 +128,6 @@ def make_engine(url: str) -> Engine:
             return _sqlite_engine(parsed, create_engine, event)
         engine: Engine = create_engine(parsed, pool_size=settings.DB_POOL_SIZE, max_overflow=settings.DB_POOL_OVERFLOW)
         _ping_after_idle(engine, event)
-        if backend == "postgresql":
-            _relax_on_request_postgresql(engine, event)
         return engine
     except NoSuchModuleError as exc:
         raise JournalStorageError(f"no database driver for {parsed.drivername!r}") from exc
@@ -169,19 +168,41 @@ def _ping_after_idle(engine: Engine, event: Any) -> None:
             raise exc.DisconnectionError("the pooled connection was dropped") from error
 
 
-#: Execution option of a transaction whose commit need not wait for the disk (the audit rows of
-#: ``settings.AUDIT_DURABILITIES``' "process" mode): committed, so a killed process loses nothing,
-#: but flushed by the database moments later.
+#: Execution option of a SQLite transaction whose commit need not wait for the disk (the audit rows of
+#: ``settings.AUDIT_DURABILITIES``' "process" mode): committed, so a killed process loses nothing, but
+#: flushed by the database moments later. (PostgreSQL's audit rows have an engine of their own:
+#: :func:`audit_engine`.)
 RELAXED_DURABILITY = "gabacare_relaxed_durability"
 
 
-def _relax_on_request_postgresql(engine: Engine, event: Any) -> None:
-    @event.listens_for(engine, "begin")  # type: ignore[untyped-decorator]
-    def _on_begin(conn: Any) -> None:
-        if conn.get_execution_options().get(RELAXED_DURABILITY, False):
-            # This transaction only; the server flushes its WAL within 3 x wal_writer_delay.
-            # SEE: https://www.postgresql.org/docs/current/wal-async-commit.html
-            conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+def audit_engine(engine: Engine, *, relaxed: bool) -> Engine:
+    """The engine audit rows are written on, for a journal ``engine``; ``relaxed``: their commits need
+    not wait for the disk (``settings.AUDIT_DURABILITIES``' "process").
+
+    * SQLite: ``engine`` itself (its one writer lock is shared whatever the engine), with
+      :data:`RELAXED_DURABILITY` when ``relaxed`` (``synchronous=NORMAL`` for that transaction).
+    * PostgreSQL: a second engine on the same URL, in autocommit, with a small pool of its own
+      (``settings.DB_AUDIT_POOL_SIZE``), whose connections run with ``synchronous_commit=off`` when
+      ``relaxed``. A batch of audit rows is then one ``INSERT ... RETURNING``, one round trip and
+      atomic as one statement, where a transaction on the shared pool took four (BEGIN, ``SET LOCAL``,
+      INSERT, COMMIT). Its connections only ever write audit rows, so the session-wide setting never
+      reaches another write. SEE: https://www.postgresql.org/docs/current/wal-async-commit.html
+    """
+    if engine.dialect.name != "postgresql":
+        return engine.execution_options(**{RELAXED_DURABILITY: True}) if relaxed else engine
+    from sqlalchemy import create_engine, event
+
+    audit: Engine = create_engine(engine.url, pool_size=settings.DB_AUDIT_POOL_SIZE,
+                                  max_overflow=settings.DB_AUDIT_POOL_OVERFLOW, isolation_level="AUTOCOMMIT")
+    _ping_after_idle(audit, event)
+    if relaxed:
+        @event.listens_for(audit, "connect")
+        def _relaxed(dbapi_connection: Any, _record: Any) -> None:
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SET synchronous_commit TO OFF")
+            dbapi_connection.commit()  # (a no-op when the driver is already in autocommit)
+
+    return audit
 
 
 #: Write transactions committed on one SQLite engine between two checkpoints of its WAL (about 1,000

@@ -18,6 +18,8 @@ __all__ = [
     "CALENDAR_FEED_REFRESH",
     "COMMON_PASSWORDS",
     "COUNT_SCALES",
+    "DB_AUDIT_POOL_OVERFLOW",
+    "DB_AUDIT_POOL_SIZE",
     "DB_ENV_VAR",
     "DB_FILENAME",
     "DB_PING_AFTER_IDLE_S",
@@ -75,11 +77,24 @@ write), and a worker serves several pages at a time on its thread pool. With SQL
 kept, every connection above that was opened for one request and closed after it: on PostgreSQL a new
 server process each time, which set the Today page's p99 at 200 req/s on two workers (54 ms with 5
 kept, 31 ms with 16; benchmarks/README.md). PostgreSQL's ``max_connections`` must cover the sum over
-every worker of every app host of this plus :data:`DB_POOL_OVERFLOW` (docs/deployment.md)."""
+every worker of every app host of this plus :data:`DB_POOL_OVERFLOW` and the audit rows' own
+:data:`DB_AUDIT_POOL_SIZE` and :data:`DB_AUDIT_POOL_OVERFLOW` (docs/deployment.md)."""
 
 DB_POOL_OVERFLOW: Final = 16
 """Connections a process may open beyond :data:`DB_POOL_SIZE` in a burst, closed again when returned
 (SQLAlchemy's ``max_overflow``); a request that finds all of them busy waits for one."""
+
+DB_AUDIT_POOL_SIZE: Final = 2
+"""Connections a PostgreSQL process keeps for its audit rows alone, besides :data:`DB_POOL_SIZE`.
+
+Why a pool of their own: an audit row is written in autocommit, one INSERT (one round trip) where a
+transaction on a shared connection took four (BEGIN, ``SET LOCAL synchronous_commit``, INSERT, COMMIT);
+its connections are opened with ``synchronous_commit`` already set. Why this few: a process writes its
+audit rows one batch at a time (``accounts.audit_writer.GroupCommit``)."""
+
+DB_AUDIT_POOL_OVERFLOW: Final = 2
+"""Audit connections a process may open beyond :data:`DB_AUDIT_POOL_SIZE` (a backup or a test writing
+audit rows outside the group commit), closed again when returned."""
 
 DB_PING_AFTER_IDLE_S: Final = 1.0
 """A PostgreSQL connection taken from the pool is checked with a round trip (and replaced if the server
