@@ -993,6 +993,21 @@ FAMILIES_V50 = Table(
     """
 )
 
+FAMILIES_V51 = Table(
+    """
+    text                                                          | urgency            | effect
+    --------------------------------------------------------------+--------------------+-----------------------
+    I wish I were not here, the pills are counted out for tonight | emergency          | suicidal-thoughts
+    made my will and picked the spot, sorry everyone              | emergency          | suicidal-thoughts
+    my nan says she should walk into the river so she is no burden | emergency         | suicidal-thoughts
+    typing up my own obituary tonight and I mean it               | emergency          | suicidal-thoughts
+    my daugher swallowed a hole box of my tablets                 | emergency          | overdose
+    dad keeps throwin up blood                                    | emergency          | general-emergency
+    my brother stopped his tablets all at once and now he cannot sleep | contact_prescriber | withdrawal
+    since the tablets I eat more than ever and put on weight      | expected           | weight-gain
+    """
+)
+
 # Every family table above, one test: each row a new wording of a family tuned on from a held-out split.
 _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17": FAMILIES_V17, "v18": FAMILIES_V18,
              "v19": FAMILIES_V19, "v20": FAMILIES_V20, "v21": FAMILIES_V21,
@@ -1005,7 +1020,7 @@ _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17
              "v41": FAMILIES_V41, "v42": FAMILIES_V42, "v43": FAMILIES_V43,
              "v44": FAMILIES_V44, "v45": FAMILIES_V45, "v46": FAMILIES_V46, "v47": FAMILIES_V47,
              "v48": FAMILIES_V48, "v49": FAMILIES_V49,
-             "v50": FAMILIES_V50}
+             "v50": FAMILIES_V50, "v51": FAMILIES_V51}
 
 
 @pytest.mark.parametrize(("text", "urgency", "effect"),

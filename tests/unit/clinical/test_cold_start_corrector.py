@@ -37,9 +37,12 @@ def _texts() -> list[str]:
 
 
 def _former(fix: Corrector, english: frozenset[str], word: str) -> str:
-    """The correction as it was computed before (English list loaded with the corrector)."""
+    """The correction as it was computed before (English list loaded with the corrector), with the rules
+    added since (a dropped final g)."""
     if len(word) < fix._min or not word.isalpha() or word in fix._known or word in english:
         return word
+    if word.endswith("in") and (word + "g" in fix._known or word + "g" in english):  # a dropped final g
+        return word + "g"
     limit = 2 if len(word) >= fix._two else 1
     hits = process.extract(word, fix._vocab, scorer=OSA.distance, score_cutoff=limit, limit=8)
     if not hits:

@@ -306,6 +306,41 @@ def test_common_misspellings_of_emergency_words_are_not_taken_by_a_newer_lexicon
     assert word in read_text(f"my lips are {typo}" if word != "breathing" else f"{typo} is hard").words
 
 
+@pytest.mark.parametrize(("typed", "word"), [("throwin", "throwing"), ("feelin", "feeling"), ("breathin", "breathing"),
+                                             ("swellin", "swelling")])
+def test_a_dropped_final_g_reads_as_the_ing_word(typed: str, word: str) -> None:
+    """"throwin" is one edit from "thrown" as well: the "-ing" word wins, so "throwin up blood" is
+    read as vomiting blood (an emergency), not as something thrown up."""
+    assert word in read_text(f"she is {typed} up").words
+
+
+def test_throwing_up_blood_with_a_dropped_g_is_an_emergency() -> None:
+    assert _urgency("my mum is throwin up blood") == "emergency"
+
+
+@pytest.mark.parametrize("text", ["my dad stopped the capsules all at once and now he is sweating",
+                                  "she stopped taking her tablets all at once last week"])
+def test_stopping_all_at_once_is_a_sudden_stop_not_an_overdose(text: str) -> None:
+    assert "overdose" not in {f.id for f in read_text(text).findings}
+    assert _urgency(text) != "emergency"
+
+
+@pytest.mark.parametrize("text", ["she took them all at once last night", "admits taking all 28 at once"])
+def test_taking_them_all_at_once_is_still_an_overdose(text: str) -> None:
+    assert _urgency(text) == "emergency"
+
+
+@pytest.mark.parametrize("text", ["my son ate his dinner and took his tablets", "he ate his tea then had his tablets",
+                                  "went to many shops today and took my tablets after"])
+def test_a_meal_eaten_or_many_places_gone_to_is_no_overdose(text: str) -> None:
+    assert _urgency(text) != "emergency"
+
+
+@pytest.mark.parametrize("text", ["my son ate his dinner and then ate some of my tablets", "i took to many tablets"])
+def test_the_overdose_beside_them_is_still_read(text: str) -> None:
+    assert _urgency(text) == "emergency"
+
+
 @pytest.mark.parametrize("text", ["I took my dose at 08:30", "took my evening dose at 9:45, all fine"])
 def test_a_clock_time_is_not_a_count_of_tablets(text: str) -> None:
     """"08:30" is one token: its minutes are not read as "took ... 30 (tablets)"."""

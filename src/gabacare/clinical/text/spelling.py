@@ -63,6 +63,11 @@ class Corrector:
         # text without building the set (``is_english_word``, the same answer as ``in english_words()``).
         if len(word) < self._min or not word.isalpha() or word in self._known or is_english_word(word):
             return word
+        # A dropped final "g" ("throwin", "feelin", "goin") is the "-ing" word, when that is a word: the
+        # nearest word by edits may be another ("throwin" is one edit from "thrown" too; held-out v51
+        # rotated into development: "throwin up blood" read as "thrown up").
+        if word.endswith("in") and ((full := word + "g") in self._known or is_english_word(full)):
+            return full
         limit = 2 if len(word) >= self._two else 1
         from rapidfuzz import process  # (imported for the first word that needs correcting: ~10 ms)
         from rapidfuzz.distance import OSA
