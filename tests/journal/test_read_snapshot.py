@@ -76,3 +76,18 @@ def test_a_snapshot_reads_the_patient_row_once(
     statements.clear()
     journal.get_patient(pid), journal.list_plans(pid)  # outside: each read checks in its own transaction
     assert len(statements) == 2
+
+
+def test_the_reads_of_a_snapshot_see_one_state_of_the_journal(
+        repos: tuple[SqlJournalRepository, SqlAccountRepository, list[str]]) -> None:
+    """An entry another connection commits between two reads of one snapshot is not seen by the second
+    (SQLite's WAL read transaction; PostgreSQL's REPEATABLE READ), and is seen once the snapshot ends."""
+    journal, _accounts, _begun = repos
+    pid = journal.add_patient(NewPatient("Ada", None, None, None), created_at=REC).id
+    journal.add_entry(pid, EntryData("note", REC, text="first"), recorded_at=REC)
+    other = SqlJournalRepository(journal.engine)  # the same database, its own connection for the write
+    with journal.snapshot():
+        assert [e.data.text for e in journal.list_entries(pid)] == ["first"]
+        other.add_entry(pid, EntryData("note", REC, text="second"), recorded_at=REC)
+        assert [e.data.text for e in journal.list_entries(pid)] == ["first"]
+    assert sorted(e.data.text or "" for e in journal.list_entries(pid)) == ["first", "second"]

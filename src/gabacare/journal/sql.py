@@ -270,7 +270,19 @@ def _storable(row_id: int) -> bool:
 
 
 def _reader(engine: Engine) -> Engine:
-    """The same engine marked read-only (see ``gabacare.journal.db``: no ``BEGIN IMMEDIATE``)."""
+    """The same engine marked read-only (see ``gabacare.journal.db``: no ``BEGIN IMMEDIATE``).
+
+    On PostgreSQL its transactions are also ``REPEATABLE READ READ ONLY``: under the server's default
+    (READ COMMITTED) every statement sees what was committed before it, so the reads of one snapshot
+    (:meth:`SqlJournalRepository.snapshot`) could mix two states of the journal; in REPEATABLE READ they
+    all see the state of the transaction's first read, as a SQLite read transaction in WAL mode does.
+    A read-only transaction is never refused for serialisation, and the level travels in the BEGIN
+    statement itself (no extra round trip).
+    SEE: https://www.postgresql.org/docs/current/transaction-iso.html#XACT-REPEATABLE-READ
+    """
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(gabacare_read_only=True, isolation_level="REPEATABLE READ",
+                                        postgresql_readonly=True)
     return engine.execution_options(gabacare_read_only=True)
 
 
