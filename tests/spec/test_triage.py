@@ -1008,6 +1008,20 @@ FAMILIES_V51 = Table(
     """
 )
 
+FAMILIES_V52 = Table(
+    """
+    text                                                          | urgency            | effect
+    --------------------------------------------------------------+--------------------+-----------------------
+    my brother is giving away his fishing rods because he does not plan to be here next month | emergency | suicidal-thoughts
+    she said she would do away with herself                       | emergency          | suicidal-thoughts
+    my mate keeps saying he will kill himslef                     | emergency          | suicidal-thoughts
+    found grandad breathing really shallowly and he only groans when I shake him | emergency | respiratory-depression
+    the nipper got the lid off my gabapentin and scoffed a few    | emergency          | overdose
+    daughter, 3, swallowed approx. 5 x pregabalin 75 mg           | emergency          | overdose
+    Dr. Khan says my swollen ankles are from the gabapentin       | expected           | peripheral-oedema
+    """
+)
+
 # Every family table above, one test: each row a new wording of a family tuned on from a held-out split.
 _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17": FAMILIES_V17, "v18": FAMILIES_V18,
              "v19": FAMILIES_V19, "v20": FAMILIES_V20, "v21": FAMILIES_V21,
@@ -1020,7 +1034,7 @@ _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17
              "v41": FAMILIES_V41, "v42": FAMILIES_V42, "v43": FAMILIES_V43,
              "v44": FAMILIES_V44, "v45": FAMILIES_V45, "v46": FAMILIES_V46, "v47": FAMILIES_V47,
              "v48": FAMILIES_V48, "v49": FAMILIES_V49,
-             "v50": FAMILIES_V50, "v51": FAMILIES_V51}
+             "v50": FAMILIES_V50, "v51": FAMILIES_V51, "v52": FAMILIES_V52}
 
 
 @pytest.mark.parametrize(("text", "urgency", "effect"),

@@ -85,6 +85,9 @@ class Normalise(_Cited):
     # never an English word unless listed in ``foreign_also_english`` (tests check the word list).
     foreign: dict[str, str] = Field(default_factory=dict)
     foreign_also_english: tuple[str, ...] = ()
+    # Abbreviations whose full stop ends no sentence ("ingested est. 6 x gabapentin"): lower-case letters
+    # and inner full stops ("e.g"), without the final one.
+    abbreviations: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _foreign_apart(self) -> "Normalise":
@@ -95,6 +98,9 @@ class Normalise(_Cited):
         if bad:
             raise ValueError(f"normalise.foreign: each key one lower-case word without accents, each value words: {bad}")
         # An own word that is rewritten first never reaches the corrector: listing it would do nothing.
+        odd = sorted(a for a in self.abbreviations if not re.fullmatch(r"[a-z]+(?:\.[a-z]+)*", a))
+        if odd:
+            raise ValueError(f"normalise.abbreviations: lower-case letters and inner full stops only: {odd}")
         dead = sorted(set(self.own_words) & (set(self.foreign) | set(self.words)))
         if dead:
             raise ValueError(f"normalise.own_words: already rewritten by [normalise.words] or [normalise.foreign]: {dead}")

@@ -341,6 +341,24 @@ def test_the_overdose_beside_them_is_still_read(text: str) -> None:
     assert _urgency(text) == "emergency"
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("son ingested est. 6 x 300 mg. Sleepy now", ["son ingested est 6 x 300 mg", "sleepy now"]),
+    ("Saw Dr. Patel today", ["saw dr patel today"]),
+    ("took 2 caps. 40 minutes later dizzy", ["took 2 caps", "40 minutes later dizzy"]),  # "caps." ends one
+    ("it was the best. 5 stars", ["it was the best", "5 stars"]),                      # "best" is no "est"
+    ("I have MS. It is worse", ["i have ms", "it is worse"]),
+])
+def test_an_abbreviations_full_stop_ends_no_sentence(text: str, expected: list[str]) -> None:
+    from gabacare.clinical.text.normalise import questions, sentences
+
+    assert sentences(text) == expected
+    assert len(questions(text)) == len(expected)
+
+
+def test_a_count_after_an_abbreviation_stays_with_its_medicine() -> None:
+    assert _urgency("Lab notes: son, 4, ingested est. 6 x gabapentin 300 mg") == "emergency"
+
+
 @pytest.mark.parametrize("text", ["I took my dose at 08:30", "took my evening dose at 9:45, all fine"])
 def test_a_clock_time_is_not_a_count_of_tablets(text: str) -> None:
     """"08:30" is one token: its minutes are not read as "took ... 30 (tablets)"."""
@@ -376,6 +394,8 @@ def test_everyday_words_that_are_also_street_or_brand_names_need_a_word_of_use()
     ("normalise", {"foreign": {"cant": "can not"}}),  # already read by [normalise.words]
     ("normalise", {"cased": {"ODd": "Overdosed"}}),
     ("normalise", {"cased": {"O.D.": "overdosed"}}),
+    ("normalise", {"abbreviations": ["est."]}),   # the final full stop is the rule's, not the word's
+    ("normalise", {"abbreviations": ["Dr"]}),
 ])
 def test_bad_reading_rules_fail_the_load(section: str, change: dict[str, object]) -> None:
     from gabacare.knowledge import KnowledgeBaseError

@@ -69,17 +69,36 @@ def fold_accents(text: str) -> str:
 
 
 def sentences(text: str) -> list[str]:
-    """Split cleaned, lower-cased text into sentences (empty ones dropped).
+    """Split cleaned, lower-cased text into sentences (empty ones dropped). The full stop of an
+    abbreviation (``[normalise] abbreviations``) followed by a word or a number ends none.
 
     >>> sentences("Pt took ?30 caps. Drowsy?")
     ['pt took ?30 caps', 'drowsy']
+    >>> sentences("Son ingested est. 6 x 300 mg. Sleepy")
+    ['son ingested est 6 x 300 mg', 'sleepy']
     """
-    return [s.strip() for s in _SENTENCE_END.split(_clean(text)) if s.strip()]
+    return [s.strip() for s in _SENTENCE_END.split(_unstop(_clean(text))) if s.strip()]
+
+
+def _unstop(text: str) -> str:
+    found = _abbreviation_stop()
+    return text if found is None or "." not in text else found.sub(lambda m: m.group(1).replace(".", " "), text)
+
+
+@cache
+def _abbreviation_stop() -> re.Pattern[str] | None:
+    """An abbreviation with its full stop, before a space and a letter or digit (the stop is dropped)."""
+    from gabacare.clinical.text.plain import plain_language
+
+    words = sorted(set(plain_language().normalise.abbreviations), key=len, reverse=True)
+    if not words:
+        return None
+    return re.compile(r"(?<![a-z0-9'.])(" + "|".join(re.escape(w) for w in words) + r")\.(?= +[a-z0-9])")
 
 
 def questions(text: str) -> list[bool]:
     """For each sentence of :func:`sentences`, whether it ended with a question mark."""
-    parts = re.split(f"({_SENTENCE_END.pattern})", _clean(text))
+    parts = re.split(f"({_SENTENCE_END.pattern})", _unstop(_clean(text)))
     out: list[bool] = []
     for i in range(0, len(parts), 2):
         if parts[i].strip():

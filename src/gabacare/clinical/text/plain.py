@@ -76,6 +76,7 @@ class Normalise:
     symbols: dict[str, str]
     cased: dict[str, str]
     foreign: dict[str, str]
+    abbreviations: tuple[str, ...]
 
 
 @dataclass(frozen=True)
