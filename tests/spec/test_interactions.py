@@ -208,7 +208,7 @@ CLASS_WORDS = Table(
     some kind of benzo for the flight  | benzodiazepines
     a strong opiate from the hospital  | opioids
     a tricyclic at bedtime             | sedating-antidepressants
-    z-drug sleeping tablets            | sedating-antihistamines z-drugs
+    z-drug sleeping tablets            | z-drugs
     Propavan                           | sedating-antihistamines
     Dithiaden                          | sedating-antihistamines
     """

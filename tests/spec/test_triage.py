@@ -1022,6 +1022,20 @@ FAMILIES_V52 = Table(
     """
 )
 
+FAMILIES_V53 = Table(
+    """
+    text                                                          | urgency            | effect
+    --------------------------------------------------------------+--------------------+-----------------------
+    honestly i dont wanna be alive anymore                        | emergency          | suicidal-thoughts
+    he was stood on the bridge for ages meaning to jump           | emergency          | suicidal-thoughts
+    i keep thinking about jumping from the roof of the flats      | emergency          | suicidal-thoughts
+    my sister swallowed them all                                  | emergency          | overdose
+    my dad swallowed his entire month of tablets                  | emergency          | overdose
+    she took every remaining capsule in the drawer                | emergency          | overdose
+    sudden terrible headache like thunder                         | emergency          | general-emergency
+    """
+)
+
 # Every family table above, one test: each row a new wording of a family tuned on from a held-out split.
 _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17": FAMILIES_V17, "v18": FAMILIES_V18,
              "v19": FAMILIES_V19, "v20": FAMILIES_V20, "v21": FAMILIES_V21,
@@ -1034,7 +1048,8 @@ _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17
              "v41": FAMILIES_V41, "v42": FAMILIES_V42, "v43": FAMILIES_V43,
              "v44": FAMILIES_V44, "v45": FAMILIES_V45, "v46": FAMILIES_V46, "v47": FAMILIES_V47,
              "v48": FAMILIES_V48, "v49": FAMILIES_V49,
-             "v50": FAMILIES_V50, "v51": FAMILIES_V51, "v52": FAMILIES_V52}
+             "v50": FAMILIES_V50, "v51": FAMILIES_V51, "v52": FAMILIES_V52,
+             "v53": FAMILIES_V53}
 
 
 @pytest.mark.parametrize(("text", "urgency", "effect"),

@@ -395,7 +395,17 @@ def read_name(text: str) -> NameReading:
                 if run == runs[0]:
                     break
                 continue
-            names, sets = _fuzzy(run.replace(" ", "") if run.count(" ") else run)
+            from gabacare.knowledge.words import is_english_word
+
+            if " " not in run and is_english_word(run) and sum(w.isalpha() and w not in idx.decoration for w in words) > 1:
+                # A real word among others ("gel for the rickshaw rider's knee", "a glass of the new
+                # vintage") describes, it is no misspelt name: "rider" is not cider, "glass" not grass
+                # (held-out v53 rotated into development). Typed alone or with only a strength and a form,
+                # a word is still guessed ("lyric 75 mg").
+                names: list[str] = []
+                sets: set[tuple[str, ...]] = set()
+            else:
+                names, sets = _fuzzy(run.replace(" ", "") if run.count(" ") else run)
             if len(sets) == 1:
                 guessed.append((run, names[0]))
                 ingredients.extend(next(iter(sets)))

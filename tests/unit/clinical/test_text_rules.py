@@ -622,6 +622,22 @@ def test_the_spelling_corrector_never_makes_a_denial() -> None:
 
 
 @pytest.mark.parametrize(("text", "ingredients"), [
+    ("ibuprofen 5% gel for the rickshaw rider's knee", ("ibuprofen",)),   # "rider" is no misspelt cider
+    ("a glass of water with my lidocaine plaster", ("lidocaine",)),      # "glass" is no misspelt grass
+    ("Librela monthly jab for the old labrador", ("bedinvetmab",)),
+])
+def test_a_real_word_among_others_is_not_guessed_into_a_name(text: str, ingredients: tuple[str, ...]) -> None:
+    reading = read_name(text)
+    assert (reading.ingredients, reading.guessed) == (ingredients, ())
+
+
+@pytest.mark.parametrize("text", ["lyric", "lyric 75 mg caps"])
+def test_a_real_word_alone_or_with_a_strength_is_still_offered_as_a_name(text: str) -> None:
+    reading = read_name(text)
+    assert reading.ingredients == ("pregabalin",) and reading.did_you_mean == ("lyrica",)
+
+
+@pytest.mark.parametrize(("text", "ingredients"), [
     ("pre gabba lin", ("pregabalin",)),        # "gabba" alone is gabapentin; the pieces joined are pregabalin
     ("hydro codone", ("hydrocodone",)),
     ("tramadol paracetamol", ("tramadol", "paracetamol")),  # two names, each read
