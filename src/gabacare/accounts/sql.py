@@ -508,6 +508,6 @@ class SqlAccountRepository(AccountRepository):
 
     def close(self) -> None:
         audit = self.__dict__.get("audit_engine")
-        if audit is not None and audit is not self.engine:
+        if audit is not None and audit.pool is not self.engine.pool:  # PostgreSQL's own audit pool
             audit.dispose()
         self.engine.dispose()

@@ -97,10 +97,10 @@ class Normalise(_Cited):
         bad = sorted(k for k, v in self.foreign.items() if not re.fullmatch(r"[a-z]+", k) or not _LOWER_WORDS.fullmatch(v))
         if bad:
             raise ValueError(f"normalise.foreign: each key one lower-case word without accents, each value words: {bad}")
-        # An own word that is rewritten first never reaches the corrector: listing it would do nothing.
         odd = sorted(a for a in self.abbreviations if not re.fullmatch(r"[a-z]+(?:\.[a-z]+)*", a))
         if odd:
             raise ValueError(f"normalise.abbreviations: lower-case letters and inner full stops only: {odd}")
+        # An own word that is rewritten first never reaches the corrector: listing it would do nothing.
         dead = sorted(set(self.own_words) & (set(self.foreign) | set(self.words)))
         if dead:
             raise ValueError(f"normalise.own_words: already rewritten by [normalise.words] or [normalise.foreign]: {dead}")

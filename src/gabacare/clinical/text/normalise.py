@@ -77,10 +77,13 @@ def sentences(text: str) -> list[str]:
     >>> sentences("Son ingested est. 6 x 300 mg. Sleepy")
     ['son ingested est 6 x 300 mg', 'sleepy']
     """
-    return [s.strip() for s in _SENTENCE_END.split(_unstop(_clean(text))) if s.strip()]
+    return [s.strip() for s in _SENTENCE_END.split(_split_ready(text)) if s.strip()]
 
 
-def _unstop(text: str) -> str:
+def _split_ready(text: str) -> str:
+    """``text`` cleaned, with the full stops of its abbreviations taken out (what both :func:`sentences`
+    and :func:`questions` split, so that they always agree on the sentences)."""
+    text = _clean(text)
     found = _abbreviation_stop()
     return text if found is None or "." not in text else found.sub(lambda m: m.group(1).replace(".", " "), text)
 
@@ -98,7 +101,7 @@ def _abbreviation_stop() -> re.Pattern[str] | None:
 
 def questions(text: str) -> list[bool]:
     """For each sentence of :func:`sentences`, whether it ended with a question mark."""
-    parts = re.split(f"({_SENTENCE_END.pattern})", _unstop(_clean(text)))
+    parts = re.split(f"({_SENTENCE_END.pattern})", _split_ready(text))
     out: list[bool] = []
     for i in range(0, len(parts), 2):
         if parts[i].strip():
