@@ -241,6 +241,26 @@ def _plain(command: str, words: list[str], json_out: bool) -> None:
     raise SystemExit(0)
 
 
+def _leave(stop: SystemExit) -> None:
+    """End a plain ``ask`` or ``symptoms`` with ``stop``'s exit status, skipping the interpreter's
+    teardown.
+
+    Everything is written by then (the caches atomically, before the answer; no thread is left), and
+    freeing the knowledge base's ~100,000 objects one by one takes ~20-25 ms, a sixth of the command.
+    Standard output and error are flushed first; if that fails (a closed pipe), ``stop`` is raised
+    again so the interpreter ends as it always would."""
+    code = stop.code
+    try:
+        if code is not None and not isinstance(code, int):  # a message: printed, status 1, as Python does
+            sys.stderr.write(f"{code}\n")
+            code = 1
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except Exception:
+        raise stop from None
+    os._exit(code or 0)
+
+
 def main() -> None:
     """Console-script entry point: the cached help for ``gabacare --help``, a plain ``gabacare ask ...``
     or ``gabacare symptoms ...`` straight to its command, else the application."""
@@ -256,7 +276,10 @@ def main() -> None:
         os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     plain = _plain_command(sys.argv[1:])
     if plain is not None:
-        _plain(*plain)
+        try:
+            _plain(*plain)
+        except SystemExit as stop:
+            _leave(stop)
     from gabacare._cli.application import main as run
 
     run()

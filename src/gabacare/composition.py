@@ -12,8 +12,10 @@ opens a fresh, separate engine each call. SQLAlchemy is imported only here, when
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
+
+from gabacare._record import record
 
 if TYPE_CHECKING:
     from argon2 import PasswordHasher
@@ -31,7 +33,7 @@ _lock = threading.Lock()
 _open: dict[str, Stores] = {}
 
 
-@dataclass(frozen=True)
+@record
 class Stores:
     """The journal and account repositories over one database, and the audit log's group commit.
 

@@ -39,7 +39,11 @@ def warm_run(cache_dir: Path) -> WarmRun:
         code = textwrap.dedent(f"""
             import contextlib, io, json, sys
             sys.argv = ["gabacare", *{list(args)!r}]
+            import gabacare.cli
             from gabacare.cli import main
+            def _raise(stop):  # (the command ends its process at once: here the run goes on)
+                raise stop
+            gabacare.cli._leave = _raise
             out = io.StringIO()
             try:
                 with contextlib.redirect_stdout(out):

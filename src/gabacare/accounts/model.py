@@ -24,10 +24,11 @@ Messages name the rule, never the value (no e-mail, password or patient data in 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from typing import Literal, get_args
 
+from gabacare._record import record
 from gabacare.errors import AccessError
 from gabacare.journal.errors import JournalError, JournalInputError
 
@@ -97,7 +98,7 @@ class AccessDenied(JournalError, AccessError, LookupError):
         super().__init__("not found")
 
 
-@dataclass(frozen=True)
+@record
 class NewUser:
     """An account as it is about to be stored (``email`` already normalised to lower case)."""
 
@@ -107,7 +108,7 @@ class NewUser:
     password_hash: str = field(repr=False)
 
 
-@dataclass(frozen=True)
+@record
 class User:
     """A stored account. ``disabled`` accounts cannot sign in, and their sessions and tokens stop working."""
 
@@ -119,7 +120,7 @@ class User:
     disabled: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class Session:
     """A sign-in session; the cookie holds the secret, the store only its SHA-256 (``id_hash``)."""
 
@@ -134,7 +135,7 @@ class Session:
         return self.revoked_at is None and now < self.expires_at
 
 
-@dataclass(frozen=True)
+@record
 class ApiToken:
     """A named bearer token for scripts; acts as its user until revoked."""
 
@@ -151,7 +152,7 @@ class ApiToken:
         return self.revoked_at is None
 
 
-@dataclass(frozen=True)
+@record
 class ShareLink:
     """Read-only access to one patient for whoever holds the link, until ``expires_at`` or revocation.
 
@@ -171,7 +172,7 @@ class ShareLink:
         return self.revoked_at is None and now < self.expires_at
 
 
-@dataclass(frozen=True)
+@record
 class PatientMember:
     """A second account's access to one patient, given by the owner (``created_by``) until removed.
 
@@ -185,7 +186,7 @@ class PatientMember:
     created_by: int
 
 
-@dataclass(frozen=True)
+@record
 class CalendarFeed:
     """A patient's calendar subscription address: it reads that patient's dose schedule, nothing else.
 
@@ -205,7 +206,7 @@ class CalendarFeed:
         return self.revoked_at is None
 
 
-@dataclass(frozen=True)
+@record
 class NewAuditEntry:
     """One audit record before it is stored: ids and vocabulary words only, never journal contents."""
 
@@ -218,14 +219,14 @@ class NewAuditEntry:
     resource_id: int | None
 
 
-@dataclass(frozen=True)
+@record
 class AuditEntry(NewAuditEntry):
     """A stored audit record (append-only; ``id`` orders them)."""
 
     id: int = field(kw_only=True)
 
 
-@dataclass(frozen=True)
+@record
 class Actor:
     """Who is acting, for access checks and the audit log.
 
@@ -260,7 +261,7 @@ class Actor:
         return cls("cli")
 
 
-@dataclass(frozen=True)
+@record
 class ShareActor(Actor):
     """A clinician reading one patient through a share link: ``patient_id`` only, read only."""
 
@@ -272,7 +273,7 @@ class ShareActor(Actor):
         return cls("share", link.id, None, patient_id=link.patient_id, expires_at=link.expires_at)
 
 
-@dataclass(frozen=True)
+@record
 class FeedActor(Actor):
     """A calendar app reading one patient's dose schedule through a feed address; it has no user, so
     :meth:`~gabacare.accounts.service.Accounts.require_access` refuses it everything else."""

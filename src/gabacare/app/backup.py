@@ -49,10 +49,10 @@ import os
 import struct
 import time
 import zlib
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Final, cast
 
+from gabacare._record import record
 from gabacare.errors import InputError
 from gabacare.journal import settings as journal_settings
 
@@ -133,7 +133,7 @@ class BackupTooLarge(BackupInputError):
     """The backup file (or what it decompresses to) is above this GabaCare's size limits."""
 
 
-@dataclass(frozen=True)
+@record
 class KdfParams:
     """scrypt's cost: ``n = 2**log2_n``, block size ``r``, parallelism ``p``."""
 
@@ -226,7 +226,7 @@ def decrypt(data: bytes, passphrase: str) -> bytes:
 
 
 # -- the document ----------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@record
 class BackupMade:
     """A backup: the file's ``data`` and what it holds (counts, no contents), for the faces to report."""
 
@@ -320,7 +320,7 @@ def _inflate(compressed: bytes) -> bytes:
     return raw
 
 
-@dataclass(frozen=True)
+@record
 class _Item:
     """One backed-up patient: the profile as read (validated later) and the journal export text."""
 
@@ -388,7 +388,7 @@ def read_document(data: bytes, passphrase: str) -> dict[str, Any]:
     return doc
 
 
-@dataclass(frozen=True)
+@record
 class RestoreResult:
     """What a restore did: patients ``created`` and ``matched`` (already in the account), rows added
     (``entries`` counts entries and questionnaires, as an import does; ``plans``) and

@@ -8,11 +8,11 @@ value whose ``to_json()`` is the contract JSON (``gabacare <command> --json`` = 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from gabacare import clinical
+from gabacare._record import record
 from gabacare.app._inputs import blank_to_none, items, number, plan_start
 from gabacare.clinical.errors import ClinicalInputError
 
@@ -59,7 +59,7 @@ def _notice() -> str:
     return load_monograph().notice_text
 
 
-@dataclass(frozen=True)
+@record
 class CrClAnswer:
     """A Cockcroft-Gault estimate (``gabacare crcl``)."""
 
@@ -72,7 +72,7 @@ class CrClAnswer:
                 "citations": list(r.citations), "notice": _notice()}
 
 
-@dataclass(frozen=True)
+@record
 class LimitsAnswer:
     """The renal limits for one CrCl, and the estimate it came from when it was estimated (``gabacare limits``)."""
 

@@ -12,9 +12,9 @@ deletion. The audit log keeps its rows naming the patient (ids, action words and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from gabacare._record import record
 from gabacare.accounts.model import AccountInputError, Actor
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 __all__ = ["Removed", "delete_patient_locally"]
 
 
-@dataclass(frozen=True)
+@record
 class Removed:
     """What a deletion removed: counts only (no contents), as ``patient delete --json`` prints them."""
 

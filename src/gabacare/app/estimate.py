@@ -36,10 +36,10 @@ True
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any, Literal
 
+from gabacare._record import record
 from gabacare.journal.errors import JournalInputError
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ CURVE_AFTER_H = 12.0
 CURVE_POINTS = 241
 
 
-@dataclass(frozen=True)
+@record
 class Curves:
     """Curves for a chart: times (hours from the answer's ``origin``) and mg/L at each."""
 
@@ -71,7 +71,7 @@ class Curves:
     high: tuple[float, ...]
 
 
-@dataclass(frozen=True)
+@record
 class LoggedLevel:
     """A level as the journal holds it, and the same level in mg/L on the estimate's time axis."""
 
@@ -83,7 +83,7 @@ class LoggedLevel:
     time_h: float
 
 
-@dataclass(frozen=True)
+@record
 class RegimenOption:
     """A candidate regimen (equal doses at the knowledge base's clock times) with its predictions."""
 
@@ -124,7 +124,7 @@ def _params_json(p: Params) -> dict[str, float]:
             "half_life_h": round(p.half_life_h, 1)}
 
 
-@dataclass(frozen=True)
+@record
 class EstimateAnswer:
     """One patient's estimate, the regimen options within the renal band, and the proposal."""
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from gabacare._record import record
 from gabacare.app._inputs import items, positive_finite
 from gabacare.clinical.errors import ClinicalInputError
 from gabacare.clinical.regimen import parse_clock, parse_regimen
@@ -40,7 +40,7 @@ _DAY_TIME = re.compile(r"d(?:ay)?\s*(\d+)\s*(?:@|\s)\s*(\d{1,2}:\d{2})", re.IGNO
 _MAX_DAY_DIGITS = 6  # longer numbers are out of range anyway (and int() of thousands of digits is refused)
 
 
-@dataclass(frozen=True)
+@record
 class SimulationAnswer:
     """One typical patient's curve on a regimen, with the inputs that made it (``gabacare simulate``)."""
 
@@ -55,7 +55,7 @@ class SimulationAnswer:
                 "plot": None, "notice": load_monograph().notice_text}
 
 
-@dataclass(frozen=True)
+@record
 class PopulationAnswer:
     """Percentiles over virtual patients on a regimen (``gabacare simulate-population``)."""
 

@@ -50,10 +50,10 @@ so a script looping over patients can skip them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
+from gabacare._record import record
 from gabacare.clinical.errors import ClinicalInputError
 
 if TYPE_CHECKING:
@@ -133,7 +133,7 @@ def log_questionnaire(
     return journal.log_questionnaire(patient_id, instrument.strip(), values, at=_when(at))
 
 
-@dataclass(frozen=True)
+@record
 class QuestionnaireList:
     """A patient's stored questionnaires, oldest first (``to_json``: ``patient``, ``questionnaires``)."""
 
@@ -240,7 +240,7 @@ def watch_entries(journal: Journal, patient_id: int, start: datetime, end: datet
     return sorted(out, key=lambda w: w.at)
 
 
-@dataclass(frozen=True)
+@record
 class TaperWatchAnswer:
     """The watch over a patient's journal: the core's result, or ``reason`` when no step is watched.
 

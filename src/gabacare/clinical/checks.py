@@ -27,10 +27,10 @@ read (``interaction_unknown``: never taken as safe).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import pairwise
 
+from gabacare._record import record
 from gabacare.clinical.errors import ClinicalInputError
 from gabacare.clinical.interactions import check_interactions
 from gabacare.clinical.pills import is_makeable
@@ -42,7 +42,7 @@ from gabacare.knowledge import Citation, load_monograph
 __all__ = ["CheckResult", "Problem", "check_regimen", "max_gap_hours"]
 
 
-@dataclass(frozen=True)
+@record
 class Problem:
     """One finding: ``code`` (stable), ``message`` and citations."""
 
@@ -54,7 +54,7 @@ class Problem:
         return {"code": self.code, "message": self.message, "citations": list(self.citations)}
 
 
-@dataclass(frozen=True)
+@record
 class CheckResult:
     """``ok`` is True when there are no problems (warnings may remain)."""
 

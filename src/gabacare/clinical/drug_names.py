@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
+
+from gabacare._record import record
 
 __all__ = ["NameReading", "exact_only_names", "filler_words", "known_names", "plural_key", "read_name"]
 
@@ -102,7 +103,7 @@ def _written() -> tuple[tuple[str, str], ...]:
     return tuple(sorted(((k.lower(), v) for k, v in table.items()), key=lambda kv: -len(kv[0])))
 
 
-@dataclass(frozen=True)
+@record
 class NameReading:
     """How one typed name was read.
 
@@ -126,7 +127,7 @@ class NameReading:
         return bool(self.ingredients)
 
 
-@dataclass(frozen=True)
+@record
 class _Index:
     names: dict[tuple[str, ...], tuple[str, ...]]
     longest: int

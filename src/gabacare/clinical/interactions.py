@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
 
+from gabacare._record import record
 from gabacare.clinical.drug_names import NameReading, filler_words, read_name
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ def _class_of(ingredient: str) -> InteractionClass | None:
     return None
 
 
-@dataclass(frozen=True)
+@record
 class InteractionResult:
     """The finding for one typed name (contract keys: input, known, ingredients, class, severity,
     action, citations)."""
@@ -88,7 +88,7 @@ class InteractionResult:
         }
 
 
-@dataclass(frozen=True)
+@record
 class InteractionReport:
     """Results in input order, plus combined warnings (e.g. the Beers ≥3 CNS-active drugs rule)."""
 

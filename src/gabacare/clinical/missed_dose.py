@@ -13,10 +13,10 @@ since and the missed time is the next one due: then it is not due yet.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Literal
 
+from gabacare._record import record
 from gabacare.clinical.errors import ClinicalInputError
 from gabacare.clinical.regimen import format_time
 from gabacare.knowledge import Citation, load_monograph
@@ -28,7 +28,7 @@ Status = Literal["late", "next_due", "not_due"]
 _HOUR = timedelta(hours=1)
 
 
-@dataclass(frozen=True)
+@record
 class MissedDoseAdvice:
     """Contract keys: ``advice`` (take_now|skip), ``message``, ``next_dose`` (HH:MM).
 

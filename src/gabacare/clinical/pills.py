@@ -10,11 +10,11 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import cache
 from itertools import product
 from typing import Literal
 
+from gabacare._record import record
 from gabacare.clinical.errors import ClinicalInputError
 from gabacare.knowledge import Citation, load_monograph
 
@@ -23,7 +23,7 @@ __all__ = ["DispenseLine", "PillPlan", "Unit", "dispense_totals", "is_makeable",
 FormPreference = Literal["solid", "solution"]
 
 
-@dataclass(frozen=True)
+@record
 class Unit:
     """``count`` pieces of one product: tablets may be 0.5; for oral solution ``count`` is mL and
     ``strength_mg`` is mg per mL."""
@@ -37,7 +37,7 @@ class Unit:
         return self.strength_mg * self.count
 
 
-@dataclass(frozen=True)
+@record
 class PillPlan:
     """How one dose is made up."""
 
@@ -157,7 +157,7 @@ def _pill_plan(mg: float, form: FormPreference = "solid") -> PillPlan:
     return PillPlan(float(mg), units, cites)
 
 
-@dataclass(frozen=True)
+@record
 class DispenseLine:
     """Total of one product for a whole plan: whole tablets/capsules to dispense, or mL."""
 

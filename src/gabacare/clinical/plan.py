@@ -8,10 +8,11 @@ A plan is immutable. ``to_json()`` gives the contract shape of docs/cli-contract
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 
+from gabacare._record import record
 from gabacare.clinical.errors import ClinicalInputError
 from gabacare.clinical.pills import DispenseLine, FormPreference, Unit, dispense_totals, pill_plan
 from gabacare.clinical.regimen import DailyRegimen, format_time, schedule_times
@@ -23,7 +24,7 @@ __all__ = ["Plan", "PlanDay", "PlanStep", "PlannedDose", "maintenance_plan", "ma
 PlanKind = Literal["titration", "taper", "maintenance"]
 
 
-@dataclass(frozen=True)
+@record
 class PlannedDose:
     """One dose of a plan day: clock time, mg and the units that make it."""
 
@@ -32,7 +33,7 @@ class PlannedDose:
     units: tuple[Unit, ...]
 
 
-@dataclass(frozen=True)
+@record
 class PlanDay:
     """One calendar day of a plan (``day`` counts from 1)."""
 
@@ -42,7 +43,7 @@ class PlanDay:
     doses: tuple[PlannedDose, ...]
 
 
-@dataclass(frozen=True)
+@record
 class PlanStep:
     """A run of days at one daily total; for tapers, the withdrawal watch window after the step."""
 
@@ -54,7 +55,7 @@ class PlanStep:
     watch_until: datetime | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Plan:
     """A titration, taper or maintenance plan with its citations, warnings and the notice."""
 

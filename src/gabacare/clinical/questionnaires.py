@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from gabacare._record import record
 from gabacare.clinical.errors import ClinicalInputError
 from gabacare.knowledge import Citation, load_monograph
 from gabacare.knowledge.language import CrisisLine, load_language
@@ -35,7 +35,7 @@ _ECHO = 16  # characters of a refused input echoed back in the one-line error
 _SEPARATORS = re.compile(r"[\s,;]+")
 
 
-@dataclass(frozen=True)
+@record
 class QuestionnaireResult:
     """A scored questionnaire.
 

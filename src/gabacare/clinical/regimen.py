@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import time
 from typing import Literal
 
+from gabacare._record import record
 from gabacare.clinical.errors import RegimenParseError
 from gabacare.clinical.units import Milligrams
 from gabacare.knowledge import load_monograph
@@ -63,7 +64,7 @@ def schedule_times(doses_per_day: int) -> tuple[time, ...]:
         raise RegimenParseError(f"GabaCare schedules 1 to 3 doses a day, not {doses_per_day}") from exc
 
 
-@dataclass(frozen=True)
+@record
 class Dose:
     """One dose: a clock time and an amount."""
 
@@ -71,7 +72,7 @@ class Dose:
     mg: Milligrams
 
 
-@dataclass(frozen=True)
+@record
 class DailyRegimen:
     """A day's doses in clock order. ``repeat`` is False for a single (``once``) dose."""
 

@@ -8,8 +8,7 @@ it meets, so at an edge the lower (more conservative) band wins: 59.9 → 30-59,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from gabacare._record import record
 from gabacare.clinical.errors import ClinicalInputError
 from gabacare.clinical.units import CrCl, SerumCreatinine, Sex
 from gabacare.knowledge import Citation, load_monograph
@@ -18,7 +17,7 @@ from gabacare.knowledge.monograph import RenalBand
 __all__ = ["CrClResult", "RenalLimits", "band_for", "band_regimens", "cockcroft_gault", "is_impaired", "renal_limits"]
 
 
-@dataclass(frozen=True)
+@record
 class CrClResult:
     """Estimated creatinine clearance (mL/min) and the inputs and source behind it."""
 
@@ -88,7 +87,7 @@ def band_for(crcl: CrCl) -> RenalBand:
     raise ClinicalInputError(f"no renal band for CrCl {crcl}")  # pragma: no cover - last band starts above 0
 
 
-@dataclass(frozen=True)
+@record
 class RenalLimits:
     """Daily dose range (mg), doses per day and per-dose columns for one CrCl (label 2.3).
 

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from gabacare._record import record
 from gabacare.clinical.errors import ClinicalInputError
 from gabacare.clinical.pills import DispenseLine, pill_plan
 from gabacare.knowledge import Citation, load_monograph
@@ -33,7 +34,7 @@ __all__ = ["DoseEvent", "PickUp", "Stock", "SupplyForecast", "forecast", "pill_f
 _HALVES = 2  # stock is counted in half pieces, so a halved tablet is exact integer arithmetic
 
 
-@dataclass(frozen=True)
+@record
 class PickUp:
     """``count`` whole pieces of the ``strength_mg`` mg product collected at ``at`` (local time)."""
 
@@ -42,7 +43,7 @@ class PickUp:
     count: int
 
 
-@dataclass(frozen=True)
+@record
 class DoseEvent:
     """One dose of ``mg`` milligrams at ``at`` (local time): logged as taken, or planned."""
 
@@ -50,7 +51,7 @@ class DoseEvent:
     mg: float
 
 
-@dataclass(frozen=True)
+@record
 class Stock:
     """``count`` pieces (0.5 steps for scored tablets) of the ``strength_mg`` mg ``form``."""
 
@@ -62,7 +63,7 @@ class Stock:
         return {"form": self.form, "strength_mg": self.strength_mg, "count": self.count}
 
 
-@dataclass(frozen=True)
+@record
 class SupplyForecast:
     """Pills on hand and when they run out.
 

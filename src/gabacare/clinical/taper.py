@@ -29,9 +29,9 @@ Invariants every plan keeps, whatever was asked (bounds in ``[taper]``, each cit
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import date, timedelta
 
+from gabacare._record import record
 from gabacare.clinical.errors import ClinicalInputError
 from gabacare.clinical.plan import Plan, PlanDay, make_day, split_daily
 from gabacare.clinical.regimen import DailyRegimen
@@ -44,7 +44,7 @@ __all__ = ["TaperStep", "taper", "taper_levels"]
 _EPS = 1e-9
 
 
-@dataclass(frozen=True)
+@record
 class TaperStep:
     """One level of a taper: the per-dose amounts (mg, clock order) held for ``days`` days."""
 
@@ -56,7 +56,7 @@ class TaperStep:
         return float(sum(self.amounts))
 
 
-@dataclass(frozen=True)
+@record
 class _Limits:
     """What bounds every level: the daily maximum, doses a day, and the impaired band's regimens."""
 

@@ -25,10 +25,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from gabacare._record import record
 from gabacare.clinical.errors import ClinicalInputError
 from gabacare.knowledge import Citation, load_monograph
 from gabacare.knowledge.language import CrisisLine, load_language
@@ -44,7 +44,7 @@ _SUICIDAL = "suicidal-thoughts"
 _ECHO = 16  # characters of a refused input echoed back in the one-line error
 
 
-@dataclass(frozen=True)
+@record
 class TaperStep:
     """One taper step: from ``at`` on, ``to_mg_per_day`` instead of ``from_mg_per_day``."""
 
@@ -69,7 +69,7 @@ class TaperStep:
         return {"at": self.at, "from_mg_per_day": self.from_mg_per_day, "to_mg_per_day": self.to_mg_per_day}
 
 
-@dataclass(frozen=True)
+@record
 class WatchEntry:
     """A journal entry the watch reads.
 
@@ -110,7 +110,7 @@ class WatchEntry:
                 "emergency": self.emergency, "ref": self.ref}
 
 
-@dataclass(frozen=True)
+@record
 class WatchReason:
     """A rule that fired: its id, its proposal, why, and the entries behind it."""
 
@@ -125,7 +125,7 @@ class WatchReason:
                 "evidence": [e.to_json() for e in self.evidence], "citations": list(self.citations)}
 
 
-@dataclass(frozen=True)
+@record
 class WatchResult:
     """The watch's proposal for one step.
 

@@ -20,9 +20,9 @@ imports no pydantic), so the citations, red flags and crisis lines of a result a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cache
 
+from gabacare._record import record
 from gabacare.clinical.text import Reading, read_text
 from gabacare.clinical.text.plain import AdverseEffect, BackstopConcept, CrisisLine, RedFlag, plain_language, plain_monograph
 from gabacare.knowledge.plain import PlainCitation
@@ -34,7 +34,7 @@ _RANK = {"emergency": 0, "contact_prescriber": 1, None: 2, "expected": 3}
 _SUICIDAL = "suicidal-thoughts"
 
 
-@dataclass(frozen=True)
+@record
 class TriageResult:
     """One input's triage (contract keys: input, recognized, urgency, advice)."""
 
@@ -90,7 +90,7 @@ class TriageResult:
         return out
 
 
-@dataclass(frozen=True)
+@record
 class TriageReport:
     """Results ordered emergencies first; ``most_urgent`` is the highest recognised urgency."""
 

@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
+from gabacare._record import record
 from gabacare.clinical.errors import ClinicalInputError
 from gabacare.knowledge import load_monograph
 
@@ -67,7 +68,7 @@ class CrCl:
         return f"{self.ml_min:.0f} mL/min"
 
 
-@dataclass(frozen=True)
+@record
 class SerumCreatinine:
     """Serum creatinine with its unit; ``mg_dl`` converts µmol/L using the knowledge base factor.
 

@@ -28,9 +28,10 @@ import os
 import sys
 from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from gabacare._record import record
 
 if TYPE_CHECKING:
     import numpy as np
@@ -43,7 +44,7 @@ _NUMBERS = {"<f4": "f", "<i8": "q", "<i4": "i", "|u1": "B"}
 _MAGIC = b"\x93NUMPY"
 
 
-@dataclass(frozen=True)
+@record
 class PlainArray:
     """One array of a compiled file as plain bytes: NumPy's type string (``"<f4"``: little-endian
     float32; ``"<i8"``, ``"<i4"``, ``"|u1"``; ``"<U32"``: text), its shape and its C-ordered bytes.

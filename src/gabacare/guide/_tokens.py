@@ -41,12 +41,12 @@ import threading
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from itertools import accumulate, pairwise
 from operator import add
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gabacare._record import record
 from gabacare.guide._compiled import PlainArray
 
 if TYPE_CHECKING:
@@ -160,7 +160,7 @@ def table_fits(arrays: Mapping[str, PlainArray]) -> bool:
             and all(a <= b for a, b in pairwise(starts)) and len(pairs.data.decode("utf-8")) % 2 == 0)
 
 
-@dataclass(frozen=True)
+@record
 class _Encoding:
     """What ``SemanticNet.embed`` reads of an encoding: its ids."""
 

@@ -46,11 +46,11 @@ import sqlite3
 import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import cache
 from operator import mul
 from typing import TYPE_CHECKING, Any
 
+from gabacare._record import record
 from gabacare.clinical.drug_names import known_names, plural_key
 from gabacare.clinical.errors import ClinicalInputError
 from gabacare.clinical.interactions import InteractionReport, check_interactions, normalise_name, resolve_ingredients
@@ -83,7 +83,7 @@ HYBRID = "hybrid"
 KEYWORDS_ONLY = "keywords only"
 
 
-@dataclass(frozen=True)
+@record
 class Answer:
     """One answering topic (contract keys: topic, title, text, citations, score; higher score is better)."""
 
@@ -106,7 +106,7 @@ class Answer:
         }
 
 
-@dataclass(frozen=True)
+@record
 class Interpretation:
     """How a question was read: corrected words, search terms and medicine names found."""
 
@@ -121,7 +121,7 @@ class Interpretation:
         return frozenset(self.terms) & frozenset(self.words)
 
 
-@dataclass(frozen=True)
+@record
 class AskResult:
     """The answer to one question (contract keys: question, answers, triage, interactions, message)."""
 
@@ -565,7 +565,9 @@ def _compiled_fits(guide: AskData, arrays: Mapping[str, PlainArray]) -> bool:
     return (comps.shape == (guide.search.semantic_components_removed, dim)
             and anchors.shape == (len(_topic_texts(guide)), dim)
             and off.shape == (len(guide.search.off_topic_examples), dim)
-            and all(math.isfinite(x) for x in anchors.numbers()))
+            # One sum in C instead of a test per value (~350,000): float32 values cannot add up to an
+            # overflow in a double, so the sum is finite exactly when every value is.
+            and math.isfinite(sum(anchors.numbers())))
 
 
 _TOPICS = "ask-topics"

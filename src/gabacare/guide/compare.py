@@ -10,8 +10,8 @@ its cited finding is shown as ``with_gabapentin``, never a second copy of the sa
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from gabacare._record import record
 from gabacare.clinical.errors import ClinicalInputError
 from gabacare.clinical.interactions import InteractionResult, check_interactions, normalise_name, resolve_ingredients
 from gabacare.knowledge import Citation, load_monograph
@@ -22,7 +22,7 @@ __all__ = ["Comparison", "ComparisonRow", "compare", "comparison_groups", "resol
 _LINE_ORDER = {"first": 0, "second": 1, "third": 2, "specialist": 3, "not-recommended": 4}
 
 
-@dataclass(frozen=True)
+@record
 class ComparisonRow:
     """One option (docs/cli-contract.md ``compare`` keys: drug, brands, class, line, onset, dependence_risk,
     renal_adjustment, with_gabapentin, common_side_effects, serious_risks, citations)."""
@@ -60,7 +60,7 @@ class ComparisonRow:
         }
 
 
-@dataclass(frozen=True)
+@record
 class Comparison:
     """The table for one group: ``indication`` (the group id), ``requested`` (as typed), ``options``."""
 

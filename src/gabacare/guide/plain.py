@@ -16,10 +16,10 @@ values are then taken from the validated models, as without a cache.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from gabacare._record import record
 from gabacare.knowledge.plain import PlainCitation, mirror_json
 from gabacare.knowledge.plain import from_json as plain_from_json
 
@@ -44,7 +44,7 @@ _NAME = "ask-plain"
 AskCitation = PlainCitation
 
 
-@dataclass(frozen=True)
+@record
 class AskParagraph:
     """A rendered paragraph of a topic and its citations."""
 
@@ -52,7 +52,7 @@ class AskParagraph:
     citations: tuple[AskCitation, ...]
 
 
-@dataclass(frozen=True)
+@record
 class AskTopic:
     """A topic ready to show (the guide's ``GuideText``); ``text`` is its paragraphs' text as one."""
 
@@ -65,7 +65,7 @@ class AskTopic:
     text: str
 
 
-@dataclass(frozen=True)
+@record
 class AskAlternative:
     """A comparator's names: the drug, its brands and the name the interaction engine knows it by."""
 
@@ -74,7 +74,7 @@ class AskAlternative:
     interaction_name: str | None
 
 
-@dataclass(frozen=True)
+@record
 class AskSearch:
     """The guide's ``[search]`` settings (``SearchSettings``), every field but its citations."""
 
@@ -110,7 +110,7 @@ class AskSearch:
     off_topic_margin: float
 
 
-@dataclass(frozen=True)
+@record
 class AskCues:
     """The guide's general-question cues (``GeneralQuestionCues``) without their citations."""
 
@@ -119,7 +119,7 @@ class AskCues:
     refers_back: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@record
 class AskTopicModel:
     """``topic_model.toml``'s numbers (``TopicModel``): ``weights`` is dimensions x topics."""
 
@@ -130,7 +130,7 @@ class AskTopicModel:
     weight: float
 
 
-@dataclass(frozen=True)
+@record
 class AskData:
     """Everything ``ask`` reads of the knowledge base.
 

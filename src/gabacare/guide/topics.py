@@ -7,15 +7,14 @@ mentions the maximum daily dose shows ``limits.max_daily_mg`` and cannot disagre
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from gabacare._record import record
 from gabacare.knowledge import Citation, load_monograph
 from gabacare.knowledge.guide_data import TOPIC_IDS, GuideText, load_guide
 
 __all__ = ["TOPIC_IDS", "TopicPage", "TopicParagraph", "all_topics", "topic"]
 
 
-@dataclass(frozen=True)
+@record
 class TopicParagraph:
     """One paragraph of a topic and the sources it rests on."""
 
@@ -26,7 +25,7 @@ class TopicParagraph:
         return {"text": self.text, "citations": list(self.citations)}
 
 
-@dataclass(frozen=True)
+@record
 class TopicPage:
     """A topic ready to render: ``id``, ``title``, ``summary``, ``paragraphs``, ``citations``, ``notice``."""
 

@@ -29,11 +29,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Annotated, Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError, field_validator
 
+from gabacare._record import record
 from gabacare.errors import InputError
 from gabacare.knowledge import load_monograph
 from gabacare.knowledge.monograph import CdsLimits
@@ -218,7 +218,7 @@ class _Envelope(_Fhir):
     context: _Context
 
 
-@dataclass(frozen=True)
+@record
 class HookRequest:
     """A CDS Hooks request that passed the door: its typed parts, and the raw resources to judge.
 

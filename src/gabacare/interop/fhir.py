@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, time
 from typing import Any
 
+from gabacare._record import record
 from gabacare.clinical.errors import ClinicalInputError
 from gabacare.clinical.pills import DispenseLine, Unit, dispense_totals, pill_plan
 from gabacare.clinical.plan import Plan
@@ -72,7 +72,7 @@ class FhirResourceError(InputError):
         super().__init__(f"invalid {resource_type}: {shown}")
 
 
-@dataclass(frozen=True)
+@record
 class DoseStep:
     """A run of consecutive days with the same doses; ``end`` None means open-ended (it continues)."""
 

@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import urlsplit
 
+from gabacare._record import record
 from gabacare.errors import StorageError
 
 __all__ = [
@@ -139,7 +140,7 @@ def is_public_address(addr: IPAddress) -> bool:
                                      or a.is_reserved or a.is_unspecified))
 
 
-@dataclass(frozen=True)
+@record
 class FhirServerPolicy:
     """Which FHIR servers a CDS call may make GabaCare read, and how much it may cost.
 

@@ -34,10 +34,11 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date, datetime, tzinfo
 from typing import Any
 
+from gabacare._record import record
 from gabacare.clinical.errors import ClinicalInputError
 from gabacare.clinical.units import CrCl
 from gabacare.errors import InputError
@@ -281,7 +282,7 @@ def export_bundle(journal: Any, patient_id: int, *, now: datetime | None = None,
 
 
 # -- import ---------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@record
 class BundleContent:
     """What a Bundle holds for the journal: journal rows (``kind, at, mg, ...``), rejections and skips."""
 
@@ -291,7 +292,7 @@ class BundleContent:
     skipped: tuple[tuple[str, str], ...]
 
 
-@dataclass(frozen=True)
+@record
 class ImportReport:
     """Counts written, resources skipped (with why) and the renal re-checks creatinine triggered."""
 

@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
+from gabacare._record import record
 from gabacare.interop.fhir import DoseDay
 from gabacare.interop.ical import display_alarm, reminders_ics
 from gabacare.journal import settings
@@ -41,7 +41,7 @@ __all__ = ["FeedReminders", "PatientReminders", "feed_reminders", "patient_remin
 _REFILL_NAMESPACE = uuid.UUID("0b9a7f52-3c1d-4e8a-b6f2-5d4c3b2a1908")  # GabaCare refill reminders (never change)
 
 
-@dataclass(frozen=True)
+@record
 class PatientReminders:
     """The ``.ics`` bytes and what they cover."""
 
@@ -71,7 +71,7 @@ def patient_reminders(
     return PatientReminders(data, data.count(b"BEGIN:VEVENT"), start, end, active.id)
 
 
-@dataclass(frozen=True)
+@record
 class FeedReminders:
     """The feed's ``.ics`` bytes and the window they cover (``events`` may be 0: no plan in it)."""
 

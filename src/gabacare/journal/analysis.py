@@ -23,10 +23,11 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date, datetime, time, timedelta
 from itertools import pairwise
 
+from gabacare._record import record
 from gabacare.journal import settings
 from gabacare.journal.model import Entry, EntryData, InvalidEntry, ScheduledDose, entry_problem
 from gabacare.journal.schedule import days
@@ -127,7 +128,7 @@ def daily_planned_mg(scheduled: Sequence[ScheduledDose], start: date, end: date)
     return totals
 
 
-@dataclass(frozen=True)
+@record
 class DoseMatch:
     """A scheduled dose, the taken dose that answers it (None when none does) and, when none was
     taken, the entry that skipped it."""
@@ -195,7 +196,7 @@ def _match(
     return out, used
 
 
-@dataclass(frozen=True)
+@record
 class DayAdherence:
     date: date
     scheduled: int
@@ -207,7 +208,7 @@ class DayAdherence:
     adherence_pct: float | None
 
 
-@dataclass(frozen=True)
+@record
 class WeekAdherence:
     week_start: date
     scheduled: int
@@ -217,7 +218,7 @@ class WeekAdherence:
     on_time_pct: float | None
 
 
-@dataclass(frozen=True)
+@record
 class MissedStreak:
     """Consecutive scheduled doses not taken."""
 
@@ -226,7 +227,7 @@ class MissedStreak:
     doses: int
 
 
-@dataclass(frozen=True)
+@record
 class AdherenceReport:
     start: date
     end: date
@@ -346,7 +347,7 @@ def adherence(
     )
 
 
-@dataclass(frozen=True)
+@record
 class TrendPoint:
     date: date
     mean: float
@@ -416,14 +417,14 @@ def period_trends(
         withdrawal_onset_max_h=withdrawal_onset_max_h, compare_days=settings.STEP_COMPARE_DAYS)
 
 
-@dataclass(frozen=True)
+@record
 class DosePoint:
     date: date
     taken_mg: float
     score: float
 
 
-@dataclass(frozen=True)
+@record
 class ScaleDoseResponse:
     """Daily mean score against mg taken that day; slope per 100 mg by least squares."""
 
@@ -433,7 +434,7 @@ class ScaleDoseResponse:
     correlation: float | None
 
 
-@dataclass(frozen=True)
+@record
 class StepEffect:
     """Mean scores around a change of the planned daily dose (``at`` is the step day's midnight)."""
 
@@ -458,7 +459,7 @@ class StepEffect:
         return None if a is None or b is None else round(a - b, 3)
 
 
-@dataclass(frozen=True)
+@record
 class DoseResponse:
     scales: tuple[ScaleDoseResponse, ...]
     steps: tuple[StepEffect, ...]

@@ -15,10 +15,10 @@ Pure: the caller passes the patient and the lab entries; nothing here reads stor
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from gabacare._record import record
 from gabacare.clinical.errors import ClinicalInputError
 from gabacare.clinical.renal import CrClResult, cockcroft_gault
 from gabacare.clinical.units import SerumCreatinine
@@ -40,7 +40,7 @@ def crcl_from_lab(patient: Patient, lab: Entry) -> CrClResult | str:
         return f"Cockcroft-Gault does not apply to this profile ({exc})"
 
 
-@dataclass(frozen=True)
+@record
 class KidneyFunction:
     """The latest creatinine on or before ``on`` and the CrCl from it (None with ``reason`` saying why).
 

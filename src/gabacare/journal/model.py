@@ -19,11 +19,12 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from typing import Any, Literal, cast, get_args
 
+from gabacare._record import record
 from gabacare.journal import settings
 from gabacare.journal.errors import JournalInputError
 from gabacare.journal.plan_record import PlanRecord
@@ -107,7 +108,7 @@ _BAD_TEXT_RE = re.compile("[\x00\ud800-\udfff]")
 _BAD_LINE_RE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
-@dataclass(frozen=True)
+@record
 class NewPatient:
     """A patient profile as entered (name is patient data)."""
 
@@ -117,7 +118,7 @@ class NewPatient:
     weight_kg: float | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Patient:
     """A stored patient."""
 
@@ -136,7 +137,7 @@ class Patient:
         return float(years)
 
 
-@dataclass(frozen=True)
+@record
 class PlanSpec:
     """How a plan was made, enough to make it again: a regimen, titrate options or taper options."""
 
@@ -243,7 +244,7 @@ class PlanSpec:
         return cls.from_dict(raw)
 
 
-@dataclass(frozen=True)
+@record
 class ScheduledDose:
     """One dose the plan calls for: when and how much."""
 
@@ -251,7 +252,7 @@ class ScheduledDose:
     mg: float
 
 
-@dataclass(frozen=True)
+@record
 class NewPlan:
     """A plan from the clinical core, flattened to the dose schedule it implies.
 
@@ -291,7 +292,7 @@ class NewPlan:
         return {k: tuple(v) for k, v in index.items()}
 
 
-@dataclass(frozen=True)
+@record
 class StoredPlan:
     """A plan as stored for a patient (``id`` orders plans: a later plan wins from its start)."""
 
@@ -301,7 +302,7 @@ class StoredPlan:
     plan: NewPlan
 
 
-@dataclass(frozen=True)
+@record
 class EntryData:
     """What an entry says. Which fields apply depends on ``kind``:
 
@@ -333,7 +334,7 @@ class EntryData:
     prn: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class Entry:
     """A stored entry: its current ``version`` (1 when never edited) and when it was recorded.
 
@@ -369,7 +370,7 @@ class Entry:
         return entry_warnings(self.data)
 
 
-@dataclass(frozen=True)
+@record
 class InvalidEntry:
     """A stored entry today's rules refuse (written by an older version): left out of every
     calculation and reported by id. ``problem`` names the rule, never the value."""
@@ -386,7 +387,7 @@ class InvalidEntry:
         return cls(entry.id, str(entry.data.kind), at, problem or entry.problem or "invalid")
 
 
-@dataclass(frozen=True)
+@record
 class NewQuestionnaire:
     """A completed, scored questionnaire as stored (``questionnaires`` table, migration 0004).
 
@@ -411,7 +412,7 @@ class NewQuestionnaire:
         return ",".join(str(a) for a in self.answers)
 
 
-@dataclass(frozen=True)
+@record
 class StoredQuestionnaire:
     """A stored questionnaire: its id, ``uid`` (stable across export and import, like an entry's) and
     when it was recorded. Questionnaires are never edited: a new answer is a new questionnaire."""

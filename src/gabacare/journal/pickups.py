@@ -15,10 +15,10 @@ Messages name the field and the rule, never the patient's value.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from gabacare._record import record
 from gabacare.journal.errors import JournalInputError
 from gabacare.journal.model import check_moment
 from gabacare.knowledge import load_monograph
@@ -26,7 +26,7 @@ from gabacare.knowledge import load_monograph
 __all__ = ["NewPickUp", "StoredPickUp", "max_pickup_count", "pill_strengths", "validate_pickup"]
 
 
-@dataclass(frozen=True)
+@record
 class NewPickUp:
     """``count`` pieces of the ``strength_mg`` mg product collected at ``picked_up_at`` (local time)."""
 
@@ -35,7 +35,7 @@ class NewPickUp:
     count: int
 
 
-@dataclass(frozen=True)
+@record
 class StoredPickUp:
     """A stored pick-up: ``id``, ``uid`` (stable across export and import) and when it was recorded."""
 

@@ -10,10 +10,10 @@ Handles patient data: nothing here logs; errors name the rule, never the values.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from gabacare._record import record
 from gabacare.journal.errors import JournalInputError
 from gabacare.journal.services import Journal
 
@@ -22,7 +22,7 @@ __all__ = ["PatientSimulation", "hours_since", "patient_crcl", "simulate_patient
 SECONDS_PER_HOUR = 3600.0  # unit conversion
 
 
-@dataclass(frozen=True)
+@record
 class PatientSimulation:
     """The simulation of a patient's logged doses and where its inputs came from."""
 

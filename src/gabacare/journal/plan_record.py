@@ -28,10 +28,11 @@ import json
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any, Literal
 
+from gabacare._record import record
 from gabacare.journal.errors import JournalInputError, JournalStorageError
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ _ORIGINS: tuple[RecordOrigin, ...] = ("made", "upgrade", "rows")
 _OWN_KEYS = ("kb_version", "made_at", "origin")
 
 
-@dataclass(frozen=True)
+@record
 class PlanRecord:
     """A plan as made: ``plan`` the core plan's JSON (plain JSON values, citations as
     ``{source, section, text, title, url}``), ``kb_version`` the knowledge base that made it,
@@ -142,7 +143,7 @@ def _decoded(text: str) -> PlanRecord:
     return PlanRecord._decode(text)
 
 
-@dataclass(frozen=True)
+@record
 class RecordedPlanView:
     """A :class:`PlanRecord` with the attribute names of the core ``Plan`` (what ``planners/_plan.html``
     reads), so the recorded plan renders like a freshly made one; nothing here is recomputed."""
@@ -357,7 +358,7 @@ def imported_plan(spec: PlanSpec, text: Any) -> NewPlan:
                    doses=doses, warnings=record.warnings, made=record)
 
 
-@dataclass(frozen=True)
+@record
 class DayDifference:
     """One day whose doses differ: ``then`` as recorded, ``now`` as today's rules make it
     (each ``(HH:MM, mg)``; empty when the day is not in that plan)."""
@@ -371,7 +372,7 @@ class DayDifference:
                 "now": [{"time": t, "mg": mg} for t, mg in self.now]}
 
 
-@dataclass(frozen=True)
+@record
 class PlanRecheck:
     """A stored plan's record against the plan today's rules make from the same spec.
 

@@ -13,10 +13,10 @@ answers yet (an entry's ``slot``), so a dose logged early is not counted twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from gabacare._record import record
 from gabacare.clinical.errors import ClinicalInputError
 from gabacare.clinical.supply import DoseEvent, PickUp, SupplyForecast, forecast
 from gabacare.journal import settings
@@ -30,7 +30,7 @@ __all__ = ["SupplyView", "check_lead_days", "delete_pickup", "log_pickup", "pati
            "set_lead_days", "supply"]
 
 
-@dataclass(frozen=True)
+@record
 class SupplyView:
     """A patient's pills on hand (``forecast``), the pick-ups it counted (newest last) and ``as_of``
     (the local time it was computed at)."""

@@ -19,10 +19,11 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Literal, TextIO, get_args
 
+from gabacare._record import record
 from gabacare.errors import ConflictError
 from gabacare.journal import analysis, settings, transfer
 from gabacare.journal.errors import (
@@ -106,7 +107,7 @@ def _local_now() -> datetime:
     return datetime.now()
 
 
-@dataclass(frozen=True)
+@record
 class PlanResult:
     """A stored plan and the clinical core's plan it came from (for display: steps, citations)."""
 
@@ -119,7 +120,7 @@ class PlanResult:
         return RecordedPlan(self.stored, record_of(self.stored))
 
 
-@dataclass(frozen=True)
+@record
 class RecordedPlan:
     """A stored plan and its record, the plan as made (journal/plan_record.py).
 
@@ -142,7 +143,7 @@ class RecordedPlan:
                 "spec": sp.plan.spec.to_dict()}
 
 
-@dataclass(frozen=True)
+@record
 class SideEffectResult:
     """A logged side effect with the core's triage of it; ``emergency`` means act now."""
 
@@ -154,7 +155,7 @@ class SideEffectResult:
     citations: tuple[Any, ...]
 
 
-@dataclass(frozen=True)
+@record
 class LoggedQuestionnaire:
     """A stored questionnaire and the core's scoring of it (advice, crisis lines, citations).
 
@@ -172,7 +173,7 @@ class LoggedQuestionnaire:
                 "at": s.at.isoformat(), "recorded_at": s.recorded_at.isoformat()}
 
 
-@dataclass(frozen=True)
+@record
 class RenalRecheck:
     """The renal check of the plan in force, re-run with a new serum creatinine."""
 
@@ -183,7 +184,7 @@ class RenalRecheck:
     citations: tuple[Any, ...]
 
 
-@dataclass(frozen=True)
+@record
 class LabResult:
     """A logged lab value; ``renal`` is the re-run check (None with ``renal_skipped`` saying why)."""
 
@@ -192,7 +193,7 @@ class LabResult:
     renal_skipped: str | None
 
 
-@dataclass(frozen=True)
+@record
 class SavedRecap:
     """What a log form showed right after saving, rebuilt from the stored entries (Post/Redirect/Get).
 
@@ -218,7 +219,7 @@ def _read_text(entry: Entry) -> SideEffectResult:
                             result.urgency == "emergency", tuple(Citation.of(c) for c in result.citations))
 
 
-@dataclass(frozen=True)
+@record
 class TodayDose:
     """A planned dose of the day (``at``: its slot) and what answers it: ``entry_id`` (None when
     nothing does yet), ``taken_at`` (the moment taken; for a skipped dose its slot)."""
@@ -232,7 +233,7 @@ class TodayDose:
     entry_id: int | None = None
 
 
-@dataclass(frozen=True)
+@record
 class TodayView:
     """A day: its scheduled doses and what was logged (``invalid_entries``: left out, see the module doc)."""
 
@@ -248,7 +249,7 @@ class TodayView:
     prn_doses: tuple[Entry, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class TrendsReport:
     start: date
     end: date
@@ -258,7 +259,7 @@ class TrendsReport:
     invalid_entries: tuple[InvalidEntry, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class _PeriodRead:
     """One read of a period for adherence and trends (``Journal._period_read``): the bounded period,
     the plans, and each stored entry read with why it is left out (None: valid), in time order."""
@@ -271,7 +272,7 @@ class _PeriodRead:
     day_hi: datetime
 
 
-@dataclass(frozen=True)
+@record
 class ExportResult:
     """What an export wrote: ``rows`` (plans and entries) and the invalid entries it left out."""
 

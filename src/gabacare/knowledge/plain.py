@@ -23,16 +23,18 @@ import functools
 import sys
 import typing
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import fields, is_dataclass
 from types import NoneType, UnionType
 from typing import Any, TypeVar, Union
+
+from gabacare._record import record
 
 __all__ = ["PlainCitation", "cached_mirror", "from_json", "mirror_json"]
 
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
+@record
 class PlainCitation:
     """A citation as the faces show it: the monograph's citation (``source``, ``section``), its short
     form (``text``: :meth:`gabacare.knowledge.Citation.render`) and its source's ``title`` and ``url``

@@ -10,9 +10,9 @@ like the language itself; the validated language builds them on a miss).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 
+from gabacare._record import record
 from gabacare.knowledge.files import MONOGRAPH_FILES, KnowledgeBaseError, code_file, data_dir, pydantic_version_file
 
 __all__ = ["SEDATING_CLASS", "LanguageFiles", "english_rank", "english_words", "is_english_word", "language_files"]
@@ -22,7 +22,7 @@ __all__ = ["SEDATING_CLASS", "LanguageFiles", "english_rank", "english_words", "
 SEDATING_CLASS = "class:*sedating"
 
 
-@dataclass(frozen=True)
+@record
 class LanguageFiles:
     """The data file names ``language.toml`` gives: the embedding weights and tokenizer (inside the
     ``wordllama`` package) and the English word list."""

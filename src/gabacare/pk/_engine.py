@@ -21,10 +21,11 @@ the two paths give the same numbers, bit for bit.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+
+from gabacare._record import record
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -58,7 +59,7 @@ def _locate(grid: Grid, t: F64) -> I64:
     return out
 
 
-@dataclass(frozen=True)
+@record
 class Grid:
     """The shared time structure: grid points, what each interval uses, where the samples are.
 
@@ -92,7 +93,7 @@ def build_grid(sample_t: F64, breakpoints: F64, start_h: float) -> Grid:
                 n_samples=int(sample_t.size))
 
 
-@dataclass(frozen=True)
+@record
 class Chunk:
     """One chunk of ``n`` patients: step factors, rate constants and doses.
 

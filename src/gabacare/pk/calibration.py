@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
+from gabacare._record import record
 from gabacare.knowledge import load_monograph
 from gabacare.pk import _engine
 from gabacare.pk._engine import F64
@@ -46,7 +47,7 @@ _ANCHORED_GROUP_TOLERANCE = 0.15
 _CURVE_FROM_H = 12.0
 
 
-@dataclass(frozen=True)
+@record
 class CalibrationRow:
     """One comparison: the label's figure, the model's, the relative error and whether it passes."""
 

@@ -40,6 +40,7 @@ from statistics import NormalDist
 import numpy as np
 from numpy.typing import NDArray
 
+from gabacare._record import record
 from gabacare.clinical.errors import ClinicalInputError
 from gabacare.clinical.units import CrCl
 from gabacare.knowledge import Citation, load_monograph
@@ -101,7 +102,7 @@ def _finite(value: float, what: str) -> float:
 
 # --- values -------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@record
 class Params:
     """One-compartment parameters: clearance (L/h), volume (L), absorption rate (1/h)."""
 
@@ -120,7 +121,7 @@ class Params:
         return math.log(2.0) / self.ke_per_h
 
 
-@dataclass(frozen=True)
+@record
 class Level:
     """A measured plasma level: ``mg_per_l`` (mg/L = µg/mL) drawn at ``time_h`` (hours from t = 0).
 
@@ -153,7 +154,7 @@ def level_from_umol_per_l(time_h: float, umol_per_l: float, model: PopulationMod
     return Level(time_h, _finite(umol_per_l, "a level in µmol/L") * m.molar_mass_g_per_mol / _MG_PER_G)
 
 
-@dataclass(frozen=True)
+@record
 class TargetRange:
     """A reference range for a steady-state trough (mg/L) with its sources."""
 
@@ -293,7 +294,7 @@ def _concentrations(cl: F64, v: F64, ka: F64, dose_t: F64, absorbed: F64, t: F64
     return out
 
 
-@dataclass(frozen=True)
+@record
 class _Problem:
     """One patient's data, ready for the objective: typical values, doses, levels."""
 
@@ -452,7 +453,7 @@ def _hessian(prob: _Problem, eta: F64) -> F64:
 
 # --- estimate -----------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@record
 class LevelPrediction:
     """A measured level beside the model's predictions at its time (mg/L)."""
 
@@ -604,7 +605,7 @@ def estimate(doses: Iterable[DoseEvent | tuple[float, float]], levels: Iterable[
 
 # --- regimens -----------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@record
 class Regimen:
     """A daily regimen repeated every day: dose times (clock hours in [0, 24)) and mg per dose."""
 
@@ -641,7 +642,7 @@ class Regimen:
         return float(sum(self.mg))
 
 
-@dataclass(frozen=True)
+@record
 class RegimenPrediction:
     """Predicted steady-state trough and peak (mg/L) under a regimen, with their intervals.
 

@@ -19,6 +19,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from gabacare._record import record
 from gabacare.clinical.errors import ClinicalInputError
 from gabacare.clinical.units import CrCl
 from gabacare.knowledge import Citation, load_monograph
@@ -52,7 +53,7 @@ def _finite(value: float, what: str) -> float:
     return float(value)
 
 
-@dataclass(frozen=True)
+@record
 class DoseEvent:
     """A dose of ``mg`` taken at ``time_h`` (hours from t = 0); 0 mg is allowed (a skipped dose)."""
 
@@ -67,7 +68,7 @@ class DoseEvent:
         object.__setattr__(self, "mg", mg)
 
 
-@dataclass(frozen=True)
+@record
 class DialysisSession:
     """A hemodialysis session from ``start_h`` to ``end_h`` (hours from t = 0)."""
 
@@ -83,7 +84,7 @@ class DialysisSession:
         object.__setattr__(self, "end_h", end)
 
 
-@dataclass(frozen=True)
+@record
 class CrClChange:
     """From ``time_h`` on, creatinine clearance is ``crcl_ml_min`` (validated as :class:`CrCl`)."""
 
@@ -95,7 +96,7 @@ class CrClChange:
         object.__setattr__(self, "crcl_ml_min", CrCl(self.crcl_ml_min).ml_min)
 
 
-@dataclass(frozen=True)
+@record
 class Summary:
     """Exposure over a window (normally the last dosing day), read from a fine grid.
 
@@ -189,7 +190,7 @@ def _sessions(dialysis: Iterable[DialysisSession | tuple[float, float]]) -> tupl
     return tuple(sessions)
 
 
-@dataclass(frozen=True)
+@record
 class Timeline:
     """Where ``ke`` changes: ``breakpoints`` split time into segments with a CrCl and dialysis flag.
 

@@ -36,12 +36,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from gabacare._record import record
 from gabacare.knowledge import Citation, load_monograph
 from gabacare.knowledge.monograph import PK
 
@@ -86,7 +86,7 @@ def _ka_for_tmax(tmax_h: float, ke: float) -> float:
     return math.sqrt(lo * hi)
 
 
-@dataclass(frozen=True)
+@record
 class PKParameters:
     """Typical-patient parameters (units: L, h, mg, mL/min) and how they depend on CrCl.
 
@@ -152,7 +152,7 @@ def _bend(crcl: NDArray[np.float64] | np.float64, k: float) -> NDArray[np.float6
     return out
 
 
-@dataclass(frozen=True)
+@record
 class RenalFitPoint:
     """One figure of ``[[pk.renal_groups]]`` that the bend ``K`` is fitted to.
 

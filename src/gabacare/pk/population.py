@@ -30,6 +30,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from gabacare._record import record
 from gabacare.clinical.errors import ClinicalInputError
 from gabacare.clinical.units import CrCl
 from gabacare.knowledge import Citation, load_monograph
@@ -69,7 +70,7 @@ I32 = NDArray[np.int32]
 PERCENTILES = (5.0, 50.0, 95.0)
 
 
-@dataclass(frozen=True)
+@record
 class CrClDistribution:
     """Where the virtual patients' CrCl (mL/min) comes from: fixed, normal(mean, sd) or uniform(low, high).
 
@@ -234,7 +235,7 @@ def simulate_matrix(dose_t: F64, dose_mg: F64, sample_t: F64, patients: VirtualP
     return result
 
 
-@dataclass(frozen=True)
+@record
 class QuantileErrorBound:
     """How far a reported percentile ``q̂`` can be from the exact one ``q`` (NumPy's ``linear`` method over
     every patient's value at that time): ``|q̂ − q| ≤ relative · q + absolute_mg_per_l``.
@@ -364,7 +365,7 @@ TaskFn = Callable[[PopulationPlan, int, int], ChunkSummary]
 TaskRunner = Callable[[TaskFn, PopulationPlan, Sequence[tuple[int, int]]], Iterable[ChunkSummary]]
 
 
-@dataclass(frozen=True)
+@record
 class HistogramBins:
     """Log-linear histogram bins (the HdrHistogram layout): each octave ``[2^e, 2^(e+1))`` from ``2^floor_exponent``
     to ``2^(floor_exponent + octaves)`` mg/L is cut into ``2^bits`` equal bins.

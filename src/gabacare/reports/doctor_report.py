@@ -30,10 +30,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import fields, is_dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
+from gabacare._record import record
 from gabacare.journal import analysis, settings
 from gabacare.journal.schedule import plan_in_force, planned_daily_mg, scheduled_doses
 from gabacare.knowledge import Citation, load_monograph
@@ -79,7 +80,7 @@ _URGENCY_RANK: Final = {"emergency": 0, "contact_prescriber": 1, None: 2, "expec
 
 
 # -- values ------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@record
 class PatientSummary:
     """Who the report is about; ``age_years`` is the age on the period's last day."""
 
@@ -91,7 +92,7 @@ class PatientSummary:
     weight_kg: float | None
 
 
-@dataclass(frozen=True)
+@record
 class PlanSummary:
     """A stored plan that was in force on at least one day of the period."""
 
@@ -110,7 +111,7 @@ class PlanSummary:
     kb_version: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class PlanChange:
     """A change of the planned daily total (mg/day) on ``date``; after a reduction, the withdrawal watch window."""
 
@@ -125,7 +126,7 @@ class PlanChange:
     """One sentence on what the scores did in the days before and after the step (:func:`step_sentence`)."""
 
 
-@dataclass(frozen=True)
+@record
 class DoseCheck:
     """A logged dose, or a day's total, to check: when, the mg, and why (with the label's source)."""
 
@@ -135,7 +136,7 @@ class DoseCheck:
     citation: Citation
 
 
-@dataclass(frozen=True)
+@record
 class WeekRow:
     """One ISO week (Monday start, clipped to the period) of adherence."""
 
@@ -147,7 +148,7 @@ class WeekRow:
     on_time_pct: float | None
 
 
-@dataclass(frozen=True)
+@record
 class AdherenceSection:
     """Doses taken ÷ doses scheduled and due by the report's ``now`` (see :mod:`gabacare.journal.analysis`)."""
 
@@ -168,7 +169,7 @@ class AdherenceSection:
     prn_mg: float = 0.0
 
 
-@dataclass(frozen=True)
+@record
 class DailyDose:
     """Planned and taken mg on one day."""
 
@@ -177,7 +178,7 @@ class DailyDose:
     taken_mg: float
 
 
-@dataclass(frozen=True)
+@record
 class TrendRow:
     """A scale's daily mean (``n`` scores) and its trailing rolling mean."""
 
@@ -187,7 +188,7 @@ class TrendRow:
     rolling_mean: float
 
 
-@dataclass(frozen=True)
+@record
 class ScaleTrend:
     """One symptom scale over the period: daily means, rolling mean, and score vs mg taken."""
 
@@ -200,7 +201,7 @@ class ScaleTrend:
     correlation: float | None
 
 
-@dataclass(frozen=True)
+@record
 class SideEffectRow:
     """A side effect as logged and the core's triage of it (``emergency``: act now)."""
 
@@ -214,20 +215,20 @@ class SideEffectRow:
     citations: tuple[Citation, ...]
 
 
-@dataclass(frozen=True)
+@record
 class TriggerCount:
     tag: str
     count: int
     last_at: datetime
 
 
-@dataclass(frozen=True)
+@record
 class NoteRow:
     at: datetime
     text: str
 
 
-@dataclass(frozen=True)
+@record
 class MedicineFinding:
     """``check_interactions`` for one other medicine (``known=False`` is never "no interaction")."""
 
@@ -241,7 +242,7 @@ class MedicineFinding:
     citations: tuple[Citation, ...]
 
 
-@dataclass(frozen=True)
+@record
 class MedicinesSection:
     """Other medicines given for the report; ``recorded`` is False when none were given."""
 
@@ -252,7 +253,7 @@ class MedicinesSection:
     citations: tuple[Citation, ...]
 
 
-@dataclass(frozen=True)
+@record
 class RenalProblem:
     code: str
     message: str
@@ -260,7 +261,7 @@ class RenalProblem:
     citations: tuple[Citation, ...]
 
 
-@dataclass(frozen=True)
+@record
 class RenalSection:
     """Kidney function and the renal check of the regimen in force on the period's last day.
 
@@ -288,7 +289,7 @@ class RenalSection:
     citations: tuple[Citation, ...]
 
 
-@dataclass(frozen=True)
+@record
 class DoctorReport:
     """Everything the doctor's report shows, as data (see the module docstring for the sections)."""
 
@@ -468,7 +469,7 @@ def build_report(
     )
 
 
-@dataclass(frozen=True)
+@record
 class _PeriodTrends:
     """What the report takes from the period's trends (the fields of ``Journal.trends``' answer)."""
 

@@ -8,9 +8,10 @@ stands for, and the records themselves stay in the database exactly as written.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
+
+from gabacare._record import record
 
 if TYPE_CHECKING:
     from gabacare.accounts.model import AuditEntry
@@ -21,7 +22,7 @@ __all__ = ["FOLD_WITHIN", "AuditRow", "audit_rows"]
 FOLD_WITHIN = timedelta(seconds=60)
 
 
-@dataclass(frozen=True)
+@record
 class AuditRow:
     """One line of the audit page: from ``first`` to ``last`` (local, aware), ``count`` records."""
 

@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from gabacare._record import record
 from gabacare.web.deps import CurrentUser, bearer_token, get_current_user
 from gabacare.web.problems import ProblemError
 from gabacare.web.security import SESSION_COOKIE, CsrfExpired, require_csrf
@@ -291,7 +292,7 @@ def sign_in_page(request: Request, next: str = "/patients") -> Response:
     return _sign_in_form(request, {"next": _safe_next(next)})
 
 
-@dataclass(frozen=True)
+@record
 class _Attempt:
     """One sign-in-like attempt charged to both limiters (this account from this address, and this address)."""
 

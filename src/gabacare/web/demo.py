@@ -13,9 +13,10 @@ data is validated like anything a person would enter.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Final
+
+from gabacare._record import record
 
 __all__ = ["DEMO_DAYS", "DEMO_EMAIL", "DEMO_PASSWORD", "DemoSeed", "seed_demo"]
 
@@ -33,7 +34,7 @@ DEMO_LEVEL_MG_PER_L: Final = 4.4
 """The demo patient's measured gabapentin trough (demo data, not a limit)."""
 
 
-@dataclass(frozen=True)
+@record
 class DemoSeed:
     """What :func:`seed_demo` found or wrote."""
 

@@ -9,11 +9,12 @@ token and loads the account, and every journal query is then scoped to ``Current
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from fastapi import Depends, Request
 
+from gabacare._record import record
 from gabacare.web.problems import ProblemError
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["AnonymousAuth", "AuthBackend", "CurrentUser", "bearer_token", "get_current_user", "require_user"]
 
 
-@dataclass(frozen=True)
+@record
 class CurrentUser:
     """Who is making the request: the account's integer id, a display name and a role.
 

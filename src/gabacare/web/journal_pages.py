@@ -40,13 +40,14 @@ route                                       what
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from gabacare._record import record
 from gabacare.web.auth import journal_web, known_id, page_user, render
 from gabacare.web.deps import CurrentUser
 from gabacare.web.problems import ProblemError
@@ -76,7 +77,7 @@ _CSP_OWN_SVG = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 _CSP_REPORT = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
 
 
-@dataclass(frozen=True)
+@record
 class View:
     """Whose journal a page shows and how links to its other pages are written."""
 

@@ -28,12 +28,12 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from starlette.requests import Request
 
+from gabacare._record import record
 from gabacare.journal.settings import SESSION_MAX_TTL
 from gabacare.web.problems import ProblemError
 
@@ -294,7 +294,7 @@ async def require_csrf(request: Request) -> None:
     raise ProblemError(403, "csrf", "This form has expired or did not come from GabaCare. Reload the page and send it again.")
 
 
-@dataclass(frozen=True)
+@record
 class RateDecision:
     """Whether an attempt may go ahead, and if not, after how many seconds it may."""
 

@@ -7,15 +7,16 @@ Pure apart from drawing the QR code (segno, pure Python, no network).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+from gabacare._record import record
 
 __all__ = ["FeedAddress", "ShareAddress", "feed_address", "share_address"]
 
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "0.0.0.0"})
 
 
-@dataclass(frozen=True)
+@record
 class ShareAddress:
     """``url`` to give the clinician (None until a link is created), whether it only works on this
     computer, and the QR code of ``url`` as an ``data:image/svg+xml`` URI (None without a link)."""
@@ -26,7 +27,7 @@ class ShareAddress:
     qr_data_uri: str | None
 
 
-@dataclass(frozen=True)
+@record
 class FeedAddress:
     """A calendar feed's ``url`` (the server's own scheme, https when it is public), the same address
     as ``webcal`` (which phones hand to their calendar app to subscribe), and the QR code of ``webcal``."""

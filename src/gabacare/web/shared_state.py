@@ -28,9 +28,9 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, MutableSet
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from gabacare._record import record
 from gabacare.web.security import RateDecision
 
 if TYPE_CHECKING:
@@ -303,7 +303,7 @@ class SqlFeedbackStore:
         return [json.loads(r) for r in rows]
 
 
-@dataclass(frozen=True)
+@record
 class SharedState:
     """The four pieces of web state ``create_app`` installs (``shared`` is True when in the database)."""
 

@@ -140,6 +140,12 @@ def test_a_file_with_another_key_or_shape_is_not_trusted(cache_dir: Path) -> Non
     with path.open("wb") as fh:  # the right key but a shape the guide does not give
         np.savez(fh, __key__=np.asarray(key), **{**_numpy(built), "anchors": _numpy(built)["anchors"][:-1]})
     assert _same_arrays(ask_module._compiled_topics(net, guide), built)
+    for bad in ([np.nan], [np.inf], [np.inf, -np.inf]):  # the right key and shape, a value that is not finite
+        anchors = _numpy(built)["anchors"].copy()
+        anchors.flat[[7, 11][: len(bad)]] = bad
+        with path.open("wb") as fh:
+            np.savez(fh, __key__=np.asarray(key), **{**_numpy(built), "anchors": anchors})
+        assert _same_arrays(ask_module._compiled_topics(net, guide), built)
     assert _same_arrays(_compiled._load(path, key, lambda a: True) or {}, built)
 
 

@@ -262,6 +262,19 @@ def test_the_short_way_prints_what_the_application_prints(cache_dir: Path) -> No
     assert short.returncode == 2 and short.stderr.startswith("gabacare: error: ask a question in words")
 
 
+def test_the_short_way_leaves_its_whole_answer_in_a_file(cache_dir: Path, tmp_path: Path) -> None:
+    """The short way ends its process without the interpreter's teardown: what it printed to a file
+    (block-buffered, unlike a terminal) is all there, and the exit status is the command's."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"} | {"GABACARE_CACHE_DIR": str(cache_dir)}
+    for args, status in ((["symptoms", "swollen lips", "--json"], 0), (["ask", "can I drive"], 0), (["ask", " "], 2)):
+        out, err = tmp_path / "out.txt", tmp_path / "err.txt"
+        with out.open("w") as o, err.open("w") as e:
+            code = subprocess.run([str(EXE), *args], stdout=o, stderr=e, env=env, check=False).returncode
+        piped = _run(args, cache_dir)
+        assert (code, out.read_text(), err.read_text()) == (status, piped.stdout, piped.stderr)
+        assert piped.stdout or piped.stderr
+
+
 def test_a_warm_ordinary_ask_validates_nothing_and_parses_no_toml(warm_run: WarmRun) -> None:
     """From a warm cache, an ordinary question reads the knowledge base as plain values
     (:mod:`gabacare.guide.plain`): pydantic is not even imported, nothing is parsed, a question

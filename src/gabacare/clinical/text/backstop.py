@@ -11,10 +11,10 @@ emergency; it can only escalate.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from gabacare._record import record
 from gabacare.clinical.text.lexicon import stem_phrase
 from gabacare.clinical.text.negation import negation_scopes
 from gabacare.clinical.text.normalise import COMMA, normalise_words, tokenise
@@ -23,7 +23,7 @@ from gabacare.clinical.text.plain import plain_language
 __all__ = ["RedFlagHit", "red_flags"]
 
 
-@dataclass(frozen=True)
+@record
 class RedFlagHit:
     """A backstop concept said in a clause: its id, effect, and the word positions that said it."""
 

@@ -13,13 +13,14 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cache, lru_cache
 from itertools import pairwise, product
 from typing import Any
 
 import Stemmer  # PyStemmer: the C build of the Snowball stemmers (imports in ~1 ms)
 
+from gabacare._record import record
 from gabacare.clinical.text.normalise import normalise_words, tokenise
 from gabacare.clinical.text.plain import plain_language
 from gabacare.knowledge.cache import derived, gc_paused
@@ -60,7 +61,7 @@ def stem_phrase(text: str) -> tuple[str, ...]:
     return tuple(stem(fix.correct(w)) for _, w in normalise_words(tokenise(text)) if w != ",")
 
 
-@dataclass(frozen=True)
+@record
 class Match:
     """One sign found in a sentence: the sign id and the word positions that matched."""
 
@@ -120,7 +121,7 @@ class _Firsts(dict[int, tuple[frozenset[str], ...]]):
         return value
 
 
-@dataclass(frozen=True)
+@record
 class _Compiled:
     phrases: Mapping[str, tuple[_Phrase, ...]]  # first stem -> (stems, sign id), longest first
     patterns: Mapping[int, tuple[str, _Groups]]  # pattern index -> (sign, groups of alternatives)

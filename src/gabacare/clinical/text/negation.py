@@ -21,16 +21,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from functools import cache
 
+from gabacare._record import record
 from gabacare.clinical.text.normalise import COMMA
 from gabacare.clinical.text.plain import plain_language
 
 __all__ = ["Scopes", "checklist_denials", "negation_scopes", "no_means"]
 
 
-@dataclass(frozen=True)
+@record
 class Scopes:
     """Word positions inside a negation scope, and the triggers found (for display and tests)."""
 

@@ -21,10 +21,10 @@ a cache miss only).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from gabacare._record import record
 from gabacare.knowledge.plain import PlainCitation
 
 __all__ = [
@@ -67,7 +67,7 @@ _NAME = "text-plain"
 
 
 # --- language.toml and lexicon.toml (gabacare.knowledge.language) ---------------------------------
-@dataclass(frozen=True)
+@record
 class Normalise:
     words: dict[str, str]
     spellings: dict[str, str]
@@ -79,20 +79,20 @@ class Normalise:
     abbreviations: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@record
 class Spelling:
     min_length: int
     two_edits_min_length: int
 
 
-@dataclass(frozen=True)
+@record
 class Clauses:
     pattern_window: int
     comma_bound: tuple[str, ...]
     fragment_words: int
 
 
-@dataclass(frozen=True)
+@record
 class Negation:
     window: int
     pre: tuple[str, ...]
@@ -119,7 +119,7 @@ class Negation:
     no_means_qualifiers: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@record
 class Indication:
     before: tuple[str, ...]
     possessives: tuple[str, ...]
@@ -128,12 +128,12 @@ class Indication:
     owners: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@record
 class Experiencer:
     other: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@record
 class Semantic:
     threshold: float
     min_words: int
@@ -141,21 +141,21 @@ class Semantic:
     routine_words: frozenset[str]
 
 
-@dataclass(frozen=True)
+@record
 class RedFlag:
     text: str
     action: str
     citations: tuple[PlainCitation, ...]
 
 
-@dataclass(frozen=True)
+@record
 class CrisisLine:
     region: str
     name: str
     number: str
 
 
-@dataclass(frozen=True)
+@record
 class Combination:
     id: str
     all_of: tuple[tuple[str, ...], ...]
@@ -164,26 +164,26 @@ class Combination:
     citations: tuple[PlainCitation, ...]
 
 
-@dataclass(frozen=True)
+@record
 class MedicineContext:
     ambiguous: tuple[str, ...]
     use_words: tuple[str, ...]
     reach: int
 
 
-@dataclass(frozen=True)
+@record
 class IdiomPairs:
     first: tuple[str, ...]
     second: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@record
 class Idioms:
     phrases: tuple[str, ...]
     pairs: tuple[IdiomPairs, ...]
 
 
-@dataclass(frozen=True)
+@record
 class Resolved:
     over: tuple[str, ...]
     normal: tuple[str, ...]
@@ -191,7 +191,7 @@ class Resolved:
     reach: int
 
 
-@dataclass(frozen=True)
+@record
 class BackstopConcept:
     id: str
     effect: str
@@ -201,14 +201,14 @@ class BackstopConcept:
     citations: tuple[PlainCitation, ...]
 
 
-@dataclass(frozen=True)
+@record
 class Backstop:
     gap: int
     question_cues: tuple[str, ...]
     concepts: tuple[BackstopConcept, ...]
 
 
-@dataclass(frozen=True)
+@record
 class DoseCounts:
     sign: str
     taken: tuple[str, ...]
@@ -223,7 +223,7 @@ class DoseCounts:
     day_words: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@record
 class Sign:
     """A lexicon sign's id, effect, the semantic net's descriptions and the sign's own citations (its
     phrases and patterns are read once, into the compiled lexicon: :mod:`gabacare.clinical.text.lexicon`).
@@ -235,12 +235,12 @@ class Sign:
     citations: tuple[PlainCitation, ...]
 
 
-@dataclass(frozen=True)
+@record
 class Lexicon:
     signs: tuple[Sign, ...]
 
 
-@dataclass(frozen=True)
+@record
 class Language:
     """The reading rules (``Language`` of :mod:`gabacare.knowledge.language`) the pipeline reads."""
 
@@ -263,12 +263,12 @@ class Language:
 
 
 # --- the monograph (gabacare.knowledge.monograph) -----------------------------------------------
-@dataclass(frozen=True)
+@record
 class Drug:
     name: str
 
 
-@dataclass(frozen=True)
+@record
 class AdverseEffect:
     id: str
     title: str
@@ -277,21 +277,21 @@ class AdverseEffect:
     citations: tuple[PlainCitation, ...]
 
 
-@dataclass(frozen=True)
+@record
 class InteractionClass:
     id: str
     members: tuple[str, ...]
     sedating: bool
 
 
-@dataclass(frozen=True)
+@record
 class Triage:
     unrecognised_advice: str
     negated_advice: str
     possible_emergency_advice: str
 
 
-@dataclass(frozen=True)
+@record
 class Monograph:
     """The monograph's values the triage reads: the medicine's name, the interaction classes (for the
     combination rules' class refs), the adverse effects, the triage texts and the notice."""
@@ -303,7 +303,7 @@ class Monograph:
     notice_text: str
 
 
-@dataclass(frozen=True)
+@record
 class TextData:
     """Everything the text pipeline and the triage read of the knowledge base on every text."""
 
@@ -343,7 +343,7 @@ def text_data() -> TextData:
 
 
 # --- the semantic net's emergency models (emergency_net.toml, emergency_words.toml) ----------------
-@dataclass(frozen=True)
+@record
 class EmergencyModel:
     """A fitted emergency model's numbers (``EmergencyModel`` of :mod:`gabacare.knowledge.language`):
     what the semantic net reads of it."""

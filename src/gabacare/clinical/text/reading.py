@@ -18,11 +18,12 @@ is recorded for display and never lowers an urgency.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import cache, lru_cache
 from itertools import product
 from typing import Literal
 
+from gabacare._record import record
 from gabacare.clinical.drug_names import known_names, plural_key
 from gabacare.clinical.text.backstop import RedFlagHit, is_risk_question, red_flags
 from gabacare.clinical.text.lexicon import EFFECT_SIGN, Match, dose_counts_across, find_signs, stem
@@ -41,7 +42,7 @@ Kind = Literal["sign", "medicine", "combination", "semantic", "backstop"]
 _URGENCY_RANK = {"emergency": 0, "contact_prescriber": 1, "expected": 2}
 
 
-@dataclass(frozen=True)
+@record
 class Finding:
     """Something read in the text.
 
@@ -66,7 +67,7 @@ class Finding:
         return _effects()[self.effect] if self.effect else None
 
 
-@dataclass(frozen=True)
+@record
 class Reading:
     """Everything read in one text. ``findings`` holds signs and medicines (affirmed and negated)."""
 

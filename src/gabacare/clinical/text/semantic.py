@@ -26,10 +26,10 @@ from __future__ import annotations
 
 import importlib.util
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gabacare._record import record
 from gabacare.knowledge.words import language_files
 
 # The safetensors file starts with its JSON header's length: an unsigned 64-bit little-endian integer.
@@ -73,7 +73,7 @@ def lexical_features(text: str, size: int) -> frozenset[int]:
     return frozenset(zlib.crc32(g.encode()) % size for g in grams)
 
 
-@dataclass(frozen=True)
+@record
 class NetHit:
     """The closest emergency description to a clause."""
 
@@ -141,7 +141,7 @@ class SemanticNet:
         return NetHit(sign, effect, text, float(scores[best]))
 
 
-@dataclass(frozen=True)
+@record
 class MappedTable:
     """The embedding matrix as a memory-mapped float16 file: ``rows`` x ``columns`` values from
     ``offset`` (little-endian), read a row at a time in plain Python (``ask``'s question vector)."""

@@ -9,10 +9,10 @@ before it is offered (a resource that does not validate is not offered).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from gabacare._record import record
 from gabacare.clinical.adjust import suggest_regimen
 from gabacare.clinical.checks import CheckResult, check_regimen
 from gabacare.clinical.errors import ClinicalInputError
@@ -100,7 +100,7 @@ def order_ref(mr: Mapping[str, Any]) -> str:
 
 
 # -- dose against the renal band and the label maximum -------------------------------------------------
-@dataclass(frozen=True)
+@record
 class _DoseCheck:
     """One regimen of an order checked: what the dose cards are built from."""
 

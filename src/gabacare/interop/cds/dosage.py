@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Final
 
+from gabacare._record import record
 from gabacare.clinical.errors import ClinicalInputError
 from gabacare.clinical.regimen import DailyRegimen, Dose, Frequency, schedule_times
 from gabacare.clinical.units import Milligrams
@@ -99,7 +99,7 @@ def _dosages(mr: Mapping[str, Any], limits: CdsLimits) -> list[Any]:
     return dosages
 
 
-@dataclass(frozen=True)
+@record
 class _Instruction:
     """One Dosage read: its sequence, doses a day, mg a dose and clock times (when it names them)."""
 

@@ -5,10 +5,10 @@ latest serum creatinine (converted by its unit code) and body weight, or why it 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from gabacare._record import record
 from gabacare.clinical.errors import ClinicalInputError
 from gabacare.clinical.renal import CrClResult, cockcroft_gault
 from gabacare.clinical.units import CrCl, SerumCreatinine
@@ -21,7 +21,7 @@ __all__ = ["RenalFacts", "renal_facts"]
 _SCR_UNITS = {"mg/dl": "mg/dL", "umol/l": "umol/L", "µmol/l": "umol/L", "μmol/l": "umol/L"}
 
 
-@dataclass(frozen=True)
+@record
 class RenalFacts:
     """The Cockcroft-Gault estimate (or ``why_not``), the creatinine's date and the patient's age."""
 

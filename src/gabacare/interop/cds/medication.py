@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from gabacare._record import record
 from gabacare.clinical.drug_names import read_name
 from gabacare.interop.cds_request import cds_limits
 from gabacare.interop.codes import RXNORM, RXNORM_BRANDED_GABAPENTIN, RXNORM_OTHER
@@ -43,7 +44,7 @@ def _names_in_text(text: str) -> list[str]:
     return list(read_name(text).ingredients)
 
 
-@dataclass(frozen=True)
+@record
 class Medication:
     """What a medication resource is: its ingredients and, for gabapentin, the product's strength."""
 

@@ -10,10 +10,11 @@ the R4B models (:func:`gabacare.interop.fhir.validate_resource`).
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
+
+from gabacare._record import record
 
 __all__ = [
     "Action",
@@ -89,7 +90,7 @@ def card_uuid(instance: str, key: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"urn:gabacare:cds:{instance}:{key}"))
 
 
-@dataclass(frozen=True)
+@record
 class CdsResponse:
     """What to send back: HTTP ``status`` and a JSON ``body``; ``reason`` is a one-line text for 4xx."""
 
