@@ -12,6 +12,7 @@ Tables read ``days first-last: total mg/day = per-dose mg``; the last row is the
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from itertools import pairwise
 
@@ -267,3 +268,12 @@ def test_a_regimen_above_the_label_maximum_is_brought_within_it_on_day_1():
 def test_bad_taper_requests_refused(regimen, kwargs, match):
     with pytest.raises(ClinicalInputError, match=match):
         taper(parse_regimen(regimen), start=START, **kwargs)
+
+
+@pytest.mark.parametrize("mg", [3e-300, 1e-9, 0.5])
+def test_a_dose_below_one_amount_is_refused_not_a_crash(mg):
+    # Found by the CDS fuzz test: a MedicationRequest dose of 3e-300 mg made an empty taper (IndexError).
+    base = parse_regimen("300 mg TID")
+    tiny = replace(base, doses=tuple(replace(d, mg=replace(d.mg, value=mg)) for d in base.doses))
+    with pytest.raises(ClinicalInputError, match="whole number"):
+        taper(tiny, start=START)

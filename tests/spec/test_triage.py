@@ -1036,6 +1036,21 @@ FAMILIES_V53 = Table(
     """
 )
 
+FAMILIES_V54 = Table(
+    """
+    text                                                          | urgency            | effect
+    --------------------------------------------------------------+--------------------+-----------------------
+    uncle wants to drive the taxi into the harbour for real       | emergency          | suicidal-thoughts
+    she took a kitchen knife to her shins                         | emergency          | suicidal-thoughts
+    she wants to lie down in the snow and freeze to death         | emergency          | suicidal-thoughts
+    my cousin take the whole pack of pills at one time            | emergency          | overdose
+    a red rash on my arm, nggak fever, nggak swelling             | contact_prescriber | rash
+    the school caretaker did not know which street he was on, he takes gabapentin | contact_prescriber | confusion
+    grandpa has taken a tumble twice in the garden since the pregabalin went up | contact_prescriber | falls
+    the wedding cake collapsed in the heat but I feel fine        | -                  | -
+    """
+)
+
 # Every family table above, one test: each row a new wording of a family tuned on from a held-out split.
 _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17": FAMILIES_V17, "v18": FAMILIES_V18,
              "v19": FAMILIES_V19, "v20": FAMILIES_V20, "v21": FAMILIES_V21,
@@ -1049,7 +1064,7 @@ _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17
              "v44": FAMILIES_V44, "v45": FAMILIES_V45, "v46": FAMILIES_V46, "v47": FAMILIES_V47,
              "v48": FAMILIES_V48, "v49": FAMILIES_V49,
              "v50": FAMILIES_V50, "v51": FAMILIES_V51, "v52": FAMILIES_V52,
-             "v53": FAMILIES_V53}
+             "v53": FAMILIES_V53, "v54": FAMILIES_V54}
 
 
 @pytest.mark.parametrize(("text", "urgency", "effect"),

@@ -125,7 +125,8 @@ def taper_levels(
     granule = float(m.limits.dose_granule_mg)
     if not math.isfinite(from_mg) or from_mg <= 0:
         raise ClinicalInputError("a taper starts from a daily dose above 0 mg")
-    if not _whole(from_mg, granule):
+    # (at least one amount: a dose far below it, 3e-300 mg, is a whole number of none of them)
+    if from_mg < granule - _EPS or not _whole(from_mg, granule):
         raise ClinicalInputError(f"a taper starts from a whole number of {granule:g} mg amounts, got {from_mg:g} mg/day")
     if risk is None:
         step = float(step_mg if step_mg is not None else t.linear_step_mg)
