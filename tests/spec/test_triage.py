@@ -1048,6 +1048,25 @@ FAMILIES_V54 = Table(
     the school caretaker did not know which street he was on, he takes gabapentin | contact_prescriber | confusion
     grandpa has taken a tumble twice in the garden since the pregabalin went up | contact_prescriber | falls
     the wedding cake collapsed in the heat but I feel fine        | -                  | -
+    my daughter threw a fit at the till over sweets               | -                  | -
+    the printer jammed halfway, had to start again                | -                  | -
+    took my night capsule at 9 instead of 11, we were out         | -                  | -
+    had the morning one with tea rather than coffee               | -                  | -
+    took 3 capsules instead of 1 by mistake                       | emergency          | overdose
+    """
+)
+
+FAMILIES_V55 = Table(
+    """
+    text                                                          | urgency            | effect
+    --------------------------------------------------------------+--------------------+-----------------------
+    she swallowed a fortnight's tablets at once this afternoon    | emergency          | overdose
+    standing by the railway line thinking one step and it is over | emergency          | suicidal-thoughts
+    my mum just dropped in the kitchen and is not answering at all | emergency         | respiratory-depression
+    picked him up off the floor again this morning, he is on pregabalin | contact_prescriber | falls
+    our band died a death at the contest, gutted                  | -                  | -
+    my son ate the whole box of chocolates on the sofa            | -                  | -
+    Quorblen, delivered to my son's stomach, 30 capsules of it    | emergency          | overdose
     """
 )
 
@@ -1064,7 +1083,8 @@ _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17
              "v44": FAMILIES_V44, "v45": FAMILIES_V45, "v46": FAMILIES_V46, "v47": FAMILIES_V47,
              "v48": FAMILIES_V48, "v49": FAMILIES_V49,
              "v50": FAMILIES_V50, "v51": FAMILIES_V51, "v52": FAMILIES_V52,
-             "v53": FAMILIES_V53, "v54": FAMILIES_V54}
+             "v53": FAMILIES_V53, "v54": FAMILIES_V54,
+             "v55": FAMILIES_V55}
 
 
 @pytest.mark.parametrize(("text", "urgency", "effect"),

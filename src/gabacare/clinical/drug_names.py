@@ -139,6 +139,8 @@ class _Index:
     tails: tuple[str, ...]
     joined_min: int  # [name_words] joined_min_length
     exact_only: frozenset[tuple[str, ...]]  # names of [names.exact] only (no guess is made towards them)
+    # [name_words] contexts: (phrase as words, the name it stands for), longest phrase first.
+    contexts: tuple[tuple[tuple[str, ...], str], ...] = ()
 
 
 def _build_index() -> dict[str, Any]:
@@ -172,7 +174,8 @@ def _build_index() -> dict[str, Any]:
     return {"names": [[list(k), list(v)] for k, v in names.items()], "decoration": sorted(decoration),
             "flat": flat, "flat_names": [position[tuple(f.split())] for f in flat],
             "editions": sorted({e for item in w.editions for e in _words(item)}), "joined_min": w.joined_min_length,
-            "exact_only": sorted(list(k) for k in exact_only)}
+            "exact_only": sorted(list(k) for k in exact_only),
+            "contexts": sorted(([_words(k), v] for k, v in w.contexts.items()), key=lambda kv: -len(kv[0]))}
 
 
 @cache
@@ -189,7 +192,14 @@ def _index() -> _Index:
     tails = sorted((d for d in raw["decoration"] if d.isalpha() and len(d) >= 3 and d not in _CONNECTORS), key=len, reverse=True)
     return _Index(names, max(map(len, names)), frozenset(raw["decoration"]), tuple(raw["flat"]),
                   tuple(ingredients[i] for i in raw["flat_names"]), frozenset(raw["editions"]), tuple(tails),
-                  raw["joined_min"], frozenset(tuple(k) for k in raw["exact_only"]))
+                  raw["joined_min"], frozenset(tuple(k) for k in raw["exact_only"]),
+                  tuple((tuple(k), v) for k, v in raw["contexts"]))
+
+
+def _find_run(words: Sequence[str], run: tuple[str, ...]) -> bool:
+    """Whether ``run`` stands in ``words`` as consecutive words."""
+    n = len(run)
+    return n > 0 and any(tuple(words[i:i + n]) == run for i in range(len(words) - n + 1))
 
 
 def plural_key(words: tuple[str, ...], names: dict[tuple[str, ...], tuple[str, ...]]) -> tuple[str, ...] | None:
@@ -475,6 +485,16 @@ def read_name(text: str) -> NameReading:
             ingredients.extend(found)
             offers.insert(0, name)
             unread.clear()
+    if not ingredients:
+        # Nothing read, but told where or how it was had ("Zorblax at the pub", "half an eighth"): the
+        # drink or cannabis that context stands for, shown as a guess; the unknown words stay unread.
+        hit = next(((phrase, name) for phrase, name in idx.contexts if _find_run(words, phrase)), None)
+        if hit is not None:
+            phrase, name = hit
+            found = idx.names.get(tuple(_words(name)), (name,))
+            guessed.append((" ".join(phrase), name))
+            ingredients.extend(found)
+            offers.insert(0, name)
     return NameReading(text, tuple(dict.fromkeys(ingredients)), tuple(matched), tuple(guessed),
                        tuple(dict.fromkeys(offers)), tuple(unread), tuple(outside))
 

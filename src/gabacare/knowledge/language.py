@@ -313,6 +313,19 @@ class IdiomPairs(_Frozen):
     second: tuple[str, ...] = Field(min_length=1)
 
 
+class MovedDose(_Frozen):
+    """A dose moved to another time or meal, or taken with another drink ("took my 300 at 8pm instead of
+    10pm", "with lunch instead of breakfast", "with tea instead of coffee"): a word of ``links`` ("instead
+    of") is read as no words when a time stands right after it and another within ``reach`` words before
+    it. A time is one of ``times`` (a meal, a time of day, a drink a dose is taken with) or a clock time
+    marked as one ("8pm", "8 pm", "08:30"); a bare number after the link counts only when "at" and a
+    number stand before it ("at 9 instead of 11"). "Took 3 instead of 1" has no time: it is still read."""
+
+    links: tuple[str, ...] = Field(min_length=1)
+    times: tuple[str, ...] = Field(min_length=1)
+    reach: int = Field(ge=1, le=8)
+
+
 class Idioms(_Cited):
     """Figures of speech that only sound like symptoms ("nearly died laughing", "we choked in the
     final"): read as no words at all, by the rules and the semantic net alike. Each phrase must mean
@@ -327,6 +340,7 @@ class Idioms(_Cited):
 
     phrases: list[str]
     pairs: tuple[IdiomPairs, ...] = ()
+    moved: MovedDose | None = None
 
 
 class RedFlag(_Cited):

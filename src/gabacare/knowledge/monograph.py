@@ -593,6 +593,11 @@ class NameWords(_Cited):
     # Words that name a product's edition ("forte", "extra"): part of a name where a key holds them
     # ("panadeine forte"), never a name on their own ("Decolgen Forte" is no misspelt Forteo).
     editions: tuple[str, ...] = ()
+    # Where or how a drink or cannabis is had ("at the pub", "happy hour", "half an eighth") -> the one
+    # ingredient it stands for: a name entry in which nothing else is read, told with one of these, is read
+    # as that ingredient and shown as a guess ("Zorblax at the pub": alcohol). Escalation only: it adds a
+    # warning, never takes one away.
+    contexts: dict[str, str] = Field(default_factory=dict)
     fuzzy_min_length: int = Field(default=5, ge=3, le=12)
     # The shortest name read with a salt or form written onto it ("tramadolhcl"): shorter stems are too
     # often the start of other words.
@@ -600,6 +605,14 @@ class NameWords(_Cited):
     fuzzy_max_edits_short: int = Field(default=1, ge=0, le=3)
     fuzzy_long_length: int = Field(default=8, ge=4, le=20)
     fuzzy_max_edits_long: int = Field(default=2, ge=0, le=4)
+
+    @field_validator("contexts")
+    @classmethod
+    def _context_phrases(cls, value: dict[str, str]) -> dict[str, str]:
+        bad = [k for k, v in value.items() if not k.strip() or k != k.lower() or not v.strip()]
+        if bad:
+            raise ValueError(f"name_words.contexts: lower-case phrases, each with an ingredient, not {bad}")
+        return value
 
     @field_validator("editions")
     @classmethod

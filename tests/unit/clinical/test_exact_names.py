@@ -44,3 +44,28 @@ def test_no_word_is_corrected_into_a_drink_and_a_drink_is_left_as_typed() -> Non
     assert c.correct("kufa") == "kufa"        # Shona "to die" was corrected to the beer "kuba"
     assert c.correct("reny") == "deny"        # not the cognac "remy"
     assert c.correct("staropramen") == "staropramen"
+
+
+@pytest.mark.parametrize(("typed", "ingredients"), [
+    ("Quorblen Amber at the pub", ("alcohol",)),      # an unknown brand told where it was drunk
+    ("a shot of Quorblen", ("alcohol",)),
+    ("Quorblen, half an eighth", ("cannabis",)),     # told by its weight
+    ("Quorblen from the dispensary", ("cannabis",)),
+])
+def test_an_unknown_name_told_where_or_how_it_was_had_is_read_as_that_and_shown_as_a_guess(
+        typed: str, ingredients: tuple[str, ...]) -> None:
+    reading = read_name(typed)
+    assert reading.ingredients == ingredients
+    assert reading.guessed and reading.did_you_mean[0] == ingredients[0] and "quorblen" in " ".join(reading.unread)
+
+
+def test_a_context_never_replaces_a_name_that_is_read() -> None:
+    # the medicine is read; "at the pub" adds nothing to it (nor to an entry that names a drink already)
+    assert read_name("paracetamol at the pub").ingredients == ("paracetamol",)
+    assert read_name("tramadol 50 mg from the bar").ingredients == ("tramadol",)
+    assert read_name("Quorblen").ingredients == ()
+
+
+def test_every_context_stands_for_a_name_the_list_knows() -> None:
+    contexts = load_monograph().name_words.contexts
+    assert contexts and all(read_name(name).ingredients == (name,) for name in set(contexts.values()))

@@ -178,9 +178,17 @@ class IdiomPairs:
 
 
 @record
+class MovedDose:
+    links: tuple[str, ...]
+    times: tuple[str, ...]
+    reach: int
+
+
+@record
 class Idioms:
     phrases: tuple[str, ...]
     pairs: tuple[IdiomPairs, ...]
+    moved: MovedDose | None = None
 
 
 @record

@@ -17,6 +17,7 @@ is recorded for display and never lowers an urgency.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from functools import cache, lru_cache
@@ -262,6 +263,63 @@ def _without_idioms(words: list[str]) -> list[str]:
             continue
         out[i:i + len(seq)] = [IDIOM] * len(seq)
         i += len(seq)
+    return out
+
+
+#: A clock time marked as one: "8pm", "08h30" (tokenise's "08:30"), "8h30pm".
+_MARKED_TIME = re.compile(r"\d{1,2}(?:h\d{2})?(?:am|pm)|\d{1,2}h\d{2}")
+_MERIDIEM = ("am", "pm")
+
+
+@cache
+def _moved() -> tuple[tuple[tuple[str, ...], ...], frozenset[str], int] | None:
+    """``[idioms.moved]``: its links as word sequences, its times, its reach (``None``: none)."""
+    section = plain_language().idioms
+    moved = None if section is None else section.moved
+    if moved is None:
+        return None
+    links = tuple(sorted((s for s in _normalised(moved.links) if s), key=len, reverse=True))
+    times = frozenset(w for seq in _normalised(moved.times) for w in seq)
+    return links, times, moved.reach
+
+
+def _is_time(words: list[str], i: int, times: frozenset[str]) -> bool:
+    """Whether ``words[i]`` names a time (``[idioms.moved]`` times, or a clock time marked as one)."""
+    w = words[i]
+    return (w in times or _MARKED_TIME.fullmatch(w) is not None
+            or (w.isdigit() and i + 1 < len(words) and words[i + 1] in _MERIDIEM))
+
+
+def _without_moved_doses(words: list[str]) -> list[str]:
+    """``words`` with the link of a dose moved to another time ("at 8pm instead of 10pm", "with lunch
+    instead of breakfast") and the time after it replaced by :data:`IDIOM` (``[idioms.moved]``): a time
+    right after the link and another within reach before it. A bare number after it counts only after "at" and a number
+    ("at 9 instead of 11"); "took 3 instead of 1" is left as typed.
+
+    >>> _without_moved_doses("took my dose at 8pm instead of 10pm".split())
+    ['took', 'my', 'dose', 'at', '8pm', '·', '·', '·']
+    >>> _without_moved_doses("took 3 instead of 1".split())
+    ['took', '3', 'instead', 'of', '1']
+    """
+    found = _moved()
+    if found is None:
+        return words
+    links, times, reach = found
+    out = list(words)
+    for i in range(len(out)):
+        link = next((q for q in links if tuple(out[i:i + len(q)]) == q), None)
+        if link is None:
+            continue
+        after = i + len(link)
+        if after >= len(out):
+            continue
+        before = range(max(0, i - reach), i)
+        timed_before = any(_is_time(out, k, times) for k in before)
+        at_number = any(out[k] == "at" and out[k + 1].isdigit() for k in before if k + 1 < i)
+        if (_is_time(out, after, times) and (timed_before or at_number)) or (out[after].isdigit() and at_number):
+            # The time after the link goes too: "at 9 instead of 11" holds no count of 11 capsules.
+            end = after + (2 if out[after].isdigit() and out[after + 1:after + 2] in (["am"], ["pm"]) else 1)
+            out[i:end] = [IDIOM] * (end - i)
     return out
 
 
@@ -524,7 +582,7 @@ def read_text(text: str, *, net: bool = True, backstop: bool = True) -> Reading:
         slips = sound_alike_slips()
         corrections.extend((typed.strip("'"), n) for typed, n in pairs if typed.strip("'") in slips)
         corrections.extend((pairs[i][1], w) for i, w in enumerate(words) if w != pairs[i][1])
-        words = _without_idioms(words)
+        words = _without_moved_doses(_without_idioms(words))
         all_words.extend(words)
         stems = [stem(w) for w in words]
         sentence_stems[s_index] = stems
