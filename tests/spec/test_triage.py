@@ -1048,7 +1048,7 @@ FAMILIES_V54 = Table(
     the school caretaker did not know which street he was on, he takes gabapentin | contact_prescriber | confusion
     grandpa has taken a tumble twice in the garden since the pregabalin went up | contact_prescriber | falls
     the wedding cake collapsed in the heat but I feel fine        | -                  | -
-    my daughter threw a fit at the till over sweets               | -                  | -
+    my daughter threw a fit at the till over sweets               | emergency          | seizure
     the printer jammed halfway, had to start again                | -                  | -
     took my night capsule at 9 instead of 11, we were out         | -                  | -
     had the morning one with tea rather than coffee               | -                  | -
