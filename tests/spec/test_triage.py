@@ -1067,6 +1067,8 @@ FAMILIES_V55 = Table(
     our band died a death at the contest, gutted                  | -                  | -
     my son ate the whole box of chocolates on the sofa            | -                  | -
     Quorblen, delivered to my son's stomach, 30 capsules of it    | emergency          | overdose
+    she's taken them for 40 years                                 | -                  | -
+    my 3 year old swallowed 4 of my capsules                      | emergency          | overdose
     """
 )
 

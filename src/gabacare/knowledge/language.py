@@ -88,6 +88,11 @@ class Normalise(_Cited):
     # Abbreviations whose full stop ends no sentence ("ingested est. 6 x gabapentin"): lower-case letters
     # and inner full stops ("e.g"), without the final one.
     abbreviations: tuple[str, ...] = ()
+    # Measures that make the number before them no count of tablets ("taken it for 30 years", "down 40
+    # percent"): the number and the measure are read as one word ("30_years"), which no count matches.
+    # Lower-case words; never a dose unit (mg, ml: "took 3600 mg" is a dose) nor days, hours or minutes
+    # (durations the lexicon reads: "jerking for 5 minutes").
+    measures: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _foreign_apart(self) -> "Normalise":
@@ -100,6 +105,11 @@ class Normalise(_Cited):
         odd = sorted(a for a in self.abbreviations if not re.fullmatch(r"[a-z]+(?:\.[a-z]+)*", a))
         if odd:
             raise ValueError(f"normalise.abbreviations: lower-case letters and inner full stops only: {odd}")
+        # A dose unit or a duration the lexicon reads would stop counts and durations being read at all.
+        wrong = sorted(m for m in self.measures if not re.fullmatch(r"[a-z]+", m)
+                       or m in ("mg", "mcg", "g", "ml", "tablets", "capsules", "days", "hours", "minutes", "months", "old"))
+        if wrong:
+            raise ValueError(f"normalise.measures: lower-case words, never a dose unit or a duration: {wrong}")
         # An own word that is rewritten first never reaches the corrector: listing it would do nothing.
         dead = sorted(set(self.own_words) & (set(self.foreign) | set(self.words)))
         if dead:

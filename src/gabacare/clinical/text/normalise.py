@@ -171,4 +171,41 @@ def normalise_words(tokens: list[str]) -> list[tuple[str, str]]:
             # Possessives read as the noun: "husband's" -> "husband".
             word = bare[:-2] if bare.endswith("'s") else bare.replace("'", "")
             out.append((tok, spellings.get(word, word)))
+    return _measured(out)
+
+
+def _measured(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """A number and the measure after it (``[normalise] measures``: "30 years", "40 miles") as one
+    word, "30_years": no count of tablets is read in it. An age or a supply ("4 years old", "2 years
+    worth") is left as it is.
+
+    >>> _measured([("for", "for"), ("30", "30"), ("years", "years")])
+    [('for', 'for'), ('30 years', '30_years')]
+    """
+    measures = _measures()
+    if not measures or len(pairs) < 2:
+        return pairs
+    out: list[tuple[str, str]] = []
+    i = 0
+    while i < len(pairs):
+        typed, word = pairs[i]
+        # (an age is no measure: "my 4 yr old"; nor a supply: "2 years worth", "3 years of tablets")
+        if (word.isdigit() and i + 1 < len(pairs) and pairs[i + 1][1] in measures
+                and (i + 2 >= len(pairs) or pairs[i + 2][1] not in _NOT_AFTER_MEASURE)):
+            out.append((f"{typed} {pairs[i + 1][0]}", f"{word}_{pairs[i + 1][1]}"))
+            i += 2
+            continue
+        out.append(pairs[i])
+        i += 1
     return out
+
+
+#: A measure followed by one of these is no measure: an age ("4 years old"), a supply ("2 years worth").
+_NOT_AFTER_MEASURE = frozenset({"old", "worth", "supply", "of"})
+
+
+@cache
+def _measures() -> frozenset[str]:
+    from gabacare.clinical.text.plain import plain_language
+
+    return frozenset(plain_language().normalise.measures)
