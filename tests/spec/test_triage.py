@@ -1072,6 +1072,21 @@ FAMILIES_V55 = Table(
     """
 )
 
+FAMILIES_V56 = Table(
+    """
+    text                                                          | urgency            | effect
+    --------------------------------------------------------------+--------------------+-----------------------
+    my uncle is nodding off and breathing once every 10 seconds   | emergency          | respiratory-depression
+    she left a letter saying sorry, she could not carry on        | emergency          | suicidal-thoughts
+    rash everywhere and a raging temperature since the pregabalin | emergency          | dress
+    he fell off the ladder shaking all over, stopped his gabapentin on Monday | emergency | seizure
+    my cousin necked a whole bunch of pills at the party          | emergency          | overdose
+    she took twelve of my 300s in one go                          | emergency          | overdose
+    worst headache she has ever had, came on like a bang          | emergency          | general-emergency
+    receipt: 1x dizzy spell, 0x fever, 0x rash                    | expected           | dizziness
+    """
+)
+
 # Every family table above, one test: each row a new wording of a family tuned on from a held-out split.
 _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17": FAMILIES_V17, "v18": FAMILIES_V18,
              "v19": FAMILIES_V19, "v20": FAMILIES_V20, "v21": FAMILIES_V21,
@@ -1086,7 +1101,7 @@ _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17
              "v48": FAMILIES_V48, "v49": FAMILIES_V49,
              "v50": FAMILIES_V50, "v51": FAMILIES_V51, "v52": FAMILIES_V52,
              "v53": FAMILIES_V53, "v54": FAMILIES_V54,
-             "v55": FAMILIES_V55}
+             "v55": FAMILIES_V55, "v56": FAMILIES_V56}
 
 
 @pytest.mark.parametrize(("text", "urgency", "effect"),
