@@ -1087,6 +1087,20 @@ FAMILIES_V56 = Table(
     """
 )
 
+FAMILIES_V57 = Table(
+    """
+    text                                                          | urgency            | effect
+    --------------------------------------------------------------+--------------------+-----------------------
+    he wrote do not look for me after the weekend                 | emergency          | suicidal-thoughts
+    she texted sorry for everything, look after the cat, and she is not answering | emergency | suicidal-thoughts
+    reasons to stay alive: none. I have made my plan              | emergency          | suicidal-thoughts
+    mum took three times her gabapentin dose by mistake           | emergency          | overdose
+    grandad took his morning capsules four times because he forgot | emergency         | overdose
+    I accidently took both doses together, way too much          | emergency          | overdose
+    thanks for the reminder, took my gabapentin at 8              | -                  | -
+    """
+)
+
 # Every family table above, one test: each row a new wording of a family tuned on from a held-out split.
 _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17": FAMILIES_V17, "v18": FAMILIES_V18,
              "v19": FAMILIES_V19, "v20": FAMILIES_V20, "v21": FAMILIES_V21,
@@ -1101,7 +1115,8 @@ _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17
              "v48": FAMILIES_V48, "v49": FAMILIES_V49,
              "v50": FAMILIES_V50, "v51": FAMILIES_V51, "v52": FAMILIES_V52,
              "v53": FAMILIES_V53, "v54": FAMILIES_V54,
-             "v55": FAMILIES_V55, "v56": FAMILIES_V56}
+             "v55": FAMILIES_V55, "v56": FAMILIES_V56,
+             "v57": FAMILIES_V57}
 
 
 @pytest.mark.parametrize(("text", "urgency", "effect"),

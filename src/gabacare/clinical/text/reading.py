@@ -290,6 +290,13 @@ def _is_time(words: list[str], i: int, times: frozenset[str]) -> bool:
             or (w.isdigit() and i + 1 < len(words) and words[i + 1] in _MERIDIEM))
 
 
+def _clock_time(words: list[str], i: int) -> bool:
+    """Whether ``words[i]`` is the time of a dose: a clock time marked as one ("8pm", "08h30"), or a
+    number right after "at" ("took my gabapentin at 8"; "took 8 at 8" holds one count: the first 8)."""
+    w = words[i]
+    return _MARKED_TIME.fullmatch(w) is not None or (w.isdigit() and i > 0 and words[i - 1] == "at")
+
+
 def _without_moved_doses(words: list[str]) -> list[str]:
     """``words`` with the link of a dose moved to another time ("at 8pm instead of 10pm", "with lunch
     instead of breakfast") and the time after it replaced by :data:`IDIOM` (``[idioms.moved]``): a time
@@ -645,8 +652,8 @@ def read_text(text: str, *, net: bool = True, backstop: bool = True) -> Reading:
             # A clause that only tells the dose taken as usual ("took my gabapentin anyway") is not
             # compared clause by clause (that read it as an overdose); any other word ("again",
             # "extra", "all") keeps it in. It still counts in the whole text.
-            usual = all(w in routine or p in med_at for p, w in enumerate(words[start:end], start)
-                        if w not in (COMMA, IDIOM))
+            usual = all(w in routine or p in med_at or _clock_time(words, p)
+                        for p, w in enumerate(words[start:end], start) if w not in (COMMA, IDIOM))
             clause_texts.append((s_index, " ".join(chunk), hit or negated_here, denies, usual))
             if not hit:
                 unread.append(_typed(pairs, range(start, end)).replace(" ,", ","))
