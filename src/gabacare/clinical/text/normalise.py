@@ -182,8 +182,12 @@ def _measured(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     >>> _measured([("for", "for"), ("30", "30"), ("years", "years")])
     [('for', 'for'), ('30 years', '30_years')]
     """
+    # (the language's values are read only for a text with a number in it: an ordinary question
+    # read by `ask` loads none of them)
+    if len(pairs) < 2 or not any(w.isdigit() for _, w in pairs):
+        return pairs
     measures = _measures()
-    if not measures or len(pairs) < 2:
+    if not measures:
         return pairs
     out: list[tuple[str, str]] = []
     i = 0
