@@ -32,7 +32,7 @@ from typing import Any
 
 from gabacare._record import record
 
-__all__ = ["NameReading", "exact_only_names", "filler_words", "known_names", "plural_key", "read_name"]
+__all__ = ["NameReading", "contains_run", "exact_only_names", "filler_words", "known_names", "plural_key", "read_name"]
 
 # A count with its unit ("300mg", "25mcg/h", "300mg/5ml", "500/30"); a name after a slash is a word of
 # its own ("tramadol 37.5/paracetamol 325" names both).
@@ -175,7 +175,7 @@ def _build_index() -> dict[str, Any]:
             "flat": flat, "flat_names": [position[tuple(f.split())] for f in flat],
             "editions": sorted({e for item in w.editions for e in _words(item)}), "joined_min": w.joined_min_length,
             "exact_only": sorted(list(k) for k in exact_only),
-            "contexts": sorted(([_words(k), v] for k, v in w.contexts.items()), key=lambda kv: -len(kv[0]))}
+            "contexts": sorted(([_words(k), v] for k, v in w.contexts.items() if _words(k)), key=lambda kv: -len(kv[0]))}
 
 
 @cache
@@ -196,10 +196,10 @@ def _index() -> _Index:
                   tuple((tuple(k), v) for k, v in raw["contexts"]))
 
 
-def _find_run(words: Sequence[str], run: tuple[str, ...]) -> bool:
-    """Whether ``run`` stands in ``words`` as consecutive words."""
+def contains_run(words: Sequence[str], run: tuple[str, ...]) -> bool:
+    """Whether ``run`` stands in ``words`` as consecutive words (the text pipeline's reading uses it too)."""
     n = len(run)
-    return n > 0 and any(tuple(words[i:i + n]) == run for i in range(len(words) - n + 1))
+    return any(tuple(words[i:i + n]) == run for i in range(len(words) - n + 1))
 
 
 def plural_key(words: tuple[str, ...], names: dict[tuple[str, ...], tuple[str, ...]]) -> tuple[str, ...] | None:
@@ -488,7 +488,7 @@ def read_name(text: str) -> NameReading:
     if not ingredients:
         # Nothing read, but told where or how it was had ("Zorblax at the pub", "half an eighth"): the
         # drink or cannabis that context stands for, shown as a guess; the unknown words stay unread.
-        hit = next(((phrase, name) for phrase, name in idx.contexts if _find_run(words, phrase)), None)
+        hit = next(((phrase, name) for phrase, name in idx.contexts if contains_run(words, phrase)), None)
         if hit is not None:
             phrase, name = hit
             found = idx.names.get(tuple(_words(name)), (name,))

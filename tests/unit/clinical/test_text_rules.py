@@ -809,3 +809,39 @@ def test_a_reminder_to_take_ones_tablets_is_no_one_else_taking_them(text: str) -
 
 def test_someone_else_taking_my_tablets_is_still_an_overdose() -> None:
     assert _urgency("my sister took my gabapentin by mistake") == "emergency"
+
+
+@pytest.mark.parametrize("measures", [["mg"], ["days"], ["months"], ["Years"], ["old"], ["two words"]])
+def test_a_measure_that_would_hide_a_dose_or_a_duration_is_refused(measures: list[str]) -> None:
+    from pydantic import ValidationError
+
+    from gabacare.knowledge.language import Normalise
+
+    with pytest.raises(ValidationError, match="measures"):
+        Normalise(source="gabacare-policy", words={}, spellings={}, measures=measures)
+
+
+def test_moved_doses_and_name_contexts_refuse_malformed_data() -> None:
+    from pydantic import ValidationError
+
+    from gabacare.knowledge.language import MovedDose
+    from gabacare.knowledge.monograph import NameWords
+
+    for bad in ({"links": [], "times": ["lunch"], "reach": 3}, {"links": ["instead of"], "times": ["lunch"], "reach": 0},
+                {"links": ["instead of"], "times": ["lunch"], "reach": 40}):
+        with pytest.raises(ValidationError):
+            MovedDose(**bad)
+    for contexts in ({"At the Pub": "alcohol"}, {"at the pub": " "}, {" ": "alcohol"}):
+        with pytest.raises(ValidationError, match="contexts"):
+            NameWords(source="gabacare-policy", contexts=contexts)
+
+
+@given(st.lists(st.sampled_from(["took", "for", "30", "4", "years", "yrs", "old", "worth", "miles", "tablets", ","]),
+                max_size=12))
+def test_the_measures_step_loses_no_word_and_glues_only_a_number_to_its_measure(words: list[str]) -> None:
+    from gabacare.clinical.text.normalise import _measured
+
+    pairs = [(w, w) for w in words]
+    out = _measured(pairs)
+    assert " ".join(w.replace("_", " ") for _, w in out) == " ".join(words)
+    assert all(w.split("_")[0].isdigit() and w.split("_")[1] in {"years", "yrs", "miles"} for _, w in out if "_" in w)

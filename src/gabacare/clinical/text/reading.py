@@ -25,7 +25,7 @@ from itertools import product
 from typing import Literal
 
 from gabacare._record import record
-from gabacare.clinical.drug_names import known_names, plural_key
+from gabacare.clinical.drug_names import contains_run, known_names, plural_key
 from gabacare.clinical.text.backstop import RedFlagHit, is_risk_question, red_flags
 from gabacare.clinical.text.lexicon import EFFECT_SIGN, Match, dose_counts_across, find_signs, stem
 from gabacare.clinical.text.negation import checklist_denials, denial_words, negation_scopes, no_means
@@ -357,7 +357,7 @@ def _answered_inline(split: list[str], asked: list[bool], reported: Sequence[tup
         cut = None
         for k in range(1, len(parts)):
             before = [w for _, w in normalise_words(tokenise(",".join(parts[:k])))]
-            if not any(_contains(before, r) for r in reported):
+            if not any(contains_run(before, r) for r in reported):
                 continue
             after = _answer_words(parts[k])
             if any(tuple(after[:len(a)]) == a for a in answers):
@@ -462,18 +462,13 @@ def _resolved_rules() -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...
     return tuple(stems(p) for p in r.over), tuple(stems(p) for p in r.normal), functions, r.reach
 
 
-def _contains(seq: Sequence[str], phrase: tuple[str, ...]) -> bool:
-    n = len(phrase)
-    return any(tuple(seq[i:i + n]) == phrase for i in range(len(seq) - n + 1))
-
-
 def _normal_now(stems: Sequence[str], function: frozenset[str], normal: Sequence[tuple[str, ...]], reach: int) -> bool:
     """Whether the function is said to work normally: "swallowing fine", "breathing is ok now"
     (not "not swallowing fine")."""
     for i, s in enumerate(stems):
         if s in function and "not" not in stems[max(0, i - 2):i]:
             after = stems[i + 1:i + 1 + reach + 1]
-            if any(_contains(after, p) for p in normal):
+            if any(contains_run(after, p) for p in normal):
                 return True
     return False
 
@@ -491,7 +486,7 @@ def _resolved(findings: Sequence[Finding], sentence_stems: Sequence[Sequence[str
     for f in findings:
         function = functions.get(f.id)
         if (f.kind == "sign" and not f.negated and function and f.sentence < len(sentence_stems)
-                and any(_contains(sentence_stems[f.sentence], p) for p in over)
+                and any(contains_run(sentence_stems[f.sentence], p) for p in over)
                 and _normal_now(everything, function, normal, reach)):
             f = replace(f, negated=True)
             over_in.add((f.sentence, f.effect))
@@ -616,7 +611,7 @@ def read_text(text: str, *, net: bool = True, backstop: bool = True) -> Reading:
             for ing in ingredients:
                 here.append(Finding("medicine", ing, None, _typed(pairs, positions), neg, s_index, refs.get(ing, ())))
         # "Thoughts of self-harm? No, none at all": a question answered no denies what it named.
-        if not asked[s_index] and any(_contains(words, r) for r in reported):
+        if not asked[s_index] and any(contains_run(words, r) for r in reported):
             asked[s_index] = True  # "the GP asked if I had ..." reports a question
         if asked[s_index] and s_index + 1 < len(split):
             following = _answer_words(split[s_index + 1])
