@@ -1101,6 +1101,22 @@ FAMILIES_V57 = Table(
     """
 )
 
+FAMILIES_V58 = Table(
+    """
+    text                                                          | urgency            | effect
+    --------------------------------------------------------------+--------------------+-----------------------
+    my brother says he is going to shoot himself with the rifle   | emergency          | suicidal-thoughts
+    she keeps threatening to stab herself                         | emergency          | suicidal-thoughts
+    I just want someone to find my body in the woods              | emergency          | suicidal-thoughts
+    drove to the quarry meaning to drive off the edge             | emergency          | suicidal-thoughts
+    my daughter texted that she will jump from the viaduct        | emergency          | suicidal-thoughts
+    little Amy is only three and she swallowed some of grandad's gabapentin | emergency | overdose
+    the twins got hold of granny's tablets and ate a few          | emergency          | overdose
+    I quit my pregabalin all at once and now I'm sweating and shaky | contact_prescriber | withdrawal
+    I really shot myself in the foot at work today                | -                  | -
+    """
+)
+
 # Every family table above, one test: each row a new wording of a family tuned on from a held-out split.
 _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17": FAMILIES_V17, "v18": FAMILIES_V18,
              "v19": FAMILIES_V19, "v20": FAMILIES_V20, "v21": FAMILIES_V21,
@@ -1116,7 +1132,7 @@ _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17
              "v50": FAMILIES_V50, "v51": FAMILIES_V51, "v52": FAMILIES_V52,
              "v53": FAMILIES_V53, "v54": FAMILIES_V54,
              "v55": FAMILIES_V55, "v56": FAMILIES_V56,
-             "v57": FAMILIES_V57}
+             "v57": FAMILIES_V57, "v58": FAMILIES_V58}
 
 
 @pytest.mark.parametrize(("text", "urgency", "effect"),
