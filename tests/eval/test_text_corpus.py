@@ -15,6 +15,9 @@ from gabacare.clinical import check_interactions, triage
 
 from . import corpus
 
+# Quality over ~35,000 texts, not code coverage: run with coverage paused (tests/conftest.py).
+pytestmark = pytest.mark.untraced
+
 
 def _shown(split: str, rows: object) -> object:
     """What a failure message may show: the rows on the dev split, only their number on the held-out

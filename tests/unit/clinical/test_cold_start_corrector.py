@@ -64,10 +64,12 @@ def _words() -> list[str]:
     return sorted(words)
 
 
+@pytest.mark.untraced  # a sweep over every development text (tests/conftest.py)
 def test_the_corpora_are_read() -> None:
     assert len(_texts()) > 500
 
 
+@pytest.mark.untraced  # a sweep over every development text (tests/conftest.py)
 @pytest.mark.parametrize("fix", [corrector(), Corrector(["dizzy", "breath", "seizure", "tongue", "swollen"])],
                          ids=["knowledge-base", "small"])
 def test_every_correction_is_the_same_as_before(fix: Corrector) -> None:

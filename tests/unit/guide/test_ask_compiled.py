@@ -62,6 +62,7 @@ def _numpy(arrays: Mapping[str, PlainArray]) -> dict[str, Any]:
     return {k: np.frombuffer(v.data, dtype=v.descr).reshape(v.shape) for k, v in arrays.items()}
 
 
+@pytest.mark.untraced  # a sweep over every development text (tests/conftest.py)
 def test_the_cached_path_answers_dev_questions_as_the_built_one(cache_dir: Path) -> None:
     net, guide = _net(), ask_data()
     built = ask_module.compile_topics(net, guide)

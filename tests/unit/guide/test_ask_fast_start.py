@@ -156,6 +156,7 @@ def _answers(questions: list[str]) -> list[dict[str, object]]:
     return [ask_module.ask(q).to_json() for q in questions]
 
 
+@pytest.mark.untraced  # a sweep over every development text (tests/conftest.py)
 def test_the_fast_embedder_answers_as_the_net(cache_dir: Path, fresh_semantic: dict[str, Any]) -> None:
     questions = _dev_questions()[::16]  # ~500 questions of every split
     first = ask_module._load_semantic()  # no files yet: the net, then both files written
