@@ -54,12 +54,11 @@ COVERAGE_FLOOR ?= 93
 
 # Tests run in TEST_WORKERS processes (pytest-xdist; each has its own PostgreSQL server, SQLite files and
 # browser): two keep a quiet 2-core machine busy, as the browser tests wait on pages much of the time.
-# `make unit TEST_WORKERS=0` runs them in one process. `--dist worksteal`: a worker that runs out of tests takes
-# some from the other, so a long browser test near the end does not leave one core idle.
+# `make unit TEST_WORKERS=0` runs them in one process.
 TEST_WORKERS ?= 2
 
 unit: install
-	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist worksteal --durations=15 --cov=gabacare --cov-report=term:skip-covered \
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --durations=15 --cov=gabacare --cov-report=term:skip-covered \
 		--cov-fail-under=$(COVERAGE_FLOOR)
 
 test: install system-deps lint typecheck importlint unit

@@ -74,8 +74,10 @@ def test_the_corpora_are_read() -> None:
                          ids=["knowledge-base", "small"])
 def test_every_correction_is_the_same_as_before(fix: Corrector) -> None:
     english = english_words()
-    words = _words()
-    assert len(words) > 1000
+    every = _words()
+    assert len(every) > 1000
+    # 8,000 words spread over the sorted list: a fixed number, so the sweep does not grow with each new split.
+    words = every[:: max(1, len(every) // 8000)]
     changed = [(w, fix.correct(w), _former(fix, english, w)) for w in words if fix.correct(w) != _former(fix, english, w)]
     assert changed == []
     assert sum(fix.correct(w) != w for w in words) > 0  # the corpora do exercise corrections
