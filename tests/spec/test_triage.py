@@ -1117,6 +1117,21 @@ FAMILIES_V58 = Table(
     """
 )
 
+FAMILIES_V59 = Table(
+    """
+    text                                                          | urgency            | effect
+    --------------------------------------------------------------+--------------------+-----------------------
+    she left a note saying sorry for everything, the cat goes to her sister | emergency | suicidal-thoughts
+    he spent all night deciding which ledge                       | emergency          | suicidal-thoughts
+    I keep thinking about walking out into the hills and not coming back, and I mean it | emergency | suicidal-thoughts
+    he was sitting in the bath with a razor blade again           | emergency          | suicidal-thoughts
+    the dog chewed open my gabapentin tub and the capsules are missing | emergency     | overdose
+    by mistake I took 4500mg of gabapentin today                  | emergency          | overdose
+    I took 100 mg of gabapentin today as my first dose            | -                  | -
+    my essay took twice as long to write on gabapentin            | -                  | -
+    """
+)
+
 # Every family table above, one test: each row a new wording of a family tuned on from a held-out split.
 _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17": FAMILIES_V17, "v18": FAMILIES_V18,
              "v19": FAMILIES_V19, "v20": FAMILIES_V20, "v21": FAMILIES_V21,
@@ -1132,7 +1147,8 @@ _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17
              "v50": FAMILIES_V50, "v51": FAMILIES_V51, "v52": FAMILIES_V52,
              "v53": FAMILIES_V53, "v54": FAMILIES_V54,
              "v55": FAMILIES_V55, "v56": FAMILIES_V56,
-             "v57": FAMILIES_V57, "v58": FAMILIES_V58}
+             "v57": FAMILIES_V57, "v58": FAMILIES_V58,
+             "v59": FAMILIES_V59}
 
 
 @pytest.mark.parametrize(("text", "urgency", "effect"),

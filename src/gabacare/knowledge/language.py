@@ -460,6 +460,18 @@ class DoseCounts(_Cited):
     # doses; it is set against a taken count followed by a word of ``day_words`` ("had 3600 today").
     per_day: dict[str, Annotated[int, Field(ge=1, le=6)]] = Field(default_factory=dict)  # doses a day, as written
     day_words: tuple[str, ...] = ()
+    # "Took 4000mg of gabapentin today": an amount in milligrams after one of these words (a dose already
+    # taken, not "take", which a question asks about) above the label's maximum daily dose (the
+    # monograph's [limits] max_daily_mg) reads as ``sign`` with nothing meant to compare it with, unless
+    # a word of ``per_day`` follows it ("took 4000 mg a day": a regimen, which the prescriber sets).
+    over_label_max_taken: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _over_max_words_are_taken_words(self) -> "DoseCounts":
+        stray = sorted(set(self.over_label_max_taken) - set(self.taken))
+        if stray:
+            raise ValueError(f"dose_counts: over_label_max_taken words not in taken: {stray}")
+        return self
 
 
 GROUP_MARK = "@"  # a pattern alternative "@people" stands for every word of ``[groups] people``

@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any
 
 from gabacare._record import record
-from gabacare.clinical.text.lexicon import stem_phrase
+from gabacare.clinical.text.lexicon import measured_amount, stem_phrase
 from gabacare.clinical.text.negation import negation_scopes
 from gabacare.clinical.text.normalise import COMMA, normalise_words, tokenise
 from gabacare.clinical.text.plain import plain_language
@@ -168,7 +168,8 @@ def red_flags(words: Sequence[str], stems: Sequence[str], clauses: Iterable[tupl
         for i in range(start, end):
             for ci, pi, gi, alt in first.get(stems[i], ()):
                 occ = _at(stems, i, end, alt, gap)
-                if occ is not None:
+                # "had 100 mg": an amount, not a hundred of something
+                if occ is not None and not measured_amount(stems, occ):
                     said.setdefault((ci, pi), {}).setdefault(gi, []).append(occ)
         for (ci, pi), groups in said.items():
             cid, effect, patterns, unless = concepts[ci]

@@ -265,6 +265,24 @@ def _comma_bound() -> frozenset[str]:
     return frozenset(stem(w) for w in (*lang.clauses.comma_bound, *numbers))
 
 
+@cache
+def _mass_units() -> frozenset[str]:
+    """Stems of the dose units that weigh (``[dose_counts] dose_units`` of kind "mg": "mg", "milligrams")."""
+    rule = plain_language().dose_counts
+    return frozenset() if rule is None else frozenset(stem(w) for w, kind in rule.dose_units.items() if kind == "mg")
+
+
+def measured_amount(stems: Sequence[str], occ: Sequence[int]) -> bool:
+    """Whether ``occ`` is one bare number followed by a weight ("100 mg"): an amount, never a count of
+    capsules ("took 100 mg of gabapentin" is one small capsule, not a hundred).
+
+    >>> measured_amount("took 100 mg today".split(), (1,)), measured_amount("took 100 today".split(), (1,))
+    (True, False)
+    """
+    return (len(occ) == 1 and stems[occ[0]].isdigit() and occ[0] + 1 < len(stems)
+            and stems[occ[0] + 1] in _mass_units())
+
+
 def _alone_past_comma(stems: Sequence[str], occ: tuple[int, ...], combo: Sequence[tuple[int, ...]],
                       commas: Sequence[int]) -> bool:
     """Whether ``occ`` (one group's words) is only a number or day word with a comma between it and
@@ -317,6 +335,8 @@ def find_signs(stems: Sequence[str]) -> list[Match]:
                 continue
             if commas and any(_alone_past_comma(stems, occ, combo, commas) for occ in combo):
                 continue
+            if any(measured_amount(stems, occ) for occ in combo):
+                continue
             if max(flat) - min(flat) < c.window and (best is None or max(flat) - min(flat) < max(best) - min(best)):
                 best = tuple(sorted(flat))
         if best is not None:
@@ -339,6 +359,19 @@ def _day_words() -> tuple[tuple[str, ...], ...]:
     rule = plain_language().dose_counts
     words = () if rule is None else rule.day_words
     return tuple(sorted({tuple(stem(w) for _, w in normalise_words(tokenise(p))) for p in words}, key=len, reverse=True))
+
+
+@cache
+def _over_label_max() -> tuple[frozenset[tuple[str, ...]], int] | None:
+    """The taken phrases (stemmed) that may read an amount above the label's maximum daily dose, and
+    that maximum in mg (the monograph's ``[limits] max_daily_mg``, label 2.1, 2.2); None without them."""
+    from gabacare.clinical.text.plain import plain_monograph
+
+    rule = plain_language().dose_counts
+    if rule is None or not rule.over_label_max_taken:
+        return None
+    words = frozenset(tuple(stem(w) for _, w in normalise_words(tokenise(t)) if w != ",") for t in rule.over_label_max_taken)
+    return words, plain_monograph().limits.max_daily_mg
 
 
 @cache
@@ -433,6 +466,44 @@ def _dose_counts(stems: Sequence[str]) -> list[Match]:
             words = {*range(t_start, t_end), t_pos, *range(m_start, m_end), m_pos}
             return [Match(sign, tuple(sorted(words)))]
     return []
+
+
+def amount_over_label_max(stems: Sequence[str]) -> Match | None:
+    """An amount in mg said to have been taken above the label's maximum daily dose ("took 4000mg of
+    gabapentin today"), by ``[dose_counts] over_label_max_taken`` and the monograph's ``[limits]
+    max_daily_mg`` (label 2.1, 2.2): an overdose with no plan to compare it with. Not after "take" (a
+    question) nor before a word of ``per_day`` ("took 4000 mg a day": a regimen). Which medicine it is
+    the caller decides (another medicine's amount is not gabapentin's).
+
+    >>> amount_over_label_max("i took 4000mg of gabapentin today".split()).sign
+    'overdose'
+    >>> amount_over_label_max("i took 3000 mg today".split()) is None
+    True
+    """
+    rule, over = _dose_count_rule(), _over_label_max()
+    if rule is None or over is None or not any(s[:1].isdigit() for s in stems):
+        return None
+    taken, _, numbers, units, _, reach, _, sign, max_digits = rule
+    past, limit = over
+    per_day = list(_per_day())
+    for i in range(len(stems)):
+        phrase = next((ph for ph in taken if tuple(stems[i:i + len(ph)]) == ph), None)
+        if phrase is None or phrase not in past:
+            continue
+        # up to six digits here ("took 10000 mg"), where a count stops at max_digits (phone numbers)
+        at = _count_at(stems, i + len(phrase), reach, numbers, max(max_digits, 6))
+        if at is None or at[1] <= limit:
+            continue
+        pos = at[0]
+        joined = _NUMBER_UNIT.fullmatch(stems[pos])
+        unit = joined[2] if joined is not None else stems[pos + 1] if pos + 1 < len(stems) else ""
+        if units.get(unit) != "mg":
+            continue
+        rest = pos + (1 if joined is not None else 2)
+        if any(tuple(stems[rest:rest + len(p)]) == p for p in per_day):
+            continue
+        return Match(sign, (*range(i, i + len(phrase)), pos))
+    return None
 
 
 def dose_counts_across(first: Sequence[str], second: Sequence[str]) -> Match | None:

@@ -230,6 +230,7 @@ class DoseCounts:
     max_digits: int
     per_day: dict[str, int]
     day_words: tuple[str, ...]
+    over_label_max_taken: tuple[str, ...]
 
 
 @record
@@ -301,15 +302,22 @@ class Triage:
 
 
 @record
+class Limits:
+    max_daily_mg: int
+
+
+@record
 class Monograph:
     """The monograph's values the triage reads: the medicine's name, the interaction classes (for the
-    combination rules' class refs), the adverse effects, the triage texts and the notice."""
+    combination rules' class refs), the adverse effects, the triage texts, the notice and the label's
+    maximum daily dose (an amount taken above it is an overdose)."""
 
     drug: Drug
     interaction_classes: tuple[InteractionClass, ...]
     adverse_effects: tuple[AdverseEffect, ...]
     triage: Triage
     notice_text: str
+    limits: Limits
 
 
 @record

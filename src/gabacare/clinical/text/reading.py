@@ -27,7 +27,7 @@ from typing import Literal
 from gabacare._record import record
 from gabacare.clinical.drug_names import contains_run, known_names, plural_key
 from gabacare.clinical.text.backstop import RedFlagHit, is_risk_question, red_flags
-from gabacare.clinical.text.lexicon import EFFECT_SIGN, Match, dose_counts_across, find_signs, stem
+from gabacare.clinical.text.lexicon import EFFECT_SIGN, Match, amount_over_label_max, dose_counts_across, find_signs, stem
 from gabacare.clinical.text.negation import checklist_denials, denial_words, negation_scopes, no_means
 from gabacare.clinical.text.normalise import COMMA, normalise_words, questions, sentences, sound_alike_slips, tokenise
 from gabacare.clinical.text.plain import emergency_model, emergency_words_model, plain_language, plain_monograph
@@ -134,6 +134,13 @@ def _class_refs() -> dict[str, tuple[str, ...]]:
             if member != m.drug.name:
                 refs[member] = (f"class:{cls.id}",) + ((SEDATING_CLASS,) if cls.sedating else ())
     return refs
+
+
+@cache
+def _gabapentinoids() -> frozenset[str]:
+    """Gabapentin and the members of the classes it belongs to (pregabalin, its brands' ingredients)."""
+    m = plain_monograph()
+    return frozenset({m.drug.name}).union(*(cls.members for cls in m.interaction_classes if m.drug.name in cls.members))
 
 
 @cache
@@ -590,6 +597,12 @@ def read_text(text: str, *, net: bool = True, backstop: bool = True) -> Reading:
         sentence_stems[s_index] = stems
         matches: list[Match] = find_signs(stems)
         meds = _medicines(words)
+        over = amount_over_label_max(stems)
+        # An amount above gabapentin's daily maximum is its overdose only when the sentence names no other
+        # medicine ("took 4000mg of paracetamol" is not gabapentin's amount); a gabapentinoid may be named.
+        if over is not None and over.sign not in {m.sign for m in matches} and all(
+                ing in _gabapentinoids() for _, _, ingredients in meds for ing in ingredients):
+            matches.append(over)
         inert = {p for m in matches for p in m.positions} | {p for pos, _, _ in meds for p in pos}
         scopes = negation_scopes(words, inert)
         here: list[Finding] = []
