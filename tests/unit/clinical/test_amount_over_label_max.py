@@ -36,6 +36,13 @@ def test_an_amount_taken_is_an_overdose_exactly_above_the_label_maximum(mg: int,
     "I took 4000 mg a day for years",               # a regimen: the prescriber's to judge
     "I took 4000mg of paracetamol",                 # another medicine's amount
     "I have never taken 4800 mg of gabapentin",     # denied
+    "I've taken 9000mg of gabapentin this week",    # a week's total, not a day's
+    "I took 5000 mg over the last month",           # a month's
 ])
 def test_what_is_not_an_amount_of_gabapentin_taken_is_not_read_as_one(text: str) -> None:
     assert _urgency(text) != "emergency"
+
+
+@pytest.mark.parametrize("text", ["took 4000mg of gabapentin in one day", "I had 4200 mg of gabapentin yesterday"])
+def test_a_days_total_above_the_maximum_stays_an_overdose(text: str) -> None:
+    assert _urgency(text) == "emergency"

@@ -362,16 +362,18 @@ def _day_words() -> tuple[tuple[str, ...], ...]:
 
 
 @cache
-def _over_label_max() -> tuple[frozenset[tuple[str, ...]], int] | None:
-    """The taken phrases (stemmed) that may read an amount above the label's maximum daily dose, and
-    that maximum in mg (the monograph's ``[limits] max_daily_mg``, label 2.1, 2.2); None without them."""
+def _over_label_max() -> tuple[frozenset[tuple[str, ...]], frozenset[str], int] | None:
+    """The taken phrases (stemmed) that may read an amount above the label's maximum daily dose, the
+    period words that make it a longer total, and that maximum in mg (the monograph's ``[limits]
+    max_daily_mg``, label 2.1, 2.2); None without them."""
     from gabacare.clinical.text.plain import plain_monograph
 
     rule = plain_language().dose_counts
     if rule is None or not rule.over_label_max_taken:
         return None
     words = frozenset(tuple(stem(w) for _, w in normalise_words(tokenise(t)) if w != ",") for t in rule.over_label_max_taken)
-    return words, plain_monograph().limits.max_daily_mg
+    periods = frozenset(stem(w) for w in rule.over_label_max_periods)
+    return words, periods, plain_monograph().limits.max_daily_mg
 
 
 @cache
@@ -484,7 +486,7 @@ def amount_over_label_max(stems: Sequence[str]) -> Match | None:
     if rule is None or over is None or not any(s[:1].isdigit() for s in stems):
         return None
     taken, _, numbers, units, _, reach, _, sign, max_digits = rule
-    past, limit = over
+    past, periods, limit = over
     per_day = list(_per_day())
     for i in range(len(stems)):
         phrase = next((ph for ph in taken if tuple(stems[i:i + len(ph)]) == ph), None)
@@ -500,7 +502,7 @@ def amount_over_label_max(stems: Sequence[str]) -> Match | None:
         if units.get(unit) != "mg":
             continue
         rest = pos + (1 if joined is not None else 2)
-        if any(tuple(stems[rest:rest + len(p)]) == p for p in per_day):
+        if any(tuple(stems[rest:rest + len(p)]) == p for p in per_day) or not periods.isdisjoint(stems[rest:rest + reach + 1]):
             continue
         return Match(sign, (*range(i, i + len(phrase)), pos))
     return None

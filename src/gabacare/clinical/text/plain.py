@@ -231,6 +231,7 @@ class DoseCounts:
     per_day: dict[str, int]
     day_words: tuple[str, ...]
     over_label_max_taken: tuple[str, ...]
+    over_label_max_periods: tuple[str, ...]
 
 
 @record
