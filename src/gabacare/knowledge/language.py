@@ -465,8 +465,8 @@ class DoseCounts(_Cited):
     # monograph's [limits] max_daily_mg) reads as ``sign`` with nothing meant to compare it with, unless
     # a word of ``per_day`` follows it ("took 4000 mg a day": a regimen, which the prescriber sets).
     over_label_max_taken: tuple[str, ...] = ()
-    # ... and not when one of these follows the amount within ``reach`` words ("9000mg this week", "over
-    # three days"): a total over a longer time than a day, which the rule cannot divide.
+    # ... and not when one of these follows the amount within ``reach`` words ("9000mg this week", "over the
+    # last month"): a total over a longer time than a day, which the rule cannot divide.
     over_label_max_periods: tuple[str, ...] = ()
 
     @model_validator(mode="after")

@@ -46,3 +46,17 @@ def test_what_is_not_an_amount_of_gabapentin_taken_is_not_read_as_one(text: str)
 @pytest.mark.parametrize("text", ["took 4000mg of gabapentin in one day", "I had 4200 mg of gabapentin yesterday"])
 def test_a_days_total_above_the_maximum_stays_an_overdose(text: str) -> None:
     assert _urgency(text) == "emergency"
+
+
+def test_a_word_of_the_over_maximum_rule_that_is_not_a_taken_word_is_refused() -> None:
+    # Its words must be words of [dose_counts] taken, which the rule reads its counts after: another
+    # phrase would be listed and never read.
+    from pydantic import ValidationError
+
+    from gabacare.knowledge.language import load_language
+
+    rule = load_language().dose_counts
+    assert rule is not None
+    with pytest.raises(ValidationError, match="over_label_max_taken"):
+        type(rule).model_validate({**rule.model_dump(), "over_label_max_taken": ["took", "take it easy"]})
+    assert type(rule).model_validate(rule.model_dump()) == rule  # the shipped data passes

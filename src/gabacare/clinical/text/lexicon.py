@@ -265,22 +265,17 @@ def _comma_bound() -> frozenset[str]:
     return frozenset(stem(w) for w in (*lang.clauses.comma_bound, *numbers))
 
 
-@cache
-def _mass_units() -> frozenset[str]:
-    """Stems of the dose units that weigh (``[dose_counts] dose_units`` of kind "mg": "mg", "milligrams")."""
-    rule = plain_language().dose_counts
-    return frozenset() if rule is None else frozenset(stem(w) for w, kind in rule.dose_units.items() if kind == "mg")
-
-
 def measured_amount(stems: Sequence[str], occ: Sequence[int]) -> bool:
-    """Whether ``occ`` is one bare number followed by a weight ("100 mg"): an amount, never a count of
-    capsules ("took 100 mg of gabapentin" is one small capsule, not a hundred).
+    """Whether ``occ`` is one bare number followed by a weight ("100 mg", a ``[dose_counts] dose_units``
+    word of kind "mg"): an amount, never a count of capsules ("took 100 mg of gabapentin" is one small
+    capsule, not a hundred).
 
     >>> measured_amount("took 100 mg today".split(), (1,)), measured_amount("took 100 today".split(), (1,))
     (True, False)
     """
-    return (len(occ) == 1 and stems[occ[0]].isdigit() and occ[0] + 1 < len(stems)
-            and stems[occ[0] + 1] in _mass_units())
+    rule = _dose_count_rule()
+    return (rule is not None and len(occ) == 1 and stems[occ[0]].isdigit()
+            and _unit_at(stems, occ[0], rule[3], rule[4]) == "mg")
 
 
 def _alone_past_comma(stems: Sequence[str], occ: tuple[int, ...], combo: Sequence[tuple[int, ...]],
@@ -418,6 +413,23 @@ def _count_at(stems: Sequence[str], start: int, reach: int, numbers: Mapping[str
     return None
 
 
+def _unit_at(stems: Sequence[str], pos: int, units: Mapping[str, str], other: frozenset[str]) -> str | None:
+    """The kind of unit written with the count at ``pos`` ("300mg" or "300 mg" -> "mg", "8 capsules" ->
+    "count"), "other" for a unit of something else ("8 hours"), None without one."""
+    joined = _NUMBER_UNIT.fullmatch(stems[pos])
+    nxt = joined[2] if joined is not None else stems[pos + 1] if pos + 1 < len(stems) else ""
+    return units.get(nxt, "other" if nxt in other else None)
+
+
+def _phrase_after(stems: Sequence[str], pos: int, phrases: Sequence[tuple[str, ...]]) -> tuple[str, ...] | None:
+    """The first of ``phrases`` right after the count at ``pos`` (a unit word in between is allowed)."""
+    for start in (pos + 1, pos + 2):
+        found = next((p for p in phrases if tuple(stems[start:start + len(p)]) == p), None)
+        if found is not None:
+            return found
+    return None
+
+
 def _dose_counts(stems: Sequence[str]) -> list[Match]:
     """More taken than meant ("took 8 ... meant to have 3"), by the rule ``[dose_counts]`` of
     ``language.toml``: one match on the two counts and the words that name them."""
@@ -438,17 +450,10 @@ def _dose_counts(stems: Sequence[str]) -> list[Match]:
         return found
 
     def unit(pos: int) -> str | None:
-        joined = _NUMBER_UNIT.fullmatch(stems[pos])
-        nxt = joined[2] if joined is not None else stems[pos + 1] if pos + 1 < len(stems) else ""
-        return units.get(nxt, "other" if nxt in other else None)
+        return _unit_at(stems, pos, units, other)
 
     def after(pos: int, phrases: Sequence[tuple[str, ...]]) -> tuple[str, ...] | None:
-        """The first of ``phrases`` right after ``pos`` (a unit word in between is allowed)."""
-        for start in (pos + 1, pos + 2):
-            found = next((p for p in phrases if tuple(stems[start:start + len(p)]) == p), None)
-            if found is not None:
-                return found
-        return None
+        return _phrase_after(stems, pos, phrases)
 
     for t_start, t_end, t_pos, t_value in counts(taken):
         for m_start, m_end, m_pos, m_value in counts(meant):
@@ -485,26 +490,22 @@ def amount_over_label_max(stems: Sequence[str]) -> Match | None:
     rule, over = _dose_count_rule(), _over_label_max()
     if rule is None or over is None or not any(s[:1].isdigit() for s in stems):
         return None
-    taken, _, numbers, units, _, reach, _, sign, max_digits = rule
+    taken, _, numbers, units, other, reach, _, sign, max_digits = rule
     past, periods, limit = over
     per_day = list(_per_day())
     for i in range(len(stems)):
         phrase = next((ph for ph in taken if tuple(stems[i:i + len(ph)]) == ph), None)
         if phrase is None or phrase not in past:
             continue
-        # up to six digits here ("took 10000 mg"), where a count stops at max_digits (phone numbers)
+        # Up to six digits here ("took 10000 mg"), where a count stops at max_digits (phone numbers): a
+        # bound on reading a number, not a dose.
         at = _count_at(stems, i + len(phrase), reach, numbers, max(max_digits, 6))
-        if at is None or at[1] <= limit:
+        if at is None or at[1] <= limit or _unit_at(stems, at[0], units, other) != "mg":
             continue
-        pos = at[0]
-        joined = _NUMBER_UNIT.fullmatch(stems[pos])
-        unit = joined[2] if joined is not None else stems[pos + 1] if pos + 1 < len(stems) else ""
-        if units.get(unit) != "mg":
+        rest = at[0] + (1 if _NUMBER_UNIT.fullmatch(stems[at[0]]) else 2)  # the first word after the unit
+        if _phrase_after(stems, at[0], per_day) is not None or not periods.isdisjoint(stems[rest:rest + reach + 1]):
             continue
-        rest = pos + (1 if joined is not None else 2)
-        if any(tuple(stems[rest:rest + len(p)]) == p for p in per_day) or not periods.isdisjoint(stems[rest:rest + reach + 1]):
-            continue
-        return Match(sign, (*range(i, i + len(phrase)), pos))
+        return Match(sign, (*range(i, i + len(phrase)), at[0]))
     return None
 
 
