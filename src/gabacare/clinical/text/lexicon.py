@@ -274,8 +274,10 @@ def measured_amount(stems: Sequence[str], occ: Sequence[int]) -> bool:
     (True, False)
     """
     rule = _dose_count_rule()
-    return (rule is not None and len(occ) == 1 and stems[occ[0]].isdigit()
-            and _unit_at(stems, occ[0], rule[3], rule[4]) == "mg")
+    if rule is None or len(occ) != 1 or not stems[occ[0]].isdigit():
+        return False
+    _, _, _, units, other, *_ = rule
+    return _unit_at(stems, occ[0], units, other) == "mg"
 
 
 def _alone_past_comma(stems: Sequence[str], occ: tuple[int, ...], combo: Sequence[tuple[int, ...]],
