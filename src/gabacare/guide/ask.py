@@ -276,7 +276,9 @@ class _Index:
         if len(word) < s.typo_min_length or word in self.vocab or word in self.guide.stopwords:
             return word
         best = self._closest(word)
-        if best == word or is_english_word(word):
+        # A name the interaction engine knows as typed ("charanda", a [names.exact] drink, which is no
+        # spelling target) is kept: correcting it would hide the medicine it names.
+        if best == word or is_english_word(word) or (word,) in known_names():
             return word
         if self.indexed(word) and best not in self.medicine_words:
             return word

@@ -322,3 +322,16 @@ def test_a_synonym_phrase_with_digits_fails_at_load() -> None:
             raw["synonyms"] = [*raw["synonyms"], {"to": "older", "phrases": ["over 65"]}]
     with pytest.raises(KnowledgeBaseError, match="digits"):
         build_guide(files, load_monograph())
+
+
+def test_a_name_known_only_as_typed_is_never_corrected_into_another_word() -> None:
+    # "charanda" (a Mexican cane spirit in medicines.toml [names.exact], which are no spelling targets)
+    # was corrected to a word of the guide's vocabulary, and the alcohol it names was lost.
+    from gabacare.clinical.drug_names import exact_only_names
+
+    names = sorted(name[0] for name in exact_only_names() if len(name) == 1)
+    assert "charanda" in names
+    corrected = [name for name in names if any(typed == name for typed, _ in interpret(f"is {name} ok with it").corrections)]
+    assert corrected == []
+    result = ask("will a shot of charanda at the wedding be a problem with my gabapentin?")
+    assert result.interactions is not None and result.interactions.results[0].class_id == "alcohol"

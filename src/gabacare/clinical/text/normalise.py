@@ -14,7 +14,9 @@ import re
 import unicodedata
 from functools import cache
 
-__all__ = ["COMMA", "fold_accents", "normalise_words", "questions", "sentences", "sound_alike_slips", "tokenise"]
+__all__ = [
+    "COMMA", "fold_accents", "normalise_words", "questions", "sentences", "sound_alike_slips", "table_rows", "tokenise",
+]
 
 COMMA = ","
 # A "?" glued to the next word ("took ?30 caps", "?overdose") is clinical shorthand for "possibly",
@@ -30,9 +32,24 @@ _LETTERS = str.maketrans({"ł": "l", "ø": "o", "ß": "ss", "æ": "ae", "œ": "o
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
+# Line breaks and tabs written as escapes, as in text pasted from code, JSON or a log.
+_ESCAPES = re.compile(r"\\r\\n|\\[nrt]")
+
+
+def _unescaped(text: str) -> str:
+    r"""``text`` with line breaks and tabs written as escapes (``\n``, ``\r\n``, ``\t``) made real.
+
+    >>> _unescaped("01:00,7,no\\n01:15,6,no")
+    '01:00,7,no\n01:15,6,no'
+    """
+    if "\\" not in text:
+        return text
+    return _ESCAPES.sub(lambda m: "\t" if m.group(0) == "\\t" else "\n", text)
+
+
 def _clean(text: str) -> str:
     # Control and unpaired-surrogate characters carry no words and must not reach output.
-    text = _CONTROL.sub(" ", text)
+    text = _CONTROL.sub(" ", _unescaped(text))
     text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
     cased = _cased()
     if cased is not None:  # words whose capitals carry their meaning ("ODd" is not "odd"): before lower-casing
@@ -78,6 +95,43 @@ def sentences(text: str) -> list[str]:
     ['son ingested est 6 x 300 mg', 'sleepy']
     """
     return [s.strip() for s in _SENTENCE_END.split(_split_ready(text)) if s.strip()]
+
+
+# Cell separators of a table pasted from a spreadsheet, a CSV file or a Markdown table.
+_CELL_SEPARATORS = (",", "\t", "|", ";")
+_RULE_ROW = re.compile(r"^[\s|:+-]*$")  # a Markdown rule line ("|---|:--:|") holds no cells
+
+
+def table_rows(text: str) -> list[str]:
+    r"""Each data row of a table in ``text``, read as one sentence of "heading value" pairs.
+
+    A table is a line of two or more headings (each with a letter) followed by lines of as many cells,
+    split by the same separator, each row holding a number. Its rows are otherwise read as lines apart
+    from their headings ("breaths_per_min,rousable" / "6,no" says nothing line by line); the pairs say
+    it ("breaths per min: 6, rousable: no"). The caller reads these beside the sentences, so a table can
+    add findings and never takes one away. Lists of words on several lines carry no number in their
+    rows and are not tables.
+
+    >>> table_rows("time,breaths_per_min,rousable\n01:00,7,no\n01:15,6,no")
+    ['time: 01:00, breaths_per_min: 7, rousable: no', 'time: 01:15, breaths_per_min: 6, rousable: no']
+    >>> table_rows("| sign | value |\n|---|---|\n| resp rate | 6 |")
+    ['sign: resp rate, value: 6']
+    >>> table_rows("dizzy, tired\nrash, itchy")
+    []
+    """
+    lines = [line.strip(" ").strip("|").strip(" ") for line in _unescaped(text).splitlines()]
+    lines = [line for line in lines if line and not _RULE_ROW.match(line)]
+    rows: list[str] = []
+    for sep in _CELL_SEPARATORS:
+        heads: list[str] | None = None
+        for line in lines:
+            cells = [c.strip() for c in line.split(sep)]
+            if heads is not None and len(cells) == len(heads) and any(ch.isdigit() for ch in line):
+                rows.append(", ".join(f"{h}: {c}" for h, c in zip(heads, cells, strict=True)))
+                continue
+            is_heading = len(cells) >= 2 and all(any(ch.isalpha() for ch in c) for c in cells)
+            heads = cells if is_heading else None
+    return rows
 
 
 def _split_ready(text: str) -> str:

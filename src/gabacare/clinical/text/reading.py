@@ -29,7 +29,15 @@ from gabacare.clinical.drug_names import contains_run, known_names, plural_key
 from gabacare.clinical.text.backstop import RedFlagHit, is_risk_question, red_flags
 from gabacare.clinical.text.lexicon import EFFECT_SIGN, Match, amount_over_label_max, dose_counts_across, find_signs, stem
 from gabacare.clinical.text.negation import checklist_denials, denial_words, negation_scopes, no_means
-from gabacare.clinical.text.normalise import COMMA, normalise_words, questions, sentences, sound_alike_slips, tokenise
+from gabacare.clinical.text.normalise import (
+    COMMA,
+    normalise_words,
+    questions,
+    sentences,
+    sound_alike_slips,
+    table_rows,
+    tokenise,
+)
 from gabacare.clinical.text.plain import emergency_model, emergency_words_model, plain_language, plain_monograph
 from gabacare.clinical.text.semantic import semantic_net, unavailable_reason
 from gabacare.clinical.text.spelling import Corrector
@@ -577,6 +585,9 @@ def read_text(text: str, *, net: bool = True, backstop: bool = True) -> Reading:
     reported = _reported_questions()
     answers = _answers()
     split, asked = _answered_inline(*_telegraphic(sentences(text), questions(text)), reported, answers)
+    # A pasted table's rows, read with their headings after the lines themselves (it only adds).
+    rows = table_rows(text)
+    split, asked = [*split, *rows], [*asked, *(False for _ in rows)]
     sentence_stems: list[list[str]] = [[] for _ in split]
     never_post = frozenset(plain_language().negation.post_never_negates)
     never_passed = frozenset(plain_language().negation.passed_never_negates)
