@@ -1148,6 +1148,21 @@ FAMILIES_V60 = Table(
     """
 )
 
+FAMILIES_V61 = Table(
+    """
+    text                                                          | urgency            | effect
+    --------------------------------------------------------------+--------------------+-----------------------
+    he said he put the knife in and was never going to pull it back out | emergency    | suicidal-thoughts
+    I keep thinking about cutting my own air hose on the next dive | emergency         | suicidal-thoughts
+    she wants to walk past the last marker on purpose and not come back | emergency    | suicidal-thoughts
+    my lad popped 20 pregabs at the party                         | emergency          | overdose
+    he dropped a handful of gabbies to get wrecked                | emergency          | overdose
+    took my evening dose six times over, I kept forgetting        | emergency          | overdose
+    the neighbour's sheep got into my gabapentin and ate the lot  | emergency          | overdose
+    the lamb was born this morning and my gabapentin dose was on time | -              | -
+    """
+)
+
 # Every family table above, one test: each row a new wording of a family tuned on from a held-out split.
 _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17": FAMILIES_V17, "v18": FAMILIES_V18,
              "v19": FAMILIES_V19, "v20": FAMILIES_V20, "v21": FAMILIES_V21,
@@ -1164,7 +1179,7 @@ _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17
              "v53": FAMILIES_V53, "v54": FAMILIES_V54,
              "v55": FAMILIES_V55, "v56": FAMILIES_V56,
              "v57": FAMILIES_V57, "v58": FAMILIES_V58,
-             "v59": FAMILIES_V59, "v60": FAMILIES_V60}
+             "v59": FAMILIES_V59, "v60": FAMILIES_V60, "v61": FAMILIES_V61}
 
 
 @pytest.mark.parametrize(("text", "urgency", "effect"),
