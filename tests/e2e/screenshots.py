@@ -7,13 +7,14 @@ Write the committed pictures to ``docs/screenshots/`` with::
 
     .venv/bin/python -m tests.e2e.screenshots            # starts its own server and Chromium
 
-The e2e test ``test_screenshots.py`` takes the same pictures into a temporary folder on every run.
+The e2e test ``test_screenshots.py`` opens the same pages on every run (no pictures: it checks that none is wider
+than the screen).
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -138,10 +139,8 @@ def demo_server_env(directory: Path) -> dict[str, str]:
     return {"GABACARE_DB": url}
 
 
-def capture(browser: Any, base_url: str, out_dir: Path, shots: tuple[Shot, ...] = SHOTS) -> list[Path]:
-    """Photograph every shot at both widths into ``out_dir``; returns the files written."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
+def visit(browser: Any, base_url: str, shots: tuple[Shot, ...] = SHOTS) -> Iterator[tuple[Shot, str, Any]]:
+    """Open every shot at both widths, filled in and with nothing focused; yields (shot, width name, page)."""
     for vp_name, viewport in VIEWPORTS.items():
         context = browser.new_context(base_url=base_url, viewport=viewport, device_scale_factor=1, locale="en-GB",
                                       timezone_id="UTC", color_scheme="light", reduced_motion="reduce")
@@ -158,12 +157,20 @@ def capture(browser: Any, base_url: str, out_dir: Path, shots: tuple[Shot, ...] 
                 if shot.fill is not None:
                     shot.fill(page)
                 page.evaluate("document.activeElement && document.activeElement.blur()")
-                target = out_dir / f"{shot.name}-{vp_name}.png"
-                page.screenshot(path=str(target), full_page=shot.full_page, animations="disabled", caret="hide")
-                written.append(target)
+                yield shot, vp_name, page
                 page.close()
         finally:
             context.close()
+
+
+def capture(browser: Any, base_url: str, out_dir: Path, shots: tuple[Shot, ...] = SHOTS) -> list[Path]:
+    """Photograph every shot at both widths into ``out_dir``; returns the files written."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for shot, vp_name, page in visit(browser, base_url, shots):
+        target = out_dir / f"{shot.name}-{vp_name}.png"
+        page.screenshot(path=str(target), full_page=shot.full_page, animations="disabled", caret="hide")
+        written.append(target)
     return written
 
 

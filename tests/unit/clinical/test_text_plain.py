@@ -173,6 +173,7 @@ def test_the_compiled_idioms_are_the_ones_built(cache_dir: Path) -> None:
     def table() -> dict[str, tuple[tuple[str, ...], ...]]:
         reading._idioms.cache_clear()
         reading._idioms_after.cache_clear()
+        reading._idioms_by_length.cache_clear()
         return {w: reading._idioms_after(w) for w in built}
 
     try:
@@ -186,6 +187,7 @@ def test_the_compiled_idioms_are_the_ones_built(cache_dir: Path) -> None:
     finally:
         reading._idioms.cache_clear()
         reading._idioms_after.cache_clear()
+        reading._idioms_by_length.cache_clear()
 
 
 def test_the_compiled_backstop_is_the_one_built(cache_dir: Path) -> None:
@@ -242,3 +244,25 @@ def test_the_short_way_prints_what_the_application_prints(cache_dir: Path, words
     short, long = _run(["symptoms", *words], cache_dir), _run(["symptoms", *flags, "--", *texts], cache_dir)
     assert (short.returncode, short.stdout, short.stderr) == (long.returncode, long.stdout, long.stderr)
     assert short.stdout or short.stderr
+
+
+def test_idioms_are_found_by_length_as_they_were_one_by_one() -> None:
+    # _without_idioms compares a text with one set of idioms per length, longest first; that finds what
+    # comparing each idiom of the first word in turn (longest first) found.
+    from gabacare.clinical.text import reading
+
+    def one_by_one(words: list[str]) -> list[str]:
+        out, i = list(words), 0
+        while i < len(out):
+            seq = next((q for q in reading._idioms_after(out[i]) if tuple(out[i:i + len(q)]) == q), None)
+            if seq is None:
+                i += 1
+                continue
+            out[i:i + len(seq)] = [reading.IDIOM] * len(seq)
+            i += len(seq)
+        return out
+
+    texts = [[*seq, "and", "then", *seq[:1]] for seqs in list(reading._built_idioms().values())[:400] for seq in seqs[:3]]
+    texts += [["i", "nearly", "died", "laughing", "at", "him"], ["the", "vacuum", "choked", "on", "a", "sock"], ["i", "nearly"]]
+    for words in texts:
+        assert reading._without_idioms(words) == one_by_one(words)
