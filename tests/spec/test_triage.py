@@ -1163,6 +1163,21 @@ FAMILIES_V61 = Table(
     """
 )
 
+FAMILIES_V62 = Table(
+    """
+    text                                                          | urgency            | effect
+    --------------------------------------------------------------+--------------------+-----------------------
+    she said she would go out onto the thin ice and not come back | emergency          | suicidal-thoughts
+    no fever, no rash, but I keep imagining taking all the pills so it stops | emergency | suicidal-thoughts
+    he wrote K-I-L-L-M-Y-S-E-L-F on the fogged window             | emergency          | suicidal-thoughts
+    my cousin texted goodbye to the family then turned his phone off | emergency       | suicidal-thoughts
+    30 pregabalin capsules, deliberately, last night              | emergency          | overdose
+    took my dads gabapentin as well as my own this morning        | emergency          | overdose
+    the lad ate a few of his nan's pregabalin from her handbag    | emergency          | overdose
+    skating on thin ice with my boss, the gabapentin makes me late | -                 | -
+    """
+)
+
 # Every family table above, one test: each row a new wording of a family tuned on from a held-out split.
 _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17": FAMILIES_V17, "v18": FAMILIES_V18,
              "v19": FAMILIES_V19, "v20": FAMILIES_V20, "v21": FAMILIES_V21,
@@ -1179,7 +1194,7 @@ _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17
              "v53": FAMILIES_V53, "v54": FAMILIES_V54,
              "v55": FAMILIES_V55, "v56": FAMILIES_V56,
              "v57": FAMILIES_V57, "v58": FAMILIES_V58,
-             "v59": FAMILIES_V59, "v60": FAMILIES_V60, "v61": FAMILIES_V61}
+             "v59": FAMILIES_V59, "v60": FAMILIES_V60, "v61": FAMILIES_V61, "v62": FAMILIES_V62}
 
 
 @pytest.mark.parametrize(("text", "urgency", "effect"),
