@@ -1178,6 +1178,21 @@ FAMILIES_V62 = Table(
     """
 )
 
+FAMILIES_V63 = Table(
+    """
+    text                                                          | urgency            | effect
+    --------------------------------------------------------------+--------------------+-----------------------
+    she rowed out past the buoys and never meant to come back     | emergency          | suicidal-thoughts
+    my uncle keeps talking about walking in front of a lorry      | emergency          | suicidal-thoughts
+    every night I wonder how to stop waking up                    | emergency          | suicidal-thoughts
+    he says one day he just won't come back up from a dive        | emergency          | suicidal-thoughts
+    say a prayer for me, I think I'll end it all tonight          | emergency          | suicidal-thoughts
+    she is breathing hardly at all after her pregabalin and wine  | emergency          | respiratory-depression
+    he snorted 20 lyrica at the festival                          | emergency          | overdose
+    I finished my essay and took my gabapentin at 9               | -                  | -
+    """
+)
+
 # Every family table above, one test: each row a new wording of a family tuned on from a held-out split.
 _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17": FAMILIES_V17, "v18": FAMILIES_V18,
              "v19": FAMILIES_V19, "v20": FAMILIES_V20, "v21": FAMILIES_V21,
@@ -1194,7 +1209,7 @@ _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17
              "v53": FAMILIES_V53, "v54": FAMILIES_V54,
              "v55": FAMILIES_V55, "v56": FAMILIES_V56,
              "v57": FAMILIES_V57, "v58": FAMILIES_V58,
-             "v59": FAMILIES_V59, "v60": FAMILIES_V60, "v61": FAMILIES_V61, "v62": FAMILIES_V62}
+             "v59": FAMILIES_V59, "v60": FAMILIES_V60, "v61": FAMILIES_V61, "v62": FAMILIES_V62, "v63": FAMILIES_V63}
 
 
 @pytest.mark.parametrize(("text", "urgency", "effect"),
