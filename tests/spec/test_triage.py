@@ -1193,6 +1193,26 @@ FAMILIES_V63 = Table(
     """
 )
 
+# Held-out v64 rotated into development: a note that cannot keep on living; "could not" forms in reported speech;
+# "every intention of" throwing oneself in; jerking then groggy afterwards; no response from a carer's husband;
+# a headache "like a bomb"; a price "enough to give anyone a seizure"; "fell asleep" and "keeps falling asleep"
+# are no fall (before "asleep" a word of falling is read as one of sleeping).
+FAMILIES_V64 = Table(
+    """
+    text                                                                           | urgency            | effect
+    -------------------------------------------------------------------------------+--------------------+-----------------------
+    the note on the table said sorry, I can't keep on living like this             | emergency          | suicidal-thoughts
+    my brother told the nurse he couldn't go on living                             | emergency          | suicidal-thoughts
+    she walked to the weir meaning it, with every intention of throwing herself in | emergency          | suicidal-thoughts
+    grandad started jerking in the chair and was groggy afterwards                 | emergency          | seizure
+    he's lying on the lawn and I can't get any response from him                   | emergency          | respiratory-depression
+    on pregabalin and got a headache like a bomb went off in my skull              | emergency          | general-emergency
+    this heat is enough to give anyone a seizure, otherwise all good               | -                  | -
+    he keeps falling asleep at his desk since the new tablets                      | contact_prescriber | persistent-sleepiness
+    I fell asleep on the train home and my legs jerked                             | contact_prescriber | persistent-sleepiness
+    """
+)
+
 # Every family table above, one test: each row a new wording of a family tuned on from a held-out split.
 _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17": FAMILIES_V17, "v18": FAMILIES_V18,
              "v19": FAMILIES_V19, "v20": FAMILIES_V20, "v21": FAMILIES_V21,
@@ -1209,7 +1229,8 @@ _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17
              "v53": FAMILIES_V53, "v54": FAMILIES_V54,
              "v55": FAMILIES_V55, "v56": FAMILIES_V56,
              "v57": FAMILIES_V57, "v58": FAMILIES_V58,
-             "v59": FAMILIES_V59, "v60": FAMILIES_V60, "v61": FAMILIES_V61, "v62": FAMILIES_V62, "v63": FAMILIES_V63}
+             "v59": FAMILIES_V59, "v60": FAMILIES_V60, "v61": FAMILIES_V61, "v62": FAMILIES_V62, "v63": FAMILIES_V63,
+             "v64": FAMILIES_V64}
 
 
 @pytest.mark.parametrize(("text", "urgency", "effect"),
@@ -1218,6 +1239,28 @@ _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17
 def test_wording_families_of_held_out_splits(text, urgency, effect):
     results = triage([text]).results
     assert (results[0].urgency, results[0].to_json()["effect"]) == (urgency, effect)
+
+
+_WHO = ("I", "my nan", "he", "she", "my husband", "the lodger")
+_SLEEP = ("fell asleep", "keeps falling asleep", "kept falling asleep", "falls asleep", "was falling asleep")
+_WHERE = ("on the sofa", "in the chair after lunch", "in front of the telly", "on the bus home", "while reading")
+
+
+@pytest.mark.parametrize("text", [f"{who} {verb} {where}" for who in _WHO for verb in _SLEEP for where in _WHERE])
+def test_falling_asleep_is_never_read_as_a_fall(text):
+    # "fell", "falls" and "falling" stem like the fall they are not: before "asleep" they are read as words of
+    # sleeping ([normalise] asleep), so no fall's advice (label 5.4) is given. 44 development rows about
+    # daytime sleepiness had been given it (held-out v64 rotated into development).
+    assert all(r.to_json()["effect"] != "falls" for r in triage([text]).results)
+
+
+@pytest.mark.parametrize("text", [f"{who} {verb}" for who in _WHO for verb in (
+    "fell over in the kitchen", "fell down the stairs", "had a fall last night", "has fallen twice this month",
+    "fell off the step", "slipped and fell", "keeps falling over", "fell out of bed", "fell. Hurt my knee",
+    "fell asleep, then fell out of bed")])
+def test_a_fall_named_with_what_follows_is_still_a_fall(text):
+    results = triage([text]).results
+    assert (results[0].urgency, results[0].to_json()["effect"]) == ("contact_prescriber", "falls")
 
 
 @pytest.mark.parametrize(("text", "effect_cites", "sign_cites"), [

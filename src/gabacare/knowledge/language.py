@@ -93,6 +93,10 @@ class Normalise(_Cited):
     # Lower-case words; never a dose unit (mg, ml: "took 3600 mg" is a dose) nor days, hours or minutes
     # (durations the lexicon reads: "jerking for 5 minutes").
     measures: tuple[str, ...] = ()
+    # A word of falling read as its word of sleeping when "asleep" comes next ("fell asleep" -> "slept asleep"):
+    # the falls lexicon reads "fell" and "falling", and "fell asleep in the chair" is no fall. Typed text and
+    # the lexicon's own phrases go through the same rewrite, so "fell asleep at the wheel" still matches.
+    asleep: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _foreign_apart(self) -> "Normalise":

@@ -58,7 +58,35 @@ def stem_phrase(text: str) -> tuple[str, ...]:
     from gabacare.clinical.text.vocabulary import corrector
 
     fix = corrector()
-    return tuple(stem(fix.correct(w)) for _, w in normalise_words(tokenise(text)) if w != ",")
+    return tuple(asleep_stems([stem(fix.correct(w)) for _, w in normalise_words(tokenise(text)) if w != ","]))
+
+
+def asleep_stems(stems: list[str]) -> list[str]:
+    """Stems of falling right before "asleep" as stems of sleeping (``[normalise] asleep`` in language.toml):
+    "I fell asleep in the chair" is sleepiness, where "fell" alone names a fall. Applied to the stems the
+    lexicon matches, typed text and the lexicon's own phrases alike; the words the semantic net reads and
+    the words shown to the reader are left as typed.
+
+    >>> asleep_stems(["i", "fell", "asleep"])
+    ['i', 'slept', 'asleep']
+    >>> asleep_stems(["i", "fell", "over"])
+    ['i', 'fell', 'over']
+    """
+    verbs, asleep = _asleep_stems()
+    if asleep not in stems:
+        return stems
+    return [verbs.get(s, s) if i + 1 < len(stems) and stems[i + 1] == asleep else s for i, s in enumerate(stems)]
+
+
+@cache
+def _asleep_stems() -> tuple[dict[str, str], str]:
+    from gabacare.clinical.text.plain import plain_language
+
+    return {stem(k): stem(v) for k, v in plain_language().normalise.asleep.items()}, stem(ASLEEP)
+
+
+#: The word after which a word of falling is read as one of sleeping (``[normalise] asleep``).
+ASLEEP = "asleep"
 
 
 @record

@@ -77,6 +77,7 @@ class Normalise:
     cased: dict[str, str]
     foreign: dict[str, str]
     abbreviations: tuple[str, ...]
+    asleep: dict[str, str]
     measures: tuple[str, ...] = ()
 
 

@@ -27,7 +27,15 @@ from typing import Literal
 from gabacare._record import record
 from gabacare.clinical.drug_names import contains_run, known_names, plural_key
 from gabacare.clinical.text.backstop import RedFlagHit, is_risk_question, red_flags
-from gabacare.clinical.text.lexicon import EFFECT_SIGN, Match, amount_over_label_max, dose_counts_across, find_signs, stem
+from gabacare.clinical.text.lexicon import (
+    EFFECT_SIGN,
+    Match,
+    amount_over_label_max,
+    asleep_stems,
+    dose_counts_across,
+    find_signs,
+    stem,
+)
 from gabacare.clinical.text.negation import checklist_denials, denial_words, negation_scopes, no_means
 from gabacare.clinical.text.normalise import (
     COMMA,
@@ -614,7 +622,7 @@ def read_text(text: str, *, net: bool = True, backstop: bool = True) -> Reading:
         corrections.extend((pairs[i][1], w) for i, w in enumerate(words) if w != pairs[i][1])
         words = _without_moved_doses(_without_idioms(words))
         all_words.extend(words)
-        stems = [stem(w) for w in words]
+        stems = asleep_stems([stem(w) for w in words])
         sentence_stems[s_index] = stems
         matches: list[Match] = find_signs(stems)
         meds = _medicines(words)
