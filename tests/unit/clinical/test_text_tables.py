@@ -1,6 +1,7 @@
 """A table pasted into a text (CSV, tab-separated, Markdown) is read row by row with its headings.
 
-The rows are read beside the lines themselves, so a table can add a finding and never take one away.
+The rows are read beside the lines themselves, so a table can add a finding and never take one away; its
+heading line alone (column names) is left out, as every row repeats each heading beside its value.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gabacare.clinical import triage
-from gabacare.clinical.text.normalise import table_rows
+from gabacare.clinical.text.normalise import table_headings, table_rows
 
 _HEADING = st.text(string.ascii_lowercase + "_ ", min_size=1, max_size=12).filter(lambda h: any(c.isalpha() for c in h))
 _CELL = st.text(string.ascii_lowercase + string.digits + ": ", min_size=1, max_size=8).filter(str.strip)
@@ -54,6 +55,28 @@ def test_a_pasted_observation_chart_is_read_as_slow_breathing_and_no_waking() ->
 
 
 def test_a_table_never_takes_away_what_its_lines_say() -> None:
-    # "seizure" alone in a heading is read as it always was; the rows only add.
+    # A column answered "yes" is read with its heading, as "seizure: yes".
     assert triage(["date,seizure,dose_mg\n2026-12-01,yes,300"]).most_urgent == "emergency"
     assert triage(["day,mood,sleep_hours\nmonday,ok,7"]).most_urgent in (None, "expected")
+
+
+_SIGNS = ("seizure", "swollen lips", "trouble breathing", "suicidal thoughts", "blistering rash")
+
+
+@settings(max_examples=100, deadline=None)
+@given(separator=st.sampled_from([",", "\t", "|", ";"]), sign=st.sampled_from(_SIGNS), days=st.integers(1, 4),
+       answer=st.sampled_from(["no", "yes"]))
+def test_a_heading_names_a_column_and_only_its_rows_say_what_happened(separator: str, sign: str, days: int,
+                                                                        answer: str) -> None:
+    # A symptom diary pasted from a spreadsheet: "date,seizure,dose_mg" with every row "no" reports no
+    # seizure (the heading line was read as one, an emergency); a row "yes" still does.
+    rows = [separator.join([f"2026-12-0{d}", answer if d == days else "no", "300"]) for d in range(1, days + 1)]
+    text = "\n".join([separator.join(["date", sign, "dose_mg"]), *rows])
+    assert table_headings(text)
+    assert (triage([text]).most_urgent == "emergency") == (answer == "yes")
+
+
+def test_a_heading_without_a_row_of_numbers_is_read_as_a_line() -> None:
+    # Not a table (no row holds a number): the line is read as written, and leans to escalate.
+    assert table_headings("date,seizure\nmonday,no") == []
+    assert triage(["seizure, rash\nmonday, no"]).most_urgent == "emergency"

@@ -15,7 +15,8 @@ import unicodedata
 from functools import cache
 
 __all__ = [
-    "COMMA", "fold_accents", "normalise_words", "questions", "sentences", "sound_alike_slips", "table_rows", "tokenise",
+    "COMMA", "fold_accents", "normalise_words", "questions", "sentences", "sound_alike_slips", "table_headings", "table_rows",
+    "tokenise",
 ]
 
 COMMA = ","
@@ -119,19 +120,41 @@ def table_rows(text: str) -> list[str]:
     >>> table_rows("dizzy, tired\nrash, itchy")
     []
     """
+    return _tables(text)[0]
+
+
+def table_headings(text: str) -> list[str]:
+    r"""The heading lines of the tables in ``text`` that have a data row, as :func:`sentences` reads
+    them. A heading names its columns and says nothing of the patient ("date,seizure,rash" affirms no
+    seizure); every data row repeats each heading beside its value (:func:`table_rows`), so the caller may
+    leave these sentences out without losing a word the patient wrote about a column.
+
+    >>> table_headings("date,seizure,rash\n2026-01-01,no,no")
+    ['date,seizure,rash']
+    >>> table_headings("date,seizure,rash\nwords only,no,no")
+    []
+    """
+    return _tables(text)[1]
+
+
+def _tables(text: str) -> tuple[list[str], list[str]]:
+    """(:func:`table_rows`, :func:`table_headings`) of ``text``."""
     lines = [line.strip(" ").strip("|").strip(" ") for line in _unescaped(text).splitlines()]
     lines = [line for line in lines if line and not _RULE_ROW.match(line)]
     rows: list[str] = []
+    headings: list[str] = []
     for sep in _CELL_SEPARATORS:
         heads: list[str] | None = None
+        head_line = ""
         for line in lines:
             cells = [c.strip() for c in line.split(sep)]
             if heads is not None and len(cells) == len(heads) and any(ch.isdigit() for ch in line):
                 rows.append(", ".join(f"{h}: {c}" for h, c in zip(heads, cells, strict=True)))
+                headings.extend(h for h in sentences(head_line) if h not in headings)
                 continue
             is_heading = len(cells) >= 2 and all(any(ch.isalpha() for ch in c) for c in cells)
-            heads = cells if is_heading else None
-    return rows
+            heads, head_line = (cells, line) if is_heading else (None, "")
+    return rows, headings
 
 
 def _split_ready(text: str) -> str:

@@ -43,6 +43,7 @@ from gabacare.clinical.text.normalise import (
     questions,
     sentences,
     sound_alike_slips,
+    table_headings,
     table_rows,
     tokenise,
 )
@@ -602,9 +603,17 @@ def read_text(text: str, *, net: bool = True, backstop: bool = True) -> Reading:
     unread: list[str] = []
     reported = _reported_questions()
     answers = _answers()
-    split, asked = _answered_inline(*_telegraphic(sentences(text), questions(text)), reported, answers)
-    # A pasted table's rows, read with their headings after the lines themselves (it only adds).
+    lines, line_asked = sentences(text), questions(text)
+    # A pasted table's rows are read with their headings after the lines themselves. Its heading line is
+    # left out (also of the short lines read together, below): it names columns ("date,seizure,rash" affirms
+    # no seizure), and each row repeats every heading beside its value ("seizure: no", "seizure: yes"), so
+    # no word the patient wrote is lost.
     rows = table_rows(text)
+    if rows:
+        heads = {h.strip(" |") for h in table_headings(text)}
+        kept = [(s, a) for s, a in zip(lines, line_asked, strict=True) if s.strip(" |") not in heads]
+        lines, line_asked = [s for s, _ in kept], [a for _, a in kept]
+    split, asked = _answered_inline(*_telegraphic(lines, line_asked), reported, answers)
     split, asked = [*split, *rows], [*asked, *(False for _ in rows)]
     sentence_stems: list[list[str]] = [[] for _ in split]
     never_post = frozenset(plain_language().negation.post_never_negates)
