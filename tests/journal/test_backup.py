@@ -47,7 +47,8 @@ class Site:
         return Actor.for_user(self.user)
 
 
-def _site(url: str, email: str = "ana@example.org") -> Site:
+def _site(url: str, email: str = "ana@example.org", *, signed_up: bool = False) -> Site:
+    """The install at ``url``, its account ``email`` signed up now (or, ``signed_up``, found where it was)."""
     from gabacare.accounts.sql import SqlAccountRepository
     from gabacare.journal.db import make_engine, migrate
     from gabacare.journal.sql import SqlJournalRepository
@@ -57,6 +58,10 @@ def _site(url: str, email: str = "ana@example.org") -> Site:
     journal = Journal(SqlJournalRepository(engine), clock=lambda: NOW)
     accounts = Accounts(SqlAccountRepository(engine), clock=lambda: NOW.replace(tzinfo=None),
                         password_hasher=PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    if signed_up:
+        found = accounts.repo.find_user(email)
+        assert found is not None
+        return Site(journal, accounts, found[0], engine)
     return Site(journal, accounts, accounts.sign_up(email, PASSWORD, "Ana"), engine)
 
 
@@ -108,12 +113,24 @@ def snapshot(site: Site) -> dict[str, object]:
     return out
 
 
-@pytest.fixture
-def source(sqlite_template: Path, tmp_path: Path) -> Iterator[Site]:
-    target = tmp_path / "source.sqlite3"
+@pytest.fixture(scope="module")
+def filled_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The source install, signed up and filled once for the module: each test gets a copy of the file
+    (filling it again for every test repeated the same writes, most of this module's setup time)."""
+    target = tmp_path_factory.mktemp("backup-source") / "source.sqlite3"
     shutil.copyfile(sqlite_template, target)
     site = _site(f"sqlite:///{target}")
     fill(site)
+    site.engine.dispose()  # type: ignore[attr-defined]  # the last connection checkpoints the WAL into the file
+    assert not target.with_name(target.name + "-wal").exists()
+    return target
+
+
+@pytest.fixture
+def source(filled_template: Path, tmp_path: Path) -> Iterator[Site]:
+    target = tmp_path / "source.sqlite3"
+    shutil.copyfile(filled_template, target)
+    site = _site(f"sqlite:///{target}", signed_up=True)
     yield site
     site.engine.dispose()  # type: ignore[attr-defined]
 

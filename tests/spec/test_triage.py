@@ -1213,6 +1213,24 @@ FAMILIES_V64 = Table(
     """
 )
 
+# Held-out v65 rotated into development: the family would be happier without him, a spot picked; "I'll have finally
+# gone through with it" after a reassurance ("don't worry" denies nothing); whether a number of capsules is "enough to
+# stop waking up"; German and Spanish mixed into English (hands that "zittern", seeing "alles doppelt", vomiting
+# "sangre", a small child who "Kapseln gegessen" hat).
+FAMILIES_V65 = Table(
+    """
+    text                                                                                | urgency            | effect
+    ------------------------------------------------------------------------------------+--------------------+-----------------------
+    my brother keeps saying his kids would be happier without him, he's picked the spot | emergency          | suicidal-thoughts
+    don't worry if I'm not here tomorrow, I'll have finally gone through with it        | emergency          | suicidal-thoughts
+    she asked me if thirty was enough to stop waking up                                 | emergency          | suicidal-thoughts
+    meine Hände zittern since the new Tabletten                                         | expected           | tremor
+    i seh alles doppelt since Monday on the Kapseln                                     | expected           | vision
+    he is vomiting sangre since this morning                                            | emergency          | general-emergency
+    unser Kleiner hat sechs Kapseln gegessen, he's three                                | emergency          | overdose
+    """
+)
+
 # Every family table above, one test: each row a new wording of a family tuned on from a held-out split.
 _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17": FAMILIES_V17, "v18": FAMILIES_V18,
              "v19": FAMILIES_V19, "v20": FAMILIES_V20, "v21": FAMILIES_V21,
@@ -1230,7 +1248,7 @@ _FAMILIES = {"v14": FAMILIES_V14, "v15": FAMILIES_V15, "v16": FAMILIES_V16, "v17
              "v55": FAMILIES_V55, "v56": FAMILIES_V56,
              "v57": FAMILIES_V57, "v58": FAMILIES_V58,
              "v59": FAMILIES_V59, "v60": FAMILIES_V60, "v61": FAMILIES_V61, "v62": FAMILIES_V62, "v63": FAMILIES_V63,
-             "v64": FAMILIES_V64}
+             "v64": FAMILIES_V64, "v65": FAMILIES_V65}
 
 
 @pytest.mark.parametrize(("text", "urgency", "effect"),

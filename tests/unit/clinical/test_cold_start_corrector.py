@@ -8,6 +8,7 @@ evaluation corpora's development texts and on the unit tests' own examples.
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
 import textwrap
@@ -26,6 +27,7 @@ from gabacare.knowledge.language import english_words
 DATA = Path(__file__).resolve().parents[2] / "eval" / "data"
 
 
+@functools.cache  # read once per process: the corpora are 9 MB of TOML, and three tests sweep the same texts
 def _texts() -> list[str]:
     texts: list[str] = []
     for path in sorted(DATA.glob("*_dev*.toml")):
@@ -53,6 +55,7 @@ def _former(fix: Corrector, english: frozenset[str], word: str) -> str:
     return (same_start or tied)[0]
 
 
+@functools.cache  # (the two parametrised sweeps share the words; neither changes the list)
 def _words() -> list[str]:
     words: set[str] = set()
     for text in _texts():
