@@ -1216,7 +1216,7 @@ FAMILIES_V64 = Table(
 # Held-out v65 rotated into development: the family would be happier without him, a spot picked; "I'll have finally
 # gone through with it" after a reassurance ("don't worry" denies nothing); whether a number of capsules is "enough to
 # stop waking up"; German and Spanish mixed into English (hands that "zittern", seeing "alles doppelt", vomiting
-# "sangre", a small child who "Kapseln gegessen" hat).
+# "sangre", a small child who "Kapseln gegessen" hat); "the lot" at the end of a list is everything, not a dose taken.
 FAMILIES_V65 = Table(
     """
     text                                                                                | urgency            | effect
@@ -1228,6 +1228,7 @@ FAMILIES_V65 = Table(
     i seh alles doppelt since Monday on the Kapseln                                     | expected           | vision
     he is vomiting sangre since this morning                                            | emergency          | general-emergency
     unser Kleiner hat sechs Kapseln gegessen, he's three                                | emergency          | overdose
+    my little girl has had meltdowns, kicking, screaming, the lot since the gabapentin  | contact_prescriber | child-behaviour
     """
 )
 
