@@ -16,6 +16,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -119,26 +120,19 @@ class _UntracedCompiles:
         self._depth = 0
         self._paused: Any = None
 
-    def on_start(self, event: Any) -> None:
-        import sys
-
-        self._depth += 1
-        if self._depth == 1 and sys.gettrace() is not None:
-            self._paused = _running_coverage(self._config)
-            if self._paused is not None:
-                self._paused.pause()
-
-    def on_end(self, event: Any) -> None:
-        self._depth -= 1
-        if self._depth == 0 and self._paused is not None:
-            self._paused.resume()
-            self._paused = None
-
     def notify(self, event: Any) -> None:
+        """Numba's listener entry point: the start or the end of one compile."""
         if event.is_start:
-            self.on_start(event)
+            self._depth += 1
+            if self._depth == 1 and sys.gettrace() is not None:
+                self._paused = _running_coverage(self._config)
+                if self._paused is not None:
+                    self._paused.pause()
         elif event.is_end:
-            self.on_end(event)
+            self._depth -= 1
+            if self._depth == 0 and self._paused is not None:
+                self._paused.resume()
+                self._paused = None
 
 
 def pytest_configure(config: pytest.Config) -> None:

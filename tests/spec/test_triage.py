@@ -1293,3 +1293,16 @@ def test_a_result_settled_by_a_sign_cites_the_signs_own_source_beside_its_effect
     cited = [(c.source, c.section) for c in result.citations]
     assert effect_cites in cited and sign_cites in cited
     assert len(set(cited)) == len(cited)
+
+
+@pytest.mark.parametrize("bad", [{"fell": "fell"}, {"fell": "fell asleep"}, {"Fell": "slept"}, {"fell": ""}])
+def test_a_falling_word_read_as_sleeping_must_be_one_other_lower_case_word(bad):
+    # [normalise] asleep rewrites one stem for another in place: a word for itself, for two words or for none
+    # is refused when language.toml is loaded, not met as a silent misreading later.
+    from pydantic import ValidationError
+
+    from gabacare.knowledge.language import load_language
+
+    normalise = load_language().normalise
+    with pytest.raises(ValidationError, match=r"normalise\.asleep"):
+        type(normalise).model_validate({**normalise.model_dump(), "asleep": bad})

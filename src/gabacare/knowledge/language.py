@@ -114,6 +114,12 @@ class Normalise(_Cited):
                        or m in ("mg", "mcg", "g", "ml", "tablets", "capsules", "days", "hours", "minutes", "months", "old"))
         if wrong:
             raise ValueError(f"normalise.measures: lower-case words, never a dose unit or a duration: {wrong}")
+        # One lower-case word for one other ("fell" -> "slept"): a rewrite to the same word, or to several words,
+        # would shift the positions the matched stems point at, or do nothing.
+        odd_asleep = sorted(k for k, v in self.asleep.items()
+                            if k == v or not re.fullmatch(r"[a-z]+", k) or not re.fullmatch(r"[a-z]+", v))
+        if odd_asleep:
+            raise ValueError(f"normalise.asleep: each key and value one lower-case word, the two different: {odd_asleep}")
         # An own word that is rewritten first never reaches the corrector: listing it would do nothing.
         dead = sorted(set(self.own_words) & (set(self.foreign) | set(self.words)))
         if dead:

@@ -16,7 +16,7 @@ from functools import cache
 
 __all__ = [
     "COMMA", "fold_accents", "normalise_words", "questions", "sentences", "sound_alike_slips", "table_headings", "table_rows",
-    "tokenise",
+    "tables", "tokenise",
 ]
 
 COMMA = ","
@@ -120,7 +120,7 @@ def table_rows(text: str) -> list[str]:
     >>> table_rows("dizzy, tired\nrash, itchy")
     []
     """
-    return _tables(text)[0]
+    return tables(text)[0]
 
 
 def table_headings(text: str) -> list[str]:
@@ -134,11 +134,11 @@ def table_headings(text: str) -> list[str]:
     >>> table_headings("date,seizure,rash\nwords only,no,no")
     []
     """
-    return _tables(text)[1]
+    return tables(text)[1]
 
 
-def _tables(text: str) -> tuple[list[str], list[str]]:
-    """(:func:`table_rows`, :func:`table_headings`) of ``text``."""
+def tables(text: str) -> tuple[list[str], list[str]]:
+    """(:func:`table_rows`, :func:`table_headings`) of ``text``, read in one pass."""
     lines = [line.strip(" ").strip("|").strip(" ") for line in _unescaped(text).splitlines()]
     lines = [line for line in lines if line and not _RULE_ROW.match(line)]
     rows: list[str] = []
@@ -150,7 +150,9 @@ def _tables(text: str) -> tuple[list[str], list[str]]:
             cells = [c.strip() for c in line.split(sep)]
             if heads is not None and len(cells) == len(heads) and any(ch.isdigit() for ch in line):
                 rows.append(", ".join(f"{h}: {c}" for h, c in zip(heads, cells, strict=True)))
-                headings.extend(h for h in sentences(head_line) if h not in headings)
+                if head_line:  # the heading's first data row: it is a table's heading
+                    headings.extend(h for h in sentences(head_line) if h not in headings)
+                    head_line = ""
                 continue
             is_heading = len(cells) >= 2 and all(any(ch.isalpha() for ch in c) for c in cells)
             heads, head_line = (cells, line) if is_heading else (None, "")

@@ -43,8 +43,7 @@ from gabacare.clinical.text.normalise import (
     questions,
     sentences,
     sound_alike_slips,
-    table_headings,
-    table_rows,
+    tables,
     tokenise,
 )
 from gabacare.clinical.text.plain import emergency_model, emergency_words_model, plain_language, plain_monograph
@@ -608,9 +607,9 @@ def read_text(text: str, *, net: bool = True, backstop: bool = True) -> Reading:
     # left out (also of the short lines read together, below): it names columns ("date,seizure,rash" affirms
     # no seizure), and each row repeats every heading beside its value ("seizure: no", "seizure: yes"), so
     # no word the patient wrote is lost.
-    rows = table_rows(text)
+    rows, headings = tables(text)
     if rows:
-        heads = {h.strip(" |") for h in table_headings(text)}
+        heads = {h.strip(" |") for h in headings}
         kept = [(s, a) for s, a in zip(lines, line_asked, strict=True) if s.strip(" |") not in heads]
         lines, line_asked = [s for s, _ in kept], [a for _, a in kept]
     split, asked = _answered_inline(*_telegraphic(lines, line_asked), reported, answers)
